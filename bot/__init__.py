@@ -1,0 +1,1 @@
+"""reference-bot: the Slack intake channel for customer-reference requests."""

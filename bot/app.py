@@ -1,0 +1,56 @@
+"""The app factory: a Bolt app wired to the database and the configured Slack Web API."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.context import Deps
+from bot.settings import Settings
+from storage.db import make_engine, make_session_factory
+
+logger = logging.getLogger(__name__)
+
+
+def make_client(settings: Settings) -> WebClient:
+    """A Web API client that waits out 429s (Retry-After) and retries 5xx and dropped connections."""
+    return WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
+    if deps is None:
+        engine = make_engine(settings.database_url)
+        deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
+    secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    app = App(
+        client=make_client(settings),
+        signing_secret=secret,
+        process_before_response=False,
+    )
+
+    @app.middleware
+    def _inject(context: BoltContext, next) -> None:  # noqa: ANN001 - Bolt's signature
+        context["deps"] = deps
+        next()
+
+    from handlers import register_all
+
+    register_all(app)
+    app.deps = deps  # type: ignore[attr-defined]
+    return app

@@ -1,0 +1,189 @@
+"""The `reference-bot` command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.settings import DatabaseSettings, DirectorySettings, Settings, SettingsError, load
+
+logger = logging.getLogger("reference_bot")
+
+
+def _configure_logging() -> None:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(f"reference-bot: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    settings = load(Settings)
+    from bot.app import create_app
+    from bot.context import Deps
+    from storage.db import make_engine, make_session_factory
+    from storage.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    revision = upgrade(engine)
+    logger.info("database at revision %s", revision)
+    deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
+    app = create_app(settings, deps=deps)
+    if args.socket or settings.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        if settings.slack_app_token is None:
+            return _fail("setting SLACK_APP_TOKEN: required for --socket")
+        logger.info("connecting to Slack in Socket Mode")
+        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        return 0
+    from bot.server import make_server
+
+    server = make_server(app, engine, host=args.host, port=args.port)
+    logger.info("listening on http://%s:%s/slack/events", args.host, server.effective_port)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.close()
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    settings = load(DatabaseSettings)
+    from storage.db import make_engine
+    from storage.migrate import upgrade
+
+    print(f"database at revision {upgrade(make_engine(settings.database_url))}")
+    return 0
+
+
+def _email_resolver(settings: DirectorySettings):  # noqa: ANN202
+    if settings.slack_bot_token is None:
+        return None
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+
+    client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=5), ServerErrorRetryHandler(max_retry_count=2)],
+    )
+    cache: dict[str, str | None] = {}
+
+    def resolve(email: str) -> str | None:
+        if email not in cache:
+            try:
+                cache[email] = client.users_lookupByEmail(email=email)["user"]["id"]
+            except SlackApiError as exc:
+                if exc.response.get("error") != "users_not_found":
+                    raise
+                cache[email] = None
+        return cache[email]
+
+    return resolve
+
+
+def cmd_customers_import(args: argparse.Namespace) -> int:
+    settings = load(DirectorySettings)
+    from slack_sdk.errors import SlackApiError
+
+    from bot.services.customer_io import ImportFailed, import_customers
+    from storage.db import make_engine, make_session_factory
+    from storage.migrate import upgrade
+
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail(f"{path}: no such file")
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    try:
+        report = import_customers(
+            session_factory=make_session_factory(engine),
+            path=path,
+            resolve_email=_email_resolver(settings),
+            now=datetime.now(UTC),
+        )
+    except ImportFailed as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return _fail(f"{path}: {len(exc.problems)} problem(s); nothing was imported", code=1)
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        return _fail(f"looking up account owners in Slack failed ({error}); nothing was imported", code=1)
+    print(
+        f"imported {path}: {report.customers_created} customers created, {report.customers_updated} updated; "
+        f"{report.contacts_created} contacts created, {report.contacts_updated} updated"
+    )
+    return 0
+
+
+def cmd_customers_export(args: argparse.Namespace) -> int:
+    settings = load(DatabaseSettings)
+    from bot.services.customer_io import export_rows, write_csv, write_xlsx
+    from storage.db import make_engine, make_session_factory
+    from storage.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    rows = export_rows(session_factory=make_session_factory(engine))
+    if not args.file:
+        write_csv(rows, sys.stdout)
+        return 0
+    path = Path(args.file)
+    if path.suffix.lower() == ".xlsx":
+        count = write_xlsx(rows, path)
+    else:
+        with path.open("w", newline="", encoding="utf-8") as out:
+            count = write_csv(rows, out)
+    print(f"exported {count} rows to {path}", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="reference-bot", description="Customer-reference requests in Slack.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    serve.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
+    serve.add_argument("--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN)")
+    serve.set_defaults(func=cmd_serve)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply pending migrations").set_defaults(func=cmd_db_upgrade)
+
+    customers = sub.add_parser("customers", help="customer list")
+    customers = customers.add_subparsers(dest="customers_command", required=True)
+    imp = customers.add_parser("import", help="import customers and contacts from CSV or .xlsx (all or nothing)")
+    imp.add_argument("file")
+    imp.set_defaults(func=cmd_customers_import)
+    exp = customers.add_parser("export", help="export customers and contacts (CSV to stdout, or FILE .csv/.xlsx)")
+    exp.add_argument("file", nargs="?")
+    exp.set_defaults(func=cmd_customers_export)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging()
+    try:
+        return args.func(args)
+    except SettingsError as exc:
+        return _fail(str(exc))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Domain services: plain Python over storage, knowing nothing of Slack payloads."""

@@ -1,0 +1,57 @@
+"""Looking customers and contacts up for the request form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import customers as customer_repo
+
+
+@dataclass(frozen=True)
+class CustomerChoice:
+    id: int
+    name: str
+    status: str
+
+
+@dataclass(frozen=True)
+class ContactChoice:
+    id: int
+    name: str
+    title: str
+    customer_name: str
+
+
+def search_customers(*, session_factory: sessionmaker[Session], query: str, limit: int = 100) -> list[CustomerChoice]:
+    with session_factory() as session:
+        return [
+            CustomerChoice(c.id, c.name, c.status.value) for c in customer_repo.search(session, query, limit=limit)
+        ]
+
+
+def find_customer(*, session_factory: sessionmaker[Session], text: str) -> CustomerChoice | None:
+    """The customer `text` names: an exact name (any case), or the only customer whose name contains it."""
+    text = text.strip()
+    if not text:
+        return None
+    with session_factory() as session:
+        found = customer_repo.find_by_name(session, text)
+        if found is None:
+            matches = customer_repo.search(session, text, limit=2)
+            found = matches[0] if len(matches) == 1 else None
+        return CustomerChoice(found.id, found.name, found.status.value) if found else None
+
+
+def contacts_of(
+    *, session_factory: sessionmaker[Session], customer_id: int, query: str = "", limit: int = 100
+) -> list[ContactChoice]:
+    with session_factory() as session:
+        customer = customer_repo.get(session, customer_id)
+        if customer is None:
+            return []
+        return [
+            ContactChoice(c.id, c.name, c.title, customer.name)
+            for c in customer_repo.contacts_of(session, customer_id, query, limit=limit)
+        ]

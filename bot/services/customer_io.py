@@ -1,0 +1,288 @@
+"""Customer import and export (CSV or .xlsx, GUIDE section 4 columns). Import is all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import customers as customer_repo
+from storage.models import Contact, Customer, CustomerProduct, CustomerStatus
+
+COLUMNS = (
+    "name",
+    "industry",
+    "region",
+    "company_size",
+    "products",
+    "account_owner",
+    "status",
+    "beta",
+    "contact_name",
+    "contact_email",
+    "contact_title",
+)
+CUSTOMER_COLUMNS = COLUMNS[:8]
+_LIMITS = {"name": 200, "industry": 100, "region": 100, "company_size": 50, "contact_name": 200, "contact_title": 200}
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_YES = {"yes", "y", "true", "1"}
+_NO = {"no", "n", "false", "0", ""}
+
+# Resolves an email to a Slack user ID (None: no such user). Raises LookupError when it cannot ask at all.
+EmailResolver = Callable[[str], str | None]
+
+
+class ImportFailed(Exception):
+    """The file was refused; nothing was written. `problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(f"{len(problems)} problem(s)")
+        self.problems = problems
+
+
+@dataclass
+class ImportReport:
+    customers_created: int = 0
+    customers_updated: int = 0
+    contacts_created: int = 0
+    contacts_updated: int = 0
+
+
+@dataclass
+class _CustomerRow:
+    row: int
+    values: dict[str, str]
+    products: list[str]
+    beta: bool
+    status: CustomerStatus
+    contacts: list[tuple[int, str, str, str]] = field(default_factory=list)  # row, name, email, title
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]] | list[str]]:
+    """Yield the header (a list) first, then (row number, values) with row numbers as a spreadsheet shows them."""
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(path, read_only=True, data_only=True)
+        sheet = workbook.active
+        rows = ([("" if v is None else str(v)) for v in row] for row in sheet.iter_rows(values_only=True))
+    else:
+        handle = path.open(newline="", encoding="utf-8-sig")
+        rows = csv.reader(handle)
+    header: list[str] | None = None
+    for number, row in enumerate(rows, start=1):
+        if header is None:
+            header = [h.strip().lower() for h in row]
+            yield header
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        yield number, {col: (row[i].strip() if i < len(row) else "") for i, col in enumerate(header) if col}
+
+
+def _check_header(header: list[str]) -> list[str]:
+    problems = []
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        problems.append(f"row 1: missing column(s) {', '.join(missing)}; the header must name {', '.join(COLUMNS)}")
+    for col in header:
+        if col and col not in COLUMNS:
+            problems.append(f"row 1, column {col}: unknown column")
+    seen = set()
+    for col in header:
+        if col in seen:
+            problems.append(f"row 1, column {col}: appears twice")
+        seen.add(col)
+    return problems
+
+
+def _parse(path: Path) -> tuple[dict[str, _CustomerRow], list[str]]:
+    problems: list[str] = []
+    customers: dict[str, _CustomerRow] = {}
+    rows = read_rows(path)
+    header = next(rows, None)
+    if not isinstance(header, list) or not any(header):
+        return {}, ["row 1: the file is empty; it needs a header row naming the columns"]
+    problems += _check_header(header)
+    if problems:
+        return {}, problems
+    for item in rows:
+        assert isinstance(item, tuple)
+        number, raw = item
+        here = []
+        for col, limit in _LIMITS.items():
+            if len(raw[col]) > limit:
+                here.append(f"row {number}, column {col}: longer than {limit} characters")
+        if not raw["name"]:
+            here.append(f"row {number}, column name: required")
+        status_text = raw["status"].lower() or "active"
+        try:
+            status = CustomerStatus(status_text)
+        except ValueError:
+            here.append(f"row {number}, column status: '{raw['status']}' is not one of active, paused, do_not_contact")
+            status = CustomerStatus.ACTIVE
+        beta_text = raw["beta"].lower()
+        if beta_text not in _YES | _NO:
+            here.append(f"row {number}, column beta: '{raw['beta']}' is not yes or no")
+        owner = raw["account_owner"]
+        if owner and not (_USER_ID.match(owner) or _EMAIL.match(owner)):
+            here.append(f"row {number}, column account_owner: '{owner}' is neither a Slack user ID nor an email")
+        products = []
+        for product in raw["products"].split(";"):
+            product = product.strip()
+            if len(product) > 100:
+                here.append(f"row {number}, column products: '{product[:20]}...' is longer than 100 characters")
+            elif product and product not in products:
+                products.append(product)
+        email = raw["contact_email"]
+        if email and not _EMAIL.match(email):
+            here.append(f"row {number}, column contact_email: '{email}' is not an email address")
+        if (email or raw["contact_title"]) and not raw["contact_name"]:
+            here.append(f"row {number}, column contact_name: required when contact_email or contact_title is given")
+        problems += here
+        if here:
+            continue
+        values = {c: raw[c] for c in CUSTOMER_COLUMNS}
+        values["status"] = status.value
+        values["beta"] = "yes" if beta_text in _YES else "no"
+        values["products"] = ";".join(products)
+        existing = customers.get(raw["name"])
+        if existing is None:
+            existing = customers[raw["name"]] = _CustomerRow(
+                number, values, products, beta_text in _YES, status
+            )
+        else:
+            for col in CUSTOMER_COLUMNS:
+                if values[col] != existing.values[col]:
+                    problems.append(
+                        f"row {number}, column {col}: '{raw[col]}' differs from row {existing.row} "
+                        f"('{existing.values[col]}') for the same customer"
+                    )
+        if raw["contact_name"]:
+            existing.contacts.append((number, raw["contact_name"], email, raw["contact_title"]))
+    return customers, problems
+
+
+def _resolve_owners(customers: dict[str, _CustomerRow], resolve: EmailResolver | None) -> list[str]:
+    problems = []
+    for parsed in customers.values():
+        owner = parsed.values["account_owner"]
+        if not owner or _USER_ID.match(owner):
+            continue
+        if resolve is None:
+            problems.append(
+                f"row {parsed.row}, column account_owner: '{owner}' is an email; set SLACK_BOT_TOKEN so it can be "
+                "looked up in Slack, or give the Slack user ID"
+            )
+            continue
+        user_id = resolve(owner)
+        if user_id is None:
+            problems.append(f"row {parsed.row}, column account_owner: no Slack user has the email {owner}")
+        else:
+            parsed.values["account_owner"] = user_id
+    return problems
+
+
+def import_customers(
+    *, session_factory: sessionmaker[Session], path: Path, resolve_email: EmailResolver | None, now: datetime
+) -> ImportReport:
+    """Check every row, then write them all in one transaction; on any problem raise ImportFailed."""
+    try:
+        customers, problems = _parse(path)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ImportFailed([f"{path.name}: cannot be read as CSV in UTF-8 ({exc})"]) from exc
+    if not problems:
+        problems = _resolve_owners(customers, resolve_email)
+    if problems:
+        raise ImportFailed(problems)
+    report = ImportReport()
+    with session_factory.begin() as session:
+        stored = customer_repo.by_names(session, customers)
+        for name, parsed in customers.items():
+            customer = stored.get(name)
+            if customer is None:
+                customer = Customer(name=name, created_at=now, contacts=[], products=[])
+                session.add(customer)
+                report.customers_created += 1
+            else:
+                report.customers_updated += 1
+            _apply(customer, parsed, now, report)
+    return report
+
+
+def _apply(customer: Customer, parsed: _CustomerRow, now: datetime, report: ImportReport) -> None:
+    values = parsed.values
+    customer.industry = values["industry"]
+    customer.region = values["region"]
+    customer.company_size = values["company_size"]
+    customer.account_owner = values["account_owner"] or None
+    customer.status = parsed.status
+    customer.beta = parsed.beta
+    customer.updated_at = now
+    customer.products = [CustomerProduct(product=p, position=i) for i, p in enumerate(parsed.products)]
+    # A contact is the same person again when the email matches, or, without an email, the name.
+    by_key = {(c.email.lower() or c.name.lower()): c for c in customer.contacts}
+    for _row, name, email, title in parsed.contacts:
+        key = email.lower() or name.lower()
+        contact = by_key.get(key)
+        if contact is None:
+            contact = Contact(name=name, email=email, title=title)
+            customer.contacts.append(contact)
+            by_key[key] = contact
+            report.contacts_created += 1
+        elif (contact.name, contact.email, contact.title) != (name, email, title):
+            contact.name, contact.email, contact.title = name, email, title
+            report.contacts_updated += 1
+
+
+def export_rows(*, session_factory: sessionmaker[Session]) -> Iterator[list[str]]:
+    yield list(COLUMNS)
+    with session_factory() as session:
+        for customer in customer_repo.all_with_contacts(session):
+            base = [
+                customer.name,
+                customer.industry,
+                customer.region,
+                customer.company_size,
+                ";".join(customer.product_names),
+                customer.account_owner or "",
+                customer.status.value,
+                "yes" if customer.beta else "no",
+            ]
+            if not customer.contacts:
+                yield base + ["", "", ""]
+            for contact in customer.contacts:
+                yield base + [contact.name, contact.email, contact.title]
+
+
+def write_csv(rows: Iterator[list[str]], out: TextIO) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    count = -1
+    for row in rows:
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def write_xlsx(rows: Iterator[list[str]], path: Path) -> int:
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("customers")
+    count = -1
+    for row in rows:
+        sheet.append(row)
+        count += 1
+    workbook.save(path)
+    return count
+
+
+
+

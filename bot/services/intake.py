@@ -1,0 +1,172 @@
+"""Filing a reference request: validate what the requester typed, then store it with its first event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot import domain
+from bot.domain import AskType, Team
+from bot.services.summaries import RequestSummary, summarize
+from storage import customers as customer_repo
+from storage import preferences as preference_repo
+from storage import requests as request_repo
+from storage.models import CustomerStatus, ReferenceRequest, RequestStatus
+
+# "In the past" must hold for every requester wherever they are: the last zone to reach a date is UTC-12.
+_LATEST_ZONE = ZoneInfo("Etc/GMT+12")
+
+
+@dataclass(frozen=True)
+class RequestForm:
+    """What the requester typed, as raw strings (None when left empty). Keys match the field names."""
+
+    ask_type: str | None = None
+    customer_id: str | None = None
+    contact_id: str | None = None
+    team: str | None = None
+    needed_by: str | None = None
+    deal_name: str | None = None
+    deal_url: str | None = None
+    deal_amount: str | None = None
+    details: str | None = None
+
+
+@dataclass
+class FormErrors(Exception):
+    """Field name -> a sentence for the requester, shown under that field."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def today_everywhere(now: datetime) -> date:
+    return now.astimezone(_LATEST_ZONE).date()
+
+
+def _text(value: str | None, limit: int, name: str, errors: dict[str, str]) -> str:
+    text = (value or "").strip()
+    if len(text) > limit:
+        errors[name] = f"Please keep this to {limit} characters (it is {len(text)})."
+    return text
+
+
+def _validate(session: Session, form: RequestForm, now: datetime) -> tuple[dict[str, object], dict[str, str]]:
+    errors: dict[str, str] = {}
+    values: dict[str, object] = {}
+
+    try:
+        values["ask_type"] = AskType(form.ask_type or "")
+    except ValueError:
+        errors["ask_type"] = "Choose what you are asking for."
+
+    try:
+        values["team"] = Team(form.team or "")
+    except ValueError:
+        errors["team"] = "Choose the team you are asking for."
+
+    customer = None
+    if not form.customer_id:
+        errors["customer_id"] = "Choose a customer."
+    else:
+        customer = customer_repo.get(session, int(form.customer_id)) if form.customer_id.isdigit() else None
+        if customer is None:
+            errors["customer_id"] = "That customer is not in the customer list; pick one from the menu."
+        elif customer.status is CustomerStatus.DO_NOT_CONTACT:
+            errors["customer_id"] = f"{customer.name} is marked do-not-contact; they cannot be asked."
+        elif customer.status is CustomerStatus.PAUSED:
+            errors["customer_id"] = f"{customer.name} is paused as a reference; they cannot be asked right now."
+        else:
+            values["customer_id"] = customer.id
+
+    values["contact_id"] = None
+    if form.contact_id:
+        contact = customer_repo.get_contact(session, int(form.contact_id)) if form.contact_id.isdigit() else None
+        if contact is None:
+            errors["contact_id"] = "That contact is not in the customer list."
+        elif customer is not None and contact.customer_id != customer.id:
+            errors["contact_id"] = f"{contact.name} is not a contact at {customer.name}."
+        else:
+            values["contact_id"] = contact.id
+
+    if not form.needed_by:
+        errors["needed_by"] = "Pick the date you need this by."
+    else:
+        try:
+            needed_by = date.fromisoformat(form.needed_by)
+        except ValueError:
+            errors["needed_by"] = "That is not a date."
+        else:
+            if needed_by < today_everywhere(now):
+                errors["needed_by"] = "That date is in the past; pick today or a later date."
+            elif needed_by > now.date() + timedelta(days=3 * 365):
+                errors["needed_by"] = "That is more than three years away; pick a nearer date."
+            else:
+                values["needed_by"] = needed_by
+
+    values["deal_name"] = _text(form.deal_name, domain.MAX_DEAL_NAME, "deal_name", errors)
+    url = _text(form.deal_url, domain.MAX_DEAL_URL, "deal_url", errors)
+    if url and "deal_url" not in errors:
+        parsed = urlparse(url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            errors["deal_url"] = "Give the full link, starting with https://"
+    values["deal_url"] = url
+
+    values["deal_amount"] = None
+    amount_text = (form.deal_amount or "").strip().replace(",", "")
+    if amount_text:
+        try:
+            amount = Decimal(amount_text)
+        except InvalidOperation:
+            errors["deal_amount"] = "Give the amount as a number, e.g. 50000."
+        else:
+            if not amount.is_finite() or amount < 0 or amount >= domain.MAX_DEAL_AMOUNT:
+                errors["deal_amount"] = "Give an amount of zero or more, below one trillion."
+            else:
+                values["deal_amount"] = amount.quantize(Decimal("0.01"))
+
+    values["details"] = _text(form.details, domain.MAX_DETAILS, "details", errors)
+    return values, errors
+
+
+def file_request(
+    *, session_factory: sessionmaker[Session], form: RequestForm, requester_id: str, now: datetime
+) -> RequestSummary:
+    """Validate and store a request in one transaction. Raises FormErrors and writes nothing on bad input."""
+    with session_factory.begin() as session:
+        values, errors = _validate(session, form, now)
+        if errors:
+            raise FormErrors(errors)
+        request = request_repo.add(
+            session,
+            ReferenceRequest(
+                **values,
+                requester_id=requester_id,
+                status=RequestStatus.PENDING,
+                decision_reason="",
+                decision_suggestion="",
+                created_at=now,
+            ),
+        )
+        preference_repo.remember_team(session, requester_id, str(values["team"]))
+        session.flush()
+        session.refresh(request)
+        return summarize(session, request)
+
+
+def last_team(*, session_factory: sessionmaker[Session], user_id: str) -> Team | None:
+    with session_factory() as session:
+        team = preference_repo.last_team(session, user_id)
+    try:
+        return Team(team) if team else None
+    except ValueError:
+        return None
+
+
+def open_requests(*, session_factory: sessionmaker[Session], requester_id: str) -> list[RequestSummary]:
+    with session_factory() as session:
+        return [summarize(session, r) for r in request_repo.open_for_requester(session, requester_id)]

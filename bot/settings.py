@@ -1,0 +1,149 @@
+"""Settings read from the environment or `.env` (GUIDE section 4)."""
+
+from __future__ import annotations
+
+import re
+from datetime import time
+from typing import Annotated, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it in one line."""
+
+
+class _Base(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=False)
+
+
+_S = TypeVar("_S", bound=_Base)
+
+
+class DatabaseSettings(_Base):
+    """What the database commands need: only the database URL."""
+
+    database_url: str = Field(default="sqlite:///reference_bot.db", alias="DATABASE_URL")
+
+    @field_validator("database_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(value)
+        except ArgumentError as exc:
+            raise ValueError("not a database URL (expected e.g. sqlite:///reference_bot.db)") from exc
+        return value
+
+
+class DirectorySettings(DatabaseSettings):
+    """What customer import needs: the database, and Slack to resolve account-owner emails."""
+
+    slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+
+class Settings(DirectorySettings):
+    """Everything `serve` needs."""
+
+    slack_bot_token: SecretStr = Field(alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    reference_managers: Annotated[list[str], NoDecode] = Field(alias="REFERENCE_MANAGERS")
+    reference_approval_channel: str | None = Field(default=None, alias="REFERENCE_APPROVAL_CHANNEL")
+    timezone: str = Field(default="UTC", alias="TIMEZONE")
+    digest_day: str = Field(default="fri", alias="DIGEST_DAY")
+    digest_time: str = Field(default="15:00", alias="DIGEST_TIME")
+
+    @field_validator("reference_managers", mode="before")
+    @classmethod
+    def _managers(cls, value: object) -> list[str]:
+        items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[arg-type]
+        ids = [str(item).strip() for item in items if str(item).strip()]
+        if not ids:
+            raise ValueError("list at least one Slack user ID, e.g. U012ABCDEF")
+        bad = [i for i in ids if not _USER_ID.match(i)]
+        if bad:
+            raise ValueError(f"not Slack user IDs: {', '.join(bad)}")
+        return ids
+
+    @field_validator("reference_approval_channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        value = (value or "").strip()
+        if not value:
+            return None
+        if not re.match(r"^[CG][A-Z0-9]{2,}$", value):
+            raise ValueError("must be a channel ID such as C012ABCDEF (not a #name)")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("not an IANA time zone such as Europe/Berlin") from exc
+        return value
+
+    @field_validator("digest_day")
+    @classmethod
+    def _day(cls, value: str) -> str:
+        day = value.strip().lower()[:3]
+        if day not in _DAYS:
+            raise ValueError("must be a weekday: mon, tue, wed, thu, fri, sat or sun")
+        return day
+
+    @field_validator("digest_time")
+    @classmethod
+    def _time(cls, value: str) -> str:
+        try:
+            time.fromisoformat(value.strip())
+        except ValueError as exc:
+            raise ValueError("must be a time of day HH:MM such as 15:00") from exc
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _mode(self) -> Settings:
+        if self.slack_app_token is None and self.slack_signing_secret is None:
+            raise ValueError("SLACK_SIGNING_SECRET: required in HTTP mode (or set SLACK_APP_TOKEN)")
+        return self
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def load(cls: type[_S], **overrides: object) -> _S:
+    """Build settings, turning pydantic's report into one line that names the setting."""
+    try:
+        return cls(**overrides)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = [str(part) for part in error.get("loc", ()) if part != "__root__"]
+        name = loc[0].upper() if loc else ""
+        message = error["msg"].removeprefix("Value error, ")
+        named = re.match(r"^([A-Z_]+): (.*)$", message)
+        if not name and named:
+            name, message = named.group(1), named.group(2)
+        if error["type"] == "missing":
+            message = "required but not set"
+        raise SettingsError(f"setting {name}: {message}" if name else f"settings: {message}") from None

@@ -1,0 +1,137 @@
+"""Approve and Decline on the approval card, and the decline modal."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot import domain
+from bot.services import decisions
+from bot.services.decisions import NotAManager, UnknownRequest
+from handlers import notify
+from handlers.common import deps, state_value
+from handlers.ids import Action, Block, Callback
+from handlers.payloads import DeclineContext, RequestRef
+from handlers.views import messages
+from handlers.views.decline_modal import decided_notice, decline_modal
+
+logger = logging.getLogger(__name__)
+
+_STALE_BUTTON = "That button no longer points at a request. Nothing was changed."
+
+
+def register(app: App) -> None:
+    app.action(Action.APPROVE)(approve_clicked)
+    app.action(Action.DECLINE)(decline_clicked)
+    app.view(Callback.DECLINE_MODAL)(decline_submitted)
+
+
+def _ephemeral(respond: Respond, text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def _button_ref(body: dict) -> RequestRef | None:
+    actions = body.get("actions") or [{}]
+    return RequestRef.parse(actions[0].get("value"))  # type: ignore[return-value]
+
+
+def approve_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
+    ack()
+    d = deps(context)
+    ref = _button_ref(body)
+    if ref is None:
+        _ephemeral(respond, _STALE_BUTTON)
+        return
+    try:
+        decision = decisions.decide(
+            session_factory=d.session_factory,
+            managers=d.settings.reference_managers,
+            request_id=ref.request_id,
+            actor_id=body["user"]["id"],
+            approve=True,
+            now=d.now(),
+        )
+    except NotAManager:
+        _ephemeral(respond, messages.not_a_manager())
+        return
+    except UnknownRequest:
+        _ephemeral(respond, _STALE_BUTTON)
+        return
+    if not decision.decided_now:
+        _ephemeral(respond, messages.already_decided(decision.request))
+        notify.refresh_cards(client, decision.request, decision.cards)
+        return
+    notify.request_decided(client, decision)
+
+
+def decline_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
+    ack()
+    d = deps(context)
+    ref = _button_ref(body)
+    if ref is None:
+        _ephemeral(respond, _STALE_BUTTON)
+        return
+    if not d.is_manager(body["user"]["id"]):
+        _ephemeral(respond, messages.not_a_manager())
+        return
+    try:
+        request = decisions.load(session_factory=d.session_factory, request_id=ref.request_id)
+    except UnknownRequest:
+        _ephemeral(respond, _STALE_BUTTON)
+        return
+    if request.status != "pending":
+        _ephemeral(respond, messages.already_decided(request))
+        return
+    channel = str((body.get("channel") or {}).get("id") or "")[:32]
+    view = decline_modal(request, private_metadata=DeclineContext(request_id=request.id, channel=channel).dump())
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as exc:
+        logger.warning("views.open for decline failed: %s", exc.response.get("error"))
+        _ephemeral(respond, "Slack took too long to open the decline form. Please click Decline again.")
+
+
+def decline_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+    d = deps(context)
+    meta = DeclineContext.parse((view or {}).get("private_metadata"))
+    values = ((view or {}).get("state") or {}).get("values") or {}
+    reason = (state_value(values, Block.REASON, Action.REASON) or "").strip()
+    suggestion = (state_value(values, Block.SUGGESTION, Action.SUGGESTION) or "").strip()
+    errors: dict[str, str] = {}
+    if meta is None:
+        errors[Block.REASON] = "This form no longer points at a request; close it and click Decline again."
+    elif not reason:
+        errors[Block.REASON] = "Give the requester a reason."
+    elif len(reason) > domain.MAX_REASON:
+        errors[Block.REASON] = f"Please keep the reason to {domain.MAX_REASON} characters."
+    if len(suggestion) > domain.MAX_SUGGESTION:
+        errors[Block.SUGGESTION] = f"Please keep the suggestion to {domain.MAX_SUGGESTION} characters."
+    if errors:
+        ack(response_action="errors", errors=errors)
+        return
+    assert isinstance(meta, DeclineContext)
+    try:
+        decision = decisions.decide(
+            session_factory=d.session_factory,
+            managers=d.settings.reference_managers,
+            request_id=meta.request_id,
+            actor_id=body["user"]["id"],
+            approve=False,
+            now=d.now(),
+            reason=reason,
+            suggestion=suggestion,
+        )
+    except NotAManager:
+        ack(response_action="errors", errors={Block.REASON: messages.not_a_manager()})
+        return
+    except UnknownRequest:
+        ack(response_action="errors", errors={Block.REASON: _STALE_BUTTON})
+        return
+    if not decision.decided_now:
+        ack(response_action="update", view=decided_notice(messages.already_decided(decision.request)))
+        return
+    ack()
+    notify.request_decided(client, decision)

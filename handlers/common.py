@@ -1,0 +1,51 @@
+"""Helpers the listeners share: reading payloads and sending messages without losing a failure."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block
+
+from bot.context import Deps
+
+logger = logging.getLogger("reference_bot.slack")
+
+
+def deps(context: BoltContext) -> Deps:
+    return context["deps"]
+
+
+def state_value(values: dict[str, Any], block_id: str, action_id: str) -> str | None:
+    """The typed or chosen value of one input, whatever its element type; None when empty or absent."""
+    element = (values.get(block_id) or {}).get(action_id)
+    if not isinstance(element, dict):
+        return None
+    for key in ("value", "selected_date"):
+        if isinstance(element.get(key), str):
+            return element[key]
+    option = element.get("selected_option")
+    if isinstance(option, dict) and isinstance(option.get("value"), str):
+        return option["value"]
+    return None
+
+
+def post(client: WebClient, *, channel: str, text: str, blocks: list[Block]) -> dict[str, Any] | None:
+    """Post a message; on a refusal log it with Slack's error code and return None."""
+    try:
+        return client.chat_postMessage(channel=channel, text=text, blocks=blocks).data  # type: ignore[return-value]
+    except SlackApiError as exc:
+        logger.error("chat.postMessage to %s failed: %s", channel, exc.response.get("error"))
+        return None
+
+
+def update(client: WebClient, *, channel: str, ts: str, text: str, blocks: list[Block]) -> bool:
+    try:
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+        return True
+    except SlackApiError as exc:
+        logger.error("chat.update of %s/%s failed: %s", channel, ts, exc.response.get("error"))
+        return False

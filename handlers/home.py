@@ -1,0 +1,37 @@
+"""App Home: the user's own open requests and how to file one."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
+
+from bot.services import intake
+from handlers.common import deps
+from handlers.views import messages
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(home_opened)
+
+
+def home_view(requests: list) -> View:
+    _, help_blocks = messages.help_reply()
+    _, list_blocks = messages.open_requests_reply(requests)
+    return View(type="home", blocks=[*help_blocks, *list_blocks])
+
+
+def home_opened(event: dict, client: WebClient, context: BoltContext) -> None:
+    if event.get("tab") != "home":
+        return
+    user_id = str(event.get("user") or "")
+    requests = intake.open_requests(session_factory=deps(context).session_factory, requester_id=user_id)
+    try:
+        client.views_publish(user_id=user_id, view=home_view(requests))
+    except SlackApiError as exc:
+        logger.error("views.publish failed: %s", exc.response.get("error"))

@@ -1,0 +1,43 @@
+"""What travels in button values and private_metadata: small pydantic models, validated on the way back in.
+
+Slack echoes these strings back to us, so they are untrusted input: anything that does not parse is refused.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def dump(self) -> str:
+        return self.model_dump_json()
+
+    @classmethod
+    def parse(cls, raw: str | None) -> _Payload | None:
+        if not raw or len(raw) > 3000:
+            return None
+        try:
+            return cls.model_validate_json(raw)
+        except ValidationError:
+            return None
+
+
+class RequestRef(_Payload):
+    """An Approve / Decline button: which request."""
+
+    request_id: int = Field(gt=0, lt=2**31)
+
+
+class DeclineContext(_Payload):
+    """The decline modal: which request, and the channel the manager clicked in (for ephemeral replies)."""
+
+    request_id: int = Field(gt=0, lt=2**31)
+    channel: str = Field(default="", max_length=32)
+
+
+class RequestModalContext(_Payload):
+    """The request modal: the channel where the command was typed (for replies the modal cannot show)."""
+
+    channel: str = Field(default="", max_length=32)

@@ -1,0 +1,70 @@
+"""The request form: typeahead options for customers and contacts, and the submission."""
+
+from __future__ import annotations
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot.services import catalog, intake
+from bot.services.intake import FormErrors, RequestForm
+from handlers import notify
+from handlers.common import deps, state_value
+from handlers.ids import Action, Block, Callback
+from handlers.views.request_modal import CUSTOMER_OPTION_LIMIT, contact_option, customer_option
+
+
+def register(app: App) -> None:
+    app.options(Action.CUSTOMER)(customer_options)
+    app.options(Action.CONTACT)(contact_options)
+    app.view(Callback.REQUEST_MODAL)(request_submitted)
+
+
+def customer_options(ack: Ack, payload: dict, context: BoltContext) -> None:
+    query = str(payload.get("value") or "")[:200]
+    choices = catalog.search_customers(
+        session_factory=deps(context).session_factory, query=query, limit=CUSTOMER_OPTION_LIMIT
+    )
+    ack(options=[customer_option(c.id, c.name, c.status) for c in choices])
+
+
+def contact_options(ack: Ack, body: dict, payload: dict, context: BoltContext) -> None:
+    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    customer_id = state_value(values, Block.CUSTOMER, Action.CUSTOMER)
+    if not (customer_id and customer_id.isdigit()):
+        ack(options=[])
+        return
+    contacts = catalog.contacts_of(
+        session_factory=deps(context).session_factory,
+        customer_id=int(customer_id),
+        query=str(payload.get("value") or "")[:200],
+    )
+    ack(options=[contact_option(c.id, c.name, c.title) for c in contacts])
+
+
+def read_form(values: dict) -> RequestForm:
+    return RequestForm(
+        ask_type=state_value(values, Block.ASK_TYPE, Action.ASK_TYPE),
+        customer_id=state_value(values, Block.CUSTOMER, Action.CUSTOMER),
+        contact_id=state_value(values, Block.CONTACT, Action.CONTACT),
+        team=state_value(values, Block.TEAM, Action.TEAM),
+        needed_by=state_value(values, Block.NEEDED_BY, Action.NEEDED_BY),
+        deal_name=state_value(values, Block.DEAL_NAME, Action.DEAL_NAME),
+        deal_url=state_value(values, Block.DEAL_URL, Action.DEAL_URL),
+        deal_amount=state_value(values, Block.DEAL_AMOUNT, Action.DEAL_AMOUNT),
+        details=state_value(values, Block.DETAILS, Action.DETAILS),
+    )
+
+
+def request_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+    d = deps(context)
+    form = read_form(((view or {}).get("state") or {}).get("values") or {})
+    try:
+        # Stored before the ack, so a refusal can still be shown in the open modal.
+        summary = intake.file_request(
+            session_factory=d.session_factory, form=form, requester_id=body["user"]["id"], now=d.now()
+        )
+    except FormErrors as exc:
+        ack(response_action="errors", errors=exc.errors)
+        return
+    ack()
+    notify.request_filed(client, d, summary)

@@ -1,0 +1,111 @@
+"""The approval card reference managers decide on, before and after the decision."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.services.summaries import CustomerHistory, RequestSummary
+from handlers.ids import Action
+from handlers.ids import Block as BlockId
+from handlers.payloads import RequestRef
+from handlers.views.text import clip, esc, money, slack_date, slack_time, user
+
+
+def history_line(history: CustomerHistory) -> str:
+    if history.asks_in_window == 0:
+        return f"History: no other asks in the last {history.window_days} days."
+    plural = "ask" if history.asks_in_window == 1 else "asks"
+    last = f", the last on {slack_date(history.last_ask)}" if history.last_ask else ""
+    return f"History: {history.asks_in_window} other {plural} in the last {history.window_days} days{last}."
+
+
+def contact_text(r: RequestSummary) -> str:
+    if not r.contact_name:
+        return "_not named_"
+    parts = [esc(r.contact_name)]
+    if r.contact_title:
+        parts.append(esc(r.contact_title))
+    if r.contact_email:
+        parts.append(esc(r.contact_email))
+    return ", ".join(parts)
+
+
+def deal_text(r: RequestSummary) -> str:
+    if not (r.deal_name or r.deal_url or r.deal_amount is not None):
+        return "_none_"
+    name = esc(r.deal_name) or "deal"
+    text = f"<{r.deal_url}|{name}>" if r.deal_url else name
+    if r.deal_amount is not None:
+        text += f" ({money(r.deal_amount)})"
+    return text
+
+
+def ask_line(r: RequestSummary) -> str:
+    """One line: what was asked, of whom."""
+    contact = f" ({esc(r.contact_name)})" if r.contact_name else ""
+    return f"{r.ask_type.label} with *{esc(r.customer_name)}*{contact}, needed by {slack_date(r.needed_by)}"
+
+
+def decision_line(r: RequestSummary) -> str:
+    if r.status == "pending" or r.decided_at is None:
+        return "Waiting for a reference manager."
+    verb = "Approved" if r.status == "approved" else "Declined"
+    icon = ":white_check_mark:" if r.status == "approved" else ":no_entry_sign:"
+    return f"{icon} *{verb} by {user(r.decided_by)}* {slack_time(r.decided_at)}"
+
+
+def approval_card(r: RequestSummary) -> list[Block]:
+    blocks: list[Block] = [
+        HeaderBlock(text=clip(f"Reference request #{r.id}: {r.customer_name}", 150)),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"{user(r.requester_id)} asks for the *{r.team.label}* team: {ask_line(r)}."
+            ),
+        ),
+        SectionBlock(
+            fields=[
+                MarkdownTextObject(text=f"*Type*\n{r.ask_type.label}"),
+                MarkdownTextObject(text=f"*Customer*\n{clip(esc(r.customer_name), 1900)}"),
+                MarkdownTextObject(text=f"*Contact*\n{clip(contact_text(r), 1900)}"),
+                MarkdownTextObject(text=f"*Needed by*\n{slack_date(r.needed_by)}"),
+                MarkdownTextObject(text=f"*Team*\n{r.team.label}"),
+                MarkdownTextObject(text=f"*Deal*\n{clip(deal_text(r), 1900)}"),
+            ]
+        ),
+    ]
+    if r.details:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Details*\n{clip(esc(r.details), 2900)}")))
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=history_line(r.history))]))
+    if r.status == "pending":
+        value = RequestRef(request_id=r.id).dump()
+        blocks.append(
+            ActionsBlock(
+                block_id=BlockId.DECISION,
+                elements=[
+                    ButtonElement(text="Approve", action_id=Action.APPROVE, value=value, style="primary"),
+                    ButtonElement(text="Decline", action_id=Action.DECLINE, value=value, style="danger"),
+                ],
+            )
+        )
+    else:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=decision_line(r))))
+        if r.status == "declined":
+            reason = f"*Reason:* {clip(esc(r.decision_reason), 1400)}"
+            if r.decision_suggestion:
+                reason += f"\n*Suggestion:* {clip(esc(r.decision_suggestion), 1400)}"
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=reason)))
+    return blocks
+
+
+def approval_card_text(r: RequestSummary) -> str:
+    """Notification text (and what screen readers and old clients show)."""
+    state = {"pending": "waiting for a decision", "approved": "approved", "declined": "declined"}[r.status]
+    return clip(f"Reference request #{r.id} ({r.customer_name}) {state}", 3000)

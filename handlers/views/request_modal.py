@@ -1,0 +1,135 @@
+"""The /reference-request modal."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    ContextBlock,
+    DatePickerElement,
+    DividerBlock,
+    ExternalDataSelectElement,
+    InputBlock,
+    MarkdownTextObject,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    StaticSelectElement,
+    UrlInputElement,
+)
+from slack_sdk.models.views import View
+
+from bot import domain
+from bot.domain import AskType, Team
+from handlers.ids import Action, Block, Callback
+from handlers.views.text import clip
+
+CUSTOMER_OPTION_LIMIT = 100
+
+
+def customer_option(customer_id: int, name: str, status: str) -> Option:
+    marker = {"paused": " (paused)", "do_not_contact": " (do not contact)"}.get(status, "")
+    return Option(value=str(customer_id), text=clip(name, 75 - len(marker)) + marker)
+
+
+def contact_option(contact_id: int, name: str, title: str, customer_name: str | None = None) -> Option:
+    label = f"{name}, {title}" if title else name
+    if customer_name:
+        label = f"{label} ({customer_name})"
+    return Option(value=str(contact_id), text=clip(label, 75))
+
+
+def _static(options: dict[str, str], action_id: str, initial: str | None, placeholder: str) -> StaticSelectElement:
+    opts = [Option(value=value, text=label) for value, label in options.items()]
+    chosen = next((o for o in opts if o.value == initial), None)
+    return StaticSelectElement(action_id=action_id, options=opts, initial_option=chosen, placeholder=placeholder)
+
+
+def request_modal(
+    *,
+    private_metadata: str,
+    initial_customer: Option | None = None,
+    initial_team: Team | None = None,
+    today: date,
+) -> View:
+    blocks = [
+        InputBlock(
+            block_id=Block.ASK_TYPE,
+            label="What are you asking for?",
+            element=_static({t.value: t.label for t in AskType}, Action.ASK_TYPE, None, "Type of ask"),
+        ),
+        InputBlock(
+            block_id=Block.CUSTOMER,
+            label="Customer",
+            hint="Type part of the name.",
+            element=ExternalDataSelectElement(
+                action_id=Action.CUSTOMER,
+                placeholder="Search customers",
+                initial_option=initial_customer,
+                min_query_length=1,
+            ),
+        ),
+        InputBlock(
+            block_id=Block.CONTACT,
+            label="Contact at the customer",
+            optional=True,
+            hint="Pick the customer first; leave empty to let the reference manager choose.",
+            element=ExternalDataSelectElement(
+                action_id=Action.CONTACT, placeholder="Search contacts", min_query_length=0
+            ),
+        ),
+        InputBlock(
+            block_id=Block.TEAM,
+            label="Requesting team",
+            element=_static(
+                {t.value: t.label for t in Team}, Action.TEAM, initial_team.value if initial_team else None, "Team"
+            ),
+        ),
+        InputBlock(
+            block_id=Block.NEEDED_BY,
+            label="Needed by",
+            element=DatePickerElement(action_id=Action.NEEDED_BY, initial_date=today.isoformat()),
+        ),
+        DividerBlock(),
+        ContextBlock(elements=[MarkdownTextObject(text="*Deal or opportunity* (optional)")]),
+        InputBlock(
+            block_id=Block.DEAL_NAME,
+            label="Deal name",
+            optional=True,
+            element=PlainTextInputElement(action_id=Action.DEAL_NAME, max_length=domain.MAX_DEAL_NAME),
+        ),
+        InputBlock(
+            block_id=Block.DEAL_URL,
+            label="CRM link",
+            optional=True,
+            element=UrlInputElement(action_id=Action.DEAL_URL),
+        ),
+        InputBlock(
+            block_id=Block.DEAL_AMOUNT,
+            label="Amount",
+            optional=True,
+            element=NumberInputElement(
+                action_id=Action.DEAL_AMOUNT, is_decimal_allowed=True, min_value="0"
+            ),
+        ),
+        DividerBlock(),
+        InputBlock(
+            block_id=Block.DETAILS,
+            label="Details",
+            optional=True,
+            hint="What should the customer do, with whom, and why them?",
+            element=PlainTextInputElement(
+                action_id=Action.DETAILS, multiline=True, max_length=domain.MAX_DETAILS
+            ),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=Callback.REQUEST_MODAL,
+        title=PlainTextObject(text="Reference request"),
+        submit=PlainTextObject(text="Send request"),
+        close=PlainTextObject(text="Cancel"),
+        private_metadata=private_metadata,
+        blocks=blocks,
+    )

@@ -1,0 +1,36 @@
+"""Small text helpers shared by the view builders."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+
+def esc(text: str) -> str:
+    """Escape user text for mrkdwn, so `<`, `>` and `&` cannot form links or mentions."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def user(user_id: str | None) -> str:
+    return f"<@{user_id}>" if user_id else "nobody"
+
+
+def slack_time(moment: datetime) -> str:
+    """A timestamp every reader sees in their own time zone (Slack's date formatting)."""
+    epoch = int(moment.timestamp())
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{fallback}>"
+
+
+def slack_date(day: date) -> str:
+    return day.strftime("%a %d %b %Y")
+
+
+def money(amount: Decimal | None) -> str:
+    if amount is None:
+        return ""
+    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"

@@ -1,0 +1,1 @@
+"""Persistence: typed SQLAlchemy models, sessions, repositories and Alembic migrations."""

@@ -1,0 +1,189 @@
+"""SQLAlchemy 2 typed models. The schema itself comes from the Alembic migrations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timestamps go in as UTC and come out aware, on SQLite (which keeps no zone) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(UTC).replace(tzinfo=None) if dialect.name == "sqlite" else value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CustomerStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    DO_NOT_CONTACT = "do_not_contact"
+
+
+class RequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+class EventKind(enum.StrEnum):
+    CREATED = "created"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings (no native ENUM type) so adding a value is a data change, not DDL.
+    return Enum(cls, name=name, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    industry: Mapped[str] = mapped_column(String(100), default="")
+    region: Mapped[str] = mapped_column(String(100), default="")
+    company_size: Mapped[str] = mapped_column(String(50), default="")
+    account_owner: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[CustomerStatus] = mapped_column(_enum(CustomerStatus, "customer_status"))
+    beta: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    products: Mapped[list[CustomerProduct]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="CustomerProduct.position"
+    )
+    contacts: Mapped[list[Contact]] = relationship(back_populates="customer", order_by="Contact.id")
+
+    @property
+    def product_names(self) -> list[str]:
+        return [p.product for p in self.products]
+
+
+# Typeahead matches case-insensitively; prefix matches use this index.
+Index("ix_customers_name_lower", func.lower(Customer.name))
+
+
+class CustomerProduct(Base):
+    __tablename__ = "customer_products"
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
+    product: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    customer: Mapped[Customer] = relationship(back_populates="products")
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("customer_id", "name", "email", name="uq_contacts_identity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254), default="")
+    title: Mapped[str] = mapped_column(String(200), default="")
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+
+class ReferenceRequest(Base):
+    __tablename__ = "reference_requests"
+    __table_args__ = (
+        Index("ix_requests_customer_created", "customer_id", "created_at"),
+        Index("ix_requests_requester_status", "requester_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ask_type: Mapped[str] = mapped_column(String(40))
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    requester_id: Mapped[str] = mapped_column(String(32))
+    team: Mapped[str] = mapped_column(String(40))
+    needed_by: Mapped[date] = mapped_column(Date)
+    deal_name: Mapped[str] = mapped_column(String(150), default="")
+    deal_url: Mapped[str] = mapped_column(String(500), default="")
+    deal_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    details: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_status"))
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    decision_suggestion: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    customer: Mapped[Customer] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+    events: Mapped[list[RequestEvent]] = relationship(back_populates="request", order_by="RequestEvent.id")
+    cards: Mapped[list[ApprovalCard]] = relationship(back_populates="request", order_by="ApprovalCard.id")
+
+
+class RequestEvent(Base):
+    """One state change of a request: what happened, who did it, when and why."""
+
+    __tablename__ = "request_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("reference_requests.id"), index=True)
+    kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
+    actor_id: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text, default="")
+    suggestion: Mapped[str] = mapped_column(Text, default="")
+
+    request: Mapped[ReferenceRequest] = relationship(back_populates="events")
+
+
+class ApprovalCard(Base):
+    """Where an approval card was posted, so every copy can be updated when the request is decided."""
+
+    __tablename__ = "approval_cards"
+    __table_args__ = (UniqueConstraint("channel", "ts", name="uq_approval_cards_message"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("reference_requests.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+
+    request: Mapped[ReferenceRequest] = relationship(back_populates="cards")
+
+
+class UserPreference(Base):
+    __tablename__ = "user_preferences"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    last_team: Mapped[str | None] = mapped_column(String(40))
