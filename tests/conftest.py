@@ -1,0 +1,181 @@
+"""Fixtures: real databases (SQLite always, PostgreSQL when TEST_DATABASE_URL is set), the Slack Web API
+stand-in, and the bot itself served over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.app import create_app
+from bot.context import Deps
+from bot.server import make_server
+from bot.settings import Settings
+from storage.db import make_engine, make_session_factory
+from storage.migrate import upgrade
+from storage.models import Base, Contact, Customer, CustomerProduct, CustomerStatus
+from tests.harness import MANAGERS, SIGNING_SECRET, SlackDriver
+from tests.slack_standin import SlackStandIn
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("REQUIRE_POSTGRES") == "1" and not PG_URL:
+        raise pytest.UsageError("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if PG_URL:
+        terminalreporter.write_line(f"PostgreSQL half: ran against {make_url(PG_URL).render_as_string()}")
+    else:
+        terminalreporter.write_line(
+            "PostgreSQL half: NOT RUN - set TEST_DATABASE_URL=postgresql+psycopg://... to run it (.ci/run does)",
+            yellow=True,
+            bold=True,
+        )
+
+
+@dataclass
+class Database:
+    backend: str
+    url: str
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def migrated_database(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    backend = request.param
+    admin: Engine | None = None
+    name = ""
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'reference_bot.db'}"
+    else:
+        name = f"refbot_test_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    upgrade(engine)
+    yield Database(backend, url, engine, make_session_factory(engine))
+    engine.dispose()
+    if admin is not None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database(migrated_database: Database) -> Database:
+    """The migrated database, emptied for this test."""
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with migrated_database.engine.begin() as conn:
+        if migrated_database.backend == "postgresql":
+            conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(text(f"DELETE FROM {table}"))
+    return migrated_database
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandIn]:
+    server = SlackStandIn().start()
+    yield server
+    server.stop()
+
+
+@dataclass
+class RunningBot:
+    url: str
+    slack: SlackDriver
+    standin: SlackStandIn
+    database: Database
+    settings: Settings
+
+
+@pytest.fixture
+def start_bot(database: Database, standin: SlackStandIn) -> Iterator[Callable[..., RunningBot]]:
+    """Start the bot over HTTP on 127.0.0.1 with the given setting overrides (by variable name)."""
+    running: list[tuple[Any, threading.Thread, Engine]] = []
+
+    def start(**overrides: Any) -> RunningBot:
+        values = {
+            "SLACK_BOT_TOKEN": standin.token,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": standin.base_url,
+            "DATABASE_URL": database.url,
+            "REFERENCE_MANAGERS": ",".join(MANAGERS),
+            "REFERENCE_APPROVAL_CHANNEL": None,
+            **overrides,
+        }
+        settings = Settings(_env_file=None, **values)
+        engine = make_engine(settings.database_url)
+        deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
+        app = create_app(settings, deps=deps)
+        server = make_server(app, engine, host="127.0.0.1", port=0)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        running.append((server, thread, engine))
+        url = f"http://127.0.0.1:{server.effective_port}"
+        return RunningBot(url, SlackDriver(url, standin), standin, database, settings)
+
+    yield start
+    standin.settle(quiet=0.2, timeout=3)
+    for server, thread, engine in running:
+        server.close()
+        thread.join(timeout=5)
+        engine.dispose()
+
+
+@pytest.fixture
+def bot(start_bot: Callable[..., RunningBot]) -> RunningBot:
+    return start_bot()
+
+
+def add_customer(
+    database: Database,
+    name: str,
+    *,
+    status: str = "active",
+    account_owner: str | None = "UOWNER01",
+    products: tuple[str, ...] = ("Analytics",),
+    industry: str = "Retail",
+    contacts: tuple[tuple[str, str, str], ...] = (),
+) -> int:
+    """Put a customer straight into the database (test set-up, not the behaviour under test)."""
+    now = datetime.now(UTC)
+    with database.session_factory.begin() as session:
+        customer = Customer(
+            name=name,
+            industry=industry,
+            region="EMEA",
+            company_size="1000+",
+            account_owner=account_owner,
+            status=CustomerStatus(status),
+            beta=False,
+            created_at=now,
+            updated_at=now,
+            products=[CustomerProduct(product=p, position=i) for i, p in enumerate(products)],
+            contacts=[Contact(name=n, email=e, title=t) for n, e, t in contacts],
+        )
+        session.add(customer)
+        session.flush()
+        return customer.id
+
+
+def contact_id(database: Database, name: str) -> int:
+    with database.session_factory() as session:
+        return session.query(Contact).filter_by(name=name).one().id

@@ -1,0 +1,315 @@
+"""A local stand-in for the Slack Web API: an HTTP server on 127.0.0.1 that answers as Slack does.
+
+It keeps the messages and views the bot sent, checks Block Kit limits (`invalid_blocks`), expires
+trigger ids after 3 seconds (`expired_trigger_id`) and uses each only once, knows a small user
+directory for `users.lookupByEmail`, and can be told to answer 429 (with Retry-After) or 500 first.
+It also receives the posts the bot makes to a `response_url`.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+from tests.blockkit_limits import message_problems, view_problems
+
+TRIGGER_LIFETIME_S = 3.0
+BOT_USER = "UBOT0001"
+
+
+def new_trigger_id(issued_at: float | None = None) -> str:
+    """A trigger id as the stand-in expects: it carries the time Slack issued it."""
+    return f"{int((issued_at if issued_at is not None else time.time()) * 1000)}.{secrets.token_hex(6)}"
+
+
+@dataclass
+class Call:
+    method: str
+    args: dict[str, Any]
+    status: int
+    answer: dict[str, Any]
+    at: float = field(default_factory=time.time)
+
+
+@dataclass
+class Message:
+    channel: str
+    ts: str
+    text: str
+    blocks: list[dict[str, Any]]
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+class SlackStandIn:
+    def __init__(self, token: str = "xoxb-test-token") -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.messages: dict[tuple[str, str], Message] = {}
+        self.views: dict[str, dict[str, Any]] = {}
+        self.responses: list[dict[str, Any]] = []  # posts to response_url
+        self.users_by_email: dict[str, str] = {}
+        self._used_triggers: set[str] = set()
+        self._faults: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = {}
+        self._lock = threading.Condition()
+        self._ts = itertools.count(1)
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # -- life cycle -------------------------------------------------------------------------------
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/api/"
+
+    def response_url(self, name: str = "") -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/response/{name or secrets.token_hex(4)}"
+
+    def start(self) -> SlackStandIn:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    # -- test controls ----------------------------------------------------------------------------
+    def fail_next(
+        self, method: str, *, status: int = 500, times: int = 1, retry_after: int | None = None, error: str = ""
+    ) -> None:
+        """Answer the next `times` calls of `method` with an HTTP error (429 carries Retry-After)."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        body = {"ok": False, "error": error or ("ratelimited" if status == 429 else "internal_error")}
+        with self._lock:
+            self._faults.setdefault(method, []).extend([(status, headers, body)] * times)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._lock:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0, what: str = "") -> Any:
+        deadline = time.time() + timeout
+        with self._lock:
+            while True:
+                result = predicate()
+                if result:
+                    return result
+                remaining = deadline - time.time()
+                if remaining <= 0:
+                    raise AssertionError(f"timed out waiting for {what or predicate}; calls: {self.summary()}")
+                self._lock.wait(remaining)
+
+    def wait_calls(self, method: str, count: int = 1, timeout: float = 5.0, ok: bool | None = True) -> list[Call]:
+        def enough() -> list[Call] | None:
+            calls = [c for c in self.calls if c.method == method and (ok is None or c.answer.get("ok") == ok)]
+            return calls if len(calls) >= count else None
+
+        return self.wait_for(enough, timeout, f"{count} successful {method}")
+
+    def settle(self, quiet: float = 0.4, timeout: float = 5.0) -> None:
+        """Wait until no call has arrived for `quiet` seconds (the bot's background work is done)."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            with self._lock:
+                last = max([c.at for c in self.calls] + [r["at"] for r in self.responses] + [0])
+            if time.time() - last >= quiet:
+                return
+            time.sleep(0.05)
+
+    def summary(self) -> list[str]:
+        return [f"{c.method}:{c.answer.get('ok')}:{c.answer.get('error', '')}" for c in self.calls]
+
+    def dm_channel(self, user_id: str) -> str:
+        return "D" + user_id[1:]
+
+    def messages_in(self, channel: str) -> list[Message]:
+        """Snapshots of the messages in `channel` as they look now, oldest first."""
+        with self._lock:
+            found = [copy.deepcopy(m) for m in self.messages.values() if m.channel == channel]
+        return sorted(found, key=lambda m: float(m.ts))
+
+    def dms_to(self, user_id: str) -> list[Message]:
+        return self.messages_in(self.dm_channel(user_id))
+
+    def ephemerals_for(self, user_id: str) -> list[dict[str, Any]]:
+        """What reached `user_id` privately: response_url posts (their URLs name the user) and postEphemeral."""
+        with self._lock:
+            return [
+                r for r in self.responses if r.get("user") == user_id or str(r.get("url", "")).startswith(
+                    f"/response/{user_id}-")
+            ]
+
+    # -- the API ----------------------------------------------------------------------------------
+    def _answer(self, method: str, args: dict[str, Any], auth: str) -> tuple[int, dict[str, str], dict[str, Any]]:
+        with self._lock:
+            faults = self._faults.get(method)
+            if faults:
+                return faults.pop(0)
+        if auth != f"Bearer {self.token}":
+            return 200, {}, {"ok": False, "error": "invalid_auth" if auth else "not_authed"}
+        handler = getattr(self, "_api_" + method.replace(".", "_"), None)
+        if handler is None:
+            return 200, {}, {"ok": False, "error": "unknown_method"}
+        return 200, {}, handler(args)
+
+    @staticmethod
+    def _json_arg(args: dict[str, Any], name: str) -> Any:
+        value = args.get(name)
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return "<not json>"
+        return value
+
+    def _channel(self, channel: str) -> str | None:
+        if not channel:
+            return None
+        if channel[0] in "UW":
+            return self.dm_channel(channel)  # posting to a user ID lands in the app's DM with them
+        return channel if channel[0] in "CDG" else None
+
+    def _api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "reference-bot",
+                "team_id": "T0001", "user_id": BOT_USER, "bot_id": "B0001"}
+
+    def _api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(str(args.get("channel") or ""))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        blocks = self._json_arg(args, "blocks")
+        text = str(args.get("text") or "")
+        if not blocks and not text:
+            return {"ok": False, "error": "no_text"}
+        problems = message_problems(blocks)
+        if problems:
+            return {"ok": False, "error": "invalid_blocks", "errors": problems}
+        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        with self._lock:
+            self.messages[(channel, ts)] = Message(channel, ts, text, blocks or [])
+        return {"ok": True, "channel": channel, "ts": ts, "message": {"text": text, "blocks": blocks or []}}
+
+    def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        key = (str(args.get("channel") or ""), str(args.get("ts") or ""))
+        with self._lock:
+            message = self.messages.get(key)
+        if message is None:
+            return {"ok": False, "error": "message_not_found"}
+        blocks = self._json_arg(args, "blocks")
+        problems = message_problems(blocks)
+        if problems:
+            return {"ok": False, "error": "invalid_blocks", "errors": problems}
+        with self._lock:
+            message.history.append({"text": message.text, "blocks": message.blocks})
+            message.text = str(args.get("text") or message.text)
+            message.blocks = blocks if blocks is not None else message.blocks
+        return {"ok": True, "channel": key[0], "ts": key[1]}
+
+    def _api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self.responses.append({"user": args.get("user"), "text": args.get("text"), "at": time.time()})
+            self._lock.notify_all()
+        return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
+
+    def _trigger_error(self, trigger_id: str) -> str | None:
+        try:
+            issued = int(trigger_id.split(".")[0]) / 1000
+        except ValueError:
+            return "invalid_trigger_id"
+        with self._lock:
+            if trigger_id in self._used_triggers:
+                return "exchanged_trigger_id"
+            if time.time() - issued > TRIGGER_LIFETIME_S:
+                return "expired_trigger_id"
+            self._used_triggers.add(trigger_id)
+        return None
+
+    def _store_view(self, view: Any, view_id: str | None = None) -> dict[str, Any]:
+        problems = view_problems(view)
+        if problems:
+            return {"ok": False, "error": "invalid_blocks", "errors": problems}
+        view_id = view_id or "V" + secrets.token_hex(5).upper()
+        stored = {**view, "id": view_id, "state": {"values": {}}}
+        with self._lock:
+            self.views[view_id] = stored
+        return {"ok": True, "view": stored}
+
+    def _api_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        error = self._trigger_error(str(args.get("trigger_id") or ""))
+        if error:
+            return {"ok": False, "error": error}
+        return self._store_view(self._json_arg(args, "view"))
+
+    def _api_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        view_id = str(args.get("view_id") or "")
+        if view_id not in self.views:
+            return {"ok": False, "error": "not_found"}
+        return self._store_view(self._json_arg(args, "view"), view_id)
+
+    def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        return self._store_view(self._json_arg(args, "view"), "HOME-" + str(args.get("user_id")))
+
+    def _api_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = self.users_by_email.get(str(args.get("email") or "").lower())
+        if user_id is None:
+            return {"ok": False, "error": "users_not_found"}
+        return {"ok": True, "user": {"id": user_id, "profile": {"email": args.get("email")}}}
+
+    # -- HTTP plumbing ----------------------------------------------------------------------------
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _args(self) -> dict[str, Any]:
+                url = urlparse(self.path)
+                args: dict[str, Any] = dict(parse_qsl(url.query))
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                if raw:
+                    if "json" in (self.headers.get("Content-Type") or ""):
+                        args.update(json.loads(raw))
+                    else:
+                        args.update(dict(parse_qsl(raw.decode())))
+                return args
+
+            def _send(self, status: int, headers: dict[str, str], body: dict[str, Any]) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _handle(self) -> None:
+                path = urlparse(self.path).path
+                args = self._args()
+                if path.startswith("/response/"):
+                    with standin._lock:
+                        standin.responses.append({**args, "url": path, "at": time.time()})
+                        standin._lock.notify_all()
+                    self._send(200, {}, {"ok": True})
+                    return
+                method = path.removeprefix("/api/")
+                status, headers, body = standin._answer(method, args, self.headers.get("Authorization") or "")
+                with standin._lock:
+                    standin.calls.append(Call(method, args, status, body))
+                    standin._lock.notify_all()
+                self._send(status, headers, body)
+
+            do_GET = _handle
+            do_POST = _handle
+
+        return Handler
