@@ -1,0 +1,213 @@
+"""The `reference-bot` command: customer import and export, db upgrade, settings errors, serve."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import create_engine, func, select
+
+from storage.models import Contact, Customer
+from tests.harness import SIGNING_SECRET, SlackDriver
+
+HEADER = ("name,industry,region,company_size,products,account_owner,status,beta,"
+          "contact_name,contact_email,contact_title")
+EXE = Path(sys.executable).parent / "reference-bot"
+
+
+def run(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REFERENCE_", "DATABASE_"))}
+    return subprocess.run([str(EXE), *args], env={**clean, **env}, capture_output=True, text=True, timeout=timeout,
+                          cwd=env.get("CWD", None))
+
+
+@pytest.fixture
+def cli_env(database, standin, tmp_path) -> dict[str, str]:
+    return {"DATABASE_URL": database.url, "SLACK_BOT_TOKEN": standin.token, "SLACK_API_URL": standin.base_url,
+            "CWD": str(tmp_path)}
+
+
+def write(tmp_path: Path, text: str, name: str = "customers.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def customers(database) -> dict[str, Customer]:
+    with database.session_factory() as session:
+        found = session.scalars(select(Customer)).all()
+        for c in found:
+            _ = (c.contacts, c.products)
+        return {c.name: c for c in found}
+
+
+GOOD = f"""{HEADER}
+Acme,Retail,EMEA,1000+,Analytics;Billing,UOWNER01,active,yes,Jane Doe,jane@acme.test,CTO
+Acme,Retail,EMEA,1000+,Analytics;Billing,UOWNER01,active,yes,Raj Patel,raj@acme.test,VP Sales
+Globex,Energy,NA,50-200,Billing,owner@example.com,paused,no,,,
+"""
+
+
+def test_import_creates_customers_and_contacts_and_resolves_owner_emails(cli_env, tmp_path, standin, database):
+    standin.users_by_email["owner@example.com"] = "UOWNER02"
+    result = run(["customers", "import", str(write(tmp_path, GOOD))], cli_env)
+    assert result.returncode == 0, result.stderr
+    assert "2 customers created" in result.stdout and "2 contacts created" in result.stdout
+    found = customers(database)
+    assert found["Acme"].product_names == ["Analytics", "Billing"] and found["Acme"].beta is True
+    assert [c.name for c in found["Acme"].contacts] == ["Jane Doe", "Raj Patel"]
+    assert (found["Globex"].account_owner, found["Globex"].status.value) == ("UOWNER02", "paused")
+    assert [c.method for c in standin.calls] == ["users.lookupByEmail"]
+
+
+def test_importing_again_updates_by_name_and_never_duplicates(cli_env, tmp_path, standin, database):
+    standin.users_by_email["owner@example.com"] = "UOWNER02"
+    assert run(["customers", "import", str(write(tmp_path, GOOD))], cli_env).returncode == 0
+    changed = GOOD.replace("Energy", "Utilities").replace("VP Sales", "CRO")
+    result = run(["customers", "import", str(write(tmp_path, changed))], cli_env)
+    assert result.returncode == 0, result.stderr
+    assert "0 customers created, 2 updated" in result.stdout and "1 updated" in result.stdout
+    found = customers(database)
+    assert len(found) == 2 and found["Globex"].industry == "Utilities"
+    assert [(c.name, c.title) for c in found["Acme"].contacts] == [("Jane Doe", "CTO"), ("Raj Patel", "CRO")]
+
+
+def test_bad_rows_are_all_named_and_nothing_is_written(cli_env, tmp_path, database):
+    bad = f"""{HEADER}
+Acme,Retail,EMEA,1000+,Analytics,UOWNER01,active,yes,Jane Doe,jane@acme.test,CTO
+,Retail,EMEA,1000+,Analytics,UOWNER01,active,yes,,,
+Initech,Retail,EMEA,1000+,Analytics,someone,sleeping,maybe,Bob,not-an-email,
+Acme,Banking,EMEA,1000+,Analytics,UOWNER01,active,yes,Raj,raj@acme.test,
+"""
+    result = run(["customers", "import", str(write(tmp_path, bad))], cli_env)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    for expected in (
+        "row 3, column name: required",
+        "row 4, column status: 'sleeping' is not one of active, paused, do_not_contact",
+        "row 4, column beta: 'maybe' is not yes or no",
+        "row 4, column account_owner: 'someone' is neither a Slack user ID nor an email",
+        "row 4, column contact_email: 'not-an-email' is not an email address",
+        "row 5, column industry: 'Banking' differs from row 2 ('Retail') for the same customer",
+    ):
+        assert expected in lines, (expected, lines)
+    assert "nothing was imported" in result.stderr
+    assert customers(database) == {}
+
+
+def test_an_unknown_owner_email_fails_the_whole_import(cli_env, tmp_path, database):
+    result = run(["customers", "import", str(write(tmp_path, GOOD))], cli_env)
+    assert result.returncode == 1
+    assert "row 4, column account_owner: no Slack user has the email owner@example.com" in result.stderr
+    assert customers(database) == {}
+
+
+def test_a_wrong_header_is_reported_on_row_1(cli_env, tmp_path, database):
+    result = run(["customers", "import", str(write(tmp_path, "name,industri\nAcme,Retail\n"))], cli_env)
+    assert result.returncode == 1
+    assert "row 1: missing column(s) industry," in result.stderr
+    assert "row 1, column industri: unknown column" in result.stderr
+
+
+def test_xlsx_import_and_csv_export_round_trip(cli_env, tmp_path, database):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(HEADER.split(","))
+    sheet.append(["Acme", "Retail", "EMEA", "1000+", "Analytics", "UOWNER01", "active", "no", "Jane", "j@a.test", "CTO"])
+    sheet.append(["Zed", "Retail", "APAC", "10-50", "", "", "do_not_contact", "no", None, None, None])
+    book.save(tmp_path / "customers.xlsx")
+    result = run(["customers", "import", str(tmp_path / "customers.xlsx")], cli_env)
+    assert result.returncode == 0, result.stderr
+    exported = run(["customers", "export"], cli_env)
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.reader(io.StringIO(exported.stdout)))
+    assert rows == [
+        HEADER.split(","),
+        ["Acme", "Retail", "EMEA", "1000+", "Analytics", "UOWNER01", "active", "no", "Jane", "j@a.test", "CTO"],
+        ["Zed", "Retail", "APAC", "10-50", "", "", "do_not_contact", "no", "", "", ""],
+    ]
+    out = tmp_path / "back.csv"
+    assert run(["customers", "export", str(out)], cli_env).returncode == 0
+    assert out.read_text() == exported.stdout
+    # What was exported imports again unchanged.
+    again = run(["customers", "import", str(out)], cli_env)
+    assert again.returncode == 0 and "0 customers created, 2 updated; 0 contacts created, 0 updated" in again.stdout
+
+
+def test_db_upgrade_brings_an_empty_database_to_the_head(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    result = run(["db", "upgrade"], {"DATABASE_URL": url})
+    assert result.returncode == 0 and "database at revision 0001" in result.stdout
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(Customer.__table__)).scalar() == 0
+        assert conn.execute(select(func.count()).select_from(Contact.__table__)).scalar() == 0
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({}, "setting SLACK_BOT_TOKEN: required but not set"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "setting REFERENCE_MANAGERS: required but not set"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "REFERENCE_MANAGERS": "U0AAA1"},
+         "setting SLACK_SIGNING_SECRET: required in HTTP mode (or set SLACK_APP_TOKEN)"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "REFERENCE_MANAGERS": "alice", "SLACK_SIGNING_SECRET": "s"},
+         "setting REFERENCE_MANAGERS: not Slack user IDs: alice"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "REFERENCE_MANAGERS": "U0AAA1", "SLACK_SIGNING_SECRET": "s",
+          "DIGEST_TIME": "25:99"}, "setting DIGEST_TIME: must be a time of day HH:MM such as 15:00"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "REFERENCE_MANAGERS": "U0AAA1", "SLACK_SIGNING_SECRET": "s",
+          "REFERENCE_APPROVAL_CHANNEL": "#refs"},
+         "setting REFERENCE_APPROVAL_CHANNEL: must be a channel ID such as C012ABCDEF (not a #name)"),
+    ],
+)
+def test_a_missing_or_malformed_setting_stops_serve_with_one_line_naming_it(tmp_path, env, message):
+    result = run(["serve"], {**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "CWD": str(tmp_path)})
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"reference-bot: {message}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_migrates_the_database_and_answers_health_checks_and_slack(database, standin, tmp_path):
+    port = free_port()
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REFERENCE_", "DATABASE_"))}
+    fresh = f"sqlite:///{tmp_path / 'served.db'}"
+    env = {**clean, "SLACK_BOT_TOKEN": standin.token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+           "SLACK_API_URL": standin.base_url, "DATABASE_URL": fresh, "REFERENCE_MANAGERS": "UMGR0001"}
+    server = subprocess.Popen([str(EXE), "serve", "--port", str(port), "--host", "127.0.0.1"], env=env,
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.time() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as reply:
+                    assert reply.status == 200
+                    break
+            except OSError:
+                if time.time() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        slack = SlackDriver(f"http://127.0.0.1:{port}", standin)
+        reply = slack.command("UREQ0001", "help")
+        assert reply.status == 200 and "/reference-request list" in reply.body.decode()
+        assert slack.command("UREQ0001", "help", secret="wrong").status == 401
+    finally:
+        server.send_signal(signal.SIGINT)
+        output = server.communicate(timeout=10)[0]
+    assert "database at revision 0001" in output
+    assert standin.token not in output and SIGNING_SECRET not in output
