@@ -33,11 +33,18 @@ def make_client(settings: Settings) -> WebClient:
     )
 
 
+class _DropClientTokenNotice(logging.Filter):
+    # Bolt reads SLACK_BOT_TOKEN itself and warns that our configured client wins; that is intended.
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
     if deps is None:
         engine = make_engine(settings.database_url)
         deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    logging.getLogger("slack_bolt.App").addFilter(_DropClientTokenNotice())
     app = App(
         client=make_client(settings),
         signing_secret=secret,

@@ -33,9 +33,7 @@ def find_by_name(session: Session, name: str) -> Customer | None:
     name = name.strip()
     found = session.scalar(select(Customer).where(Customer.name == name))
     if found is None and name:
-        found = session.scalars(
-            select(Customer).where(func.lower(Customer.name) == name.lower()).limit(1)
-        ).first()
+        found = session.scalars(select(Customer).where(func.lower(Customer.name) == name.lower()).limit(1)).first()
     return found
 
 

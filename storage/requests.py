@@ -88,9 +88,7 @@ def events(session: Session, request_id: int) -> Sequence[RequestEvent]:
     return session.scalars(stmt).all()
 
 
-def asks_before(
-    session: Session, customer_id: int, *, before_id: int, since: datetime
-) -> tuple[int, datetime | None]:
+def asks_before(session: Session, customer_id: int, *, before_id: int, since: datetime) -> tuple[int, datetime | None]:
     """A customer's asks filed before request `before_id` and since `since`, and when the latest was made."""
     stmt = select(func.count(ReferenceRequest.id), func.max(ReferenceRequest.created_at)).where(
         ReferenceRequest.customer_id == customer_id,

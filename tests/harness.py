@@ -146,8 +146,15 @@ class SlackDriver:
         }
         return self.send_payload(payload, **kw)
 
-    def suggest(self, user_id: str, view: dict[str, Any], block_id: str, action_id: str, value: str,
-                answers: dict[str, str | None] | None = None) -> Reply:
+    def suggest(
+        self,
+        user_id: str,
+        view: dict[str, Any],
+        block_id: str,
+        action_id: str,
+        value: str,
+        answers: dict[str, str | None] | None = None,
+    ) -> Reply:
         payload = {
             "type": "block_suggestion",
             "user": self._user(user_id),

@@ -143,8 +143,9 @@ class SlackStandIn:
         """What reached `user_id` privately: response_url posts (their URLs name the user) and postEphemeral."""
         with self._lock:
             return [
-                r for r in self.responses if r.get("user") == user_id or str(r.get("url", "")).startswith(
-                    f"/response/{user_id}-")
+                r
+                for r in self.responses
+                if r.get("user") == user_id or str(r.get("url", "")).startswith(f"/response/{user_id}-")
             ]
 
     # -- the API ----------------------------------------------------------------------------------
@@ -178,8 +179,15 @@ class SlackStandIn:
         return channel if channel[0] in "CDG" else None
 
     def _api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "reference-bot",
-                "team_id": "T0001", "user_id": BOT_USER, "bot_id": "B0001"}
+        return {
+            "ok": True,
+            "url": "https://example.slack.com/",
+            "team": "Example",
+            "user": "reference-bot",
+            "team_id": "T0001",
+            "user_id": BOT_USER,
+            "bot_id": "B0001",
+        }
 
     def _api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(str(args.get("channel") or ""))

@@ -47,18 +47,35 @@ def events(bot) -> list[tuple[str, str]]:
 
 def test_each_manager_gets_a_card_with_the_whole_ask(bot):
     acme = add_customer(bot.database, "Acme", contacts=(("Jane Doe", "jane@acme.test", "CTO"),))
-    file_request(bot, acme, contact_id=str(contact_id(bot.database, "Jane Doe")), deal_name="Globex renewal",
-                 deal_url="https://crm.example.com/opp/42", deal_amount="125000", team="pr")
+    file_request(
+        bot,
+        acme,
+        contact_id=str(contact_id(bot.database, "Jane Doe")),
+        deal_name="Globex renewal",
+        deal_url="https://crm.example.com/opp/42",
+        deal_amount="125000",
+        team="pr",
+    )
     for manager in MANAGERS:
         card = card_for(bot, manager)
         text = text_of(card)
         assert f"<@{REQUESTER}> asks for the *PR* team" in text
-        for expected in ("Reference call", "Acme", "Jane Doe, CTO", "Needed by", "Globex renewal",
-                         "https://crm.example.com/opp/42", "125,000", "Prospect Globex wants to hear",
-                         "History: no other asks in the last 90 days."):
+        for expected in (
+            "Reference call",
+            "Acme",
+            "Jane Doe, CTO",
+            "Needed by",
+            "Globex renewal",
+            "https://crm.example.com/opp/42",
+            "125,000",
+            "Prospect Globex wants to hear",
+            "History: no other asks in the last 90 days.",
+        ):
             assert expected in text, expected
         assert [e["text"]["text"] for b in card.blocks if b["type"] == "actions" for e in b["elements"]] == [
-            "Approve", "Decline"]
+            "Approve",
+            "Decline",
+        ]
 
 
 def test_history_line_counts_earlier_asks_of_the_customer(bot):
@@ -125,11 +142,18 @@ def test_decline_asks_for_a_reason_then_tells_the_requester(bot):
     assert "Acme did two calls this month." in text_of(dm) and "Try Globex" in text_of(dm)
     request = stored(bot)
     assert (request.status.value, request.decision_reason, request.decision_suggestion) == (
-        "declined", "Acme did two calls this month.", "Try Globex")
+        "declined",
+        "Acme did two calls this month.",
+        "Try Globex",
+    )
     with bot.database.session_factory() as session:
         last = session.scalars(select(RequestEvent).order_by(RequestEvent.id.desc())).first()
         assert (last.kind.value, last.actor_id, last.reason, last.suggestion) == (
-            "declined", M2, "Acme did two calls this month.", "Try Globex")
+            "declined",
+            M2,
+            "Acme did two calls this month.",
+            "Try Globex",
+        )
     assert not bot.standin.dms_to(OWNER)  # the account owner hears only of approved asks
 
 
@@ -173,8 +197,10 @@ def test_two_managers_at_the_same_moment_give_one_decision(bot):
         gate.wait()
         bot.slack.click(manager, cards[manager], action)
 
-    threads = [threading.Thread(target=click, args=(M1, "approve_request")),
-               threading.Thread(target=click, args=(M2, "approve_request"))]
+    threads = [
+        threading.Thread(target=click, args=(M1, "approve_request")),
+        threading.Thread(target=click, args=(M2, "approve_request")),
+    ]
     for t in threads:
         t.start()
     for t in threads:

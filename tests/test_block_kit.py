@@ -22,12 +22,27 @@ from tests.blockkit_limits import message_problems, view_problems
 
 def longest_request(status: str = "pending", **overrides) -> RequestSummary:
     values = dict(
-        id=2**31 - 1, ask_type=AskType.BETA_FEEDBACK, customer_id=1, customer_name="C" * 200, account_owner="UOWNER01",
-        contact_name="N" * 200, contact_title="T" * 200, contact_email="e" * 240 + "@example.com",
-        requester_id="UREQ0001", team=Team.ANALYST_RELATIONS, needed_by=date(2030, 12, 31),
-        deal_name="<&>" * 50, deal_url="https://crm.example.com/" + "x" * 470, deal_amount=Decimal("999999999999.99"),
-        details="<b>&" * 500, status=status, decided_by="UMGR0001", decided_at=datetime.now(UTC),
-        decision_reason="r&" * 500, decision_suggestion="s<" * 250, created_at=datetime.now(UTC),
+        id=2**31 - 1,
+        ask_type=AskType.BETA_FEEDBACK,
+        customer_id=1,
+        customer_name="C" * 200,
+        account_owner="UOWNER01",
+        contact_name="N" * 200,
+        contact_title="T" * 200,
+        contact_email="e" * 240 + "@example.com",
+        requester_id="UREQ0001",
+        team=Team.ANALYST_RELATIONS,
+        needed_by=date(2030, 12, 31),
+        deal_name="<&>" * 50,
+        deal_url="https://crm.example.com/" + "x" * 470,
+        deal_amount=Decimal("999999999999.99"),
+        details="<b>&" * 500,
+        status=status,
+        decided_by="UMGR0001",
+        decided_at=datetime.now(UTC),
+        decision_reason="r&" * 500,
+        decision_suggestion="s<" * 250,
+        created_at=datetime.now(UTC),
         history=CustomerHistory(asks_in_window=12, window_days=90, last_ask=date(2030, 1, 1)),
     )
     values.update(overrides)
@@ -76,8 +91,17 @@ def test_the_modals_fit_slacks_limits():
 
 def test_tampered_payload_values_are_refused():
     assert RequestRef.parse('{"request_id": 5}') == RequestRef(request_id=5)
-    for raw in (None, "", "5", "{}", '{"request_id": -1}', '{"request_id": "x"}', '{"request_id": 1, "x": 2}',
-                "not json", '{"request_id": 1' + " " * 3000 + "}"):
+    for raw in (
+        None,
+        "",
+        "5",
+        "{}",
+        '{"request_id": -1}',
+        '{"request_id": "x"}',
+        '{"request_id": 1, "x": 2}',
+        "not json",
+        '{"request_id": 1' + " " * 3000 + "}",
+    ):
         assert RequestRef.parse(raw) is None, raw
 
 
@@ -88,7 +112,8 @@ def test_the_stand_in_answers_invalid_blocks_like_slack(standin):
         client.chat_postMessage(channel="C0GENERAL", text="x", blocks=too_many)
     assert refused.value.response["error"] == "invalid_blocks"
     with pytest.raises(SlackApiError) as refused:
-        client.chat_postMessage(channel="C0GENERAL", text="x", blocks=[{"type": "section", "text": {
-            "type": "mrkdwn", "text": "x" * 3001}}])
+        client.chat_postMessage(
+            channel="C0GENERAL", text="x", blocks=[{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}]
+        )
     assert refused.value.response["error"] == "invalid_blocks"
     assert client.chat_postMessage(channel="C0GENERAL", text="x", blocks=too_many[:50])["ok"]

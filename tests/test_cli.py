@@ -20,21 +20,25 @@ from sqlalchemy import create_engine, func, select
 from storage.models import Contact, Customer
 from tests.harness import SIGNING_SECRET, SlackDriver
 
-HEADER = ("name,industry,region,company_size,products,account_owner,status,beta,"
-          "contact_name,contact_email,contact_title")
+HEADER = "name,industry,region,company_size,products,account_owner,status,beta,contact_name,contact_email,contact_title"
 EXE = Path(sys.executable).parent / "reference-bot"
 
 
 def run(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REFERENCE_", "DATABASE_"))}
-    return subprocess.run([str(EXE), *args], env={**clean, **env}, capture_output=True, text=True, timeout=timeout,
-                          cwd=env.get("CWD", None))
+    return subprocess.run(
+        [str(EXE), *args], env={**clean, **env}, capture_output=True, text=True, timeout=timeout, cwd=env.get("CWD")
+    )
 
 
 @pytest.fixture
 def cli_env(database, standin, tmp_path) -> dict[str, str]:
-    return {"DATABASE_URL": database.url, "SLACK_BOT_TOKEN": standin.token, "SLACK_API_URL": standin.base_url,
-            "CWD": str(tmp_path)}
+    return {
+        "DATABASE_URL": database.url,
+        "SLACK_BOT_TOKEN": standin.token,
+        "SLACK_API_URL": standin.base_url,
+        "CWD": str(tmp_path),
+    }
 
 
 def write(tmp_path: Path, text: str, name: str = "customers.csv") -> Path:
@@ -123,7 +127,9 @@ def test_xlsx_import_and_csv_export_round_trip(cli_env, tmp_path, database):
     book = Workbook()
     sheet = book.active
     sheet.append(HEADER.split(","))
-    sheet.append(["Acme", "Retail", "EMEA", "1000+", "Analytics", "UOWNER01", "active", "no", "Jane", "j@a.test", "CTO"])
+    sheet.append(
+        ["Acme", "Retail", "EMEA", "1000+", "Analytics", "UOWNER01", "active", "no", "Jane", "j@a.test", "CTO"]
+    )
     sheet.append(["Zed", "Retail", "APAC", "10-50", "", "", "do_not_contact", "no", None, None, None])
     book.save(tmp_path / "customers.xlsx")
     result = run(["customers", "import", str(tmp_path / "customers.xlsx")], cli_env)
@@ -160,15 +166,32 @@ def test_db_upgrade_brings_an_empty_database_to_the_head(tmp_path):
     [
         ({}, "setting SLACK_BOT_TOKEN: required but not set"),
         ({"SLACK_BOT_TOKEN": "xoxb-1"}, "setting REFERENCE_MANAGERS: required but not set"),
-        ({"SLACK_BOT_TOKEN": "xoxb-1", "REFERENCE_MANAGERS": "U0AAA1"},
-         "setting SLACK_SIGNING_SECRET: required in HTTP mode (or set SLACK_APP_TOKEN)"),
-        ({"SLACK_BOT_TOKEN": "xoxb-1", "REFERENCE_MANAGERS": "alice", "SLACK_SIGNING_SECRET": "s"},
-         "setting REFERENCE_MANAGERS: not Slack user IDs: alice"),
-        ({"SLACK_BOT_TOKEN": "xoxb-1", "REFERENCE_MANAGERS": "U0AAA1", "SLACK_SIGNING_SECRET": "s",
-          "DIGEST_TIME": "25:99"}, "setting DIGEST_TIME: must be a time of day HH:MM such as 15:00"),
-        ({"SLACK_BOT_TOKEN": "xoxb-1", "REFERENCE_MANAGERS": "U0AAA1", "SLACK_SIGNING_SECRET": "s",
-          "REFERENCE_APPROVAL_CHANNEL": "#refs"},
-         "setting REFERENCE_APPROVAL_CHANNEL: must be a channel ID such as C012ABCDEF (not a #name)"),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1", "REFERENCE_MANAGERS": "U0AAA1"},
+            "setting SLACK_SIGNING_SECRET: required in HTTP mode (or set SLACK_APP_TOKEN)",
+        ),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1", "REFERENCE_MANAGERS": "alice", "SLACK_SIGNING_SECRET": "s"},
+            "setting REFERENCE_MANAGERS: not Slack user IDs: alice",
+        ),
+        (
+            {
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "REFERENCE_MANAGERS": "U0AAA1",
+                "SLACK_SIGNING_SECRET": "s",
+                "DIGEST_TIME": "25:99",
+            },
+            "setting DIGEST_TIME: must be a time of day HH:MM such as 15:00",
+        ),
+        (
+            {
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "REFERENCE_MANAGERS": "U0AAA1",
+                "SLACK_SIGNING_SECRET": "s",
+                "REFERENCE_APPROVAL_CHANNEL": "#refs",
+            },
+            "setting REFERENCE_APPROVAL_CHANNEL: must be a channel ID such as C012ABCDEF (not a #name)",
+        ),
     ],
 )
 def test_a_missing_or_malformed_setting_stops_serve_with_one_line_naming_it(tmp_path, env, message):
@@ -187,10 +210,22 @@ def test_serve_migrates_the_database_and_answers_health_checks_and_slack(databas
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REFERENCE_", "DATABASE_"))}
     fresh = f"sqlite:///{tmp_path / 'served.db'}"
-    env = {**clean, "SLACK_BOT_TOKEN": standin.token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-           "SLACK_API_URL": standin.base_url, "DATABASE_URL": fresh, "REFERENCE_MANAGERS": "UMGR0001"}
-    server = subprocess.Popen([str(EXE), "serve", "--port", str(port), "--host", "127.0.0.1"], env=env,
-                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    env = {
+        **clean,
+        "SLACK_BOT_TOKEN": standin.token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.base_url,
+        "DATABASE_URL": fresh,
+        "REFERENCE_MANAGERS": "UMGR0001",
+    }
+    server = subprocess.Popen(
+        [str(EXE), "serve", "--port", str(port), "--host", "127.0.0.1"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.time() + 20
         while True:

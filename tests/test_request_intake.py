@@ -45,8 +45,15 @@ def test_command_opens_the_request_modal_with_every_field(bot):
     assert view["callback_id"] == "reference_request"
     ask_types = [o["text"]["text"] for o in blocks["ask_type"]["element"]["options"]]
     assert ask_types == [
-        "Reference call", "Case study / success story", "Press-release quote", "Video testimonial",
-        "Analyst briefing", "Site visit", "Event speaker", "Peer review", "Beta / product feedback",
+        "Reference call",
+        "Case study / success story",
+        "Press-release quote",
+        "Video testimonial",
+        "Analyst briefing",
+        "Site visit",
+        "Event speaker",
+        "Peer review",
+        "Beta / product feedback",
     ]
     assert blocks["customer_id"]["element"]["type"] == "external_select"
     assert blocks["contact_id"]["optional"] is True
@@ -113,8 +120,13 @@ def test_submitting_files_the_request_and_dms_the_requester(bot):
     reply = bot.slack.submit(
         REQUESTER,
         view,
-        answers(acme, contact_id=str(contact_id(bot.database, "Jane Doe")), deal_name="Globex renewal",
-                deal_url="https://crm.example.com/opp/42", deal_amount="125000"),
+        answers(
+            acme,
+            contact_id=str(contact_id(bot.database, "Jane Doe")),
+            deal_name="Globex renewal",
+            deal_url="https://crm.example.com/opp/42",
+            deal_amount="125000",
+        ),
     )
     assert reply.status == 200 and not reply.body  # an empty 200 closes the modal
     dm = bot.standin.wait_for(lambda: bot.standin.dms_to(REQUESTER), what="requester DM")[0]

@@ -16,8 +16,17 @@ from tests.test_request_intake import REQUESTER, answers, open_modal
 
 
 def command_body() -> bytes:
-    return urlencode({"command": "/reference-request", "text": "", "user_id": REQUESTER, "team_id": "T0001",
-                      "channel_id": "C0GENERAL", "trigger_id": "1.x", "response_url": "http://127.0.0.1:9/x"}).encode()
+    return urlencode(
+        {
+            "command": "/reference-request",
+            "text": "",
+            "user_id": REQUESTER,
+            "team_id": "T0001",
+            "channel_id": "C0GENERAL",
+            "trigger_id": "1.x",
+            "response_url": "http://127.0.0.1:9/x",
+        }
+    ).encode()
 
 
 @pytest.mark.parametrize(
@@ -37,13 +46,26 @@ def test_badly_signed_requests_get_401_and_change_nothing(bot, how):
         how["timestamp"] = int(time.time()) + how.pop("skew")
     assert bot.slack.send(command_body(), **how).status == 401
     view = {"type": "modal", "callback_id": "reference_request", "blocks": []}
-    payload = {"type": "view_submission", "user": {"id": REQUESTER}, "view": {
-        **view, "private_metadata": "{}", "state": {"values": {
-            "ask_type": {"ask_type_select": {"type": "static_select", "selected_option": {"value": "reference_call"}}},
-            "customer_id": {"customer_select": {"type": "external_select", "selected_option": {"value": str(acme)}}},
-            "team": {"team_select": {"type": "static_select", "selected_option": {"value": "sales"}}},
-            "needed_by": {"needed_by_date": {"type": "datepicker", "selected_date": "2099-01-01"}},
-        }}}}
+    payload = {
+        "type": "view_submission",
+        "user": {"id": REQUESTER},
+        "view": {
+            **view,
+            "private_metadata": "{}",
+            "state": {
+                "values": {
+                    "ask_type": {
+                        "ask_type_select": {"type": "static_select", "selected_option": {"value": "reference_call"}}
+                    },
+                    "customer_id": {
+                        "customer_select": {"type": "external_select", "selected_option": {"value": str(acme)}}
+                    },
+                    "team": {"team_select": {"type": "static_select", "selected_option": {"value": "sales"}}},
+                    "needed_by": {"needed_by_date": {"type": "datepicker", "selected_date": "2099-01-01"}},
+                }
+            },
+        },
+    }
     assert bot.slack.send(urlencode({"payload": json.dumps(payload)}).encode(), **how).status == 401
     bot.standin.settle(quiet=0.3)
     assert [c.method for c in bot.standin.calls] == ["auth.test"]
@@ -55,9 +77,16 @@ def test_a_forged_approval_click_changes_nothing(bot):
     acme = add_customer(bot.database, "Acme")
     file_request(bot, acme)
     card = card_for(bot, "UMGR0001")
-    payload = {"type": "block_actions", "user": {"id": "UMGR0001"}, "actions": [
-        {"action_id": "approve_request", "block_id": "decision", "value": '{"request_id":1}', "type": "button"}],
-        "channel": {"id": card.channel}, "container": {"message_ts": card.ts}, "trigger_id": "1.x"}
+    payload = {
+        "type": "block_actions",
+        "user": {"id": "UMGR0001"},
+        "actions": [
+            {"action_id": "approve_request", "block_id": "decision", "value": '{"request_id":1}', "type": "button"}
+        ],
+        "channel": {"id": card.channel},
+        "container": {"message_ts": card.ts},
+        "trigger_id": "1.x",
+    }
     body = urlencode({"payload": json.dumps(payload)}).encode()
     assert bot.slack.send(body, secret="guessed").status == 401
     bot.standin.settle(quiet=0.3)

@@ -26,9 +26,7 @@ class ContactChoice:
 
 def search_customers(*, session_factory: sessionmaker[Session], query: str, limit: int = 100) -> list[CustomerChoice]:
     with session_factory() as session:
-        return [
-            CustomerChoice(c.id, c.name, c.status.value) for c in customer_repo.search(session, query, limit=limit)
-        ]
+        return [CustomerChoice(c.id, c.name, c.status.value) for c in customer_repo.search(session, query, limit=limit)]
 
 
 def find_customer(*, session_factory: sessionmaker[Session], text: str) -> CustomerChoice | None:

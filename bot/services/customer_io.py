@@ -155,9 +155,7 @@ def _parse(path: Path) -> tuple[dict[str, _CustomerRow], list[str]]:
         values["products"] = ";".join(products)
         existing = customers.get(raw["name"])
         if existing is None:
-            existing = customers[raw["name"]] = _CustomerRow(
-                number, values, products, beta_text in _YES, status
-            )
+            existing = customers[raw["name"]] = _CustomerRow(number, values, products, beta_text in _YES, status)
         else:
             for col in CUSTOMER_COLUMNS:
                 if values[col] != existing.values[col]:
@@ -282,7 +280,3 @@ def write_xlsx(rows: Iterator[list[str]], path: Path) -> int:
         count += 1
     workbook.save(path)
     return count
-
-
-
-

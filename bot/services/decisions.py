@@ -78,9 +78,7 @@ def decide(
         return Decision(decided_now=won, request=summarize(session, request), cards=cards)
 
 
-def record_cards(
-    *, session_factory: sessionmaker[Session], request_id: int, cards: list[CardRef]
-) -> RequestSummary:
+def record_cards(*, session_factory: sessionmaker[Session], request_id: int, cards: list[CardRef]) -> RequestSummary:
     """Remember where the approval cards went; returns the request as it stands now.
 
     A manager may decide on the first card before the last one is recorded; the caller then

@@ -66,9 +66,7 @@ def approval_card(r: RequestSummary) -> list[Block]:
     blocks: list[Block] = [
         HeaderBlock(text=clip(f"Reference request #{r.id}: {r.customer_name}", 150)),
         SectionBlock(
-            text=MarkdownTextObject(
-                text=f"{user(r.requester_id)} asks for the *{r.team.label}* team: {ask_line(r)}."
-            ),
+            text=MarkdownTextObject(text=f"{user(r.requester_id)} asks for the *{r.team.label}* team: {ask_line(r)}."),
         ),
         SectionBlock(
             fields=[

@@ -33,8 +33,11 @@ def approved_dm(r: RequestSummary) -> tuple[str, list[Block]]:
     text = f"Request #{r.id} approved: {r.ask_type.label} with {r.customer_name}."
     return text, [
         _section(f":white_check_mark: *Request #{r.id} is approved.*\n{ask_line(r)}."),
-        _section(f"{decision_line(r)}\nPlease coordinate the contact with {user(r.account_owner)}, the account owner."
-                 if r.account_owner else decision_line(r)),
+        _section(
+            f"{decision_line(r)}\nPlease coordinate the contact with {user(r.account_owner)}, the account owner."
+            if r.account_owner
+            else decision_line(r)
+        ),
     ]
 
 
@@ -77,9 +80,7 @@ def open_requests_reply(requests: list[RequestSummary]) -> tuple[str, list[Block
         return "You have no open reference requests.", [
             _section(f"You have no open reference requests. `{COMMAND}` files a new one.")
         ]
-    lines = [
-        f"• *#{r.id}* {ask_line(r)}: *{r.status}*" for r in requests[:40]
-    ]
+    lines = [f"• *#{r.id}* {ask_line(r)}: *{r.status}*" for r in requests[:40]]
     blocks: list[Block] = [_section(f"*Your open reference requests ({len(requests)})*")]
     # Several sections, because one section holds at most 3000 characters.
     chunk: list[str] = []

@@ -109,9 +109,7 @@ def request_modal(
             block_id=Block.DEAL_AMOUNT,
             label="Amount",
             optional=True,
-            element=NumberInputElement(
-                action_id=Action.DEAL_AMOUNT, is_decimal_allowed=True, min_value="0"
-            ),
+            element=NumberInputElement(action_id=Action.DEAL_AMOUNT, is_decimal_allowed=True, min_value="0"),
         ),
         DividerBlock(),
         InputBlock(
@@ -119,9 +117,7 @@ def request_modal(
             label="Details",
             optional=True,
             hint="What should the customer do, with whom, and why them?",
-            element=PlainTextInputElement(
-                action_id=Action.DETAILS, multiline=True, max_length=domain.MAX_DETAILS
-            ),
+            element=PlainTextInputElement(action_id=Action.DETAILS, multiline=True, max_length=domain.MAX_DETAILS),
         ),
     ]
     return View(

@@ -24,9 +24,7 @@ def upgrade() -> None:
         sa.Column("account_owner", sa.String(length=32), nullable=True),
         sa.Column(
             "status",
-            sa.Enum(
-                "active", "paused", "do_not_contact", name="customer_status", native_enum=False, length=32
-            ),
+            sa.Enum("active", "paused", "do_not_contact", name="customer_status", native_enum=False, length=32),
             nullable=False,
         ),
         sa.Column("beta", sa.Boolean(), nullable=False),

@@ -1,0 +1,187 @@
+"""How fast the running server acknowledges Slack, at scale.
+
+Starts `reference-bot serve` (the real server, as a subprocess) against a database seeded with
+100k customers and 1M past requests, with the Slack Web API stand-in from tests/, then sends signed
+requests one after another and reports p50 / p95 / p99 of the time to the HTTP answer (Slack's 3 s ack).
+
+    python -m bench.ack_latency                    # SQLite in a temporary folder
+    python -m bench.ack_latency --database-url postgresql+psycopg://...  --requests 100
+
+Not a test: numbers go into docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert, text
+
+from storage.db import make_engine
+from storage.migrate import upgrade
+from storage.models import Customer, CustomerProduct, ReferenceRequest
+from tests.harness import SIGNING_SECRET, SlackDriver
+from tests.slack_standin import SlackStandIn
+
+PRODUCTS = ["Analytics", "Billing", "Payments", "Identity", "Search"]
+TEAMS = ["sales", "pr", "product_management", "analyst_relations", "marketing"]
+
+
+def seed(url: str, customers: int, requests: int) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        if conn.execute(text("SELECT count(*) FROM customers")).scalar():
+            print("database already seeded", file=sys.stderr)
+            return
+        rows = [
+            dict(
+                id=i,
+                name=f"Customer {i:06d} {random.choice(['Labs', 'Corp', 'GmbH', 'Inc'])}",
+                industry="Retail",
+                region="EMEA",
+                company_size="1000+",
+                account_owner="UOWNER01",
+                status="active",
+                beta=False,
+                created_at=now,
+                updated_at=now,
+            )
+            for i in range(1, customers + 1)
+        ]
+        for start in range(0, len(rows), 10_000):
+            conn.execute(insert(Customer), rows[start : start + 10_000])
+        conn.execute(
+            insert(CustomerProduct),
+            [dict(customer_id=i, product=PRODUCTS[i % len(PRODUCTS)], position=0) for i in range(1, customers + 1)],
+        )
+        batch = []
+        for i in range(1, requests + 1):
+            batch.append(
+                dict(
+                    id=i,
+                    ask_type="reference_call",
+                    customer_id=random.randint(1, customers),
+                    contact_id=None,
+                    requester_id=f"U{random.randint(1, 2000):07d}",
+                    team=random.choice(TEAMS),
+                    needed_by=date.today() + timedelta(days=random.randint(-300, 60)),
+                    deal_name="",
+                    deal_url="",
+                    deal_amount=None,
+                    details="",
+                    status=random.choice(["approved", "declined", "pending"]),
+                    decision_reason="",
+                    decision_suggestion="",
+                    created_at=now - timedelta(days=random.randint(0, 730), seconds=random.randint(0, 86400)),
+                )
+            )
+            if len(batch) == 20_000:
+                conn.execute(insert(ReferenceRequest), batch)
+                batch = []
+        if batch:
+            conn.execute(insert(ReferenceRequest), batch)
+        if conn.dialect.name == "postgresql":
+            for table in ("customers", "reference_requests"):
+                conn.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
+    with engine.connect() as conn:
+        conn.execute(text("ANALYZE"))
+    engine.dispose()
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url")
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--history", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=50)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="refbot-bench-"))
+    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    t0 = time.time()
+    seed(url, args.customers, args.history)
+    print(f"seeded {args.customers} customers, {args.history} requests in {time.time() - t0:.0f} s", file=sys.stderr)
+
+    standin = SlackStandIn().start()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": standin.token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.base_url,
+        "DATABASE_URL": url,
+        "REFERENCE_MANAGERS": "UMGR0001,UMGR0002",
+        "LOG_LEVEL": "WARNING",
+    }
+    exe = Path(sys.executable).parent / "reference-bot"
+    server = subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=workdir)
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                break
+            except OSError:
+                time.sleep(0.2)
+        slack = SlackDriver(f"http://127.0.0.1:{port}", standin)
+        view = {"type": "modal", "id": "V1", "callback_id": "reference_request", "blocks": []}
+        cases = {
+            "/reference-request (opens the modal)": lambda i: slack.command("UREQ0001", ""),
+            "/reference-request <name> (prefill, 100k customers)": lambda i: slack.command(
+                "UREQ0001", f"Customer {random.randint(1, args.customers):06d}"
+            ),
+            "/reference-request list": lambda i: slack.command(f"U{random.randint(1, 2000):07d}", "list"),
+            "customer typeahead (block_suggestion)": lambda i: slack.suggest(
+                "UREQ0001", view, "customer_id", "customer_select", f"{random.randint(100, 999)}"
+            ),
+        }
+        results = {}
+        for name, send in cases.items():
+            send(0)  # warm-up
+            timings = []
+            for i in range(args.requests):
+                start = time.perf_counter()
+                reply = send(i)
+                timings.append((time.perf_counter() - start) * 1000)
+                assert reply.status == 200, (name, reply.status, reply.body[:200])
+            results[name] = timings
+        backend = url.split(":")[0]
+        print(
+            f"\nAck time against the running server ({backend}, {args.customers} customers, "
+            f"{args.history} requests, {args.requests} requests each), ms:"
+        )
+        print("| request | p50 | p95 | p99 | max |")
+        print("| --- | ---: | ---: | ---: | ---: |")
+        for name, timings in results.items():
+            print(
+                f"| {name} | {statistics.median(timings):.1f} | {percentile(timings, 95):.1f} | "
+                f"{percentile(timings, 99):.1f} | {max(timings):.1f} |"
+            )
+        (workdir / "timings.json").write_text(json.dumps({k: sorted(v) for k, v in results.items()}))
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        standin.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""manifest.yml: what the admin pastes into Slack matches what the code does."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+# Bot scope each Web API method the code calls needs (views.* and auth.test need none).
+METHOD_SCOPES = {
+    "chat_postMessage": {"chat:write"},
+    "chat_update": {"chat:write"},
+    "views_open": set(),
+    "views_publish": set(),
+    "users_lookupByEmail": {"users:read", "users:read.email"},
+}
+
+
+def manifest() -> dict:
+    return yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+
+def test_slash_command_interactivity_and_options_point_at_slack_events():
+    m = manifest()
+    (command,) = m["features"]["slash_commands"]
+    assert command["command"] == "/reference-request" and command["usage_hint"]
+    assert command["url"] == "https://YOUR-HOST/slack/events"
+    interactivity = m["settings"]["interactivity"]
+    assert interactivity["is_enabled"] is True
+    assert interactivity["request_url"] == interactivity["message_menu_options_url"] == "https://YOUR-HOST/slack/events"
+    assert m["settings"]["event_subscriptions"]["request_url"] == "https://YOUR-HOST/slack/events"
+    assert m["features"]["app_home"]["home_tab_enabled"] is True
+    assert m["settings"]["socket_mode_enabled"] is False
+
+
+def test_bot_scopes_are_exactly_what_the_code_uses():
+    source = "\n".join(p.read_text() for d in ("bot", "handlers") for p in (ROOT / d).rglob("*.py"))
+    called = set(re.findall(r"\.(chat_\w+|views_\w+|users_\w+|conversations_\w+)\(", source))
+    assert called <= set(METHOD_SCOPES), f"add the scopes for {called - set(METHOD_SCOPES)}"
+    needed = {"commands"}.union(*(METHOD_SCOPES[m] for m in called))
+    assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed
+
+
+def test_every_subscribed_event_has_a_listener():
+    source = "\n".join(p.read_text() for p in (ROOT / "handlers").rglob("*.py"))
+    for event in manifest()["settings"]["event_subscriptions"]["bot_events"]:
+        assert f'app.event("{event}")' in source
