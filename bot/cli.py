@@ -20,6 +20,8 @@ def _configure_logging() -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Alembic announces every plugin it loads; only the migrations it runs are worth a line.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def _fail(message: str, code: int = 2) -> int:
