@@ -246,3 +246,9 @@ def test_serve_migrates_the_database_and_answers_health_checks_and_slack(databas
         output = server.communicate(timeout=10)[0]
     assert "database at revision 0001" in output
     assert standin.token not in output and SIGNING_SECRET not in output
+
+
+def test_healthz_answers_503_when_the_database_cannot_be_reached(start_bot):
+    bot = start_bot(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
+    reply = bot.slack.get("/healthz")
+    assert reply.status == 503 and b"database unreachable" in reply.body
