@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.policy import Limits
 from bot.settings import Settings
 
 
@@ -22,6 +23,14 @@ class Deps:
     engine: Engine
     session_factory: sessionmaker[Session]
     now: Callable[[], datetime] = field(default=utc_now)
+
+    @property
+    def limits(self) -> Limits:
+        return self.settings.limits
+
+    def today(self) -> date:
+        """Today's date where the reference program runs (TIMEZONE): touches and windows count in days."""
+        return self.now().astimezone(self.settings.zone).date()
 
     def is_manager(self, user_id: str) -> bool:
         return user_id in self.settings.reference_managers

@@ -56,6 +56,34 @@ _TEAM_LABELS = {
     Team.OTHER: "Other",
 }
 
+class Outcome(enum.StrEnum):
+    PLANNED = "planned"
+    COMPLETED = "completed"
+    DID_NOT_HAPPEN = "did_not_happen"
+    CUSTOMER_DECLINED = "customer_declined"
+
+    @property
+    def label(self) -> str:
+        return _OUTCOME_LABELS[self]
+
+
+_OUTCOME_LABELS = {
+    Outcome.PLANNED: "Planned",
+    Outcome.COMPLETED: "Done",
+    Outcome.DID_NOT_HAPPEN: "Didn't happen",
+    Outcome.CUSTOMER_DECLINED: "Customer declined",
+}
+
+
+def parse_choice(enum_cls: type[enum.StrEnum], text: str) -> enum.StrEnum | None:
+    """An enum member named by its value or its label, in any case; None when it names none."""
+    wanted = text.strip().lower()
+    for member in enum_cls:
+        if wanted in (member.value, member.label.lower()):  # type: ignore[attr-defined]
+            return member
+    return None
+
+
 # Longest text each request field keeps; the modal states the same numbers as max_length.
 MAX_DEAL_NAME = 150
 MAX_DEAL_URL = 500

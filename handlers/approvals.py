@@ -53,6 +53,8 @@ def approve_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, c
             actor_id=body["user"]["id"],
             approve=True,
             now=d.now(),
+            limits=d.limits,
+            today=d.today(),
         )
     except NotAManager:
         _ephemeral(respond, messages.not_a_manager())
@@ -121,6 +123,8 @@ def decline_submitted(ack: Ack, body: dict, view: dict, client: WebClient, conte
             actor_id=body["user"]["id"],
             approve=False,
             now=d.now(),
+            limits=d.limits,
+            today=d.today(),
             reason=reason,
             suggestion=suggestion,
         )

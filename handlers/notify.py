@@ -27,7 +27,9 @@ def request_filed(client: WebClient, d: Deps, r: RequestSummary) -> None:
         sent = post(client, channel=target, text=approval_card_text(r), blocks=approval_card(r))
         if sent:
             cards.append(CardRef(channel=sent["channel"], ts=sent["ts"]))
-    now = decisions.record_cards(session_factory=d.session_factory, request_id=r.id, cards=cards)
+    now = decisions.record_cards(
+        session_factory=d.session_factory, request_id=r.id, cards=cards, limits=d.limits, today=d.today()
+    )
     if now.status != "pending":
         # Decided on an early card while later ones were still being posted.
         refresh_cards(client, now, cards)

@@ -61,7 +61,12 @@ def request_submitted(ack: Ack, body: dict, view: dict, client: WebClient, conte
     try:
         # Stored before the ack, so a refusal can still be shown in the open modal.
         summary = intake.file_request(
-            session_factory=d.session_factory, form=form, requester_id=body["user"]["id"], now=d.now()
+            session_factory=d.session_factory,
+            form=form,
+            requester_id=body["user"]["id"],
+            now=d.now(),
+            limits=d.limits,
+            today=d.today(),
         )
     except FormErrors as exc:
         ack(response_action="errors", errors=exc.errors)

@@ -44,6 +44,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+NEVER_TOUCHED = date(1900, 1, 1)
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -83,6 +86,14 @@ class Customer(Base):
     beta: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Per-customer policy overrides; None means the configured default.
+    max_touches: Mapped[int | None] = mapped_column(Integer)
+    window_days: Mapped[int | None] = mapped_column(Integer)
+    contact_max_touches: Mapped[int | None] = mapped_column(Integer)
+    rest_days: Mapped[int | None] = mapped_column(Integer)
+    # Kept up to date with every touch, so "least recently asked" is an index scan, not an aggregate over
+    # the history. NEVER_TOUCHED (not NULL) for customers never asked: sorts first on every database.
+    last_touched_on: Mapped[date] = mapped_column(Date, default=lambda: NEVER_TOUCHED)
 
     products: Mapped[list[CustomerProduct]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", order_by="CustomerProduct.position"
@@ -96,16 +107,29 @@ class Customer(Base):
 
 # Typeahead matches case-insensitively; prefix matches use this index.
 Index("ix_customers_name_lower", func.lower(Customer.name))
+# Alternatives: the least recently touched active customers, narrowed by industry, region and size.
+Index(
+    "ix_customers_similar",
+    Customer.status,
+    Customer.industry,
+    Customer.region,
+    Customer.company_size,
+    Customer.last_touched_on,
+)
+Index("ix_customers_status_touched", Customer.status, Customer.last_touched_on)
 
 
 class CustomerProduct(Base):
     __tablename__ = "customer_products"
 
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
-    product: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+    product: Mapped[str] = mapped_column(String(100), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     customer: Mapped[Customer] = relationship(back_populates="products")
+
+
+Index("ix_customer_products_product", CustomerProduct.product, CustomerProduct.customer_id)
 
 
 class Contact(Base):
@@ -145,8 +169,14 @@ class ReferenceRequest(Base):
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     decision_suggestion: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Filed although it breaks a policy rule (the manager decides); why, in words.
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    flag_reason: Mapped[str] = mapped_column(Text, default="")
+    # Declined with "Suggest instead": the customer suggested.
+    suggested_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
 
-    customer: Mapped[Customer] = relationship()
+    customer: Mapped[Customer] = relationship(foreign_keys=[customer_id])
+    suggested_customer: Mapped[Customer | None] = relationship(foreign_keys=[suggested_customer_id])
     contact: Mapped[Contact | None] = relationship()
     events: Mapped[list[RequestEvent]] = relationship(back_populates="request", order_by="RequestEvent.id")
     cards: Mapped[list[ApprovalCard]] = relationship(back_populates="request", order_by="ApprovalCard.id")
@@ -187,3 +217,51 @@ class UserPreference(Base):
 
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_team: Mapped[str | None] = mapped_column(String(40))
+
+
+class TouchSource(enum.StrEnum):
+    REQUEST = "request"  # an approved ask
+    LOGGED = "logged"  # logged in Slack after the fact
+    IMPORTED = "imported"  # from the spreadsheet kept before the bot
+
+
+class Touch(Base):
+    """One contact made with a customer for a reference: an approved ask, or one made outside the bot."""
+
+    __tablename__ = "touches"
+    __table_args__ = (
+        Index("ix_touches_customer_on", "customer_id", "touched_on"),
+        Index("ix_touches_contact_on", "contact_id", "touched_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("reference_requests.id"), unique=True)
+    ask_type: Mapped[str] = mapped_column(String(40))
+    requester: Mapped[str] = mapped_column(String(100))
+    team: Mapped[str] = mapped_column(String(40))
+    touched_on: Mapped[date] = mapped_column(Date)
+    outcome: Mapped[str] = mapped_column(String(40), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    source: Mapped[TouchSource] = mapped_column(_enum(TouchSource, "touch_source"))
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    customer: Mapped[Customer] = relationship()
+    contact: Mapped[Contact | None] = relationship()
+
+
+class CustomerChange(Base):
+    """A change a manager made to a customer in Slack (limits, status): who, when, from what to what."""
+
+    __tablename__ = "customer_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    field: Mapped[str] = mapped_column(String(40))
+    old: Mapped[str] = mapped_column(String(100), default="")
+    new: Mapped[str] = mapped_column(String(100), default="")

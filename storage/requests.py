@@ -36,6 +36,7 @@ def get(session: Session, request_id: int) -> ReferenceRequest | None:
             selectinload(ReferenceRequest.customer),
             selectinload(ReferenceRequest.contact),
             selectinload(ReferenceRequest.cards),
+            selectinload(ReferenceRequest.suggested_customer),
         )
     )
     return session.scalar(stmt)
@@ -50,6 +51,7 @@ def decide(
     at: datetime,
     reason: str = "",
     suggestion: str = "",
+    suggested_customer_id: int | None = None,
 ) -> bool:
     """Move a pending request to `status`. Returns False when it was no longer pending.
 
@@ -65,6 +67,7 @@ def decide(
             decided_at=at,
             decision_reason=reason,
             decision_suggestion=suggestion,
+            suggested_customer_id=suggested_customer_id,
         )
         .execution_options(synchronize_session=False)
     )

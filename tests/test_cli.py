@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, select, text
 
+from storage.migrate import head_revision
 from storage.models import Contact, Customer
 from tests.harness import SIGNING_SECRET, SlackDriver
 
@@ -153,9 +154,11 @@ def test_xlsx_import_and_csv_export_round_trip(cli_env, tmp_path, database):
 def test_db_upgrade_brings_an_empty_database_to_the_head(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     result = run(["db", "upgrade"], {"DATABASE_URL": url})
-    assert result.returncode == 0 and "database at revision 0001" in result.stdout
+    assert result.returncode == 0 and f"database at revision {head_revision()}" in result.stdout
     engine = create_engine(url)
     with engine.connect() as conn:
+        indexes = conn.execute(text("SELECT name FROM sqlite_master WHERE tbl_name = 'customers'")).scalars().all()
+        assert "ix_customers_name_lower" in indexes  # later migrations must not rebuild the table without it
         assert conn.execute(select(func.count()).select_from(Customer.__table__)).scalar() == 0
         assert conn.execute(select(func.count()).select_from(Contact.__table__)).scalar() == 0
     engine.dispose()
@@ -244,7 +247,7 @@ def test_serve_migrates_the_database_and_answers_health_checks_and_slack(databas
     finally:
         server.send_signal(signal.SIGINT)
         output = server.communicate(timeout=10)[0]
-    assert "database at revision 0001" in output
+    assert f"database at revision {head_revision()}" in output
     assert standin.token not in output and SIGNING_SECRET not in output
 
 

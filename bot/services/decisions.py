@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import domain
+from bot.domain import Outcome
+from bot.policy import Limits
+from bot.services import standing
 from bot.services.summaries import RequestSummary, summarize
 from storage import requests as request_repo
-from storage.models import RequestStatus
+from storage import touches as touch_repo
+from storage.models import RequestStatus, Touch, TouchSource
 
 
 class NotAManager(Exception):
@@ -34,12 +38,18 @@ class Decision:
     cards: list[CardRef]
 
 
-def load(*, session_factory: sessionmaker[Session], request_id: int) -> RequestSummary:
+def load(
+    *,
+    session_factory: sessionmaker[Session],
+    request_id: int,
+    limits: Limits | None = None,
+    today: date | None = None,
+) -> RequestSummary:
     with session_factory() as session:
         request = request_repo.get(session, request_id)
         if request is None:
             raise UnknownRequest(request_id)
-        return summarize(session, request)
+        return summarize(session, request, limits=limits, today=today)
 
 
 def decide(
@@ -50,9 +60,14 @@ def decide(
     actor_id: str,
     approve: bool,
     now: datetime,
+    limits: Limits,
+    today: date,
     reason: str = "",
     suggestion: str = "",
+    suggested_customer_id: int | None = None,
 ) -> Decision:
+    """Decide a pending request once. Approving records the touch, flagged when it breaks a policy rule
+    at that moment (so no sequence of approvals takes a customer past its limit unnoticed)."""
     if actor_id not in managers:
         raise NotAManager(actor_id)
     reason = reason.strip()[: domain.MAX_REASON]
@@ -69,16 +84,58 @@ def decide(
             at=now,
             reason=reason,
             suggestion=suggestion,
+            suggested_customer_id=suggested_customer_id,
         )
+        if won and approve:
+            _record_touch(session, request_id, actor_id=actor_id, now=now, limits=limits, today=today)
     with session_factory() as session:
         request = request_repo.get(session, request_id)
         if request is None:
             raise UnknownRequest(request_id)
         cards = [CardRef(c.channel, c.ts) for c in request.cards]
-        return Decision(decided_now=won, request=summarize(session, request), cards=cards)
+        summary = summarize(session, request, limits=limits, today=today)
+        return Decision(decided_now=won, request=summary, cards=cards)
 
 
-def record_cards(*, session_factory: sessionmaker[Session], request_id: int, cards: list[CardRef]) -> RequestSummary:
+def _record_touch(
+    session: Session, request_id: int, *, actor_id: str, now: datetime, limits: Limits, today: date
+) -> None:
+    request = request_repo.get(session, request_id)
+    assert request is not None
+    verdict = standing.assess(
+        session, request.customer, limits, today, ask_type=request.ask_type, contact_id=request.contact_id
+    )
+    touch_repo.add(
+        session,
+        Touch(
+            customer_id=request.customer_id,
+            contact_id=request.contact_id,
+            request_id=request.id,
+            ask_type=request.ask_type,
+            requester=request.requester_id,
+            team=request.team,
+            touched_on=today,
+            outcome=Outcome.PLANNED,
+            note="",
+            source=TouchSource.REQUEST,
+            flagged=verdict.would_exceed,
+            created_by=actor_id,
+            created_at=now,
+        ),
+    )
+    if verdict.would_exceed:
+        request.flagged = True
+        request.flag_reason = "approved although " + "; ".join(verdict.reasons)
+
+
+def record_cards(
+    *,
+    session_factory: sessionmaker[Session],
+    request_id: int,
+    cards: list[CardRef],
+    limits: Limits,
+    today: date,
+) -> RequestSummary:
     """Remember where the approval cards went; returns the request as it stands now.
 
     A manager may decide on the first card before the last one is recorded; the caller then
@@ -87,4 +144,4 @@ def record_cards(*, session_factory: sessionmaker[Session], request_id: int, car
     with session_factory.begin() as session:
         for card in cards:
             request_repo.add_card(session, request_id, card.channel, card.ts)
-    return load(session_factory=session_factory, request_id=request_id)
+    return load(session_factory=session_factory, request_id=request_id, limits=limits, today=today)

@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import domain
 from bot.domain import AskType, Team
+from bot.policy import Limits
+from bot.services import standing
 from bot.services.summaries import RequestSummary, summarize
 from storage import customers as customer_repo
 from storage import preferences as preference_repo
@@ -134,13 +136,32 @@ def _validate(session: Session, form: RequestForm, now: datetime) -> tuple[dict[
 
 
 def file_request(
-    *, session_factory: sessionmaker[Session], form: RequestForm, requester_id: str, now: datetime
+    *,
+    session_factory: sessionmaker[Session],
+    form: RequestForm,
+    requester_id: str,
+    now: datetime,
+    limits: Limits,
+    today: date,
 ) -> RequestSummary:
-    """Validate and store a request in one transaction. Raises FormErrors and writes nothing on bad input."""
+    """Validate and store a request in one transaction. Raises FormErrors and writes nothing on bad input.
+
+    An ask that breaks a policy rule is still filed (the manager decides) but flagged, with the reasons.
+    """
     with session_factory.begin() as session:
         values, errors = _validate(session, form, now)
         if errors:
             raise FormErrors(errors)
+        customer = customer_repo.get(session, int(values["customer_id"]))  # type: ignore[arg-type]
+        assert customer is not None
+        verdict = standing.assess(
+            session,
+            customer,
+            limits,
+            today,
+            ask_type=str(values["ask_type"]),
+            contact_id=values["contact_id"],  # type: ignore[arg-type]
+        )
         request = request_repo.add(
             session,
             ReferenceRequest(
@@ -150,12 +171,14 @@ def file_request(
                 decision_reason="",
                 decision_suggestion="",
                 created_at=now,
+                flagged=verdict.would_exceed,
+                flag_reason="; ".join(verdict.reasons) if verdict.would_exceed else "",
             ),
         )
         preference_repo.remember_team(session, requester_id, str(values["team"]))
         session.flush()
         session.refresh(request)
-        return summarize(session, request)
+        return summarize(session, request, limits=limits, today=today)
 
 
 def last_team(*, session_factory: sessionmaker[Session], user_id: str) -> Team | None:

@@ -9,6 +9,9 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from bot.domain import HISTORY_WINDOW_DAYS, AskType, Team
+from bot.policy import Limits
+from bot.services import standing
+from bot.services.standing import StandingReport
 from storage import requests as request_repo
 from storage.models import ReferenceRequest
 
@@ -44,9 +47,17 @@ class RequestSummary:
     decision_suggestion: str
     created_at: datetime
     history: CustomerHistory
+    flagged: bool = False
+    flag_reason: str = ""
+    suggested_customer_id: int | None = None
+    suggested_customer_name: str | None = None
+    report: StandingReport | None = None  # the customer's standing, touches and alternatives, when asked for
 
 
-def summarize(session: Session, request: ReferenceRequest) -> RequestSummary:
+def summarize(
+    session: Session, request: ReferenceRequest, *, limits: Limits | None = None, today: date | None = None
+) -> RequestSummary:
+    """A snapshot of the request; with `limits` and `today`, also the customer's standing report."""
     customer = request.customer
     contact = request.contact
     # The customer's asks before this one, so a request is not counted in its own history line.
@@ -79,4 +90,21 @@ def summarize(session: Session, request: ReferenceRequest) -> RequestSummary:
         decision_suggestion=request.decision_suggestion,
         created_at=request.created_at,
         history=history,
+        flagged=request.flagged,
+        flag_reason=request.flag_reason,
+        suggested_customer_id=request.suggested_customer_id,
+        suggested_customer_name=request.suggested_customer.name if request.suggested_customer else None,
+        report=(
+            standing.report(
+                session,
+                customer,
+                limits,
+                today,
+                ask_type=request.ask_type,
+                contact_id=request.contact_id,
+                exclude_request=request.id,
+            )
+            if limits is not None and today is not None
+            else None
+        ),
     )

@@ -1,0 +1,129 @@
+"""Repository functions for touches: the memory of every contact made with a customer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import Contact, Customer, CustomerProduct, CustomerStatus, ReferenceRequest, RequestStatus, Touch
+
+
+def add(session: Session, touch: Touch) -> Touch:
+    """Store a touch and move the customer's last-touched date forward (never back)."""
+    session.add(touch)
+    session.execute(
+        update(Customer)
+        .where(Customer.id == touch.customer_id, Customer.last_touched_on < touch.touched_on)
+        .values(last_touched_on=touch.touched_on)
+        .execution_options(synchronize_session=False)
+    )
+    return touch
+
+
+def since(session: Session, customer_id: int, first_day: date) -> Sequence[Touch]:
+    stmt = (
+        select(Touch)
+        .where(Touch.customer_id == customer_id, Touch.touched_on >= first_day)
+        .order_by(Touch.touched_on, Touch.id)
+    )
+    return session.scalars(stmt).all()
+
+
+def latest(session: Session, customer_id: int, *, limit: int = 5) -> Sequence[Touch]:
+    stmt = (
+        select(Touch)
+        .where(Touch.customer_id == customer_id)
+        .order_by(Touch.touched_on.desc(), Touch.id.desc())
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def weighted_since(
+    session: Session, customer_ids: Iterable[int], first_day: date
+) -> dict[int, list[tuple[str, date]]]:
+    """(type, date) of each listed customer's touches since `first_day`."""
+    ids = list(customer_ids)
+    found: dict[int, list[tuple[str, date]]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    stmt = select(Touch.customer_id, Touch.ask_type, Touch.touched_on).where(
+        Touch.customer_id.in_(ids), Touch.touched_on >= first_day
+    )
+    for customer_id, ask_type, on in session.execute(stmt):
+        found[customer_id].append((ask_type, on))
+    return found
+
+
+def open_asks(session: Session, customer_id: int, today: date) -> Sequence[ReferenceRequest]:
+    """Asks of the customer still in play: waiting for a decision, or approved and not yet due."""
+    stmt = (
+        select(ReferenceRequest)
+        .where(
+            ReferenceRequest.customer_id == customer_id,
+            or_(
+                ReferenceRequest.status == RequestStatus.PENDING,
+                (ReferenceRequest.status == RequestStatus.APPROVED) & (ReferenceRequest.needed_by >= today),
+            ),
+        )
+        .order_by(ReferenceRequest.id)
+        .limit(20)
+    )
+    return session.scalars(stmt).all()
+
+
+def similar_candidates(
+    session: Session,
+    *,
+    exclude: Sequence[int],
+    products: Sequence[str],
+    industry: str | None,
+    region: str | None,
+    company_size: str | None,
+    limit: int,
+) -> Sequence[Customer]:
+    """Active customers matching the given traits (None: any), least recently touched first."""
+    stmt = select(Customer).where(Customer.status == CustomerStatus.ACTIVE, Customer.id.not_in(list(exclude)))
+    if industry is not None:
+        stmt = stmt.where(Customer.industry == industry)
+    if region is not None:
+        stmt = stmt.where(Customer.region == region)
+    if company_size is not None:
+        stmt = stmt.where(Customer.company_size == company_size)
+    if products:
+        stmt = stmt.where(
+            exists().where(CustomerProduct.customer_id == Customer.id, CustomerProduct.product.in_(list(products)))
+        )
+    stmt = stmt.order_by(Customer.last_touched_on, Customer.id).limit(limit).options(selectinload(Customer.products))
+    return session.scalars(stmt).all()
+
+
+def all_for_export(session: Session) -> Iterable[tuple[Touch, str, str]]:
+    stmt = (
+        select(Touch, Customer.name, func.coalesce(Contact.email, ""))
+        .join(Customer, Customer.id == Touch.customer_id)
+        .outerjoin(Contact, Contact.id == Touch.contact_id)
+        .order_by(Touch.touched_on, Touch.id)
+        .execution_options(yield_per=1000)
+    )
+    return ((touch, name, email) for touch, name, email in session.execute(stmt))
+
+
+def exists_like(session: Session, touch: Touch) -> bool:
+    """An identical touch is already stored (so importing the same sheet twice adds nothing)."""
+    stmt = select(Touch.id).where(
+        Touch.customer_id == touch.customer_id,
+        Touch.contact_id.is_(None) if touch.contact_id is None else Touch.contact_id == touch.contact_id,
+        Touch.ask_type == touch.ask_type,
+        Touch.requester == touch.requester,
+        Touch.team == touch.team,
+        Touch.touched_on == touch.touched_on,
+    )
+    return session.scalar(stmt.limit(1)) is not None
+
+
+def for_request(session: Session, request_id: int) -> Touch | None:
+    return session.scalar(select(Touch).where(Touch.request_id == request_id))
