@@ -56,6 +56,7 @@ _TEAM_LABELS = {
     Team.OTHER: "Other",
 }
 
+
 class Outcome(enum.StrEnum):
     PLANNED = "planned"
     COMPLETED = "completed"

@@ -150,8 +150,19 @@ def standing(
 
     if status in (Level.DO_NOT_CONTACT, Level.PAUSED):
         reasons.append("marked do-not-contact" if status == Level.DO_NOT_CONTACT else "paused as a reference")
-        return Standing(Level(status), used, limits.customer_max, limits.customer_window_days, None,
-                        limits.contact_max, None, None, True, last, tuple(reasons))
+        return Standing(
+            Level(status),
+            used,
+            limits.customer_max,
+            limits.customer_window_days,
+            None,
+            limits.contact_max,
+            None,
+            None,
+            True,
+            last,
+            tuple(reasons),
+        )
 
     over = used + weight > limits.customer_max
     if over:

@@ -2,9 +2,9 @@
 
 from slack_bolt import App
 
-from handlers import approvals, commands, home, request_modal
+from handlers import approvals, commands, customer_limits, home, request_modal, touch_log
 
 
 def register_all(app: App) -> None:
-    for surface in (commands, request_modal, approvals, home):
+    for surface in (commands, request_modal, approvals, touch_log, customer_limits, home):
         surface.register(app)

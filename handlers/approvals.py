@@ -9,14 +9,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import domain
-from bot.services import decisions
+from bot.services import catalog, decisions, intake
 from bot.services.decisions import NotAManager, UnknownRequest
 from handlers import notify
-from handlers.common import deps, state_value
+from handlers.common import deps, open_modal, state_value
 from handlers.ids import Action, Block, Callback
-from handlers.payloads import DeclineContext, RequestRef
+from handlers.payloads import DeclineContext, RequestModalContext, RequestRef, SuggestRef
 from handlers.views import messages
 from handlers.views.decline_modal import decided_notice, decline_modal
+from handlers.views.request_modal import Prefill, customer_option, request_modal
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,8 @@ _STALE_BUTTON = "That button no longer points at a request. Nothing was changed.
 def register(app: App) -> None:
     app.action(Action.APPROVE)(approve_clicked)
     app.action(Action.DECLINE)(decline_clicked)
+    app.action(Action.SUGGEST)(suggest_clicked)
+    app.action(Action.REQUEST_SUGGESTED)(request_suggested_clicked)
     app.view(Callback.DECLINE_MODAL)(decline_submitted)
 
 
@@ -94,6 +97,85 @@ def decline_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, c
     except SlackApiError as exc:
         logger.warning("views.open for decline failed: %s", exc.response.get("error"))
         _ephemeral(respond, "Slack took too long to open the decline form. Please click Decline again.")
+
+
+def suggest_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
+    """Decline the ask, suggesting the alternative on the button; the requester can re-ask with one click."""
+    ack()
+    d = deps(context)
+    actions = body.get("actions") or [{}]
+    ref = SuggestRef.parse(actions[0].get("value"))
+    if not isinstance(ref, SuggestRef):
+        _ephemeral(respond, _STALE_BUTTON)
+        return
+    alternative = catalog.get_customer(session_factory=d.session_factory, customer_id=ref.customer_id)
+    if alternative is None:
+        _ephemeral(respond, _STALE_BUTTON)
+        return
+    try:
+        current = decisions.load(session_factory=d.session_factory, request_id=ref.request_id)
+        decision = decisions.decide(
+            session_factory=d.session_factory,
+            managers=d.settings.reference_managers,
+            request_id=ref.request_id,
+            actor_id=body["user"]["id"],
+            approve=False,
+            now=d.now(),
+            limits=d.limits,
+            today=d.today(),
+            reason=f"{current.customer_name} should not be asked now; please ask {alternative.name} instead.",
+            suggestion=alternative.name,
+            suggested_customer_id=alternative.id,
+        )
+    except NotAManager:
+        _ephemeral(respond, messages.not_a_manager())
+        return
+    except UnknownRequest:
+        _ephemeral(respond, _STALE_BUTTON)
+        return
+    if not decision.decided_now:
+        _ephemeral(respond, messages.already_decided(decision.request))
+        notify.refresh_cards(client, decision.request, decision.cards)
+        return
+    notify.request_decided(client, decision)
+
+
+def request_suggested_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
+    """From a declined ask's DM: a new request form, prefilled, for the customer the manager suggested."""
+    ack()
+    d = deps(context)
+    ref = _button_ref(body)
+    if ref is None:
+        _ephemeral(respond, _STALE_BUTTON)
+        return
+    try:
+        old = decisions.load(session_factory=d.session_factory, request_id=ref.request_id)
+    except UnknownRequest:
+        _ephemeral(respond, _STALE_BUTTON)
+        return
+    alternative = (
+        catalog.get_customer(session_factory=d.session_factory, customer_id=old.suggested_customer_id)
+        if old.suggested_customer_id
+        else None
+    )
+    if alternative is None:
+        _ephemeral(respond, _STALE_BUTTON)
+        return
+    view = request_modal(
+        private_metadata=RequestModalContext(channel="").dump(),
+        initial_customer=customer_option(alternative.id, alternative.name, alternative.status),
+        initial_team=old.team,
+        today=intake.today_everywhere(d.now()),
+        prefill=Prefill(
+            ask_type=old.ask_type.value,
+            needed_by=old.needed_by,
+            deal_name=old.deal_name,
+            deal_url=old.deal_url,
+            deal_amount=str(old.deal_amount) if old.deal_amount is not None else "",
+            details=old.details,
+        ),
+    )
+    open_modal(client, trigger_id=body["trigger_id"], view=view, tell=lambda text: _ephemeral(respond, text))
 
 
 def decline_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:

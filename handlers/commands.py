@@ -1,43 +1,65 @@
-"""/reference-request: open the form, or answer `help` and `list` at once."""
+"""/reference-request: open the form, or answer `help`, `list`, `log` and `limits`."""
 
 from __future__ import annotations
 
 import logging
 
 from slack_bolt import Ack, App, BoltContext, Respond
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
-from bot.services import catalog, intake
-from handlers.common import deps
+from bot.services import catalog, customer_limits, intake
+from handlers.common import deps, open_modal
 from handlers.ids import COMMAND
 from handlers.payloads import RequestModalContext
 from handlers.views import messages
+from handlers.views.limits_modal import limits_modal
+from handlers.views.log_modal import log_modal
 from handlers.views.request_modal import customer_option, request_modal
 
 logger = logging.getLogger(__name__)
-
-_TRIGGER_ERRORS = {"expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"}
 
 
 def register(app: App) -> None:
     app.command(COMMAND)(reference_request)
 
 
-def reference_request(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
+def reference_request(ack: Ack, body: dict, client, respond: Respond, context: BoltContext) -> None:  # noqa: ANN001
     d = deps(context)
     text = str(body.get("text") or "").strip()
     user_id = str(body.get("user_id") or "")
-    word = text.lower()
+    word, _, rest = text.partition(" ")
+    word = word.lower()
+
+    def tell(message: str) -> None:
+        respond(text=message, response_type="ephemeral")
+
     if word in ("help", "?"):
         reply, blocks = messages.help_reply()
         ack(text=reply, blocks=blocks)
         return
-    if word == "list":
+    if word == "list" and not rest:
         reply, blocks = messages.open_requests_reply(
             intake.open_requests(session_factory=d.session_factory, requester_id=user_id)
         )
         ack(text=reply, blocks=blocks)
+        return
+    if word == "log" and not rest:
+        ack()
+        view = log_modal(
+            today=d.today(), initial_team=intake.last_team(session_factory=d.session_factory, user_id=user_id)
+        )
+        open_modal(client, trigger_id=body["trigger_id"], view=view, tell=tell)
+        return
+    if word == "limits":
+        if not d.is_manager(user_id):
+            ack(text="Only reference managers can change a customer's limits.")
+            return
+        chosen = catalog.find_customer(session_factory=d.session_factory, text=rest)
+        if chosen is None:
+            ack(text=f"No single customer matches “{rest}”. Try `{COMMAND} limits` with the exact name.")
+            return
+        ack()
+        current = customer_limits.load(session_factory=d.session_factory, customer_id=chosen.id, limits=d.limits)
+        open_modal(client, trigger_id=body["trigger_id"], view=limits_modal(current), tell=tell)
         return
     # The trigger_id lives 3 seconds: acknowledge first, then open the modal straight away.
     ack()
@@ -48,18 +70,7 @@ def reference_request(ack: Ack, body: dict, client: WebClient, respond: Respond,
         initial_team=intake.last_team(session_factory=d.session_factory, user_id=user_id),
         today=intake.today_everywhere(d.now()),
     )
-    try:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-    except SlackApiError as exc:
-        error = exc.response.get("error")
-        logger.warning("views.open failed: %s", error)
-        if error in _TRIGGER_ERRORS:
-            respond(text=messages.trigger_expired(), response_type="ephemeral")
-        else:
-            respond(text=f"Sorry, the form could not be opened (Slack said `{error}`).", response_type="ephemeral")
+    if not open_modal(client, trigger_id=body["trigger_id"], view=view, tell=tell):
         return
     if text and chosen is None:
-        respond(
-            text=f"No single customer matches “{text}”; pick one in the form.",
-            response_type="ephemeral",
-        )
+        tell(f"No single customer matches “{text}”; pick one in the form.")

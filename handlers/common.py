@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
 
 from bot.context import Deps
+from handlers.ids import COMMAND
 
 logger = logging.getLogger("reference_bot.slack")
 
@@ -48,4 +51,22 @@ def update(client: WebClient, *, channel: str, ts: str, text: str, blocks: list[
         return True
     except SlackApiError as exc:
         logger.error("chat.update of %s/%s failed: %s", channel, ts, exc.response.get("error"))
+        return False
+
+
+TRIGGER_ERRORS = {"expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"}
+
+
+def open_modal(client: WebClient, *, trigger_id: str, view: View, tell: Callable[[str], None]) -> bool:
+    """views.open; when Slack refuses (most often a trigger_id older than 3 s), tell the user privately."""
+    try:
+        client.views_open(trigger_id=trigger_id, view=view)
+        return True
+    except SlackApiError as exc:
+        error = exc.response.get("error")
+        logger.warning("views.open failed: %s", error)
+        if error in TRIGGER_ERRORS:
+            tell(f"Slack took too long to open the form. Please run `{COMMAND}` again.")
+        else:
+            tell(f"Sorry, the form could not be opened (Slack said `{error}`).")
         return False

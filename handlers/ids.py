@@ -10,6 +10,8 @@ COMMAND = "/reference-request"
 class Callback(enum.StrEnum):
     REQUEST_MODAL = "reference_request"
     DECLINE_MODAL = "decline_request"
+    LOG_MODAL = "log_touch"
+    LIMITS_MODAL = "customer_limits"
 
 
 class Block(enum.StrEnum):
@@ -28,6 +30,18 @@ class Block(enum.StrEnum):
     SUGGESTION = "suggestion"
     # Approval card
     DECISION = "decision"
+    # Request modal: the customer's standing, redrawn when customer, contact or type change
+    STANDING = "standing"
+    # Log modal (customer, contact, type and team reuse the request modal's ids)
+    TOUCH_DATE = "touched_on"
+    OUTCOME = "outcome"
+    NOTE = "note"
+    # Limits modal
+    MAX_TOUCHES = "max_touches"
+    WINDOW_DAYS = "window_days"
+    CONTACT_MAX = "contact_max_touches"
+    REST_DAYS = "rest_days"
+    STATUS = "status"
 
 
 class Action(enum.StrEnum):
@@ -44,3 +58,13 @@ class Action(enum.StrEnum):
     SUGGESTION = "suggestion_input"
     APPROVE = "approve_request"
     DECLINE = "decline_request"
+    SUGGEST = "suggest_instead"
+    REQUEST_SUGGESTED = "request_suggested"
+    TOUCH_DATE = "touch_date"
+    OUTCOME = "outcome_select"
+    NOTE = "note_input"
+    MAX_TOUCHES = "max_touches_input"
+    WINDOW_DAYS = "window_days_input"
+    CONTACT_MAX = "contact_max_input"
+    REST_DAYS = "rest_days_input"
+    STATUS = "status_select"

@@ -30,6 +30,19 @@ class RequestRef(_Payload):
     request_id: int = Field(gt=0, lt=2**31)
 
 
+class SuggestRef(_Payload):
+    """A "Suggest instead" button: decline this request, suggesting that customer."""
+
+    request_id: int = Field(gt=0, lt=2**31)
+    customer_id: int = Field(gt=0, lt=2**31)
+
+
+class CustomerRef(_Payload):
+    """The limits modal: which customer."""
+
+    customer_id: int = Field(gt=0, lt=2**31)
+
+
 class DeclineContext(_Payload):
     """The decline modal: which request, and the channel the manager clicked in (for ephemeral replies)."""
 

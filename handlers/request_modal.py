@@ -2,21 +2,67 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from bot.services import catalog, intake
+from bot.domain import AskType, Team
+from bot.services import catalog, intake, standing
 from bot.services.intake import FormErrors, RequestForm
 from handlers import notify
 from handlers.common import deps, state_value
 from handlers.ids import Action, Block, Callback
-from handlers.views.request_modal import CUSTOMER_OPTION_LIMIT, contact_option, customer_option
+from handlers.views import standing as standing_view
+from handlers.views.request_modal import CUSTOMER_OPTION_LIMIT, Prefill, contact_option, customer_option, request_modal
+
+logger = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
     app.options(Action.CUSTOMER)(customer_options)
     app.options(Action.CONTACT)(contact_options)
+    for action in (Action.ASK_TYPE, Action.CUSTOMER, Action.CONTACT):
+        app.block_action({"action_id": action, "type": None})(form_changed)
     app.view(Callback.REQUEST_MODAL)(request_submitted)
+
+
+def form_changed(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+    """Customer, contact or type changed: redraw the form with the customer's standing under the contact."""
+    ack()
+    d = deps(context)
+    view = body.get("view") or {}
+    if view.get("callback_id") != Callback.REQUEST_MODAL:
+        return  # the same selects in the log modal need no redraw
+    form = read_form((view.get("state") or {}).get("values") or {})
+    if not (form.customer_id and form.customer_id.isdigit()):
+        return
+    contact_id = int(form.contact_id) if form.contact_id and form.contact_id.isdigit() else None
+    report = standing.preview(
+        session_factory=d.session_factory,
+        customer_id=int(form.customer_id),
+        limits=d.limits,
+        today=d.today(),
+        ask_type=form.ask_type if form.ask_type in {t.value for t in AskType} else None,
+        contact_id=contact_id,
+    )
+    if report is None:
+        return
+    team = Team(form.team) if form.team in {t.value for t in Team} else None
+    redrawn = request_modal(
+        private_metadata=str(view.get("private_metadata") or ""),
+        initial_customer=customer_option(report.customer_id, report.customer_name, report.standing.level.value),
+        initial_team=team,
+        today=intake.today_everywhere(d.now()),
+        standing=standing_view.modal_blocks(report, team),
+        prefill=Prefill(ask_type=form.ask_type),
+    )
+    try:
+        client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=redrawn)
+    except SlackApiError as exc:
+        # hash_conflict: the user changed something else meanwhile; that change redraws the form again.
+        logger.info("views.update of the request form failed: %s", exc.response.get("error"))
 
 
 def customer_options(ack: Ack, payload: dict, context: BoltContext) -> None:

@@ -42,9 +42,7 @@ def latest(session: Session, customer_id: int, *, limit: int = 5) -> Sequence[To
     return session.scalars(stmt).all()
 
 
-def weighted_since(
-    session: Session, customer_ids: Iterable[int], first_day: date
-) -> dict[int, list[tuple[str, date]]]:
+def weighted_since(session: Session, customer_ids: Iterable[int], first_day: date) -> dict[int, list[tuple[str, date]]]:
     """(type, date) of each listed customer's touches since `first_day`."""
     ids = list(customer_ids)
     found: dict[int, list[tuple[str, date]]] = {i: [] for i in ids}

@@ -13,6 +13,7 @@ METHOD_SCOPES = {
     "chat_postMessage": {"chat:write"},
     "chat_update": {"chat:write"},
     "views_open": set(),
+    "views_update": set(),
     "views_publish": set(),
     "users_lookupByEmail": {"users:read", "users:read.email"},
 }

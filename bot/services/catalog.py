@@ -53,3 +53,9 @@ def contacts_of(
             ContactChoice(c.id, c.name, c.title, customer.name)
             for c in customer_repo.contacts_of(session, customer_id, query, limit=limit)
         ]
+
+
+def get_customer(*, session_factory: sessionmaker[Session], customer_id: int) -> CustomerChoice | None:
+    with session_factory() as session:
+        found = customer_repo.get(session, customer_id)
+        return CustomerChoice(found.id, found.name, found.status.value) if found else None

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from bot import policy
 from bot.domain import AskType, Team
 from bot.policy import Level, Limits, Standing
+from storage import customers as customer_repo
 from storage import touches as touch_repo
 from storage.models import Customer, Touch
 
@@ -193,3 +194,23 @@ def alternatives_for(
             if len(chosen) == count:
                 return tuple(chosen)
     return tuple(chosen)
+
+
+def preview(
+    *,
+    session_factory: sessionmaker[Session],
+    customer_id: int,
+    limits: Limits,
+    today: date,
+    ask_type: str | None = None,
+    contact_id: int | None = None,
+) -> StandingReport | None:
+    """The standing report the request form shows once a customer is picked (None: no such customer)."""
+    with session_factory() as session:
+        customer = customer_repo.get(session, customer_id)
+        if customer is None:
+            return None
+        if contact_id is not None:
+            contact = customer_repo.get_contact(session, contact_id)
+            contact_id = contact.id if contact is not None and contact.customer_id == customer.id else None
+        return report(session, customer, limits, today, ask_type=ask_type, contact_id=contact_id)

@@ -16,6 +16,7 @@ from bot.services.summaries import CustomerHistory, RequestSummary
 from handlers.ids import Action
 from handlers.ids import Block as BlockId
 from handlers.payloads import RequestRef
+from handlers.views import standing as standing_view
 from handlers.views.text import clip, esc, money, slack_date, slack_time, user
 
 
@@ -82,6 +83,14 @@ def approval_card(r: RequestSummary) -> list[Block]:
     if r.details:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Details*\n{clip(esc(r.details), 2900)}")))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=history_line(r.history))]))
+    if r.report is not None:
+        blocks += standing_view.card_blocks(
+            r.report, request_id=r.id, pending=r.status == "pending", flag_reason=r.flag_reason if r.flagged else ""
+        )
+    elif r.flagged:
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=clip(f":warning: *Flagged:* {esc(r.flag_reason)}", 3000)))
+        )
     if r.status == "pending":
         value = RequestRef(request_id=r.id).dump()
         blocks.append(
@@ -97,7 +106,9 @@ def approval_card(r: RequestSummary) -> list[Block]:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=decision_line(r))))
         if r.status == "declined":
             reason = f"*Reason:* {clip(esc(r.decision_reason), 1400)}"
-            if r.decision_suggestion:
+            if r.suggested_customer_name:
+                reason += f"\n*Suggested instead:* {clip(esc(r.suggested_customer_name), 300)}"
+            elif r.decision_suggestion:
                 reason += f"\n*Suggestion:* {clip(esc(r.decision_suggestion), 1400)}"
             blocks.append(SectionBlock(text=MarkdownTextObject(text=reason)))
     return blocks

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, ContextBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.services.summaries import RequestSummary
-from handlers.ids import COMMAND
+from bot.services.touch_log import LoggedTouch
+from handlers.ids import COMMAND, Action
+from handlers.payloads import RequestRef
+from handlers.views import standing as standing_view
 from handlers.views.cards import ask_line, decision_line
 from handlers.views.text import clip, esc, slack_date, user
 
@@ -59,10 +62,35 @@ def declined_dm(r: RequestSummary) -> tuple[str, list[Block]]:
     body = f"*Reason:* {clip(esc(r.decision_reason), 1200)}"
     if r.decision_suggestion:
         body += f"\n*Suggestion:* {clip(esc(r.decision_suggestion), 600)}"
-    return clip(text, 3000), [
+    blocks: list[Block] = [
         _section(f":no_entry_sign: *Request #{r.id} was declined.*\n{ask_line(r)}."),
         _section(body),
         ContextBlock(elements=[MarkdownTextObject(text=decision_line(r))]),
+    ]
+    if r.suggested_customer_id and r.suggested_customer_name:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text=clip(f"Ask {r.suggested_customer_name} instead", 75),
+                        action_id=Action.REQUEST_SUGGESTED,
+                        value=RequestRef(request_id=r.id).dump(),
+                        style="primary",
+                    )
+                ]
+            )
+        )
+    return clip(text, 3000), blocks
+
+
+def logged_dm(logged: LoggedTouch) -> tuple[str, list[Block]]:
+    text = f"Logged: {logged.ask_type.label} with {logged.customer_name} on {logged.touched_on.isoformat()}."
+    return text, [
+        _section(
+            f":memo: Logged: {logged.ask_type.label} with *{esc(logged.customer_name)}* "
+            f"on {slack_date(logged.touched_on)}."
+        ),
+        ContextBlock(elements=[MarkdownTextObject(text=clip(standing_view.badge(logged.standing), 3000))]),
     ]
 
 
@@ -102,6 +130,8 @@ def help_reply() -> tuple[str, list[Block]]:
         f"• `{COMMAND}` opens the request form.\n"
         f"• `{COMMAND} Acme` opens it with the customer Acme chosen.\n"
         f"• `{COMMAND} list` shows your open requests.\n"
+        f"• `{COMMAND} log` records a touch made outside the bot (a call, an email for a quote).\n"
+        f"• `{COMMAND} limits Acme` (reference managers) sets Acme's limits and status.\n"
         f"• `{COMMAND} help` shows this message.\n"
         "A reference manager approves or declines each request; you get a direct message either way, "
         "and the account owner is told before their customer is contacted."
@@ -109,5 +139,6 @@ def help_reply() -> tuple[str, list[Block]]:
     return f"How to use {COMMAND}", [_section(text)]
 
 
-def trigger_expired() -> str:
-    return f"Slack took too long to open the form. Please run `{COMMAND}` again."
+def limits_saved(customer_name: str, changes: list[str]) -> tuple[str, list[Block]]:
+    summary = "\n".join(f"• {esc(c)}" for c in changes) if changes else "Nothing changed."
+    return f"Limits of {customer_name} saved.", [_section(f"*{esc(customer_name)}*: limits saved.\n{summary}")]

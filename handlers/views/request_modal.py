@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
+from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.blocks import (
     ContextBlock,
     DatePickerElement,
@@ -46,23 +48,42 @@ def _static(options: dict[str, str], action_id: str, initial: str | None, placeh
     return StaticSelectElement(action_id=action_id, options=opts, initial_option=chosen, placeholder=placeholder)
 
 
+@dataclass(frozen=True)
+class Prefill:
+    """Values to start the form with (a request made again for a suggested customer)."""
+
+    ask_type: str | None = None
+    needed_by: date | None = None
+    deal_name: str = ""
+    deal_url: str = ""
+    deal_amount: str = ""
+    details: str = ""
+
+
 def request_modal(
     *,
     private_metadata: str,
     initial_customer: Option | None = None,
     initial_team: Team | None = None,
     today: date,
+    standing: list[SlackBlock] | None = None,
+    prefill: Prefill | None = None,
 ) -> View:
-    blocks = [
+    """The request form. `standing` (the picked customer's standing) goes under the contact field."""
+    prefill = prefill or Prefill()
+    needed_by = prefill.needed_by if prefill.needed_by and prefill.needed_by >= today else today
+    blocks: list[SlackBlock] = [
         InputBlock(
             block_id=Block.ASK_TYPE,
             label="What are you asking for?",
-            element=_static({t.value: t.label for t in AskType}, Action.ASK_TYPE, None, "Type of ask"),
+            dispatch_action=True,  # the weight of the ask changes the customer's standing
+            element=_static({t.value: t.label for t in AskType}, Action.ASK_TYPE, prefill.ask_type, "Type of ask"),
         ),
         InputBlock(
             block_id=Block.CUSTOMER,
             label="Customer",
             hint="Type part of the name.",
+            dispatch_action=True,  # picking one shows its standing right away
             element=ExternalDataSelectElement(
                 action_id=Action.CUSTOMER,
                 placeholder="Search customers",
@@ -75,10 +96,12 @@ def request_modal(
             label="Contact at the customer",
             optional=True,
             hint="Pick the customer first; leave empty to let the reference manager choose.",
+            dispatch_action=True,
             element=ExternalDataSelectElement(
                 action_id=Action.CONTACT, placeholder="Search contacts", min_query_length=0
             ),
         ),
+        *(standing or []),
         InputBlock(
             block_id=Block.TEAM,
             label="Requesting team",
@@ -89,7 +112,7 @@ def request_modal(
         InputBlock(
             block_id=Block.NEEDED_BY,
             label="Needed by",
-            element=DatePickerElement(action_id=Action.NEEDED_BY, initial_date=today.isoformat()),
+            element=DatePickerElement(action_id=Action.NEEDED_BY, initial_date=needed_by.isoformat()),
         ),
         DividerBlock(),
         ContextBlock(elements=[MarkdownTextObject(text="*Deal or opportunity* (optional)")]),
@@ -97,13 +120,15 @@ def request_modal(
             block_id=Block.DEAL_NAME,
             label="Deal name",
             optional=True,
-            element=PlainTextInputElement(action_id=Action.DEAL_NAME, max_length=domain.MAX_DEAL_NAME),
+            element=PlainTextInputElement(
+                action_id=Action.DEAL_NAME, max_length=domain.MAX_DEAL_NAME, initial_value=prefill.deal_name or None
+            ),
         ),
         InputBlock(
             block_id=Block.DEAL_URL,
             label="CRM link",
             optional=True,
-            element=UrlInputElement(action_id=Action.DEAL_URL),
+            element=UrlInputElement(action_id=Action.DEAL_URL, initial_value=prefill.deal_url or None),
         ),
         InputBlock(
             block_id=Block.DEAL_AMOUNT,

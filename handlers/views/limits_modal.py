@@ -1,0 +1,79 @@
+"""The modal a reference manager uses to set one customer's limits and status."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    InputBlock,
+    MarkdownTextObject,
+    NumberInputElement,
+    Option,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.services.customer_limits import BOUNDS, CustomerLimits
+from handlers.ids import Action, Block, Callback
+from handlers.payloads import CustomerRef
+from handlers.views.text import clip, esc
+
+_ACTIONS = {
+    "max_touches": (Block.MAX_TOUCHES, Action.MAX_TOUCHES),
+    "window_days": (Block.WINDOW_DAYS, Action.WINDOW_DAYS),
+    "contact_max_touches": (Block.CONTACT_MAX, Action.CONTACT_MAX),
+    "rest_days": (Block.REST_DAYS, Action.REST_DAYS),
+}
+_STATUSES = {"active": "Active", "paused": "Paused", "do_not_contact": "Do not contact"}
+
+
+def limits_modal(c: CustomerLimits) -> View:
+    blocks = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=clip(f"*{esc(c.name)}*\nLeave a field empty to use the program's default.", 3000)
+            )
+        )
+    ]
+    for name, (label, low, high) in BOUNDS.items():
+        block_id, action_id = _ACTIONS[name]
+        value = c.overrides[name]
+        blocks.append(
+            InputBlock(
+                block_id=block_id,
+                label=label,
+                optional=True,
+                hint=f"Default: {c.defaults[name]}",
+                element=NumberInputElement(
+                    action_id=action_id,
+                    is_decimal_allowed=False,
+                    min_value=str(low),
+                    max_value=str(high),
+                    initial_value=str(value) if value is not None else None,
+                ),
+            )
+        )
+    options = [Option(value=v, text=label) for v, label in _STATUSES.items()]
+    blocks.append(
+        InputBlock(
+            block_id=Block.STATUS,
+            label="Status",
+            element=StaticSelectElement(
+                action_id=Action.STATUS,
+                options=options,
+                initial_option=next(o for o in options if o.value == c.status),
+            ),
+        )
+    )
+    return View(
+        type="modal",
+        callback_id=Callback.LIMITS_MODAL,
+        title="Customer limits",
+        submit="Save",
+        close="Cancel",
+        private_metadata=CustomerRef(customer_id=c.customer_id).dump(),
+        blocks=blocks,
+    )
+
+
+FIELD_BLOCKS = {name: ids[0] for name, ids in _ACTIONS.items()}
+FIELD_ACTIONS = _ACTIONS

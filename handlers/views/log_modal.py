@@ -1,0 +1,91 @@
+"""The modal to log a touch made outside the bot."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    ContextBlock,
+    DatePickerElement,
+    ExternalDataSelectElement,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.domain import AskType, Outcome, Team
+from bot.services.touch_log import MAX_NOTE
+from handlers.ids import Action, Block, Callback
+
+
+def _static(choices: dict[str, str], action_id: str, initial: str | None) -> StaticSelectElement:
+    options = [Option(value=value, text=label) for value, label in choices.items()]
+    chosen = next((o for o in options if o.value == initial), None)
+    return StaticSelectElement(action_id=action_id, options=options, initial_option=chosen)
+
+
+def log_modal(*, today: date, initial_team: Team | None, initial_customer: Option | None = None) -> View:
+    return View(
+        type="modal",
+        callback_id=Callback.LOG_MODAL,
+        title="Log a touch",
+        submit="Log it",
+        close="Cancel",
+        blocks=[
+            ContextBlock(
+                elements=[
+                    MarkdownTextObject(
+                        text="Record a contact made outside the bot (a call, an email for a quote). "
+                        "It counts toward the customer's limits like any approved ask."
+                    )
+                ]
+            ),
+            InputBlock(
+                block_id=Block.CUSTOMER,
+                label="Customer",
+                element=ExternalDataSelectElement(
+                    action_id=Action.CUSTOMER,
+                    placeholder="Search customers",
+                    min_query_length=1,
+                    initial_option=initial_customer,
+                ),
+            ),
+            InputBlock(
+                block_id=Block.CONTACT,
+                label="Contact",
+                optional=True,
+                element=ExternalDataSelectElement(action_id=Action.CONTACT, placeholder="Search contacts"),
+            ),
+            InputBlock(
+                block_id=Block.ASK_TYPE,
+                label="What was asked",
+                element=_static({t.value: t.label for t in AskType}, Action.ASK_TYPE, None),
+            ),
+            InputBlock(
+                block_id=Block.TEAM,
+                label="Team",
+                element=_static(
+                    {t.value: t.label for t in Team}, Action.TEAM, initial_team.value if initial_team else None
+                ),
+            ),
+            InputBlock(
+                block_id=Block.TOUCH_DATE,
+                label="When",
+                element=DatePickerElement(action_id=Action.TOUCH_DATE, initial_date=today.isoformat()),
+            ),
+            InputBlock(
+                block_id=Block.OUTCOME,
+                label="Outcome",
+                element=_static({o.value: o.label for o in Outcome}, Action.OUTCOME, Outcome.COMPLETED.value),
+            ),
+            InputBlock(
+                block_id=Block.NOTE,
+                label="Note",
+                optional=True,
+                element=PlainTextInputElement(action_id=Action.NOTE, multiline=True, max_length=MAX_NOTE),
+            ),
+        ],
+    )

@@ -1,0 +1,116 @@
+"""How a customer stands against the policy, for the request modal and the approval card."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.domain import Team
+from bot.policy import Level, Standing
+from bot.services.standing import Alternative, StandingReport, TouchView
+from handlers.ids import Action
+from handlers.payloads import SuggestRef
+from handlers.views.text import clip, esc, slack_date, user
+
+_ICONS = {
+    Level.OK: ":large_green_circle:",
+    Level.NEAR_LIMIT: ":large_yellow_circle:",
+    Level.OVER_LIMIT: ":red_circle:",
+    Level.RESTING: ":zzz:",
+    Level.DO_NOT_CONTACT: ":no_entry:",
+    Level.PAUSED: ":double_vertical_bar:",
+}
+
+
+def badge(s: Standing) -> str:
+    """The standing badge with the numbers behind it."""
+    text = f"{_ICONS[s.level]} *{s.level.label}*: {s.used} of {s.limit} touches in {s.window_days} days"
+    if s.contact_used is not None:
+        text += f"; this contact {s.contact_used} of {s.contact_limit}"
+    if s.rest_until:
+        text += f"; resting until {slack_date(s.rest_until)}"
+    if s.free_on and s.level in (Level.OVER_LIMIT, Level.RESTING):
+        text += f". Free again on *{slack_date(s.free_on)}*"
+    return text
+
+
+def touch_line(t: TouchView) -> str:
+    outcome = f" ({t.outcome.replace('_', ' ')})" if t.outcome else ""
+    return f"• {slack_date(t.on)}: {t.type_label}, {esc(t.team_label)}{outcome}"
+
+
+def last_touch_line(report: StandingReport) -> str:
+    if not report.recent:
+        return "No touches on record."
+    t = report.recent[0]
+    return f"Last touch: {t.type_label} by {esc(t.team_label)} on {slack_date(t.on)}."
+
+
+def open_ask_lines(report: StandingReport, requester_team: Team | None) -> list[str]:
+    lines = []
+    for ask in report.open_asks:
+        if requester_team is not None and ask.team == requester_team:
+            continue
+        lines.append(
+            f":busts_in_silhouette: {ask.team.label} already has an open ask with {esc(report.customer_name)} "
+            f"(#{ask.request_id}, {ask.ask_type.label.lower()}, {ask.status}); "
+            f"coordinate with {user(ask.requester_id)}."
+        )
+    return lines[:5]
+
+
+def alternative_line(a: Alternative) -> str:
+    why = []
+    if a.shared_products:
+        why.append("uses " + ", ".join(esc(p) for p in a.shared_products))
+    if a.same:
+        why.append("same " + ", ".join(a.same))
+    detail = f" ({'; '.join(why)})" if why else ""
+    return f"*{esc(a.name)}*{detail}: {a.used} of {a.limit} touches"
+
+
+def modal_blocks(report: StandingReport, requester_team: Team | None) -> list[Block]:
+    """Shown in the request modal under the customer once one is picked."""
+    s = report.standing
+    lines = [badge(s), last_touch_line(report), *open_ask_lines(report, requester_team)]
+    if s.level in (Level.DO_NOT_CONTACT, Level.PAUSED):
+        lines.append(f":no_entry: {esc(report.customer_name)} cannot be asked: " + "; ".join(s.reasons) + ".")
+    elif s.would_exceed:
+        lines.append(":warning: You can still send this ask; it will be flagged and the reference manager decides.")
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=clip("\n".join(lines), 3000)))]
+    if report.alternatives:
+        text = "*Customers free to ask instead:*\n" + "\n".join(f"• {alternative_line(a)}" for a in report.alternatives)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(text, 3000))))
+    return blocks
+
+
+def card_blocks(report: StandingReport, *, request_id: int, pending: bool, flag_reason: str) -> list[Block]:
+    """Shown on the approval card: the badge, the last five touches, and alternatives to suggest."""
+    blocks: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=clip(badge(report.standing), 3000))])]
+    if flag_reason:
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=clip(f":warning: *Flagged:* {esc(flag_reason)}", 3000)))
+        )
+    touches = "\n".join(touch_line(t) for t in report.recent) if report.recent else "No touches on record."
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(f"*Last touches*\n{touches}", 3000))))
+    for line in open_ask_lines(report, None):
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(line, 3000))]))
+    if pending and report.alternatives:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text="*Alternatives free to ask:*")]))
+        for alt in report.alternatives:
+            blocks.append(
+                SectionBlock(
+                    text=MarkdownTextObject(text=clip(alternative_line(alt), 3000)),
+                    accessory=ButtonElement(
+                        text="Suggest instead",
+                        action_id=Action.SUGGEST,
+                        value=SuggestRef(request_id=request_id, customer_id=alt.customer_id).dump(),
+                    ),
+                )
+            )
+    return blocks
