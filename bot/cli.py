@@ -9,7 +9,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.settings import DatabaseSettings, DirectorySettings, Settings, SettingsError, load
+from bot.settings import DatabaseSettings, DirectorySettings, ProgramSettings, Settings, SettingsError, load
 
 logger = logging.getLogger("reference_bot")
 
@@ -140,11 +140,51 @@ def cmd_customers_export(args: argparse.Namespace) -> int:
 
     engine = make_engine(settings.database_url)
     upgrade(engine)
-    rows = export_rows(session_factory=make_session_factory(engine))
-    if not args.file:
+    return _write(export_rows(session_factory=make_session_factory(engine)), args.file, write_csv, write_xlsx)
+
+
+def cmd_history_import(args: argparse.Namespace) -> int:
+    settings = load(ProgramSettings)
+    from bot.context import utc_now
+    from bot.services.touch_log import HistoryImportFailed, import_history
+    from storage.db import make_engine, make_session_factory
+    from storage.migrate import upgrade
+
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail(f"{path}: no such file")
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    now = utc_now()
+    try:
+        report = import_history(
+            session_factory=make_session_factory(engine), path=path, now=now, today=now.astimezone(settings.zone).date()
+        )
+    except HistoryImportFailed as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return _fail(f"{path}: {len(exc.problems)} problem(s); nothing was imported", code=1)
+    print(f"imported {path}: {report.imported} touches added, {report.already_there} already on record")
+    return 0
+
+
+def cmd_history_export(args: argparse.Namespace) -> int:
+    settings = load(DatabaseSettings)
+    from bot.services.customer_io import write_csv, write_xlsx
+    from bot.services.touch_log import export_history
+    from storage.db import make_engine, make_session_factory
+    from storage.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    return _write(export_history(session_factory=make_session_factory(engine)), args.file, write_csv, write_xlsx)
+
+
+def _write(rows, file: str | None, write_csv, write_xlsx) -> int:  # noqa: ANN001
+    if not file:
         write_csv(rows, sys.stdout)
         return 0
-    path = Path(args.file)
+    path = Path(file)
     if path.suffix.lower() == ".xlsx":
         count = write_xlsx(rows, path)
     else:
@@ -175,6 +215,15 @@ def build_parser() -> argparse.ArgumentParser:
     exp = customers.add_parser("export", help="export customers and contacts (CSV to stdout, or FILE .csv/.xlsx)")
     exp.add_argument("file", nargs="?")
     exp.set_defaults(func=cmd_customers_export)
+
+    history = sub.add_parser("history", help="contact history (touches)")
+    history = history.add_subparsers(dest="history_command", required=True)
+    himp = history.add_parser("import", help="import past touches from CSV or .xlsx (all or nothing)")
+    himp.add_argument("file")
+    himp.set_defaults(func=cmd_history_import)
+    hexp = history.add_parser("export", help="export every touch (CSV to stdout, or FILE .csv/.xlsx)")
+    hexp.add_argument("file", nargs="?")
+    hexp.set_defaults(func=cmd_history_export)
     return parser
 
 

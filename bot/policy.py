@@ -30,6 +30,15 @@ DEFAULT_WEIGHTS: Mapping[str, int] = {
 }
 
 
+# Per-customer overrides: field -> (label, lowest, highest). Shared by the import and the limits modal.
+OVERRIDE_BOUNDS = {
+    "max_touches": ("Touches per window", 1, 100),
+    "window_days": ("Window (days)", 1, 730),
+    "contact_max_touches": ("Touches per contact per window", 1, 100),
+    "rest_days": ("Rest days between touches of a contact", 0, 365),
+}
+
+
 @dataclass(frozen=True)
 class Limits:
     customer_max: int = 3

@@ -43,7 +43,26 @@ class DatabaseSettings(_Base):
         return value
 
 
-class DirectorySettings(DatabaseSettings):
+class ProgramSettings(DatabaseSettings):
+    """The database, and the time zone in which the program counts days."""
+
+    timezone: str = Field(default="UTC", alias="TIMEZONE")
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("not an IANA time zone such as Europe/Berlin") from exc
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class DirectorySettings(ProgramSettings):
     """What customer import needs: the database, and Slack to resolve account-owner emails."""
 
     slack_bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
@@ -65,7 +84,6 @@ class Settings(DirectorySettings):
     slack_app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
     reference_managers: Annotated[list[str], NoDecode] = Field(alias="REFERENCE_MANAGERS")
     reference_approval_channel: str | None = Field(default=None, alias="REFERENCE_APPROVAL_CHANNEL")
-    timezone: str = Field(default="UTC", alias="TIMEZONE")
     digest_day: str = Field(default="fri", alias="DIGEST_DAY")
     digest_time: str = Field(default="15:00", alias="DIGEST_TIME")
     touch_limit: int = Field(default=3, ge=1, le=100, alias="TOUCH_LIMIT")
@@ -117,15 +135,6 @@ class Settings(DirectorySettings):
             raise ValueError("must be a channel ID such as C012ABCDEF (not a #name)")
         return value
 
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError("not an IANA time zone such as Europe/Berlin") from exc
-        return value
-
     @field_validator("digest_day")
     @classmethod
     def _day(cls, value: str) -> str:
@@ -165,10 +174,6 @@ class Settings(DirectorySettings):
             rest_days=self.rest_days,
             weights={**DEFAULT_WEIGHTS, **self.touch_weights},
         )
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
 
 
 def load(cls: type[_S], **overrides: object) -> _S:

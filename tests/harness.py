@@ -168,6 +168,48 @@ class SlackDriver:
         }
         return self.send_payload(payload)
 
+    def select(
+        self,
+        user_id: str,
+        view: dict[str, Any],
+        block_id: str,
+        action_id: str,
+        value: str,
+        answers: dict[str, str | None] | None = None,
+    ) -> Reply:
+        """Pick `value` in a select of an open modal whose input dispatches actions (block_actions)."""
+        answers = {**(answers or {}), block_id: value}
+        values = fill(view, answers)
+        chosen = values[block_id][action_id]
+        payload = {
+            "type": "block_actions",
+            "user": self._user(user_id),
+            "api_app_id": "A0001",
+            "team": {"id": "T0001", "domain": "example"},
+            "container": {"type": "view", "view_id": view.get("id", "V0")},
+            "trigger_id": new_trigger_id(),
+            "view": {**view, "state": {"values": values}, "hash": "1700000000.abcdef"},
+            "actions": [
+                {
+                    "type": chosen["type"],
+                    "action_id": action_id,
+                    "block_id": block_id,
+                    "selected_option": chosen.get("selected_option"),
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        return self.send_payload(payload)
+
+    def click_in(self, user_id: str, message: Message, action_id: str, value: str | None = None) -> Reply:
+        """Click a button anywhere on a message (a section's accessory included); `value` picks among several."""
+        for block in message.blocks:
+            elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
+            for element in elements:
+                if element.get("action_id") == action_id and (value is None or element.get("value") == value):
+                    return self._click(user_id, message, block.get("block_id"), element)
+        raise AssertionError(f"no {action_id} button on the message: {message.blocks}")
+
     def click(self, user_id: str, message: Message, action_id: str) -> Reply:
         button, block_id = None, None
         for block in message.blocks:
@@ -176,6 +218,10 @@ class SlackDriver:
                     button, block_id = element, block.get("block_id")
         if button is None:
             raise AssertionError(f"no {action_id} button on the message: {message.blocks}")
+        return self._click(user_id, message, block_id, button)
+
+    def _click(self, user_id: str, message: Message, block_id: str | None, button: dict[str, Any]) -> Reply:
+        action_id = button["action_id"]
         payload = {
             "type": "block_actions",
             "user": self._user(user_id),

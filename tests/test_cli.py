@@ -138,10 +138,12 @@ def test_xlsx_import_and_csv_export_round_trip(cli_env, tmp_path, database):
     exported = run(["customers", "export"], cli_env)
     assert exported.returncode == 0, exported.stderr
     rows = list(csv.reader(io.StringIO(exported.stdout)))
+    overrides = ["max_touches", "window_days", "contact_max_touches", "rest_days"]
     assert rows == [
-        HEADER.split(","),
-        ["Acme", "Retail", "EMEA", "1000+", "Analytics", "UOWNER01", "active", "no", "Jane", "j@a.test", "CTO"],
-        ["Zed", "Retail", "APAC", "10-50", "", "", "do_not_contact", "no", "", "", ""],
+        HEADER.split(",") + overrides,
+        ["Acme", "Retail", "EMEA", "1000+", "Analytics", "UOWNER01", "active", "no", "Jane", "j@a.test", "CTO"]
+        + [""] * 4,
+        ["Zed", "Retail", "APAC", "10-50", "", "", "do_not_contact", "no", "", "", ""] + [""] * 4,
     ]
     out = tmp_path / "back.csv"
     assert run(["customers", "export", str(out)], cli_env).returncode == 0

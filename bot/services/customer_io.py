@@ -12,6 +12,7 @@ from typing import TextIO
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.policy import OVERRIDE_BOUNDS
 from storage import customers as customer_repo
 from storage.models import Contact, Customer, CustomerProduct, CustomerStatus
 
@@ -28,6 +29,9 @@ COLUMNS = (
     "contact_email",
     "contact_title",
 )
+# Optional: per-customer policy overrides (empty = the configured default). Left out, nothing changes.
+OVERRIDE_COLUMNS = tuple(OVERRIDE_BOUNDS)
+EXPORT_COLUMNS = COLUMNS + OVERRIDE_COLUMNS
 CUSTOMER_COLUMNS = COLUMNS[:8]
 _LIMITS = {"name": 200, "industry": 100, "region": 100, "company_size": 50, "contact_name": 200, "contact_title": 200}
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,31}$")
@@ -93,7 +97,7 @@ def _check_header(header: list[str]) -> list[str]:
     if missing:
         problems.append(f"row 1: missing column(s) {', '.join(missing)}; the header must name {', '.join(COLUMNS)}")
     for col in header:
-        if col and col not in COLUMNS:
+        if col and col not in EXPORT_COLUMNS:
             problems.append(f"row 1, column {col}: unknown column")
     seen = set()
     for col in header:
@@ -146,10 +150,15 @@ def _parse(path: Path) -> tuple[dict[str, _CustomerRow], list[str]]:
             here.append(f"row {number}, column contact_email: '{email}' is not an email address")
         if (email or raw["contact_title"]) and not raw["contact_name"]:
             here.append(f"row {number}, column contact_name: required when contact_email or contact_title is given")
+        for col in OVERRIDE_COLUMNS:
+            text = raw.get(col, "")
+            _label, low, high = OVERRIDE_BOUNDS[col]
+            if text and not (text.isdigit() and low <= int(text) <= high):
+                here.append(f"row {number}, column {col}: '{text}' is not a whole number from {low} to {high}")
         problems += here
         if here:
             continue
-        values = {c: raw[c] for c in CUSTOMER_COLUMNS}
+        values = {c: raw[c] for c in CUSTOMER_COLUMNS + OVERRIDE_COLUMNS if c in raw}
         values["status"] = status.value
         values["beta"] = "yes" if beta_text in _YES else "no"
         values["products"] = ";".join(products)
@@ -157,8 +166,8 @@ def _parse(path: Path) -> tuple[dict[str, _CustomerRow], list[str]]:
         if existing is None:
             existing = customers[raw["name"]] = _CustomerRow(number, values, products, beta_text in _YES, status)
         else:
-            for col in CUSTOMER_COLUMNS:
-                if values[col] != existing.values[col]:
+            for col in values:
+                if values[col] != existing.values.get(col):
                     problems.append(
                         f"row {number}, column {col}: '{raw[col]}' differs from row {existing.row} "
                         f"('{existing.values[col]}') for the same customer"
@@ -225,6 +234,9 @@ def _apply(customer: Customer, parsed: _CustomerRow, now: datetime, report: Impo
     customer.beta = parsed.beta
     customer.updated_at = now
     customer.products = [CustomerProduct(product=p, position=i) for i, p in enumerate(parsed.products)]
+    for col in OVERRIDE_COLUMNS:
+        if col in values:
+            setattr(customer, col, int(values[col]) if values[col] else None)
     # A contact is the same person again when the email matches, or, without an email, the name.
     by_key = {(c.email.lower() or c.name.lower()): c for c in customer.contacts}
     for _row, name, email, title in parsed.contacts:
@@ -241,7 +253,7 @@ def _apply(customer: Customer, parsed: _CustomerRow, now: datetime, report: Impo
 
 
 def export_rows(*, session_factory: sessionmaker[Session]) -> Iterator[list[str]]:
-    yield list(COLUMNS)
+    yield list(EXPORT_COLUMNS)
     with session_factory() as session:
         for customer in customer_repo.all_with_contacts(session):
             base = [
@@ -254,10 +266,11 @@ def export_rows(*, session_factory: sessionmaker[Session]) -> Iterator[list[str]
                 customer.status.value,
                 "yes" if customer.beta else "no",
             ]
+            overrides = ["" if getattr(customer, c) is None else str(getattr(customer, c)) for c in OVERRIDE_COLUMNS]
             if not customer.contacts:
-                yield base + ["", "", ""]
+                yield base + ["", "", ""] + overrides
             for contact in customer.contacts:
-                yield base + [contact.name, contact.email, contact.title]
+                yield base + [contact.name, contact.email, contact.title] + overrides
 
 
 def write_csv(rows: Iterator[list[str]], out: TextIO) -> int:

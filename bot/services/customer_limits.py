@@ -7,19 +7,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.policy import Limits
+from bot.policy import OVERRIDE_BOUNDS, Limits
 from bot.services.decisions import NotAManager, UnknownRequest
 from bot.services.intake import FormErrors
 from storage import customers as customer_repo
 from storage.models import CustomerChange, CustomerStatus
 
-# field -> (label, lowest, highest)
-BOUNDS = {
-    "max_touches": ("Touches per window", 1, 100),
-    "window_days": ("Window (days)", 1, 730),
-    "contact_max_touches": ("Touches per contact per window", 1, 100),
-    "rest_days": ("Rest days between touches of a contact", 0, 365),
-}
+BOUNDS = OVERRIDE_BOUNDS
 
 
 class UnknownCustomer(UnknownRequest):
