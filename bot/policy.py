@@ -108,7 +108,7 @@ class Standing:
     contact_used: int | None  # weighted touches of the named contact in its window (None: no contact named)
     contact_limit: int
     rest_until: date | None  # last day of the rest period, when one is running
-    free_on: date | None  # first day an ask of this weight fits every rule (None: fits today, or never asked)
+    free_on: date | None  # first day an ask of this weight fits every rule (None: it fits now, or never will)
     would_exceed: bool  # filing this ask now breaks a rule: it can be filed, but is flagged
     last_touch: Touch | None
     reasons: tuple[str, ...]
@@ -123,16 +123,20 @@ def used_on(touches: Iterable[Touch], day: date, window_days: int, limits: Limit
     return sum(limits.weight(t.ask_type) for t in _in_window(touches, day, window_days))
 
 
-def _first_fit(touches: list[Touch], today: date, window_days: int, cap: int, weight: int, limits: Limits) -> date:
+def _first_fit(
+    touches: list[Touch], today: date, window_days: int, cap: int, weight: int, limits: Limits
+) -> date | None:
     """The first day from `today` on which `weight` more fits under `cap` in the rolling window.
 
     Usage only drops the day a touch leaves the window, so those days are the only candidates.
+    None when the ask alone weighs more than the cap: it never fits.
     """
+    if weight > cap:
+        return None
     leaving = {t.on + timedelta(days=window_days) for t in touches}
     for day in sorted({today} | {d for d in leaving if d > today}):
         if used_on(touches, day, window_days, limits) + weight <= cap:
             return day
-    # Even an empty window cannot hold it (the weight alone is above the cap): free once all have left.
     return max(leaving | {today})
 
 
@@ -153,9 +157,13 @@ def standing(
     reasons: list[str] = []
     free_on: date | None = None
 
-    def later(day: date) -> None:
-        nonlocal free_on
-        free_on = day if free_on is None or day > free_on else free_on
+    never = False
+
+    def later(day: date | None) -> None:
+        nonlocal free_on, never
+        if day is None:
+            never = True
+        free_on = day if free_on is None or (day is not None and day > free_on) else free_on
 
     if status in (Level.DO_NOT_CONTACT, Level.PAUSED):
         reasons.append("marked do-not-contact" if status == Level.DO_NOT_CONTACT else "paused as a reference")
@@ -201,6 +209,9 @@ def standing(
             reasons.append(f"{who} was touched on {recent[-1].on.isoformat()}; resting until {end.isoformat()}")
             later(end + timedelta(days=1))
 
+    if never:
+        free_on = None
+        reasons.append(f"a {str(ask_type).replace('_', ' ')} weighs {weight}, more than this customer's limits allow")
     if over:
         level = Level.OVER_LIMIT
     elif rest_until is not None:

@@ -134,7 +134,12 @@ def request_modal(
             block_id=Block.DEAL_AMOUNT,
             label="Amount",
             optional=True,
-            element=NumberInputElement(action_id=Action.DEAL_AMOUNT, is_decimal_allowed=True, min_value="0"),
+            element=NumberInputElement(
+                action_id=Action.DEAL_AMOUNT,
+                is_decimal_allowed=True,
+                min_value="0",
+                initial_value=prefill.deal_amount or None,
+            ),
         ),
         DividerBlock(),
         InputBlock(
@@ -142,7 +147,12 @@ def request_modal(
             label="Details",
             optional=True,
             hint="What should the customer do, with whom, and why them?",
-            element=PlainTextInputElement(action_id=Action.DETAILS, multiline=True, max_length=domain.MAX_DETAILS),
+            element=PlainTextInputElement(
+                action_id=Action.DETAILS,
+                multiline=True,
+                max_length=domain.MAX_DETAILS,
+                initial_value=prefill.details or None,
+            ),
         ),
     ]
     return View(
