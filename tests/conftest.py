@@ -179,3 +179,13 @@ def add_customer(
 def contact_id(database: Database, name: str) -> int:
     with database.session_factory() as session:
         return session.query(Contact).filter_by(name=name).one().id
+
+
+@pytest.fixture
+def cli_env(database, standin, tmp_path) -> dict[str, str]:
+    return {
+        "DATABASE_URL": database.url,
+        "SLACK_BOT_TOKEN": standin.token,
+        "SLACK_API_URL": standin.base_url,
+        "CWD": str(tmp_path),
+    }

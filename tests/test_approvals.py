@@ -28,7 +28,7 @@ def card_for(bot, manager: str, index: int = 0):
 
 
 def text_of(message) -> str:
-    return json.dumps(message.blocks)
+    return json.dumps(message.blocks, ensure_ascii=False)
 
 
 def has_buttons(message) -> bool:

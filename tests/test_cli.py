@@ -32,16 +32,6 @@ def run(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess
     )
 
 
-@pytest.fixture
-def cli_env(database, standin, tmp_path) -> dict[str, str]:
-    return {
-        "DATABASE_URL": database.url,
-        "SLACK_BOT_TOKEN": standin.token,
-        "SLACK_API_URL": standin.base_url,
-        "CWD": str(tmp_path),
-    }
-
-
 def write(tmp_path: Path, text: str, name: str = "customers.csv") -> Path:
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")

@@ -24,8 +24,13 @@ def assess(touches, **kw):
 
 
 def test_defaults_are_three_per_customer_two_per_contact_in_90_days_and_14_rest_days():
-    assert (LIMITS.customer_max, LIMITS.customer_window_days, LIMITS.contact_max, LIMITS.contact_window_days,
-            LIMITS.rest_days) == (3, 90, 2, 90, 14)
+    assert (
+        LIMITS.customer_max,
+        LIMITS.customer_window_days,
+        LIMITS.contact_max,
+        LIMITS.contact_window_days,
+        LIMITS.rest_days,
+    ) == (3, 90, 2, 90, 14)
     assert DEFAULT_WEIGHTS["case_study"] == DEFAULT_WEIGHTS["video_testimonial"] == 2
     assert DEFAULT_WEIGHTS["reference_call"] == 1
 
@@ -100,24 +105,29 @@ limit_values = st.builds(
 
 
 @settings(max_examples=300, deadline=None)
-@given(touches=touch_lists, limits=limit_values, ask_type=st.sampled_from(sorted(DEFAULT_WEIGHTS)),
-       contact_id=st.one_of(st.none(), st.integers(1, 3)))
+@given(
+    touches=touch_lists,
+    limits=limit_values,
+    ask_type=st.sampled_from(sorted(DEFAULT_WEIGHTS)),
+    contact_id=st.one_of(st.none(), st.integers(1, 3)),
+)
 def test_the_standing_shown_matches_the_limits(touches, limits, ask_type, contact_id):
-    s = standing(touches=touches, limits=limits, status="active", today=TODAY, ask_type=ask_type,
-                 contact_id=contact_id)
+    s = standing(touches=touches, limits=limits, status="active", today=TODAY, ask_type=ask_type, contact_id=contact_id)
     start = TODAY - timedelta(days=limits.customer_window_days - 1)
     expected = sum(limits.weight(t.ask_type) for t in touches if start <= t.on <= TODAY)
     assert s.used == expected and s.limit == limits.customer_max
     weight = limits.weight(ask_type)
     over_customer = expected + weight > limits.customer_max
-    assert (s.level == Level.OVER_LIMIT) == (over_customer or (
-        contact_id is not None and s.contact_used + weight > limits.contact_max))
+    assert (s.level == Level.OVER_LIMIT) == (
+        over_customer or (contact_id is not None and s.contact_used + weight > limits.contact_max)
+    )
     assert s.would_exceed == (s.level in (Level.OVER_LIMIT, Level.RESTING))
     never = weight > limits.customer_max or (contact_id is not None and weight > limits.contact_max)
     if s.would_exceed and not never:
         # The day it is free again really is free, for this ask, by every rule.
-        again = standing(touches=touches, limits=limits, status="active", today=s.free_on, ask_type=ask_type,
-                         contact_id=contact_id)
+        again = standing(
+            touches=touches, limits=limits, status="active", today=s.free_on, ask_type=ask_type, contact_id=contact_id
+        )
         assert not again.would_exceed, (s, again)
     if never:
         assert s.would_exceed and s.free_on is None
@@ -138,11 +148,16 @@ def test_no_sequence_of_approvals_passes_a_limit_unflagged(asks, limits):
     touches: list[tuple[Touch, bool]] = []
     for gap, ask_type, contact in asks:
         day += timedelta(days=gap)
-        s = standing(touches=[t for t, _ in touches], limits=limits, status="active", today=day, ask_type=ask_type,
-                     contact_id=contact)
+        s = standing(
+            touches=[t for t, _ in touches],
+            limits=limits,
+            status="active",
+            today=day,
+            ask_type=ask_type,
+            contact_id=contact,
+        )
         touches.append((Touch(on=day, ask_type=ask_type, contact_id=contact), s.would_exceed))
     for end in {t.on for t, _ in touches}:
-        in_window = [(t, f) for t, f in touches
-                     if end - timedelta(days=limits.customer_window_days - 1) <= t.on <= end]
+        in_window = [(t, f) for t, f in touches if end - timedelta(days=limits.customer_window_days - 1) <= t.on <= end]
         if used_on([t for t, _ in in_window], end, limits.customer_window_days, limits) > limits.customer_max:
             assert any(f for _, f in in_window)
