@@ -13,6 +13,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot.context import Deps
+from bot.outbox import OutboxWorker
 from bot.settings import Settings
 from storage.db import make_engine, make_session_factory
 
@@ -57,7 +58,28 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
         next()
 
     from handlers import register_all
+    from handlers.deliveries import renderers
 
     register_all(app)
+    worker = OutboxWorker(
+        session_factory=deps.session_factory,
+        client=make_outbox_client(settings),
+        renderers=renderers(deps),
+        limits=lambda: deps.limits,
+        today=deps.today,
+        now=deps.now,
+    )
+    deps.wake_outbox = worker.wake
     app.deps = deps  # type: ignore[attr-defined]
+    app.outbox = worker  # type: ignore[attr-defined]
     return app
+
+
+def make_outbox_client(settings: Settings) -> WebClient:
+    """The outbox schedules its own retries (Retry-After, backoff, kept on failure), so no inline ones here."""
+    return WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[],
+    )

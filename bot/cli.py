@@ -41,6 +41,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logger.info("database at revision %s", revision)
     deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
     app = create_app(settings, deps=deps)
+    app.outbox.start()  # type: ignore[attr-defined]
     if args.socket or settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -59,6 +60,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.close()
+        app.outbox.stop()  # type: ignore[attr-defined]
     return 0
 
 

@@ -17,12 +17,14 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Deps:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
     now: Callable[[], datetime] = field(default=utc_now)
+    # Set by create_app: nudges the outbox worker after a transaction that enqueued messages.
+    wake_outbox: Callable[[], None] = field(default=lambda: None)
 
     @property
     def limits(self) -> Limits:

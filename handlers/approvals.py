@@ -11,7 +11,6 @@ from slack_sdk.errors import SlackApiError
 from bot import domain
 from bot.services import catalog, decisions, intake
 from bot.services.decisions import NotAManager, UnknownRequest
-from handlers import notify
 from handlers.common import deps, open_modal, state_value
 from handlers.ids import Action, Block, Callback
 from handlers.payloads import DeclineContext, RequestModalContext, RequestRef, SuggestRef
@@ -67,9 +66,8 @@ def approve_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, c
         return
     if not decision.decided_now:
         _ephemeral(respond, messages.already_decided(decision.request))
-        notify.refresh_cards(client, decision.request, decision.cards)
         return
-    notify.request_decided(client, decision)
+    d.wake_outbox()
 
 
 def decline_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
@@ -135,9 +133,8 @@ def suggest_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, c
         return
     if not decision.decided_now:
         _ephemeral(respond, messages.already_decided(decision.request))
-        notify.refresh_cards(client, decision.request, decision.cards)
         return
-    notify.request_decided(client, decision)
+    d.wake_outbox()
 
 
 def request_suggested_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
@@ -220,4 +217,4 @@ def decline_submitted(ack: Ack, body: dict, view: dict, client: WebClient, conte
         ack(response_action="update", view=decided_notice(messages.already_decided(decision.request)))
         return
     ack()
-    notify.request_decided(client, decision)
+    d.wake_outbox()

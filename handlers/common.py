@@ -9,7 +9,6 @@ from typing import Any
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.context import Deps
@@ -34,24 +33,6 @@ def state_value(values: dict[str, Any], block_id: str, action_id: str) -> str | 
     if isinstance(option, dict) and isinstance(option.get("value"), str):
         return option["value"]
     return None
-
-
-def post(client: WebClient, *, channel: str, text: str, blocks: list[Block]) -> dict[str, Any] | None:
-    """Post a message; on a refusal log it with Slack's error code and return None."""
-    try:
-        return client.chat_postMessage(channel=channel, text=text, blocks=blocks).data  # type: ignore[return-value]
-    except SlackApiError as exc:
-        logger.error("chat.postMessage to %s failed: %s", channel, exc.response.get("error"))
-        return None
-
-
-def update(client: WebClient, *, channel: str, ts: str, text: str, blocks: list[Block]) -> bool:
-    try:
-        client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
-        return True
-    except SlackApiError as exc:
-        logger.error("chat.update of %s/%s failed: %s", channel, ts, exc.response.get("error"))
-        return False
 
 
 TRIGGER_ERRORS = {"expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"}

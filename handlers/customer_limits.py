@@ -9,10 +9,9 @@ from bot.services import customer_limits
 from bot.services.customer_limits import UnknownCustomer
 from bot.services.decisions import NotAManager
 from bot.services.intake import FormErrors
-from handlers.common import deps, post, state_value
+from handlers.common import deps, state_value
 from handlers.ids import Action, Block, Callback
 from handlers.payloads import CustomerRef
-from handlers.views import messages
 from handlers.views.limits_modal import FIELD_ACTIONS
 
 
@@ -29,7 +28,7 @@ def limits_submitted(ack: Ack, body: dict, view: dict, client: WebClient, contex
         return
     user_id = body["user"]["id"]
     try:
-        current, changes = customer_limits.update(
+        customer_limits.update(
             session_factory=d.session_factory,
             managers=d.settings.reference_managers,
             actor_id=user_id,
@@ -52,5 +51,4 @@ def limits_submitted(ack: Ack, body: dict, view: dict, client: WebClient, contex
         ack(response_action="errors", errors={Block.STATUS: "That customer no longer exists."})
         return
     ack()
-    text, blocks = messages.limits_saved(current.name, changes)
-    post(client, channel=user_id, text=text, blocks=blocks)
+    d.wake_outbox()

@@ -8,10 +8,10 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.context import Deps
 from bot.domain import AskType, Team
 from bot.services import catalog, intake, standing
 from bot.services.intake import FormErrors, RequestForm
-from handlers import notify
 from handlers.common import deps, state_value
 from handlers.ids import Action, Block, Callback
 from handlers.views import standing as standing_view
@@ -113,9 +113,16 @@ def request_submitted(ack: Ack, body: dict, view: dict, client: WebClient, conte
             now=d.now(),
             limits=d.limits,
             today=d.today(),
+            card_targets=approval_targets(d),
         )
     except FormErrors as exc:
         ack(response_action="errors", errors=exc.errors)
         return
     ack()
-    notify.request_filed(client, d, summary)
+    d.wake_outbox()
+    logger.info("request #%d filed by %s", summary.id, summary.requester_id)
+
+
+def approval_targets(d: Deps) -> list[str]:
+    channel = d.settings.reference_approval_channel
+    return [channel] if channel else list(d.settings.reference_managers)

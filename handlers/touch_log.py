@@ -7,9 +7,8 @@ from slack_sdk import WebClient
 
 from bot.services import touch_log
 from bot.services.intake import FormErrors
-from handlers.common import deps, post, state_value
+from handlers.common import deps, state_value
 from handlers.ids import Action, Block, Callback
-from handlers.views import messages
 
 
 def register(app: App) -> None:
@@ -30,7 +29,7 @@ def touch_logged(ack: Ack, body: dict, view: dict, client: WebClient, context: B
     )
     user_id = body["user"]["id"]
     try:
-        logged = touch_log.log_touch(
+        touch_log.log_touch(
             session_factory=d.session_factory,
             form=form,
             user_id=user_id,
@@ -42,5 +41,4 @@ def touch_logged(ack: Ack, body: dict, view: dict, client: WebClient, context: B
         ack(response_action="errors", errors=exc.errors)
         return
     ack()
-    text, blocks = messages.logged_dm(logged)
-    post(client, channel=user_id, text=text, blocks=blocks)
+    d.wake_outbox()

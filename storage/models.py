@@ -265,3 +265,45 @@ class CustomerChange(Base):
     field: Mapped[str] = mapped_column(String(40))
     old: Mapped[str] = mapped_column(String(100), default="")
     new: Mapped[str] = mapped_column(String(100), default="")
+
+
+class OutboxStatus(enum.StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboxMessage(Base):
+    """A message the bot owes Slack because of a state change, written in the same transaction as the change.
+
+    It holds the intent (what kind of message, to whom, about which request), not the rendered blocks: the
+    delivery worker renders it when it sends, so a card posted late still shows the request as it is then.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    channel: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32), default="")  # the message to update, for updates
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("reference_requests.id"), index=True)
+    data: Mapped[str] = mapped_column(Text, default="{}")  # JSON: what the renderer needs beyond the request
+    status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus, "outbox_status"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_channel: Mapped[str] = mapped_column(String(32), default="")
+    sent_ts: Mapped[str] = mapped_column(String(32), default="")
+
+
+class ProcessedEvent(Base):
+    """Events API deliveries already handled, so Slack's retries (X-Slack-Retry-Num) change nothing."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -109,9 +109,9 @@ class RunningBot:
 @pytest.fixture
 def start_bot(database: Database, standin: SlackStandIn) -> Iterator[Callable[..., RunningBot]]:
     """Start the bot over HTTP on 127.0.0.1 with the given setting overrides (by variable name)."""
-    running: list[tuple[Any, threading.Thread, Engine]] = []
+    running: list[tuple[Any, threading.Thread, Engine, Any]] = []
 
-    def start(**overrides: Any) -> RunningBot:
+    def start(deliver: bool = True, **overrides: Any) -> RunningBot:
         values = {
             "SLACK_BOT_TOKEN": standin.token,
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
@@ -125,18 +125,22 @@ def start_bot(database: Database, standin: SlackStandIn) -> Iterator[Callable[..
         engine = make_engine(settings.database_url)
         deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
         app = create_app(settings, deps=deps)
+        if deliver:
+            app.outbox.poll_seconds = 0.2
+            app.outbox.start()
         server = make_server(app, engine, host="127.0.0.1", port=0)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
-        running.append((server, thread, engine))
+        running.append((server, thread, engine, app.outbox))
         url = f"http://127.0.0.1:{server.effective_port}"
         return RunningBot(url, SlackDriver(url, standin), standin, database, settings)
 
     yield start
     standin.settle(quiet=0.2, timeout=3)
-    for server, thread, engine in running:
+    for server, thread, engine, outbox in running:
         server.close()
         thread.join(timeout=5)
+        outbox.stop()
         engine.dispose()
 
 

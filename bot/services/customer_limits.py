@@ -7,10 +7,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.outbox_kinds import Kind
 from bot.policy import OVERRIDE_BOUNDS, Limits
 from bot.services.decisions import NotAManager, UnknownRequest
 from bot.services.intake import FormErrors
 from storage import customers as customer_repo
+from storage import outbox as outbox_repo
 from storage.models import CustomerChange, CustomerStatus
 
 BOUNDS = OVERRIDE_BOUNDS
@@ -99,6 +101,13 @@ def update(
             customer.status = new_status
         if changes:
             customer.updated_at = now
+        outbox_repo.enqueue(
+            session,
+            kind=Kind.LIMITS_SAVED_DM,
+            channel=actor_id,
+            data={"customer_name": customer.name, "changes": changes},
+            now=now,
+        )
     return load(session_factory=session_factory, customer_id=customer_id, limits=limits), changes
 
 

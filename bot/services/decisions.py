@@ -9,9 +9,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import domain
 from bot.domain import Outcome
+from bot.outbox_kinds import Kind
 from bot.policy import Limits
 from bot.services import standing
 from bot.services.summaries import RequestSummary, summarize
+from storage import outbox as outbox_repo
 from storage import requests as request_repo
 from storage import touches as touch_repo
 from storage.models import RequestStatus, Touch, TouchSource
@@ -88,6 +90,8 @@ def decide(
         )
         if won and approve:
             _record_touch(session, request_id, actor_id=actor_id, now=now, limits=limits, today=today)
+        if won:
+            _enqueue_notices(session, request_id, approve=approve, now=now)
     with session_factory() as session:
         request = request_repo.get(session, request_id)
         if request is None:
@@ -95,6 +99,21 @@ def decide(
         cards = [CardRef(c.channel, c.ts) for c in request.cards]
         summary = summarize(session, request, limits=limits, today=today)
         return Decision(decided_now=won, request=summary, cards=cards)
+
+
+def _enqueue_notices(session: Session, request_id: int, *, approve: bool, now: datetime) -> None:
+    """Every card shows the decision; the requester hears it; on approval, so does the account owner."""
+    request = request_repo.get(session, request_id)
+    assert request is not None
+    for card in request_repo.cards(session, request_id):
+        outbox_repo.enqueue(
+            session, kind=Kind.CARD_UPDATE, channel=card.channel, ts=card.ts, request_id=request_id, now=now
+        )
+    kind = Kind.APPROVED_DM if approve else Kind.DECLINED_DM
+    outbox_repo.enqueue(session, kind=kind, channel=request.requester_id, request_id=request_id, now=now)
+    owner = request.customer.account_owner
+    if approve and owner and owner != request.requester_id:
+        outbox_repo.enqueue(session, kind=Kind.OWNER_DM, channel=owner, request_id=request_id, now=now)
 
 
 def _record_touch(
@@ -126,22 +145,3 @@ def _record_touch(
     if verdict.would_exceed:
         request.flagged = True
         request.flag_reason = "approved although " + "; ".join(verdict.reasons)
-
-
-def record_cards(
-    *,
-    session_factory: sessionmaker[Session],
-    request_id: int,
-    cards: list[CardRef],
-    limits: Limits,
-    today: date,
-) -> RequestSummary:
-    """Remember where the approval cards went; returns the request as it stands now.
-
-    A manager may decide on the first card before the last one is recorded; the caller then
-    brings the late cards up to date from the returned status.
-    """
-    with session_factory.begin() as session:
-        for card in cards:
-            request_repo.add_card(session, request_id, card.channel, card.ts)
-    return load(session_factory=session_factory, request_id=request_id, limits=limits, today=today)

@@ -12,10 +12,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import domain
 from bot.domain import AskType, Team
+from bot.outbox_kinds import Kind
 from bot.policy import Limits
 from bot.services import standing
 from bot.services.summaries import RequestSummary, summarize
 from storage import customers as customer_repo
+from storage import outbox as outbox_repo
 from storage import preferences as preference_repo
 from storage import requests as request_repo
 from storage.models import CustomerStatus, ReferenceRequest, RequestStatus
@@ -143,8 +145,12 @@ def file_request(
     now: datetime,
     limits: Limits,
     today: date,
+    card_targets: list[str],
 ) -> RequestSummary:
     """Validate and store a request in one transaction. Raises FormErrors and writes nothing on bad input.
+
+    The requester's confirmation and an approval card for each of `card_targets` (managers, or the approval
+    channel) go into the outbox in the same transaction.
 
     An ask that breaks a policy rule is still filed (the manager decides) but flagged, with the reasons.
     """
@@ -177,6 +183,9 @@ def file_request(
         )
         preference_repo.remember_team(session, requester_id, str(values["team"]))
         session.flush()
+        outbox_repo.enqueue(session, kind=Kind.REQUEST_FILED_DM, channel=requester_id, request_id=request.id, now=now)
+        for target in card_targets:
+            outbox_repo.enqueue(session, kind=Kind.CARD_POST, channel=target, request_id=request.id, now=now)
         session.refresh(request)
         return summarize(session, request, limits=limits, today=today)
 

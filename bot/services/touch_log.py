@@ -11,11 +11,13 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.domain import AskType, Outcome, Team, parse_choice
+from bot.outbox_kinds import Kind
 from bot.policy import Limits, Standing
 from bot.services import standing
 from bot.services.customer_io import read_rows
 from bot.services.intake import FormErrors
 from storage import customers as customer_repo
+from storage import outbox as outbox_repo
 from storage import touches as touch_repo
 from storage.models import Touch, TouchSource
 
@@ -85,7 +87,7 @@ def log_touch(
         if errors:
             raise FormErrors(errors)
         assert customer is not None and touched_on is not None and ask_type and team and outcome
-        touch_repo.add(
+        touch = touch_repo.add(
             session,
             Touch(
                 customer_id=customer.id,
@@ -103,8 +105,21 @@ def log_touch(
             ),
         )
         session.flush()
+        outbox_repo.enqueue(session, kind=Kind.TOUCH_LOGGED_DM, channel=user_id, data={"touch_id": touch.id}, now=now)
         after = standing.assess(session, customer, limits, today)
         return LoggedTouch(customer.name, AskType(ask_type.value), touched_on, after)
+
+
+def load_logged(
+    *, session_factory: sessionmaker[Session], touch_id: int, limits: Limits, today: date
+) -> LoggedTouch | None:
+    """A logged touch with the customer's standing now (for the confirmation message)."""
+    with session_factory() as session:
+        touch = session.get(Touch, touch_id)
+        if touch is None:
+            return None
+        after = standing.assess(session, touch.customer, limits, today)
+        return LoggedTouch(touch.customer.name, AskType(touch.ask_type), touch.touched_on, after)
 
 
 class HistoryImportFailed(Exception):
