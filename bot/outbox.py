@@ -73,6 +73,7 @@ class OutboxWorker:
     today: Callable[[], date]
     now: Callable[[], datetime]
     poll_seconds: float = 1.0
+    max_attempts: int = MAX_ATTEMPTS
     _wake: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -208,7 +209,7 @@ class OutboxWorker:
     def _retry_later(
         self, message_id: int, kind: str, channel: str, attempts: int, error: str, delay: float | None
     ) -> None:
-        if attempts >= MAX_ATTEMPTS:
+        if attempts >= self.max_attempts:
             logger.error("giving up on %s to %s after %d attempts: %s", kind, channel, attempts, error)
             self._settle(message_id, OutboxStatus.FAILED, error=f"{error} (after {attempts} attempts)")
             return

@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
+from bot.outbox import FailedDelivery, failed_deliveries
 from bot.services import intake
 from handlers.common import deps
 from handlers.views import messages
@@ -20,18 +21,21 @@ def register(app: App) -> None:
     app.event("app_home_opened")(home_opened)
 
 
-def home_view(requests: list) -> View:
+def home_view(requests: list, failed: list[FailedDelivery] | None = None) -> View:
     _, help_blocks = messages.help_reply()
     _, list_blocks = messages.open_requests_reply(requests)
-    return View(type="home", blocks=[*help_blocks, *list_blocks])
+    extra = messages.failed_deliveries(failed) if failed else []
+    return View(type="home", blocks=[*help_blocks, *list_blocks, *extra])
 
 
 def home_opened(event: dict, client: WebClient, context: BoltContext) -> None:
     if event.get("tab") != "home":
         return
     user_id = str(event.get("user") or "")
-    requests = intake.open_requests(session_factory=deps(context).session_factory, requester_id=user_id)
+    d = deps(context)
+    requests = intake.open_requests(session_factory=d.session_factory, requester_id=user_id)
+    failed = failed_deliveries(session_factory=d.session_factory) if d.is_manager(user_id) else None
     try:
-        client.views_publish(user_id=user_id, view=home_view(requests))
+        client.views_publish(user_id=user_id, view=home_view(requests, failed))
     except SlackApiError as exc:
         logger.error("views.publish failed: %s", exc.response.get("error"))

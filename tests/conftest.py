@@ -104,6 +104,7 @@ class RunningBot:
     standin: SlackStandIn
     database: Database
     settings: Settings
+    outbox: Any = None
 
 
 @pytest.fixture
@@ -133,7 +134,7 @@ def start_bot(database: Database, standin: SlackStandIn) -> Iterator[Callable[..
         thread.start()
         running.append((server, thread, engine, app.outbox))
         url = f"http://127.0.0.1:{server.effective_port}"
-        return RunningBot(url, SlackDriver(url, standin), standin, database, settings)
+        return RunningBot(url, SlackDriver(url, standin), standin, database, settings, app.outbox)
 
     yield start
     standin.settle(quiet=0.2, timeout=3)

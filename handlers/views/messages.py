@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, MarkdownTextObject, SectionBlock
 
+from bot.outbox import FailedDelivery
 from bot.services.summaries import RequestSummary
 from bot.services.touch_log import LoggedTouch
 from handlers.ids import COMMAND, Action
 from handlers.payloads import RequestRef
 from handlers.views import standing as standing_view
 from handlers.views.cards import ask_line, decision_line
-from handlers.views.text import clip, esc, slack_date, user
+from handlers.views.text import clip, esc, slack_date, slack_time, user
 
 
 def _section(text: str) -> SectionBlock:
@@ -142,3 +143,30 @@ def help_reply() -> tuple[str, list[Block]]:
 def limits_saved(customer_name: str, changes: list[str]) -> tuple[str, list[Block]]:
     summary = "\n".join(f"• {esc(c)}" for c in changes) if changes else "Nothing changed."
     return f"Limits of {customer_name} saved.", [_section(f"*{esc(customer_name)}*: limits saved.\n{summary}")]
+
+
+_KIND_LABELS = {
+    "request_filed_dm": "confirmation to the requester",
+    "card_post": "approval card",
+    "card_update": "approval card update",
+    "approved_dm": "approval notice to the requester",
+    "account_owner_dm": "heads-up to the account owner",
+    "declined_dm": "decline notice to the requester",
+    "touch_logged_dm": "logged-touch confirmation",
+    "limits_saved_dm": "limits confirmation",
+}
+
+
+def failed_deliveries(failed: list[FailedDelivery]) -> list[Block]:
+    """For reference managers: messages Slack kept refusing, with its reason, so someone can follow up."""
+    lines = []
+    for f in failed[:20]:
+        about = f" for request #{f.request_id}" if f.request_id else ""
+        where = user(f.channel) if f.channel[:1] in "UW" else f"<#{f.channel}>"
+        lines.append(
+            f"• {_KIND_LABELS.get(f.kind, f.kind)}{about} to {where}: `{esc(f.error)}` ({slack_time(f.created_at)})"
+        )
+    return [
+        _section(":warning: *Messages Slack refused* (not delivered; check the user or channel, then follow up)"),
+        _section("\n".join(lines)),
+    ]

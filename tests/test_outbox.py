@@ -1,0 +1,116 @@
+"""Nothing lost: messages go through the outbox and arrive exactly once despite 429s, 500s and restarts;
+what Slack keeps refusing is kept and shown to the reference managers."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+
+from storage.models import OutboxMessage
+from tests.conftest import add_customer
+from tests.harness import MANAGERS
+from tests.test_approvals import OWNER, card_for
+from tests.test_home import home_opened
+from tests.test_request_intake import REQUESTER, answers, open_modal
+
+M1, M2 = MANAGERS
+
+
+def delivered(standin, method: str) -> list:
+    return [c for c in standin.calls_to(method) if c.answer.get("ok")]
+
+
+def posts_to(standin, channel: str) -> int:
+    return sum(1 for c in delivered(standin, "chat.postMessage") if c.answer["channel"] == channel)
+
+
+def outbox_rows(bot) -> list[tuple[str, str, str]]:
+    with bot.database.session_factory() as session:
+        return [(m.kind, m.status.value, m.last_error) for m in session.scalars(select(OutboxMessage).order_by(
+            OutboxMessage.id))]
+
+
+def test_429_and_500_answers_delay_but_never_lose_or_double_a_message(bot):
+    acme = add_customer(bot.database, "Acme", account_owner=OWNER)
+    bot.standin.fail_next("chat.postMessage", status=429, retry_after=1)
+    bot.standin.fail_next("chat.postMessage", status=500, times=2)
+    view = open_modal(bot)
+    started = time.time()
+    assert bot.slack.submit(REQUESTER, view, answers(acme)).status == 200
+    bot.standin.wait_for(lambda: posts_to(bot.standin, "DREQ0001") and posts_to(bot.standin, "DMGR0001")
+                         and posts_to(bot.standin, "DMGR0002"), timeout=20, what="DM and both cards")
+    filed_after = time.time() - started
+    bot.standin.fail_next("chat.update", status=500)
+    bot.standin.fail_next("chat.update", status=429, retry_after=1)
+    bot.standin.fail_next("chat.postMessage", status=503)
+    assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
+    started = time.time()
+    bot.standin.wait_for(lambda: len(delivered(bot.standin, "chat.update")) == 2 and posts_to(
+        bot.standin, "DOWNER01"), timeout=20, what="card updates and owner DM")
+    decided_after = time.time() - started
+    bot.standin.settle(quiet=1.0, timeout=10)
+    assert posts_to(bot.standin, "DREQ0001") == 2  # filed + approved, each once
+    assert posts_to(bot.standin, "DMGR0001") == posts_to(bot.standin, "DMGR0002") == 1
+    assert posts_to(bot.standin, "DOWNER01") == 1
+    updated = sorted((c.args["channel"], c.args["ts"]) for c in delivered(bot.standin, "chat.update"))
+    assert len(set(updated)) == 2  # each card updated exactly once
+    refused = [c for c in bot.standin.calls if not c.answer.get("ok")]
+    assert len(refused) == 6
+    assert all(status == "sent" for _, status, _ in outbox_rows(bot))
+    print(f"\ndelivery under faults: filed {filed_after:.1f} s, decided {decided_after:.1f} s")
+
+
+def test_a_restart_between_the_change_and_the_delivery_still_delivers(start_bot):
+    first = start_bot(deliver=False)  # the process that stops before delivering
+    acme = add_customer(first.database, "Acme")
+    view = open_modal(first)
+    assert first.slack.submit(REQUESTER, view, answers(acme)).status == 200
+    first.standin.settle(quiet=0.5)
+    assert not first.standin.calls_to("chat.postMessage")
+    assert [status for _, status, _ in outbox_rows(first)] == ["pending"] * 3
+    # One message was being sent when the process died: its lease is still running.
+    with first.database.session_factory.begin() as session:
+        session.execute(update(OutboxMessage).where(OutboxMessage.id == 1).values(
+            claimed_until=datetime.now(UTC) + timedelta(minutes=5), attempts=1))
+    second = start_bot()
+    second.standin.wait_for(lambda: len(delivered(second.standin, "chat.postMessage")) == 3, what="3 deliveries")
+    second.standin.settle(quiet=0.6)
+    assert posts_to(second.standin, "DREQ0001") == 1
+    assert posts_to(second.standin, "DMGR0001") == posts_to(second.standin, "DMGR0002") == 1
+    assert len(delivered(second.standin, "chat.postMessage")) == 3
+
+
+def test_a_message_slack_refuses_is_kept_and_shown_to_the_managers(bot):
+    acme = add_customer(bot.database, "Acme")
+    bot.standin.fail_next("chat.postMessage", status=200, error="channel_not_found")
+    view = open_modal(bot)
+    assert bot.slack.submit(REQUESTER, view, answers(acme)).status == 200
+    bot.standin.wait_for(lambda: posts_to(bot.standin, "DMGR0001") and posts_to(bot.standin, "DMGR0002"),
+                         what="both cards")
+    assert ("request_filed_dm", "failed", "channel_not_found") in outbox_rows(bot)
+    home_opened(bot, M1)
+    home = bot.standin.wait_calls("views.publish")[0].answer["view"]
+    text = json.dumps(home["blocks"])
+    assert "Messages Slack refused" in text
+    assert "confirmation to the requester for request #1 to <@UREQ0001>: `channel_not_found`" in text
+    home_opened(bot, REQUESTER)
+    requester_home = bot.standin.wait_calls("views.publish", 2)[-1].answer["view"]
+    assert "Messages Slack refused" not in json.dumps(requester_home["blocks"])
+
+
+def test_a_message_still_failing_after_its_retries_is_kept_with_the_reason(bot):
+    bot.outbox.max_attempts = 2
+    acme = add_customer(bot.database, "Acme")
+    bot.standin.fail_next("chat.postMessage", status=500, times=6)  # two attempts at each of three messages
+    view = open_modal(bot)
+    assert bot.slack.submit(REQUESTER, view, answers(acme)).status == 200
+    bot.standin.wait_for(lambda: all(s == "failed" for _, s, _ in outbox_rows(bot)), timeout=10, what="failed")
+    assert outbox_rows(bot) == [
+        ("request_filed_dm", "failed", "internal_error (after 2 attempts)"),
+        ("card_post", "failed", "internal_error (after 2 attempts)"),
+        ("card_post", "failed", "internal_error (after 2 attempts)"),
+    ]
+    assert not delivered(bot.standin, "chat.postMessage")
