@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 
 from slack_bolt import App
@@ -9,6 +10,8 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
 from storage.db import ping
+
+logger = logging.getLogger("reference_bot.server")
 
 EVENTS_PATH = "/slack/events"
 # Slack's largest payloads (a full modal's state) are far below this; anything bigger is not from Slack.
@@ -25,7 +28,24 @@ def wsgi_app(app: App, engine: Engine) -> Callable[[dict, Callable], Iterable[by
             body = b"ok\n" if healthy else b"database unreachable\n"
             start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body]
-        return slack(environ, start_response)
+        started = False
+
+        def tracked_start_response(*args: object) -> object:
+            nonlocal started
+            started = True
+            return start_response(*args)
+
+        try:
+            return slack(environ, tracked_start_response)
+        except Exception:
+            # Bolt parses the payload before any listener runs (and before its own checks); a body it
+            # cannot parse is a bad request, not a server error.
+            logger.warning("refused a request Bolt could not parse", exc_info=True)
+            if started:
+                raise
+            body = b"malformed request\n"
+            start_response("400 Bad Request", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+            return [body]
 
     return application
 

@@ -12,6 +12,7 @@ from bot import domain
 from bot.services import catalog, decisions, intake
 from bot.services.decisions import NotAManager, UnknownRequest
 from handlers.common import deps, open_modal, state_value
+from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
 from handlers.payloads import DeclineContext, RequestModalContext, RequestRef, SuggestRef
 from handlers.views import messages
@@ -24,11 +25,11 @@ _STALE_BUTTON = "That button no longer points at a request. Nothing was changed.
 
 
 def register(app: App) -> None:
-    app.action(Action.APPROVE)(approve_clicked)
-    app.action(Action.DECLINE)(decline_clicked)
-    app.action(Action.SUGGEST)(suggest_clicked)
-    app.action(Action.REQUEST_SUGGESTED)(request_suggested_clicked)
-    app.view(Callback.DECLINE_MODAL)(decline_submitted)
+    app.action(Action.APPROVE)(guarded(approve_clicked))
+    app.action(Action.DECLINE)(guarded(decline_clicked))
+    app.action(Action.SUGGEST)(guarded(suggest_clicked))
+    app.action(Action.REQUEST_SUGGESTED)(guarded(request_suggested_clicked))
+    app.view(Callback.DECLINE_MODAL)(guarded(decline_submitted))
 
 
 def _ephemeral(respond: Respond, text: str) -> None:

@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.services import catalog, customer_limits, intake
 from handlers.common import deps, open_modal
+from handlers.errors import guarded
 from handlers.ids import COMMAND
 from handlers.payloads import RequestModalContext
 from handlers.views import messages
@@ -19,7 +20,7 @@ logger = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.command(COMMAND)(reference_request)
+    app.command(COMMAND)(guarded(reference_request))
 
 
 def reference_request(ack: Ack, body: dict, client, respond: Respond, context: BoltContext) -> None:  # noqa: ANN001

@@ -10,13 +10,14 @@ from bot.services.customer_limits import UnknownCustomer
 from bot.services.decisions import NotAManager
 from bot.services.intake import FormErrors
 from handlers.common import deps, state_value
+from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
 from handlers.payloads import CustomerRef
 from handlers.views.limits_modal import FIELD_ACTIONS
 
 
 def register(app: App) -> None:
-    app.view(Callback.LIMITS_MODAL)(limits_submitted)
+    app.view(Callback.LIMITS_MODAL)(guarded(limits_submitted))
 
 
 def limits_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:

@@ -12,13 +12,14 @@ from slack_sdk.models.views import View
 from bot.outbox import FailedDelivery, failed_deliveries
 from bot.services import intake
 from handlers.common import deps
+from handlers.errors import guarded
 from handlers.views import messages
 
 logger = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(home_opened)
+    app.event("app_home_opened")(guarded(home_opened))
 
 
 def home_view(requests: list, failed: list[FailedDelivery] | None = None) -> View:

@@ -15,8 +15,8 @@ class _Payload(BaseModel):
         return self.model_dump_json()
 
     @classmethod
-    def parse(cls, raw: str | None) -> _Payload | None:
-        if not raw or len(raw) > 3000:
+    def parse(cls, raw: object) -> _Payload | None:
+        if not isinstance(raw, str) or not raw or len(raw) > 3000:
             return None
         try:
             return cls.model_validate_json(raw)

@@ -13,6 +13,7 @@ from bot.domain import AskType, Team
 from bot.services import catalog, intake, standing
 from bot.services.intake import FormErrors, RequestForm
 from handlers.common import deps, state_value
+from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
 from handlers.views import standing as standing_view
 from handlers.views.request_modal import CUSTOMER_OPTION_LIMIT, Prefill, contact_option, customer_option, request_modal
@@ -21,11 +22,11 @@ logger = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.options(Action.CUSTOMER)(customer_options)
-    app.options(Action.CONTACT)(contact_options)
+    app.options(Action.CUSTOMER)(guarded(customer_options))
+    app.options(Action.CONTACT)(guarded(contact_options))
     for action in (Action.ASK_TYPE, Action.CUSTOMER, Action.CONTACT):
-        app.block_action({"action_id": action, "type": None})(form_changed)
-    app.view(Callback.REQUEST_MODAL)(request_submitted)
+        app.block_action({"action_id": action, "type": None})(guarded(form_changed))
+    app.view(Callback.REQUEST_MODAL)(guarded(request_submitted))
 
 
 def form_changed(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:

@@ -8,11 +8,12 @@ from slack_sdk import WebClient
 from bot.services import touch_log
 from bot.services.intake import FormErrors
 from handlers.common import deps, state_value
+from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
 
 
 def register(app: App) -> None:
-    app.view(Callback.LOG_MODAL)(touch_logged)
+    app.view(Callback.LOG_MODAL)(guarded(touch_logged))
 
 
 def touch_logged(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:

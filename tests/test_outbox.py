@@ -29,8 +29,10 @@ def posts_to(standin, channel: str) -> int:
 
 def outbox_rows(bot) -> list[tuple[str, str, str]]:
     with bot.database.session_factory() as session:
-        return [(m.kind, m.status.value, m.last_error) for m in session.scalars(select(OutboxMessage).order_by(
-            OutboxMessage.id))]
+        return [
+            (m.kind, m.status.value, m.last_error)
+            for m in session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        ]
 
 
 def test_429_and_500_answers_delay_but_never_lose_or_double_a_message(bot):
@@ -40,16 +42,26 @@ def test_429_and_500_answers_delay_but_never_lose_or_double_a_message(bot):
     view = open_modal(bot)
     started = time.time()
     assert bot.slack.submit(REQUESTER, view, answers(acme)).status == 200
-    bot.standin.wait_for(lambda: posts_to(bot.standin, "DREQ0001") and posts_to(bot.standin, "DMGR0001")
-                         and posts_to(bot.standin, "DMGR0002"), timeout=20, what="DM and both cards")
+    bot.standin.wait_for(
+        lambda: (
+            posts_to(bot.standin, "DREQ0001")
+            and posts_to(bot.standin, "DMGR0001")
+            and posts_to(bot.standin, "DMGR0002")
+        ),
+        timeout=20,
+        what="DM and both cards",
+    )
     filed_after = time.time() - started
     bot.standin.fail_next("chat.update", status=500)
     bot.standin.fail_next("chat.update", status=429, retry_after=1)
     bot.standin.fail_next("chat.postMessage", status=503)
     assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
     started = time.time()
-    bot.standin.wait_for(lambda: len(delivered(bot.standin, "chat.update")) == 2 and posts_to(
-        bot.standin, "DOWNER01"), timeout=20, what="card updates and owner DM")
+    bot.standin.wait_for(
+        lambda: len(delivered(bot.standin, "chat.update")) == 2 and posts_to(bot.standin, "DOWNER01"),
+        timeout=20,
+        what="card updates and owner DM",
+    )
     decided_after = time.time() - started
     bot.standin.settle(quiet=1.0, timeout=10)
     assert posts_to(bot.standin, "DREQ0001") == 2  # filed + approved, each once
@@ -73,8 +85,11 @@ def test_a_restart_between_the_change_and_the_delivery_still_delivers(start_bot)
     assert [status for _, status, _ in outbox_rows(first)] == ["pending"] * 3
     # One message was being sent when the process died: its lease is still running.
     with first.database.session_factory.begin() as session:
-        session.execute(update(OutboxMessage).where(OutboxMessage.id == 1).values(
-            claimed_until=datetime.now(UTC) + timedelta(minutes=5), attempts=1))
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == 1)
+            .values(claimed_until=datetime.now(UTC) + timedelta(minutes=5), attempts=1)
+        )
     second = start_bot()
     second.standin.wait_for(lambda: len(delivered(second.standin, "chat.postMessage")) == 3, what="3 deliveries")
     second.standin.settle(quiet=0.6)
@@ -88,8 +103,9 @@ def test_a_message_slack_refuses_is_kept_and_shown_to_the_managers(bot):
     bot.standin.fail_next("chat.postMessage", status=200, error="channel_not_found")
     view = open_modal(bot)
     assert bot.slack.submit(REQUESTER, view, answers(acme)).status == 200
-    bot.standin.wait_for(lambda: posts_to(bot.standin, "DMGR0001") and posts_to(bot.standin, "DMGR0002"),
-                         what="both cards")
+    bot.standin.wait_for(
+        lambda: posts_to(bot.standin, "DMGR0001") and posts_to(bot.standin, "DMGR0002"), what="both cards"
+    )
     assert ("request_filed_dm", "failed", "channel_not_found") in outbox_rows(bot)
     home_opened(bot, M1)
     home = bot.standin.wait_calls("views.publish")[0].answer["view"]

@@ -1,0 +1,102 @@
+"""Middleware that runs before every listener: refuse payloads not shaped like Slack's (400, nothing
+happens), and let Slack's Events API retries through only once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+
+from storage import outbox as outbox_repo
+
+logger = logging.getLogger("reference_bot.guard")
+
+
+def register(app: App) -> None:
+    app.middleware(refuse_malformed)
+    app.middleware(skip_event_retries)
+
+
+def _is_str(value: Any, limit: int = 255) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= limit
+
+
+def _user_ok(body: dict[str, Any]) -> bool:
+    user = body.get("user")
+    return isinstance(user, dict) and _is_str(user.get("id"), 32)
+
+
+def problem(body: Any) -> str | None:
+    """What is wrong with the payload's shape, or None when listeners can rely on it."""
+    if not isinstance(body, dict):
+        return "not an object"
+    kind = body.get("type")
+    if "command" in body:
+        if not (_is_str(body.get("user_id"), 32) and _is_str(body.get("trigger_id"), 255)):
+            return "slash command without user_id or trigger_id"
+        if not isinstance(body.get("text", ""), str) or len(body.get("text", "")) > 4000:
+            return "slash command text is not a string of at most 4000 characters"
+        return None
+    if kind == "block_actions":
+        actions = body.get("actions")
+        if not _user_ok(body) or not isinstance(actions, list) or not actions:
+            return "block_actions without a user or actions"
+        if not all(isinstance(a, dict) and _is_str(a.get("action_id")) for a in actions):
+            return "an action without an action_id"
+        view = body.get("view")
+        if view is not None and not isinstance(view, dict):
+            return "view is not an object"
+        return None
+    if kind == "view_submission":
+        view = body.get("view")
+        if not _user_ok(body) or not isinstance(view, dict):
+            return "view_submission without a user or view"
+        state = view.get("state")
+        if not isinstance(state, dict) or not isinstance(state.get("values"), dict):
+            return "view without state.values"
+        if not all(
+            isinstance(v, dict) and all(isinstance(e, dict) for e in v.values()) for v in state["values"].values()
+        ):
+            return "state.values is not shaped as block -> action -> element"
+        if not isinstance(view.get("private_metadata", ""), str):
+            return "private_metadata is not a string"
+        return None
+    if kind == "block_suggestion":
+        if not _user_ok(body) or not isinstance(body.get("value", ""), str) or not _is_str(body.get("action_id")):
+            return "block_suggestion without a user, action_id or value"
+        return None
+    if kind == "event_callback":
+        event = body.get("event")
+        if not isinstance(event, dict) or not _is_str(body.get("event_id"), 64):
+            return "event_callback without an event or event_id"
+        return None
+    return None  # url_verification and the rest: Bolt answers or refuses them itself
+
+
+def refuse_malformed(body: dict, next: Callable[[], BoltResponse | None]) -> BoltResponse | None:  # noqa: A002
+    reason = problem(body)
+    if reason is not None:
+        logger.warning("refused a malformed payload: %s", reason)
+        return BoltResponse(status=400, body=f"malformed payload: {reason}")
+    return next()
+
+
+def skip_event_retries(
+    body: dict,
+    request: BoltRequest,
+    context: BoltContext,
+    next: Callable[[], BoltResponse | None],  # noqa: A002
+) -> BoltResponse | None:
+    """An Events API delivery is handled once: a retry of an event already seen is acknowledged and dropped."""
+    if body.get("type") != "event_callback":
+        return next()
+    deps = context["deps"]
+    with deps.session_factory.begin() as session:
+        first = outbox_repo.first_time(session, str(body["event_id"]), deps.now())
+    if not first:
+        retry = (request.headers.get("x-slack-retry-num") or ["?"])[0]
+        logger.info("event %s already handled; retry %s acknowledged", body["event_id"], retry)
+        return BoltResponse(status=200, body="")
+    return next()
