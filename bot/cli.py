@@ -9,19 +9,10 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot import logs
 from bot.settings import DatabaseSettings, DirectorySettings, ProgramSettings, Settings, SettingsError, load
 
 logger = logging.getLogger("reference_bot")
-
-
-def _configure_logging() -> None:
-    logging.basicConfig(
-        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    # Alembic announces every plugin it loads; only the migrations it runs are worth a line.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def _fail(message: str, code: int = 2) -> int:
@@ -231,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    _configure_logging()
+    logs.configure()
     try:
         return args.func(args)
     except SettingsError as exc:

@@ -179,7 +179,7 @@ class Settings(DirectorySettings):
 def load(cls: type[_S], **overrides: object) -> _S:
     """Build settings, turning pydantic's report into one line that names the setting."""
     try:
-        return cls(**overrides)  # type: ignore[call-arg]
+        settings = cls(**overrides)  # type: ignore[call-arg]
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = [str(part) for part in error.get("loc", ()) if part != "__root__"]
@@ -191,3 +191,19 @@ def load(cls: type[_S], **overrides: object) -> _S:
         if error["type"] == "missing":
             message = "required but not set"
         raise SettingsError(f"setting {name}: {message}" if name else f"settings: {message}") from None
+    _register_secrets(settings)
+    return settings
+
+
+def _register_secrets(settings: BaseSettings) -> None:
+    from sqlalchemy.engine import make_url
+
+    from bot import logs
+
+    for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token"):
+        value = getattr(settings, name, None)
+        if isinstance(value, SecretStr):
+            logs.add_secrets(value.get_secret_value())
+    url = getattr(settings, "database_url", None)
+    if url:
+        logs.add_secrets(make_url(url).password)  # type: ignore[arg-type]

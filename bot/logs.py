@@ -1,0 +1,56 @@
+"""Logging: one JSON object per line (LOG_FORMAT=json, the default) or plain text, never with secrets."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+from datetime import UTC, datetime
+
+# Slack tokens of every kind, whatever the configuration says.
+_TOKEN = re.compile(r"\b(xox[abposre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+)")
+_secrets: set[str] = set()
+
+
+def add_secrets(*values: str | None) -> None:
+    """Values that must never appear in a log line (signing secret, tokens, database password)."""
+    _secrets.update(v for v in values if v and len(v) >= 6)
+
+
+def redact(text: str) -> str:
+    for secret in sorted(_secrets, key=len, reverse=True):
+        text = text.replace(secret, "[redacted]")
+    return _TOKEN.sub("[redacted]", text)
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return redact(json.dumps(entry, ensure_ascii=False))
+
+
+class TextFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
+
+
+def configure() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    if os.environ.get("LOG_FORMAT", "json").lower() == "text":
+        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    else:
+        handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+    # Alembic announces every plugin it loads; only the migrations it runs are worth a line.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
