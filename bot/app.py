@@ -6,6 +6,7 @@ import logging
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -61,10 +62,11 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
     from handlers.deliveries import renderers
 
     register_all(app)
+    outbox_client = make_outbox_client(settings)
     worker = OutboxWorker(
         session_factory=deps.session_factory,
-        client=make_outbox_client(settings),
-        renderers=renderers(deps),
+        client=outbox_client,
+        renderers=renderers(deps, permalink_finder(outbox_client)),
         limits=lambda: deps.limits,
         today=deps.today,
         now=deps.now,
@@ -73,6 +75,19 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
     app.deps = deps  # type: ignore[attr-defined]
     app.outbox = worker  # type: ignore[attr-defined]
     return app
+
+
+def permalink_finder(client: WebClient):  # noqa: ANN201
+    """chat.getPermalink for the digest's links; a link Slack will not give is left out, not fatal."""
+
+    def permalink(channel: str, ts: str) -> str | None:
+        try:
+            return client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+        except SlackApiError as exc:
+            logger.warning("no permalink for %s/%s: %s", channel, ts, exc.response.get("error"))
+            return None
+
+    return permalink
 
 
 def make_outbox_client(settings: Settings) -> WebClient:

@@ -33,6 +33,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
     app = create_app(settings, deps=deps)
     app.outbox.start()  # type: ignore[attr-defined]
+    from bot import scheduler
+
+    jobs = scheduler.start(deps)
     if args.socket or settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -51,6 +54,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         pass
     finally:
         server.close()
+        jobs.shutdown(wait=False)
         app.outbox.stop()  # type: ignore[attr-defined]
     return 0
 
@@ -187,6 +191,76 @@ def _write(rows, file: str | None, write_csv, write_xlsx) -> int:  # noqa: ANN00
     return 0
 
 
+def cmd_digest(args: argparse.Namespace) -> int:
+    settings = load(Settings)
+    import time
+
+    from bot.app import make_outbox_client, permalink_finder
+    from bot.context import Deps
+    from bot.outbox import OutboxWorker
+    from bot.services import digest
+    from handlers.deliveries import renderers
+    from handlers.views.digest import digest_text
+    from storage.db import make_engine, make_session_factory
+    from storage.migrate import upgrade
+
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
+    managers = list(settings.reference_managers)
+    if args.dry_run:
+        for manager in managers:
+            built = digest.build(
+                session_factory=deps.session_factory,
+                recipient=manager,
+                today=deps.today(),
+                zone=settings.zone,
+                limits=deps.limits,
+            )
+            print(f"=== digest for {manager} ===\n{digest_text(built)}\n")
+        return 0
+    # The same code as the scheduled job, minus "is it Friday yet": the claim still keeps it once a week.
+    sent = digest.send(
+        session_factory=deps.session_factory, recipients=managers, now=deps.now(), zone=settings.zone, force=args.force
+    )
+    skipped = [m for m in managers if m not in sent]
+    if sent:
+        client = make_outbox_client(settings)
+        worker = OutboxWorker(
+            session_factory=deps.session_factory,
+            client=client,
+            renderers=renderers(deps, permalink_finder(client)),
+            limits=lambda: deps.limits,
+            today=deps.today,
+            now=deps.now,
+        )
+        deadline = time.monotonic() + 60
+        while worker.run_once() or (time.monotonic() < deadline and _digests_pending(deps)):
+            time.sleep(0.5)
+    print(
+        f"digest sent to {', '.join(sent) or 'nobody'}"
+        + (f"; already sent this week to {', '.join(skipped)} (use --force to send again)" if skipped else "")
+    )
+    if sent and _digests_pending(deps):
+        print("some digests are still waiting for Slack; `serve` will deliver them", file=sys.stderr)
+    return 0
+
+
+def _digests_pending(deps) -> bool:  # noqa: ANN001
+    from sqlalchemy import func, select
+
+    from storage.models import OutboxMessage, OutboxStatus
+
+    with deps.session_factory() as session:
+        return bool(
+            session.scalar(
+                select(func.count(OutboxMessage.id)).where(
+                    OutboxMessage.kind == "digest_dm", OutboxMessage.status == OutboxStatus.PENDING
+                )
+            )
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reference-bot", description="Customer-reference requests in Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -208,6 +282,11 @@ def build_parser() -> argparse.ArgumentParser:
     exp = customers.add_parser("export", help="export customers and contacts (CSV to stdout, or FILE .csv/.xlsx)")
     exp.add_argument("file", nargs="?")
     exp.set_defaults(func=cmd_customers_export)
+
+    dig = sub.add_parser("digest", help="send this week's digest to the reference managers now")
+    dig.add_argument("--dry-run", action="store_true", help="print the digest instead of sending it")
+    dig.add_argument("--force", action="store_true", help="send again even if this week's was sent")
+    dig.set_defaults(func=cmd_digest)
 
     history = sub.add_parser("history", help="contact history (touches)")
     history = history.add_subparsers(dest="history_command", required=True)

@@ -12,5 +12,9 @@ class Kind:
     DECLINED_DM = "declined_dm"
     TOUCH_LOGGED_DM = "touch_logged_dm"
     LIMITS_SAVED_DM = "limits_saved_dm"
+    DIGEST_DM = "digest_dm"
+    FOLLOWUP_DM = "followup_dm"
+    FOLLOWUP_UPDATE = "followup_update"
+    UNHAPPY_ALERT = "unhappy_customer_alert"
 
-    UPDATES = {CARD_UPDATE}
+    UPDATES = {CARD_UPDATE, FOLLOWUP_UPDATE}

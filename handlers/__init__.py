@@ -2,11 +2,21 @@
 
 from slack_bolt import App
 
-from handlers import approvals, commands, customer_limits, errors, guard, home, request_modal, touch_log
+from handlers import (
+    approvals,
+    commands,
+    customer_limits,
+    errors,
+    followups,
+    guard,
+    home,
+    request_modal,
+    touch_log,
+)
 
 
 def register_all(app: App) -> None:
     guard.register(app)
     errors.register(app)
-    for surface in (commands, request_modal, approvals, touch_log, customer_limits, home):
+    for surface in (commands, request_modal, approvals, touch_log, customer_limits, followups, home):
         surface.register(app)

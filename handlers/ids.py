@@ -12,6 +12,8 @@ class Callback(enum.StrEnum):
     DECLINE_MODAL = "decline_request"
     LOG_MODAL = "log_touch"
     LIMITS_MODAL = "customer_limits"
+    FOLLOWUP_DONE_MODAL = "followup_done"
+    FOLLOWUP_DATE_MODAL = "followup_new_date"
 
 
 class Block(enum.StrEnum):
@@ -42,6 +44,9 @@ class Block(enum.StrEnum):
     CONTACT_MAX = "contact_max_touches"
     REST_DAYS = "rest_days"
     STATUS = "status"
+    # Follow-up modals
+    SENTIMENT = "sentiment"
+    NEW_DATE = "new_date"
 
 
 class Action(enum.StrEnum):
@@ -68,3 +73,8 @@ class Action(enum.StrEnum):
     CONTACT_MAX = "contact_max_input"
     REST_DAYS = "rest_days_input"
     STATUS = "status_select"
+    FOLLOWUP_DONE = "followup_done"
+    FOLLOWUP_NOT_HAPPENED = "followup_not_happened"
+    FOLLOWUP_STILL_PLANNED = "followup_still_planned"
+    SENTIMENT = "sentiment_select"
+    NEW_DATE = "new_date"

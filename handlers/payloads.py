@@ -50,6 +50,14 @@ class DeclineContext(_Payload):
     channel: str = Field(default="", max_length=32)
 
 
+class FollowupContext(_Payload):
+    """A follow-up modal: which request, and the follow-up message to update once answered."""
+
+    request_id: int = Field(gt=0, lt=2**31)
+    channel: str = Field(default="", max_length=32)
+    ts: str = Field(default="", max_length=32)
+
+
 class RequestModalContext(_Payload):
     """The request modal: the channel where the command was typed (for replies the modal cannot show)."""
 

@@ -67,6 +67,9 @@ class EventKind(enum.StrEnum):
     CREATED = "created"
     APPROVED = "approved"
     DECLINED = "declined"
+    COMPLETED = "completed"
+    DID_NOT_HAPPEN = "did_not_happen"
+    RESCHEDULED = "rescheduled"
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
@@ -174,6 +177,11 @@ class ReferenceRequest(Base):
     flag_reason: Mapped[str] = mapped_column(Text, default="")
     # Declined with "Suggest instead": the customer suggested.
     suggested_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    # Follow-up after the needed-by date: when it was sent (claimed), and the answer.
+    followup_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    outcome: Mapped[str] = mapped_column(String(40), default="")
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
+    sentiment: Mapped[str] = mapped_column(String(20), default="")
 
     customer: Mapped[Customer] = relationship(foreign_keys=[customer_id])
     suggested_customer: Mapped[Customer | None] = relationship(foreign_keys=[suggested_customer_id])
@@ -246,6 +254,7 @@ class Touch(Base):
     note: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[TouchSource] = mapped_column(_enum(TouchSource, "touch_source"))
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    sentiment: Mapped[str] = mapped_column(String(20), default="")
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -307,3 +316,16 @@ class ProcessedEvent(Base):
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DigestClaim(Base):
+    """One weekly digest for one recipient: claimed before it is sent, so it is sent once per ISO week."""
+
+    __tablename__ = "digest_claims"
+    __table_args__ = (UniqueConstraint("recipient", "week", name="uq_digest_claims_recipient_week"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(32))
+    week: Mapped[str] = mapped_column(String(8))  # ISO week, e.g. 2026-W47
+    claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    forced: Mapped[int] = mapped_column(Integer, default=0)  # extra sends asked for with --force

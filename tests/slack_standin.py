@@ -265,6 +265,16 @@ class SlackStandIn:
     def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         return self._store_view(self._json_arg(args, "view"), "HOME-" + str(args.get("user_id")))
 
+    def _api_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        key = (str(args.get("channel") or ""), str(args.get("message_ts") or ""))
+        if key not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        return {
+            "ok": True,
+            "channel": key[0],
+            "permalink": f"https://example.slack.com/archives/{key[0]}/p{key[1].replace('.', '')}",
+        }
+
     def _api_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
         user_id = self.users_by_email.get(str(args.get("email") or "").lower())
         if user_id is None:

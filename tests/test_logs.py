@@ -24,11 +24,24 @@ def test_serve_logs_json_lines_without_secrets_even_at_debug(database, tmp_path)
     standin = SlackStandIn(token=TOKEN).start()
     port = free_port()
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REFERENCE_", "DATABASE_", "LOG_"))}
-    env = {**clean, "SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": standin.base_url,
-           "DATABASE_URL": database.url, "REFERENCE_MANAGERS": "UMGR0001", "LOG_LEVEL": "DEBUG"}
+    env = {
+        **clean,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": standin.base_url,
+        "DATABASE_URL": database.url,
+        "REFERENCE_MANAGERS": "UMGR0001",
+        "LOG_LEVEL": "DEBUG",
+    }
     acme = add_customer(database, "Acme")
-    server = subprocess.Popen([str(EXE), "serve", "--port", str(port), "--host", "127.0.0.1"], env=env,
-                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [str(EXE), "serve", "--port", str(port), "--host", "127.0.0.1"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         for _ in range(100):
             try:

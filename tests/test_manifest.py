@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 METHOD_SCOPES = {
     "chat_postMessage": {"chat:write"},
     "chat_update": {"chat:write"},
+    "chat_getPermalink": set(),
     "views_open": set(),
     "views_update": set(),
     "views_publish": set(),

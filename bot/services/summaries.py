@@ -52,6 +52,9 @@ class RequestSummary:
     suggested_customer_id: int | None = None
     suggested_customer_name: str | None = None
     report: StandingReport | None = None  # the customer's standing, touches and alternatives, when asked for
+    outcome: str = ""
+    outcome_note: str = ""
+    sentiment: str = ""
 
 
 def summarize(
@@ -91,6 +94,9 @@ def summarize(
         created_at=request.created_at,
         history=history,
         flagged=request.flagged,
+        outcome=request.outcome,
+        outcome_note=request.outcome_note,
+        sentiment=request.sentiment,
         flag_reason=request.flag_reason,
         suggested_customer_id=request.suggested_customer_id,
         suggested_customer_name=request.suggested_customer.name if request.suggested_customer else None,

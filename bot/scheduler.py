@@ -1,0 +1,83 @@
+"""APScheduler inside `serve`: the weekly digest and the daily outcome follow-ups.
+
+The scheduler only says when to look; the database decides who sends. Each digest is claimed per
+recipient and ISO week, each follow-up per request, so several replicas (each with its own scheduler and
+memory job store) and restarts never send twice, and a digest missed while the bot was down goes out when
+it starts again within the same week.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from bot.context import Deps
+from bot.services import digest, followups
+
+logger = logging.getLogger("reference_bot.scheduler")
+FOLLOWUP_TIME = time(9, 0)
+
+
+def digest_trigger(day: str, at: str, zone) -> CronTrigger:  # noqa: ANN001 - a tzinfo
+    moment = time.fromisoformat(at)
+    return CronTrigger(day_of_week=day, hour=moment.hour, minute=moment.minute, timezone=zone)
+
+
+def followup_trigger(zone) -> CronTrigger:  # noqa: ANN001
+    return CronTrigger(hour=FOLLOWUP_TIME.hour, minute=FOLLOWUP_TIME.minute, timezone=zone)
+
+
+def run_digest(deps: Deps) -> list[str]:
+    settings = deps.settings
+    sent = digest.send_if_due(
+        session_factory=deps.session_factory,
+        recipients=list(settings.reference_managers),
+        now=deps.now(),
+        zone=settings.zone,
+        day=settings.digest_day,
+        at=settings.digest_time,
+    )
+    if sent:
+        logger.info("weekly digest queued for %s", ", ".join(sent))
+        deps.wake_outbox()
+    return sent
+
+
+def run_followups(deps: Deps) -> int:
+    sent = followups.send_due(session_factory=deps.session_factory, today=deps.today(), now=deps.now())
+    if sent:
+        logger.info("%d outcome follow-up(s) queued", sent)
+        deps.wake_outbox()
+    return sent
+
+
+def _safely(job, deps: Deps) -> None:  # noqa: ANN001
+    try:
+        job(deps)
+    except Exception:  # the database may be away; the next run (or the next start) tries again
+        logger.exception("scheduled job %s failed", job.__name__)
+
+
+def start(deps: Deps) -> BackgroundScheduler:
+    zone = deps.settings.zone
+    scheduler = BackgroundScheduler(timezone=zone)
+    common = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 6 * 3600}
+    scheduler.add_job(
+        _safely,
+        digest_trigger(deps.settings.digest_day, deps.settings.digest_time, zone),
+        args=[run_digest, deps],
+        id="weekly-digest",
+        **common,
+    )
+    scheduler.add_job(_safely, followup_trigger(zone), args=[run_followups, deps], id="outcome-followups", **common)
+    # Catch up at start-up: a digest or follow-ups missed while the bot was down go out now.
+    now = datetime.now(zone)
+    scheduler.add_job(_safely, "date", run_date=now, args=[run_digest, deps], id="digest-catch-up")
+    scheduler.add_job(_safely, "date", run_date=now, args=[run_followups, deps], id="followups-catch-up")
+    scheduler.start()
+    job = scheduler.get_job("weekly-digest")
+    logger.info("weekly digest scheduled; next at %s", job.next_run_time if job else "?")
+    return scheduler

@@ -1,0 +1,176 @@
+"""The weekly digest for reference managers: composed from the database, claimed once per recipient and
+ISO week, sent through the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.domain import AskType, Team
+from bot.outbox_kinds import Kind
+from bot.policy import Level, Limits, Standing
+from bot.services import standing as standing_service
+from storage import digests as digest_repo
+from storage import outbox as outbox_repo
+from storage.models import ReferenceRequest
+
+ITEMS_PER_LIST = 200  # fetched per list; the message shows fewer and says how many more
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@dataclass(frozen=True)
+class Item:
+    request_id: int
+    customer_name: str
+    ask_type: AskType
+    team: Team
+    requester_id: str
+    needed_by: date
+    age_days: int
+    card: tuple[str, str] | None  # (channel, ts) of the approval card to link to
+    flagged: bool = False
+
+
+@dataclass(frozen=True)
+class LimitItem:
+    customer_name: str
+    standing: Standing
+
+
+@dataclass(frozen=True)
+class Section:
+    items: list
+    total: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    recipient: str
+    week: str
+    today: date
+    waiting: Section
+    overdue: Section
+    due_soon: Section
+    at_limit: Section
+    numbers: dict[str, dict[str, int]]
+    health: tuple[int, int, int, list[int]]
+    window_days: int = 90
+    links: dict[int, str] = field(default_factory=dict)  # request id -> permalink of its card
+
+    @property
+    def empty(self) -> bool:
+        return not (self.waiting.total or self.overdue.total or self.due_soon.total or self.at_limit.total)
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def scheduled_moment(today: date, day: str, at: str, zone: ZoneInfo) -> datetime:
+    """This ISO week's digest moment, in `zone` (DST-aware)."""
+    monday = today - timedelta(days=today.weekday())
+    target = monday + timedelta(days=DAYS.index(day))
+    return datetime.combine(target, time.fromisoformat(at), tzinfo=zone)
+
+
+def _item(r: ReferenceRequest, today: date, recipient: str) -> Item:
+    cards = [(c.channel, c.ts) for c in r.cards]
+    own = next((c for c in cards if c[0] == "D" + recipient[1:]), None)
+    return Item(
+        request_id=r.id,
+        customer_name=r.customer.name,
+        ask_type=AskType(r.ask_type),
+        team=Team(r.team),
+        requester_id=r.requester_id,
+        needed_by=r.needed_by,
+        age_days=(today - r.created_at.date()).days,
+        card=own or (cards[0] if cards else None),
+        flagged=r.flagged,
+    )
+
+
+def compose(session: Session, *, recipient: str, today: date, zone: ZoneInfo, limits: Limits) -> Digest:
+    waiting, waiting_total = digest_repo.waiting(session, limit=ITEMS_PER_LIST)
+    overdue, overdue_total = digest_repo.overdue(session, today, limit=ITEMS_PER_LIST)
+    soon, soon_total = digest_repo.due_between(session, today, today + timedelta(days=7), limit=ITEMS_PER_LIST)
+    window = limits.customer_window_days
+    at_limit = []
+    for customer in digest_repo.recently_touched(session, today - timedelta(days=window - 1), limit=2000):
+        s = standing_service.assess(session, customer, limits, today)
+        if s.level in (Level.OVER_LIMIT, Level.RESTING):
+            at_limit.append(LimitItem(customer.name, s))
+    at_limit.sort(key=lambda x: (-x.standing.used, x.customer_name))
+    monday = today - timedelta(days=today.weekday())
+    start = datetime.combine(monday, time(0), tzinfo=zone)
+    return Digest(
+        recipient=recipient,
+        week=iso_week(today),
+        today=today,
+        waiting=Section([_item(r, today, recipient) for r in waiting], waiting_total),
+        overdue=Section([_item(r, today, recipient) for r in overdue], overdue_total),
+        due_soon=Section([_item(r, today, recipient) for r in soon], soon_total),
+        at_limit=Section(at_limit, len(at_limit)),
+        numbers=digest_repo.week_counts(session, start, start + timedelta(days=7)),
+        health=digest_repo.health(session, today - timedelta(days=window - 1)),
+        window_days=window,
+    )
+
+
+def build(
+    *, session_factory: sessionmaker[Session], recipient: str, today: date, zone: ZoneInfo, limits: Limits
+) -> Digest:
+    with session_factory() as session:
+        return compose(session, recipient=recipient, today=today, zone=zone, limits=limits)
+
+
+def send(
+    *,
+    session_factory: sessionmaker[Session],
+    recipients: list[str],
+    now: datetime,
+    zone: ZoneInfo,
+    force: bool = False,
+) -> list[str]:
+    """Claim and enqueue this week's digest for each recipient not yet sent one (all of them with `force`).
+
+    The claim (a unique recipient + ISO week row) and the outbox message are one transaction, so of several
+    replicas or runs exactly one sends it. Returns the recipients it was enqueued for.
+    """
+    today = now.astimezone(zone).date()
+    week = iso_week(today)
+    sent = []
+    for recipient in recipients:
+        with session_factory.begin() as session:
+            if not digest_repo.claim(session, recipient, week, now):
+                if not force:
+                    continue
+                digest_repo.force(session, recipient, week)
+            outbox_repo.enqueue(
+                session,
+                kind=Kind.DIGEST_DM,
+                channel=recipient,
+                data={"week": week, "today": today.isoformat()},
+                now=now,
+            )
+            sent.append(recipient)
+    return sent
+
+
+def send_if_due(
+    *,
+    session_factory: sessionmaker[Session],
+    recipients: list[str],
+    now: datetime,
+    zone: ZoneInfo,
+    day: str,
+    at: str,
+) -> list[str]:
+    """The scheduled job, and the catch-up at start-up: send once this week's moment has passed."""
+    local = now.astimezone(zone)
+    if local < scheduled_moment(local.date(), day, at, zone):
+        return []
+    return send(session_factory=session_factory, recipients=recipients, now=now, zone=zone)

@@ -1,0 +1,156 @@
+"""The weekly digest message, composed as a pure function of the digest's data, within Block Kit limits."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.domain import Team
+from bot.services.digest import Digest, Item, Section
+from handlers.ids import Action
+from handlers.payloads import RequestRef
+from handlers.views import standing as standing_view
+from handlers.views.text import clip, esc, slack_date, user
+
+MAX_BLOCKS = 50
+WAITING_WITH_BUTTONS = 8  # each takes two blocks (the line and its buttons)
+LINES_PER_LIST = 15
+
+
+def _link(item: Item, links: dict[int, str]) -> str:
+    url = links.get(item.request_id)
+    return f"<{url}|#{item.request_id}>" if url else f"#{item.request_id}"
+
+
+def _line(item: Item, links: dict[int, str], extra: str) -> str:
+    flag = " :warning:" if item.flagged else ""
+    return (
+        f"{_link(item, links)} {item.ask_type.label} with *{esc(item.customer_name)}* for {user(item.requester_id)} "
+        f"({item.team.label}){flag}: {extra}"
+    )
+
+
+def _more(shown: int, total: int) -> list[Block]:
+    if total > shown:
+        return [ContextBlock(elements=[MarkdownTextObject(text=f"and {total - shown} more")])]
+    return []
+
+
+def _list(title: str, section: Section, render) -> list[Block]:  # noqa: ANN001
+    if not section.total:
+        return [SectionBlock(text=MarkdownTextObject(text=f"*{title}*\n_None._"))]
+    lines: list[str] = []
+    size = len(title) + 4
+    for entry in section.items[:LINES_PER_LIST]:
+        line = render(entry)
+        if size + len(line) + 1 > 2900:
+            break
+        lines.append(line)
+        size += len(line) + 1
+    text = f"*{title}* ({section.total})\n" + "\n".join(lines)
+    return [SectionBlock(text=MarkdownTextObject(text=clip(text, 3000))), *_more(len(lines), section.total)]
+
+
+def _numbers(d: Digest) -> str:
+    def total(kind: str) -> int:
+        return sum(d.numbers.get(kind, {}).values())
+
+    line = (
+        f"*This week:* {total('new')} new, {total('approved')} approved, {total('declined')} declined, "
+        f"{total('completed')} completed."
+    )
+    teams = sorted({team for counts in d.numbers.values() for team in counts})
+    if teams:
+        parts = []
+        for team in teams:
+            label = Team(team).label if team in Team._value2member_map_ else team
+            new = d.numbers.get("new", {}).get(team, 0)
+            approved = d.numbers.get("approved", {}).get(team, 0)
+            parts.append(f"{esc(label)} {new} new / {approved} approved")
+        line += "\nBy team: " + "; ".join(parts) + "."
+    return line
+
+
+def _health(d: Digest) -> str:
+    active, touched, touches, top = d.health
+    if not active:
+        return "*Program health:* no active customers in the pool yet."
+    share = f"{100 * touched / active:.1f}%"
+    text = (
+        f"*Program health:* {touched} of {active} active customers ({share}) were asked "
+        f"in the last {d.window_days} days"
+    )
+    if touches:
+        text += f"; the {len(top)} most asked took {100 * sum(top) / touches:.0f}% of {touches} touches"
+    return text + "."
+
+
+def digest_blocks(d: Digest) -> tuple[str, list[Block]]:
+    text = (
+        f"Weekly reference digest ({d.week}): {d.waiting.total} waiting, {d.overdue.total} past due, "
+        f"{d.due_soon.total} due this coming week, {d.at_limit.total} customers at their limits."
+    )
+    blocks: list[Block] = [HeaderBlock(text=f"Reference digest, week {d.week}")]
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(_numbers(d), 3000))))
+    blocks.append(DividerBlock())
+    # Waiting for a decision: oldest first, with Approve / Decline right there.
+    if not d.waiting.total:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="*Waiting for a decision*\n_None._")))
+    else:
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=f"*Waiting for a decision* ({d.waiting.total}, oldest first)"))
+        )
+        for item in d.waiting.items[:WAITING_WITH_BUTTONS]:
+            age = "filed today" if item.age_days == 0 else f"waiting {item.age_days} days"
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(_line(item, d.links, age), 3000))))
+            value = RequestRef(request_id=item.request_id).dump()
+            blocks.append(
+                ActionsBlock(
+                    elements=[
+                        ButtonElement(text="Approve", action_id=Action.APPROVE, value=value, style="primary"),
+                        ButtonElement(text="Decline", action_id=Action.DECLINE, value=value, style="danger"),
+                    ]
+                )
+            )
+        blocks += _more(min(len(d.waiting.items), WAITING_WITH_BUTTONS), d.waiting.total)
+    blocks.append(DividerBlock())
+    blocks += _list(
+        "Past their needed-by date without an outcome (nudge the requester)",
+        d.overdue,
+        lambda i: _line(i, d.links, f"needed by {slack_date(i.needed_by)}"),
+    )
+    blocks += _list("Due in the coming week", d.due_soon, lambda i: _line(i, d.links, slack_date(i.needed_by)))
+    blocks += _list(
+        "Customers at their limits or resting",
+        d.at_limit,
+        lambda c: f"*{esc(c.customer_name)}*: {standing_view.badge(c.standing)}",
+    )
+    blocks.append(DividerBlock())
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(_health(d), 3000))]))
+    assert len(blocks) <= MAX_BLOCKS, len(blocks)
+    return text, blocks
+
+
+def digest_text(d: Digest) -> str:
+    """A plain rendering for `reference-bot digest --dry-run`."""
+    _, blocks = digest_blocks(d)
+    out = []
+    for block in blocks:
+        data = block.to_dict()
+        if data["type"] in ("section", "header"):
+            out.append(data["text"]["text"])
+        elif data["type"] == "context":
+            out.append(" ".join(e.get("text", "") for e in data["elements"]))
+        elif data["type"] == "actions":
+            out.append("  [Approve] [Decline]")
+        elif data["type"] == "divider":
+            out.append("-" * 40)
+    return "\n".join(out)

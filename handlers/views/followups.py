@@ -1,0 +1,120 @@
+"""The follow-up DM after an approved ask's needed-by date, its modals, and the unhappy-customer alert."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DatePickerElement,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.domain import Outcome
+from bot.services.followups import MAX_NOTE, Sentiment
+from bot.services.summaries import RequestSummary
+from handlers.ids import Action, Callback
+from handlers.ids import Block as BlockId
+from handlers.payloads import RequestRef
+from handlers.views.cards import ask_line
+from handlers.views.text import clip, esc, slack_date, user
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, 3000)))
+
+
+def followup_dm(r: RequestSummary) -> tuple[str, list[Block]]:
+    text = f"How did request #{r.id} with {r.customer_name} go?"
+    if r.outcome:
+        return text, followup_answered(r)[1]
+    value = RequestRef(request_id=r.id).dump()
+    return text, [
+        _section(f":mag: *How did it go?* Request #{r.id}: {ask_line(r)}."),
+        ActionsBlock(
+            elements=[
+                ButtonElement(text="Done", action_id=Action.FOLLOWUP_DONE, value=value, style="primary"),
+                ButtonElement(text="Didn't happen", action_id=Action.FOLLOWUP_NOT_HAPPENED, value=value),
+                ButtonElement(text="Still planned", action_id=Action.FOLLOWUP_STILL_PLANNED, value=value),
+            ]
+        ),
+    ]
+
+
+def followup_answered(r: RequestSummary) -> tuple[str, list[Block]]:
+    if not r.outcome:
+        said = f"Still planned, now for {slack_date(r.needed_by)}. I'll ask again after that."
+    else:
+        said = f"Recorded: *{Outcome(r.outcome).label}*"
+        if r.sentiment:
+            said += f", customer {Sentiment(r.sentiment).label.lower()}"
+        if r.outcome_note:
+            said += f"\n> {clip(esc(r.outcome_note), 1500)}"
+    return f"Request #{r.id}: {said}", [
+        _section(f"Request #{r.id}: {ask_line(r)}."),
+        ContextBlock(elements=[MarkdownTextObject(text=clip(f":white_check_mark: {said}", 3000))]),
+    ]
+
+
+def unhappy_alert(r: RequestSummary) -> tuple[str, list[Block]]:
+    note = f"\n> {clip(esc(r.outcome_note), 1500)}" if r.outcome_note else ""
+    return f"Unhappy customer: {r.customer_name}", [
+        _section(
+            f":rotating_light: *{esc(r.customer_name)} was unhappy* after request #{r.id} "
+            f"({r.ask_type.label.lower()} for {user(r.requester_id)}, {r.team.label}).{note}"
+        ),
+        ContextBlock(elements=[MarkdownTextObject(text="Consider pausing the customer: `/reference-request limits`")]),
+    ]
+
+
+def done_modal(r: RequestSummary, *, private_metadata: str) -> View:
+    moods = [Option(value=m.value, text=m.label) for m in Sentiment]
+    return View(
+        type="modal",
+        callback_id=Callback.FOLLOWUP_DONE_MODAL,
+        title="How did it go?",
+        submit="Save",
+        close="Cancel",
+        private_metadata=private_metadata,
+        blocks=[
+            _section(f"Request #{r.id}: {ask_line(r)}."),
+            InputBlock(
+                block_id=BlockId.SENTIMENT,
+                label="How did the customer feel?",
+                optional=True,
+                element=StaticSelectElement(action_id=Action.SENTIMENT, options=moods),
+            ),
+            InputBlock(
+                block_id=BlockId.NOTE,
+                label="How did it go?",
+                optional=True,
+                element=PlainTextInputElement(action_id=Action.NOTE, multiline=True, max_length=MAX_NOTE),
+            ),
+        ],
+    )
+
+
+def new_date_modal(r: RequestSummary, *, private_metadata: str) -> View:
+    return View(
+        type="modal",
+        callback_id=Callback.FOLLOWUP_DATE_MODAL,
+        title="Still planned",
+        submit="Save",
+        close="Cancel",
+        private_metadata=private_metadata,
+        blocks=[
+            _section(f"Request #{r.id}: {ask_line(r)}."),
+            InputBlock(
+                block_id=BlockId.NEW_DATE,
+                label="When is it planned now?",
+                element=DatePickerElement(action_id=Action.NEW_DATE),
+            ),
+        ],
+    )
