@@ -105,6 +105,7 @@ class RunningBot:
     database: Database
     settings: Settings
     outbox: Any = None
+    deps: Any = None
 
 
 @pytest.fixture
@@ -134,7 +135,7 @@ def start_bot(database: Database, standin: SlackStandIn) -> Iterator[Callable[..
         thread.start()
         running.append((server, thread, engine, app.outbox))
         url = f"http://127.0.0.1:{server.effective_port}"
-        return RunningBot(url, SlackDriver(url, standin), standin, database, settings, app.outbox)
+        return RunningBot(url, SlackDriver(url, standin), standin, database, settings, app.outbox, deps)
 
     yield start
     standin.settle(quiet=0.2, timeout=3)

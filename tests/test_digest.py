@@ -1,0 +1,164 @@
+"""The Friday digest: composition within Block Kit limits, the schedule across DST, exactly once, catch-up."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.domain import AskType, Team
+from bot.policy import Level, Standing
+from bot.scheduler import digest_trigger
+from bot.services.digest import Digest, Item, LimitItem, Section, scheduled_moment
+from handlers.views.digest import digest_blocks
+from tests.blockkit_limits import message_problems
+from tests.conftest import add_customer
+from tests.harness import MANAGERS, SIGNING_SECRET
+from tests.test_approvals import card_for, file_request, text_of
+from tests.test_cli import EXE, free_port
+
+TODAY = date(2026, 11, 20)
+
+
+def item(i: int, **kw) -> Item:
+    values = dict(request_id=i, customer_name=f"Customer <{i}> " + "x" * 150, ask_type=AskType.CASE_STUDY,
+                  team=Team.PR, requester_id="UREQ0001", needed_by=TODAY, age_days=i % 30,
+                  card=("DMGR0001", f"1.{i}"), flagged=i % 2 == 0)
+    values.update(kw)
+    return Item(**values)
+
+
+def standing(used: int) -> Standing:
+    return Standing(Level.OVER_LIMIT, used, 3, 90, None, 2, None, TODAY + timedelta(days=9), True, None, ())
+
+
+def digest(n: int) -> Digest:
+    return Digest(
+        recipient="UMGR0001", week="2026-W47", today=TODAY,
+        waiting=Section([item(i) for i in range(1, min(n, 200) + 1)], n),
+        overdue=Section([item(i) for i in range(1, min(n, 200) + 1)], n),
+        due_soon=Section([item(i) for i in range(1, min(n, 200) + 1)], n),
+        at_limit=Section([LimitItem(f"Busy {i} " + "y" * 100, standing(5)) for i in range(min(n, 200))], n),
+        numbers={"new": {"pr": n, "sales": 2}, "approved": {"pr": 1}, "declined": {}, "completed": {"sales": 1}},
+        health=(1200, 40, 90, [20, 10, 5, 5, 4]),
+        links={i: f"https://example.slack.com/archives/D1/p{i}" for i in range(n)},
+    )
+
+
+def test_an_empty_week_says_so_within_the_limits():
+    text, blocks = digest_blocks(digest(0))
+    rendered = [b.to_dict() for b in blocks]
+    assert message_problems(rendered) == []
+    assert "0 waiting" in text
+    assert str(rendered).count("_None._") == 4
+
+
+def test_a_busy_week_stays_within_block_kit_limits_and_says_how_many_more():
+    _, blocks = digest_blocks(digest(537))
+    rendered = [b.to_dict() for b in blocks]
+    assert message_problems(rendered) == [] and len(rendered) <= 50
+    text = str(rendered)
+    assert "and 529 more" in text  # 8 waiting asks with buttons
+    assert "Waiting for a decision* (537, oldest first)" in text
+    assert "https://example.slack.com/archives/D1/p1|#1>" in text
+    assert "&lt;3&gt;" in text and "<3>" not in text
+    assert "*This week:* 539 new, 1 approved, 0 declined, 1 completed." in text
+    assert "40 of 1200 active customers (3.3%)" in text and "the 5 most asked took 49% of 90 touches" in text
+    approve_buttons = [e for b in rendered if b["type"] == "actions" for e in b["elements"]
+                       if e["action_id"] == "approve_request"]
+    assert len(approve_buttons) == 8
+
+
+def test_the_digest_fires_at_the_local_time_across_daylight_saving_changes():
+    berlin = ZoneInfo("Europe/Berlin")
+    trigger = digest_trigger("fri", "15:00", berlin)
+    # Europe/Berlin leaves winter time on Sunday 28 March 2027.
+    before = trigger.get_next_fire_time(None, datetime(2027, 3, 22, tzinfo=UTC))
+    after = trigger.get_next_fire_time(None, before + timedelta(minutes=1))
+    assert before.astimezone(UTC) == datetime(2027, 3, 26, 14, 0, tzinfo=UTC)  # 15:00 CET
+    assert after.astimezone(UTC) == datetime(2027, 4, 2, 13, 0, tzinfo=UTC)  # 15:00 CEST
+    # and returns to it on Sunday 31 October 2027.
+    autumn = trigger.get_next_fire_time(None, datetime(2027, 10, 30, tzinfo=UTC))
+    assert autumn.astimezone(UTC) == datetime(2027, 11, 5, 14, 0, tzinfo=UTC)
+    assert scheduled_moment(date(2027, 4, 1), "fri", "15:00", berlin) == datetime(2027, 4, 2, 15, 0, tzinfo=berlin)
+
+
+def cli_env(database, standin, **extra) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REFERENCE_", "DATABASE_", "DIGEST"))}
+    return {**clean, "SLACK_BOT_TOKEN": standin.token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": standin.base_url, "DATABASE_URL": database.url, "REFERENCE_MANAGERS": ",".join(MANAGERS),
+            "LOG_LEVEL": "WARNING", **extra}
+
+
+def digests_to(standin, manager: str) -> list:
+    return [m for m in standin.dms_to(manager) if m.text.startswith("Weekly reference digest")]
+
+
+def test_the_digest_command_sends_once_a_week_unless_forced_and_dry_runs(bot, tmp_path):
+    acme = add_customer(bot.database, "Acme")
+    file_request(bot, acme)
+    card_for(bot, MANAGERS[0])
+    env = cli_env(bot.database, bot.standin)
+    dry = subprocess.run([str(EXE), "digest", "--dry-run"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert dry.returncode == 0, dry.stderr
+    assert "Waiting for a decision* (1, oldest first)" in dry.stdout and "Acme" in dry.stdout
+    assert not digests_to(bot.standin, MANAGERS[0])
+    first = subprocess.run([str(EXE), "digest"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert f"digest sent to {MANAGERS[0]}, {MANAGERS[1]}" in first.stdout
+    digest_dm = digests_to(bot.standin, MANAGERS[0])[0]
+    assert "Approve" in text_of(digest_dm) and "https://example.slack.com/archives/DMGR0001/p" in text_of(digest_dm)
+    second = subprocess.run([str(EXE), "digest"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert "digest sent to nobody; already sent this week to" in second.stdout
+    forced = subprocess.run([str(EXE), "digest", "--force"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    assert f"digest sent to {MANAGERS[0]}, {MANAGERS[1]}" in forced.stdout
+    assert len(digests_to(bot.standin, MANAGERS[0])) == 2
+    # Approving straight from the digest works like the card.
+    assert bot.slack.click(MANAGERS[0], digest_dm, "approve_request").status == 200
+    bot.standin.wait_for(lambda: any("approved" in m.text for m in bot.standin.dms_to("UREQ0001")), what="DM")
+
+
+def test_two_processes_racing_send_each_digest_once(database, standin, tmp_path):
+    env = cli_env(database, standin)
+    gate = threading.Barrier(3)
+    results = []
+
+    def run() -> None:
+        gate.wait()
+        results.append(subprocess.run([str(EXE), "digest"], env=env, capture_output=True, text=True, cwd=tmp_path))
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+    standin.settle(quiet=0.5)
+    for manager in MANAGERS:
+        assert len(digests_to(standin, manager)) == 1
+    assert sum(r.stdout.count("UMGR") for r in results if "sent to UMGR" in r.stdout) >= 2
+
+
+def test_a_digest_missed_while_down_goes_out_at_start_and_only_once(database, standin, tmp_path):
+    now = datetime.now(UTC)
+    if now.hour == 0 and now.minute < 2:  # the moment chosen below must already have passed
+        now += timedelta(minutes=2)
+    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[now.weekday()]
+    env = cli_env(database, standin, DIGEST_DAY=day, DIGEST_TIME="00:00", TIMEZONE="UTC")
+    for attempt in range(2):
+        port = free_port()
+        server = subprocess.Popen([str(EXE), "serve", "--port", str(port), "--host", "127.0.0.1"], env=env,
+                                  cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        try:
+            if attempt == 0:
+                standin.wait_for(lambda: all(digests_to(standin, m) for m in MANAGERS), timeout=20, what="digests")
+            else:
+                standin.settle(quiet=3, timeout=10)
+        finally:
+            server.send_signal(signal.SIGINT)
+            server.communicate(timeout=15)
+    for manager in MANAGERS:
+        assert len(digests_to(standin, manager)) == 1
