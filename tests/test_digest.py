@@ -24,9 +24,17 @@ TODAY = date(2026, 11, 20)
 
 
 def item(i: int, **kw) -> Item:
-    values = dict(request_id=i, customer_name=f"Customer <{i}> " + "x" * 150, ask_type=AskType.CASE_STUDY,
-                  team=Team.PR, requester_id="UREQ0001", needed_by=TODAY, age_days=i % 30,
-                  card=("DMGR0001", f"1.{i}"), flagged=i % 2 == 0)
+    values = dict(
+        request_id=i,
+        customer_name=f"Customer <{i}> " + "x" * 150,
+        ask_type=AskType.CASE_STUDY,
+        team=Team.PR,
+        requester_id="UREQ0001",
+        needed_by=TODAY,
+        age_days=i % 30,
+        card=("DMGR0001", f"1.{i}"),
+        flagged=i % 2 == 0,
+    )
     values.update(kw)
     return Item(**values)
 
@@ -37,7 +45,9 @@ def standing(used: int) -> Standing:
 
 def digest(n: int) -> Digest:
     return Digest(
-        recipient="UMGR0001", week="2026-W47", today=TODAY,
+        recipient="UMGR0001",
+        week="2026-W47",
+        today=TODAY,
         waiting=Section([item(i) for i in range(1, min(n, 200) + 1)], n),
         overdue=Section([item(i) for i in range(1, min(n, 200) + 1)], n),
         due_soon=Section([item(i) for i in range(1, min(n, 200) + 1)], n),
@@ -67,8 +77,9 @@ def test_a_busy_week_stays_within_block_kit_limits_and_says_how_many_more():
     assert "&lt;3&gt;" in text and "<3>" not in text
     assert "*This week:* 539 new, 1 approved, 0 declined, 1 completed." in text
     assert "40 of 1200 active customers (3.3%)" in text and "the 5 most asked took 49% of 90 touches" in text
-    approve_buttons = [e for b in rendered if b["type"] == "actions" for e in b["elements"]
-                       if e["action_id"] == "approve_request"]
+    approve_buttons = [
+        e for b in rendered if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "approve_request"
+    ]
     assert len(approve_buttons) == 8
 
 
@@ -88,9 +99,16 @@ def test_the_digest_fires_at_the_local_time_across_daylight_saving_changes():
 
 def cli_env(database, standin, **extra) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REFERENCE_", "DATABASE_", "DIGEST"))}
-    return {**clean, "SLACK_BOT_TOKEN": standin.token, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": standin.base_url, "DATABASE_URL": database.url, "REFERENCE_MANAGERS": ",".join(MANAGERS),
-            "LOG_LEVEL": "WARNING", **extra}
+    return {
+        **clean,
+        "SLACK_BOT_TOKEN": standin.token,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.base_url,
+        "DATABASE_URL": database.url,
+        "REFERENCE_MANAGERS": ",".join(MANAGERS),
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
 
 
 def digests_to(standin, manager: str) -> list:
@@ -150,8 +168,14 @@ def test_a_digest_missed_while_down_goes_out_at_start_and_only_once(database, st
     env = cli_env(database, standin, DIGEST_DAY=day, DIGEST_TIME="00:00", TIMEZONE="UTC")
     for attempt in range(2):
         port = free_port()
-        server = subprocess.Popen([str(EXE), "serve", "--port", str(port), "--host", "127.0.0.1"], env=env,
-                                  cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        server = subprocess.Popen(
+            [str(EXE), "serve", "--port", str(port), "--host", "127.0.0.1"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         try:
             if attempt == 0:
                 standin.wait_for(lambda: all(digests_to(standin, m) for m in MANAGERS), timeout=20, what="digests")

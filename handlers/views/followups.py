@@ -57,7 +57,7 @@ def followup_answered(r: RequestSummary) -> tuple[str, list[Block]]:
             said += f", customer {Sentiment(r.sentiment).label.lower()}"
         if r.outcome_note:
             said += f"\n> {clip(esc(r.outcome_note), 1500)}"
-    return f"Request #{r.id}: {said}", [
+    return f"How did request #{r.id} with {r.customer_name} go? {said}", [
         _section(f"Request #{r.id}: {ask_line(r)}."),
         ContextBlock(elements=[MarkdownTextObject(text=clip(f":white_check_mark: {said}", 3000))]),
     ]

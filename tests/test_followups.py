@@ -1,0 +1,122 @@
+"""Outcome follow-ups end to end: the day after the needed-by date the requester answers with a button."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.scheduler import run_followups
+from bot.services import followups as followups_service
+from storage.models import ReferenceRequest, RequestEvent, Touch
+from tests.conftest import add_customer
+from tests.harness import MANAGERS
+from tests.test_approvals import card_for, file_request, text_of
+from tests.test_request_intake import REQUESTER
+
+M1 = MANAGERS[0]
+
+
+def approved_ask(bot, index: int = 0) -> None:
+    acme = add_customer(bot.database, f"Acme {index}")
+    file_request(bot, acme, needed_by=date.today().isoformat())
+    bot.slack.click(M1, card_for(bot, M1, index), "approve_request")
+    bot.standin.wait_for(
+        lambda: sum("approved" in m.text for m in bot.standin.dms_to(REQUESTER)) == index + 1, what="approved"
+    )
+
+
+def follow_up_on(bot, day: date) -> int:
+    """The daily job as it runs on `day` (the clock itself stays real, so deliveries are due at once)."""
+    sent = followups_service.send_due(session_factory=bot.deps.session_factory, today=day, now=datetime.now(UTC))
+    bot.deps.wake_outbox()
+    return sent
+
+
+TOMORROW = date.today() + timedelta(days=1)
+
+
+def followups(bot) -> list:
+    return [m for m in bot.standin.dms_to(REQUESTER) if m.text.startswith("How did request")]
+
+
+def request(bot, request_id: int = 1) -> ReferenceRequest:
+    with bot.database.session_factory() as session:
+        return session.get(ReferenceRequest, request_id)
+
+
+def test_the_follow_up_comes_the_day_after_the_needed_by_date_once(bot):
+    approved_ask(bot)
+    assert run_followups(bot.deps) == 0  # needed today: not yet
+    assert follow_up_on(bot, TOMORROW) == 1
+    assert follow_up_on(bot, TOMORROW) == 0  # claimed: never twice
+    message = bot.standin.wait_for(lambda: followups(bot), what="follow-up")[0]
+    labels = [e["text"]["text"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert labels == ["Done", "Didn't happen", "Still planned"]
+
+
+def test_didnt_happen_is_stored_and_the_message_says_so(bot):
+    approved_ask(bot)
+    follow_up_on(bot, TOMORROW)
+    message = bot.standin.wait_for(lambda: followups(bot), what="follow-up")[0]
+    assert bot.slack.click("USOMEONE", message, "followup_not_happened").status == 200
+    refusal = bot.standin.wait_for(lambda: bot.standin.ephemerals_for("USOMEONE"), what="refusal")[0]
+    assert "Only the person who asked" in refusal["text"]
+    assert request(bot).outcome == ""
+    assert bot.slack.click(REQUESTER, message, "followup_not_happened").status == 200
+    updated = bot.standin.wait_for(lambda: [m for m in followups(bot) if m.history], what="updated")[0]
+    assert "Recorded: *Didn't happen*" in text_of(updated)
+    assert request(bot).outcome == "did_not_happen"
+    with bot.database.session_factory() as session:
+        assert session.scalars(select(Touch)).one().outcome == "did_not_happen"
+        kinds = [e.kind.value for e in session.scalars(select(RequestEvent).order_by(RequestEvent.id))]
+        assert kinds == ["created", "approved", "did_not_happen"]
+
+
+def test_done_with_an_unhappy_customer_alerts_the_managers_at_once(bot):
+    approved_ask(bot)
+    follow_up_on(bot, TOMORROW)
+    message = bot.standin.wait_for(lambda: followups(bot), what="follow-up")[0]
+    opened = len(bot.standin.calls_to("views.open"))
+    bot.slack.click(REQUESTER, message, "followup_done")
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    assert modal["callback_id"] == "followup_done"
+    reply = bot.slack.submit(REQUESTER, modal, {"sentiment": "unhappy", "note": "They felt pushed into it."})
+    assert reply.status == 200 and not reply.body
+    for manager in MANAGERS:
+        alert = bot.standin.wait_for(
+            lambda m=manager: [x for x in bot.standin.dms_to(m) if x.text.startswith("Unhappy customer")], what="alert"
+        )[0]
+        assert "Acme 0 was unhappy" in text_of(alert) and "They felt pushed into it." in text_of(alert)
+    stored = request(bot)
+    assert (stored.outcome, stored.sentiment, stored.outcome_note) == (
+        "completed",
+        "unhappy",
+        "They felt pushed into it.",
+    )
+    with bot.database.session_factory() as session:
+        touch = session.scalars(select(Touch)).one()
+        assert (touch.outcome, touch.sentiment) == ("completed", "unhappy")
+    again = bot.slack.submit(REQUESTER, modal, {"sentiment": "happy"})
+    assert "Already recorded: Done" in json.dumps(again.json)
+
+
+def test_still_planned_asks_for_the_new_date_and_follows_up_after_it(bot):
+    approved_ask(bot)
+    follow_up_on(bot, TOMORROW)
+    message = bot.standin.wait_for(lambda: followups(bot), what="follow-up")[0]
+    opened = len(bot.standin.calls_to("views.open"))
+    bot.slack.click(REQUESTER, message, "followup_still_planned")
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    past = bot.slack.submit(REQUESTER, modal, {"new_date": date.today().isoformat()})
+    assert "after today" in past.json["errors"]["new_date"]
+    later = date.today() + timedelta(days=10)
+    assert bot.slack.submit(REQUESTER, modal, {"new_date": later.isoformat()}).status == 200
+    stored = request(bot)
+    assert (stored.needed_by, stored.outcome, stored.followup_sent_at) == (later, "", None)
+    updated = bot.standin.wait_for(lambda: [m for m in followups(bot) if m.history], what="updated")[0]
+    assert "Still planned, now for" in text_of(updated)
+    assert follow_up_on(bot, TOMORROW) == 0
+    assert follow_up_on(bot, later) == 0
+    assert follow_up_on(bot, later + timedelta(days=1)) == 1
