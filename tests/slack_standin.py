@@ -50,8 +50,12 @@ class Message:
 
 
 class SlackStandIn:
-    def __init__(self, token: str = "xoxb-test-token") -> None:
+    def __init__(self, token: str = "xoxb-test-token", app_token: str = "xapp-1-A0001-test") -> None:
         self.token = token
+        self.app_token = app_token
+        self._socket_server: Any = None
+        self._sockets: list[Any] = []
+        self._socket_replies: dict[str, dict[str, Any]] = {}
         self.calls: list[Call] = []
         self.messages: dict[tuple[str, str], Message] = {}
         self.views: dict[str, dict[str, Any]] = {}
@@ -80,6 +84,38 @@ class SlackStandIn:
     def stop(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+        if self._socket_server is not None:
+            self._socket_server.shutdown()
+
+    # -- Socket Mode ------------------------------------------------------------------------------
+    def _socket_url(self) -> str:
+        """Start (once) a WebSocket endpoint speaking Slack's Socket Mode: hello, envelopes, acks."""
+        if self._socket_server is None:
+            from websockets.sync.server import serve
+
+            def session(connection: Any) -> None:
+                connection.send(json.dumps({"type": "hello", "num_connections": 1}))
+                with self._lock:
+                    self._sockets.append(connection)
+                    self._lock.notify_all()
+                for raw in connection:
+                    reply = json.loads(raw)
+                    with self._lock:
+                        self._socket_replies[reply.get("envelope_id", "")] = reply
+                        self._lock.notify_all()
+
+            self._socket_server = serve(session, "127.0.0.1", 0)
+            threading.Thread(target=self._socket_server.serve_forever, daemon=True).start()
+        port = self._socket_server.socket.getsockname()[1]
+        return f"ws://127.0.0.1:{port}/link"
+
+    def socket_send(self, kind: str, payload: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+        """Deliver an envelope to the connected app and return its acknowledgement."""
+        self.wait_for(lambda: self._sockets, timeout, "a Socket Mode connection")
+        envelope_id = secrets.token_hex(8)
+        envelope = {"envelope_id": envelope_id, "type": kind, "payload": payload, "accepts_response_payload": True}
+        self._sockets[-1].send(json.dumps(envelope))
+        return self.wait_for(lambda: self._socket_replies.get(envelope_id), timeout, "the envelope's ack")
 
     # -- test controls ----------------------------------------------------------------------------
     def fail_next(
@@ -154,7 +190,8 @@ class SlackStandIn:
             faults = self._faults.get(method)
             if faults:
                 return faults.pop(0)
-        if auth != f"Bearer {self.token}":
+        expected = self.app_token if method == "apps.connections.open" else self.token
+        if auth != f"Bearer {expected}":
             return 200, {}, {"ok": False, "error": "invalid_auth" if auth else "not_authed"}
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
@@ -188,6 +225,9 @@ class SlackStandIn:
             "user_id": BOT_USER,
             "bot_id": "B0001",
         }
+
+    def _api_apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": self._socket_url()}
 
     def _api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(str(args.get("channel") or ""))

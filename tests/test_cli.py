@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import signal
 import socket
@@ -20,6 +21,7 @@ from sqlalchemy import create_engine, func, select, text
 from storage.migrate import head_revision
 from storage.models import Contact, Customer
 from tests.harness import SIGNING_SECRET, SlackDriver
+from tests.slack_standin import new_trigger_id
 
 HEADER = "name,industry,region,company_size,products,account_owner,status,beta,contact_name,contact_email,contact_title"
 EXE = Path(sys.executable).parent / "reference-bot"
@@ -247,3 +249,36 @@ def test_healthz_answers_503_when_the_database_cannot_be_reached(start_bot):
     bot = start_bot(DATABASE_URL="postgresql+psycopg://nobody@127.0.0.1:1/none")
     reply = bot.slack.get("/healthz")
     assert reply.status == 503 and b"database unreachable" in reply.body
+
+
+def test_serve_in_socket_mode_answers_over_the_websocket(database, standin, tmp_path):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REFERENCE_", "DATABASE_"))}
+    env = {
+        **clean,
+        "SLACK_BOT_TOKEN": standin.token,
+        "SLACK_APP_TOKEN": standin.app_token,
+        "SLACK_API_URL": standin.base_url,
+        "DATABASE_URL": database.url,
+        "REFERENCE_MANAGERS": "UMGR0001",
+    }
+    server = subprocess.Popen(
+        [str(EXE), "serve"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    try:
+        command = {
+            "command": "/reference-request",
+            "text": "help",
+            "user_id": "UREQ0001",
+            "team_id": "T0001",
+            "channel_id": "C0GENERAL",
+            "trigger_id": new_trigger_id(),
+            "response_url": standin.response_url("UREQ0001-sock"),
+        }
+        ack = standin.socket_send("slash_commands", command, timeout=20)
+        assert "/reference-request list" in json.dumps(ack["payload"])
+        ack = standin.socket_send("slash_commands", {**command, "text": "", "trigger_id": new_trigger_id()})
+        assert standin.wait_calls("views.open")[0].answer["view"]["callback_id"] == "reference_request"
+    finally:
+        server.send_signal(signal.SIGINT)
+        output = server.communicate(timeout=15)[0]
+    assert "Socket Mode" in output
