@@ -54,3 +54,5 @@ def configure() -> None:
     root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
     # Alembic announces every plugin it loads; only the migrations it runs are worth a line.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    # APScheduler narrates every job it adds and runs; our scheduler logs what matters (what was queued).
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
