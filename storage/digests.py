@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -85,9 +85,25 @@ def due_between(session: Session, first: date, last: date, *, limit: int) -> tup
     )
 
 
-def recently_touched(session: Session, since: date, *, limit: int) -> Sequence[Customer]:
+def busiest(
+    session: Session, since: date, weights: dict[str, int], min_weight: int, rest_since: date, *, limit: int
+) -> Sequence[Customer]:
+    """Customers whose weighted touches since `since` reach `min_weight`, or touched since `rest_since`:
+    the only ones that can be at a limit or resting. One grouped query over the window, heaviest first."""
+    weight = case(*[(Touch.ask_type == kind, w) for kind, w in weights.items()], else_=1)
+    heavy = (
+        select(Touch.customer_id, func.sum(weight).label("used"))
+        .where(Touch.touched_on >= since)
+        .group_by(Touch.customer_id)
+        .having(func.sum(weight) >= min_weight)
+        .subquery()
+    )
     stmt = (
-        select(Customer).where(Customer.last_touched_on >= since).order_by(Customer.last_touched_on.desc()).limit(limit)
+        select(Customer)
+        .outerjoin(heavy, heavy.c.customer_id == Customer.id)
+        .where((heavy.c.used.is_not(None)) | (Customer.last_touched_on >= rest_since))
+        .order_by(func.coalesce(heavy.c.used, 0).desc(), Customer.name)
+        .limit(limit)
     )
     return session.scalars(stmt).all()
 
@@ -151,3 +167,7 @@ def claim_followup(session: Session, request_id: int, now: datetime) -> bool:
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def any_limit_overrides(session: Session) -> bool:
+    return session.scalar(select(Customer.id).where(Customer.max_touches.is_not(None)).limit(1)) is not None

@@ -186,3 +186,50 @@ def test_a_digest_missed_while_down_goes_out_at_start_and_only_once(database, st
             server.communicate(timeout=15)
     for manager in MANAGERS:
         assert len(digests_to(standin, manager)) == 1
+
+
+def test_the_digest_lists_the_customers_at_their_limits_and_resting(database):
+    from bot.policy import Limits
+    from bot.services import digest as digest_service
+    from storage import touches as touch_repo
+    from storage.models import Touch, TouchSource
+
+    today = date.today()
+    busy = add_customer(database, "Busy Co")
+    rested = add_customer(database, "Rested Co")
+    calm = add_customer(database, "Calm Co")
+    now = datetime.now(UTC)
+    with database.session_factory.begin() as session:
+        for customer, days_ago, kind in [
+            (busy, 40, "case_study"),
+            (busy, 30, "reference_call"),
+            (rested, 3, "reference_call"),
+            (calm, 60, "reference_call"),
+        ]:
+            touch_repo.add(
+                session,
+                Touch(
+                    customer_id=customer,
+                    ask_type=kind,
+                    requester="U1",
+                    team="sales",
+                    touched_on=today - timedelta(days=days_ago),
+                    outcome="completed",
+                    note="",
+                    source=TouchSource.IMPORTED,
+                    flagged=False,
+                    created_by="test",
+                    created_at=now,
+                ),
+            )
+    built = digest_service.build(
+        session_factory=database.session_factory,
+        recipient="UMGR0001",
+        today=today,
+        zone=ZoneInfo("UTC"),
+        limits=Limits(),
+    )
+    listed = {c.customer_name: c.standing.level.value for c in built.at_limit.items}
+    assert listed == {"Busy Co": "over_limit", "Rested Co": "resting"}
+    _, blocks = digest_blocks(built)
+    assert "*Busy Co*: :red_circle: *Over limit*: 3 of 3 touches in 90 days" in str([b.to_dict() for b in blocks])

@@ -99,7 +99,16 @@ def compose(session: Session, *, recipient: str, today: date, zone: ZoneInfo, li
     soon, soon_total = digest_repo.due_between(session, today, today + timedelta(days=7), limit=ITEMS_PER_LIST)
     window = limits.customer_window_days
     at_limit = []
-    for customer in digest_repo.recently_touched(session, today - timedelta(days=window - 1), limit=2000):
+    # Customers with their own, lower limits are caught by the smallest limit any customer may have (1).
+    candidates = digest_repo.busiest(
+        session,
+        today - timedelta(days=window - 1),
+        {str(k): v for k, v in limits.weights.items()},
+        min_weight=min(limits.customer_max, 1 if digest_repo.any_limit_overrides(session) else limits.customer_max),
+        rest_since=today - timedelta(days=max(limits.rest_days, 1) - 1),
+        limit=500,
+    )
+    for customer in candidates:
         s = standing_service.assess(session, customer, limits, today)
         if s.level in (Level.OVER_LIMIT, Level.RESTING):
             at_limit.append(LimitItem(customer.name, s))
