@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -77,6 +78,8 @@ class OutboxWorker:
     _wake: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
+    _failing_since: float | None = None
+    _last_report: float = 0.0
 
     # -- life cycle -------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -115,8 +118,19 @@ class OutboxWorker:
                     released = True
                 while self.run_once() and not self._stop.is_set():
                     pass
-            except Exception:  # the database may be away for a while; keep the worker alive
-                logger.exception("outbox delivery round failed")
+            except Exception as exc:  # the database may be away for a while; keep the worker alive
+                # One full report when trouble starts, then one line a minute, not a traceback a second.
+                now = time.monotonic()
+                if self._failing_since is None:
+                    logger.exception("outbox delivery round failed")
+                    self._failing_since = self._last_report = now
+                elif now - self._last_report >= 60:
+                    logger.error("outbox still failing for %.0f s: %s", now - self._failing_since, type(exc).__name__)
+                    self._last_report = now
+            else:
+                if self._failing_since is not None:
+                    logger.info("outbox delivering again")
+                self._failing_since = None
             self._wake.wait(self.poll_seconds)
             self._wake.clear()
 
