@@ -6,12 +6,12 @@ import logging
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import domain
+from bot.context import Deps
 from bot.services import catalog, decisions, intake
 from bot.services.decisions import NotAManager, UnknownRequest
-from handlers.common import deps, open_modal, state_value
+from handlers.common import action_value, deps, open_modal, state_value, tell, view_values
 from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
 from handlers.payloads import DeclineContext, RequestModalContext, RequestRef, SuggestRef
@@ -32,43 +32,42 @@ def register(app: App) -> None:
     app.view(Callback.DECLINE_MODAL)(guarded(decline_submitted))
 
 
-def _ephemeral(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
-
-
 def _button_ref(body: dict) -> RequestRef | None:
-    actions = body.get("actions") or [{}]
-    return RequestRef.parse(actions[0].get("value"))  # type: ignore[return-value]
+    return RequestRef.parse(action_value(body))  # type: ignore[return-value]
 
 
-def approve_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
-    ack()
-    d = deps(context)
-    ref = _button_ref(body)
-    if ref is None:
-        _ephemeral(respond, _STALE_BUTTON)
-        return
+def _decide_on_click(d: Deps, body: dict, respond: Respond, request_id: int, **decision: object) -> None:
+    """Decide from a button; the clicker hears privately when they may not, or when someone decided first."""
     try:
-        decision = decisions.decide(
+        outcome = decisions.decide(
             session_factory=d.session_factory,
             managers=d.settings.reference_managers,
-            request_id=ref.request_id,
+            request_id=request_id,
             actor_id=body["user"]["id"],
-            approve=True,
             now=d.now(),
             limits=d.limits,
             today=d.today(),
+            **decision,  # type: ignore[arg-type]
         )
     except NotAManager:
-        _ephemeral(respond, messages.not_a_manager())
+        tell(respond, messages.not_a_manager())
         return
     except UnknownRequest:
-        _ephemeral(respond, _STALE_BUTTON)
+        tell(respond, _STALE_BUTTON)
         return
-    if not decision.decided_now:
-        _ephemeral(respond, messages.already_decided(decision.request))
+    if not outcome.decided_now:
+        tell(respond, messages.already_decided(outcome.request))
         return
     d.wake_outbox()
+
+
+def approve_clicked(ack: Ack, body: dict, respond: Respond, context: BoltContext) -> None:
+    ack()
+    ref = _button_ref(body)
+    if ref is None:
+        tell(respond, _STALE_BUTTON)
+        return
+    _decide_on_click(deps(context), body, respond, ref.request_id, approve=True)
 
 
 def decline_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
@@ -76,66 +75,57 @@ def decline_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, c
     d = deps(context)
     ref = _button_ref(body)
     if ref is None:
-        _ephemeral(respond, _STALE_BUTTON)
+        tell(respond, _STALE_BUTTON)
         return
     if not d.is_manager(body["user"]["id"]):
-        _ephemeral(respond, messages.not_a_manager())
+        tell(respond, messages.not_a_manager())
         return
     try:
         request = decisions.load(session_factory=d.session_factory, request_id=ref.request_id)
     except UnknownRequest:
-        _ephemeral(respond, _STALE_BUTTON)
+        tell(respond, _STALE_BUTTON)
         return
     if request.status != "pending":
-        _ephemeral(respond, messages.already_decided(request))
+        tell(respond, messages.already_decided(request))
         return
     channel = str((body.get("channel") or {}).get("id") or "")[:32]
     view = decline_modal(request, private_metadata=DeclineContext(request_id=request.id, channel=channel).dump())
-    try:
-        client.views_open(trigger_id=body["trigger_id"], view=view)
-    except SlackApiError as exc:
-        logger.warning("views.open for decline failed: %s", exc.response.get("error"))
-        _ephemeral(respond, "Slack took too long to open the decline form. Please click Decline again.")
+    open_modal(
+        client,
+        trigger_id=body["trigger_id"],
+        view=view,
+        tell=lambda text: tell(respond, text),
+        again="click Decline again",
+    )
 
 
-def suggest_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
+def suggest_clicked(ack: Ack, body: dict, respond: Respond, context: BoltContext) -> None:
     """Decline the ask, suggesting the alternative on the button; the requester can re-ask with one click."""
     ack()
     d = deps(context)
-    actions = body.get("actions") or [{}]
-    ref = SuggestRef.parse(actions[0].get("value"))
+    ref = SuggestRef.parse(action_value(body))
     if not isinstance(ref, SuggestRef):
-        _ephemeral(respond, _STALE_BUTTON)
+        tell(respond, _STALE_BUTTON)
         return
     alternative = catalog.get_customer(session_factory=d.session_factory, customer_id=ref.customer_id)
     if alternative is None:
-        _ephemeral(respond, _STALE_BUTTON)
+        tell(respond, _STALE_BUTTON)
         return
     try:
         current = decisions.load(session_factory=d.session_factory, request_id=ref.request_id)
-        decision = decisions.decide(
-            session_factory=d.session_factory,
-            managers=d.settings.reference_managers,
-            request_id=ref.request_id,
-            actor_id=body["user"]["id"],
-            approve=False,
-            now=d.now(),
-            limits=d.limits,
-            today=d.today(),
-            reason=f"{current.customer_name} should not be asked now; please ask {alternative.name} instead.",
-            suggestion=alternative.name,
-            suggested_customer_id=alternative.id,
-        )
-    except NotAManager:
-        _ephemeral(respond, messages.not_a_manager())
-        return
     except UnknownRequest:
-        _ephemeral(respond, _STALE_BUTTON)
+        tell(respond, _STALE_BUTTON)
         return
-    if not decision.decided_now:
-        _ephemeral(respond, messages.already_decided(decision.request))
-        return
-    d.wake_outbox()
+    _decide_on_click(
+        d,
+        body,
+        respond,
+        ref.request_id,
+        approve=False,
+        reason=f"{current.customer_name} should not be asked now; please ask {alternative.name} instead.",
+        suggestion=alternative.name,
+        suggested_customer_id=alternative.id,
+    )
 
 
 def request_suggested_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
@@ -144,12 +134,12 @@ def request_suggested_clicked(ack: Ack, body: dict, client: WebClient, respond: 
     d = deps(context)
     ref = _button_ref(body)
     if ref is None:
-        _ephemeral(respond, _STALE_BUTTON)
+        tell(respond, _STALE_BUTTON)
         return
     try:
         old = decisions.load(session_factory=d.session_factory, request_id=ref.request_id)
     except UnknownRequest:
-        _ephemeral(respond, _STALE_BUTTON)
+        tell(respond, _STALE_BUTTON)
         return
     alternative = (
         catalog.get_customer(session_factory=d.session_factory, customer_id=old.suggested_customer_id)
@@ -157,7 +147,7 @@ def request_suggested_clicked(ack: Ack, body: dict, client: WebClient, respond: 
         else None
     )
     if alternative is None:
-        _ephemeral(respond, _STALE_BUTTON)
+        tell(respond, _STALE_BUTTON)
         return
     view = request_modal(
         private_metadata=RequestModalContext(channel="").dump(),
@@ -173,13 +163,13 @@ def request_suggested_clicked(ack: Ack, body: dict, client: WebClient, respond: 
             details=old.details,
         ),
     )
-    open_modal(client, trigger_id=body["trigger_id"], view=view, tell=lambda text: _ephemeral(respond, text))
+    open_modal(client, trigger_id=body["trigger_id"], view=view, tell=lambda text: tell(respond, text))
 
 
 def decline_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
     d = deps(context)
     meta = DeclineContext.parse((view or {}).get("private_metadata"))
-    values = ((view or {}).get("state") or {}).get("values") or {}
+    values = view_values(view)
     reason = (state_value(values, Block.REASON, Action.REASON) or "").strip()
     suggestion = (state_value(values, Block.SUGGESTION, Action.SUGGESTION) or "").strip()
     errors: dict[str, str] = {}

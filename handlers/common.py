@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltContext
+from slack_bolt import BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
@@ -19,6 +19,22 @@ logger = logging.getLogger("reference_bot.slack")
 
 def deps(context: BoltContext) -> Deps:
     return context["deps"]
+
+
+def view_values(view: dict[str, Any] | None) -> dict[str, Any]:
+    """A submitted view's `state.values` (block -> action -> element), empty when absent."""
+    return ((view or {}).get("state") or {}).get("values") or {}
+
+
+def action_value(body: dict[str, Any]) -> object:
+    """The `value` of the clicked button (guard.py has checked that an action is there)."""
+    actions = body.get("actions") or [{}]
+    return actions[0].get("value")
+
+
+def tell(respond: Respond, text: str) -> None:
+    """A private answer to the user who clicked, leaving the message they clicked on as it is."""
+    respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def state_value(values: dict[str, Any], block_id: str, action_id: str) -> str | None:
@@ -38,8 +54,16 @@ def state_value(values: dict[str, Any], block_id: str, action_id: str) -> str | 
 TRIGGER_ERRORS = {"expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"}
 
 
-def open_modal(client: WebClient, *, trigger_id: str, view: View, tell: Callable[[str], None]) -> bool:
-    """views.open; when Slack refuses (most often a trigger_id older than 3 s), tell the user privately."""
+def open_modal(
+    client: WebClient,
+    *,
+    trigger_id: str,
+    view: View,
+    tell: Callable[[str], None],
+    again: str = f"run `{COMMAND}` again",
+) -> bool:
+    """views.open; when Slack refuses (most often a trigger_id older than 3 s), tell the user privately,
+    saying how to try `again`."""
     try:
         client.views_open(trigger_id=trigger_id, view=view)
         return True
@@ -47,7 +71,7 @@ def open_modal(client: WebClient, *, trigger_id: str, view: View, tell: Callable
         error = exc.response.get("error")
         logger.warning("views.open failed: %s", error)
         if error in TRIGGER_ERRORS:
-            tell(f"Slack took too long to open the form. Please run `{COMMAND}` again.")
+            tell(f"Slack took too long to open the form. Please {again}.")
         else:
             tell(f"Sorry, the form could not be opened (Slack said `{error}`).")
         return False

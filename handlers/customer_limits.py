@@ -9,7 +9,7 @@ from bot.services import customer_limits
 from bot.services.customer_limits import UnknownCustomer
 from bot.services.decisions import NotAManager
 from bot.services.intake import FormErrors
-from handlers.common import deps, state_value
+from handlers.common import deps, state_value, view_values
 from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
 from handlers.payloads import CustomerRef
@@ -23,7 +23,7 @@ def register(app: App) -> None:
 def limits_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
     d = deps(context)
     ref = CustomerRef.parse((view or {}).get("private_metadata"))
-    values = ((view or {}).get("state") or {}).get("values") or {}
+    values = view_values(view)
     if not isinstance(ref, CustomerRef):
         ack(response_action="errors", errors={Block.STATUS: "This form no longer points at a customer."})
         return

@@ -11,7 +11,7 @@ from bot.services import decisions, followups
 from bot.services.decisions import UnknownRequest
 from bot.services.followups import AlreadyAnswered, FollowupRef, NotTheRequester
 from bot.services.intake import FormErrors
-from handlers.common import deps, open_modal, state_value
+from handlers.common import action_value, deps, open_modal, state_value, tell, view_values
 from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
 from handlers.payloads import FollowupContext, RequestRef
@@ -29,12 +29,8 @@ def register(app: App) -> None:
     app.view(Callback.FOLLOWUP_DATE_MODAL)(guarded(new_date_submitted))
 
 
-def _tell(respond: Respond, text: str) -> None:
-    respond(text=text, response_type="ephemeral", replace_original=False)
-
-
 def _context(body: dict) -> FollowupContext | None:
-    ref = RequestRef.parse((body.get("actions") or [{}])[0].get("value"))
+    ref = RequestRef.parse(action_value(body))
     if not isinstance(ref, RequestRef):
         return None
     container = body.get("container") or {}
@@ -50,24 +46,24 @@ def _open(ack: Ack, body: dict, client: WebClient, respond: Respond, context: Bo
     d = deps(context)
     meta = _context(body)
     if meta is None:
-        _tell(respond, _STALE)
+        tell(respond, _STALE)
         return
     try:
         request = decisions.load(session_factory=d.session_factory, request_id=meta.request_id)
     except UnknownRequest:
-        _tell(respond, _STALE)
+        tell(respond, _STALE)
         return
     if request.requester_id != body["user"]["id"]:
-        _tell(respond, "Only the person who asked can say how it went.")
+        tell(respond, "Only the person who asked can say how it went.")
         return
     if request.outcome:
-        _tell(respond, f"Already recorded: {Outcome(request.outcome).label}.")
+        tell(respond, f"Already recorded: {Outcome(request.outcome).label}.")
         return
     open_modal(
         client,
         trigger_id=body["trigger_id"],
         view=build(request, private_metadata=meta.dump()),
-        tell=lambda text: _tell(respond, text),
+        tell=lambda text: tell(respond, text),
     )
 
 
@@ -108,7 +104,7 @@ def not_happened_clicked(ack: Ack, body: dict, respond: Respond, context: BoltCo
     meta = _context(body)
     problem = _record(deps(context), meta, body["user"]["id"], Outcome.DID_NOT_HAPPEN) if meta else _STALE
     if problem:
-        _tell(respond, problem)
+        tell(respond, problem)
 
 
 def _submitted(
@@ -130,7 +126,7 @@ def _submitted(
 
 
 def done_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
-    values = ((view or {}).get("state") or {}).get("values") or {}
+    values = view_values(view)
     _submitted(
         ack,
         body,
@@ -144,7 +140,7 @@ def done_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> No
 
 
 def new_date_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
-    values = ((view or {}).get("state") or {}).get("values") or {}
+    values = view_values(view)
     _submitted(
         ack,
         body,

@@ -12,7 +12,7 @@ from bot.context import Deps
 from bot.domain import AskType, Team
 from bot.services import catalog, intake, standing
 from bot.services.intake import FormErrors, RequestForm
-from handlers.common import deps, state_value
+from handlers.common import deps, state_value, view_values
 from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
 from handlers.views import standing as standing_view
@@ -36,7 +36,7 @@ def form_changed(ack: Ack, body: dict, client: WebClient, context: BoltContext) 
     view = body.get("view") or {}
     if view.get("callback_id") != Callback.REQUEST_MODAL:
         return  # the same selects in the log modal need no redraw
-    form = read_form((view.get("state") or {}).get("values") or {})
+    form = read_form(view_values(view))
     if not (form.customer_id and form.customer_id.isdigit()):
         return
     contact_id = int(form.contact_id) if form.contact_id and form.contact_id.isdigit() else None
@@ -75,7 +75,7 @@ def customer_options(ack: Ack, payload: dict, context: BoltContext) -> None:
 
 
 def contact_options(ack: Ack, body: dict, payload: dict, context: BoltContext) -> None:
-    values = ((body.get("view") or {}).get("state") or {}).get("values") or {}
+    values = view_values(body.get("view"))
     customer_id = state_value(values, Block.CUSTOMER, Action.CUSTOMER)
     if not (customer_id and customer_id.isdigit()):
         ack(options=[])
@@ -104,7 +104,7 @@ def read_form(values: dict) -> RequestForm:
 
 def request_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
     d = deps(context)
-    form = read_form(((view or {}).get("state") or {}).get("values") or {})
+    form = read_form(view_values(view))
     try:
         # Stored before the ack, so a refusal can still be shown in the open modal.
         summary = intake.file_request(

@@ -7,7 +7,7 @@ from slack_sdk import WebClient
 
 from bot.services import touch_log
 from bot.services.intake import FormErrors
-from handlers.common import deps, state_value
+from handlers.common import deps, state_value, view_values
 from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
 
@@ -18,7 +18,7 @@ def register(app: App) -> None:
 
 def touch_logged(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
     d = deps(context)
-    values = ((view or {}).get("state") or {}).get("values") or {}
+    values = view_values(view)
     form = touch_log.LogForm(
         customer_id=state_value(values, Block.CUSTOMER, Action.CUSTOMER),
         contact_id=state_value(values, Block.CONTACT, Action.CONTACT),
