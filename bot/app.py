@@ -59,22 +59,28 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
         next()
 
     from handlers import register_all
-    from handlers.deliveries import renderers
 
     register_all(app)
-    outbox_client = make_outbox_client(settings)
-    worker = OutboxWorker(
-        session_factory=deps.session_factory,
-        client=outbox_client,
-        renderers=renderers(deps, permalink_finder(outbox_client)),
-        limits=lambda: deps.limits,
-        today=deps.today,
-        now=deps.now,
-    )
+    worker = make_outbox_worker(settings, deps)
     deps.wake_outbox = worker.wake
     app.deps = deps  # type: ignore[attr-defined]
     app.outbox = worker  # type: ignore[attr-defined]
     return app
+
+
+def make_outbox_worker(settings: Settings, deps: Deps) -> OutboxWorker:
+    """The delivery worker, with the Slack layer's renderers (used by `serve` and `reference-bot digest`)."""
+    from handlers.deliveries import renderers
+
+    client = make_outbox_client(settings)
+    return OutboxWorker(
+        session_factory=deps.session_factory,
+        client=client,
+        renderers=renderers(deps, permalink_finder(client)),
+        limits=lambda: deps.limits,
+        today=deps.today,
+        now=deps.now,
+    )
 
 
 def permalink_finder(client: WebClient):  # noqa: ANN201

@@ -20,17 +20,24 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
+def _database(url: str):  # noqa: ANN202 - (engine, session factory, revision)
+    """The database brought up to date with the migrations, as every command starts."""
+    from storage.db import make_engine, make_session_factory
+    from storage.migrate import upgrade
+
+    engine = make_engine(url)
+    revision = upgrade(engine)
+    return engine, make_session_factory(engine), revision
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = load(Settings)
     from bot.app import create_app
     from bot.context import Deps
-    from storage.db import make_engine, make_session_factory
-    from storage.migrate import upgrade
 
-    engine = make_engine(settings.database_url)
-    revision = upgrade(engine)
+    engine, session_factory, revision = _database(settings.database_url)
     logger.info("database at revision %s", revision)
-    deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
+    deps = Deps(settings=settings, engine=engine, session_factory=session_factory)
     app = create_app(settings, deps=deps)
     app.outbox.start()  # type: ignore[attr-defined]
     from bot import scheduler
@@ -61,10 +68,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     settings = load(DatabaseSettings)
-    from storage.db import make_engine
-    from storage.migrate import upgrade
-
-    print(f"database at revision {upgrade(make_engine(settings.database_url))}")
+    print(f"database at revision {_database(settings.database_url)[2]}")
     return 0
 
 
@@ -95,30 +99,32 @@ def _email_resolver(settings: DirectorySettings):  # noqa: ANN202
     return resolve
 
 
+def _import_refused(path: Path, problems: list[str]) -> int:
+    """Every problem on its own line (row and column first), then the verdict."""
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    return _fail(f"{path}: {len(problems)} problem(s); nothing was imported", code=1)
+
+
 def cmd_customers_import(args: argparse.Namespace) -> int:
     settings = load(DirectorySettings)
     from slack_sdk.errors import SlackApiError
 
     from bot.services.customer_io import ImportFailed, import_customers
-    from storage.db import make_engine, make_session_factory
-    from storage.migrate import upgrade
 
     path = Path(args.file)
     if not path.is_file():
         return _fail(f"{path}: no such file")
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
+    _, session_factory, _ = _database(settings.database_url)
     try:
         report = import_customers(
-            session_factory=make_session_factory(engine),
+            session_factory=session_factory,
             path=path,
             resolve_email=_email_resolver(settings),
             now=datetime.now(UTC),
         )
     except ImportFailed as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return _fail(f"{path}: {len(exc.problems)} problem(s); nothing was imported", code=1)
+        return _import_refused(path, exc.problems)
     except SlackApiError as exc:
         error = exc.response.get("error")
         return _fail(f"looking up account owners in Slack failed ({error}); nothing was imported", code=1)
@@ -132,35 +138,27 @@ def cmd_customers_import(args: argparse.Namespace) -> int:
 def cmd_customers_export(args: argparse.Namespace) -> int:
     settings = load(DatabaseSettings)
     from bot.services.customer_io import export_rows, write_csv, write_xlsx
-    from storage.db import make_engine, make_session_factory
-    from storage.migrate import upgrade
 
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return _write(export_rows(session_factory=make_session_factory(engine)), args.file, write_csv, write_xlsx)
+    _, session_factory, _ = _database(settings.database_url)
+    return _write(export_rows(session_factory=session_factory), args.file, write_csv, write_xlsx)
 
 
 def cmd_history_import(args: argparse.Namespace) -> int:
     settings = load(ProgramSettings)
     from bot.context import utc_now
     from bot.services.touch_log import HistoryImportFailed, import_history
-    from storage.db import make_engine, make_session_factory
-    from storage.migrate import upgrade
 
     path = Path(args.file)
     if not path.is_file():
         return _fail(f"{path}: no such file")
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
+    _, session_factory, _ = _database(settings.database_url)
     now = utc_now()
     try:
         report = import_history(
-            session_factory=make_session_factory(engine), path=path, now=now, today=now.astimezone(settings.zone).date()
+            session_factory=session_factory, path=path, now=now, today=now.astimezone(settings.zone).date()
         )
     except HistoryImportFailed as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return _fail(f"{path}: {len(exc.problems)} problem(s); nothing was imported", code=1)
+        return _import_refused(path, exc.problems)
     print(f"imported {path}: {report.imported} touches added, {report.already_there} already on record")
     return 0
 
@@ -169,12 +167,9 @@ def cmd_history_export(args: argparse.Namespace) -> int:
     settings = load(DatabaseSettings)
     from bot.services.customer_io import write_csv, write_xlsx
     from bot.services.touch_log import export_history
-    from storage.db import make_engine, make_session_factory
-    from storage.migrate import upgrade
 
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    return _write(export_history(session_factory=make_session_factory(engine)), args.file, write_csv, write_xlsx)
+    _, session_factory, _ = _database(settings.database_url)
+    return _write(export_history(session_factory=session_factory), args.file, write_csv, write_xlsx)
 
 
 def _write(rows, file: str | None, write_csv, write_xlsx) -> int:  # noqa: ANN001
@@ -195,18 +190,13 @@ def cmd_digest(args: argparse.Namespace) -> int:
     settings = load(Settings)
     import time
 
-    from bot.app import make_outbox_client, permalink_finder
+    from bot.app import make_outbox_worker
     from bot.context import Deps
-    from bot.outbox import OutboxWorker
     from bot.services import digest
-    from handlers.deliveries import renderers
     from handlers.views.digest import digest_text
-    from storage.db import make_engine, make_session_factory
-    from storage.migrate import upgrade
 
-    engine = make_engine(settings.database_url)
-    upgrade(engine)
-    deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
+    engine, session_factory, _ = _database(settings.database_url)
+    deps = Deps(settings=settings, engine=engine, session_factory=session_factory)
     managers = list(settings.reference_managers)
     if args.dry_run:
         for manager in managers:
@@ -225,15 +215,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     )
     skipped = [m for m in managers if m not in sent]
     if sent:
-        client = make_outbox_client(settings)
-        worker = OutboxWorker(
-            session_factory=deps.session_factory,
-            client=client,
-            renderers=renderers(deps, permalink_finder(client)),
-            limits=lambda: deps.limits,
-            today=deps.today,
-            now=deps.now,
-        )
+        worker = make_outbox_worker(settings, deps)
         deadline = time.monotonic() + 60
         while worker.run_once() or (time.monotonic() < deadline and _digests_pending(deps)):
             time.sleep(0.5)
@@ -247,18 +229,11 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 
 def _digests_pending(deps) -> bool:  # noqa: ANN001
-    from sqlalchemy import func, select
-
-    from storage.models import OutboxMessage, OutboxStatus
+    from bot.outbox_kinds import Kind
+    from storage import outbox as outbox_repo
 
     with deps.session_factory() as session:
-        return bool(
-            session.scalar(
-                select(func.count(OutboxMessage.id)).where(
-                    OutboxMessage.kind == "digest_dm", OutboxMessage.status == OutboxStatus.PENDING
-                )
-            )
-        )
+        return outbox_repo.pending_count(session, Kind.DIGEST_DM) > 0
 
 
 def build_parser() -> argparse.ArgumentParser:

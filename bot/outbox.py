@@ -157,8 +157,12 @@ class OutboxWorker:
             attempts, data = message.attempts, json.loads(message.data or "{}")
         request = None
         if request_id is not None:
+            with_standing = kind in Kind.WITH_STANDING
             request = decisions.load(
-                session_factory=self.session_factory, request_id=request_id, limits=self.limits(), today=self.today()
+                session_factory=self.session_factory,
+                request_id=request_id,
+                limits=self.limits() if with_standing else None,
+                today=self.today() if with_standing else None,
             )
         renderer = self.renderers.get(kind)
         rendered = renderer(Delivery(kind, channel, request, data)) if renderer else None

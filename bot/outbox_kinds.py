@@ -18,3 +18,5 @@ class Kind:
     UNHAPPY_ALERT = "unhappy_customer_alert"
 
     UPDATES = {CARD_UPDATE, FOLLOWUP_UPDATE}
+    # Rendered with the customer's standing report (touches, badge, alternatives); the rest need the request only.
+    WITH_STANDING = {CARD_POST, CARD_UPDATE}

@@ -39,11 +39,6 @@ def force(session: Session, recipient: str, week: str) -> None:
     )
 
 
-def claimed(session: Session, recipient: str, week: str) -> bool:
-    stmt = select(DigestClaim.id).where(DigestClaim.recipient == recipient, DigestClaim.week == week)
-    return session.scalar(stmt) is not None
-
-
 def _requests(session: Session, *conditions, order, limit: int) -> tuple[Sequence[ReferenceRequest], int]:
     total = session.scalar(select(func.count(ReferenceRequest.id)).where(*conditions)) or 0
     stmt = (

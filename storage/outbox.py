@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -85,11 +85,11 @@ def failed(session: Session, *, limit: int = 20) -> Sequence[OutboxMessage]:
     return session.scalars(stmt).all()
 
 
-def pending_for_request(session: Session, request_id: int) -> Sequence[OutboxMessage]:
-    stmt = select(OutboxMessage).where(
-        OutboxMessage.request_id == request_id, OutboxMessage.status == OutboxStatus.PENDING
+def pending_count(session: Session, kind: str) -> int:
+    stmt = select(func.count(OutboxMessage.id)).where(
+        OutboxMessage.kind == kind, OutboxMessage.status == OutboxStatus.PENDING
     )
-    return session.scalars(stmt).all()
+    return int(session.scalar(stmt) or 0)
 
 
 def first_time(session: Session, event_id: str, now: datetime) -> bool:

@@ -118,8 +118,3 @@ def open_for_requester(session: Session, requester_id: str, *, limit: int = 50) 
 
 def add_card(session: Session, request_id: int, channel: str, ts: str) -> None:
     session.add(ApprovalCard(request_id=request_id, channel=channel, ts=ts))
-
-
-def cards(session: Session, request_id: int) -> Sequence[ApprovalCard]:
-    stmt = select(ApprovalCard).where(ApprovalCard.request_id == request_id).order_by(ApprovalCard.id)
-    return session.scalars(stmt).all()

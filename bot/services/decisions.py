@@ -16,7 +16,7 @@ from bot.services.summaries import RequestSummary, summarize
 from storage import outbox as outbox_repo
 from storage import requests as request_repo
 from storage import touches as touch_repo
-from storage.models import RequestStatus, Touch, TouchSource
+from storage.models import ReferenceRequest, RequestStatus, Touch, TouchSource
 
 
 class NotAManager(Exception):
@@ -28,16 +28,9 @@ class UnknownRequest(Exception):
 
 
 @dataclass(frozen=True)
-class CardRef:
-    channel: str
-    ts: str
-
-
-@dataclass(frozen=True)
 class Decision:
     decided_now: bool  # False: someone else decided first; `request` says who and how
     request: RequestSummary
-    cards: list[CardRef]
 
 
 def load(
@@ -88,24 +81,20 @@ def decide(
             suggestion=suggestion,
             suggested_customer_id=suggested_customer_id,
         )
-        if won and approve:
-            _record_touch(session, request_id, actor_id=actor_id, now=now, limits=limits, today=today)
         if won:
-            _enqueue_notices(session, request_id, approve=approve, now=now)
-    with session_factory() as session:
-        request = request_repo.get(session, request_id)
-        if request is None:
-            raise UnknownRequest(request_id)
-        cards = [CardRef(c.channel, c.ts) for c in request.cards]
-        summary = summarize(session, request, limits=limits, today=today)
-        return Decision(decided_now=won, request=summary, cards=cards)
+            request = request_repo.get(session, request_id)
+            assert request is not None
+            if approve:
+                _record_touch(session, request, actor_id=actor_id, now=now, limits=limits, today=today)
+            _enqueue_notices(session, request, approve=approve, now=now)
+    # The clicker only needs who decided and how: no standing report here (the cards render their own).
+    return Decision(decided_now=won, request=load(session_factory=session_factory, request_id=request_id))
 
 
-def _enqueue_notices(session: Session, request_id: int, *, approve: bool, now: datetime) -> None:
+def _enqueue_notices(session: Session, request: ReferenceRequest, *, approve: bool, now: datetime) -> None:
     """Every card shows the decision; the requester hears it; on approval, so does the account owner."""
-    request = request_repo.get(session, request_id)
-    assert request is not None
-    for card in request_repo.cards(session, request_id):
+    request_id = request.id
+    for card in request.cards:
         outbox_repo.enqueue(
             session, kind=Kind.CARD_UPDATE, channel=card.channel, ts=card.ts, request_id=request_id, now=now
         )
@@ -117,10 +106,8 @@ def _enqueue_notices(session: Session, request_id: int, *, approve: bool, now: d
 
 
 def _record_touch(
-    session: Session, request_id: int, *, actor_id: str, now: datetime, limits: Limits, today: date
+    session: Session, request: ReferenceRequest, *, actor_id: str, now: datetime, limits: Limits, today: date
 ) -> None:
-    request = request_repo.get(session, request_id)
-    assert request is not None
     verdict = standing.assess(
         session, request.customer, limits, today, ask_type=request.ask_type, contact_id=request.contact_id
     )
