@@ -14,24 +14,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, text
 
+from bench.stats import print_table
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Customer, CustomerProduct, ReferenceRequest
 from tests.harness import SIGNING_SECRET, SlackDriver
+from tests.serving import bot_env, serving
 from tests.slack_standin import SlackStandIn
 
 PRODUCTS = ["Analytics", "Billing", "Payments", "Identity", "Search"]
@@ -101,11 +98,6 @@ def seed(url: str, customers: int, requests: int) -> None:
     engine.dispose()
 
 
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url")
@@ -120,28 +112,16 @@ def main() -> int:
     print(f"seeded {args.customers} customers, {args.history} requests in {time.time() - t0:.0f} s", file=sys.stderr)
 
     standin = SlackStandIn().start()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": standin.token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": standin.base_url,
-        "DATABASE_URL": url,
-        "REFERENCE_MANAGERS": "UMGR0001,UMGR0002",
-        "LOG_LEVEL": "WARNING",
-    }
-    exe = Path(sys.executable).parent / "reference-bot"
-    server = subprocess.Popen([str(exe), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=workdir)
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        slack = SlackDriver(f"http://127.0.0.1:{port}", standin)
+    env = bot_env(
+        SLACK_BOT_TOKEN=standin.token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=standin.base_url,
+        DATABASE_URL=url,
+        REFERENCE_MANAGERS="UMGR0001,UMGR0002",
+        LOG_LEVEL="WARNING",
+    )
+    with serving(env, workdir, capture=False) as served:
+        slack = SlackDriver(served.url, standin)
         view = {"type": "modal", "id": "V1", "callback_id": "reference_request", "blocks": []}
         cases = {
             "/reference-request (opens the modal)": lambda i: slack.command("UREQ0001", ""),
@@ -174,26 +154,11 @@ def main() -> int:
             f"\nAck time against the running server ({backend}, {args.customers} customers, "
             f"{args.history} requests, {args.requests} requests each), ms:"
         )
-        print("| request | p50 | p95 | p99 | max |")
-        print("| --- | ---: | ---: | ---: | ---: |")
-        for name, timings in results.items():
-            print(
-                f"| {name} | {statistics.median(timings):.1f} | {percentile(timings, 95):.1f} | "
-                f"{percentile(timings, 99):.1f} | {max(timings):.1f} |"
-            )
+        print_table("request", results)
         print("\nCommand to views.open reaching Slack (the trigger_id's 3 s budget), ms:")
-        print("| request | p50 | p95 | p99 | max |")
-        print("| --- | ---: | ---: | ---: | ---: |")
-        for name, timings in opened.items():
-            print(
-                f"| {name} | {statistics.median(timings):.1f} | {percentile(timings, 95):.1f} | "
-                f"{percentile(timings, 99):.1f} | {max(timings):.1f} |"
-            )
+        print_table("request", opened)
         (workdir / "timings.json").write_text(json.dumps({k: sorted(v) for k, v in results.items()}))
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-        standin.stop()
+    standin.stop()
     return 0
 
 

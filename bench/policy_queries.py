@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, text
 
+from bench.stats import print_table
 from bot.policy import Limits
 from bot.services import standing
 from storage.db import make_engine, make_session_factory
@@ -106,11 +106,6 @@ def seed(url: str, customers: int, touches: int, today: date) -> None:
     engine.dispose()
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url")
@@ -157,13 +152,7 @@ def main() -> int:
         f"\n{backend}, {args.customers} customers, {args.touches} touches, {args.samples} samples, ms "
         f"(alternatives found per call: {found / args.samples:.2f}):"
     )
-    print("| query | p50 | p95 | p99 | max |")
-    print("| --- | ---: | ---: | ---: | ---: |")
-    for name, values in results.items():
-        print(
-            f"| {name} | {statistics.median(values):.2f} | {pct(values, 95):.2f} | {pct(values, 99):.2f} | "
-            f"{max(values):.2f} |"
-        )
+    print_table("query", results, digits=2)
     engine.dispose()
     return 0
 

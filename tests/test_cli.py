@@ -5,13 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -21,16 +15,15 @@ from sqlalchemy import create_engine, func, select, text
 from storage.migrate import head_revision
 from storage.models import Contact, Customer
 from tests.harness import SIGNING_SECRET, SlackDriver
+from tests.serving import EXE, bot_env, serving
 from tests.slack_standin import new_trigger_id
 
 HEADER = "name,industry,region,company_size,products,account_owner,status,beta,contact_name,contact_email,contact_title"
-EXE = Path(sys.executable).parent / "reference-bot"
 
 
 def run(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REFERENCE_", "DATABASE_"))}
     return subprocess.run(
-        [str(EXE), *args], env={**clean, **env}, capture_output=True, text=True, timeout=timeout, cwd=env.get("CWD")
+        [str(EXE), *args], env=bot_env(**env), capture_output=True, text=True, timeout=timeout, cwd=env.get("CWD")
     )
 
 
@@ -197,52 +190,21 @@ def test_a_missing_or_malformed_setting_stops_serve_with_one_line_naming_it(tmp_
     assert result.stderr.strip() == f"reference-bot: {message}"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_serve_migrates_the_database_and_answers_health_checks_and_slack(database, standin, tmp_path):
-    port = free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REFERENCE_", "DATABASE_"))}
-    fresh = f"sqlite:///{tmp_path / 'served.db'}"
-    env = {
-        **clean,
-        "SLACK_BOT_TOKEN": standin.token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": standin.base_url,
-        "DATABASE_URL": fresh,
-        "REFERENCE_MANAGERS": "UMGR0001",
-    }
-    server = subprocess.Popen(
-        [str(EXE), "serve", "--port", str(port), "--host", "127.0.0.1"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    env = bot_env(
+        SLACK_BOT_TOKEN=standin.token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=standin.base_url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'served.db'}",
+        REFERENCE_MANAGERS="UMGR0001",
     )
-    try:
-        deadline = time.time() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as reply:
-                    assert reply.status == 200
-                    break
-            except OSError:
-                if time.time() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.2)
-        slack = SlackDriver(f"http://127.0.0.1:{port}", standin)
+    with serving(env, tmp_path) as served:
+        slack = SlackDriver(served.url, standin)
         reply = slack.command("UREQ0001", "help")
         assert reply.status == 200 and "/reference-request list" in reply.body.decode()
         assert slack.command("UREQ0001", "help", secret="wrong").status == 401
-    finally:
-        server.send_signal(signal.SIGINT)
-        output = server.communicate(timeout=10)[0]
-    assert f"database at revision {head_revision()}" in output
-    assert standin.token not in output and SIGNING_SECRET not in output
+    assert f"database at revision {head_revision()}" in served.output
+    assert standin.token not in served.output and SIGNING_SECRET not in served.output
 
 
 def test_healthz_answers_503_when_the_database_cannot_be_reached(start_bot):
@@ -252,19 +214,14 @@ def test_healthz_answers_503_when_the_database_cannot_be_reached(start_bot):
 
 
 def test_serve_in_socket_mode_answers_over_the_websocket(database, standin, tmp_path):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REFERENCE_", "DATABASE_"))}
-    env = {
-        **clean,
-        "SLACK_BOT_TOKEN": standin.token,
-        "SLACK_APP_TOKEN": standin.app_token,
-        "SLACK_API_URL": standin.base_url,
-        "DATABASE_URL": database.url,
-        "REFERENCE_MANAGERS": "UMGR0001",
-    }
-    server = subprocess.Popen(
-        [str(EXE), "serve"], env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    env = bot_env(
+        SLACK_BOT_TOKEN=standin.token,
+        SLACK_APP_TOKEN=standin.app_token,
+        SLACK_API_URL=standin.base_url,
+        DATABASE_URL=database.url,
+        REFERENCE_MANAGERS="UMGR0001",
     )
-    try:
+    with serving(env, tmp_path, http=False) as served:
         command = {
             "command": "/reference-request",
             "text": "help",
@@ -278,7 +235,4 @@ def test_serve_in_socket_mode_answers_over_the_websocket(database, standin, tmp_
         assert "/reference-request list" in json.dumps(ack["payload"])
         ack = standin.socket_send("slash_commands", {**command, "text": "", "trigger_id": new_trigger_id()})
         assert standin.wait_calls("views.open")[0].answer["view"]["callback_id"] == "reference_request"
-    finally:
-        server.send_signal(signal.SIGINT)
-        output = server.communicate(timeout=15)[0]
-    assert "Socket Mode" in output
+    assert "Socket Mode" in served.output

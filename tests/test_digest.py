@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import threading
 from datetime import UTC, date, datetime, timedelta
@@ -17,8 +15,8 @@ from handlers.views.digest import digest_blocks
 from tests.blockkit_limits import message_problems
 from tests.conftest import add_customer
 from tests.harness import MANAGERS, SIGNING_SECRET
+from tests.serving import EXE, bot_env, serving
 from tests.test_approvals import card_for, file_request, text_of
-from tests.test_cli import EXE, free_port
 
 TODAY = date(2026, 11, 20)
 
@@ -98,17 +96,15 @@ def test_the_digest_fires_at_the_local_time_across_daylight_saving_changes():
 
 
 def cli_env(database, standin, **extra) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REFERENCE_", "DATABASE_", "DIGEST"))}
-    return {
-        **clean,
-        "SLACK_BOT_TOKEN": standin.token,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": standin.base_url,
-        "DATABASE_URL": database.url,
-        "REFERENCE_MANAGERS": ",".join(MANAGERS),
-        "LOG_LEVEL": "WARNING",
+    return bot_env(
+        SLACK_BOT_TOKEN=standin.token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=standin.base_url,
+        DATABASE_URL=database.url,
+        REFERENCE_MANAGERS=",".join(MANAGERS),
+        LOG_LEVEL="WARNING",
         **extra,
-    }
+    )
 
 
 def digests_to(standin, manager: str) -> list:
@@ -167,23 +163,11 @@ def test_a_digest_missed_while_down_goes_out_at_start_and_only_once(database, st
     day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[now.weekday()]
     env = cli_env(database, standin, DIGEST_DAY=day, DIGEST_TIME="00:00", TIMEZONE="UTC")
     for attempt in range(2):
-        port = free_port()
-        server = subprocess.Popen(
-            [str(EXE), "serve", "--port", str(port), "--host", "127.0.0.1"],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
+        with serving(env, tmp_path):
             if attempt == 0:
                 standin.wait_for(lambda: all(digests_to(standin, m) for m in MANAGERS), timeout=20, what="digests")
             else:
                 standin.settle(quiet=3, timeout=10)
-        finally:
-            server.send_signal(signal.SIGINT)
-            server.communicate(timeout=15)
     for manager in MANAGERS:
         assert len(digests_to(standin, manager)) == 1
 

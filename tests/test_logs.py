@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import time
-import urllib.request
 
 from tests.conftest import add_customer
 from tests.harness import SlackDriver
-from tests.test_cli import EXE, free_port
+from tests.serving import bot_env, serving
 from tests.test_request_intake import REQUESTER, answers
 
 TOKEN = "xoxb-1234567890-0987654321-SeCrEtToKeNvAlUe"
@@ -22,43 +17,26 @@ def test_serve_logs_json_lines_without_secrets_even_at_debug(database, tmp_path)
     from tests.slack_standin import SlackStandIn
 
     standin = SlackStandIn(token=TOKEN).start()
-    port = free_port()
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REFERENCE_", "DATABASE_", "LOG_"))}
-    env = {
-        **clean,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": standin.base_url,
-        "DATABASE_URL": database.url,
-        "REFERENCE_MANAGERS": "UMGR0001",
-        "LOG_LEVEL": "DEBUG",
-    }
-    acme = add_customer(database, "Acme")
-    server = subprocess.Popen(
-        [str(EXE), "serve", "--port", str(port), "--host", "127.0.0.1"],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    env = bot_env(
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=standin.base_url,
+        DATABASE_URL=database.url,
+        REFERENCE_MANAGERS="UMGR0001",
+        LOG_LEVEL="DEBUG",
     )
+    acme = add_customer(database, "Acme")
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        slack = SlackDriver(f"http://127.0.0.1:{port}", standin, secret=SECRET)
-        assert slack.command(REQUESTER, "").status == 200
-        view = standin.wait_calls("views.open")[0].answer["view"]
-        assert slack.submit(REQUESTER, view, answers(acme)).status == 200
-        standin.wait_calls("chat.postMessage", 2)
-        assert slack.command(REQUESTER, "help", secret="forged").status == 401
+        with serving(env, tmp_path) as served:
+            slack = SlackDriver(served.url, standin, secret=SECRET)
+            assert slack.command(REQUESTER, "").status == 200
+            view = standin.wait_calls("views.open")[0].answer["view"]
+            assert slack.submit(REQUESTER, view, answers(acme)).status == 200
+            standin.wait_calls("chat.postMessage", 2)
+            assert slack.command(REQUESTER, "help", secret="forged").status == 401
     finally:
-        server.send_signal(signal.SIGINT)
-        output = server.communicate(timeout=15)[0]
         standin.stop()
+    output = served.output
     lines = [line for line in output.splitlines() if line.strip()]
     assert len(lines) > 10
     entries = [json.loads(line) for line in lines]  # every line is one JSON object
