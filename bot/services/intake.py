@@ -187,7 +187,8 @@ def file_request(
         for target in card_targets:
             outbox_repo.enqueue(session, kind=Kind.CARD_POST, channel=target, request_id=request.id, now=now)
         session.refresh(request)
-        return summarize(session, request, limits=limits, today=today)
+        # No standing report: it is computed when each card is rendered, not before Slack's 3 s ack.
+        return summarize(session, request)
 
 
 def last_team(*, session_factory: sessionmaker[Session], user_id: str) -> Team | None:
