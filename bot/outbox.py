@@ -187,6 +187,9 @@ class OutboxWorker:
         with self.session_factory.begin() as session:
             self._mark_sent(session, message_id, answer.get("channel") or channel, answer.get("ts") or ts)
             if kind == Kind.CARD_POST and request is not None:
+                # Lock the request first: a decision committing meanwhile either sees this card (and
+                # updates it) or is seen here (and the card is updated below), never neither.
+                request_repo.lock(session, request.id)
                 request_repo.add_card(session, request.id, answer["channel"], answer["ts"])
                 current = request_repo.get(session, request.id)
                 if current is not None and current.status.value != request.status:

@@ -116,5 +116,13 @@ def open_for_requester(session: Session, requester_id: str, *, limit: int = 50) 
     return session.scalars(stmt).all()
 
 
+def lock(session: Session, request_id: int) -> None:
+    """Hold the request's row until the transaction ends (PostgreSQL; SQLite serialises writers anyway).
+
+    A decision's conditional UPDATE takes the same lock, so the two cannot interleave.
+    """
+    session.execute(select(ReferenceRequest.id).where(ReferenceRequest.id == request_id).with_for_update())
+
+
 def add_card(session: Session, request_id: int, channel: str, ts: str) -> None:
     session.add(ApprovalCard(request_id=request_id, channel=channel, ts=ts))
