@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
-from slack_bolt import App, BoltContext
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -15,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 
 from bot.context import Deps
 from bot.outbox import OutboxWorker
+from bot.services.digest import Digest
 from bot.settings import Settings
 from storage.db import make_engine, make_session_factory
 
@@ -41,7 +43,7 @@ class _DropClientTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
+def create_app(settings: Settings, *, deps: Deps | None = None) -> BotApp:
     if deps is None:
         engine = make_engine(settings.database_url)
         deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
@@ -54,46 +56,39 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> App:
     )
 
     @app.middleware
-    def _inject(context: BoltContext, next) -> None:  # noqa: ANN001 - Bolt's signature
+    def _inject(context: BoltContext, next: Callable[[], BoltResponse | None]) -> BoltResponse | None:  # noqa: A002
         context["deps"] = deps
-        next()
+        return next()
 
     from handlers import register_all
 
     register_all(app)
     worker = make_outbox_worker(settings, deps)
     deps.wake_outbox = worker.wake
-    app.deps = deps  # type: ignore[attr-defined]
-    app.outbox = worker  # type: ignore[attr-defined]
-    return app
+    return BotApp(app, deps, worker)
+
+
+@dataclass(frozen=True)
+class BotApp:
+    """The Bolt app with what `serve` and the tests run beside it: its dependencies and the outbox worker."""
+
+    bolt: App
+    deps: Deps
+    outbox: OutboxWorker
 
 
 def make_outbox_worker(settings: Settings, deps: Deps) -> OutboxWorker:
     """The delivery worker, with the Slack layer's renderers (used by `serve` and `reference-bot digest`)."""
-    from handlers.deliveries import renderers
+    from handlers.deliveries import RENDERERS
 
-    client = make_outbox_client(settings)
-    return OutboxWorker(
-        session_factory=deps.session_factory,
-        client=client,
-        renderers=renderers(deps, permalink_finder(client)),
-        limits=lambda: deps.limits,
-        today=deps.today,
-        now=deps.now,
-    )
+    return OutboxWorker(ctx=deps.services, client=make_outbox_client(settings), renderers=RENDERERS)
 
 
-def permalink_finder(client: WebClient):  # noqa: ANN201
-    """chat.getPermalink for the digest's links; a link Slack will not give is left out, not fatal."""
+def digest_as_text(built: Digest) -> str:
+    """The digest as plain text, as `reference-bot digest --dry-run` prints it (rendered by the Slack layer)."""
+    from handlers.views.digest import digest_text
 
-    def permalink(channel: str, ts: str) -> str | None:
-        try:
-            return client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
-        except SlackApiError as exc:
-            logger.warning("no permalink for %s/%s: %s", channel, ts, exc.response.get("error"))
-            return None
-
-    return permalink
+    return digest_text(built)
 
 
 def make_outbox_client(settings: Settings) -> WebClient:

@@ -6,11 +6,21 @@ import argparse
 import logging
 import os
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from bot import logs
-from bot.settings import DatabaseSettings, DirectorySettings, ProgramSettings, Settings, SettingsError, load
+from bot.errors import ImportRefused, SettingsError
+from bot.settings import DatabaseSettings, DirectorySettings, ProgramSettings, Settings, load
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from bot.context import ServiceContext
+    from bot.services.customer_io import EmailResolver
 
 logger = logging.getLogger("reference_bot")
 
@@ -20,7 +30,7 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
-def _database(url: str):  # noqa: ANN202 - (engine, session factory, revision)
+def _database(url: str) -> tuple[Engine, sessionmaker[Session], str]:
     """The database brought up to date with the migrations, as every command starts."""
     from storage.db import make_engine, make_session_factory
     from storage.migrate import upgrade
@@ -28,6 +38,16 @@ def _database(url: str):  # noqa: ANN202 - (engine, session factory, revision)
     engine = make_engine(url)
     revision = upgrade(engine)
     return engine, make_session_factory(engine), revision
+
+
+def _services(settings: DatabaseSettings) -> ServiceContext:
+    """The service context for a command: the migrated database, and the program's time zone if it has one."""
+    from bot.context import ServiceContext
+
+    _, session_factory, _ = _database(settings.database_url)
+    if isinstance(settings, ProgramSettings):
+        return ServiceContext(session_factory=session_factory, zone=settings.zone)
+    return ServiceContext(session_factory=session_factory)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -39,7 +59,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     logger.info("database at revision %s", revision)
     deps = Deps(settings=settings, engine=engine, session_factory=session_factory)
     app = create_app(settings, deps=deps)
-    app.outbox.start()  # type: ignore[attr-defined]
+    app.outbox.start()
     from bot import scheduler
 
     jobs = scheduler.start(deps)
@@ -49,11 +69,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if settings.slack_app_token is None:
             return _fail("setting SLACK_APP_TOKEN: required for --socket")
         logger.info("connecting to Slack in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        SocketModeHandler(app.bolt, settings.slack_app_token.get_secret_value()).start()
         return 0
     from bot.server import make_server
 
-    server = make_server(app, engine, host=args.host, port=args.port)
+    server = make_server(app.bolt, engine, host=args.host, port=args.port)
     logger.info("listening on http://%s:%s/slack/events", args.host, server.effective_port)
     try:
         server.run()
@@ -62,7 +82,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         server.close()
         jobs.shutdown(wait=False)
-        app.outbox.stop()  # type: ignore[attr-defined]
+        app.outbox.stop()
     return 0
 
 
@@ -72,7 +92,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _email_resolver(settings: DirectorySettings):  # noqa: ANN202
+def _email_resolver(settings: DirectorySettings) -> EmailResolver | None:
     if settings.slack_bot_token is None:
         return None
     from slack_sdk import WebClient
@@ -110,20 +130,14 @@ def cmd_customers_import(args: argparse.Namespace) -> int:
     settings = load(DirectorySettings)
     from slack_sdk.errors import SlackApiError
 
-    from bot.services.customer_io import ImportFailed, import_customers
+    from bot.services.customer_io import import_customers
 
     path = Path(args.file)
     if not path.is_file():
         return _fail(f"{path}: no such file")
-    _, session_factory, _ = _database(settings.database_url)
     try:
-        report = import_customers(
-            session_factory=session_factory,
-            path=path,
-            resolve_email=_email_resolver(settings),
-            now=datetime.now(UTC),
-        )
-    except ImportFailed as exc:
+        report = import_customers(_services(settings), path=path, resolve_email=_email_resolver(settings))
+    except ImportRefused as exc:
         return _import_refused(path, exc.problems)
     except SlackApiError as exc:
         error = exc.response.get("error")
@@ -137,27 +151,21 @@ def cmd_customers_import(args: argparse.Namespace) -> int:
 
 def cmd_customers_export(args: argparse.Namespace) -> int:
     settings = load(DatabaseSettings)
-    from bot.services.customer_io import export_rows, write_csv, write_xlsx
+    from bot.services.customer_io import export_rows
 
-    _, session_factory, _ = _database(settings.database_url)
-    return _write(export_rows(session_factory=session_factory), args.file, write_csv, write_xlsx)
+    return _write(export_rows(_services(settings)), args.file)
 
 
 def cmd_history_import(args: argparse.Namespace) -> int:
     settings = load(ProgramSettings)
-    from bot.context import utc_now
-    from bot.services.touch_log import HistoryImportFailed, import_history
+    from bot.services.touch_log import import_history
 
     path = Path(args.file)
     if not path.is_file():
         return _fail(f"{path}: no such file")
-    _, session_factory, _ = _database(settings.database_url)
-    now = utc_now()
     try:
-        report = import_history(
-            session_factory=session_factory, path=path, now=now, today=now.astimezone(settings.zone).date()
-        )
-    except HistoryImportFailed as exc:
+        report = import_history(_services(settings), path=path)
+    except ImportRefused as exc:
         return _import_refused(path, exc.problems)
     print(f"imported {path}: {report.imported} touches added, {report.already_there} already on record")
     return 0
@@ -165,14 +173,14 @@ def cmd_history_import(args: argparse.Namespace) -> int:
 
 def cmd_history_export(args: argparse.Namespace) -> int:
     settings = load(DatabaseSettings)
-    from bot.services.customer_io import write_csv, write_xlsx
     from bot.services.touch_log import export_history
 
-    _, session_factory, _ = _database(settings.database_url)
-    return _write(export_history(session_factory=session_factory), args.file, write_csv, write_xlsx)
+    return _write(export_history(_services(settings)), args.file)
 
 
-def _write(rows, file: str | None, write_csv, write_xlsx) -> int:  # noqa: ANN001
+def _write(rows: Iterator[list[str]], file: str | None) -> int:
+    from bot.services.customer_io import write_csv, write_xlsx
+
     if not file:
         write_csv(rows, sys.stdout)
         return 0
@@ -180,6 +188,7 @@ def _write(rows, file: str | None, write_csv, write_xlsx) -> int:  # noqa: ANN00
     if path.suffix.lower() == ".xlsx":
         count = write_xlsx(rows, path)
     else:
+        out: TextIO
         with path.open("w", newline="", encoding="utf-8") as out:
             count = write_csv(rows, out)
     print(f"exported {count} rows to {path}", file=sys.stderr)
@@ -190,50 +199,32 @@ def cmd_digest(args: argparse.Namespace) -> int:
     settings = load(Settings)
     import time
 
-    from bot.app import make_outbox_worker
+    from bot.app import digest_as_text, make_outbox_worker
     from bot.context import Deps
     from bot.services import digest
-    from handlers.views.digest import digest_text
 
     engine, session_factory, _ = _database(settings.database_url)
     deps = Deps(settings=settings, engine=engine, session_factory=session_factory)
-    managers = list(settings.reference_managers)
+    ctx = deps.services
     if args.dry_run:
-        for manager in managers:
-            built = digest.build(
-                session_factory=deps.session_factory,
-                recipient=manager,
-                today=deps.today(),
-                zone=settings.zone,
-                limits=deps.limits,
-            )
-            print(f"=== digest for {manager} ===\n{digest_text(built)}\n")
+        for manager in ctx.managers:
+            print(f"=== digest for {manager} ===\n{digest_as_text(digest.build(ctx, recipient=manager))}\n")
         return 0
     # The same code as the scheduled job, minus "is it Friday yet": the claim still keeps it once a week.
-    sent = digest.send(
-        session_factory=deps.session_factory, recipients=managers, now=deps.now(), zone=settings.zone, force=args.force
-    )
-    skipped = [m for m in managers if m not in sent]
+    sent = digest.send(ctx, force=args.force)
+    skipped = [m for m in ctx.managers if m not in sent]
     if sent:
         worker = make_outbox_worker(settings, deps)
         deadline = time.monotonic() + 60
-        while worker.run_once() or (time.monotonic() < deadline and _digests_pending(deps)):
+        while worker.run_once() or (time.monotonic() < deadline and digest.pending(ctx)):
             time.sleep(0.5)
     print(
         f"digest sent to {', '.join(sent) or 'nobody'}"
         + (f"; already sent this week to {', '.join(skipped)} (use --force to send again)" if skipped else "")
     )
-    if sent and _digests_pending(deps):
+    if sent and digest.pending(ctx):
         print("some digests are still waiting for Slack; `serve` will deliver them", file=sys.stderr)
     return 0
-
-
-def _digests_pending(deps) -> bool:  # noqa: ANN001
-    from bot.outbox_kinds import Kind
-    from storage import outbox as outbox_repo
-
-    with deps.session_factory() as session:
-        return outbox_repo.pending_count(session, Kind.DIGEST_DM) > 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -278,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logs.configure()
     try:
-        return args.func(args)
+        command: Callable[[argparse.Namespace], int] = args.func
+        return command(args)
     except SettingsError as exc:
         return _fail(str(exc))
 

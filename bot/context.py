@@ -1,20 +1,54 @@
-"""What every listener needs, handed to it by middleware as `context["deps"]`."""
+"""What services and listeners are handed: the service context (clock, limits, managers, database) and,
+for listeners, the wider `Deps` (settings, engine, the outbox's wake-up)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.errors import NotAManager
 from bot.policy import Limits
 from bot.settings import Settings
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class ServiceContext:
+    """The plumbing every service needs, in one argument, so service signatures name only business values."""
+
+    session_factory: sessionmaker[Session]
+    limits: Limits = field(default_factory=Limits)
+    managers: tuple[str, ...] = ()
+    approval_channel: str | None = None
+    zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    clock: Callable[[], datetime] = utc_now
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        """Today where the reference program runs (TIMEZONE): touches, windows and due dates count in it."""
+        return self.now().astimezone(self.zone).date()
+
+    def is_manager(self, user_id: str) -> bool:
+        return user_id in self.managers
+
+    def require_manager(self, user_id: str, what: str = "approve or decline requests") -> None:
+        if not self.is_manager(user_id):
+            raise NotAManager(what)
+
+    @property
+    def card_targets(self) -> list[str]:
+        """Where approval cards and alerts for managers go: the approval channel, or each manager's DM."""
+        return [self.approval_channel] if self.approval_channel else list(self.managers)
 
 
 @dataclass
@@ -27,12 +61,22 @@ class Deps:
     wake_outbox: Callable[[], None] = field(default=lambda: None)
 
     @property
+    def services(self) -> ServiceContext:
+        return ServiceContext(
+            session_factory=self.session_factory,
+            limits=self.settings.limits,
+            managers=tuple(self.settings.reference_managers),
+            approval_channel=self.settings.reference_approval_channel,
+            zone=self.settings.zone,
+            clock=lambda: self.now(),
+        )
+
+    @property
     def limits(self) -> Limits:
         return self.settings.limits
 
     def today(self) -> date:
-        """Today's date where the reference program runs (TIMEZONE): touches and windows count in days."""
-        return self.now().astimezone(self.settings.zone).date()
+        return self.services.today()
 
     def is_manager(self, user_id: str) -> bool:
         return user_id in self.settings.reference_managers

@@ -1,11 +1,35 @@
-"""The words of the product: kinds of ask and requesting teams, with the labels people see."""
+"""The words of the product: every closed set of values, each member with the label people see.
+
+The database stores the `value`; the ORM hands back members (see `storage.models`), so code compares
+members, never strings. Adding a member is a data change, not a schema change.
+"""
 
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
+from typing import TypeVar
 
 
-class AskType(enum.StrEnum):
+class Labelled(enum.StrEnum):
+    """A StrEnum whose members carry the words a person reads; subclasses fill `_labels`."""
+
+    @property
+    def label(self) -> str:
+        return _LABELS[type(self)][self]
+
+
+_LABELS: dict[type[Labelled], dict[Labelled, str]] = {}
+
+
+def _labels(cls: type[Labelled], labels: dict[str, str]) -> None:
+    """Register the labels of `cls`; every member must have one (checked at import)."""
+    missing = {m.value for m in cls} - set(labels)
+    assert not missing, f"{cls.__name__} members without a label: {missing}"
+    _LABELS[cls] = {cls(value): text for value, text in labels.items()}
+
+
+class AskType(Labelled):
     REFERENCE_CALL = "reference_call"
     CASE_STUDY = "case_study"
     PRESS_QUOTE = "press_quote"
@@ -16,25 +40,24 @@ class AskType(enum.StrEnum):
     PEER_REVIEW = "peer_review"
     BETA_FEEDBACK = "beta_feedback"
 
-    @property
-    def label(self) -> str:
-        return _ASK_LABELS[self]
+
+_labels(
+    AskType,
+    {
+        "reference_call": "Reference call",
+        "case_study": "Case study / success story",
+        "press_quote": "Press-release quote",
+        "video_testimonial": "Video testimonial",
+        "analyst_briefing": "Analyst briefing",
+        "site_visit": "Site visit",
+        "event_speaker": "Event speaker",
+        "peer_review": "Peer review",
+        "beta_feedback": "Beta / product feedback",
+    },
+)
 
 
-_ASK_LABELS = {
-    AskType.REFERENCE_CALL: "Reference call",
-    AskType.CASE_STUDY: "Case study / success story",
-    AskType.PRESS_QUOTE: "Press-release quote",
-    AskType.VIDEO_TESTIMONIAL: "Video testimonial",
-    AskType.ANALYST_BRIEFING: "Analyst briefing",
-    AskType.SITE_VISIT: "Site visit",
-    AskType.EVENT_SPEAKER: "Event speaker",
-    AskType.PEER_REVIEW: "Peer review",
-    AskType.BETA_FEEDBACK: "Beta / product feedback",
-}
-
-
-class Team(enum.StrEnum):
+class Team(Labelled):
     SALES = "sales"
     PR = "pr"
     PRODUCT_MANAGEMENT = "product_management"
@@ -42,47 +65,215 @@ class Team(enum.StrEnum):
     MARKETING = "marketing"
     OTHER = "other"
 
-    @property
-    def label(self) -> str:
-        return _TEAM_LABELS[self]
+
+_labels(
+    Team,
+    {
+        "sales": "Sales",
+        "pr": "PR",
+        "product_management": "Product Management",
+        "analyst_relations": "Analyst Relations",
+        "marketing": "Marketing",
+        "other": "Other",
+    },
+)
 
 
-_TEAM_LABELS = {
-    Team.SALES: "Sales",
-    Team.PR: "PR",
-    Team.PRODUCT_MANAGEMENT: "Product Management",
-    Team.ANALYST_RELATIONS: "Analyst Relations",
-    Team.MARKETING: "Marketing",
-    Team.OTHER: "Other",
-}
+class Outcome(Labelled):
+    """How an approved ask (or a logged touch) went. A request without an outcome yet stores none (NULL)."""
 
-
-class Outcome(enum.StrEnum):
     PLANNED = "planned"
     COMPLETED = "completed"
     DID_NOT_HAPPEN = "did_not_happen"
     CUSTOMER_DECLINED = "customer_declined"
 
+
+_labels(
+    Outcome,
+    {
+        "planned": "Planned",
+        "completed": "Done",
+        "did_not_happen": "Didn't happen",
+        "customer_declined": "Customer declined",
+    },
+)
+
+
+class Sentiment(Labelled):
+    """How the customer felt, as the requester saw it (answered with Done)."""
+
+    HAPPY = "happy"
+    NEUTRAL = "neutral"
+    UNHAPPY = "unhappy"
+
+
+_labels(Sentiment, {"happy": "Happy", "neutral": "Neutral", "unhappy": "Unhappy"})
+
+
+class RequestStatus(Labelled):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+_labels(RequestStatus, {"pending": "Pending", "approved": "Approved", "declined": "Declined"})
+
+
+class CustomerStatus(Labelled):
+    ACTIVE = "active"
+    PAUSED = "paused"
+    DO_NOT_CONTACT = "do_not_contact"
+
+
+_labels(CustomerStatus, {"active": "Active", "paused": "Paused", "do_not_contact": "Do not contact"})
+
+
+class Level(Labelled):
+    """A customer's standing against the policy, worst first when several apply."""
+
+    OK = "ok"
+    NEAR_LIMIT = "near_limit"
+    OVER_LIMIT = "over_limit"
+    RESTING = "resting"
+    DO_NOT_CONTACT = "do_not_contact"
+    PAUSED = "paused"
+
+
+_labels(
+    Level,
+    {
+        "ok": "OK",
+        "near_limit": "Near limit",
+        "over_limit": "Over limit",
+        "resting": "Resting",
+        "do_not_contact": "Do not contact",
+        "paused": "Paused",
+    },
+)
+
+
+class EventKind(Labelled):
+    """One state change of a request (stored with who, when and why)."""
+
+    CREATED = "created"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    COMPLETED = "completed"
+    DID_NOT_HAPPEN = "did_not_happen"
+    RESCHEDULED = "rescheduled"
+
+
+_labels(
+    EventKind,
+    {
+        "created": "Filed",
+        "approved": "Approved",
+        "declined": "Declined",
+        "completed": "Done",
+        "did_not_happen": "Didn't happen",
+        "rescheduled": "Still planned",
+    },
+)
+
+
+class TouchSource(Labelled):
+    REQUEST = "request"  # an approved ask
+    LOGGED = "logged"  # logged in Slack after the fact
+    IMPORTED = "imported"  # from the spreadsheet kept before the bot
+
+
+_labels(TouchSource, {"request": "Approved ask", "logged": "Logged in Slack", "imported": "Imported"})
+
+
+class OutboxStatus(Labelled):
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+_labels(OutboxStatus, {"pending": "Waiting", "sent": "Sent", "failed": "Failed"})
+
+
+class Subject(enum.Enum):
+    """What an outbox message's renderer is given, loaded by the delivery worker when it sends."""
+
+    REQUEST = "request"  # the request as it stands now
+    REQUEST_WITH_STANDING = "request_with_standing"  # ... with the customer's standing report (cards)
+    LOGGED_TOUCH = "logged_touch"  # a touch logged in Slack, with the customer's standing now
+    DIGEST = "digest"  # this week's digest for the recipient, with links to the cards
+    DATA = "data"  # only what was stored with the message
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    label: str  # how the managers' Home tab names a message Slack refused
+    recipient: str  # who it goes to, in words
+    subject: Subject
+    updates: bool = False  # chat.update of the message at (channel, ts) instead of chat.postMessage
+    records_card: bool = False  # a posted approval card: remembered, so the decision can update it
+
+
+class OutboxKind(Labelled):
+    """Every kind of message the outbox carries; `spec` says how each is sent."""
+
+    REQUEST_FILED_DM = "request_filed_dm"
+    CARD_POST = "card_post"
+    CARD_UPDATE = "card_update"
+    APPROVED_DM = "approved_dm"
+    OWNER_DM = "account_owner_dm"
+    DECLINED_DM = "declined_dm"
+    TOUCH_LOGGED_DM = "touch_logged_dm"
+    LIMITS_SAVED_DM = "limits_saved_dm"
+    DIGEST_DM = "digest_dm"
+    FOLLOWUP_DM = "followup_dm"
+    FOLLOWUP_UPDATE = "followup_update"
+    UNHAPPY_ALERT = "unhappy_customer_alert"
+
     @property
-    def label(self) -> str:
-        return _OUTCOME_LABELS[self]
+    def spec(self) -> KindSpec:
+        return OUTBOX_KINDS[self]
 
 
-_OUTCOME_LABELS = {
-    Outcome.PLANNED: "Planned",
-    Outcome.COMPLETED: "Done",
-    Outcome.DID_NOT_HAPPEN: "Didn't happen",
-    Outcome.CUSTOMER_DECLINED: "Customer declined",
+# The one registry of outbox kinds: what each is about, where it goes, whether it posts or updates.
+OUTBOX_KINDS: dict[OutboxKind, KindSpec] = {
+    OutboxKind.REQUEST_FILED_DM: KindSpec("confirmation to the requester", "requester", Subject.REQUEST),
+    OutboxKind.CARD_POST: KindSpec(
+        "approval card", "managers or approval channel", Subject.REQUEST_WITH_STANDING, records_card=True
+    ),
+    OutboxKind.CARD_UPDATE: KindSpec(
+        "approval card update", "managers or approval channel", Subject.REQUEST_WITH_STANDING, updates=True
+    ),
+    OutboxKind.APPROVED_DM: KindSpec("approval notice to the requester", "requester", Subject.REQUEST),
+    OutboxKind.OWNER_DM: KindSpec("heads-up to the account owner", "account owner", Subject.REQUEST),
+    OutboxKind.DECLINED_DM: KindSpec("decline notice to the requester", "requester", Subject.REQUEST),
+    OutboxKind.TOUCH_LOGGED_DM: KindSpec("logged-touch confirmation", "who logged it", Subject.LOGGED_TOUCH),
+    OutboxKind.LIMITS_SAVED_DM: KindSpec("limits confirmation", "the manager", Subject.DATA),
+    OutboxKind.DIGEST_DM: KindSpec("weekly digest", "each manager", Subject.DIGEST),
+    OutboxKind.FOLLOWUP_DM: KindSpec("outcome follow-up", "requester", Subject.REQUEST),
+    OutboxKind.FOLLOWUP_UPDATE: KindSpec("follow-up update", "requester", Subject.REQUEST, updates=True),
+    OutboxKind.UNHAPPY_ALERT: KindSpec("unhappy-customer alert", "managers or approval channel", Subject.REQUEST),
 }
+_labels(OutboxKind, {kind.value: spec.label for kind, spec in OUTBOX_KINDS.items()})
+assert set(OUTBOX_KINDS) == set(OutboxKind), "every outbox kind needs its spec"
+
+E = TypeVar("E", bound=Labelled)
 
 
-def parse_choice(enum_cls: type[enum.StrEnum], text: str) -> enum.StrEnum | None:
+def parse_choice(enum_cls: type[E], text: str) -> E | None:
     """An enum member named by its value or its label, in any case; None when it names none."""
     wanted = text.strip().lower()
     for member in enum_cls:
-        if wanted in (member.value, member.label.lower()):  # type: ignore[attr-defined]
+        if wanted in (member.value, member.label.lower()):
             return member
     return None
+
+
+def member(enum_cls: type[E], value: object) -> E | None:
+    """The member whose value is `value`, or None (for untrusted input such as a form's state)."""
+    try:
+        return enum_cls(value)
+    except ValueError:
+        return None
 
 
 # Longest text each request field keeps; the modal states the same numbers as max_length.
@@ -92,6 +283,8 @@ MAX_DETAILS = 2000
 MAX_REASON = 1000
 MAX_SUGGESTION = 500
 MAX_DEAL_AMOUNT = 10**12
+MAX_FOLLOWUP_NOTE = 1000
+MAX_LOG_NOTE = 500
 
 # The window of the "asks in the last N days" line on the approval card.
 HISTORY_WINDOW_DAYS = 90

@@ -19,23 +19,26 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from bot.outbox_kinds import Kind
-from bot.policy import Limits
-from bot.services import decisions
+from bot.context import ServiceContext
+from bot.domain import OutboxKind, OutboxStatus, Subject
+from bot.errors import UnknownRequest
+from bot.services import digest, requests, touch_log
+from bot.services.digest import Digest
 from bot.services.summaries import RequestSummary
+from bot.services.touch_log import LoggedTouch
 from storage import outbox as outbox_repo
 from storage import requests as request_repo
-from storage.models import OutboxMessage, OutboxStatus
+from storage.models import OutboxMessage
 
 logger = logging.getLogger("reference_bot.outbox")
 
@@ -48,12 +51,14 @@ TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_una
 
 @dataclass(frozen=True)
 class Delivery:
-    """What a renderer gets: the message's intent, and the request as it stands now (if it is about one)."""
+    """What a renderer gets: the message's intent and its subject as it stands now (see `KindSpec.subject`)."""
 
-    kind: str
+    kind: OutboxKind
     channel: str
-    request: RequestSummary | None
-    data: dict[str, Any]
+    data: Mapping[str, Any]
+    request: RequestSummary | None = None
+    logged: LoggedTouch | None = None
+    digest: Digest | None = None
 
 
 @dataclass(frozen=True)
@@ -67,12 +72,9 @@ Renderer = Callable[[Delivery], Rendered | None]
 
 @dataclass
 class OutboxWorker:
-    session_factory: sessionmaker[Session]
+    ctx: ServiceContext
     client: WebClient
-    renderers: dict[str, Renderer]
-    limits: Callable[[], Limits]
-    today: Callable[[], date]
-    now: Callable[[], datetime]
+    renderers: Mapping[OutboxKind, Renderer]
     poll_seconds: float = 1.0
     max_attempts: int = MAX_ATTEMPTS
     _wake: threading.Event = field(default_factory=threading.Event)
@@ -80,6 +82,11 @@ class OutboxWorker:
     _thread: threading.Thread | None = None
     _failing_since: float | None = None
     _last_report: float = 0.0
+
+    def __post_init__(self) -> None:
+        missing = set(OutboxKind) - set(self.renderers)
+        if missing:
+            raise ValueError(f"no renderer for outbox kinds: {', '.join(sorted(missing))}")
 
     # -- life cycle -------------------------------------------------------------------------------------
     def start(self) -> None:
@@ -102,7 +109,7 @@ class OutboxWorker:
         Only safe because one `serve` does this for its own start; with several replicas a lease still
         running elsewhere is taken over early, which at worst sends a message its holder is sending too.
         """
-        with self.session_factory.begin() as session:
+        with self.ctx.session_factory.begin() as session:
             session.execute(
                 update(OutboxMessage)
                 .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.claimed_until.is_not(None))
@@ -137,8 +144,8 @@ class OutboxWorker:
     # -- delivery ---------------------------------------------------------------------------------------
     def run_once(self) -> int:
         """Deliver what is due; returns how many messages were handled."""
-        with self.session_factory() as session:
-            ids = outbox_repo.due_ids(session, self.now())
+        with self.ctx.session_factory() as session:
+            ids = outbox_repo.due_ids(session, self.ctx.now())
         handled = 0
         for message_id in ids:
             if self._stop.is_set():
@@ -146,35 +153,56 @@ class OutboxWorker:
             handled += self._deliver(message_id)
         return handled
 
+    def _load(self, kind: OutboxKind, channel: str, request_id: int | None, data: Mapping[str, Any]) -> Delivery | None:
+        """The message's subject as it stands now; None when it is gone (nothing left to send)."""
+        subject = kind.spec.subject
+        if subject in (Subject.REQUEST, Subject.REQUEST_WITH_STANDING):
+            if request_id is None:
+                return None
+            try:
+                request = requests.get(
+                    self.ctx, request_id=request_id, with_standing=subject is Subject.REQUEST_WITH_STANDING
+                )
+            except UnknownRequest:
+                return None
+            return Delivery(kind, channel, data, request=request)
+        if subject is Subject.LOGGED_TOUCH:
+            logged = touch_log.load_logged(self.ctx, touch_id=int(data.get("touch_id", 0)))
+            return Delivery(kind, channel, data, logged=logged) if logged else None
+        if subject is Subject.DIGEST:
+            built = digest.build(self.ctx, recipient=channel)
+            for item in built.waiting.items + built.overdue.items + built.due_soon.items:
+                if item.card and item.request_id not in built.links:
+                    url = self._permalink(*item.card)
+                    if url:
+                        built.links[item.request_id] = url
+            return Delivery(kind, channel, data, digest=built)
+        return Delivery(kind, channel, data)
+
+    def _permalink(self, channel: str, ts: str) -> str | None:
+        """chat.getPermalink for the digest's links; a link Slack will not give is left out, not fatal."""
+        try:
+            return self.client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+        except SlackApiError as exc:
+            logger.warning("no permalink for %s/%s: %s", channel, ts, exc.response.get("error"))
+            return None
+
     def _deliver(self, message_id: int) -> int:
-        now = self.now()
-        with self.session_factory.begin() as session:
+        now = self.ctx.now()
+        with self.ctx.session_factory.begin() as session:
             if not outbox_repo.claim(session, message_id, now, LEASE):
                 return 0
             message = outbox_repo.get(session, message_id)
             assert message is not None
             kind, channel, ts, request_id = message.kind, message.channel, message.ts, message.request_id
             attempts, data = message.attempts, json.loads(message.data or "{}")
-        request = None
-        if request_id is not None:
-            with_standing = kind in Kind.WITH_STANDING
-            request = decisions.load(
-                session_factory=self.session_factory,
-                request_id=request_id,
-                limits=self.limits() if with_standing else None,
-                today=self.today() if with_standing else None,
-            )
-        renderer = self.renderers.get(kind)
-        rendered = renderer(Delivery(kind, channel, request, data)) if renderer else None
+        delivery = self._load(kind, channel, request_id, data)
+        rendered = self.renderers[kind](delivery) if delivery is not None else None
         if rendered is None:
-            self._settle(
-                message_id,
-                OutboxStatus.FAILED if renderer is None else OutboxStatus.SENT,
-                error="no renderer for this kind" if renderer is None else "nothing left to send",
-            )
+            self._settle(message_id, OutboxStatus.SENT, error="nothing left to send")
             return 1
         try:
-            if kind in Kind.UPDATES:
+            if kind.spec.updates:
                 answer = self.client.chat_update(channel=channel, ts=ts, text=rendered.text, blocks=rendered.blocks)
             else:
                 answer = self.client.chat_postMessage(channel=channel, text=rendered.text, blocks=rendered.blocks)
@@ -184,37 +212,37 @@ class OutboxWorker:
         except OSError as exc:  # connection refused, reset, timed out
             self._retry_later(message_id, kind, channel, attempts, f"connection: {exc}", None)
             return 1
-        with self.session_factory.begin() as session:
-            self._mark_sent(session, message_id, answer.get("channel") or channel, answer.get("ts") or ts)
-            if kind == Kind.CARD_POST and request is not None:
-                # Lock the request first: a decision committing meanwhile either sees this card (and
-                # updates it) or is seen here (and the card is updated below), never neither.
-                request_repo.lock(session, request.id)
-                request_repo.add_card(session, request.id, answer["channel"], answer["ts"])
-                current = request_repo.get(session, request.id)
-                if current is not None and current.status.value != request.status:
-                    # Decided between rendering and recording this card: the decision could not see it.
-                    outbox_repo.enqueue(
-                        session,
-                        kind=Kind.CARD_UPDATE,
-                        channel=answer["channel"],
-                        ts=answer["ts"],
-                        request_id=request.id,
-                        now=self.now(),
-                    )
-                    self._wake.set()
+        posted_channel, posted_ts = answer.get("channel") or channel, answer.get("ts") or ts
+        with self.ctx.session_factory.begin() as session:
+            self._mark_sent(session, message_id, posted_channel, posted_ts)
+            request = delivery.request if delivery is not None else None
+            if kind.spec.records_card and request is not None:
+                self._record_card(session, request, posted_channel, posted_ts)
         logger.info("delivered %s to %s (attempt %d)", kind, channel, attempts)
         return 1
+
+    def _record_card(self, session: Session, request: RequestSummary, channel: str, ts: str) -> None:
+        # Lock the request first: a decision committing meanwhile either sees this card (and updates it)
+        # or is seen here (and the card is updated below), never neither.
+        request_repo.lock(session, request.id)
+        request_repo.add_card(session, request.id, channel, ts)
+        current = request_repo.get(session, request.id)
+        if current is not None and current.status is not request.status:
+            # Decided between rendering and recording this card: the decision could not see it.
+            outbox_repo.enqueue(
+                session, kind=OutboxKind.CARD_UPDATE, channel=channel, ts=ts, request_id=request.id, now=self.ctx.now()
+            )
+            self._wake.set()
 
     def _mark_sent(self, session: Session, message_id: int, sent_channel: str, sent_ts: str) -> None:
         message = outbox_repo.get(session, message_id)
         assert message is not None
         message.status = OutboxStatus.SENT
-        message.sent_at = self.now()
+        message.sent_at = self.ctx.now()
         message.claimed_until = None
         message.sent_channel, message.sent_ts = sent_channel, sent_ts
 
-    def _refused(self, message_id: int, kind: str, channel: str, attempts: int, exc: SlackApiError) -> None:
+    def _refused(self, message_id: int, kind: OutboxKind, channel: str, attempts: int, exc: SlackApiError) -> None:
         status = exc.response.status_code
         error = str(exc.response.get("error") or f"http_{status}")
         if status == 429:
@@ -228,7 +256,7 @@ class OutboxWorker:
             self._settle(message_id, OutboxStatus.FAILED, error=error)
 
     def _retry_later(
-        self, message_id: int, kind: str, channel: str, attempts: int, error: str, delay: float | None
+        self, message_id: int, kind: OutboxKind, channel: str, attempts: int, error: str, delay: float | None
     ) -> None:
         if attempts >= self.max_attempts:
             logger.error("giving up on %s to %s after %d attempts: %s", kind, channel, attempts, error)
@@ -236,35 +264,35 @@ class OutboxWorker:
             return
         wait = delay if delay is not None else min(2 ** (attempts - 1), MAX_BACKOFF_S)
         logger.warning("%s to %s failed (%s); retrying in %.1f s", kind, channel, error, wait)
-        with self.session_factory.begin() as session:
+        with self.ctx.session_factory.begin() as session:
             message = outbox_repo.get(session, message_id)
             assert message is not None
-            message.next_attempt_at = self.now() + timedelta(seconds=wait)
+            message.next_attempt_at = self.ctx.now() + timedelta(seconds=wait)
             message.claimed_until = None
             message.last_error = error
 
     def _settle(self, message_id: int, status: OutboxStatus, *, error: str) -> None:
-        with self.session_factory.begin() as session:
+        with self.ctx.session_factory.begin() as session:
             message = outbox_repo.get(session, message_id)
             assert message is not None
             message.status = status
             message.claimed_until = None
             message.last_error = error
             if status == OutboxStatus.SENT:
-                message.sent_at = self.now()
+                message.sent_at = self.ctx.now()
 
 
 @dataclass(frozen=True)
 class FailedDelivery:
-    kind: str
+    kind: OutboxKind
     channel: str
     request_id: int | None
     error: str
     created_at: datetime
 
 
-def failed_deliveries(*, session_factory: sessionmaker[Session], limit: int = 20) -> list[FailedDelivery]:
-    with session_factory() as session:
+def failed_deliveries(ctx: ServiceContext, *, limit: int = 20) -> list[FailedDelivery]:
+    with ctx.session_factory() as session:
         return [
             FailedDelivery(m.kind, m.channel, m.request_id, m.last_error, m.created_at)
             for m in outbox_repo.failed(session, limit=limit)

@@ -10,12 +10,11 @@ A *touch* costs its type's weight (a case study or a video costs more than a cal
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from bot.domain import AskType
+from bot.domain import AskType, CustomerStatus, Level, Outcome, Team
 
 DEFAULT_WEIGHTS: Mapping[str, int] = {
     AskType.REFERENCE_CALL: 1,
@@ -48,8 +47,8 @@ class Limits:
     rest_days: int = 14
     weights: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
 
-    def weight(self, ask_type: str) -> int:
-        return self.weights.get(str(ask_type), 1)
+    def weight(self, ask_type: AskType) -> int:
+        return self.weights.get(ask_type.value, 1)
 
     def overridden(
         self,
@@ -73,30 +72,10 @@ class Limits:
 @dataclass(frozen=True)
 class Touch:
     on: date
-    ask_type: str
+    ask_type: AskType
     contact_id: int | None = None
-    team: str = ""
-    outcome: str = ""
-
-
-class Level(enum.StrEnum):
-    OK = "ok"
-    NEAR_LIMIT = "near_limit"
-    OVER_LIMIT = "over_limit"
-    RESTING = "resting"
-    DO_NOT_CONTACT = "do_not_contact"
-    PAUSED = "paused"
-
-    @property
-    def label(self) -> str:
-        return {
-            Level.OK: "OK",
-            Level.NEAR_LIMIT: "Near limit",
-            Level.OVER_LIMIT: "Over limit",
-            Level.RESTING: "Resting",
-            Level.DO_NOT_CONTACT: "Do not contact",
-            Level.PAUSED: "Paused",
-        }[self]
+    team: Team | None = None
+    outcome: Outcome | None = None
 
 
 @dataclass(frozen=True)
@@ -144,9 +123,9 @@ def standing(
     *,
     touches: Iterable[Touch],
     limits: Limits,
-    status: str,
+    status: CustomerStatus,
     today: date,
-    ask_type: str | None = None,
+    ask_type: AskType | None = None,
     contact_id: int | None = None,
 ) -> Standing:
     """Where a customer stands today, and whether an ask of `ask_type` (of `contact_id`) would break a rule."""
@@ -165,10 +144,11 @@ def standing(
             never = True
         free_on = day if free_on is None or (day is not None and day > free_on) else free_on
 
-    if status in (Level.DO_NOT_CONTACT, Level.PAUSED):
-        reasons.append("marked do-not-contact" if status == Level.DO_NOT_CONTACT else "paused as a reference")
+    if status is not CustomerStatus.ACTIVE:
+        blocked = status is CustomerStatus.DO_NOT_CONTACT
+        reasons.append("marked do-not-contact" if blocked else "paused as a reference")
         return Standing(
-            Level(status),
+            Level.DO_NOT_CONTACT if blocked else Level.PAUSED,
             used,
             limits.customer_max,
             limits.customer_window_days,
@@ -211,7 +191,8 @@ def standing(
 
     if never:
         free_on = None
-        reasons.append(f"a {str(ask_type).replace('_', ' ')} weighs {weight}, more than this customer's limits allow")
+        what = ask_type.label.lower() if ask_type else "touch"
+        reasons.append(f"a {what} weighs {weight}, more than this customer's limits allow")
     if over:
         level = Level.OVER_LIMIT
     elif rest_until is not None:

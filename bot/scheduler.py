@@ -9,7 +9,8 @@ it starts again within the same week.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time
+from collections.abc import Callable
+from datetime import datetime, time, tzinfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -21,25 +22,17 @@ logger = logging.getLogger("reference_bot.scheduler")
 FOLLOWUP_TIME = time(9, 0)
 
 
-def digest_trigger(day: str, at: str, zone) -> CronTrigger:  # noqa: ANN001 - a tzinfo
+def digest_trigger(day: str, at: str, zone: tzinfo) -> CronTrigger:
     moment = time.fromisoformat(at)
     return CronTrigger(day_of_week=day, hour=moment.hour, minute=moment.minute, timezone=zone)
 
 
-def followup_trigger(zone) -> CronTrigger:  # noqa: ANN001
+def followup_trigger(zone: tzinfo) -> CronTrigger:
     return CronTrigger(hour=FOLLOWUP_TIME.hour, minute=FOLLOWUP_TIME.minute, timezone=zone)
 
 
 def run_digest(deps: Deps) -> list[str]:
-    settings = deps.settings
-    sent = digest.send_if_due(
-        session_factory=deps.session_factory,
-        recipients=list(settings.reference_managers),
-        now=deps.now(),
-        zone=settings.zone,
-        day=settings.digest_day,
-        at=settings.digest_time,
-    )
+    sent = digest.send_if_due(deps.services, day=deps.settings.digest_day, at=deps.settings.digest_time)
     if sent:
         logger.info("weekly digest queued for %s", ", ".join(sent))
         deps.wake_outbox()
@@ -47,18 +40,18 @@ def run_digest(deps: Deps) -> list[str]:
 
 
 def run_followups(deps: Deps) -> int:
-    sent = followups.send_due(session_factory=deps.session_factory, today=deps.today(), now=deps.now())
+    sent = followups.send_due(deps.services)
     if sent:
         logger.info("%d outcome follow-up(s) queued", sent)
         deps.wake_outbox()
     return sent
 
 
-def _safely(job, deps: Deps) -> None:  # noqa: ANN001
+def _safely(job: Callable[[Deps], object], deps: Deps) -> None:
     try:
         job(deps)
     except Exception:  # the database may be away; the next run (or the next start) tries again
-        logger.exception("scheduled job %s failed", job.__name__)
+        logger.exception("scheduled job %s failed", getattr(job, "__name__", job))
 
 
 def start(deps: Deps) -> BackgroundScheduler:

@@ -10,12 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.errors import SettingsError
+
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-class SettingsError(Exception):
-    """A setting is missing or malformed; the message names it in one line."""
 
 
 class _Base(BaseSettings):

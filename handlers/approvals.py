@@ -1,16 +1,16 @@
-"""Approve and Decline on the approval card, and the decline modal."""
+"""Approve and Decline on the approval card, Suggest instead, and the decline modal."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import domain
-from bot.context import Deps
-from bot.services import catalog, decisions, intake
-from bot.services.decisions import NotAManager, UnknownRequest
+from bot.errors import FormErrors, UnknownRequest
+from bot.services import catalog, decisions, intake, requests
 from handlers.common import action_value, deps, open_modal, state_value, tell, view_values
 from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
@@ -21,8 +21,6 @@ from handlers.views.request_modal import Prefill, customer_option, request_modal
 
 logger = logging.getLogger(__name__)
 
-_STALE_BUTTON = "That button no longer points at a request. Nothing was changed."
-
 
 def register(app: App) -> None:
     app.action(Action.APPROVE)(guarded(approve_clicked))
@@ -32,60 +30,35 @@ def register(app: App) -> None:
     app.view(Callback.DECLINE_MODAL)(guarded(decline_submitted))
 
 
-def _button_ref(body: dict) -> RequestRef | None:
-    return RequestRef.parse(action_value(body))  # type: ignore[return-value]
+def _button_ref(body: dict[str, Any]) -> RequestRef:
+    ref = RequestRef.parse(action_value(body))
+    if not isinstance(ref, RequestRef):
+        raise UnknownRequest()
+    return ref
 
 
-def _decide_on_click(d: Deps, body: dict, respond: Respond, request_id: int, **decision: object) -> None:
-    """Decide from a button; the clicker hears privately when they may not, or when someone decided first."""
-    try:
-        outcome = decisions.decide(
-            session_factory=d.session_factory,
-            managers=d.settings.reference_managers,
-            request_id=request_id,
-            actor_id=body["user"]["id"],
-            now=d.now(),
-            limits=d.limits,
-            today=d.today(),
-            **decision,  # type: ignore[arg-type]
-        )
-    except NotAManager:
-        tell(respond, messages.not_a_manager())
-        return
-    except UnknownRequest:
-        tell(respond, _STALE_BUTTON)
-        return
+def _decide_on_click(context: BoltContext, body: dict[str, Any], respond: Respond, request_id: int, **how: Any) -> None:
+    """Decide from a button; the clicker hears privately when someone decided first."""
+    d = deps(context)
+    outcome = decisions.decide(d.services, request_id=request_id, actor_id=body["user"]["id"], **how)
     if not outcome.decided_now:
         tell(respond, messages.already_decided(outcome.request))
         return
     d.wake_outbox()
 
 
-def approve_clicked(ack: Ack, body: dict, respond: Respond, context: BoltContext) -> None:
+def approve_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
-    ref = _button_ref(body)
-    if ref is None:
-        tell(respond, _STALE_BUTTON)
-        return
-    _decide_on_click(deps(context), body, respond, ref.request_id, approve=True)
+    _decide_on_click(context, body, respond, _button_ref(body).request_id, approve=True)
 
 
-def decline_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
+def decline_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
     ack()
-    d = deps(context)
+    ctx = deps(context).services
     ref = _button_ref(body)
-    if ref is None:
-        tell(respond, _STALE_BUTTON)
-        return
-    if not d.is_manager(body["user"]["id"]):
-        tell(respond, messages.not_a_manager())
-        return
-    try:
-        request = decisions.load(session_factory=d.session_factory, request_id=ref.request_id)
-    except UnknownRequest:
-        tell(respond, _STALE_BUTTON)
-        return
-    if request.status != "pending":
+    ctx.require_manager(body["user"]["id"])
+    request = requests.get(ctx, request_id=ref.request_id)
+    if not request.pending:
         tell(respond, messages.already_decided(request))
         return
     channel = str((body.get("channel") or {}).get("id") or "")[:32]
@@ -99,25 +72,19 @@ def decline_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, c
     )
 
 
-def suggest_clicked(ack: Ack, body: dict, respond: Respond, context: BoltContext) -> None:
+def suggest_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     """Decline the ask, suggesting the alternative on the button; the requester can re-ask with one click."""
     ack()
-    d = deps(context)
+    ctx = deps(context).services
     ref = SuggestRef.parse(action_value(body))
     if not isinstance(ref, SuggestRef):
-        tell(respond, _STALE_BUTTON)
-        return
-    alternative = catalog.get_customer(session_factory=d.session_factory, customer_id=ref.customer_id)
+        raise UnknownRequest()
+    alternative = catalog.get_customer(ctx, customer_id=ref.customer_id)
     if alternative is None:
-        tell(respond, _STALE_BUTTON)
-        return
-    try:
-        current = decisions.load(session_factory=d.session_factory, request_id=ref.request_id)
-    except UnknownRequest:
-        tell(respond, _STALE_BUTTON)
-        return
+        raise UnknownRequest()
+    current = requests.get(ctx, request_id=ref.request_id)
     _decide_on_click(
-        d,
+        context,
         body,
         respond,
         ref.request_id,
@@ -128,34 +95,26 @@ def suggest_clicked(ack: Ack, body: dict, respond: Respond, context: BoltContext
     )
 
 
-def request_suggested_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
+def request_suggested_clicked(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
     """From a declined ask's DM: a new request form, prefilled, for the customer the manager suggested."""
     ack()
     d = deps(context)
-    ref = _button_ref(body)
-    if ref is None:
-        tell(respond, _STALE_BUTTON)
-        return
-    try:
-        old = decisions.load(session_factory=d.session_factory, request_id=ref.request_id)
-    except UnknownRequest:
-        tell(respond, _STALE_BUTTON)
-        return
+    ctx = d.services
+    old = requests.get(ctx, request_id=_button_ref(body).request_id)
     alternative = (
-        catalog.get_customer(session_factory=d.session_factory, customer_id=old.suggested_customer_id)
-        if old.suggested_customer_id
-        else None
+        catalog.get_customer(ctx, customer_id=old.suggested_customer_id) if old.suggested_customer_id else None
     )
     if alternative is None:
-        tell(respond, _STALE_BUTTON)
-        return
+        raise UnknownRequest()
     view = request_modal(
         private_metadata=RequestModalContext(channel="").dump(),
         initial_customer=customer_option(alternative.id, alternative.name, alternative.status),
         initial_team=old.team,
         today=intake.today_everywhere(d.now()),
         prefill=Prefill(
-            ask_type=old.ask_type.value,
+            ask_type=old.ask_type,
             needed_by=old.needed_by,
             deal_name=old.deal_name,
             deal_url=old.deal_url,
@@ -166,14 +125,14 @@ def request_suggested_clicked(ack: Ack, body: dict, client: WebClient, respond: 
     open_modal(client, trigger_id=body["trigger_id"], view=view, tell=lambda text: tell(respond, text))
 
 
-def decline_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+def decline_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     d = deps(context)
     meta = DeclineContext.parse((view or {}).get("private_metadata"))
     values = view_values(view)
     reason = (state_value(values, Block.REASON, Action.REASON) or "").strip()
     suggestion = (state_value(values, Block.SUGGESTION, Action.SUGGESTION) or "").strip()
     errors: dict[str, str] = {}
-    if meta is None:
+    if not isinstance(meta, DeclineContext):
         errors[Block.REASON] = "This form no longer points at a request; close it and click Decline again."
     elif not reason:
         errors[Block.REASON] = "Give the requester a reason."
@@ -181,29 +140,16 @@ def decline_submitted(ack: Ack, body: dict, view: dict, client: WebClient, conte
         errors[Block.REASON] = f"Please keep the reason to {domain.MAX_REASON} characters."
     if len(suggestion) > domain.MAX_SUGGESTION:
         errors[Block.SUGGESTION] = f"Please keep the suggestion to {domain.MAX_SUGGESTION} characters."
-    if errors:
-        ack(response_action="errors", errors=errors)
-        return
-    assert isinstance(meta, DeclineContext)
-    try:
-        decision = decisions.decide(
-            session_factory=d.session_factory,
-            managers=d.settings.reference_managers,
-            request_id=meta.request_id,
-            actor_id=body["user"]["id"],
-            approve=False,
-            now=d.now(),
-            limits=d.limits,
-            today=d.today(),
-            reason=reason,
-            suggestion=suggestion,
-        )
-    except NotAManager:
-        ack(response_action="errors", errors={Block.REASON: messages.not_a_manager()})
-        return
-    except UnknownRequest:
-        ack(response_action="errors", errors={Block.REASON: _STALE_BUTTON})
-        return
+    if errors or not isinstance(meta, DeclineContext):
+        raise FormErrors(errors)
+    decision = decisions.decide(
+        d.services,
+        request_id=meta.request_id,
+        actor_id=body["user"]["id"],
+        approve=False,
+        reason=reason,
+        suggestion=suggestion,
+    )
     if not decision.decided_now:
         ack(response_action="update", view=decided_notice(messages.already_decided(decision.request)))
         return

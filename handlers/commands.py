@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 
-from bot.services import catalog, customer_limits, intake
+from bot.services import catalog, customer_limits, intake, requests
 from handlers.common import deps, open_modal
 from handlers.errors import guarded
 from handlers.ids import COMMAND
@@ -23,8 +25,11 @@ def register(app: App) -> None:
     app.command(COMMAND)(guarded(reference_request))
 
 
-def reference_request(ack: Ack, body: dict, client, respond: Respond, context: BoltContext) -> None:  # noqa: ANN001
+def reference_request(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
     d = deps(context)
+    ctx = d.services
     text = str(body.get("text") or "").strip()
     user_id = str(body.get("user_id") or "")
     word, _, rest = text.partition(" ")
@@ -38,37 +43,31 @@ def reference_request(ack: Ack, body: dict, client, respond: Respond, context: B
         ack(text=reply, blocks=blocks)
         return
     if word == "list" and not rest:
-        reply, blocks = messages.open_requests_reply(
-            intake.open_requests(session_factory=d.session_factory, requester_id=user_id)
-        )
+        reply, blocks = messages.open_requests_reply(requests.open_for(ctx, requester_id=user_id))
         ack(text=reply, blocks=blocks)
         return
     if word == "log" and not rest:
         ack()
-        view = log_modal(
-            today=d.today(), initial_team=intake.last_team(session_factory=d.session_factory, user_id=user_id)
-        )
+        view = log_modal(today=ctx.today(), initial_team=requests.last_team(ctx, user_id=user_id))
         open_modal(client, trigger_id=body["trigger_id"], view=view, tell=tell)
         return
     if word == "limits":
-        if not d.is_manager(user_id):
-            ack(text="Only reference managers can change a customer's limits.")
-            return
-        chosen = catalog.find_customer(session_factory=d.session_factory, text=rest)
+        ctx.require_manager(user_id, "change a customer's limits")
+        chosen = catalog.find_customer(ctx, text=rest)
         if chosen is None:
             ack(text=f"No single customer matches “{rest}”. Try `{COMMAND} limits` with the exact name.")
             return
         ack()
-        current = customer_limits.load(session_factory=d.session_factory, customer_id=chosen.id, limits=d.limits)
+        current = customer_limits.load(ctx, customer_id=chosen.id)
         open_modal(client, trigger_id=body["trigger_id"], view=limits_modal(current), tell=tell)
         return
     # The trigger_id lives 3 seconds: acknowledge first, then open the modal straight away.
     ack()
-    chosen = catalog.find_customer(session_factory=d.session_factory, text=text) if text else None
+    chosen = catalog.find_customer(ctx, text=text) if text else None
     view = request_modal(
         private_metadata=RequestModalContext(channel=str(body.get("channel_id") or "")[:32]).dump(),
         initial_customer=customer_option(chosen.id, chosen.name, chosen.status) if chosen else None,
-        initial_team=intake.last_team(session_factory=d.session_factory, user_id=user_id),
+        initial_team=requests.last_team(ctx, user_id=user_id),
         today=intake.today_everywhere(d.now()),
     )
     if not open_modal(client, trigger_id=body["trigger_id"], view=view, tell=tell):

@@ -11,14 +11,19 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
-from bot.context import Deps
+from bot.context import Deps, ServiceContext
 from handlers.ids import COMMAND
 
 logger = logging.getLogger("reference_bot.slack")
 
 
 def deps(context: BoltContext) -> Deps:
-    return context["deps"]
+    found: Deps = context["deps"]
+    return found
+
+
+def services(context: BoltContext) -> ServiceContext:
+    return deps(context).services
 
 
 def view_values(view: dict[str, Any] | None) -> dict[str, Any]:

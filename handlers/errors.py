@@ -1,7 +1,9 @@
 """When something fails under a listener: the user is told where they acted, and nothing is half-written.
 
 Services write in single transactions, so a failure leaves nothing behind; what remains is to answer the
-user instead of letting Slack show a bare error. Database trouble gets its own words.
+user instead of letting Slack show a bare error. A refusal the domain raises (`bot.errors`) is shown with
+its own sentence: under the modal's field, in the command's answer, or privately beside the button.
+Database trouble gets its own words.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App, BoltResponse, Respond
+from slack_bolt import Ack, App, BoltResponse, Respond
 from sqlalchemy.exc import SQLAlchemyError
+
+from bot.errors import DomainError, FormErrors
 
 logger = logging.getLogger("reference_bot.errors")
 
@@ -38,6 +42,9 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
     def run(**kwargs: Any) -> Any:
         try:
             return listener(**kwargs)
+        except DomainError as refusal:
+            refuse(refusal, ack=kwargs.get("ack"), body=kwargs.get("body") or {}, respond=kwargs.get("respond"))
+            return None
         except Exception as error:
             ack = kwargs.get("ack")
             if ack is None or ack.response is None:
@@ -48,15 +55,59 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
-def _first_input_block(body: dict[str, Any]) -> str | None:
+def _input_blocks(body: dict[str, Any]) -> list[str]:
     view = body.get("view") if isinstance(body.get("view"), dict) else {}
-    for block in view.get("blocks") or []:
-        if isinstance(block, dict) and block.get("type") == "input" and isinstance(block.get("block_id"), str):
-            return block["block_id"]
-    return None
+    return [
+        block["block_id"]
+        for block in (view or {}).get("blocks") or []
+        if isinstance(block, dict) and block.get("type") == "input" and isinstance(block.get("block_id"), str)
+    ]
 
 
-def on_error(error: Exception, body: dict, response: BoltResponse | None, respond: Respond | None) -> None:
+def _first_input_block(body: dict[str, Any]) -> str | None:
+    blocks = _input_blocks(body)
+    return blocks[0] if blocks else None
+
+
+def _payload_kind(body: dict[str, Any]) -> str:
+    return str(body.get("type") or ("slash_command" if "command" in body else ""))
+
+
+def field_errors(refusal: DomainError, body: dict[str, Any]) -> dict[str, str]:
+    """A refusal as a modal's field errors: each under its own field when the modal has it, else the first."""
+    inputs = _input_blocks(body)
+    first = inputs[0] if inputs else "_"
+    if not isinstance(refusal, FormErrors):
+        return {first: refusal.message}
+    errors: dict[str, str] = {}
+    for name, text in refusal.errors.items():
+        target = name if name in inputs else first
+        errors[target] = f"{errors[target]} {text}" if target in errors else text
+    return errors
+
+
+def refuse(refusal: DomainError, *, ack: Ack | None, body: dict[str, Any], respond: Respond | None) -> None:
+    """Show a domain refusal where the user acted: in the acknowledgement when it is not sent yet, else
+    privately through the response URL."""
+    kind = _payload_kind(body)
+    if ack is not None and ack.response is None:
+        if kind == "view_submission":
+            ack(response_action="errors", errors=field_errors(refusal, body))
+            return
+        if kind == "slash_command":
+            ack(text=refusal.message)
+            return
+        if kind == "block_suggestion":
+            ack(options=[])
+            return
+        ack()
+    if respond is not None and (body.get("response_url") or body.get("response_urls")):
+        respond(text=refusal.message, response_type="ephemeral", replace_original=False)
+    else:
+        logger.info("refused (%s), with no place to say so: %s", kind, refusal.message)
+
+
+def on_error(error: Exception, body: dict[str, Any], response: BoltResponse | None, respond: Respond | None) -> None:
     database = isinstance(error, SQLAlchemyError)
     message = DATABASE_DOWN if database else SOMETHING_FAILED
     if database:
@@ -64,11 +115,12 @@ def on_error(error: Exception, body: dict, response: BoltResponse | None, respon
     else:
         logger.error("listener failed", exc_info=error)
     body = body if isinstance(body, dict) else {}
-    kind = body.get("type") or ("slash_command" if "command" in body else "")
+    kind = _payload_kind(body)
     if response is not None:  # not acknowledged yet: answer in the acknowledgement itself
         response.status = 200
-        if kind == "view_submission" and _first_input_block(body):
-            response.body = json.dumps({"response_action": "errors", "errors": {_first_input_block(body): message}})
+        first = _first_input_block(body)
+        if kind == "view_submission" and first:
+            response.body = json.dumps({"response_action": "errors", "errors": {first: message}})
             response.headers["content-type"] = ["application/json;charset=utf-8"]
             return
         if kind == "block_suggestion":

@@ -3,22 +3,26 @@ planned (with the new date)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 
 from bot.domain import Outcome
-from bot.services import decisions, followups
-from bot.services.decisions import UnknownRequest
-from bot.services.followups import AlreadyAnswered, FollowupRef, NotTheRequester
-from bot.services.intake import FormErrors
+from bot.errors import AlreadyAnswered, NotTheRequester, UnknownRequest
+from bot.services import followups, requests
+from bot.services.followups import FollowupRef
+from bot.services.summaries import RequestSummary
 from handlers.common import action_value, deps, open_modal, state_value, tell, view_values
 from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
 from handlers.payloads import FollowupContext, RequestRef
-from handlers.request_modal import approval_targets
 from handlers.views.followups import done_modal, new_date_modal
 
 _STALE = "That button no longer points at one of your asks. Nothing was changed."
+ModalBuilder = Callable[..., View]
 
 
 def register(app: App) -> None:
@@ -29,10 +33,10 @@ def register(app: App) -> None:
     app.view(Callback.FOLLOWUP_DATE_MODAL)(guarded(new_date_submitted))
 
 
-def _context(body: dict) -> FollowupContext | None:
+def _context(body: dict[str, Any]) -> FollowupContext:
     ref = RequestRef.parse(action_value(body))
     if not isinstance(ref, RequestRef):
-        return None
+        raise UnknownRequest(_STALE)
     container = body.get("container") or {}
     return FollowupContext(
         request_id=ref.request_id,
@@ -41,24 +45,19 @@ def _context(body: dict) -> FollowupContext | None:
     )
 
 
-def _open(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext, build) -> None:  # noqa: ANN001
+def _open(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext, build: ModalBuilder
+) -> None:
     ack()
-    d = deps(context)
     meta = _context(body)
-    if meta is None:
-        tell(respond, _STALE)
-        return
     try:
-        request = decisions.load(session_factory=d.session_factory, request_id=meta.request_id)
+        request: RequestSummary = requests.get(deps(context).services, request_id=meta.request_id)
     except UnknownRequest:
-        tell(respond, _STALE)
-        return
+        raise UnknownRequest(_STALE) from None
     if request.requester_id != body["user"]["id"]:
-        tell(respond, "Only the person who asked can say how it went.")
-        return
-    if request.outcome:
-        tell(respond, f"Already recorded: {Outcome(request.outcome).label}.")
-        return
+        raise NotTheRequester()
+    if request.outcome is not None:
+        raise AlreadyAnswered(request.outcome)
     open_modal(
         client,
         trigger_id=body["trigger_id"],
@@ -67,65 +66,50 @@ def _open(ack: Ack, body: dict, client: WebClient, respond: Respond, context: Bo
     )
 
 
-def done_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
+def done_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
     _open(ack, body, client, respond, context, done_modal)
 
 
-def still_planned_clicked(ack: Ack, body: dict, client: WebClient, respond: Respond, context: BoltContext) -> None:
+def still_planned_clicked(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
     _open(ack, body, client, respond, context, new_date_modal)
 
 
-def _record(d, meta: FollowupContext, user_id: str, outcome: Outcome, **answers) -> str | None:  # noqa: ANN001
-    """Store the answer; returns a sentence for the user when it could not be stored."""
+def _record(context: BoltContext, meta: FollowupContext, user_id: str, outcome: Outcome, **answers: Any) -> None:
+    """Store the answer (a refusal propagates to the user, see handlers.errors)."""
+    d = deps(context)
     try:
         followups.record(
-            session_factory=d.session_factory,
+            d.services,
             request_id=meta.request_id,
             user_id=user_id,
             outcome=outcome,
-            now=d.now(),
-            today=d.today(),
-            managers_or_channel=approval_targets(d),
             message=FollowupRef(meta.channel, meta.ts) if meta.channel and meta.ts else None,
             **answers,
         )
-    except NotTheRequester:
-        return "Only the person who asked can say how it went."
-    except AlreadyAnswered as exc:
-        return f"Already recorded: {Outcome(exc.outcome).label}."
     except UnknownRequest:
-        return _STALE
+        raise UnknownRequest(_STALE) from None
     d.wake_outbox()
-    return None
 
 
-def not_happened_clicked(ack: Ack, body: dict, respond: Respond, context: BoltContext) -> None:
+def not_happened_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    # `respond` is asked for so that a refusal (handlers.errors) can be told privately beside the button.
     ack()
-    meta = _context(body)
-    problem = _record(deps(context), meta, body["user"]["id"], Outcome.DID_NOT_HAPPEN) if meta else _STALE
-    if problem:
-        tell(respond, problem)
+    _record(context, _context(body), body["user"]["id"], Outcome.DID_NOT_HAPPEN)
 
 
 def _submitted(
-    ack: Ack, body: dict, view: dict, context: BoltContext, outcome: Outcome, first_block: str, **answers
-) -> None:  # noqa: ANN003
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, outcome: Outcome, **answers: Any
+) -> None:
     meta = FollowupContext.parse((view or {}).get("private_metadata"))
     if not isinstance(meta, FollowupContext):
-        ack(response_action="errors", errors={first_block: _STALE})
-        return
-    try:
-        problem = _record(deps(context), meta, body["user"]["id"], outcome, **answers)
-    except FormErrors as exc:
-        ack(response_action="errors", errors=exc.errors)
-        return
-    if problem:
-        ack(response_action="errors", errors={first_block: problem})
-        return
+        raise UnknownRequest(_STALE)
+    _record(context, meta, body["user"]["id"], outcome, **answers)
     ack()
 
 
-def done_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+def done_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     values = view_values(view)
     _submitted(
         ack,
@@ -133,20 +117,11 @@ def done_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> No
         view,
         context,
         Outcome.COMPLETED,
-        Block.SENTIMENT,
         note=state_value(values, Block.NOTE, Action.NOTE) or "",
         sentiment=state_value(values, Block.SENTIMENT, Action.SENTIMENT) or "",
     )
 
 
-def new_date_submitted(ack: Ack, body: dict, view: dict, context: BoltContext) -> None:
+def new_date_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     values = view_values(view)
-    _submitted(
-        ack,
-        body,
-        view,
-        context,
-        Outcome.PLANNED,
-        Block.NEW_DATE,
-        new_date=state_value(values, Block.NEW_DATE, Action.NEW_DATE),
-    )
+    _submitted(ack, body, view, context, Outcome.PLANNED, new_date=state_value(values, Block.NEW_DATE, Action.NEW_DATE))

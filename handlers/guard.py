@@ -9,7 +9,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 
-from storage import outbox as outbox_repo
+from bot.services import slack_events
 
 logger = logging.getLogger("reference_bot.guard")
 
@@ -92,10 +92,7 @@ def skip_event_retries(
     """An Events API delivery is handled once: a retry of an event already seen is acknowledged and dropped."""
     if body.get("type") != "event_callback":
         return next()
-    deps = context["deps"]
-    with deps.session_factory.begin() as session:
-        first = outbox_repo.first_time(session, str(body["event_id"]), deps.now())
-    if not first:
+    if not slack_events.first_delivery(context["deps"].services, event_id=str(body["event_id"])):
         retry = (request.headers.get("x-slack-retry-num") or ["?"])[0]
         logger.info("event %s already handled; retry %s acknowledged", body["event_id"], retry)
         return BoltResponse(status=200, body="")

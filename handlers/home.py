@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
@@ -10,7 +11,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot.outbox import FailedDelivery, failed_deliveries
-from bot.services import intake
+from bot.services import requests
+from bot.services.summaries import RequestSummary
 from handlers.common import deps
 from handlers.errors import guarded
 from handlers.views import messages
@@ -22,21 +24,21 @@ def register(app: App) -> None:
     app.event("app_home_opened")(guarded(home_opened))
 
 
-def home_view(requests: list, failed: list[FailedDelivery] | None = None) -> View:
+def home_view(own: list[RequestSummary], failed: list[FailedDelivery] | None = None) -> View:
     _, help_blocks = messages.help_reply()
-    _, list_blocks = messages.open_requests_reply(requests)
+    _, list_blocks = messages.open_requests_reply(own)
     extra = messages.failed_deliveries(failed) if failed else []
     return View(type="home", blocks=[*help_blocks, *list_blocks, *extra])
 
 
-def home_opened(event: dict, client: WebClient, context: BoltContext) -> None:
+def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     if event.get("tab") != "home":
         return
     user_id = str(event.get("user") or "")
-    d = deps(context)
-    requests = intake.open_requests(session_factory=d.session_factory, requester_id=user_id)
-    failed = failed_deliveries(session_factory=d.session_factory) if d.is_manager(user_id) else None
+    ctx = deps(context).services
+    own = requests.open_for(ctx, requester_id=user_id)
+    failed = failed_deliveries(ctx) if ctx.is_manager(user_id) else None
     try:
-        client.views_publish(user_id=user_id, view=home_view(requests, failed))
+        client.views_publish(user_id=user_id, view=home_view(own, failed))
     except SlackApiError as exc:
         logger.error("views.publish failed: %s", exc.response.get("error"))

@@ -1,18 +1,19 @@
-"""The request form: typeahead options for customers and contacts, and the submission."""
+"""The request form: typeahead options for customers and contacts, the redraw with the customer's
+standing, and the submission."""
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.context import Deps
-from bot.domain import AskType, Team
+from bot.domain import AskType, Team, member
 from bot.services import catalog, intake, standing
-from bot.services.intake import FormErrors, RequestForm
-from handlers.common import deps, state_value, view_values
+from bot.services.intake import RequestForm
+from handlers.common import deps, services, state_value, view_values
 from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
 from handlers.views import standing as standing_view
@@ -29,7 +30,7 @@ def register(app: App) -> None:
     app.view(Callback.REQUEST_MODAL)(guarded(request_submitted))
 
 
-def form_changed(ack: Ack, body: dict, client: WebClient, context: BoltContext) -> None:
+def form_changed(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """Customer, contact or type changed: redraw the form with the customer's standing under the contact."""
     ack()
     d = deps(context)
@@ -40,24 +41,18 @@ def form_changed(ack: Ack, body: dict, client: WebClient, context: BoltContext) 
     if not (form.customer_id and form.customer_id.isdigit()):
         return
     contact_id = int(form.contact_id) if form.contact_id and form.contact_id.isdigit() else None
-    report = standing.preview(
-        session_factory=d.session_factory,
-        customer_id=int(form.customer_id),
-        limits=d.limits,
-        today=d.today(),
-        ask_type=form.ask_type if form.ask_type in {t.value for t in AskType} else None,
-        contact_id=contact_id,
-    )
+    ask_type = member(AskType, form.ask_type)
+    report = standing.preview(d.services, customer_id=int(form.customer_id), ask_type=ask_type, contact_id=contact_id)
     if report is None:
         return
-    team = Team(form.team) if form.team in {t.value for t in Team} else None
+    team = member(Team, form.team)
     redrawn = request_modal(
         private_metadata=str(view.get("private_metadata") or ""),
-        initial_customer=customer_option(report.customer_id, report.customer_name, report.standing.level.value),
+        initial_customer=customer_option(report.customer_id, report.customer_name, report.status),
         initial_team=team,
         today=intake.today_everywhere(d.now()),
         standing=standing_view.modal_blocks(report, team),
-        prefill=Prefill(ask_type=form.ask_type),
+        prefill=Prefill(ask_type=ask_type),
     )
     try:
         client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=redrawn)
@@ -66,29 +61,25 @@ def form_changed(ack: Ack, body: dict, client: WebClient, context: BoltContext) 
         logger.info("views.update of the request form failed: %s", exc.response.get("error"))
 
 
-def customer_options(ack: Ack, payload: dict, context: BoltContext) -> None:
+def customer_options(ack: Ack, payload: dict[str, Any], context: BoltContext) -> None:
     query = str(payload.get("value") or "")[:200]
-    choices = catalog.search_customers(
-        session_factory=deps(context).session_factory, query=query, limit=CUSTOMER_OPTION_LIMIT
-    )
+    choices = catalog.search_customers(services(context), query=query, limit=CUSTOMER_OPTION_LIMIT)
     ack(options=[customer_option(c.id, c.name, c.status) for c in choices])
 
 
-def contact_options(ack: Ack, body: dict, payload: dict, context: BoltContext) -> None:
+def contact_options(ack: Ack, body: dict[str, Any], payload: dict[str, Any], context: BoltContext) -> None:
     values = view_values(body.get("view"))
     customer_id = state_value(values, Block.CUSTOMER, Action.CUSTOMER)
     if not (customer_id and customer_id.isdigit()):
         ack(options=[])
         return
     contacts = catalog.contacts_of(
-        session_factory=deps(context).session_factory,
-        customer_id=int(customer_id),
-        query=str(payload.get("value") or "")[:200],
+        services(context), customer_id=int(customer_id), query=str(payload.get("value") or "")[:200]
     )
     ack(options=[contact_option(c.id, c.name, c.title) for c in contacts])
 
 
-def read_form(values: dict) -> RequestForm:
+def read_form(values: dict[str, Any]) -> RequestForm:
     return RequestForm(
         ask_type=state_value(values, Block.ASK_TYPE, Action.ASK_TYPE),
         customer_id=state_value(values, Block.CUSTOMER, Action.CUSTOMER),
@@ -102,28 +93,10 @@ def read_form(values: dict) -> RequestForm:
     )
 
 
-def request_submitted(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+def request_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     d = deps(context)
-    form = read_form(view_values(view))
-    try:
-        # Stored before the ack, so a refusal can still be shown in the open modal.
-        summary = intake.file_request(
-            session_factory=d.session_factory,
-            form=form,
-            requester_id=body["user"]["id"],
-            now=d.now(),
-            limits=d.limits,
-            today=d.today(),
-            card_targets=approval_targets(d),
-        )
-    except FormErrors as exc:
-        ack(response_action="errors", errors=exc.errors)
-        return
+    # Stored before the ack, so a refusal (FormErrors) can still be shown in the open modal.
+    summary = intake.file_request(d.services, form=read_form(view_values(view)), requester_id=body["user"]["id"])
     ack()
     d.wake_outbox()
     logger.info("request #%d filed by %s", summary.id, summary.requester_id)
-
-
-def approval_targets(d: Deps) -> list[str]:
-    channel = d.settings.reference_approval_channel
-    return [channel] if channel else list(d.settings.reference_managers)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import Ack, App, BoltContext
-from slack_sdk import WebClient
 
 from bot.services import touch_log
-from bot.services.intake import FormErrors
 from handlers.common import deps, state_value, view_values
 from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
@@ -16,7 +16,7 @@ def register(app: App) -> None:
     app.view(Callback.LOG_MODAL)(guarded(touch_logged))
 
 
-def touch_logged(ack: Ack, body: dict, view: dict, client: WebClient, context: BoltContext) -> None:
+def touch_logged(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     d = deps(context)
     values = view_values(view)
     form = touch_log.LogForm(
@@ -28,18 +28,6 @@ def touch_logged(ack: Ack, body: dict, view: dict, client: WebClient, context: B
         outcome=state_value(values, Block.OUTCOME, Action.OUTCOME),
         note=state_value(values, Block.NOTE, Action.NOTE),
     )
-    user_id = body["user"]["id"]
-    try:
-        touch_log.log_touch(
-            session_factory=d.session_factory,
-            form=form,
-            user_id=user_id,
-            now=d.now(),
-            limits=d.limits,
-            today=d.today(),
-        )
-    except FormErrors as exc:
-        ack(response_action="errors", errors=exc.errors)
-        return
+    touch_log.log_touch(d.services, form=form, user_id=body["user"]["id"])
     ack()
     d.wake_outbox()

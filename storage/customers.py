@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import Contact, Customer
+from bot.domain import CustomerStatus
+from storage.models import Contact, Customer, CustomerChange, CustomerProduct, Touch
 
 
 def _like_escape(text: str) -> str:
@@ -76,3 +78,67 @@ def all_with_contacts(session: Session) -> Iterable[Customer]:
         .execution_options(yield_per=500)
     )
     return session.scalars(stmt)
+
+
+def similar(
+    session: Session,
+    *,
+    exclude: Sequence[int],
+    products: Sequence[str],
+    industry: str | None,
+    region: str | None,
+    company_size: str | None,
+    limit: int,
+) -> Sequence[Customer]:
+    """Active customers matching the given traits (None: any), least recently touched first."""
+    stmt = select(Customer).where(Customer.status == CustomerStatus.ACTIVE, Customer.id.not_in(list(exclude)))
+    if industry is not None:
+        stmt = stmt.where(Customer.industry == industry)
+    if region is not None:
+        stmt = stmt.where(Customer.region == region)
+    if company_size is not None:
+        stmt = stmt.where(Customer.company_size == company_size)
+    if products:
+        stmt = stmt.where(
+            exists().where(CustomerProduct.customer_id == Customer.id, CustomerProduct.product.in_(list(products)))
+        )
+    stmt = stmt.order_by(Customer.last_touched_on, Customer.id).limit(limit).options(selectinload(Customer.products))
+    return session.scalars(stmt).all()
+
+
+def busiest(
+    session: Session, since: date, weights: Mapping[str, int], min_weight: int, rest_since: date, *, limit: int
+) -> Sequence[Customer]:
+    """Customers whose weighted touches since `since` reach `min_weight`, or touched since `rest_since`:
+    the only ones that can be at a limit or resting. One grouped query over the window, heaviest first."""
+    weight = case(*[(Touch.ask_type == kind, w) for kind, w in weights.items()], else_=1)
+    heavy = (
+        select(Touch.customer_id, func.sum(weight).label("used"))
+        .where(Touch.touched_on >= since)
+        .group_by(Touch.customer_id)
+        .having(func.sum(weight) >= min_weight)
+        .subquery()
+    )
+    stmt = (
+        select(Customer)
+        .outerjoin(heavy, heavy.c.customer_id == Customer.id)
+        .where((heavy.c.used.is_not(None)) | (Customer.last_touched_on >= rest_since))
+        .order_by(func.coalesce(heavy.c.used, 0).desc(), Customer.name)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def any_limit_overrides(session: Session) -> bool:
+    return session.scalar(select(Customer.id).where(Customer.max_touches.is_not(None)).limit(1)) is not None
+
+
+def active_count(session: Session) -> int:
+    return int(session.scalar(select(func.count(Customer.id)).where(Customer.status == CustomerStatus.ACTIVE)) or 0)
+
+
+def record_change(
+    session: Session, customer_id: int, *, actor_id: str, at: datetime, field: str, old: str, new: str
+) -> None:
+    """One change of a customer's limits or status: who, when, from what to what."""
+    session.add(CustomerChange(customer_id=customer_id, actor_id=actor_id, at=at, field=field, old=old, new=new))

@@ -24,6 +24,19 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from bot.domain import (
+    AskType,
+    CustomerStatus,
+    EventKind,
+    OutboxKind,
+    OutboxStatus,
+    Outcome,
+    RequestStatus,
+    Sentiment,
+    Team,
+    TouchSource,
+)
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timestamps go in as UTC and come out aware, on SQLite (which keeps no zone) as on PostgreSQL."""
@@ -51,30 +64,18 @@ class Base(DeclarativeBase):
     pass
 
 
-class CustomerStatus(enum.StrEnum):
-    ACTIVE = "active"
-    PAUSED = "paused"
-    DO_NOT_CONTACT = "do_not_contact"
-
-
-class RequestStatus(enum.StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    DECLINED = "declined"
-
-
-class EventKind(enum.StrEnum):
-    CREATED = "created"
-    APPROVED = "approved"
-    DECLINED = "declined"
-    COMPLETED = "completed"
-    DID_NOT_HAPPEN = "did_not_happen"
-    RESCHEDULED = "rescheduled"
-
-
-def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    # Stored as plain strings (no native ENUM type) so adding a value is a data change, not DDL.
-    return Enum(cls, name=name, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
+def _enum(cls: type[enum.Enum], name: str, length: int = 32) -> Enum:
+    # Stored as plain strings of the members' values (no native ENUM type, no CHECK constraint) so adding
+    # a member is a data change, not DDL; the ORM hands back members.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+    )
 
 
 class Customer(Base):
@@ -156,11 +157,11 @@ class ReferenceRequest(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ask_type: Mapped[str] = mapped_column(String(40))
+    ask_type: Mapped[AskType] = mapped_column(_enum(AskType, "ask_type", 40))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
     requester_id: Mapped[str] = mapped_column(String(32))
-    team: Mapped[str] = mapped_column(String(40))
+    team: Mapped[Team] = mapped_column(_enum(Team, "team", 40))
     needed_by: Mapped[date] = mapped_column(Date)
     deal_name: Mapped[str] = mapped_column(String(150), default="")
     deal_url: Mapped[str] = mapped_column(String(500), default="")
@@ -179,9 +180,10 @@ class ReferenceRequest(Base):
     suggested_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     # Follow-up after the needed-by date: when it was sent (claimed), and the answer.
     followup_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    outcome: Mapped[str] = mapped_column(String(40), default="")
+    # None until the requester answers the follow-up.
+    outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome, "outcome", 40))
     outcome_note: Mapped[str] = mapped_column(Text, default="")
-    sentiment: Mapped[str] = mapped_column(String(20), default="")
+    sentiment: Mapped[Sentiment | None] = mapped_column(_enum(Sentiment, "sentiment", 20))
 
     customer: Mapped[Customer] = relationship(foreign_keys=[customer_id])
     suggested_customer: Mapped[Customer | None] = relationship(foreign_keys=[suggested_customer_id])
@@ -224,13 +226,7 @@ class UserPreference(Base):
     __tablename__ = "user_preferences"
 
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    last_team: Mapped[str | None] = mapped_column(String(40))
-
-
-class TouchSource(enum.StrEnum):
-    REQUEST = "request"  # an approved ask
-    LOGGED = "logged"  # logged in Slack after the fact
-    IMPORTED = "imported"  # from the spreadsheet kept before the bot
+    last_team: Mapped[Team | None] = mapped_column(_enum(Team, "team", 40))
 
 
 class Touch(Base):
@@ -246,15 +242,15 @@ class Touch(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     request_id: Mapped[int | None] = mapped_column(ForeignKey("reference_requests.id"), unique=True)
-    ask_type: Mapped[str] = mapped_column(String(40))
+    ask_type: Mapped[AskType] = mapped_column(_enum(AskType, "ask_type", 40))
     requester: Mapped[str] = mapped_column(String(100))
-    team: Mapped[str] = mapped_column(String(40))
+    team: Mapped[Team] = mapped_column(_enum(Team, "team", 40))
     touched_on: Mapped[date] = mapped_column(Date)
-    outcome: Mapped[str] = mapped_column(String(40), default="")
+    outcome: Mapped[Outcome] = mapped_column(_enum(Outcome, "outcome", 40))
     note: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[TouchSource] = mapped_column(_enum(TouchSource, "touch_source"))
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
-    sentiment: Mapped[str] = mapped_column(String(20), default="")
+    sentiment: Mapped[Sentiment | None] = mapped_column(_enum(Sentiment, "sentiment", 20))
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -276,12 +272,6 @@ class CustomerChange(Base):
     new: Mapped[str] = mapped_column(String(100), default="")
 
 
-class OutboxStatus(enum.StrEnum):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-
-
 class OutboxMessage(Base):
     """A message the bot owes Slack because of a state change, written in the same transaction as the change.
 
@@ -293,7 +283,7 @@ class OutboxMessage(Base):
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40))
+    kind: Mapped[OutboxKind] = mapped_column(_enum(OutboxKind, "outbox_kind", 40))
     channel: Mapped[str] = mapped_column(String(32))
     ts: Mapped[str] = mapped_column(String(32), default="")  # the message to update, for updates
     request_id: Mapped[int | None] = mapped_column(ForeignKey("reference_requests.id"), index=True)

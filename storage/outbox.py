@@ -8,16 +8,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import OutboxMessage, OutboxStatus, ProcessedEvent
+from bot.domain import OutboxKind, OutboxStatus
+from storage.models import OutboxMessage
 
 
 def enqueue(
     session: Session,
     *,
-    kind: str,
+    kind: OutboxKind,
     channel: str,
     now: datetime,
     request_id: int | None = None,
@@ -68,7 +68,7 @@ def claim(session: Session, message_id: int, now: datetime, lease: timedelta) ->
         .values(claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return getattr(result, "rowcount", 0) == 1
 
 
 def get(session: Session, message_id: int) -> OutboxMessage | None:
@@ -85,18 +85,8 @@ def failed(session: Session, *, limit: int = 20) -> Sequence[OutboxMessage]:
     return session.scalars(stmt).all()
 
 
-def pending_count(session: Session, kind: str) -> int:
+def pending_count(session: Session, kind: OutboxKind) -> int:
     stmt = select(func.count(OutboxMessage.id)).where(
         OutboxMessage.kind == kind, OutboxMessage.status == OutboxStatus.PENDING
     )
     return int(session.scalar(stmt) or 0)
-
-
-def first_time(session: Session, event_id: str, now: datetime) -> bool:
-    """Record an Events API delivery; False when it was handled before (a retry)."""
-    try:
-        with session.begin_nested():
-            session.add(ProcessedEvent(event_id=event_id, at=now))
-        return True
-    except IntegrityError:
-        return False

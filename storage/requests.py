@@ -1,30 +1,24 @@
-"""Repository functions for reference requests, their events and their approval cards."""
+"""Repository functions for reference requests and their approval cards."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from storage.models import (
-    ApprovalCard,
-    EventKind,
-    ReferenceRequest,
-    RequestEvent,
-    RequestStatus,
-)
+from bot.domain import EventKind, RequestStatus
+from storage import events
+from storage.models import ApprovalCard, ReferenceRequest
 
 
 def add(session: Session, request: ReferenceRequest) -> ReferenceRequest:
+    """Store a new request with its first event."""
     session.add(request)
     session.flush()
-    session.add(
-        RequestEvent(
-            request_id=request.id, kind=EventKind.CREATED, actor_id=request.requester_id, at=request.created_at
-        )
-    )
+    events.record(session, request.id, EventKind.CREATED, actor_id=request.requester_id, at=request.created_at)
     return request
 
 
@@ -53,7 +47,7 @@ def decide(
     suggestion: str = "",
     suggested_customer_id: int | None = None,
 ) -> bool:
-    """Move a pending request to `status`. Returns False when it was no longer pending.
+    """Move a pending request to `status`, with its event. Returns False when it was no longer pending.
 
     The conditional UPDATE is the whole race guard: of two managers clicking at once, the
     database lets exactly one change a pending row.
@@ -71,24 +65,11 @@ def decide(
         )
         .execution_options(synchronize_session=False)
     )
-    if result.rowcount != 1:
+    if getattr(result, "rowcount", 0) != 1:
         return False
-    session.add(
-        RequestEvent(
-            request_id=request_id,
-            kind=EventKind(status.value),
-            actor_id=actor_id,
-            at=at,
-            reason=reason,
-            suggestion=suggestion,
-        )
-    )
+    kind = EventKind.APPROVED if status is RequestStatus.APPROVED else EventKind.DECLINED
+    events.record(session, request_id, kind, actor_id=actor_id, at=at, reason=reason, suggestion=suggestion)
     return True
-
-
-def events(session: Session, request_id: int) -> Sequence[RequestEvent]:
-    stmt = select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(RequestEvent.id)
-    return session.scalars(stmt).all()
 
 
 def asks_before(session: Session, customer_id: int, *, before_id: int, since: datetime) -> tuple[int, datetime | None]:
@@ -116,6 +97,23 @@ def open_for_requester(session: Session, requester_id: str, *, limit: int = 50) 
     return session.scalars(stmt).all()
 
 
+def open_for_customer(session: Session, customer_id: int, today: date) -> Sequence[ReferenceRequest]:
+    """Asks of the customer still in play: waiting for a decision, or approved and not yet due."""
+    stmt = (
+        select(ReferenceRequest)
+        .where(
+            ReferenceRequest.customer_id == customer_id,
+            or_(
+                ReferenceRequest.status == RequestStatus.PENDING,
+                (ReferenceRequest.status == RequestStatus.APPROVED) & (ReferenceRequest.needed_by >= today),
+            ),
+        )
+        .order_by(ReferenceRequest.id)
+        .limit(20)
+    )
+    return session.scalars(stmt).all()
+
+
 def lock(session: Session, request_id: int) -> None:
     """Hold the request's row until the transaction ends (PostgreSQL; SQLite serialises writers anyway).
 
@@ -126,3 +124,75 @@ def lock(session: Session, request_id: int) -> None:
 
 def add_card(session: Session, request_id: int, channel: str, ts: str) -> None:
     session.add(ApprovalCard(request_id=request_id, channel=channel, ts=ts))
+
+
+# -- lists for the weekly digest ------------------------------------------------------------------------
+def _listed(session: Session, *conditions: Any, order: list[Any], limit: int) -> tuple[Sequence[ReferenceRequest], int]:
+    total = session.scalar(select(func.count(ReferenceRequest.id)).where(*conditions)) or 0
+    stmt = (
+        select(ReferenceRequest)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(limit)
+        .options(selectinload(ReferenceRequest.customer), selectinload(ReferenceRequest.cards))
+    )
+    return session.scalars(stmt).all(), int(total)
+
+
+def waiting(session: Session, *, limit: int) -> tuple[Sequence[ReferenceRequest], int]:
+    """Pending requests, oldest first, and how many there are."""
+    return _listed(
+        session, ReferenceRequest.status == RequestStatus.PENDING, order=[ReferenceRequest.created_at], limit=limit
+    )
+
+
+def overdue(session: Session, today: date, *, limit: int) -> tuple[Sequence[ReferenceRequest], int]:
+    """Approved asks past their needed-by date without an outcome."""
+    return _listed(
+        session,
+        ReferenceRequest.status == RequestStatus.APPROVED,
+        ReferenceRequest.needed_by < today,
+        ReferenceRequest.outcome.is_(None),
+        order=[ReferenceRequest.needed_by],
+        limit=limit,
+    )
+
+
+def due_between(session: Session, first: date, last: date, *, limit: int) -> tuple[Sequence[ReferenceRequest], int]:
+    return _listed(
+        session,
+        ReferenceRequest.status == RequestStatus.APPROVED,
+        ReferenceRequest.needed_by >= first,
+        ReferenceRequest.needed_by <= last,
+        ReferenceRequest.outcome.is_(None),
+        order=[ReferenceRequest.needed_by],
+        limit=limit,
+    )
+
+
+# -- outcome follow-ups ---------------------------------------------------------------------------------
+def due_followups(session: Session, today: date, *, limit: int = 200) -> list[int]:
+    """Approved asks whose needed-by date has passed, with no outcome and no follow-up sent yet."""
+    stmt = (
+        select(ReferenceRequest.id)
+        .where(
+            ReferenceRequest.status == RequestStatus.APPROVED,
+            ReferenceRequest.needed_by < today,
+            ReferenceRequest.outcome.is_(None),
+            ReferenceRequest.followup_sent_at.is_(None),
+        )
+        .order_by(ReferenceRequest.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def claim_followup(session: Session, request_id: int, now: datetime) -> bool:
+    """Mark the follow-up of a request as sent; False when another run did so first."""
+    result = session.execute(
+        update(ReferenceRequest)
+        .where(ReferenceRequest.id == request_id, ReferenceRequest.followup_sent_at.is_(None))
+        .values(followup_sent_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from sqlalchemy import exists, func, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
-from storage.models import Contact, Customer, CustomerProduct, CustomerStatus, ReferenceRequest, RequestStatus, Touch
+from bot.domain import AskType
+from storage.models import Contact, Customer, Touch
 
 
 def add(session: Session, touch: Touch) -> Touch:
@@ -42,10 +43,12 @@ def latest(session: Session, customer_id: int, *, limit: int = 5) -> Sequence[To
     return session.scalars(stmt).all()
 
 
-def weighted_since(session: Session, customer_ids: Iterable[int], first_day: date) -> dict[int, list[tuple[str, date]]]:
+def weighted_since(
+    session: Session, customer_ids: Iterable[int], first_day: date
+) -> dict[int, list[tuple[AskType, date]]]:
     """(type, date) of each listed customer's touches since `first_day`."""
     ids = list(customer_ids)
-    found: dict[int, list[tuple[str, date]]] = {i: [] for i in ids}
+    found: dict[int, list[tuple[AskType, date]]] = {i: [] for i in ids}
     if not ids:
         return found
     stmt = select(Touch.customer_id, Touch.ask_type, Touch.touched_on).where(
@@ -54,49 +57,6 @@ def weighted_since(session: Session, customer_ids: Iterable[int], first_day: dat
     for customer_id, ask_type, on in session.execute(stmt):
         found[customer_id].append((ask_type, on))
     return found
-
-
-def open_asks(session: Session, customer_id: int, today: date) -> Sequence[ReferenceRequest]:
-    """Asks of the customer still in play: waiting for a decision, or approved and not yet due."""
-    stmt = (
-        select(ReferenceRequest)
-        .where(
-            ReferenceRequest.customer_id == customer_id,
-            or_(
-                ReferenceRequest.status == RequestStatus.PENDING,
-                (ReferenceRequest.status == RequestStatus.APPROVED) & (ReferenceRequest.needed_by >= today),
-            ),
-        )
-        .order_by(ReferenceRequest.id)
-        .limit(20)
-    )
-    return session.scalars(stmt).all()
-
-
-def similar_candidates(
-    session: Session,
-    *,
-    exclude: Sequence[int],
-    products: Sequence[str],
-    industry: str | None,
-    region: str | None,
-    company_size: str | None,
-    limit: int,
-) -> Sequence[Customer]:
-    """Active customers matching the given traits (None: any), least recently touched first."""
-    stmt = select(Customer).where(Customer.status == CustomerStatus.ACTIVE, Customer.id.not_in(list(exclude)))
-    if industry is not None:
-        stmt = stmt.where(Customer.industry == industry)
-    if region is not None:
-        stmt = stmt.where(Customer.region == region)
-    if company_size is not None:
-        stmt = stmt.where(Customer.company_size == company_size)
-    if products:
-        stmt = stmt.where(
-            exists().where(CustomerProduct.customer_id == Customer.id, CustomerProduct.product.in_(list(products)))
-        )
-    stmt = stmt.order_by(Customer.last_touched_on, Customer.id).limit(limit).options(selectinload(Customer.products))
-    return session.scalars(stmt).all()
 
 
 def all_for_export(session: Session) -> Iterable[tuple[Touch, str, str]]:
@@ -125,3 +85,21 @@ def exists_like(session: Session, touch: Touch) -> bool:
 
 def for_request(session: Session, request_id: int) -> Touch | None:
     return session.scalar(select(Touch).where(Touch.request_id == request_id))
+
+
+def spread(session: Session, since: date) -> tuple[int, int, list[int]]:
+    """How touches since `since` spread over customers: customers touched, all touches, the top five's counts."""
+    per_customer = (
+        select(Touch.customer_id, func.count().label("n"))
+        .where(Touch.touched_on >= since)
+        .group_by(Touch.customer_id)
+        .subquery()
+    )
+    touched = session.scalar(select(func.count()).select_from(per_customer)) or 0
+    total = session.scalar(select(func.coalesce(func.sum(per_customer.c.n), 0))) or 0
+    top = [int(n) for n in session.scalars(select(per_customer.c.n).order_by(per_customer.c.n.desc()).limit(5))]
+    return int(touched), int(total), top
+
+
+def get(session: Session, touch_id: int) -> Touch | None:
+    return session.get(Touch, touch_id)

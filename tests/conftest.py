@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
 from bot.context import Deps
+from bot.domain import CustomerStatus
 from bot.server import make_server
 from bot.settings import Settings
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
-from storage.models import Base, Contact, Customer, CustomerProduct, CustomerStatus
+from storage.models import Base, Contact, Customer, CustomerProduct
 from tests.harness import MANAGERS, SIGNING_SECRET, SlackDriver
 from tests.slack_standin import SlackStandIn
 
@@ -130,7 +131,7 @@ def start_bot(database: Database, standin: SlackStandIn) -> Iterator[Callable[..
         if deliver:
             app.outbox.poll_seconds = 0.2
             app.outbox.start()
-        server = make_server(app, engine, host="127.0.0.1", port=0)
+        server = make_server(app.bolt, engine, host="127.0.0.1", port=0)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         running.append((server, thread, engine, app.outbox))

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import SectionBlock
 
-from bot.domain import AskType, Team
+from bot.domain import AskType, CustomerStatus, RequestStatus, Team
 from bot.services.summaries import CustomerHistory, RequestSummary
 from handlers.payloads import DeclineContext, RequestRef
 from handlers.views.cards import approval_card
@@ -37,7 +37,7 @@ def longest_request(status: str = "pending", **overrides) -> RequestSummary:
         deal_url="https://crm.example.com/" + "x" * 470,
         deal_amount=Decimal("999999999999.99"),
         details="<b>&" * 500,
-        status=status,
+        status=RequestStatus(status),
         decided_by="UMGR0001",
         decided_at=datetime.now(UTC),
         decision_reason="r&" * 500,
@@ -76,7 +76,7 @@ def test_the_list_reply_stays_under_the_block_limit_however_many_requests():
 def test_the_modals_fit_slacks_limits():
     modal = request_modal(
         private_metadata='{"channel":"C0123456789"}',
-        initial_customer=customer_option(1, "X" * 200, "paused"),
+        initial_customer=customer_option(1, "X" * 200, CustomerStatus.PAUSED),
         initial_team=Team.PR,
         today=date(2030, 1, 1),
     ).to_dict()

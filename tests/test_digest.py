@@ -7,8 +7,8 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain import AskType, Team
-from bot.policy import Level, Standing
+from bot.domain import AskType, Level, Team
+from bot.policy import Standing
 from bot.scheduler import digest_trigger
 from bot.services.digest import Digest, Item, LimitItem, Section, scheduled_moment
 from handlers.views.digest import digest_blocks
@@ -50,7 +50,12 @@ def digest(n: int) -> Digest:
         overdue=Section([item(i) for i in range(1, min(n, 200) + 1)], n),
         due_soon=Section([item(i) for i in range(1, min(n, 200) + 1)], n),
         at_limit=Section([LimitItem(f"Busy {i} " + "y" * 100, standing(5)) for i in range(min(n, 200))], n),
-        numbers={"new": {"pr": n, "sales": 2}, "approved": {"pr": 1}, "declined": {}, "completed": {"sales": 1}},
+        numbers={
+            "new": {Team.PR: n, Team.SALES: 2},
+            "approved": {Team.PR: 1},
+            "declined": {},
+            "completed": {Team.SALES: 1},
+        },
         health=(1200, 40, 90, [20, 10, 5, 5, 4]),
         links={i: f"https://example.slack.com/archives/D1/p{i}" for i in range(n)},
     )
@@ -173,10 +178,11 @@ def test_a_digest_missed_while_down_goes_out_at_start_and_only_once(database, st
 
 
 def test_the_digest_lists_the_customers_at_their_limits_and_resting(database):
-    from bot.policy import Limits
+    from bot.context import ServiceContext
+    from bot.domain import TouchSource
     from bot.services import digest as digest_service
     from storage import touches as touch_repo
-    from storage.models import Touch, TouchSource
+    from storage.models import Touch
 
     today = date.today()
     busy = add_customer(database, "Busy Co")
@@ -206,13 +212,7 @@ def test_the_digest_lists_the_customers_at_their_limits_and_resting(database):
                     created_at=now,
                 ),
             )
-    built = digest_service.build(
-        session_factory=database.session_factory,
-        recipient="UMGR0001",
-        today=today,
-        zone=ZoneInfo("UTC"),
-        limits=Limits(),
-    )
+    built = digest_service.build(ServiceContext(database.session_factory), recipient="UMGR0001")
     listed = {c.customer_name: c.standing.level.value for c in built.at_limit.items}
     assert listed == {"Busy Co": "over_limit", "Rested Co": "resting"}
     _, blocks = digest_blocks(built)

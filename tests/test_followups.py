@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -29,7 +29,7 @@ def approved_ask(bot, index: int = 0) -> None:
 
 def follow_up_on(bot, day: date) -> int:
     """The daily job as it runs on `day` (the clock itself stays real, so deliveries are due at once)."""
-    sent = followups_service.send_due(session_factory=bot.deps.session_factory, today=day, now=datetime.now(UTC))
+    sent = followups_service.send_due(bot.deps.services, on=day)
     bot.deps.wake_outbox()
     return sent
 
@@ -63,7 +63,7 @@ def test_didnt_happen_is_stored_and_the_message_says_so(bot):
     assert bot.slack.click("USOMEONE", message, "followup_not_happened").status == 200
     refusal = bot.standin.wait_for(lambda: bot.standin.ephemerals_for("USOMEONE"), what="refusal")[0]
     assert "Only the person who asked" in refusal["text"]
-    assert request(bot).outcome == ""
+    assert request(bot).outcome is None
     assert bot.slack.click(REQUESTER, message, "followup_not_happened").status == 200
     updated = bot.standin.wait_for(lambda: [m for m in followups(bot) if m.history], what="updated")[0]
     assert "Recorded: *Didn't happen*" in text_of(updated)
@@ -114,7 +114,7 @@ def test_still_planned_asks_for_the_new_date_and_follows_up_after_it(bot):
     later = date.today() + timedelta(days=10)
     assert bot.slack.submit(REQUESTER, modal, {"new_date": later.isoformat()}).status == 200
     stored = request(bot)
-    assert (stored.needed_by, stored.outcome, stored.followup_sent_at) == (later, "", None)
+    assert (stored.needed_by, stored.outcome, stored.followup_sent_at) == (later, None, None)
     updated = bot.standin.wait_for(lambda: [m for m in followups(bot) if m.history], what="updated")[0]
     assert "Still planned, now for" in text_of(updated)
     assert follow_up_on(bot, TOMORROW) == 0

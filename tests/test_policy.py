@@ -7,18 +7,19 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.policy import DEFAULT_WEIGHTS, Level, Limits, Touch, standing, used_on
+from bot.domain import AskType, CustomerStatus, Level
+from bot.policy import DEFAULT_WEIGHTS, Limits, Touch, standing, used_on
 
 TODAY = date(2026, 11, 20)
 LIMITS = Limits()
 
 
-def days_ago(n: int, ask_type: str = "reference_call", contact_id: int | None = None) -> Touch:
+def days_ago(n: int, ask_type: AskType = AskType.REFERENCE_CALL, contact_id: int | None = None) -> Touch:
     return Touch(on=TODAY - timedelta(days=n), ask_type=ask_type, contact_id=contact_id)
 
 
 def assess(touches, **kw):
-    kw.setdefault("status", "active")
+    kw.setdefault("status", CustomerStatus.ACTIVE)
     kw.setdefault("limits", LIMITS)
     return standing(touches=touches, today=TODAY, **kw)
 
@@ -50,10 +51,10 @@ def test_a_customer_one_ask_from_its_limit_is_near_it():
 
 
 def test_weights_make_a_case_study_cost_two():
-    s = assess([days_ago(50, "case_study")])
+    s = assess([days_ago(50, AskType.CASE_STUDY)])
     assert s.used == 2
-    assert assess([days_ago(50, "case_study")], ask_type="video_testimonial").would_exceed
-    assert not assess([days_ago(50, "case_study")], ask_type="reference_call").would_exceed
+    assert assess([days_ago(50, AskType.CASE_STUDY)], ask_type=AskType.VIDEO_TESTIMONIAL).would_exceed
+    assert not assess([days_ago(50, AskType.CASE_STUDY)], ask_type=AskType.REFERENCE_CALL).would_exceed
 
 
 def test_contact_limit_applies_to_the_named_contact():
@@ -74,9 +75,9 @@ def test_rest_period_between_two_touches_of_the_same_contact():
 
 
 def test_paused_and_do_not_contact_customers_cannot_be_asked():
-    for status in ("paused", "do_not_contact"):
+    for status in (CustomerStatus.PAUSED, CustomerStatus.DO_NOT_CONTACT):
         s = assess([], status=status)
-        assert s.level == Level(status) and s.would_exceed
+        assert s.level == Level(status.value) and s.would_exceed
 
 
 def test_per_customer_overrides_replace_the_defaults():
@@ -89,7 +90,7 @@ touch_lists = st.lists(
     st.builds(
         Touch,
         on=st.integers(min_value=0, max_value=400).map(lambda n: TODAY - timedelta(days=n)),
-        ask_type=st.sampled_from(sorted(DEFAULT_WEIGHTS)),
+        ask_type=st.sampled_from(list(AskType)),
         contact_id=st.one_of(st.none(), st.integers(1, 3)),
     ),
     max_size=25,
@@ -108,11 +109,18 @@ limit_values = st.builds(
 @given(
     touches=touch_lists,
     limits=limit_values,
-    ask_type=st.sampled_from(sorted(DEFAULT_WEIGHTS)),
+    ask_type=st.sampled_from(list(AskType)),
     contact_id=st.one_of(st.none(), st.integers(1, 3)),
 )
 def test_the_standing_shown_matches_the_limits(touches, limits, ask_type, contact_id):
-    s = standing(touches=touches, limits=limits, status="active", today=TODAY, ask_type=ask_type, contact_id=contact_id)
+    s = standing(
+        touches=touches,
+        limits=limits,
+        status=CustomerStatus.ACTIVE,
+        today=TODAY,
+        ask_type=ask_type,
+        contact_id=contact_id,
+    )
     start = TODAY - timedelta(days=limits.customer_window_days - 1)
     expected = sum(limits.weight(t.ask_type) for t in touches if start <= t.on <= TODAY)
     assert s.used == expected and s.limit == limits.customer_max
@@ -126,7 +134,12 @@ def test_the_standing_shown_matches_the_limits(touches, limits, ask_type, contac
     if s.would_exceed and not never:
         # The day it is free again really is free, for this ask, by every rule.
         again = standing(
-            touches=touches, limits=limits, status="active", today=s.free_on, ask_type=ask_type, contact_id=contact_id
+            touches=touches,
+            limits=limits,
+            status=CustomerStatus.ACTIVE,
+            today=s.free_on,
+            ask_type=ask_type,
+            contact_id=contact_id,
         )
         assert not again.would_exceed, (s, again)
     if never:
@@ -136,7 +149,7 @@ def test_the_standing_shown_matches_the_limits(touches, limits, ask_type, contac
 @settings(max_examples=200, deadline=None)
 @given(
     asks=st.lists(
-        st.tuples(st.integers(0, 3), st.sampled_from(sorted(DEFAULT_WEIGHTS)), st.one_of(st.none(), st.integers(1, 2))),
+        st.tuples(st.integers(0, 3), st.sampled_from(list(AskType)), st.one_of(st.none(), st.integers(1, 2))),
         max_size=30,
     ),
     limits=limit_values,
@@ -151,7 +164,7 @@ def test_no_sequence_of_approvals_passes_a_limit_unflagged(asks, limits):
         s = standing(
             touches=[t for t, _ in touches],
             limits=limits,
-            status="active",
+            status=CustomerStatus.ACTIVE,
             today=day,
             ask_type=ask_type,
             contact_id=contact,

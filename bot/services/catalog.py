@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy.orm import Session, sessionmaker
-
+from bot.context import ServiceContext
+from bot.domain import CustomerStatus
 from storage import customers as customer_repo
 
 
@@ -13,7 +13,7 @@ from storage import customers as customer_repo
 class CustomerChoice:
     id: int
     name: str
-    status: str
+    status: CustomerStatus
 
 
 @dataclass(frozen=True)
@@ -24,28 +24,26 @@ class ContactChoice:
     customer_name: str
 
 
-def search_customers(*, session_factory: sessionmaker[Session], query: str, limit: int = 100) -> list[CustomerChoice]:
-    with session_factory() as session:
-        return [CustomerChoice(c.id, c.name, c.status.value) for c in customer_repo.search(session, query, limit=limit)]
+def search_customers(ctx: ServiceContext, *, query: str, limit: int = 100) -> list[CustomerChoice]:
+    with ctx.session_factory() as session:
+        return [CustomerChoice(c.id, c.name, c.status) for c in customer_repo.search(session, query, limit=limit)]
 
 
-def find_customer(*, session_factory: sessionmaker[Session], text: str) -> CustomerChoice | None:
+def find_customer(ctx: ServiceContext, *, text: str) -> CustomerChoice | None:
     """The customer `text` names: an exact name (any case), or the only customer whose name contains it."""
     text = text.strip()
     if not text:
         return None
-    with session_factory() as session:
+    with ctx.session_factory() as session:
         found = customer_repo.find_by_name(session, text)
         if found is None:
             matches = customer_repo.search(session, text, limit=2)
             found = matches[0] if len(matches) == 1 else None
-        return CustomerChoice(found.id, found.name, found.status.value) if found else None
+        return CustomerChoice(found.id, found.name, found.status) if found else None
 
 
-def contacts_of(
-    *, session_factory: sessionmaker[Session], customer_id: int, query: str = "", limit: int = 100
-) -> list[ContactChoice]:
-    with session_factory() as session:
+def contacts_of(ctx: ServiceContext, *, customer_id: int, query: str = "", limit: int = 100) -> list[ContactChoice]:
+    with ctx.session_factory() as session:
         customer = customer_repo.get(session, customer_id)
         if customer is None:
             return []
@@ -55,7 +53,7 @@ def contacts_of(
         ]
 
 
-def get_customer(*, session_factory: sessionmaker[Session], customer_id: int) -> CustomerChoice | None:
-    with session_factory() as session:
+def get_customer(ctx: ServiceContext, *, customer_id: int) -> CustomerChoice | None:
+    with ctx.session_factory() as session:
         found = customer_repo.get(session, customer_id)
-        return CustomerChoice(found.id, found.name, found.status.value) if found else None
+        return CustomerChoice(found.id, found.name, found.status) if found else None

@@ -10,11 +10,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy.orm import Session, sessionmaker
-
+from bot.context import ServiceContext
+from bot.domain import CustomerStatus
+from bot.errors import ImportRefused
 from bot.policy import OVERRIDE_BOUNDS
 from storage import customers as customer_repo
-from storage.models import Contact, Customer, CustomerProduct, CustomerStatus
+from storage.models import Contact, Customer, CustomerProduct
 
 COLUMNS = (
     "name",
@@ -41,14 +42,6 @@ _NO = {"no", "n", "false", "0", ""}
 
 # Resolves an email to a Slack user ID (None: no such user). Raises LookupError when it cannot ask at all.
 EmailResolver = Callable[[str], str | None]
-
-
-class ImportFailed(Exception):
-    """The file was refused; nothing was written. `problems` holds one line per problem."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
 
 
 @dataclass
@@ -197,20 +190,19 @@ def _resolve_owners(customers: dict[str, _CustomerRow], resolve: EmailResolver |
     return problems
 
 
-def import_customers(
-    *, session_factory: sessionmaker[Session], path: Path, resolve_email: EmailResolver | None, now: datetime
-) -> ImportReport:
-    """Check every row, then write them all in one transaction; on any problem raise ImportFailed."""
+def import_customers(ctx: ServiceContext, *, path: Path, resolve_email: EmailResolver | None) -> ImportReport:
+    """Check every row, then write them all in one transaction; on any problem raise ImportRefused."""
     try:
         customers, problems = _parse(path)
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise ImportFailed([f"{path.name}: cannot be read as CSV in UTF-8 ({exc})"]) from exc
+        raise ImportRefused([f"{path.name}: cannot be read as CSV in UTF-8 ({exc})"]) from exc
     if not problems:
         problems = _resolve_owners(customers, resolve_email)
     if problems:
-        raise ImportFailed(problems)
+        raise ImportRefused(problems)
     report = ImportReport()
-    with session_factory.begin() as session:
+    now = ctx.now()
+    with ctx.session_factory.begin() as session:
         stored = customer_repo.by_names(session, customers)
         for name, parsed in customers.items():
             customer = stored.get(name)
@@ -252,9 +244,9 @@ def _apply(customer: Customer, parsed: _CustomerRow, now: datetime, report: Impo
             report.contacts_updated += 1
 
 
-def export_rows(*, session_factory: sessionmaker[Session]) -> Iterator[list[str]]:
+def export_rows(ctx: ServiceContext) -> Iterator[list[str]]:
     yield list(EXPORT_COLUMNS)
-    with session_factory() as session:
+    with ctx.session_factory() as session:
         for customer in customer_repo.all_with_contacts(session):
             base = [
                 customer.name,

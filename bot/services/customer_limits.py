@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from bot.outbox_kinds import Kind
+from bot.context import ServiceContext
+from bot.domain import CustomerStatus, OutboxKind, member
+from bot.errors import FormErrors, UnknownCustomer
 from bot.policy import OVERRIDE_BOUNDS, Limits
-from bot.services.decisions import NotAManager, UnknownRequest
-from bot.services.intake import FormErrors
 from storage import customers as customer_repo
 from storage import outbox as outbox_repo
-from storage.models import CustomerChange, CustomerStatus
 
 BOUNDS = OVERRIDE_BOUNDS
-
-
-class UnknownCustomer(UnknownRequest):
-    """No customer has that id."""
 
 
 @dataclass(frozen=True)
 class CustomerLimits:
     customer_id: int
     name: str
-    status: str
+    status: CustomerStatus
     overrides: dict[str, int | None]
     defaults: dict[str, int]
 
@@ -40,29 +32,26 @@ def _defaults(limits: Limits) -> dict[str, int]:
     }
 
 
-def load(*, session_factory: sessionmaker[Session], customer_id: int, limits: Limits) -> CustomerLimits:
-    with session_factory() as session:
+def load(ctx: ServiceContext, *, customer_id: int) -> CustomerLimits:
+    with ctx.session_factory() as session:
         customer = customer_repo.get(session, customer_id)
         if customer is None:
-            raise UnknownCustomer(customer_id)
+            raise UnknownCustomer()
         overrides = {name: getattr(customer, name) for name in BOUNDS}
-        return CustomerLimits(customer.id, customer.name, customer.status.value, overrides, _defaults(limits))
+        return CustomerLimits(customer.id, customer.name, customer.status, overrides, _defaults(ctx.limits))
 
 
 def update(
+    ctx: ServiceContext,
     *,
-    session_factory: sessionmaker[Session],
-    managers: list[str],
     actor_id: str,
     customer_id: int,
     values: dict[str, str | None],
     status: str | None,
-    limits: Limits,
-    now: datetime,
 ) -> tuple[CustomerLimits, list[str]]:
     """Apply a manager's changes; returns the customer's limits now and one line per change made."""
-    if actor_id not in managers:
-        raise NotAManager(actor_id)
+    ctx.require_manager(actor_id, "change a customer's limits")
+    now = ctx.now()
     errors: dict[str, str] = {}
     parsed: dict[str, int | None] = {}
     for name, (label, low, high) in BOUNDS.items():
@@ -78,49 +67,47 @@ def update(
             errors[name] = f"{label}: a whole number from {low} to {high}, or empty for the default."
         else:
             parsed[name] = number
-    try:
-        new_status = CustomerStatus(status or "")
-    except ValueError:
+    new_status = member(CustomerStatus, status)
+    if new_status is None:
         errors["status"] = "Choose active, paused or do not contact."
-    if errors:
+    if errors or new_status is None:
         raise FormErrors(errors)
     changes: list[str] = []
-    with session_factory.begin() as session:
+    with ctx.session_factory.begin() as session:
         customer = customer_repo.get(session, customer_id)
         if customer is None:
-            raise UnknownCustomer(customer_id)
+            raise UnknownCustomer()
         for name, number in parsed.items():
             old = getattr(customer, name)
             if old != number:
                 setattr(customer, name, number)
-                session.add(_change(customer_id, actor_id, now, name, old, number))
+                customer_repo.record_change(
+                    session, customer_id, actor_id=actor_id, at=now, field=name, old=_show(old), new=_show(number)
+                )
                 changes.append(f"{BOUNDS[name][0]}: {_show(old)} → {_show(number)}")
-        if customer.status != new_status:
-            session.add(_change(customer_id, actor_id, now, "status", customer.status.value, new_status.value))
+        if customer.status is not new_status:
+            customer_repo.record_change(
+                session,
+                customer_id,
+                actor_id=actor_id,
+                at=now,
+                field="status",
+                old=customer.status.value,
+                new=new_status.value,
+            )
             changes.append(f"Status: {customer.status.value} → {new_status.value}")
             customer.status = new_status
         if changes:
             customer.updated_at = now
         outbox_repo.enqueue(
             session,
-            kind=Kind.LIMITS_SAVED_DM,
+            kind=OutboxKind.LIMITS_SAVED_DM,
             channel=actor_id,
             data={"customer_name": customer.name, "changes": changes},
             now=now,
         )
-    return load(session_factory=session_factory, customer_id=customer_id, limits=limits), changes
+    return load(ctx, customer_id=customer_id), changes
 
 
 def _show(value: int | None) -> str:
     return "default" if value is None else str(value)
-
-
-def _change(customer_id: int, actor: str, at: datetime, field: str, old: object, new: object) -> CustomerChange:
-    return CustomerChange(
-        customer_id=customer_id,
-        actor_id=actor,
-        at=at,
-        field=field,
-        old=_show(old) if not isinstance(old, str) else old,
-        new=_show(new) if not isinstance(new, str) else new,
-    )

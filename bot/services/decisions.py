@@ -5,26 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot import domain
-from bot.domain import Outcome
-from bot.outbox_kinds import Kind
+from bot.context import ServiceContext
+from bot.domain import OutboxKind, Outcome, RequestStatus, TouchSource
+from bot.errors import FormErrors
 from bot.policy import Limits
-from bot.services import standing
-from bot.services.summaries import RequestSummary, summarize
+from bot.services import requests, standing
+from bot.services.summaries import RequestSummary
 from storage import outbox as outbox_repo
 from storage import requests as request_repo
 from storage import touches as touch_repo
-from storage.models import ReferenceRequest, RequestStatus, Touch, TouchSource
-
-
-class NotAManager(Exception):
-    """The user who clicked is not one of REFERENCE_MANAGERS."""
-
-
-class UnknownRequest(Exception):
-    """No request has that number."""
+from storage.models import ReferenceRequest, Touch
 
 
 @dataclass(frozen=True)
@@ -33,43 +26,25 @@ class Decision:
     request: RequestSummary
 
 
-def load(
-    *,
-    session_factory: sessionmaker[Session],
-    request_id: int,
-    limits: Limits | None = None,
-    today: date | None = None,
-) -> RequestSummary:
-    with session_factory() as session:
-        request = request_repo.get(session, request_id)
-        if request is None:
-            raise UnknownRequest(request_id)
-        return summarize(session, request, limits=limits, today=today)
-
-
 def decide(
+    ctx: ServiceContext,
     *,
-    session_factory: sessionmaker[Session],
-    managers: list[str],
     request_id: int,
     actor_id: str,
     approve: bool,
-    now: datetime,
-    limits: Limits,
-    today: date,
     reason: str = "",
     suggestion: str = "",
     suggested_customer_id: int | None = None,
 ) -> Decision:
     """Decide a pending request once. Approving records the touch, flagged when it breaks a policy rule
     at that moment (so no sequence of approvals takes a customer past its limit unnoticed)."""
-    if actor_id not in managers:
-        raise NotAManager(actor_id)
+    ctx.require_manager(actor_id)
     reason = reason.strip()[: domain.MAX_REASON]
     suggestion = suggestion.strip()[: domain.MAX_SUGGESTION]
     if not approve and not reason:
-        raise ValueError("a decline needs a reason")
-    with session_factory.begin() as session:
+        raise FormErrors({"reason": "Give the requester a reason."})
+    now = ctx.now()
+    with ctx.session_factory.begin() as session:
         # The UPDATE comes first so SQLite takes its write lock at once instead of upgrading a read.
         won = request_repo.decide(
             session,
@@ -85,10 +60,10 @@ def decide(
             request = request_repo.get(session, request_id)
             assert request is not None
             if approve:
-                _record_touch(session, request, actor_id=actor_id, now=now, limits=limits, today=today)
+                _record_touch(session, request, actor_id=actor_id, now=now, limits=ctx.limits, today=ctx.today())
             _enqueue_notices(session, request, approve=approve, now=now)
     # The clicker only needs who decided and how: no standing report here (the cards render their own).
-    return Decision(decided_now=won, request=load(session_factory=session_factory, request_id=request_id))
+    return Decision(decided_now=won, request=requests.get(ctx, request_id=request_id))
 
 
 def _enqueue_notices(session: Session, request: ReferenceRequest, *, approve: bool, now: datetime) -> None:
@@ -96,13 +71,13 @@ def _enqueue_notices(session: Session, request: ReferenceRequest, *, approve: bo
     request_id = request.id
     for card in request.cards:
         outbox_repo.enqueue(
-            session, kind=Kind.CARD_UPDATE, channel=card.channel, ts=card.ts, request_id=request_id, now=now
+            session, kind=OutboxKind.CARD_UPDATE, channel=card.channel, ts=card.ts, request_id=request_id, now=now
         )
-    kind = Kind.APPROVED_DM if approve else Kind.DECLINED_DM
+    kind = OutboxKind.APPROVED_DM if approve else OutboxKind.DECLINED_DM
     outbox_repo.enqueue(session, kind=kind, channel=request.requester_id, request_id=request_id, now=now)
     owner = request.customer.account_owner
     if approve and owner and owner != request.requester_id:
-        outbox_repo.enqueue(session, kind=Kind.OWNER_DM, channel=owner, request_id=request_id, now=now)
+        outbox_repo.enqueue(session, kind=OutboxKind.OWNER_DM, channel=owner, request_id=request_id, now=now)
 
 
 def _record_touch(

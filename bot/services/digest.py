@@ -5,20 +5,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from bot.domain import AskType, Team
-from bot.outbox_kinds import Kind
-from bot.policy import Level, Limits, Standing
+from bot.context import ServiceContext
+from bot.domain import AskType, Level, OutboxKind, Team
+from bot.policy import Limits, Standing
 from bot.services import standing as standing_service
+from storage import customers as customer_repo
 from storage import digests as digest_repo
+from storage import events as event_repo
 from storage import outbox as outbox_repo
+from storage import requests as request_repo
+from storage import touches as touch_repo
 from storage.models import ReferenceRequest
 
 ITEMS_PER_LIST = 200  # fetched per list; the message shows fewer and says how many more
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,8 +47,8 @@ class LimitItem:
 
 
 @dataclass(frozen=True)
-class Section:
-    items: list
+class Section(Generic[T]):
+    items: list[T]
     total: int
 
 
@@ -51,11 +57,11 @@ class Digest:
     recipient: str
     week: str
     today: date
-    waiting: Section
-    overdue: Section
-    due_soon: Section
-    at_limit: Section
-    numbers: dict[str, dict[str, int]]
+    waiting: Section[Item]
+    overdue: Section[Item]
+    due_soon: Section[Item]
+    at_limit: Section[LimitItem]
+    numbers: dict[str, dict[Team, int]]
     health: tuple[int, int, int, list[int]]
     window_days: int = 90
     links: dict[int, str] = field(default_factory=dict)  # request id -> permalink of its card
@@ -83,8 +89,8 @@ def _item(r: ReferenceRequest, today: date, recipient: str) -> Item:
     return Item(
         request_id=r.id,
         customer_name=r.customer.name,
-        ask_type=AskType(r.ask_type),
-        team=Team(r.team),
+        ask_type=r.ask_type,
+        team=r.team,
         requester_id=r.requester_id,
         needed_by=r.needed_by,
         age_days=(today - r.created_at.date()).days,
@@ -94,17 +100,17 @@ def _item(r: ReferenceRequest, today: date, recipient: str) -> Item:
 
 
 def compose(session: Session, *, recipient: str, today: date, zone: ZoneInfo, limits: Limits) -> Digest:
-    waiting, waiting_total = digest_repo.waiting(session, limit=ITEMS_PER_LIST)
-    overdue, overdue_total = digest_repo.overdue(session, today, limit=ITEMS_PER_LIST)
-    soon, soon_total = digest_repo.due_between(session, today, today + timedelta(days=7), limit=ITEMS_PER_LIST)
+    waiting, waiting_total = request_repo.waiting(session, limit=ITEMS_PER_LIST)
+    overdue, overdue_total = request_repo.overdue(session, today, limit=ITEMS_PER_LIST)
+    soon, soon_total = request_repo.due_between(session, today, today + timedelta(days=7), limit=ITEMS_PER_LIST)
     window = limits.customer_window_days
     at_limit = []
     # Customers with their own, lower limits are caught by the smallest limit any customer may have (1).
-    candidates = digest_repo.busiest(
+    candidates = customer_repo.busiest(
         session,
         today - timedelta(days=window - 1),
-        {str(k): v for k, v in limits.weights.items()},
-        min_weight=min(limits.customer_max, 1 if digest_repo.any_limit_overrides(session) else limits.customer_max),
+        limits.weights,
+        min_weight=min(limits.customer_max, 1 if customer_repo.any_limit_overrides(session) else limits.customer_max),
         rest_since=today - timedelta(days=max(limits.rest_days, 1) - 1),
         limit=500,
     )
@@ -123,44 +129,35 @@ def compose(session: Session, *, recipient: str, today: date, zone: ZoneInfo, li
         overdue=Section([_item(r, today, recipient) for r in overdue], overdue_total),
         due_soon=Section([_item(r, today, recipient) for r in soon], soon_total),
         at_limit=Section(at_limit, len(at_limit)),
-        numbers=digest_repo.week_counts(session, start, start + timedelta(days=7)),
-        health=digest_repo.health(session, today - timedelta(days=window - 1)),
+        numbers=event_repo.week_counts(session, start, start + timedelta(days=7)),
+        health=(customer_repo.active_count(session), *touch_repo.spread(session, today - timedelta(days=window - 1))),
         window_days=window,
     )
 
 
-def build(
-    *, session_factory: sessionmaker[Session], recipient: str, today: date, zone: ZoneInfo, limits: Limits
-) -> Digest:
-    with session_factory() as session:
-        return compose(session, recipient=recipient, today=today, zone=zone, limits=limits)
+def build(ctx: ServiceContext, *, recipient: str) -> Digest:
+    with ctx.session_factory() as session:
+        return compose(session, recipient=recipient, today=ctx.today(), zone=ctx.zone, limits=ctx.limits)
 
 
-def send(
-    *,
-    session_factory: sessionmaker[Session],
-    recipients: list[str],
-    now: datetime,
-    zone: ZoneInfo,
-    force: bool = False,
-) -> list[str]:
-    """Claim and enqueue this week's digest for each recipient not yet sent one (all of them with `force`).
+def send(ctx: ServiceContext, *, force: bool = False) -> list[str]:
+    """Claim and enqueue this week's digest for each manager not yet sent one (all of them with `force`).
 
     The claim (a unique recipient + ISO week row) and the outbox message are one transaction, so of several
     replicas or runs exactly one sends it. Returns the recipients it was enqueued for.
     """
-    today = now.astimezone(zone).date()
+    now, today = ctx.now(), ctx.today()
     week = iso_week(today)
     sent = []
-    for recipient in recipients:
-        with session_factory.begin() as session:
+    for recipient in ctx.managers:
+        with ctx.session_factory.begin() as session:
             if not digest_repo.claim(session, recipient, week, now):
                 if not force:
                     continue
                 digest_repo.force(session, recipient, week)
             outbox_repo.enqueue(
                 session,
-                kind=Kind.DIGEST_DM,
+                kind=OutboxKind.DIGEST_DM,
                 channel=recipient,
                 data={"week": week, "today": today.isoformat()},
                 now=now,
@@ -169,17 +166,15 @@ def send(
     return sent
 
 
-def send_if_due(
-    *,
-    session_factory: sessionmaker[Session],
-    recipients: list[str],
-    now: datetime,
-    zone: ZoneInfo,
-    day: str,
-    at: str,
-) -> list[str]:
+def send_if_due(ctx: ServiceContext, *, day: str, at: str) -> list[str]:
     """The scheduled job, and the catch-up at start-up: send once this week's moment has passed."""
-    local = now.astimezone(zone)
-    if local < scheduled_moment(local.date(), day, at, zone):
+    local = ctx.now().astimezone(ctx.zone)
+    if local < scheduled_moment(local.date(), day, at, ctx.zone):
         return []
-    return send(session_factory=session_factory, recipients=recipients, now=now, zone=zone)
+    return send(ctx)
+
+
+def pending(ctx: ServiceContext) -> int:
+    """Digests enqueued and not yet delivered."""
+    with ctx.session_factory() as session:
+        return outbox_repo.pending_count(session, OutboxKind.DIGEST_DM)

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlparse
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot import domain
-from bot.domain import AskType, Team
-from bot.outbox_kinds import Kind
-from bot.policy import Limits
+from bot.context import ServiceContext
+from bot.domain import AskType, CustomerStatus, OutboxKind, RequestStatus, Team, member
+from bot.errors import FormErrors
 from bot.services import standing
 from bot.services.summaries import RequestSummary, summarize
 from storage import customers as customer_repo
 from storage import outbox as outbox_repo
 from storage import preferences as preference_repo
 from storage import requests as request_repo
-from storage.models import CustomerStatus, ReferenceRequest, RequestStatus
+from storage.models import ReferenceRequest
 
 # "In the past" must hold for every requester wherever they are: the last zone to reach a date is UTC-12.
 _LATEST_ZONE = ZoneInfo("Etc/GMT+12")
@@ -41,13 +41,6 @@ class RequestForm:
     details: str | None = None
 
 
-@dataclass
-class FormErrors(Exception):
-    """Field name -> a sentence for the requester, shown under that field."""
-
-    errors: dict[str, str] = field(default_factory=dict)
-
-
 def today_everywhere(now: datetime) -> date:
     return now.astimezone(_LATEST_ZONE).date()
 
@@ -59,18 +52,32 @@ def _text(value: str | None, limit: int, name: str, errors: dict[str, str]) -> s
     return text
 
 
-def _validate(session: Session, form: RequestForm, now: datetime) -> tuple[dict[str, object], dict[str, str]]:
+@dataclass(frozen=True)
+class ValidAsk:
+    """A request form that passed every check: typed values ready to store."""
+
+    ask_type: AskType
+    team: Team
+    customer_id: int
+    contact_id: int | None
+    needed_by: date
+    deal_name: str
+    deal_url: str
+    deal_amount: Decimal | None
+    details: str
+
+
+def _validate(session: Session, form: RequestForm, now: datetime) -> ValidAsk:
+    """The form's values, typed; raises FormErrors naming every bad field."""
     errors: dict[str, str] = {}
     values: dict[str, object] = {}
 
-    try:
-        values["ask_type"] = AskType(form.ask_type or "")
-    except ValueError:
+    values["ask_type"] = member(AskType, form.ask_type)
+    if values["ask_type"] is None:
         errors["ask_type"] = "Choose what you are asking for."
 
-    try:
-        values["team"] = Team(form.team or "")
-    except ValueError:
+    values["team"] = member(Team, form.team)
+    if values["team"] is None:
         errors["team"] = "Choose the team you are asking for."
 
     customer = None
@@ -134,44 +141,39 @@ def _validate(session: Session, form: RequestForm, now: datetime) -> tuple[dict[
                 values["deal_amount"] = amount.quantize(Decimal("0.01"))
 
     values["details"] = _text(form.details, domain.MAX_DETAILS, "details", errors)
-    return values, errors
+    if errors:
+        raise FormErrors(errors)
+    return ValidAsk(**values)  # type: ignore[arg-type]  # every key was set and checked above
 
 
-def file_request(
-    *,
-    session_factory: sessionmaker[Session],
-    form: RequestForm,
-    requester_id: str,
-    now: datetime,
-    limits: Limits,
-    today: date,
-    card_targets: list[str],
-) -> RequestSummary:
+def file_request(ctx: ServiceContext, *, form: RequestForm, requester_id: str) -> RequestSummary:
     """Validate and store a request in one transaction. Raises FormErrors and writes nothing on bad input.
 
-    The requester's confirmation and an approval card for each of `card_targets` (managers, or the approval
+    The requester's confirmation and an approval card for each card target (the managers, or the approval
     channel) go into the outbox in the same transaction.
 
     An ask that breaks a policy rule is still filed (the manager decides) but flagged, with the reasons.
     """
-    with session_factory.begin() as session:
-        values, errors = _validate(session, form, now)
-        if errors:
-            raise FormErrors(errors)
-        customer = customer_repo.get(session, int(values["customer_id"]))  # type: ignore[arg-type]
+    now = ctx.now()
+    with ctx.session_factory.begin() as session:
+        ask = _validate(session, form, now)
+        customer = customer_repo.get(session, ask.customer_id)
         assert customer is not None
         verdict = standing.assess(
-            session,
-            customer,
-            limits,
-            today,
-            ask_type=str(values["ask_type"]),
-            contact_id=values["contact_id"],  # type: ignore[arg-type]
+            session, customer, ctx.limits, ctx.today(), ask_type=ask.ask_type, contact_id=ask.contact_id
         )
         request = request_repo.add(
             session,
             ReferenceRequest(
-                **values,
+                ask_type=ask.ask_type,
+                team=ask.team,
+                customer_id=ask.customer_id,
+                contact_id=ask.contact_id,
+                needed_by=ask.needed_by,
+                deal_name=ask.deal_name,
+                deal_url=ask.deal_url,
+                deal_amount=ask.deal_amount,
+                details=ask.details,
                 requester_id=requester_id,
                 status=RequestStatus.PENDING,
                 decision_reason="",
@@ -181,25 +183,12 @@ def file_request(
                 flag_reason="; ".join(verdict.reasons) if verdict.would_exceed else "",
             ),
         )
-        preference_repo.remember_team(session, requester_id, str(values["team"]))
-        session.flush()
-        outbox_repo.enqueue(session, kind=Kind.REQUEST_FILED_DM, channel=requester_id, request_id=request.id, now=now)
-        for target in card_targets:
-            outbox_repo.enqueue(session, kind=Kind.CARD_POST, channel=target, request_id=request.id, now=now)
+        preference_repo.remember_team(session, requester_id, ask.team)
+        outbox_repo.enqueue(
+            session, kind=OutboxKind.REQUEST_FILED_DM, channel=requester_id, request_id=request.id, now=now
+        )
+        for target in ctx.card_targets:
+            outbox_repo.enqueue(session, kind=OutboxKind.CARD_POST, channel=target, request_id=request.id, now=now)
         session.refresh(request)
         # No standing report: it is computed when each card is rendered, not before Slack's 3 s ack.
         return summarize(session, request)
-
-
-def last_team(*, session_factory: sessionmaker[Session], user_id: str) -> Team | None:
-    with session_factory() as session:
-        team = preference_repo.last_team(session, user_id)
-    try:
-        return Team(team) if team else None
-    except ValueError:
-        return None
-
-
-def open_requests(*, session_factory: sessionmaker[Session], requester_id: str) -> list[RequestSummary]:
-    with session_factory() as session:
-        return [summarize(session, r) for r in request_repo.open_for_requester(session, requester_id)]

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from bot import policy
-from bot.domain import AskType, Team
-from bot.policy import Level, Limits, Standing
+from bot.context import ServiceContext
+from bot.domain import AskType, CustomerStatus, Level, Outcome, RequestStatus, Team
+from bot.policy import Limits, Standing
 from storage import customers as customer_repo
+from storage import requests as request_repo
 from storage import touches as touch_repo
 from storage.models import Customer, Touch
 
@@ -21,24 +23,10 @@ _CANDIDATES_PER_TIER = 20
 @dataclass(frozen=True)
 class TouchView:
     on: date
-    ask_type: str
-    team: str
-    outcome: str
+    ask_type: AskType
+    team: Team
+    outcome: Outcome
     requester: str
-
-    @property
-    def type_label(self) -> str:
-        try:
-            return AskType(self.ask_type).label
-        except ValueError:
-            return self.ask_type
-
-    @property
-    def team_label(self) -> str:
-        try:
-            return Team(self.team).label
-        except ValueError:
-            return self.team
 
 
 @dataclass(frozen=True)
@@ -47,7 +35,7 @@ class OpenAsk:
     team: Team
     requester_id: str
     ask_type: AskType
-    status: str
+    status: RequestStatus
 
 
 @dataclass(frozen=True)
@@ -64,6 +52,7 @@ class Alternative:
 class StandingReport:
     customer_id: int
     customer_name: str
+    status: CustomerStatus
     standing: Standing
     recent: tuple[TouchView, ...]
     open_asks: tuple[OpenAsk, ...]
@@ -94,13 +83,13 @@ def assess(
     limits: Limits,
     today: date,
     *,
-    ask_type: str | None = None,
+    ask_type: AskType | None = None,
     contact_id: int | None = None,
 ) -> Standing:
     own = customer_limits(customer, limits)
     touches = [as_policy_touch(t) for t in touch_repo.since(session, customer.id, _lookback(own, today))]
     return policy.standing(
-        touches=touches, limits=own, status=customer.status.value, today=today, ask_type=ask_type, contact_id=contact_id
+        touches=touches, limits=own, status=customer.status, today=today, ask_type=ask_type, contact_id=contact_id
     )
 
 
@@ -110,7 +99,7 @@ def report(
     limits: Limits,
     today: date,
     *,
-    ask_type: str | None = None,
+    ask_type: AskType | None = None,
     contact_id: int | None = None,
     exclude_request: int | None = None,
 ) -> StandingReport:
@@ -120,13 +109,13 @@ def report(
         for t in touch_repo.latest(session, customer.id, limit=5)
     )
     asks = tuple(
-        OpenAsk(r.id, Team(r.team), r.requester_id, AskType(r.ask_type), r.status.value)
-        for r in touch_repo.open_asks(session, customer.id, today)
+        OpenAsk(r.id, r.team, r.requester_id, r.ask_type, r.status)
+        for r in request_repo.open_for_customer(session, customer.id, today)
         if r.id != exclude_request
     )
     needs_alternatives = standing.level not in (Level.OK, Level.NEAR_LIMIT)
     alternatives = alternatives_for(session, customer, limits, today) if needs_alternatives else ()
-    return StandingReport(customer.id, customer.name, standing, recent, asks, alternatives)
+    return StandingReport(customer.id, customer.name, customer.status, standing, recent, asks, alternatives)
 
 
 def alternatives_for(
@@ -150,7 +139,7 @@ def alternatives_for(
     chosen: list[Alternative] = []
     seen = [customer.id]
     for shared, industry, region, size in tiers:
-        candidates = touch_repo.similar_candidates(
+        candidates = customer_repo.similar(
             session,
             exclude=seen,
             products=shared,
@@ -167,7 +156,7 @@ def alternatives_for(
         for candidate in candidates:
             own = customer_limits(candidate, limits)
             touches = [policy.Touch(on=on, ask_type=kind) for kind, on in recent[candidate.id]]
-            standing = policy.standing(touches=touches, limits=own, status=candidate.status.value, today=today)
+            standing = policy.standing(touches=touches, limits=own, status=candidate.status, today=today)
             if standing.level not in (Level.OK, Level.NEAR_LIMIT):
                 continue
             ranked.append((standing.used, candidate.last_touched_on, candidate.id, candidate, standing))
@@ -197,20 +186,18 @@ def alternatives_for(
 
 
 def preview(
+    ctx: ServiceContext,
     *,
-    session_factory: sessionmaker[Session],
     customer_id: int,
-    limits: Limits,
-    today: date,
-    ask_type: str | None = None,
+    ask_type: AskType | None = None,
     contact_id: int | None = None,
 ) -> StandingReport | None:
     """The standing report the request form shows once a customer is picked (None: no such customer)."""
-    with session_factory() as session:
+    with ctx.session_factory() as session:
         customer = customer_repo.get(session, customer_id)
         if customer is None:
             return None
         if contact_id is not None:
             contact = customer_repo.get_contact(session, contact_id)
             contact_id = contact.id if contact is not None and contact.customer_id == customer.id else None
-        return report(session, customer, limits, today, ask_type=ask_type, contact_id=contact_id)
+        return report(session, customer, ctx.limits, ctx.today(), ask_type=ask_type, contact_id=contact_id)

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from bot.domain import HISTORY_WINDOW_DAYS, AskType, Team
+from bot.domain import HISTORY_WINDOW_DAYS, AskType, Outcome, RequestStatus, Sentiment, Team
 from bot.policy import Limits
 from bot.services import standing
 from bot.services.standing import StandingReport
@@ -40,7 +40,7 @@ class RequestSummary:
     deal_url: str
     deal_amount: Decimal | None
     details: str
-    status: str
+    status: RequestStatus
     decided_by: str | None
     decided_at: datetime | None
     decision_reason: str
@@ -52,9 +52,13 @@ class RequestSummary:
     suggested_customer_id: int | None = None
     suggested_customer_name: str | None = None
     report: StandingReport | None = None  # the customer's standing, touches and alternatives, when asked for
-    outcome: str = ""
+    outcome: Outcome | None = None
     outcome_note: str = ""
-    sentiment: str = ""
+    sentiment: Sentiment | None = None
+
+    @property
+    def pending(self) -> bool:
+        return self.status is RequestStatus.PENDING
 
 
 def summarize(
@@ -72,7 +76,7 @@ def summarize(
     )
     return RequestSummary(
         id=request.id,
-        ask_type=AskType(request.ask_type),
+        ask_type=request.ask_type,
         customer_id=customer.id,
         customer_name=customer.name,
         account_owner=customer.account_owner,
@@ -80,13 +84,13 @@ def summarize(
         contact_title=(contact.title or None) if contact else None,
         contact_email=(contact.email or None) if contact else None,
         requester_id=request.requester_id,
-        team=Team(request.team),
+        team=request.team,
         needed_by=request.needed_by,
         deal_name=request.deal_name,
         deal_url=request.deal_url,
         deal_amount=request.deal_amount,
         details=request.details,
-        status=request.status.value,
+        status=request.status,
         decided_by=request.decided_by,
         decided_at=request.decided_at,
         decision_reason=request.decision_reason,

@@ -8,21 +8,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from bot.domain import AskType, Outcome, Team, parse_choice
-from bot.outbox_kinds import Kind
-from bot.policy import Limits, Standing
+from bot.context import ServiceContext
+from bot.domain import MAX_LOG_NOTE, AskType, OutboxKind, Outcome, Team, TouchSource, parse_choice
+from bot.errors import FormErrors, ImportRefused
+from bot.policy import Standing
 from bot.services import standing
 from bot.services.customer_io import read_rows
-from bot.services.intake import FormErrors
 from storage import customers as customer_repo
 from storage import outbox as outbox_repo
 from storage import touches as touch_repo
-from storage.models import Touch, TouchSource
+from storage.models import Customer, Touch
 
 HISTORY_COLUMNS = ("customer", "contact_email", "type", "requester", "team", "date", "outcome")
-MAX_NOTE = 500
 _OLDEST = timedelta(days=10 * 366)
 
 
@@ -45,12 +42,11 @@ class LoggedTouch:
     standing: Standing
 
 
-def log_touch(
-    *, session_factory: sessionmaker[Session], form: LogForm, user_id: str, now: datetime, limits: Limits, today: date
-) -> LoggedTouch:
+def log_touch(ctx: ServiceContext, *, form: LogForm, user_id: str) -> LoggedTouch:
     """Record a touch made outside the bot. It counts exactly like an approved ask. Raises FormErrors."""
     errors: dict[str, str] = {}
-    with session_factory.begin() as session:
+    now, today = ctx.now(), ctx.today()
+    with ctx.session_factory.begin() as session:
         customer = None
         if form.customer_id and form.customer_id.isdigit():
             customer = customer_repo.get(session, int(form.customer_id))
@@ -82,8 +78,8 @@ def log_touch(
         elif touched_on is not None and touched_on < today - _OLDEST:
             errors["touched_on"] = "That is more than ten years ago."
         note = (form.note or "").strip()
-        if len(note) > MAX_NOTE:
-            errors["note"] = f"Please keep the note to {MAX_NOTE} characters."
+        if len(note) > MAX_LOG_NOTE:
+            errors["note"] = f"Please keep the note to {MAX_LOG_NOTE} characters."
         if errors:
             raise FormErrors(errors)
         assert customer is not None and touched_on is not None and ask_type and team and outcome
@@ -92,11 +88,11 @@ def log_touch(
             Touch(
                 customer_id=customer.id,
                 contact_id=contact_id,
-                ask_type=ask_type.value,
+                ask_type=ask_type,
                 requester=user_id,
-                team=team.value,
+                team=team,
                 touched_on=touched_on,
-                outcome=outcome.value,
+                outcome=outcome,
                 note=note,
                 source=TouchSource.LOGGED,
                 flagged=False,
@@ -105,27 +101,21 @@ def log_touch(
             ),
         )
         session.flush()
-        outbox_repo.enqueue(session, kind=Kind.TOUCH_LOGGED_DM, channel=user_id, data={"touch_id": touch.id}, now=now)
-        after = standing.assess(session, customer, limits, today)
-        return LoggedTouch(customer.name, AskType(ask_type.value), touched_on, after)
+        outbox_repo.enqueue(
+            session, kind=OutboxKind.TOUCH_LOGGED_DM, channel=user_id, data={"touch_id": touch.id}, now=now
+        )
+        after = standing.assess(session, customer, ctx.limits, today)
+        return LoggedTouch(customer.name, ask_type, touched_on, after)
 
 
-def load_logged(
-    *, session_factory: sessionmaker[Session], touch_id: int, limits: Limits, today: date
-) -> LoggedTouch | None:
+def load_logged(ctx: ServiceContext, *, touch_id: int) -> LoggedTouch | None:
     """A logged touch with the customer's standing now (for the confirmation message)."""
-    with session_factory() as session:
-        touch = session.get(Touch, touch_id)
+    with ctx.session_factory() as session:
+        touch = touch_repo.get(session, touch_id)
         if touch is None:
             return None
-        after = standing.assess(session, touch.customer, limits, today)
-        return LoggedTouch(touch.customer.name, AskType(touch.ask_type), touch.touched_on, after)
-
-
-class HistoryImportFailed(Exception):
-    def __init__(self, problems: list[str]):
-        super().__init__(f"{len(problems)} problem(s)")
-        self.problems = problems
+        after = standing.assess(session, touch.customer, ctx.limits, ctx.today())
+        return LoggedTouch(touch.customer.name, touch.ask_type, touch.touched_on, after)
 
 
 @dataclass
@@ -144,17 +134,18 @@ def _parse_day(text: str) -> date | None:
     return None
 
 
-def import_history(*, session_factory: sessionmaker[Session], path: Path, now: datetime, today: date) -> HistoryReport:
+def import_history(ctx: ServiceContext, *, path: Path) -> HistoryReport:
     """Import past touches, all or nothing. Identical touches already stored are not added twice."""
+    now, today = ctx.now(), ctx.today()
     problems: list[str] = []
     touches: list[Touch] = []
     try:
         rows = read_rows(path)
         header = next(rows, None)
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise HistoryImportFailed([f"{path.name}: cannot be read as CSV in UTF-8 ({exc})"]) from exc
+        raise ImportRefused([f"{path.name}: cannot be read as CSV in UTF-8 ({exc})"]) from exc
     if not isinstance(header, list) or not any(header):
-        raise HistoryImportFailed(["row 1: the file is empty; it needs a header row naming the columns"])
+        raise ImportRefused(["row 1: the file is empty; it needs a header row naming the columns"])
     missing = [c for c in HISTORY_COLUMNS if c not in header]
     unknown = [c for c in header if c and c not in HISTORY_COLUMNS]
     if missing:
@@ -163,9 +154,9 @@ def import_history(*, session_factory: sessionmaker[Session], path: Path, now: d
         )
     problems += [f"row 1, column {c}: unknown column" for c in unknown]
     if problems:
-        raise HistoryImportFailed(problems)
-    with session_factory.begin() as session:
-        customers: dict[str, object] = {}
+        raise ImportRefused(problems)
+    with ctx.session_factory.begin() as session:
+        customers: dict[str, Customer | None] = {}
         for item in rows:
             assert isinstance(item, tuple)
             number, raw = item
@@ -181,7 +172,7 @@ def import_history(*, session_factory: sessionmaker[Session], path: Path, now: d
             contact_id = None
             email = raw["contact_email"].lower()
             if email and customer is not None:
-                match = [c for c in customer.contacts if c.email.lower() == email]  # type: ignore[attr-defined]
+                match = [c for c in customer.contacts if c.email.lower() == email]
                 if not match:
                     here.append(f"row {number}, column contact_email: {email} is not a contact at {name}")
                 else:
@@ -213,17 +204,17 @@ def import_history(*, session_factory: sessionmaker[Session], path: Path, now: d
                     + ", ".join(o.value for o in Outcome)
                 )
             problems += here
-            if here:
+            if here or customer is None or ask_type is None or team is None or day is None or outcome is None:
                 continue
             touches.append(
                 Touch(
-                    customer_id=customer.id,  # type: ignore[attr-defined]
+                    customer_id=customer.id,
                     contact_id=contact_id,
-                    ask_type=ask_type.value,  # type: ignore[union-attr]
+                    ask_type=ask_type,
                     requester=requester,
-                    team=team.value,  # type: ignore[union-attr]
+                    team=team,
                     touched_on=day,
-                    outcome=outcome.value,  # type: ignore[union-attr]
+                    outcome=outcome,
                     note="",
                     source=TouchSource.IMPORTED,
                     flagged=False,
@@ -233,7 +224,7 @@ def import_history(*, session_factory: sessionmaker[Session], path: Path, now: d
             )
         if problems:
             # Leaving the block by an exception rolls the transaction back: nothing is written.
-            raise HistoryImportFailed(problems)
+            raise ImportRefused(problems)
         report = HistoryReport()
         for touch in touches:
             if touch_repo.exists_like(session, touch):
@@ -245,16 +236,16 @@ def import_history(*, session_factory: sessionmaker[Session], path: Path, now: d
         return report
 
 
-def export_history(*, session_factory: sessionmaker[Session]) -> Iterator[list[str]]:
+def export_history(ctx: ServiceContext) -> Iterator[list[str]]:
     yield list(HISTORY_COLUMNS)
-    with session_factory() as session:
+    with ctx.session_factory() as session:
         for touch, customer_name, email in touch_repo.all_for_export(session):
             yield [
                 customer_name,
                 email,
-                touch.ask_type,
+                touch.ask_type.value,
                 touch.requester,
-                touch.team,
+                touch.team.value,
                 touch.touched_on.isoformat(),
-                touch.outcome,
+                touch.outcome.value,
             ]

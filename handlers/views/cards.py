@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.domain import RequestStatus
 from bot.services.summaries import CustomerHistory, RequestSummary
 from handlers.ids import Action
 from handlers.ids import Block as BlockId
@@ -56,11 +57,10 @@ def ask_line(r: RequestSummary) -> str:
 
 
 def decision_line(r: RequestSummary) -> str:
-    if r.status == "pending" or r.decided_at is None:
+    if r.pending or r.decided_at is None:
         return "Waiting for a reference manager."
-    verb = "Approved" if r.status == "approved" else "Declined"
-    icon = ":white_check_mark:" if r.status == "approved" else ":no_entry_sign:"
-    return f"{icon} *{verb} by {user(r.decided_by)}* {slack_time(r.decided_at)}"
+    icon = ":white_check_mark:" if r.status is RequestStatus.APPROVED else ":no_entry_sign:"
+    return f"{icon} *{r.status.label} by {user(r.decided_by)}* {slack_time(r.decided_at)}"
 
 
 def approval_card(r: RequestSummary) -> list[Block]:
@@ -85,13 +85,13 @@ def approval_card(r: RequestSummary) -> list[Block]:
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=history_line(r.history))]))
     if r.report is not None:
         blocks += standing_view.card_blocks(
-            r.report, request_id=r.id, pending=r.status == "pending", flag_reason=r.flag_reason if r.flagged else ""
+            r.report, request_id=r.id, pending=r.pending, flag_reason=r.flag_reason if r.flagged else ""
         )
     elif r.flagged:
         blocks.append(
             SectionBlock(text=MarkdownTextObject(text=clip(f":warning: *Flagged:* {esc(r.flag_reason)}", 3000)))
         )
-    if r.status == "pending":
+    if r.pending:
         value = RequestRef(request_id=r.id).dump()
         blocks.append(
             ActionsBlock(
@@ -104,7 +104,7 @@ def approval_card(r: RequestSummary) -> list[Block]:
         )
     else:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=decision_line(r))))
-        if r.status == "declined":
+        if r.status is RequestStatus.DECLINED:
             reason = f"*Reason:* {clip(esc(r.decision_reason), 1400)}"
             if r.suggested_customer_name:
                 reason += f"\n*Suggested instead:* {clip(esc(r.suggested_customer_name), 300)}"
@@ -116,5 +116,5 @@ def approval_card(r: RequestSummary) -> list[Block]:
 
 def approval_card_text(r: RequestSummary) -> str:
     """Notification text (and what screen readers and old clients show)."""
-    state = {"pending": "waiting for a decision", "approved": "approved", "declined": "declined"}[r.status]
+    state = "waiting for a decision" if r.pending else r.status.label.lower()
     return clip(f"Reference request #{r.id} ({r.customer_name}) {state}", 3000)

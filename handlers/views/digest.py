@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -13,7 +16,6 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain import Team
 from bot.services.digest import Digest, Item, Section
 from handlers.ids import Action
 from handlers.payloads import RequestRef
@@ -21,6 +23,7 @@ from handlers.views import standing as standing_view
 from handlers.views.text import clip, esc, slack_date, user
 
 MAX_BLOCKS = 50
+T = TypeVar("T")
 WAITING_WITH_BUTTONS = 8  # each takes two blocks (the line and its buttons)
 LINES_PER_LIST = 15
 
@@ -44,7 +47,7 @@ def _more(shown: int, total: int) -> list[Block]:
     return []
 
 
-def _list(title: str, section: Section, render) -> list[Block]:  # noqa: ANN001
+def _list(title: str, section: Section[T], render: Callable[[T], str]) -> list[Block]:
     if not section.total:
         return [SectionBlock(text=MarkdownTextObject(text=f"*{title}*\n_None._"))]
     lines: list[str] = []
@@ -71,7 +74,7 @@ def _numbers(d: Digest) -> str:
     if teams:
         parts = []
         for team in teams:
-            label = Team(team).label if team in Team._value2member_map_ else team
+            label = team.label
             new = d.numbers.get("new", {}).get(team, 0)
             approved = d.numbers.get("approved", {}).get(team, 0)
             parts.append(f"{esc(label)} {new} new / {approved} approved")

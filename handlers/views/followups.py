@@ -17,8 +17,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.domain import Outcome
-from bot.services.followups import MAX_NOTE, Sentiment
+from bot.domain import MAX_FOLLOWUP_NOTE, Sentiment
 from bot.services.summaries import RequestSummary
 from handlers.ids import Action, Callback
 from handlers.ids import Block as BlockId
@@ -52,9 +51,9 @@ def followup_answered(r: RequestSummary) -> tuple[str, list[Block]]:
     if not r.outcome:
         said = f"Still planned, now for {slack_date(r.needed_by)}. I'll ask again after that."
     else:
-        said = f"Recorded: *{Outcome(r.outcome).label}*"
+        said = f"Recorded: *{r.outcome.label}*"
         if r.sentiment:
-            said += f", customer {Sentiment(r.sentiment).label.lower()}"
+            said += f", customer {r.sentiment.label.lower()}"
         if r.outcome_note:
             said += f"\n> {clip(esc(r.outcome_note), 1500)}"
     return f"How did request #{r.id} with {r.customer_name} go? {said}", [
@@ -95,7 +94,7 @@ def done_modal(r: RequestSummary, *, private_metadata: str) -> View:
                 block_id=BlockId.NOTE,
                 label="How did it go?",
                 optional=True,
-                element=PlainTextInputElement(action_id=Action.NOTE, multiline=True, max_length=MAX_NOTE),
+                element=PlainTextInputElement(action_id=Action.NOTE, multiline=True, max_length=MAX_FOLLOWUP_NOTE),
             ),
         ],
     )

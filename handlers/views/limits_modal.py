@@ -12,6 +12,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain import CustomerStatus
 from bot.services.customer_limits import BOUNDS, CustomerLimits
 from handlers.ids import Action, Block, Callback
 from handlers.payloads import CustomerRef
@@ -23,7 +24,6 @@ _ACTIONS = {
     "contact_max_touches": (Block.CONTACT_MAX, Action.CONTACT_MAX),
     "rest_days": (Block.REST_DAYS, Action.REST_DAYS),
 }
-_STATUSES = {"active": "Active", "paused": "Paused", "do_not_contact": "Do not contact"}
 
 
 def limits_modal(c: CustomerLimits) -> View:
@@ -52,7 +52,7 @@ def limits_modal(c: CustomerLimits) -> View:
                 ),
             )
         )
-    options = [Option(value=v, text=label) for v, label in _STATUSES.items()]
+    options = [Option(value=s.value, text=s.label) for s in CustomerStatus]
     blocks.append(
         InputBlock(
             block_id=Block.STATUS,
@@ -60,7 +60,7 @@ def limits_modal(c: CustomerLimits) -> View:
             element=StaticSelectElement(
                 action_id=Action.STATUS,
                 options=options,
-                initial_option=next(o for o in options if o.value == c.status),
+                initial_option=next(o for o in options if o.value == c.status.value),
             ),
         )
     )

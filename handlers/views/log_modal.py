@@ -16,8 +16,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain import MAX_LOG_NOTE as MAX_NOTE
 from bot.domain import AskType, Outcome, Team
-from bot.services.touch_log import MAX_NOTE
 from handlers.ids import Action, Block, Callback
 
 

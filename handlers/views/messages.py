@@ -96,8 +96,7 @@ def logged_dm(logged: LoggedTouch) -> tuple[str, list[Block]]:
 
 
 def already_decided(r: RequestSummary) -> str:
-    verb = "approved" if r.status == "approved" else "declined"
-    return f"Request #{r.id} was already {verb} by {user(r.decided_by)}; nothing changed."
+    return f"Request #{r.id} was already {r.status.label.lower()} by {user(r.decided_by)}; nothing changed."
 
 
 def not_a_manager() -> str:
@@ -109,7 +108,7 @@ def open_requests_reply(requests: list[RequestSummary]) -> tuple[str, list[Block
         return "You have no open reference requests.", [
             _section(f"You have no open reference requests. `{COMMAND}` files a new one.")
         ]
-    lines = [f"• *#{r.id}* {ask_line(r)}: *{r.status}*" for r in requests[:40]]
+    lines = [f"• *#{r.id}* {ask_line(r)}: *{r.status.label.lower()}*" for r in requests[:40]]
     blocks: list[Block] = [_section(f"*Your open reference requests ({len(requests)})*")]
     # Several sections, because one section holds at most 3000 characters.
     chunk: list[str] = []
@@ -145,27 +144,13 @@ def limits_saved(customer_name: str, changes: list[str]) -> tuple[str, list[Bloc
     return f"Limits of {customer_name} saved.", [_section(f"*{esc(customer_name)}*: limits saved.\n{summary}")]
 
 
-_KIND_LABELS = {
-    "request_filed_dm": "confirmation to the requester",
-    "card_post": "approval card",
-    "card_update": "approval card update",
-    "approved_dm": "approval notice to the requester",
-    "account_owner_dm": "heads-up to the account owner",
-    "declined_dm": "decline notice to the requester",
-    "touch_logged_dm": "logged-touch confirmation",
-    "limits_saved_dm": "limits confirmation",
-}
-
-
 def failed_deliveries(failed: list[FailedDelivery]) -> list[Block]:
     """For reference managers: messages Slack kept refusing, with its reason, so someone can follow up."""
     lines = []
     for f in failed[:20]:
         about = f" for request #{f.request_id}" if f.request_id else ""
         where = user(f.channel) if f.channel[:1] in "UW" else f"<#{f.channel}>"
-        lines.append(
-            f"• {_KIND_LABELS.get(f.kind, f.kind)}{about} to {where}: `{esc(f.error)}` ({slack_time(f.created_at)})"
-        )
+        lines.append(f"• {f.kind.label}{about} to {where}: `{esc(f.error)}` ({slack_time(f.created_at)})")
     return [
         _section(":warning: *Messages Slack refused* (not delivered; check the user or channel, then follow up)"),
         _section("\n".join(lines)),

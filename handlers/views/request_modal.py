@@ -23,15 +23,15 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import domain
-from bot.domain import AskType, Team
+from bot.domain import AskType, CustomerStatus, Team
 from handlers.ids import Action, Block, Callback
 from handlers.views.text import clip
 
 CUSTOMER_OPTION_LIMIT = 100
 
 
-def customer_option(customer_id: int, name: str, status: str) -> Option:
-    marker = {"paused": " (paused)", "do_not_contact": " (do not contact)"}.get(status, "")
+def customer_option(customer_id: int, name: str, status: CustomerStatus) -> Option:
+    marker = "" if status is CustomerStatus.ACTIVE else f" ({status.label.lower()})"
     return Option(value=str(customer_id), text=clip(name, 75 - len(marker)) + marker)
 
 
@@ -52,7 +52,7 @@ def _static(options: dict[str, str], action_id: str, initial: str | None, placeh
 class Prefill:
     """Values to start the form with (a request made again for a suggested customer)."""
 
-    ask_type: str | None = None
+    ask_type: AskType | None = None
     needed_by: date | None = None
     deal_name: str = ""
     deal_url: str = ""
@@ -77,7 +77,12 @@ def request_modal(
             block_id=Block.ASK_TYPE,
             label="What are you asking for?",
             dispatch_action=True,  # the weight of the ask changes the customer's standing
-            element=_static({t.value: t.label for t in AskType}, Action.ASK_TYPE, prefill.ask_type, "Type of ask"),
+            element=_static(
+                {t.value: t.label for t in AskType},
+                Action.ASK_TYPE,
+                prefill.ask_type.value if prefill.ask_type else None,
+                "Type of ask",
+            ),
         ),
         InputBlock(
             block_id=Block.CUSTOMER,

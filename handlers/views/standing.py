@@ -10,8 +10,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain import Team
-from bot.policy import Level, Standing
+from bot.domain import Level, Team
+from bot.policy import Standing
 from bot.services.standing import Alternative, StandingReport, TouchView
 from handlers.ids import Action
 from handlers.payloads import SuggestRef
@@ -40,15 +40,15 @@ def badge(s: Standing) -> str:
 
 
 def touch_line(t: TouchView) -> str:
-    outcome = f" ({t.outcome.replace('_', ' ')})" if t.outcome else ""
-    return f"• {slack_date(t.on)}: {t.type_label}, {esc(t.team_label)}{outcome}"
+    outcome = f" ({t.outcome.label.lower()})"
+    return f"• {slack_date(t.on)}: {t.ask_type.label}, {t.team.label}{outcome}"
 
 
 def last_touch_line(report: StandingReport) -> str:
     if not report.recent:
         return "No touches on record."
     t = report.recent[0]
-    return f"Last touch: {t.type_label} by {esc(t.team_label)} on {slack_date(t.on)}."
+    return f"Last touch: {t.ask_type.label} by {t.team.label} on {slack_date(t.on)}."
 
 
 def open_ask_lines(report: StandingReport, requester_team: Team | None) -> list[str]:
@@ -58,7 +58,7 @@ def open_ask_lines(report: StandingReport, requester_team: Team | None) -> list[
             continue
         lines.append(
             f":busts_in_silhouette: {ask.team.label} already has an open ask with {esc(report.customer_name)} "
-            f"(#{ask.request_id}, {ask.ask_type.label.lower()}, {ask.status}); "
+            f"(#{ask.request_id}, {ask.ask_type.label.lower()}, {ask.status.label.lower()}); "
             f"coordinate with {user(ask.requester_id)}."
         )
     return lines[:5]

@@ -1,0 +1,66 @@
+"""Every exception the domain raises, each carrying the sentence the user sees.
+
+Services raise these; `handlers/errors.py` shows them where the user acted (under a modal's field, as a
+private reply, as a command's answer) and the CLI prints them. A service that raises one has written
+nothing: every write is one transaction.
+"""
+
+from __future__ import annotations
+
+from bot.domain import Outcome
+
+
+class DomainError(Exception):
+    """A refusal the user can act on. `message` is the whole sentence shown to them."""
+
+    message = "That could not be done. Nothing was changed."
+
+    def __init__(self, message: str | None = None) -> None:
+        if message is not None:
+            self.message = message
+        super().__init__(self.message)
+
+
+class FormErrors(DomainError):
+    """Bad input in a form: field name (the modal's block id) -> a sentence shown under that field."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__(" ".join(self.errors.values()) or "Please check the form.")
+
+
+class NotAManager(DomainError):
+    """The user is not one of REFERENCE_MANAGERS."""
+
+    def __init__(self, what: str = "approve or decline requests") -> None:
+        super().__init__(f"Only reference managers can {what}. Nothing was changed.")
+
+
+class UnknownRequest(DomainError):
+    message = "That button no longer points at a request. Nothing was changed."
+
+
+class UnknownCustomer(DomainError):
+    message = "That customer no longer exists. Nothing was changed."
+
+
+class NotTheRequester(DomainError):
+    message = "Only the person who asked can say how it went."
+
+
+class AlreadyAnswered(DomainError):
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+        super().__init__(f"Already recorded: {outcome.label}.")
+
+
+class ImportRefused(DomainError):
+    """A file import found problems (each naming its row and column); nothing was written."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(f"{len(self.problems)} problem(s); nothing was imported")
+
+
+class SettingsError(Exception):
+    """A setting is missing or malformed; the message names it (start-up stops with it)."""

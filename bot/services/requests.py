@@ -1,0 +1,33 @@
+"""Reading requests: one request as it stands now, and a requester's open asks."""
+
+from __future__ import annotations
+
+from bot.context import ServiceContext
+from bot.domain import Team
+from bot.errors import UnknownRequest
+from bot.services.summaries import RequestSummary, summarize
+from storage import preferences as preference_repo
+from storage import requests as request_repo
+
+
+def get(ctx: ServiceContext, *, request_id: int, with_standing: bool = False) -> RequestSummary:
+    """The request now; `with_standing` adds the customer's standing report (what approval cards show)."""
+    with ctx.session_factory() as session:
+        request = request_repo.get(session, request_id)
+        if request is None:
+            raise UnknownRequest()
+        if with_standing:
+            return summarize(session, request, limits=ctx.limits, today=ctx.today())
+        return summarize(session, request)
+
+
+def open_for(ctx: ServiceContext, *, requester_id: str) -> list[RequestSummary]:
+    """The requester's asks still in play (pending or approved), soonest needed first."""
+    with ctx.session_factory() as session:
+        return [summarize(session, r) for r in request_repo.open_for_requester(session, requester_id)]
+
+
+def last_team(ctx: ServiceContext, *, user_id: str) -> Team | None:
+    """The team the user asked for last time (the form pre-fills it)."""
+    with ctx.session_factory() as session:
+        return preference_repo.last_team(session, user_id)

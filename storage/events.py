@@ -1,0 +1,64 @@
+"""Repository functions for events: each request's state changes (who, when, why), and the Events API
+deliveries already handled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.domain import EventKind, Team
+from storage.models import ProcessedEvent, ReferenceRequest, RequestEvent
+
+
+def record(
+    session: Session,
+    request_id: int,
+    kind: EventKind,
+    *,
+    actor_id: str,
+    at: datetime,
+    reason: str = "",
+    suggestion: str = "",
+) -> None:
+    session.add(
+        RequestEvent(request_id=request_id, kind=kind, actor_id=actor_id, at=at, reason=reason, suggestion=suggestion)
+    )
+
+
+def of_request(session: Session, request_id: int) -> Sequence[RequestEvent]:
+    stmt = select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(RequestEvent.id)
+    return session.scalars(stmt).all()
+
+
+def week_counts(session: Session, start: datetime, end: datetime) -> dict[str, dict[Team, int]]:
+    """ "new" and each decision or outcome kind -> team -> how many, for the week [start, end)."""
+    counts: dict[str, dict[Team, int]] = {}
+    created = (
+        select(ReferenceRequest.team, func.count())
+        .where(ReferenceRequest.created_at >= start, ReferenceRequest.created_at < end)
+        .group_by(ReferenceRequest.team)
+    )
+    counts["new"] = {team: int(n) for team, n in session.execute(created)}
+    for kind in (EventKind.APPROVED, EventKind.DECLINED, EventKind.COMPLETED):
+        stmt = (
+            select(ReferenceRequest.team, func.count())
+            .join(RequestEvent, RequestEvent.request_id == ReferenceRequest.id)
+            .where(RequestEvent.kind == kind, RequestEvent.at >= start, RequestEvent.at < end)
+            .group_by(ReferenceRequest.team)
+        )
+        counts[kind.value] = {team: int(n) for team, n in session.execute(stmt)}
+    return counts
+
+
+def first_delivery(session: Session, event_id: str, now: datetime) -> bool:
+    """Record an Events API delivery; False when it was handled before (a retry)."""
+    try:
+        with session.begin_nested():
+            session.add(ProcessedEvent(event_id=event_id, at=now))
+        return True
+    except IntegrityError:
+        return False
