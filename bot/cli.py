@@ -240,8 +240,9 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
     db.add_parser("upgrade", help="apply pending migrations").set_defaults(func=cmd_db_upgrade)
 
-    customers = sub.add_parser("customers", help="customer list")
-    customers = customers.add_subparsers(dest="customers_command", required=True)
+    customers = sub.add_parser("customers", help="customer list").add_subparsers(
+        dest="customers_command", required=True
+    )
     imp = customers.add_parser("import", help="import customers and contacts from CSV or .xlsx (all or nothing)")
     imp.add_argument("file")
     imp.set_defaults(func=cmd_customers_import)
@@ -254,8 +255,9 @@ def build_parser() -> argparse.ArgumentParser:
     dig.add_argument("--force", action="store_true", help="send again even if this week's was sent")
     dig.set_defaults(func=cmd_digest)
 
-    history = sub.add_parser("history", help="contact history (touches)")
-    history = history.add_subparsers(dest="history_command", required=True)
+    history = sub.add_parser("history", help="contact history (touches)").add_subparsers(
+        dest="history_command", required=True
+    )
     himp = history.add_parser("import", help="import past touches from CSV or .xlsx (all or nothing)")
     himp.add_argument("file")
     himp.set_defaults(func=cmd_history_import)

@@ -270,6 +270,8 @@ def parse_choice(enum_cls: type[E], text: str) -> E | None:
 
 def member(enum_cls: type[E], value: object) -> E | None:
     """The member whose value is `value`, or None (for untrusted input such as a form's state)."""
+    if not isinstance(value, str):
+        return None
     try:
         return enum_cls(value)
     except ValueError:

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
 from storage.db import ping
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 logger = logging.getLogger("reference_bot.server")
 
@@ -18,10 +22,10 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
 
-def wsgi_app(app: App, engine: Engine) -> Callable[[dict, Callable], Iterable[bytes]]:
+def wsgi_app(app: App, engine: Engine) -> WSGIApplication:
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
-    def application(environ: dict, start_response: Callable) -> Iterable[bytes]:
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             healthy = ping(engine)
             status = "200 OK" if healthy else "503 Service Unavailable"
@@ -30,10 +34,10 @@ def wsgi_app(app: App, engine: Engine) -> Callable[[dict, Callable], Iterable[by
             return [body]
         started = False
 
-        def tracked_start_response(*args: object) -> object:
+        def tracked_start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             nonlocal started
             started = True
-            return start_response(*args)
+            return start_response(status, headers, exc_info)
 
         try:
             return slack(environ, tracked_start_response)
@@ -50,11 +54,20 @@ def wsgi_app(app: App, engine: Engine) -> Callable[[dict, Callable], Iterable[by
     return application
 
 
-def make_server(app: App, engine: Engine, *, host: str, port: int, threads: int = 8):  # noqa: ANN201
-    """A waitress server (not started); `.run()` serves, `.close()` stops."""
+class Server(Protocol):
+    """What `serve` and the tests use of the waitress server."""
+
+    @property
+    def effective_port(self) -> int | str: ...
+    def run(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def make_server(app: App, engine: Engine, *, host: str, port: int, threads: int = 8) -> Server:
+    """A waitress server (not started) on one host and port: `.run()` serves, `.close()` stops."""
     from waitress.server import create_server
 
-    return create_server(
+    server = create_server(
         wsgi_app(app, engine),
         host=host,
         port=port,
@@ -62,3 +75,7 @@ def make_server(app: App, engine: Engine, *, host: str, port: int, threads: int 
         max_request_body_size=MAX_BODY_BYTES,
         ident="reference-bot",
     )
+    if not hasattr(server, "effective_port"):  # several sockets (a host with many addresses): not supported here
+        server.close()
+        raise ValueError(f"listen on one address, not {host!r}")
+    return cast(Server, server)

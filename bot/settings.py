@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.errors import SettingsError
+from bot.policy import DEFAULT_WEIGHTS, Limits
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -94,7 +95,11 @@ class Settings(DirectorySettings):
     @field_validator("reference_managers", mode="before")
     @classmethod
     def _managers(cls, value: object) -> list[str]:
-        items = value.split(",") if isinstance(value, str) else list(value)  # type: ignore[arg-type]
+        items: list[object] = []
+        if isinstance(value, str):
+            items.extend(value.split(","))
+        elif isinstance(value, list | tuple):
+            items.extend(value)
         ids = [str(item).strip() for item in items if str(item).strip()]
         if not ids:
             raise ValueError("list at least one Slack user ID, e.g. U012ABCDEF")
@@ -109,7 +114,7 @@ class Settings(DirectorySettings):
         from bot.domain import AskType
 
         if isinstance(value, dict):
-            return value  # type: ignore[return-value]
+            return {str(k): int(v) for k, v in value.items()}
         weights: dict[str, int] = {}
         for item in str(value or "").split(","):
             if not item.strip():
@@ -161,9 +166,7 @@ class Settings(DirectorySettings):
         return self.slack_app_token is not None
 
     @property
-    def limits(self):  # noqa: ANN201 - policy.Limits; imported here to keep settings free of domain imports
-        from bot.policy import DEFAULT_WEIGHTS, Limits
-
+    def limits(self) -> Limits:
         return Limits(
             customer_max=self.touch_limit,
             customer_window_days=self.touch_window_days,
@@ -177,7 +180,7 @@ class Settings(DirectorySettings):
 def load(cls: type[_S], **overrides: object) -> _S:
     """Build settings, turning pydantic's report into one line that names the setting."""
     try:
-        settings = cls(**overrides)  # type: ignore[call-arg]
+        settings = cls(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = [str(part) for part in error.get("loc", ()) if part != "__root__"]
@@ -204,4 +207,6 @@ def _register_secrets(settings: BaseSettings) -> None:
             logs.add_secrets(value.get_secret_value())
     url = getattr(settings, "database_url", None)
     if url:
-        logs.add_secrets(make_url(url).password)  # type: ignore[arg-type]
+        password = make_url(url).password
+        if password:
+            logs.add_secrets(str(password))

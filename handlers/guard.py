@@ -75,7 +75,7 @@ def problem(body: Any) -> str | None:
     return None  # url_verification and the rest: Bolt answers or refuses them itself
 
 
-def refuse_malformed(body: dict, next: Callable[[], BoltResponse | None]) -> BoltResponse | None:  # noqa: A002
+def refuse_malformed(body: dict[str, Any], next: Callable[[], BoltResponse | None]) -> BoltResponse | None:  # noqa: A002
     reason = problem(body)
     if reason is not None:
         logger.warning("refused a malformed payload: %s", reason)
@@ -84,7 +84,7 @@ def refuse_malformed(body: dict, next: Callable[[], BoltResponse | None]) -> Bol
 
 
 def skip_event_retries(
-    body: dict,
+    body: dict[str, Any],
     request: BoltRequest,
     context: BoltContext,
     next: Callable[[], BoltResponse | None],  # noqa: A002

@@ -26,7 +26,7 @@ def register(app: App) -> None:
     app.options(Action.CUSTOMER)(guarded(customer_options))
     app.options(Action.CONTACT)(guarded(contact_options))
     for action in (Action.ASK_TYPE, Action.CUSTOMER, Action.CONTACT):
-        app.block_action({"action_id": action, "type": None})(guarded(form_changed))
+        app.block_action(action)(guarded(form_changed))
     app.view(Callback.REQUEST_MODAL)(guarded(request_submitted))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -68,8 +68,10 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]] | list[str]]:
         from openpyxl import load_workbook
 
         workbook = load_workbook(path, read_only=True, data_only=True)
-        sheet = workbook.active
-        rows = ([("" if v is None else str(v)) for v in row] for row in sheet.iter_rows(values_only=True))
+        sheet = workbook.worksheets[0] if workbook.worksheets else None
+        rows: Iterable[list[str]] = (
+            [("" if v is None else str(v)) for v in row] for row in (sheet.iter_rows(values_only=True) if sheet else ())
+        )
     else:
         handle = path.open(newline="", encoding="utf-8-sig")
         rows = csv.reader(handle)

@@ -20,7 +20,7 @@ from storage import customers as customer_repo
 from storage import outbox as outbox_repo
 from storage import preferences as preference_repo
 from storage import requests as request_repo
-from storage.models import ReferenceRequest
+from storage.models import Customer, ReferenceRequest
 
 # "In the past" must hold for every requester wherever they are: the last zone to reach a date is UTC-12.
 _LATEST_ZONE = ZoneInfo("Etc/GMT+12")
@@ -67,83 +67,96 @@ class ValidAsk:
     details: str
 
 
-def _validate(session: Session, form: RequestForm, now: datetime) -> ValidAsk:
-    """The form's values, typed; raises FormErrors naming every bad field."""
-    errors: dict[str, str] = {}
-    values: dict[str, object] = {}
-
-    values["ask_type"] = member(AskType, form.ask_type)
-    if values["ask_type"] is None:
-        errors["ask_type"] = "Choose what you are asking for."
-
-    values["team"] = member(Team, form.team)
-    if values["team"] is None:
-        errors["team"] = "Choose the team you are asking for."
-
-    customer = None
-    if not form.customer_id:
+def _customer(session: Session, raw: str | None, errors: dict[str, str]) -> Customer | None:
+    if not raw:
         errors["customer_id"] = "Choose a customer."
+        return None
+    customer = customer_repo.get(session, int(raw)) if raw.isdigit() else None
+    if customer is None:
+        errors["customer_id"] = "That customer is not in the customer list; pick one from the menu."
+    elif customer.status is CustomerStatus.DO_NOT_CONTACT:
+        errors["customer_id"] = f"{customer.name} is marked do-not-contact; they cannot be asked."
+    elif customer.status is CustomerStatus.PAUSED:
+        errors["customer_id"] = f"{customer.name} is paused as a reference; they cannot be asked right now."
     else:
-        customer = customer_repo.get(session, int(form.customer_id)) if form.customer_id.isdigit() else None
-        if customer is None:
-            errors["customer_id"] = "That customer is not in the customer list; pick one from the menu."
-        elif customer.status is CustomerStatus.DO_NOT_CONTACT:
-            errors["customer_id"] = f"{customer.name} is marked do-not-contact; they cannot be asked."
-        elif customer.status is CustomerStatus.PAUSED:
-            errors["customer_id"] = f"{customer.name} is paused as a reference; they cannot be asked right now."
-        else:
-            values["customer_id"] = customer.id
+        return customer
+    return None
 
-    values["contact_id"] = None
-    if form.contact_id:
-        contact = customer_repo.get_contact(session, int(form.contact_id)) if form.contact_id.isdigit() else None
-        if contact is None:
-            errors["contact_id"] = "That contact is not in the customer list."
-        elif customer is not None and contact.customer_id != customer.id:
-            errors["contact_id"] = f"{contact.name} is not a contact at {customer.name}."
-        else:
-            values["contact_id"] = contact.id
 
-    if not form.needed_by:
+def _contact_id(session: Session, raw: str | None, customer: Customer | None, errors: dict[str, str]) -> int | None:
+    if not raw:
+        return None
+    contact = customer_repo.get_contact(session, int(raw)) if raw.isdigit() else None
+    if contact is None:
+        errors["contact_id"] = "That contact is not in the customer list."
+    elif customer is not None and contact.customer_id != customer.id:
+        errors["contact_id"] = f"{contact.name} is not a contact at {customer.name}."
+    else:
+        return contact.id
+    return None
+
+
+def _needed_by(raw: str | None, now: datetime, errors: dict[str, str]) -> date | None:
+    if not raw:
         errors["needed_by"] = "Pick the date you need this by."
+        return None
+    try:
+        needed_by = date.fromisoformat(raw)
+    except ValueError:
+        errors["needed_by"] = "That is not a date."
+        return None
+    if needed_by < today_everywhere(now):
+        errors["needed_by"] = "That date is in the past; pick today or a later date."
+    elif needed_by > now.date() + timedelta(days=3 * 365):
+        errors["needed_by"] = "That is more than three years away; pick a nearer date."
     else:
-        try:
-            needed_by = date.fromisoformat(form.needed_by)
-        except ValueError:
-            errors["needed_by"] = "That is not a date."
-        else:
-            if needed_by < today_everywhere(now):
-                errors["needed_by"] = "That date is in the past; pick today or a later date."
-            elif needed_by > now.date() + timedelta(days=3 * 365):
-                errors["needed_by"] = "That is more than three years away; pick a nearer date."
-            else:
-                values["needed_by"] = needed_by
+        return needed_by
+    return None
 
-    values["deal_name"] = _text(form.deal_name, domain.MAX_DEAL_NAME, "deal_name", errors)
-    url = _text(form.deal_url, domain.MAX_DEAL_URL, "deal_url", errors)
+
+def _deal_url(raw: str | None, errors: dict[str, str]) -> str:
+    url = _text(raw, domain.MAX_DEAL_URL, "deal_url", errors)
     if url and "deal_url" not in errors:
         parsed = urlparse(url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             errors["deal_url"] = "Give the full link, starting with https://"
-    values["deal_url"] = url
+    return url
 
-    values["deal_amount"] = None
-    amount_text = (form.deal_amount or "").strip().replace(",", "")
-    if amount_text:
-        try:
-            amount = Decimal(amount_text)
-        except InvalidOperation:
-            errors["deal_amount"] = "Give the amount as a number, e.g. 50000."
-        else:
-            if not amount.is_finite() or amount < 0 or amount >= domain.MAX_DEAL_AMOUNT:
-                errors["deal_amount"] = "Give an amount of zero or more, below one trillion."
-            else:
-                values["deal_amount"] = amount.quantize(Decimal("0.01"))
 
-    values["details"] = _text(form.details, domain.MAX_DETAILS, "details", errors)
-    if errors:
+def _deal_amount(raw: str | None, errors: dict[str, str]) -> Decimal | None:
+    text = (raw or "").strip().replace(",", "")
+    if not text:
+        return None
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        errors["deal_amount"] = "Give the amount as a number, e.g. 50000."
+        return None
+    if not amount.is_finite() or amount < 0 or amount >= domain.MAX_DEAL_AMOUNT:
+        errors["deal_amount"] = "Give an amount of zero or more, below one trillion."
+        return None
+    return amount.quantize(Decimal("0.01"))
+
+
+def _validate(session: Session, form: RequestForm, now: datetime) -> ValidAsk:
+    """The form's values, typed; raises FormErrors naming every bad field."""
+    errors: dict[str, str] = {}
+    ask_type = member(AskType, form.ask_type)
+    if ask_type is None:
+        errors["ask_type"] = "Choose what you are asking for."
+    team = member(Team, form.team)
+    if team is None:
+        errors["team"] = "Choose the team you are asking for."
+    customer = _customer(session, form.customer_id, errors)
+    contact_id = _contact_id(session, form.contact_id, customer, errors)
+    needed_by = _needed_by(form.needed_by, now, errors)
+    deal_name = _text(form.deal_name, domain.MAX_DEAL_NAME, "deal_name", errors)
+    deal_url = _deal_url(form.deal_url, errors)
+    deal_amount = _deal_amount(form.deal_amount, errors)
+    details = _text(form.details, domain.MAX_DETAILS, "details", errors)
+    if errors or ask_type is None or team is None or customer is None or needed_by is None:
         raise FormErrors(errors)
-    return ValidAsk(**values)  # type: ignore[arg-type]  # every key was set and checked above
+    return ValidAsk(ask_type, team, customer.id, contact_id, needed_by, deal_name, deal_url, deal_amount, details)
 
 
 def file_request(ctx: ServiceContext, *, form: RequestForm, requester_id: str) -> RequestSummary:

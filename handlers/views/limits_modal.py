@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from slack_sdk.models.blocks import (
+    Block as SlackBlock,
+)
+from slack_sdk.models.blocks import (
     InputBlock,
     MarkdownTextObject,
     NumberInputElement,
@@ -27,7 +30,7 @@ _ACTIONS = {
 
 
 def limits_modal(c: CustomerLimits) -> View:
-    blocks = [
+    blocks: list[SlackBlock] = [
         SectionBlock(
             text=MarkdownTextObject(
                 text=clip(f"*{esc(c.name)}*\nLeave a field empty to use the program's default.", 3000)
