@@ -8,7 +8,6 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,13 +17,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.app import create_app
 from bot.context import Deps
-from bot.domain import CustomerStatus
 from bot.server import make_server
 from bot.settings import Settings
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
-from storage.models import Base, Contact, Customer, CustomerProduct
-from tests.harness import MANAGERS, SIGNING_SECRET, SlackDriver
+from storage.models import Base
+from tests.harness import MANAGERS, SIGNING_SECRET, SlackDriver, wait_drained
 from tests.slack_standin import SlackStandIn
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
@@ -108,6 +106,9 @@ class RunningBot:
     outbox: Any = None
     deps: Any = None
 
+    def drained(self, timeout: float = 10) -> None:
+        wait_drained(self.standin, self.database, timeout)
+
 
 @pytest.fixture
 def start_bot(database: Database, standin: SlackStandIn) -> Iterator[Callable[..., RunningBot]]:
@@ -139,53 +140,17 @@ def start_bot(database: Database, standin: SlackStandIn) -> Iterator[Callable[..
         return RunningBot(url, SlackDriver(url, standin), standin, database, settings, app.outbox, deps)
 
     yield start
-    standin.settle(quiet=0.2, timeout=3)
-    for server, thread, engine, outbox in running:
-        server.close()
-        thread.join(timeout=5)
+    # The worker first (it finishes the message in hand), so nothing is sent to a stand-in that is gone or
+    # read from a database the next test empties; then the server, whose thread ends on its own shortly.
+    for server, _thread, engine, outbox in running:
         outbox.stop()
+        server.close()
         engine.dispose()
 
 
 @pytest.fixture
 def bot(start_bot: Callable[..., RunningBot]) -> RunningBot:
     return start_bot()
-
-
-def add_customer(
-    database: Database,
-    name: str,
-    *,
-    status: str = "active",
-    account_owner: str | None = "UOWNER01",
-    products: tuple[str, ...] = ("Analytics",),
-    industry: str = "Retail",
-    contacts: tuple[tuple[str, str, str], ...] = (),
-) -> int:
-    """Put a customer straight into the database (test set-up, not the behaviour under test)."""
-    now = datetime.now(UTC)
-    with database.session_factory.begin() as session:
-        customer = Customer(
-            name=name,
-            industry=industry,
-            region="EMEA",
-            company_size="1000+",
-            account_owner=account_owner,
-            status=CustomerStatus(status),
-            beta=False,
-            created_at=now,
-            updated_at=now,
-            products=[CustomerProduct(product=p, position=i) for i, p in enumerate(products)],
-            contacts=[Contact(name=n, email=e, title=t) for n, e, t in contacts],
-        )
-        session.add(customer)
-        session.flush()
-        return customer.id
-
-
-def contact_id(database: Database, name: str) -> int:
-    with database.session_factory() as session:
-        return session.query(Contact).filter_by(name=name).one().id
 
 
 @pytest.fixture

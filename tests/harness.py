@@ -1,4 +1,5 @@
-"""Plays Slack's side against the running bot: signed HTTP requests shaped like Slack's."""
+"""Plays Slack's side against the running bot (signed HTTP requests shaped like Slack's), and the flows the
+tests share: filing a request, finding a manager's card, opening the Home tab, running the CLI."""
 
 from __future__ import annotations
 
@@ -6,17 +7,27 @@ import hashlib
 import hmac
 import json
 import secrets
+import subprocess
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from sqlalchemy import func, select
+
+from bot.domain import CustomerStatus, OutboxStatus
+from storage.models import Contact, Customer, CustomerProduct, OutboxMessage
+from tests.serving import EXE, bot_env
 from tests.slack_standin import Message, SlackStandIn, new_trigger_id
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 MANAGERS = ("UMGR0001", "UMGR0002")
+M1, M2 = MANAGERS
 
 
 @dataclass
@@ -244,3 +255,119 @@ class SlackDriver:
             ],
         }
         return self.send_payload(payload)
+
+
+# -- shared flows -------------------------------------------------------------------------------------
+def add_customer(
+    database: Any,
+    name: str,
+    *,
+    status: str = "active",
+    account_owner: str | None = "UOWNER01",
+    products: tuple[str, ...] = ("Analytics",),
+    industry: str = "Retail",
+    contacts: tuple[tuple[str, str, str], ...] = (),
+) -> int:
+    """Put a customer straight into the database (test set-up, not the behaviour under test)."""
+    now = datetime.now(UTC)
+    with database.session_factory.begin() as session:
+        customer = Customer(
+            name=name,
+            industry=industry,
+            region="EMEA",
+            company_size="1000+",
+            account_owner=account_owner,
+            status=CustomerStatus(status),
+            beta=False,
+            created_at=now,
+            updated_at=now,
+            products=[CustomerProduct(product=p, position=i) for i, p in enumerate(products)],
+            contacts=[Contact(name=n, email=e, title=t) for n, e, t in contacts],
+        )
+        session.add(customer)
+        session.flush()
+        return customer.id
+
+
+def contact_id(database: Any, name: str) -> int:
+    with database.session_factory() as session:
+        return session.scalars(select(Contact).where(Contact.name == name)).one().id
+
+
+REQUESTER = "UREQ0001"
+
+
+def open_modal(bot, text: str = "", user: str = REQUESTER) -> dict:
+    before = len(bot.standin.calls_to("views.open"))
+    reply = bot.slack.command(user, text)
+    assert reply.status == 200
+    calls = bot.standin.wait_calls("views.open", before + 1)
+    return calls[-1].answer["view"]
+
+
+def answers(customer_id: int, **extra) -> dict:
+    base = {
+        "ask_type": "reference_call",
+        "customer_id": str(customer_id),
+        "team": "sales",
+        "needed_by": (date.today() + timedelta(days=14)).isoformat(),
+        "details": "Prospect Globex wants to hear about the roll-out.",
+    }
+    base.update(extra)
+    return base
+
+
+OWNER = "UOWNER01"
+
+
+def file_request(bot, customer_id: int, **extra) -> None:
+    view = open_modal(bot)
+    reply = bot.slack.submit(REQUESTER, view, answers(customer_id, **extra))
+    assert reply.status == 200 and not reply.body, reply.body
+
+
+def card_for(bot, manager: str, index: int = 0):
+    return bot.standin.wait_for(lambda: bot.standin.dms_to(manager)[index:], what=f"card for {manager}")[0]
+
+
+def text_of(message) -> str:
+    return json.dumps(message.blocks, ensure_ascii=False)
+
+
+def home_opened(bot, user: str, event_id: str | None = None, retry: int | None = None) -> None:
+    body = {
+        "token": "x",
+        "team_id": "T0001",
+        "api_app_id": "A0001",
+        "type": "event_callback",
+        "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
+        "event_time": 1,
+        "event": {"type": "app_home_opened", "user": user, "channel": "D0001", "tab": "home"},
+    }
+    headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
+    assert bot.slack.send(json.dumps(body).encode(), content_type="application/json", headers=headers).status == 200
+
+
+def run(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(EXE), *args], env=bot_env(**env), capture_output=True, text=True, timeout=timeout, cwd=env.get("CWD")
+    )
+
+
+def write(tmp_path: Path, text: str, name: str = "customers.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def wait_drained(standin: SlackStandIn, database: Any, timeout: float = 10) -> None:
+    """Wait until the outbox owes Slack nothing: every message sent, or failed for good."""
+
+    def drained() -> bool:
+        with database.session_factory() as session:
+            waiting = session.scalar(
+                select(func.count(OutboxMessage.id)).where(OutboxMessage.status == OutboxStatus.PENDING)
+            )
+        return waiting == 0
+
+    standin.wait_for(drained, timeout, "the outbox to drain")

@@ -67,5 +67,17 @@ def serving(env: dict[str, str], cwd: Path, *, http: bool = True, capture: bool 
             wait_healthy(port, process)
         yield served
     finally:
+        stop(process, served)
+
+
+def stop(process: subprocess.Popen, served: Served | None = None) -> None:
+    """^C, as an operator would; a process still running 10 s later is killed, so none outlives its test."""
+    if process.poll() is None:
         process.send_signal(signal.SIGINT)
-        served.output = process.communicate(timeout=15)[0] or ""
+    try:
+        output = process.communicate(timeout=10)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output = process.communicate()[0]
+    if served is not None:
+        served.output = output or ""

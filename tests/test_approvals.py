@@ -9,26 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from storage.models import ReferenceRequest, RequestEvent
-from tests.conftest import add_customer, contact_id
-from tests.harness import MANAGERS
-from tests.test_request_intake import REQUESTER, answers, open_modal
-
-OWNER = "UOWNER01"
-M1, M2 = MANAGERS
-
-
-def file_request(bot, customer_id: int, **extra) -> None:
-    view = open_modal(bot)
-    reply = bot.slack.submit(REQUESTER, view, answers(customer_id, **extra))
-    assert reply.status == 200 and not reply.body, reply.body
-
-
-def card_for(bot, manager: str, index: int = 0):
-    return bot.standin.wait_for(lambda: bot.standin.dms_to(manager)[index:], what=f"card for {manager}")[0]
-
-
-def text_of(message) -> str:
-    return json.dumps(message.blocks, ensure_ascii=False)
+from tests.harness import M1, M2, MANAGERS, OWNER, REQUESTER, add_customer, card_for, contact_id, file_request, text_of
 
 
 def has_buttons(message) -> bool:
@@ -93,7 +74,7 @@ def test_approval_channel_setting_posts_one_card_there(start_bot):
     file_request(bot, acme)
     card = bot.standin.wait_for(lambda: bot.standin.messages_in("CAPPROVE1"), what="channel card")[0]
     assert "Approve" in text_of(card)
-    bot.standin.settle(quiet=0.3)
+    bot.drained()
     assert not bot.standin.dms_to(M1) and not bot.standin.dms_to(M2)
 
 
@@ -166,7 +147,7 @@ def test_someone_who_is_not_a_manager_cannot_decide(start_bot):
         assert bot.slack.click("USNOOPY1", card, action).status == 200
     notices = bot.standin.wait_for(lambda: bot.standin.ephemerals_for("USNOOPY1")[1:], what="two refusals")
     assert all("Only reference managers" in n["text"] for n in notices)
-    bot.standin.settle(quiet=0.3)
+    bot.drained()
     assert stored(bot).status.value == "pending"
     assert events(bot) == [("created", REQUESTER)]
     assert not bot.standin.calls_to("chat.update") and len(bot.standin.calls_to("views.open")) == 1
@@ -180,7 +161,7 @@ def test_a_double_click_decides_once_and_the_second_click_is_told(bot):
     assert bot.slack.click(M1, card, "approve_request").status == 200
     notice = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(M1), what="already decided")[0]
     assert f"already approved by <@{M1}>" in notice["text"]
-    bot.standin.settle(quiet=0.4)
+    bot.drained()
     assert events(bot) == [("created", REQUESTER), ("approved", M1)]
     assert len(bot.standin.dms_to(REQUESTER)) == 2  # filed + approved, once
     assert len(bot.standin.dms_to(OWNER)) == 1
@@ -206,7 +187,7 @@ def test_two_managers_at_the_same_moment_give_one_decision(bot):
     for t in threads:
         t.join()
     bot.standin.wait_for(lambda: bot.standin.ephemerals_for(M1) or bot.standin.ephemerals_for(M2), what="loser")
-    bot.standin.settle(quiet=0.4)
+    bot.drained()
     decided = [e for e in events(bot) if e[0] != "created"]
     assert len(decided) == 1
     winner = decided[0][1]

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
-from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -14,23 +12,11 @@ from sqlalchemy import create_engine, func, select, text
 
 from storage.migrate import head_revision
 from storage.models import Contact, Customer
-from tests.harness import SIGNING_SECRET, SlackDriver
-from tests.serving import EXE, bot_env, serving
+from tests.harness import SIGNING_SECRET, SlackDriver, run, write
+from tests.serving import bot_env, serving
 from tests.slack_standin import new_trigger_id
 
 HEADER = "name,industry,region,company_size,products,account_owner,status,beta,contact_name,contact_email,contact_title"
-
-
-def run(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [str(EXE), *args], env=bot_env(**env), capture_output=True, text=True, timeout=timeout, cwd=env.get("CWD")
-    )
-
-
-def write(tmp_path: Path, text: str, name: str = "customers.csv") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
 
 def customers(database) -> dict[str, Customer]:

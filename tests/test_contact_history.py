@@ -8,12 +8,7 @@ import json
 from sqlalchemy import select
 
 from storage.models import CustomerChange, ReferenceRequest, Touch
-from tests.conftest import add_customer
-from tests.harness import MANAGERS
-from tests.test_approvals import card_for, file_request, text_of
-from tests.test_request_intake import REQUESTER, answers, open_modal
-
-M1, M2 = MANAGERS
+from tests.harness import M1, M2, REQUESTER, add_customer, answers, card_for, file_request, open_modal, text_of
 
 
 def approve_latest(bot, index: int) -> None:

@@ -13,13 +13,9 @@ from sqlalchemy import func, select
 
 from handlers.views.request_modal import request_modal
 from storage.models import OutboxMessage, ReferenceRequest, RequestEvent, Touch
-from tests.conftest import add_customer
-from tests.harness import MANAGERS
-from tests.test_approvals import card_for, file_request
-from tests.test_request_intake import REQUESTER, answers
+from tests.harness import M1, M2, MANAGERS, REQUESTER, add_customer, answers, card_for, file_request
 
 UNREACHABLE = "postgresql+psycopg://nobody@127.0.0.1:1/none"
-M1, M2 = MANAGERS
 
 
 def test_with_the_database_away_every_user_is_told_and_healthz_says_503(start_bot):
@@ -134,7 +130,7 @@ def test_fuzzed_payloads_get_an_answer_below_500_and_change_nothing(bot):
     acme = add_customer(bot.database, "Acme")
     file_request(bot, acme)
     card_for(bot, M1)
-    bot.standin.settle(quiet=0.3)
+    bot.drained()
     before = counts(bot)
     seen: list[int] = []
 
@@ -153,7 +149,7 @@ def test_fuzzed_payloads_get_an_answer_below_500_and_change_nothing(bot):
     for raw in (b"payload=%7Bnot-json", b"payload=", b"\xff\xfe", b"payload=" + b"x" * 100_000, b"a=b"):
         reply = bot.slack.send(raw)
         assert reply.status < 500, (raw[:40], reply)
-    bot.standin.settle(quiet=0.5)
+    bot.drained()
     assert counts(bot) == before
     assert 400 in seen
 
@@ -200,7 +196,7 @@ def test_two_managers_racing_over_50_requests_give_one_decision_each(bot):
         timeout=30,
         what="50 approval DMs",
     )
-    bot.standin.settle(quiet=0.8, timeout=20)
+    bot.drained(timeout=20)
     with bot.database.session_factory() as session:
         decided = session.execute(
             select(RequestEvent.request_id, func.count())

@@ -10,12 +10,7 @@ from sqlalchemy import select
 from bot.scheduler import run_followups
 from bot.services import followups as followups_service
 from storage.models import ReferenceRequest, RequestEvent, Touch
-from tests.conftest import add_customer
-from tests.harness import MANAGERS
-from tests.test_approvals import card_for, file_request, text_of
-from tests.test_request_intake import REQUESTER
-
-M1 = MANAGERS[0]
+from tests.harness import M1, MANAGERS, REQUESTER, add_customer, card_for, file_request, text_of
 
 
 def approved_ask(bot, index: int = 0) -> None:

@@ -9,8 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from storage.models import Customer, Touch
-from tests.conftest import add_customer
-from tests.test_cli import run, write
+from tests.harness import add_customer, run, write
 
 HEADER = "customer,contact_email,type,requester,team,date,outcome"
 

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import add_customer
-from tests.harness import SlackDriver
+from tests.harness import REQUESTER, SlackDriver, add_customer, answers
 from tests.serving import bot_env, serving
-from tests.test_request_intake import REQUESTER, answers
 
 TOKEN = "xoxb-1234567890-0987654321-SeCrEtToKeNvAlUe"
 SECRET = "signing-secret-4f1c2b9e7d"

@@ -10,13 +10,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, update
 
 from storage.models import OutboxMessage
-from tests.conftest import add_customer
-from tests.harness import MANAGERS
-from tests.test_approvals import OWNER, card_for
-from tests.test_home import home_opened
-from tests.test_request_intake import REQUESTER, answers, open_modal
-
-M1, M2 = MANAGERS
+from tests.harness import M1, OWNER, REQUESTER, add_customer, answers, card_for, home_opened, open_modal
 
 
 def delivered(standin, method: str) -> list:
@@ -63,7 +57,7 @@ def test_429_and_500_answers_delay_but_never_lose_or_double_a_message(bot):
         what="card updates and owner DM",
     )
     decided_after = time.time() - started
-    bot.standin.settle(quiet=1.0, timeout=10)
+    bot.drained()
     assert posts_to(bot.standin, "DREQ0001") == 2  # filed + approved, each once
     assert posts_to(bot.standin, "DMGR0001") == posts_to(bot.standin, "DMGR0002") == 1
     assert posts_to(bot.standin, "DOWNER01") == 1
@@ -80,7 +74,6 @@ def test_a_restart_between_the_change_and_the_delivery_still_delivers(start_bot)
     acme = add_customer(first.database, "Acme")
     view = open_modal(first)
     assert first.slack.submit(REQUESTER, view, answers(acme)).status == 200
-    first.standin.settle(quiet=0.5)
     assert not first.standin.calls_to("chat.postMessage")
     assert [status for _, status, _ in outbox_rows(first)] == ["pending"] * 3
     # One message was being sent when the process died: its lease is still running.
@@ -92,7 +85,7 @@ def test_a_restart_between_the_change_and_the_delivery_still_delivers(start_bot)
         )
     second = start_bot()
     second.standin.wait_for(lambda: len(delivered(second.standin, "chat.postMessage")) == 3, what="3 deliveries")
-    second.standin.settle(quiet=0.6)
+    second.drained()
     assert posts_to(second.standin, "DREQ0001") == 1
     assert posts_to(second.standin, "DMGR0001") == posts_to(second.standin, "DMGR0002") == 1
     assert len(delivered(second.standin, "chat.postMessage")) == 3

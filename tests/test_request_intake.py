@@ -8,30 +8,8 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from storage.models import ReferenceRequest, RequestEvent
-from tests.conftest import add_customer, contact_id
+from tests.harness import REQUESTER, add_customer, answers, contact_id, open_modal
 from tests.slack_standin import new_trigger_id
-
-REQUESTER = "UREQ0001"
-
-
-def open_modal(bot, text: str = "", user: str = REQUESTER) -> dict:
-    before = len(bot.standin.calls_to("views.open"))
-    reply = bot.slack.command(user, text)
-    assert reply.status == 200
-    calls = bot.standin.wait_calls("views.open", before + 1)
-    return calls[-1].answer["view"]
-
-
-def answers(customer_id: int, **extra) -> dict:
-    base = {
-        "ask_type": "reference_call",
-        "customer_id": str(customer_id),
-        "team": "sales",
-        "needed_by": (date.today() + timedelta(days=14)).isoformat(),
-        "details": "Prospect Globex wants to hear about the roll-out.",
-    }
-    base.update(extra)
-    return base
 
 
 def request_count(bot) -> int:
@@ -190,7 +168,7 @@ def test_bad_input_is_refused_on_the_field_and_nothing_is_written(bot):
     assert "number" in _errors(bot, view, answers(acme, deal_amount="lots"))["deal_amount"]
     errors = _errors(bot, view, answers(acme, ask_type=None, team="nonsense"))
     assert set(errors) == {"ask_type", "team"}
-    bot.standin.settle(quiet=0.2)
+    bot.drained()
     assert request_count(bot) == 0
     assert not bot.standin.calls_to("chat.postMessage")
     del other

@@ -10,9 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from storage.models import ReferenceRequest
-from tests.conftest import add_customer
-from tests.test_approvals import card_for, file_request
-from tests.test_request_intake import REQUESTER, answers, open_modal
+from tests.harness import REQUESTER, add_customer, answers, card_for, file_request, open_modal
 
 
 def command_body() -> bytes:
@@ -67,7 +65,7 @@ def test_badly_signed_requests_get_401_and_change_nothing(bot, how):
         },
     }
     assert bot.slack.send(urlencode({"payload": json.dumps(payload)}).encode(), **how).status == 401
-    bot.standin.settle(quiet=0.3)
+    bot.drained()
     assert [c.method for c in bot.standin.calls] == ["auth.test"]
     with bot.database.session_factory() as session:
         assert session.scalar(select(func.count(ReferenceRequest.id))) == 0
@@ -89,7 +87,7 @@ def test_a_forged_approval_click_changes_nothing(bot):
     }
     body = urlencode({"payload": json.dumps(payload)}).encode()
     assert bot.slack.send(body, secret="guessed").status == 401
-    bot.standin.settle(quiet=0.3)
+    bot.drained()
     with bot.database.session_factory() as session:
         assert session.scalars(select(ReferenceRequest)).one().status.value == "pending"
 
@@ -98,3 +96,8 @@ def test_a_correctly_signed_request_is_accepted(bot):
     acme = add_customer(bot.database, "Acme")
     view = open_modal(bot)
     assert bot.slack.submit(REQUESTER, view, answers(acme)).status == 200
+    with bot.database.session_factory() as session:
+        filed = session.scalars(select(ReferenceRequest)).one()
+        assert (filed.customer_id, filed.requester_id, filed.status.value) == (acme, REQUESTER, "pending")
+    dm = bot.standin.wait_for(lambda: bot.standin.dms_to(REQUESTER), what="the requester's confirmation")[0]
+    assert "Request #1 is in" in dm.text
