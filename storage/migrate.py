@@ -22,8 +22,8 @@ def alembic_config(url: str) -> Config:
     return config
 
 
-def upgrade(engine: Engine) -> str:
-    """Apply pending migrations and return the head revision.
+def upgrade(engine: Engine, target: str = "head") -> str:
+    """Apply pending migrations up to `target` (the newest by default) and return the head revision.
 
     On PostgreSQL an advisory lock makes several replicas starting at once take turns.
     """
@@ -32,7 +32,7 @@ def upgrade(engine: Engine) -> str:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
         config.attributes["connection"] = conn
-        command.upgrade(config, "head")
+        command.upgrade(config, target)
     return head_revision()
 
 
