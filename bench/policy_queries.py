@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import insert, text
 
 from bench.stats import print_table
+from bot.domain import AskType
 from bot.policy import Limits
 from bot.services import standing
 from storage.db import make_engine, make_session_factory
@@ -136,7 +137,7 @@ def main() -> int:
             start = time.perf_counter()
             with factory() as session:
                 customer = session.get(Customer, customer_id)
-                standing.assess(session, customer, limits, today, ask_type="reference_call")
+                standing.assess(session, customer, limits, today, ask_type=AskType.REFERENCE_CALL)
             check = (time.perf_counter() - start) * 1000
             start = time.perf_counter()
             with factory() as session:
