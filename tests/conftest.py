@@ -3,6 +3,7 @@ stand-in, and the bot itself served over HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import uuid
@@ -113,10 +114,8 @@ class RunningBot:
 def _serve_until_closed(server: Any) -> None:
     # Closing the server from the test's thread can pull its socket from under a select() in this one; that
     # is how it stops here (a real `serve` stops on ^C in its own thread instead).
-    try:
+    with contextlib.suppress(OSError):
         server.run()
-    except OSError:
-        pass
 
 
 @pytest.fixture
