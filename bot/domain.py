@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from datetime import date
 from typing import TypeVar
 
 
@@ -132,8 +133,10 @@ class Level(Labelled):
     """A customer's standing against the policy, worst first when several apply."""
 
     OK = "ok"
-    NEAR_LIMIT = "near_limit"
-    OVER_LIMIT = "over_limit"
+    NEAR_LIMIT = "near_limit"  # this ask takes the customer to its limit
+    AT_LIMIT = "at_limit"  # at its limit, this ask included
+    NO_ROOM = "no_room"  # this ask would take the customer past its limit
+    OVER_LIMIT = "over_limit"  # past its limit
     RESTING = "resting"
     DO_NOT_CONTACT = "do_not_contact"
     PAUSED = "paused"
@@ -144,6 +147,8 @@ _labels(
     {
         "ok": "OK",
         "near_limit": "Near limit",
+        "at_limit": "At its limit",
+        "no_room": "No room",
         "over_limit": "Over limit",
         "resting": "Resting",
         "do_not_contact": "Do not contact",
@@ -276,6 +281,12 @@ def member(enum_cls: type[E], value: object) -> E | None:
         return enum_cls(value)
     except ValueError:
         return None
+
+
+def day_words(day: date, *, today: date | None = None) -> str:
+    """A date as people write it: "Thu 10 Dec", with the year only when it is not this year's."""
+    this_year = (today or date.today()).year
+    return day.strftime("%a %d %b") if day.year == this_year else day.strftime("%a %d %b %Y")
 
 
 # Longest text each request field keeps; the modal states the same numbers as max_length.

@@ -40,6 +40,14 @@ class UnknownRequest(DomainError):
     message = "That button no longer points at a request. Nothing was changed."
 
 
+class NeedsACustomer(DomainError):
+    message = "This ask names no customer yet: choose one of the candidates on the card (Choose) to approve it."
+
+
+class NotACandidate(DomainError):
+    message = "That customer does not fit this ask any more (no room, or not using the product). Nothing was changed."
+
+
 class UnknownCustomer(DomainError):
     message = "That customer no longer exists. Nothing was changed."
 

@@ -160,8 +160,10 @@ class OutboxWorker:
             if request_id is None:
                 return None
             try:
-                request = requests.get(
-                    self.ctx, request_id=request_id, with_standing=subject is Subject.REQUEST_WITH_STANDING
+                request = (
+                    requests.for_card(self.ctx, request_id=request_id)
+                    if subject is Subject.REQUEST_WITH_STANDING
+                    else requests.get(self.ctx, request_id=request_id)
                 )
             except UnknownRequest:
                 return None

@@ -1,11 +1,14 @@
 """The rules that protect customers, as pure functions over a customer's touches.
 
-A *touch* costs its type's weight (a case study or a video costs more than a call). Limits:
-- at most `customer_max` weighted touches per customer in a rolling `customer_window_days`;
-- at most `contact_max` weighted touches per contact in a rolling `contact_window_days`;
-- `rest_days` between two touches of the same contact (with no contact named, of the customer);
+A *touch* is dated the day the customer is contacted (an approved ask's needed-by date, which may lie in
+the future) and costs its type's weight (a case study or a video costs more than a call). Limits:
+- at most `customer_max` weighted touches per customer in any rolling `customer_window_days`;
+- at most `contact_max` weighted touches per contact in any rolling `contact_window_days`;
+- `rest_days` between two touches of the same contact (with no contact named, of the customer), before or
+  after: a call planned for the 10th and another for the 17th are too close, whichever was asked first;
 - `paused` and `do_not_contact` customers cannot be asked at all.
-"A rolling window of N days" on day D covers D-N+1 .. D.
+"A rolling window of N days" ending on day D covers D-N+1 .. D. An ask on day D must fit every window that
+contains D, so touches planned after D count too.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from bot.domain import AskType, CustomerStatus, Level, Outcome, Team
+from bot.domain import AskType, CustomerStatus, Level, Outcome, Team, day_words
 
 DEFAULT_WEIGHTS: Mapping[str, int] = {
     AskType.REFERENCE_CALL: 1,
@@ -99,24 +102,55 @@ def _in_window(touches: Iterable[Touch], day: date, window_days: int) -> list[To
 
 
 def used_on(touches: Iterable[Touch], day: date, window_days: int, limits: Limits) -> int:
+    """Weighted touches in the window ending on `day`."""
     return sum(limits.weight(t.ask_type) for t in _in_window(touches, day, window_days))
 
 
-def _first_fit(
-    touches: list[Touch], today: date, window_days: int, cap: int, weight: int, limits: Limits
-) -> date | None:
-    """The first day from `today` on which `weight` more fits under `cap` in the rolling window.
+def peak_around(touches: list[Touch], day: date, window_days: int, limits: Limits) -> int:
+    """The most weighted touches in any window that contains `day` (what an ask on `day` adds to)."""
+    last = day + timedelta(days=window_days - 1)
+    ends = {day} | {t.on for t in touches if day < t.on <= last}
+    return max(used_on(touches, end, window_days, limits) for end in ends)
 
-    Usage only drops the day a touch leaves the window, so those days are the only candidates.
-    None when the ask alone weighs more than the cap: it never fits.
+
+def _fits(touches: list[Touch], day: date, window_days: int, cap: int, weight: int, limits: Limits) -> bool:
+    return peak_around(touches, day, window_days, limits) + weight <= cap
+
+
+def _too_close(touches: list[Touch], day: date, rest_days: int) -> Touch | None:
+    """The touch nearest to `day` that is fewer than `rest_days` away from it, before or after."""
+    close = [t for t in touches if abs((t.on - day).days) < rest_days]
+    return min(close, key=lambda t: (abs((t.on - day).days), t.on)) if close else None
+
+
+def _fits_every_rule(touches: list[Touch], day: date, weight: int, limits: Limits, contact_id: int | None) -> bool:
+    mine = [t for t in touches if t.contact_id == contact_id] if contact_id is not None else touches
+    return (
+        _fits(touches, day, limits.customer_window_days, limits.customer_max, weight, limits)
+        and (contact_id is None or _fits(mine, day, limits.contact_window_days, limits.contact_max, weight, limits))
+        and (limits.rest_days <= 0 or _too_close(mine, day, limits.rest_days) is None)
+    )
+
+
+def first_free_day(
+    touches: list[Touch], day: date, weight: int, limits: Limits, contact_id: int | None = None
+) -> date | None:
+    """The first day from `day` on which an ask of `weight` fits every rule; None when it never can.
+
+    Days are tried in order up to the point where every touch on record has left every window and rest
+    period, after which it always fits (so the search ends).
     """
-    if weight > cap:
+    if weight > limits.customer_max or (contact_id is not None and weight > limits.contact_max):
         return None
-    leaving = {t.on + timedelta(days=window_days) for t in touches}
-    for day in sorted({today} | {d for d in leaving if d > today}):
-        if used_on(touches, day, window_days, limits) + weight <= cap:
-            return day
-    return max(leaving | {today})
+    horizon = max([day, *(t.on for t in touches)]) + timedelta(
+        days=max(limits.customer_window_days, limits.contact_window_days, limits.rest_days) + 1
+    )
+    current = day
+    while current <= horizon:
+        if _fits_every_rule(touches, current, weight, limits, contact_id):
+            return current
+        current += timedelta(days=1)
+    return horizon
 
 
 def standing(
@@ -124,80 +158,84 @@ def standing(
     touches: Iterable[Touch],
     limits: Limits,
     status: CustomerStatus,
-    today: date,
+    on: date,
     ask_type: AskType | None = None,
     contact_id: int | None = None,
+    counted: bool = False,
 ) -> Standing:
-    """Where a customer stands today, and whether an ask of `ask_type` (of `contact_id`) would break a rule."""
+    """Where a customer stands on `on` (the day of contact), for an ask of `ask_type` (of `contact_id`).
+
+    `touches` are the customer's touches other than this ask's own. With `counted` the ask is already on
+    record (approved): the standing describes the customer including it. Without, it says whether adding
+    it would break a rule (it can still be filed, but is flagged).
+    """
     touches = sorted(touches, key=lambda t: t.on)
     weight = limits.weight(ask_type) if ask_type else 1
-    used = used_on(touches, today, limits.customer_window_days, limits)
-    last = touches[-1] if touches else None
+    before = used_on(touches, on, limits.customer_window_days, limits)
+    used = before + weight if counted else before
+    past = [t for t in touches if t.on <= on]
+    last = past[-1] if past else None
     reasons: list[str] = []
-    free_on: date | None = None
-
-    never = False
-
-    def later(day: date | None) -> None:
-        nonlocal free_on, never
-        if day is None:
-            never = True
-        free_on = day if free_on is None or (day is not None and day > free_on) else free_on
 
     if status is not CustomerStatus.ACTIVE:
         blocked = status is CustomerStatus.DO_NOT_CONTACT
         reasons.append("marked do-not-contact" if blocked else "paused as a reference")
+        level = Level.DO_NOT_CONTACT if blocked else Level.PAUSED
         return Standing(
-            Level.DO_NOT_CONTACT if blocked else Level.PAUSED,
-            used,
-            limits.customer_max,
-            limits.customer_window_days,
-            None,
-            limits.contact_max,
-            None,
-            None,
-            True,
-            last,
-            tuple(reasons),
+            level, used, limits.customer_max, limits.customer_window_days, None, limits.contact_max, None, None,
+            True, last, tuple(reasons),
+        )  # fmt: skip
+
+    window = limits.customer_window_days
+    exceeds = peak_around(touches, on, window, limits) + weight > limits.customer_max
+    if exceeds:
+        reasons.append(
+            f"{before} of {limits.customer_max} touches in the {window} days around {day_words(on)}"
+            f", and a {_what(ask_type)} weighs {weight}"
         )
 
-    over = used + weight > limits.customer_max
-    if over:
-        reasons.append(f"{used} of {limits.customer_max} touches used in {limits.customer_window_days} days")
-        later(_first_fit(touches, today, limits.customer_window_days, limits.customer_max, weight, limits))
-
     contact_used = None
-    rested_touches = touches
+    rested = touches
     if contact_id is not None:
         mine = [t for t in touches if t.contact_id == contact_id]
-        rested_touches = mine
-        contact_used = used_on(mine, today, limits.contact_window_days, limits)
-        if contact_used + weight > limits.contact_max:
-            over = True
+        rested = mine
+        contact_before = used_on(mine, on, limits.contact_window_days, limits)
+        contact_used = contact_before + weight if counted else contact_before
+        if peak_around(mine, on, limits.contact_window_days, limits) + weight > limits.contact_max:
+            exceeds = True
             reasons.append(
-                f"this contact has {contact_used} of {limits.contact_max} touches in {limits.contact_window_days} days"
+                f"this contact has {contact_before} of {limits.contact_max} touches in the "
+                f"{limits.contact_window_days} days around {day_words(on)}"
             )
-            later(_first_fit(mine, today, limits.contact_window_days, limits.contact_max, weight, limits))
 
     rest_until = None
-    recent = [t for t in rested_touches if t.on <= today]
-    if recent and limits.rest_days > 0:
-        end = recent[-1].on + timedelta(days=limits.rest_days - 1)
-        if end >= today:
-            rest_until = end
-            who = "this contact" if contact_id is not None else "the customer"
-            reasons.append(f"{who} was touched on {recent[-1].on.isoformat()}; resting until {end.isoformat()}")
-            later(end + timedelta(days=1))
+    near = _too_close(rested, on, limits.rest_days) if limits.rest_days > 0 else None
+    if near is not None:
+        who = "this contact" if contact_id is not None else "the customer"
+        if near.on <= on:
+            rest_until = near.on + timedelta(days=limits.rest_days - 1)
+            reasons.append(f"{who} was touched on {day_words(near.on)}; resting until {day_words(rest_until)}")
+        else:
+            reasons.append(
+                f"{who} has a touch planned on {day_words(near.on)}; keep {limits.rest_days} days between touches"
+            )
 
-    if never:
-        free_on = None
-        what = ask_type.label.lower() if ask_type else "touch"
-        reasons.append(f"a {what} weighs {weight}, more than this customer's limits allow")
-    if over:
+    would_exceed = exceeds or near is not None
+    free_on = None
+    if would_exceed and not counted:
+        free_on = first_free_day(touches, on, weight, limits, contact_id)
+        if free_on is None:
+            reasons.append(f"a {_what(ask_type)} weighs {weight}, more than this customer's limits allow")
+
+    if used > limits.customer_max or (counted and exceeds):
         level = Level.OVER_LIMIT
-    elif rest_until is not None:
+    elif exceeds:
+        level = Level.AT_LIMIT if counted else Level.NO_ROOM
+    elif near is not None:
         level = Level.RESTING
-    elif used + weight >= limits.customer_max:
+    elif counted and used == limits.customer_max:
+        level = Level.AT_LIMIT
+    elif used + (0 if counted else weight) >= limits.customer_max:
         level = Level.NEAR_LIMIT
     else:
         level = Level.OK
@@ -205,12 +243,16 @@ def standing(
         level=level,
         used=used,
         limit=limits.customer_max,
-        window_days=limits.customer_window_days,
+        window_days=window,
         contact_used=contact_used,
         contact_limit=limits.contact_max,
         rest_until=rest_until,
         free_on=free_on,
-        would_exceed=over or rest_until is not None,
+        would_exceed=would_exceed,
         last_touch=last,
         reasons=tuple(reasons),
     )
+
+
+def _what(ask_type: AskType | None) -> str:
+    return ask_type.label.lower() if ask_type else "touch"

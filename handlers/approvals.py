@@ -10,14 +10,15 @@ from slack_sdk import WebClient
 
 from bot import domain
 from bot.errors import FormErrors, UnknownRequest
-from bot.services import catalog, decisions, intake, requests
+from bot.services import catalog, decisions, requests
 from handlers.common import action_value, deps, open_modal, state_value, tell, view_values
 from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
-from handlers.payloads import DeclineContext, RequestModalContext, RequestRef, SuggestRef
+from handlers.payloads import ChooseRef, DeclineContext, RequestModalContext, RequestRef, SuggestRef
+from handlers.request_modal import build_form
 from handlers.views import messages
 from handlers.views.decline_modal import decided_notice, decline_modal
-from handlers.views.request_modal import Prefill, customer_option, request_modal
+from handlers.views.request_modal import Prefill, customer_option
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ def register(app: App) -> None:
     app.action(Action.APPROVE)(guarded(approve_clicked))
     app.action(Action.DECLINE)(guarded(decline_clicked))
     app.action(Action.SUGGEST)(guarded(suggest_clicked))
+    app.action(Action.CHOOSE)(guarded(choose_clicked))
     app.action(Action.REQUEST_SUGGESTED)(guarded(request_suggested_clicked))
     app.view(Callback.DECLINE_MODAL)(guarded(decline_submitted))
 
@@ -50,6 +52,15 @@ def _decide_on_click(context: BoltContext, body: dict[str, Any], respond: Respon
 def approve_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
     _decide_on_click(context, body, respond, _button_ref(body).request_id, approve=True)
+
+
+def choose_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """An ask by need: the manager chooses the customer, which approves the ask in the same step."""
+    ack()
+    ref = ChooseRef.parse(action_value(body))
+    if not isinstance(ref, ChooseRef):
+        raise UnknownRequest()
+    _decide_on_click(context, body, respond, ref.request_id, approve=True, chosen_customer_id=ref.customer_id)
 
 
 def decline_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
@@ -108,18 +119,27 @@ def request_suggested_clicked(
     )
     if alternative is None:
         raise UnknownRequest()
-    view = request_modal(
+    if old.requester_id != body["user"]["id"]:
+        raise UnknownRequest()  # only the requester's own DM carries this button
+    view = build_form(
+        ctx,
         private_metadata=RequestModalContext(channel="").dump(),
-        initial_customer=customer_option(alternative.id, alternative.name, alternative.status),
-        initial_team=old.team,
-        today=intake.today_everywhere(d.now()),
+        user_id=old.requester_id,
+        customer=customer_option(alternative.id, alternative.name, alternative.status),
+        customer_id=alternative.id,
+        team=old.team,
         prefill=Prefill(
             ask_type=old.ask_type,
-            needed_by=old.needed_by,
+            needed_by=old.needed_by if old.needed_by >= ctx.today() else None,
             deal_name=old.deal_name,
             deal_url=old.deal_url,
             deal_amount=str(old.deal_amount) if old.deal_amount is not None else "",
             details=old.details,
+            product=old.product,
+            use_case=old.use_case,
+            prospect_industry=old.prospect_industry,
+            prospect_region=old.prospect_region,
+            prospect_size=old.prospect_size,
         ),
     )
     open_modal(client, trigger_id=body["trigger_id"], view=view, tell=lambda text: tell(respond, text))

@@ -8,15 +8,16 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.services import catalog, customer_limits, intake, requests
+from bot.services import catalog, customer_limits, requests
 from handlers.common import deps, open_modal
 from handlers.errors import guarded
 from handlers.ids import COMMAND
 from handlers.payloads import RequestModalContext
+from handlers.request_modal import build_form
 from handlers.views import messages
 from handlers.views.limits_modal import limits_modal
 from handlers.views.log_modal import log_modal
-from handlers.views.request_modal import customer_option, request_modal
+from handlers.views.request_modal import customer_option
 
 logger = logging.getLogger(__name__)
 
@@ -64,11 +65,12 @@ def reference_request(
     # The trigger_id lives 3 seconds: acknowledge first, then open the modal straight away.
     ack()
     chosen = catalog.find_customer(ctx, text=text) if text else None
-    view = request_modal(
+    view = build_form(
+        ctx,
         private_metadata=RequestModalContext(channel=str(body.get("channel_id") or "")[:32]).dump(),
-        initial_customer=customer_option(chosen.id, chosen.name, chosen.status) if chosen else None,
-        initial_team=requests.last_team(ctx, user_id=user_id),
-        today=intake.today_everywhere(d.now()),
+        user_id=user_id,
+        customer=customer_option(chosen.id, chosen.name, chosen.status) if chosen else None,
+        customer_id=chosen.id if chosen else None,
     )
     if not open_modal(client, trigger_id=body["trigger_id"], view=view, tell=tell):
         return

@@ -81,7 +81,8 @@ def field_errors(refusal: DomainError, body: dict[str, Any]) -> dict[str, str]:
         return {first: refusal.message}
     errors: dict[str, str] = {}
     for name, text in refusal.errors.items():
-        target = name if name in inputs else first
+        # A field's block id may carry a suffix (the customer input after the form switched it).
+        target = next((b for b in inputs if b == name or b.startswith(f"{name}~")), first)
         errors[target] = f"{errors[target]} {text}" if target in errors else text
     return errors
 

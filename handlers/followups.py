@@ -61,7 +61,7 @@ def _open(
     open_modal(
         client,
         trigger_id=body["trigger_id"],
-        view=build(request, private_metadata=meta.dump()),
+        view=build(request, private_metadata=meta.dump(), today=deps(context).services.today()),
         tell=lambda text: tell(respond, text),
     )
 
@@ -119,6 +119,7 @@ def done_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context
         Outcome.COMPLETED,
         note=state_value(values, Block.NOTE, Action.NOTE) or "",
         sentiment=state_value(values, Block.SENTIMENT, Action.SENTIMENT) or "",
+        happened_on=state_value(values, Block.HAPPENED_ON, Action.HAPPENED_ON),
     )
 
 

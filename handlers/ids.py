@@ -27,6 +27,11 @@ class Block(enum.StrEnum):
     DEAL_URL = "deal_url"
     DEAL_AMOUNT = "deal_amount"
     DETAILS = "details"
+    PRODUCT = "product"
+    USE_CASE = "use_case"
+    PROSPECT_INDUSTRY = "prospect_industry"
+    PROSPECT_REGION = "prospect_region"
+    PROSPECT_SIZE = "prospect_size"
     # Decline modal
     REASON = "reason"
     SUGGESTION = "suggestion"
@@ -47,6 +52,14 @@ class Block(enum.StrEnum):
     # Follow-up modals
     SENTIMENT = "sentiment"
     NEW_DATE = "new_date"
+    HAPPENED_ON = "happened_on"
+    # Approval card of an ask by need: the candidates
+    CANDIDATES = "candidates"
+
+
+# The customer input's block id changes when the form switches the customer for the requester (Slack keeps
+# what was typed in an input whose block id stays the same); it always starts with Block.CUSTOMER.
+CUSTOMER_BLOCK_SEPARATOR = "~"
 
 
 class Action(enum.StrEnum):
@@ -78,3 +91,11 @@ class Action(enum.StrEnum):
     FOLLOWUP_STILL_PLANNED = "followup_still_planned"
     SENTIMENT = "sentiment_select"
     NEW_DATE = "new_date"
+    HAPPENED_ON = "happened_on_date"
+    PRODUCT = "product_select"
+    USE_CASE = "use_case_input"
+    PROSPECT_INDUSTRY = "prospect_industry_select"
+    PROSPECT_REGION = "prospect_region_select"
+    PROSPECT_SIZE = "prospect_size_select"
+    SWITCH_CUSTOMER = "switch_customer"
+    CHOOSE = "choose_customer"

@@ -37,6 +37,19 @@ class SuggestRef(_Payload):
     customer_id: int = Field(gt=0, lt=2**31)
 
 
+class ChooseRef(_Payload):
+    """A "Choose" button on the card of an ask by need: approve it for that customer."""
+
+    request_id: int = Field(gt=0, lt=2**31)
+    customer_id: int = Field(gt=0, lt=2**31)
+
+
+class SwitchRef(_Payload):
+    """An alternative in the request form: ask this customer instead."""
+
+    customer_id: int = Field(gt=0, lt=2**31)
+
+
 class CustomerRef(_Payload):
     """The limits modal: which customer."""
 

@@ -1,21 +1,28 @@
-"""The request form: typeahead options for customers and contacts, the redraw with the customer's
-standing, and the submission."""
+"""The request form: typeahead options for customers and contacts, the redraw with the customer's standing
+(and its alternatives, each one click away), and the submission."""
 
 from __future__ import annotations
 
 import logging
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.blocks import Block as SlackBlock
+from slack_sdk.models.blocks import Option
+from slack_sdk.models.views import View
 
+from bot.context import ServiceContext
 from bot.domain import AskType, Team, member
-from bot.services import catalog, intake, standing
+from bot.ranking import Need
+from bot.services import catalog, intake, requests, standing
 from bot.services.intake import RequestForm
-from handlers.common import deps, services, state_value, view_values
+from handlers.common import action_value, deps, services, state_value, view_values
 from handlers.errors import guarded
-from handlers.ids import Action, Block, Callback
+from handlers.ids import CUSTOMER_BLOCK_SEPARATOR, Action, Block, Callback
+from handlers.payloads import SwitchRef
 from handlers.views import standing as standing_view
 from handlers.views.request_modal import CUSTOMER_OPTION_LIMIT, Prefill, contact_option, customer_option, request_modal
 
@@ -25,40 +32,125 @@ logger = logging.getLogger(__name__)
 def register(app: App) -> None:
     app.options(Action.CUSTOMER)(guarded(customer_options))
     app.options(Action.CONTACT)(guarded(contact_options))
-    for action in (Action.ASK_TYPE, Action.CUSTOMER, Action.CONTACT):
+    for action in (Action.ASK_TYPE, Action.CUSTOMER, Action.CONTACT, Action.PRODUCT):
         app.block_action(action)(guarded(form_changed))
+    app.action(Action.SWITCH_CUSTOMER)(guarded(switch_clicked))
     app.view(Callback.REQUEST_MODAL)(guarded(request_submitted))
 
 
-def form_changed(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """Customer, contact or type changed: redraw the form with the customer's standing under the contact."""
-    ack()
-    d = deps(context)
-    view = body.get("view") or {}
-    if view.get("callback_id") != Callback.REQUEST_MODAL:
-        return  # the same selects in the log modal need no redraw
-    form = read_form(view_values(view))
-    if not (form.customer_id and form.customer_id.isdigit()):
-        return
-    contact_id = int(form.contact_id) if form.contact_id and form.contact_id.isdigit() else None
+def build_form(
+    ctx: ServiceContext,
+    *,
+    private_metadata: str,
+    user_id: str,
+    customer: Option | None = None,
+    customer_id: int | None = None,
+    team: Team | None = None,
+    prefill: Prefill | None = None,
+    standing_blocks: list[SlackBlock] | None = None,
+    customer_block: str = Block.CUSTOMER,
+) -> View:
+    """The request form with the pool's choices (the named customer's products first) and today's default date."""
+    return request_modal(
+        private_metadata=private_metadata,
+        choices=intake.pool_choices(ctx, customer_id=customer_id),
+        default_date=intake.default_needed_by(ctx.today()),
+        initial_customer=customer,
+        customer_block=customer_block,
+        initial_team=team if team is not None else requests.last_team(ctx, user_id=user_id),
+        standing=standing_blocks,
+        prefill=prefill,
+    )
+
+
+def customer_block_of(values: dict[str, Any]) -> str:
+    """The customer input's current block id (it changes when the form switches the customer)."""
+    return next((b for b in values if b.split(CUSTOMER_BLOCK_SEPARATOR)[0] == Block.CUSTOMER), Block.CUSTOMER)
+
+
+def _redraw(
+    ctx: ServiceContext, view: dict[str, Any], user_id: str, client: WebClient, *, switch_to: int | None = None
+) -> None:
+    values = view_values(view)
+    form = read_form(values)
+    block = customer_block_of(values)
+    customer_id = switch_to
+    if customer_id is None and form.customer_id and form.customer_id.isdigit():
+        customer_id = int(form.customer_id)
     ask_type = member(AskType, form.ask_type)
-    report = standing.preview(d.services, customer_id=int(form.customer_id), ask_type=ask_type, contact_id=contact_id)
-    if report is None:
-        return
     team = member(Team, form.team)
-    redrawn = request_modal(
+    prefill = Prefill(
+        ask_type=ask_type,
+        product=form.product,
+        needed_by=_date(form.needed_by),
+        use_case=form.use_case or "",
+        prospect_industry=form.prospect_industry or "",
+        prospect_region=form.prospect_region or "",
+        prospect_size=form.prospect_size or "",
+    )
+    option = None
+    blocks: list[SlackBlock] | None = None
+    if customer_id is not None:
+        contact_id = int(form.contact_id) if form.contact_id and form.contact_id.isdigit() and not switch_to else None
+        need = Need(
+            ask_type=ask_type or AskType.REFERENCE_CALL,
+            on=prefill.needed_by or intake.default_needed_by(ctx.today()),
+            product=form.product or None,
+            industry=prefill.prospect_industry,
+            region=prefill.prospect_region,
+            size=prefill.prospect_size,
+            use_case=prefill.use_case,
+        )
+        report = standing.preview(ctx, customer_id=customer_id, need=need, contact_id=contact_id)
+        if report is None:
+            return
+        option = customer_option(report.customer_id, report.customer_name, report.status)
+        blocks = standing_view.modal_blocks(report, team)
+    if switch_to is not None:
+        # A new block id: Slack keeps what was picked in an input whose block id stays the same.
+        block = f"{Block.CUSTOMER}{CUSTOMER_BLOCK_SEPARATOR}{switch_to}"
+    redrawn = build_form(
+        ctx,
         private_metadata=str(view.get("private_metadata") or ""),
-        initial_customer=customer_option(report.customer_id, report.customer_name, report.status),
-        initial_team=team,
-        today=intake.today_everywhere(d.now()),
-        standing=standing_view.modal_blocks(report, team),
-        prefill=Prefill(ask_type=ask_type),
+        user_id=user_id,
+        customer=option,
+        customer_id=customer_id,
+        team=team,
+        prefill=prefill,
+        standing_blocks=blocks,
+        customer_block=block,
     )
     try:
         client.views_update(view_id=view.get("id"), hash=view.get("hash"), view=redrawn)
     except SlackApiError as exc:
         # hash_conflict: the user changed something else meanwhile; that change redraws the form again.
         logger.info("views.update of the request form failed: %s", exc.response.get("error"))
+
+
+def _date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def form_changed(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Type, product, customer or contact changed: redraw the form with the customer's standing."""
+    ack()
+    view = body.get("view") or {}
+    if view.get("callback_id") != Callback.REQUEST_MODAL:
+        return  # the same selects in the log modal need no redraw
+    _redraw(services(context), view, body["user"]["id"], client)
+
+
+def switch_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """An alternative's button in the form: the form now asks that customer, everything else kept."""
+    ack()
+    view = body.get("view") or {}
+    ref = SwitchRef.parse(action_value(body))
+    if view.get("callback_id") != Callback.REQUEST_MODAL or not isinstance(ref, SwitchRef):
+        return
+    _redraw(services(context), view, body["user"]["id"], client, switch_to=ref.customer_id)
 
 
 def customer_options(ack: Ack, payload: dict[str, Any], context: BoltContext) -> None:
@@ -69,7 +161,7 @@ def customer_options(ack: Ack, payload: dict[str, Any], context: BoltContext) ->
 
 def contact_options(ack: Ack, body: dict[str, Any], payload: dict[str, Any], context: BoltContext) -> None:
     values = view_values(body.get("view"))
-    customer_id = state_value(values, Block.CUSTOMER, Action.CUSTOMER)
+    customer_id = state_value(values, customer_block_of(values), Action.CUSTOMER)
     if not (customer_id and customer_id.isdigit()):
         ack(options=[])
         return
@@ -82,7 +174,7 @@ def contact_options(ack: Ack, body: dict[str, Any], payload: dict[str, Any], con
 def read_form(values: dict[str, Any]) -> RequestForm:
     return RequestForm(
         ask_type=state_value(values, Block.ASK_TYPE, Action.ASK_TYPE),
-        customer_id=state_value(values, Block.CUSTOMER, Action.CUSTOMER),
+        customer_id=state_value(values, customer_block_of(values), Action.CUSTOMER),
         contact_id=state_value(values, Block.CONTACT, Action.CONTACT),
         team=state_value(values, Block.TEAM, Action.TEAM),
         needed_by=state_value(values, Block.NEEDED_BY, Action.NEEDED_BY),
@@ -90,6 +182,11 @@ def read_form(values: dict[str, Any]) -> RequestForm:
         deal_url=state_value(values, Block.DEAL_URL, Action.DEAL_URL),
         deal_amount=state_value(values, Block.DEAL_AMOUNT, Action.DEAL_AMOUNT),
         details=state_value(values, Block.DETAILS, Action.DETAILS),
+        product=state_value(values, Block.PRODUCT, Action.PRODUCT),
+        use_case=state_value(values, Block.USE_CASE, Action.USE_CASE),
+        prospect_industry=state_value(values, Block.PROSPECT_INDUSTRY, Action.PROSPECT_INDUSTRY),
+        prospect_region=state_value(values, Block.PROSPECT_REGION, Action.PROSPECT_REGION),
+        prospect_size=state_value(values, Block.PROSPECT_SIZE, Action.PROSPECT_SIZE),
     )
 
 

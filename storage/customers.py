@@ -142,3 +142,57 @@ def record_change(
 ) -> None:
     """One change of a customer's limits or status: who, when, from what to what."""
     session.add(CustomerChange(customer_id=customer_id, actor_id=actor_id, at=at, field=field, old=old, new=new))
+
+
+def using_products(
+    session: Session,
+    products: Sequence[str],
+    *,
+    exclude: Sequence[int],
+    limit: int,
+    industry: str | None = None,
+    region: str | None = None,
+    company_size: str | None = None,
+) -> Sequence[Customer]:
+    """Active customers using any of `products` (and the given traits), least recently touched first."""
+    stmt = select(Customer).where(
+        Customer.status == CustomerStatus.ACTIVE,
+        exists().where(CustomerProduct.customer_id == Customer.id, CustomerProduct.product.in_(list(products))),
+    )
+    if exclude:
+        stmt = stmt.where(Customer.id.not_in(list(exclude)))
+    if industry:
+        stmt = stmt.where(Customer.industry == industry)
+    if region:
+        stmt = stmt.where(Customer.region == region)
+    if company_size:
+        stmt = stmt.where(Customer.company_size == company_size)
+    stmt = stmt.order_by(Customer.last_touched_on, Customer.id).limit(limit).options(selectinload(Customer.products))
+    return session.scalars(stmt).all()
+
+
+def pool_values(session: Session) -> dict[str, list[str]]:
+    """The values the pool has, most common first: products, industries, regions and company sizes."""
+    found: dict[str, list[str]] = {}
+    product_count = func.count(CustomerProduct.customer_id)
+    stmt = (
+        select(CustomerProduct.product)
+        .group_by(CustomerProduct.product)
+        .order_by(product_count.desc(), CustomerProduct.product)
+    )
+    found["products"] = list(session.scalars(stmt.limit(100)))
+    for key, column in (
+        ("industries", Customer.industry),
+        ("regions", Customer.region),
+        ("sizes", Customer.company_size),
+    ):
+        stmt = select(column).where(column != "").group_by(column).order_by(func.count().desc(), column).limit(100)
+        found[key] = list(session.scalars(stmt))
+    return found
+
+
+def uses_product(session: Session, customer_id: int, product: str) -> bool:
+    stmt = select(CustomerProduct.customer_id).where(
+        CustomerProduct.customer_id == customer_id, CustomerProduct.product == product
+    )
+    return session.scalar(stmt) is not None

@@ -28,11 +28,27 @@ def upgrade(engine: Engine, target: str = "head") -> str:
     On PostgreSQL an advisory lock makes several replicas starting at once take turns.
     """
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
-        config.attributes["connection"] = conn
-        command.upgrade(config, target)
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a column by rebuilding its table, which foreign keys pointing at it would refuse
+            # (SQLite's own procedure: keys off outside the transaction, checked before commit).
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+                config.attributes["connection"] = conn
+                command.upgrade(config, target)
+                if sqlite:
+                    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration left rows whose foreign keys point nowhere: {broken[:5]}")
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
     return head_revision()
 
 

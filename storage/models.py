@@ -158,7 +158,15 @@ class ReferenceRequest(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     ask_type: Mapped[AskType] = mapped_column(_enum(AskType, "ask_type", 40))
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"))
+    # None: an ask by need, the reference managers choose the customer.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    # The need: the product the reference must speak to (None only on asks filed before products were asked),
+    # a use case, and the prospect's industry, region and size ("" when not given).
+    product: Mapped[str | None] = mapped_column(String(100))
+    use_case: Mapped[str] = mapped_column(String(300), default="")
+    prospect_industry: Mapped[str] = mapped_column(String(100), default="")
+    prospect_region: Mapped[str] = mapped_column(String(100), default="")
+    prospect_size: Mapped[str] = mapped_column(String(50), default="")
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
     requester_id: Mapped[str] = mapped_column(String(32))
     team: Mapped[Team] = mapped_column(_enum(Team, "team", 40))
@@ -185,7 +193,7 @@ class ReferenceRequest(Base):
     outcome_note: Mapped[str] = mapped_column(Text, default="")
     sentiment: Mapped[Sentiment | None] = mapped_column(_enum(Sentiment, "sentiment", 20))
 
-    customer: Mapped[Customer] = relationship(foreign_keys=[customer_id])
+    customer: Mapped[Customer | None] = relationship(foreign_keys=[customer_id])
     suggested_customer: Mapped[Customer | None] = relationship(foreign_keys=[suggested_customer_id])
     contact: Mapped[Contact | None] = relationship()
     events: Mapped[list[RequestEvent]] = relationship(back_populates="request", order_by="RequestEvent.id")
@@ -245,8 +253,11 @@ class Touch(Base):
     ask_type: Mapped[AskType] = mapped_column(_enum(AskType, "ask_type", 40))
     requester: Mapped[str] = mapped_column(String(100))
     team: Mapped[Team] = mapped_column(_enum(Team, "team", 40))
-    touched_on: Mapped[date] = mapped_column(Date)
+    touched_on: Mapped[date] = mapped_column(Date)  # the day the customer is (or was) contacted
     outcome: Mapped[Outcome] = mapped_column(_enum(Outcome, "outcome", 40))
+    product: Mapped[str | None] = mapped_column(String(100))
+    # False once the customer never heard of it (it did not happen before contact): no longer counted.
+    counts: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[TouchSource] = mapped_column(_enum(TouchSource, "touch_source"))
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -319,3 +330,18 @@ class DigestClaim(Base):
     week: Mapped[str] = mapped_column(String(8))  # ISO week, e.g. 2026-W47
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     forced: Mapped[int] = mapped_column(Integer, default=0)  # extra sends asked for with --force
+
+
+class Suggestion(Base):
+    """A customer offered for a request (as a candidate or an alternative), counted against offering it again."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (
+        UniqueConstraint("request_id", "customer_id", name="uq_suggestions_request_customer"),
+        Index("ix_suggestions_customer_at", "customer_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    request_id: Mapped[int] = mapped_column(ForeignKey("reference_requests.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -46,25 +46,29 @@ def decide(
     reason: str = "",
     suggestion: str = "",
     suggested_customer_id: int | None = None,
+    chosen_customer_id: int | None = None,
 ) -> bool:
     """Move a pending request to `status`, with its event. Returns False when it was no longer pending.
 
     The conditional UPDATE is the whole race guard: of two managers clicking at once, the
-    database lets exactly one change a pending row.
+    database lets exactly one change a pending row. `chosen_customer_id` sets the customer of an ask by
+    need in the same statement (only while it has none).
     """
-    result = session.execute(
-        update(ReferenceRequest)
-        .where(ReferenceRequest.id == request_id, ReferenceRequest.status == RequestStatus.PENDING)
-        .values(
-            status=status,
-            decided_by=actor_id,
-            decided_at=at,
-            decision_reason=reason,
-            decision_suggestion=suggestion,
-            suggested_customer_id=suggested_customer_id,
-        )
-        .execution_options(synchronize_session=False)
+    stmt = update(ReferenceRequest).where(
+        ReferenceRequest.id == request_id, ReferenceRequest.status == RequestStatus.PENDING
     )
+    values: dict[str, object] = {
+        "status": status,
+        "decided_by": actor_id,
+        "decided_at": at,
+        "decision_reason": reason,
+        "decision_suggestion": suggestion,
+        "suggested_customer_id": suggested_customer_id,
+    }
+    if chosen_customer_id is not None:
+        stmt = stmt.where(ReferenceRequest.customer_id.is_(None))
+        values["customer_id"] = chosen_customer_id
+    result = session.execute(stmt.values(**values).execution_options(synchronize_session=False))
     if getattr(result, "rowcount", 0) != 1:
         return False
     kind = EventKind.APPROVED if status is RequestStatus.APPROVED else EventKind.DECLINED

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import func, select, update
@@ -103,3 +104,45 @@ def spread(session: Session, since: date) -> tuple[int, int, list[int]]:
 
 def get(session: Session, touch_id: int) -> Touch | None:
     return session.get(Touch, touch_id)
+
+
+def counted_between(session: Session, customer_id: int, first: date, last: date) -> Sequence[Touch]:
+    """The customer's touches that count, dated `first` .. `last` (planned ones included)."""
+    stmt = (
+        select(Touch)
+        .where(Touch.customer_id == customer_id, Touch.counts, Touch.touched_on >= first, Touch.touched_on <= last)
+        .order_by(Touch.touched_on, Touch.id)
+    )
+    return session.scalars(stmt).all()
+
+
+@dataclass(frozen=True)
+class TouchFacts:
+    on: date
+    ask_type: AskType
+    contact_id: int | None
+    note: str
+
+
+def counted_for(session: Session, customer_ids: Sequence[int], first: date, last: date) -> dict[int, list[TouchFacts]]:
+    """For each listed customer, its touches that count dated `first` .. `last`: one query."""
+    found: dict[int, list[TouchFacts]] = {}
+    if not customer_ids:
+        return found
+    stmt = select(Touch.customer_id, Touch.touched_on, Touch.ask_type, Touch.contact_id, Touch.note).where(
+        Touch.customer_id.in_(list(customer_ids)), Touch.counts, Touch.touched_on >= first, Touch.touched_on <= last
+    )
+    for customer_id, on, ask_type, contact_id, note in session.execute(stmt):
+        found.setdefault(customer_id, []).append(TouchFacts(on, ask_type, contact_id, note))
+    return found
+
+
+def move(session: Session, touch: Touch, day: date) -> None:
+    """Date the touch on `day` (the contact was moved, or happened on another day)."""
+    touch.touched_on = day
+    session.execute(
+        update(Customer)
+        .where(Customer.id == touch.customer_id, Customer.last_touched_on < day)
+        .values(last_touched_on=day)
+        .execution_options(synchronize_session=False)
+    )

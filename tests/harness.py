@@ -308,6 +308,7 @@ def open_modal(bot, text: str = "", user: str = REQUESTER) -> dict:
 def answers(customer_id: int, **extra) -> dict:
     base = {
         "ask_type": "reference_call",
+        "product": "Analytics",
         "customer_id": str(customer_id),
         "team": "sales",
         "needed_by": (date.today() + timedelta(days=14)).isoformat(),

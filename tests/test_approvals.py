@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.domain import day_words
 from storage.models import ReferenceRequest, RequestEvent
 from tests.harness import M1, M2, MANAGERS, OWNER, REQUESTER, add_customer, card_for, contact_id, file_request, text_of
 
@@ -50,7 +51,7 @@ def test_each_manager_gets_a_card_with_the_whole_ask(bot):
             "https://crm.example.com/opp/42",
             "125,000",
             "Prospect Globex wants to hear",
-            "History: no other asks in the last 90 days.",
+            "History: no other touches in the 90 days to",
         ):
             assert expected in text, expected
         assert [e["text"]["text"] for b in card.blocks if b["type"] == "actions" for e in b["elements"]] == [
@@ -59,13 +60,16 @@ def test_each_manager_gets_a_card_with_the_whole_ask(bot):
         ]
 
 
-def test_history_line_counts_earlier_asks_of_the_customer(bot):
+def test_history_line_counts_the_customers_touches_like_the_badge(bot):
     acme = add_customer(bot.database, "Acme")
     file_request(bot, acme)
+    assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
     file_request(bot, acme)
     card = card_for(bot, M1, index=1)
-    today = datetime.now(UTC).strftime("%a %d %b %Y")
-    assert f"History: 1 other ask in the last 90 days, the last on {today}." in text_of(card)
+    day = day_words(date.today() + timedelta(days=14))
+    # The first ask's touch, dated its day of contact, counted in the history line and the badge alike.
+    assert f"History: 1 other touch in the 90 days to {day}, the last on {day}." in text_of(card)
+    assert "1 of 3 touches in 90 days" in text_of(card)
 
 
 def test_approval_channel_setting_posts_one_card_there(start_bot):

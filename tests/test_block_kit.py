@@ -11,12 +11,13 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.blocks import SectionBlock
 
 from bot.domain import AskType, CustomerStatus, RequestStatus, Team
+from bot.services.intake import PoolChoices
 from bot.services.summaries import CustomerHistory, RequestSummary
 from handlers.payloads import DeclineContext, RequestRef
 from handlers.views.cards import approval_card
 from handlers.views.decline_modal import decline_modal
 from handlers.views.messages import account_owner_dm, approved_dm, declined_dm, filed_dm, open_requests_reply
-from handlers.views.request_modal import customer_option, request_modal
+from handlers.views.request_modal import Prefill, customer_option, request_modal
 from tests.blockkit_limits import message_problems, view_problems
 
 
@@ -74,14 +75,19 @@ def test_the_list_reply_stays_under_the_block_limit_however_many_requests():
 
 
 def test_the_modals_fit_slacks_limits():
+    # The largest pool the form offers: 100 products, industries, regions and sizes, each as long as allowed.
+    many = [f"{i:03d} " + "p" * 200 for i in range(150)]
     modal = request_modal(
         private_metadata='{"channel":"C0123456789"}',
+        choices=PoolChoices(many, many, many, many),
+        default_date=date(2030, 1, 1),
         initial_customer=customer_option(1, "X" * 200, CustomerStatus.PAUSED),
         initial_team=Team.PR,
-        today=date(2030, 1, 1),
+        prefill=Prefill(product=many[0][:150], use_case="u" * 300),
     ).to_dict()
     assert view_problems(modal) == []
-    assert len(modal["blocks"][1]["element"]["initial_option"]["text"]["text"]) <= 75
+    customer = next(b for b in modal["blocks"] if b.get("block_id") == "customer_id")
+    assert len(customer["element"]["initial_option"]["text"]["text"]) <= 75
     decline = decline_modal(
         longest_request(), private_metadata=DeclineContext(request_id=2**31 - 1, channel="D" * 32).dump()
     ).to_dict()

@@ -4,6 +4,7 @@ instead, logged touches, manager limits."""
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
@@ -36,21 +37,22 @@ def test_the_fourth_ask_in_90_days_shows_the_count_the_warning_and_alternatives(
     view = open_modal(bot)
     updated = pick_customer(bot, view, acme)
     text = json.dumps(updated["blocks"])
-    assert "*Over limit*: 3 of 3 touches in 90 days" in text
+    # 3 of 3 leaves no room for a fourth ask; it is not "over" (that would be past the limit).
+    assert "*No room*: 3 of 3 touches in 90 days" in text
     assert "Free again on" in text
     assert "You can still send this ask; it will be flagged" in text
-    alternatives = text[text.index("Customers free to ask instead") :]
-    assert alternatives.index("Same Product Co") < alternatives.index("Same Industry Only")
-    assert "Paused Twin" not in text
-    assert "uses Analytics" in alternatives
+    alternatives = text[text.index("Customers with room for this ask") :]
+    assert "Same Product Co" in alternatives and "uses Analytics" in alternatives
+    # Only customers using the asked product are offered, never a paused one.
+    assert "Same Industry Only" not in alternatives and "Paused Twin" not in text
     # Filed anyway: flagged, and the card carries the badge, the touches and the alternatives.
     reply = bot.slack.submit(REQUESTER, updated, answers(acme))
     assert reply.status == 200 and not reply.body
     card = card_for(bot, M1, 3)
     card_text = text_of(card)
-    assert ":warning: *Flagged:* 3 of 3 touches used in 90 days" in card_text
-    assert card_text.count("Reference call, Sales (planned)") == 3
-    assert [b["accessory"]["text"]["text"] for b in card.blocks if b.get("accessory")] == ["Suggest instead"] * 2
+    assert ":warning: *Flagged:* 3 of 3 touches in the 90 days around" in card_text
+    assert card_text.count("Reference call on Analytics, Sales (planned)") == 3
+    assert [b["accessory"]["text"]["text"] for b in card.blocks if b.get("accessory")] == ["Suggest instead"]
     with bot.database.session_factory() as session:
         assert session.scalars(select(ReferenceRequest).order_by(ReferenceRequest.id.desc())).first().flagged
 
@@ -140,7 +142,8 @@ def test_a_logged_touch_counts_like_an_approved_ask(bot):
             "Called about the beta",
         )
     view = open_modal(bot)
-    updated = pick_customer(bot, view, acme, ask_type="reference_call")
+    soon = (date.today() + timedelta(days=3)).isoformat()
+    updated = pick_customer(bot, view, acme, ask_type="reference_call", needed_by=soon)
     # Touched today with no contact named: the whole customer rests for 14 days (the conservative reading).
     assert "*Resting*: 2 of 3 touches in 90 days; resting until" in json.dumps(updated["blocks"])
 

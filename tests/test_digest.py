@@ -212,6 +212,6 @@ def test_the_digest_lists_the_customers_at_their_limits_and_resting(database):
             )
     built = digest_service.build(ServiceContext(database.session_factory), recipient="UMGR0001")
     listed = {c.customer_name: c.standing.level.value for c in built.at_limit.items}
-    assert listed == {"Busy Co": "over_limit", "Rested Co": "resting"}
+    assert listed == {"Busy Co": "no_room", "Rested Co": "resting"}
     _, blocks = digest_blocks(built)
-    assert "*Busy Co*: :red_circle: *Over limit*: 3 of 3 touches in 90 days" in str([b.to_dict() for b in blocks])
+    assert "*Busy Co*: :red_circle: *No room*: 3 of 3 touches in 90 days" in str([b.to_dict() for b in blocks])

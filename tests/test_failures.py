@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from bot.services.intake import PoolChoices
 from handlers.views.request_modal import request_modal
 from storage.models import OutboxMessage, ReferenceRequest, RequestEvent, Touch
 from tests.harness import M1, M2, MANAGERS, REQUESTER, add_customer, answers, card_for, file_request
@@ -26,7 +27,9 @@ def test_with_the_database_away_every_user_is_told_and_healthz_says_503(start_bo
     assert bot.slack.command(REQUESTER, "").status == 200
     notice = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(REQUESTER), what="ephemeral")[0]
     assert "cannot reach its database" in notice["text"] and notice["response_type"] == "ephemeral"
-    view = request_modal(private_metadata="{}", today=date.today()).to_dict()
+    view = request_modal(
+        private_metadata="{}", choices=PoolChoices(["Analytics"], [], [], []), default_date=date.today()
+    ).to_dict()
     submitted = bot.slack.submit(REQUESTER, view, answers(1))
     assert submitted.status == 200
     assert submitted.json["response_action"] == "errors"

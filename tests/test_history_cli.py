@@ -54,11 +54,11 @@ def test_bad_history_rows_are_named_and_nothing_is_written(cli_env, tmp_path, da
     add_customer(database, "Acme")
     sheet = write(
         tmp_path,
-        f"""{HEADER}
-Acme,,reference_call,U0SALES1,sales,2025-01-15,done
-Nobody Inc,,reference_call,U0SALES1,sales,2025-01-15,
-Acme,ghost@acme.test,coffee,,marketing,15/01/2025,great
-Acme,,video_testimonial,U0SALES1,astrology,2999-01-01,
+        f"""{HEADER},product
+Acme,,reference_call,U0SALES1,sales,2025-01-15,done,Analytics
+Nobody Inc,,reference_call,U0SALES1,sales,2025-01-15,,
+Acme,ghost@acme.test,coffee,,marketing,15/01/2025,great,
+Acme,,video_testimonial,U0SALES1,astrology,2999-01-01,,Teleportation
 """,
         "history.csv",
     )
@@ -76,6 +76,7 @@ Acme,,video_testimonial,U0SALES1,astrology,2999-01-01,
         "row 5, column team: 'astrology' is not one of sales, pr, product_management, analyst_relations, "
         "marketing, other",
         "row 5, column date: 2999-01-01 is in the future",
+        "row 5, column product: no customer uses 'Teleportation' (the products come from the customer import)",
     ):
         assert expected in lines, (expected, lines)
     assert touches(database) == []
@@ -85,9 +86,9 @@ def test_history_export_writes_every_touch_back_out(cli_env, tmp_path, database)
     add_customer(database, "Acme", contacts=(("Jane Doe", "jane@acme.test", "CTO"),))
     sheet = write(
         tmp_path,
-        f"""{HEADER}
-Acme,jane@acme.test,case_study,pat@example.com,pr,2025-03-01,completed
-Acme,,peer_review,U0SALES1,sales,2025-04-01,did_not_happen
+        f"""{HEADER},product
+Acme,jane@acme.test,case_study,pat@example.com,pr,2025-03-01,completed,Analytics
+Acme,,peer_review,U0SALES1,sales,2025-04-01,did_not_happen,
 """,
         "history.csv",
     )
@@ -95,9 +96,9 @@ Acme,,peer_review,U0SALES1,sales,2025-04-01,did_not_happen
     exported = run(["history", "export"], cli_env)
     assert exported.returncode == 0, exported.stderr
     assert list(csv.reader(io.StringIO(exported.stdout))) == [
-        HEADER.split(","),
-        ["Acme", "jane@acme.test", "case_study", "pat@example.com", "pr", "2025-03-01", "completed"],
-        ["Acme", "", "peer_review", "U0SALES1", "sales", "2025-04-01", "did_not_happen"],
+        [*HEADER.split(","), "product"],
+        ["Acme", "jane@acme.test", "case_study", "pat@example.com", "pr", "2025-03-01", "completed", "Analytics"],
+        ["Acme", "", "peer_review", "U0SALES1", "sales", "2025-04-01", "did_not_happen", ""],
     ]
     out = tmp_path / "history.xlsx"
     assert run(["history", "export", str(out)], cli_env).returncode == 0

@@ -21,7 +21,8 @@ def days_ago(n: int, ask_type: AskType = AskType.REFERENCE_CALL, contact_id: int
 def assess(touches, **kw):
     kw.setdefault("status", CustomerStatus.ACTIVE)
     kw.setdefault("limits", LIMITS)
-    return standing(touches=touches, today=TODAY, **kw)
+    kw.setdefault("on", TODAY)
+    return standing(touches=touches, **kw)
 
 
 def test_defaults_are_three_per_customer_two_per_contact_in_90_days_and_14_rest_days():
@@ -38,7 +39,9 @@ def test_defaults_are_three_per_customer_two_per_contact_in_90_days_and_14_rest_
 
 def test_customer_limit_counts_touches_in_the_rolling_window_only():
     s = assess([days_ago(89), days_ago(60), days_ago(30)])
-    assert (s.level, s.used, s.would_exceed) == (Level.OVER_LIMIT, 3, True)
+    # 3 of 3 is no room for another ask, not "over": over means past the limit.
+    assert (s.level, s.used, s.would_exceed) == (Level.NO_ROOM, 3, True)
+    assert assess([days_ago(89), days_ago(60), days_ago(30), days_ago(10)]).level == Level.OVER_LIMIT
     # The oldest touch leaves the window on day 90 after it: free again then.
     assert s.free_on == TODAY + timedelta(days=1)
     assert assess([days_ago(90), days_ago(60), days_ago(30)]).used == 2
@@ -60,7 +63,7 @@ def test_weights_make_a_case_study_cost_two():
 def test_contact_limit_applies_to_the_named_contact():
     touches = [days_ago(40, contact_id=7), days_ago(20, contact_id=7)]
     s = assess(touches, contact_id=7)
-    assert (s.level, s.contact_used) == (Level.OVER_LIMIT, 2)
+    assert (s.level, s.contact_used) == (Level.NO_ROOM, 2)
     assert any("this contact has 2 of 2" in r for r in s.reasons)
     other = assess(touches, contact_id=8)
     assert other.contact_used == 0 and other.level == Level.NEAR_LIMIT
@@ -117,7 +120,7 @@ def test_the_standing_shown_matches_the_limits(touches, limits, ask_type, contac
         touches=touches,
         limits=limits,
         status=CustomerStatus.ACTIVE,
-        today=TODAY,
+        on=TODAY,
         ask_type=ask_type,
         contact_id=contact_id,
     )
@@ -126,10 +129,10 @@ def test_the_standing_shown_matches_the_limits(touches, limits, ask_type, contac
     assert s.used == expected and s.limit == limits.customer_max
     weight = limits.weight(ask_type)
     over_customer = expected + weight > limits.customer_max
-    assert (s.level == Level.OVER_LIMIT) == (
+    assert (s.level in (Level.NO_ROOM, Level.OVER_LIMIT)) == (
         over_customer or (contact_id is not None and s.contact_used + weight > limits.contact_max)
     )
-    assert s.would_exceed == (s.level in (Level.OVER_LIMIT, Level.RESTING))
+    assert s.would_exceed == (s.level in (Level.NO_ROOM, Level.OVER_LIMIT, Level.RESTING))
     never = weight > limits.customer_max or (contact_id is not None and weight > limits.contact_max)
     if s.would_exceed and not never:
         # The day it is free again really is free, for this ask, by every rule.
@@ -137,7 +140,7 @@ def test_the_standing_shown_matches_the_limits(touches, limits, ask_type, contac
             touches=touches,
             limits=limits,
             status=CustomerStatus.ACTIVE,
-            today=s.free_on,
+            on=s.free_on,
             ask_type=ask_type,
             contact_id=contact_id,
         )
@@ -165,7 +168,7 @@ def test_no_sequence_of_approvals_passes_a_limit_unflagged(asks, limits):
             touches=[t for t, _ in touches],
             limits=limits,
             status=CustomerStatus.ACTIVE,
-            today=day,
+            on=day,
             ask_type=ask_type,
             contact_id=contact,
         )
@@ -174,3 +177,58 @@ def test_no_sequence_of_approvals_passes_a_limit_unflagged(asks, limits):
         in_window = [(t, f) for t, f in touches if end - timedelta(days=limits.customer_window_days - 1) <= t.on <= end]
         if used_on([t for t, _ in in_window], end, limits.customer_window_days, limits) > limits.customer_max:
             assert any(f for _, f in in_window)
+
+
+def test_an_approved_ask_describes_the_customer_including_it_and_is_not_flagged_by_itself():
+    # Two earlier touches and this ask (counted): at its limit, which is fine, not over.
+    s = assess([days_ago(60), days_ago(30)], ask_type=AskType.REFERENCE_CALL, counted=True)
+    assert (s.level, s.used, s.would_exceed) == (Level.AT_LIMIT, 3, False)
+    assert s.level.label == "At its limit"
+    over = assess([days_ago(60), days_ago(30), days_ago(20)], ask_type=AskType.REFERENCE_CALL, counted=True)
+    assert (over.level, over.used, over.would_exceed) == (Level.OVER_LIMIT, 4, True)
+
+
+def test_planned_touches_count_on_their_day_before_and_after():
+    planned = Touch(on=TODAY + timedelta(days=20), ask_type=AskType.REFERENCE_CALL, contact_id=7)
+    # A second call for the same contact a week before or after the planned one is too close.
+    for gap in (-7, 7):
+        s = assess([planned], on=planned.on + timedelta(days=gap), contact_id=7)
+        assert s.would_exceed and any("planned on" in r or "was touched on" in r for r in s.reasons), s
+    assert not assess([planned], on=planned.on + timedelta(days=14), contact_id=7).would_exceed
+    # Limits count every window that holds the ask: two planned case studies after it leave no room now.
+    later = [
+        Touch(on=TODAY + timedelta(days=10), ask_type=AskType.CASE_STUDY),
+        Touch(on=TODAY + timedelta(days=40), ask_type=AskType.REFERENCE_CALL),
+    ]
+    s = assess(later, ask_type=AskType.REFERENCE_CALL)
+    assert (s.level, s.used, s.would_exceed) == (Level.NO_ROOM, 0, True)
+    assert s.free_on is not None and s.free_on > TODAY
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    touches=st.lists(
+        st.builds(
+            Touch,
+            on=st.integers(min_value=-200, max_value=200).map(lambda n: TODAY + timedelta(days=n)),
+            ask_type=st.sampled_from(list(AskType)),
+            contact_id=st.one_of(st.none(), st.integers(1, 3)),
+        ),
+        max_size=20,
+    ),
+    limits=limit_values,
+    ask_type=st.sampled_from(list(AskType)),
+    contact_id=st.one_of(st.none(), st.integers(1, 3)),
+)
+def test_an_ask_that_fits_keeps_every_window_around_it_within_the_limits(touches, limits, ask_type, contact_id):
+    """Past and planned touches alike: if the policy says an ask fits on its day, adding it breaks no rule."""
+    s = standing(touches=touches, limits=limits, status=CustomerStatus.ACTIVE, on=TODAY, ask_type=ask_type,
+                 contact_id=contact_id)  # fmt: skip
+    if s.would_exceed:
+        return
+    after = [*touches, Touch(on=TODAY, ask_type=ask_type, contact_id=contact_id)]
+    for end in {TODAY + timedelta(days=k) for k in range(limits.customer_window_days)}:
+        window = [t for t in touches if end - timedelta(days=limits.customer_window_days - 1) <= t.on <= end]
+        before = used_on(window, end, limits.customer_window_days, limits)
+        if before <= limits.customer_max:
+            assert used_on(after, end, limits.customer_window_days, limits) <= limits.customer_max

@@ -110,7 +110,7 @@ def test_submitting_files_the_request_and_dms_the_requester(bot):
     dm = bot.standin.wait_for(lambda: bot.standin.dms_to(REQUESTER), what="requester DM")[0]
     assert "Request #1 is in" in json.dumps(dm.blocks)
     assert "pending" in json.dumps(dm.blocks)
-    assert "Reference call with *Acme* (Jane Doe)" in json.dumps(dm.blocks)
+    assert "Reference call on Analytics with *Acme* (Jane Doe)" in json.dumps(dm.blocks)
     with bot.database.session_factory() as session:
         request = session.scalars(select(ReferenceRequest)).one()
         assert request.status.value == "pending"

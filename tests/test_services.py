@@ -30,7 +30,9 @@ def ctx(database) -> ServiceContext:
 
 
 def form(customer: int, **changes: str | None) -> RequestForm:
-    good = RequestForm(ask_type="reference_call", customer_id=str(customer), team="sales", needed_by="2026-12-07")
+    good = RequestForm(
+        ask_type="reference_call", customer_id=str(customer), team="sales", needed_by="2026-12-07", product="Analytics"
+    )
     return replace(good, **changes)
 
 
@@ -48,7 +50,12 @@ def stored_rows(ctx: ServiceContext) -> tuple[int, int]:
         ({"ask_type": None}, "ask_type", "Choose what you are asking for"),
         ({"ask_type": "podcast"}, "ask_type", "Choose what you are asking for"),
         ({"team": "legal"}, "team", "Choose the team"),
-        ({"customer_id": None}, "customer_id", "Choose a customer"),
+        ({"product": None}, "product", "Choose the product"),
+        ({"product": "Forecast"}, "product", "Acme does not use Forecast"),
+        ({"customer_id": None, "product": "Forecast"}, "product", "No customer in the pool uses"),
+        ({"prospect_industry": "Mining"}, "prospect_industry", "not an industry"),
+        ({"prospect_region": "Mars"}, "prospect_region", "not a region"),
+        ({"use_case": "u" * 301}, "use_case", "300 characters"),
         ({"customer_id": "999999"}, "customer_id", "not in the customer list"),
         ({"customer_id": "1; drop"}, "customer_id", "not in the customer list"),
         ({"needed_by": None}, "needed_by", "Pick the date"),

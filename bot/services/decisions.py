@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import domain
+from bot import domain, ranking
 from bot.context import ServiceContext
 from bot.domain import OutboxKind, Outcome, RequestStatus, TouchSource
-from bot.errors import FormErrors
+from bot.errors import FormErrors, NeedsACustomer, NotACandidate, UnknownRequest
 from bot.policy import Limits
 from bot.services import requests, standing
-from bot.services.summaries import RequestSummary
+from bot.services.summaries import RequestSummary, need_of
+from storage import customers as customer_repo
 from storage import outbox as outbox_repo
 from storage import requests as request_repo
 from storage import touches as touch_repo
@@ -35,9 +36,11 @@ def decide(
     reason: str = "",
     suggestion: str = "",
     suggested_customer_id: int | None = None,
+    chosen_customer_id: int | None = None,
 ) -> Decision:
-    """Decide a pending request once. Approving records the touch, flagged when it breaks a policy rule
-    at that moment (so no sequence of approvals takes a customer past its limit unnoticed)."""
+    """Decide a pending request once. Approving records the touch on the day of contact (the needed-by
+    date), flagged when it breaks a policy rule then (so no sequence of approvals takes a customer past its
+    limit unnoticed). An ask by need is approved by choosing its customer (`chosen_customer_id`)."""
     ctx.require_manager(actor_id)
     reason = reason.strip()[: domain.MAX_REASON]
     suggestion = suggestion.strip()[: domain.MAX_SUGGESTION]
@@ -45,6 +48,8 @@ def decide(
         raise FormErrors({"reason": "Give the requester a reason."})
     now = ctx.now()
     with ctx.session_factory.begin() as session:
+        if approve:
+            _check_customer(session, ctx, request_id, chosen_customer_id)
         # The UPDATE comes first so SQLite takes its write lock at once instead of upgrading a read.
         won = request_repo.decide(
             session,
@@ -55,12 +60,14 @@ def decide(
             reason=reason,
             suggestion=suggestion,
             suggested_customer_id=suggested_customer_id,
+            chosen_customer_id=chosen_customer_id if approve else None,
         )
         if won:
+            session.expire_all()
             request = request_repo.get(session, request_id)
             assert request is not None
             if approve:
-                _record_touch(session, request, actor_id=actor_id, now=now, limits=ctx.limits, today=ctx.today())
+                _record_touch(session, request, actor_id=actor_id, now=now, limits=ctx.limits)
             _enqueue_notices(session, request, approve=approve, now=now)
     # The clicker only needs who decided and how: no standing report here (the cards render their own).
     return Decision(decided_now=won, request=requests.get(ctx, request_id=request_id))
@@ -75,16 +82,41 @@ def _enqueue_notices(session: Session, request: ReferenceRequest, *, approve: bo
         )
     kind = OutboxKind.APPROVED_DM if approve else OutboxKind.DECLINED_DM
     outbox_repo.enqueue(session, kind=kind, channel=request.requester_id, request_id=request_id, now=now)
-    owner = request.customer.account_owner
+    owner = request.customer.account_owner if request.customer else None
     if approve and owner and owner != request.requester_id:
         outbox_repo.enqueue(session, kind=OutboxKind.OWNER_DM, channel=owner, request_id=request_id, now=now)
 
 
-def _record_touch(
-    session: Session, request: ReferenceRequest, *, actor_id: str, now: datetime, limits: Limits, today: date
-) -> None:
+def _check_customer(session: Session, ctx: ServiceContext, request_id: int, chosen: int | None) -> None:
+    """An ask by need is approved only by choosing a customer that still fits it; a named ask by Approve."""
+    request = request_repo.get(session, request_id)
+    if request is None:
+        raise UnknownRequest()
+    if request.status is not RequestStatus.PENDING:
+        return  # decided already: the conditional UPDATE reports who won
+    if chosen is None:
+        if request.customer_id is None:
+            raise NeedsACustomer()
+        return
+    if request.customer_id is not None:
+        return  # chosen meanwhile by someone else: the UPDATE will not match, and says so
+    customer = customer_repo.get(session, chosen)
+    if customer is None:
+        raise NotACandidate()
+    fits = ranking.assess(need_of(request), standing.profiles(session, [customer], ctx.limits, request.needed_by)[0])
+    if fits is None:
+        raise NotACandidate()
+
+
+def _record_touch(session: Session, request: ReferenceRequest, *, actor_id: str, now: datetime, limits: Limits) -> None:
+    assert request.customer is not None and request.customer_id is not None
     verdict = standing.assess(
-        session, request.customer, limits, today, ask_type=request.ask_type, contact_id=request.contact_id
+        session,
+        request.customer,
+        limits,
+        request.needed_by,
+        ask_type=request.ask_type,
+        contact_id=request.contact_id,
     )
     touch_repo.add(
         session,
@@ -93,9 +125,10 @@ def _record_touch(
             contact_id=request.contact_id,
             request_id=request.id,
             ask_type=request.ask_type,
+            product=request.product,
             requester=request.requester_id,
             team=request.team,
-            touched_on=today,
+            touched_on=request.needed_by,
             outcome=Outcome.PLANNED,
             note="",
             source=TouchSource.REQUEST,

@@ -30,7 +30,7 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Item:
     request_id: int
-    customer_name: str
+    customer_name: str | None  # None: an ask by need, the managers choose
     ask_type: AskType
     team: Team
     requester_id: str
@@ -88,7 +88,7 @@ def _item(r: ReferenceRequest, today: date, recipient: str) -> Item:
     own = next((c for c in cards if c[0] == "D" + recipient[1:]), None)
     return Item(
         request_id=r.id,
-        customer_name=r.customer.name,
+        customer_name=r.customer.name if r.customer else None,
         ask_type=r.ask_type,
         team=r.team,
         requester_id=r.requester_id,
@@ -116,7 +116,7 @@ def compose(session: Session, *, recipient: str, today: date, zone: ZoneInfo, li
     )
     for customer in candidates:
         s = standing_service.assess(session, customer, limits, today)
-        if s.level in (Level.OVER_LIMIT, Level.RESTING):
+        if s.level in (Level.NO_ROOM, Level.OVER_LIMIT, Level.RESTING):
             at_limit.append(LimitItem(customer.name, s))
     at_limit.sort(key=lambda x: (-x.standing.used, x.customer_name))
     monday = today - timedelta(days=today.weekday())

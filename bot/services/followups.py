@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.context import ServiceContext
-from bot.domain import MAX_FOLLOWUP_NOTE, EventKind, OutboxKind, Outcome, RequestStatus, Sentiment, member
+from bot.domain import MAX_FOLLOWUP_NOTE, EventKind, OutboxKind, Outcome, RequestStatus, Sentiment, day_words, member
 from bot.errors import AlreadyAnswered, FormErrors, NotTheRequester, UnknownRequest
 from storage import events
 from storage import outbox as outbox_repo
@@ -50,11 +50,14 @@ def record(
     note: str = "",
     sentiment: str = "",
     new_date: str | None = None,
+    happened_on: str | None = None,
 ) -> None:
     """Store the requester's answer as the ask's outcome and its touch's, in one transaction.
 
-    Done may carry a note and how the customer felt (an unhappy customer alerts the managers at once);
-    Still planned carries the new date, and the follow-up comes again the day after it.
+    The ask's touch follows the day of contact: Done dates it the day it happened (`happened_on`, the
+    needed-by date when not given), Still planned moves it to the new date (and the follow-up comes again the
+    day after it), and Didn't happen means the customer was never contacted, so it stops counting. Done may
+    carry a note and how the customer felt (an unhappy customer alerts the managers at once).
     """
     now, today = ctx.now(), ctx.today()
     note = note.strip()
@@ -73,6 +76,16 @@ def record(
             raise FormErrors({"new_date": "Pick a date after today."})
         if planned_for > today + timedelta(days=3 * 365):
             raise FormErrors({"new_date": "That is more than three years away."})
+    happened: date | None = None
+    if outcome is Outcome.COMPLETED and happened_on:
+        try:
+            happened = date.fromisoformat(happened_on)
+        except ValueError:
+            raise FormErrors({"happened_on": "Pick the day it happened."}) from None
+        if happened > today:
+            raise FormErrors({"happened_on": f"That is after today ({day_words(today)}); pick the day it happened."})
+        if happened < today - timedelta(days=366):
+            raise FormErrors({"happened_on": "That is more than a year ago."})
     with ctx.session_factory.begin() as session:
         request = request_repo.get(session, request_id)
         if request is None or request.status is not RequestStatus.APPROVED:
@@ -85,7 +98,9 @@ def record(
         if planned_for is not None:
             request.needed_by = planned_for
             request.followup_sent_at = None  # ask again the day after the new date
-            kind, reason = EventKind.RESCHEDULED, f"still planned, now for {planned_for.isoformat()}"
+            if touch is not None:
+                touch_repo.move(session, touch, planned_for)
+            kind, reason = EventKind.RESCHEDULED, f"still planned, now for {day_words(planned_for)}"
         else:
             request.outcome = outcome
             request.outcome_note = note
@@ -94,6 +109,10 @@ def record(
                 touch.outcome = outcome
                 touch.note = note
                 touch.sentiment = mood
+                if outcome is Outcome.COMPLETED:
+                    touch_repo.move(session, touch, happened or min(request.needed_by, today))
+                elif outcome is Outcome.DID_NOT_HAPPEN:
+                    touch.counts = False
             kind = EventKind.COMPLETED if outcome is Outcome.COMPLETED else EventKind.DID_NOT_HAPPEN
             reason = note
         events.record(session, request_id, kind, actor_id=user_id, at=now, reason=reason)

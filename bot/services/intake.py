@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlparse
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot import domain
 from bot.context import ServiceContext
-from bot.domain import AskType, CustomerStatus, OutboxKind, RequestStatus, Team, member
+from bot.domain import AskType, CustomerStatus, OutboxKind, RequestStatus, Team, day_words, member
 from bot.errors import FormErrors
 from bot.services import standing
 from bot.services.summaries import RequestSummary, summarize
@@ -22,8 +21,8 @@ from storage import preferences as preference_repo
 from storage import requests as request_repo
 from storage.models import Customer, ReferenceRequest
 
-# "In the past" must hold for every requester wherever they are: the last zone to reach a date is UTC-12.
-_LATEST_ZONE = ZoneInfo("Etc/GMT+12")
+MAX_USE_CASE = 300
+LEAD_DAYS = 14  # the form suggests a date two weeks ahead: time for the owner and the customer to say yes
 
 
 @dataclass(frozen=True)
@@ -39,10 +38,38 @@ class RequestForm:
     deal_url: str | None = None
     deal_amount: str | None = None
     details: str | None = None
+    product: str | None = None
+    use_case: str | None = None
+    prospect_industry: str | None = None
+    prospect_region: str | None = None
+    prospect_size: str | None = None
 
 
-def today_everywhere(now: datetime) -> date:
-    return now.astimezone(_LATEST_ZONE).date()
+def default_needed_by(today: date) -> date:
+    """A working day two weeks from `today` (in the program's time zone): a weekend moves to Monday."""
+    day = today + timedelta(days=LEAD_DAYS)
+    return day + timedelta(days=(7 - day.weekday()) % 7) if day.weekday() >= 5 else day
+
+
+@dataclass(frozen=True)
+class PoolChoices:
+    """What the form offers: the pool's products (a named customer's first) and prospect traits."""
+
+    products: list[str]
+    industries: list[str]
+    regions: list[str]
+    sizes: list[str]
+
+
+def pool_choices(ctx: ServiceContext, *, customer_id: int | None = None) -> PoolChoices:
+    with ctx.session_factory() as session:
+        values = customer_repo.pool_values(session)
+        products = values["products"]
+        customer = customer_repo.get(session, customer_id) if customer_id else None
+        if customer is not None:
+            own = customer.product_names
+            products = own + [p for p in products if p not in own]
+        return PoolChoices(products[:100], values["industries"], values["regions"], values["sizes"])
 
 
 def _text(value: str | None, limit: int, name: str, errors: dict[str, str]) -> str:
@@ -58,19 +85,23 @@ class ValidAsk:
 
     ask_type: AskType
     team: Team
-    customer_id: int
+    customer_id: int | None
     contact_id: int | None
     needed_by: date
     deal_name: str
     deal_url: str
     deal_amount: Decimal | None
     details: str
+    product: str
+    use_case: str
+    prospect_industry: str
+    prospect_region: str
+    prospect_size: str
 
 
 def _customer(session: Session, raw: str | None, errors: dict[str, str]) -> Customer | None:
     if not raw:
-        errors["customer_id"] = "Choose a customer."
-        return None
+        return None  # an ask by need: the reference managers choose
     customer = customer_repo.get(session, int(raw)) if raw.isdigit() else None
     if customer is None:
         errors["customer_id"] = "That customer is not in the customer list; pick one from the menu."
@@ -96,7 +127,7 @@ def _contact_id(session: Session, raw: str | None, customer: Customer | None, er
     return None
 
 
-def _needed_by(raw: str | None, now: datetime, errors: dict[str, str]) -> date | None:
+def _needed_by(raw: str | None, today: date, errors: dict[str, str]) -> date | None:
     if not raw:
         errors["needed_by"] = "Pick the date you need this by."
         return None
@@ -105,9 +136,9 @@ def _needed_by(raw: str | None, now: datetime, errors: dict[str, str]) -> date |
     except ValueError:
         errors["needed_by"] = "That is not a date."
         return None
-    if needed_by < today_everywhere(now):
-        errors["needed_by"] = "That date is in the past; pick today or a later date."
-    elif needed_by > now.date() + timedelta(days=3 * 365):
+    if needed_by < today:
+        errors["needed_by"] = f"That date is in the past (today is {day_words(today)}); pick today or a later date."
+    elif needed_by > today + timedelta(days=3 * 365):
         errors["needed_by"] = "That is more than three years away; pick a nearer date."
     else:
         return needed_by
@@ -138,7 +169,29 @@ def _deal_amount(raw: str | None, errors: dict[str, str]) -> Decimal | None:
     return amount.quantize(Decimal("0.01"))
 
 
-def _validate(session: Session, form: RequestForm, now: datetime) -> ValidAsk:
+def _choice(session: Session, raw: str | None, allowed: list[str], name: str, what: str, errors: dict[str, str]) -> str:
+    value = (raw or "").strip()
+    if value and value not in allowed:
+        errors[name] = f"“{value[:60]}” is not {what} of any customer in the pool; pick one from the list."
+    return value
+
+
+def _product(session: Session, raw: str | None, customer: Customer | None, errors: dict[str, str]) -> str:
+    product = (raw or "").strip()
+    if not product:
+        errors["product"] = "Choose the product the reference must speak to."
+    elif customer is not None and product not in customer.product_names:
+        uses = ", ".join(customer.product_names) or "no product on record"
+        errors["product"] = (
+            f"{customer.name} does not use {product} (it uses {uses}); pick one of its products, "
+            "or leave the customer empty to let the reference managers choose."
+        )
+    elif customer is None and product not in customer_repo.pool_values(session)["products"]:
+        errors["product"] = f"No customer in the pool uses “{product[:60]}”; pick a product from the list."
+    return product
+
+
+def _validate(session: Session, form: RequestForm, today: date) -> ValidAsk:
     """The form's values, typed; raises FormErrors naming every bad field."""
     errors: dict[str, str] = {}
     ask_type = member(AskType, form.ask_type)
@@ -149,14 +202,37 @@ def _validate(session: Session, form: RequestForm, now: datetime) -> ValidAsk:
         errors["team"] = "Choose the team you are asking for."
     customer = _customer(session, form.customer_id, errors)
     contact_id = _contact_id(session, form.contact_id, customer, errors)
-    needed_by = _needed_by(form.needed_by, now, errors)
+    if contact_id is not None and customer is None and "customer_id" not in errors:
+        errors["contact_id"] = "Choose the customer first, or leave the contact empty."
+    product = _product(session, form.product, customer, errors)
+    pool = customer_repo.pool_values(session)
+    industry = _choice(session, form.prospect_industry, pool["industries"], "prospect_industry", "an industry", errors)
+    region = _choice(session, form.prospect_region, pool["regions"], "prospect_region", "a region", errors)
+    size = _choice(session, form.prospect_size, pool["sizes"], "prospect_size", "a company size", errors)
+    use_case = _text(form.use_case, MAX_USE_CASE, "use_case", errors)
+    needed_by = _needed_by(form.needed_by, today, errors)
     deal_name = _text(form.deal_name, domain.MAX_DEAL_NAME, "deal_name", errors)
     deal_url = _deal_url(form.deal_url, errors)
     deal_amount = _deal_amount(form.deal_amount, errors)
     details = _text(form.details, domain.MAX_DETAILS, "details", errors)
-    if errors or ask_type is None or team is None or customer is None or needed_by is None:
+    if errors or ask_type is None or team is None or needed_by is None:
         raise FormErrors(errors)
-    return ValidAsk(ask_type, team, customer.id, contact_id, needed_by, deal_name, deal_url, deal_amount, details)
+    return ValidAsk(
+        ask_type,
+        team,
+        customer.id if customer else None,
+        contact_id,
+        needed_by,
+        deal_name,
+        deal_url,
+        deal_amount,
+        details,
+        product,
+        use_case,
+        industry,
+        region,
+        size,
+    )
 
 
 def file_request(ctx: ServiceContext, *, form: RequestForm, requester_id: str) -> RequestSummary:
@@ -169,12 +245,14 @@ def file_request(ctx: ServiceContext, *, form: RequestForm, requester_id: str) -
     """
     now = ctx.now()
     with ctx.session_factory.begin() as session:
-        ask = _validate(session, form, now)
-        customer = customer_repo.get(session, ask.customer_id)
-        assert customer is not None
-        verdict = standing.assess(
-            session, customer, ctx.limits, ctx.today(), ask_type=ask.ask_type, contact_id=ask.contact_id
-        )
+        ask = _validate(session, form, ctx.today())
+        customer = customer_repo.get(session, ask.customer_id) if ask.customer_id else None
+        flags: tuple[str, ...] = ()
+        if customer is not None:
+            verdict = standing.assess(
+                session, customer, ctx.limits, ask.needed_by, ask_type=ask.ask_type, contact_id=ask.contact_id
+            )
+            flags = verdict.reasons if verdict.would_exceed else ()
         request = request_repo.add(
             session,
             ReferenceRequest(
@@ -187,13 +265,18 @@ def file_request(ctx: ServiceContext, *, form: RequestForm, requester_id: str) -
                 deal_url=ask.deal_url,
                 deal_amount=ask.deal_amount,
                 details=ask.details,
+                product=ask.product,
+                use_case=ask.use_case,
+                prospect_industry=ask.prospect_industry,
+                prospect_region=ask.prospect_region,
+                prospect_size=ask.prospect_size,
                 requester_id=requester_id,
                 status=RequestStatus.PENDING,
                 decision_reason="",
                 decision_suggestion="",
                 created_at=now,
-                flagged=verdict.would_exceed,
-                flag_reason="; ".join(verdict.reasons) if verdict.would_exceed else "",
+                flagged=bool(flags),
+                flag_reason="; ".join(flags),
             ),
         )
         preference_repo.remember_team(session, requester_id, ask.team)

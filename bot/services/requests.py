@@ -8,6 +8,7 @@ from bot.errors import UnknownRequest
 from bot.services.summaries import RequestSummary, summarize
 from storage import preferences as preference_repo
 from storage import requests as request_repo
+from storage import suggestions as suggestion_repo
 
 
 def get(ctx: ServiceContext, *, request_id: int, with_standing: bool = False) -> RequestSummary:
@@ -19,6 +20,21 @@ def get(ctx: ServiceContext, *, request_id: int, with_standing: bool = False) ->
         if with_standing:
             return summarize(session, request, limits=ctx.limits, today=ctx.today())
         return summarize(session, request)
+
+
+def for_card(ctx: ServiceContext, *, request_id: int) -> RequestSummary:
+    """The request with its standing report or candidates, as an approval card shows it; the customers it
+    offers are remembered, so the next asks offer others first."""
+    with ctx.session_factory.begin() as session:
+        request = request_repo.get(session, request_id)
+        if request is None:
+            raise UnknownRequest()
+        summary = summarize(session, request, limits=ctx.limits, today=ctx.today())
+        offered = [c.customer_id for c in summary.candidates]
+        if summary.report is not None and summary.pending:
+            offered += [c.customer_id for c in summary.report.alternatives]
+        suggestion_repo.record(session, request_id, offered, ctx.now())
+        return summary
 
 
 def open_for(ctx: ServiceContext, *, requester_id: str) -> list[RequestSummary]:

@@ -1,23 +1,28 @@
-"""A customer's standing against the policy, with its recent touches, open asks and alternatives."""
+"""A customer's standing against the policy on the day of contact, with its touches, open asks and the
+customers that fit the same need (ranked by `bot.ranking`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot import policy
+from bot import policy, ranking
 from bot.context import ServiceContext
-from bot.domain import AskType, CustomerStatus, Level, Outcome, RequestStatus, Team
+from bot.domain import AskType, CustomerStatus, Outcome, RequestStatus, Team
 from bot.policy import Limits, Standing
+from bot.ranking import Candidate, Need
 from storage import customers as customer_repo
 from storage import requests as request_repo
+from storage import suggestions as suggestion_repo
 from storage import touches as touch_repo
 from storage.models import Customer, Touch
 
 ALTERNATIVES = 3
-_CANDIDATES_PER_TIER = 20
+POOL_PER_QUERY = 40  # candidates fetched per query before ranking: the freshest, then the closest fits
+SUGGESTION_MEMORY = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,7 @@ class TouchView:
     team: Team
     outcome: Outcome
     requester: str
+    product: str | None = None
 
 
 @dataclass(frozen=True)
@@ -39,24 +45,17 @@ class OpenAsk:
 
 
 @dataclass(frozen=True)
-class Alternative:
-    customer_id: int
-    name: str
-    shared_products: tuple[str, ...]
-    same: tuple[str, ...]  # which of industry, region, size match
-    used: int
-    limit: int
-
-
-@dataclass(frozen=True)
 class StandingReport:
     customer_id: int
     customer_name: str
     status: CustomerStatus
     standing: Standing
-    recent: tuple[TouchView, ...]
+    recent: tuple[TouchView, ...]  # the last touches up to the ask's date (the history line counts these)
     open_asks: tuple[OpenAsk, ...]
-    alternatives: tuple[Alternative, ...]
+    alternatives: tuple[Candidate, ...]
+    on: date  # the day of contact the standing is for
+    history_days: int = 90
+    touches_in_window: int = 0  # touches other than this ask in the window ending on `on`
 
 
 def customer_limits(customer: Customer, limits: Limits) -> Limits:
@@ -68,28 +67,49 @@ def customer_limits(customer: Customer, limits: Limits) -> Limits:
     )
 
 
-def _lookback(limits: Limits, today: date) -> date:
-    days = max(limits.customer_window_days, limits.contact_window_days, limits.rest_days, 1)
-    return today - timedelta(days=days - 1)
+def _reach(limits: Limits) -> timedelta:
+    """How far before and after a day touches can matter to it (windows and rest days)."""
+    return timedelta(days=max(limits.customer_window_days, limits.contact_window_days, limits.rest_days, 1))
 
 
 def as_policy_touch(t: Touch) -> policy.Touch:
     return policy.Touch(on=t.touched_on, ask_type=t.ask_type, contact_id=t.contact_id, team=t.team, outcome=t.outcome)
 
 
+def _touches_around(
+    session: Session, customer: Customer, limits: Limits, on: date, exclude_request: int | None
+) -> list[Touch]:
+    reach = _reach(limits)
+    return [
+        t
+        for t in touch_repo.counted_between(session, customer.id, on - reach, on + reach)
+        if exclude_request is None or t.request_id != exclude_request
+    ]
+
+
 def assess(
     session: Session,
     customer: Customer,
     limits: Limits,
-    today: date,
+    on: date,
     *,
     ask_type: AskType | None = None,
     contact_id: int | None = None,
+    exclude_request: int | None = None,
+    counted: bool = False,
 ) -> Standing:
+    """The customer's standing for an ask on `on` (see `policy.standing`); `exclude_request`'s own touch is
+    left out, and with `counted` the ask is described as on record."""
     own = customer_limits(customer, limits)
-    touches = [as_policy_touch(t) for t in touch_repo.since(session, customer.id, _lookback(own, today))]
+    touches = [as_policy_touch(t) for t in _touches_around(session, customer, own, on, exclude_request)]
     return policy.standing(
-        touches=touches, limits=own, status=customer.status, today=today, ask_type=ask_type, contact_id=contact_id
+        touches=touches,
+        limits=own,
+        status=customer.status,
+        on=on,
+        ask_type=ask_type,
+        contact_id=contact_id,
+        counted=counted,
     )
 
 
@@ -97,99 +117,124 @@ def report(
     session: Session,
     customer: Customer,
     limits: Limits,
-    today: date,
+    need: Need,
     *,
-    ask_type: AskType | None = None,
+    today: date,
     contact_id: int | None = None,
     exclude_request: int | None = None,
+    counted: bool = False,
 ) -> StandingReport:
-    standing = assess(session, customer, limits, today, ask_type=ask_type, contact_id=contact_id)
+    """Everything the form and the card show about the named customer for `need`."""
+    standing = assess(
+        session,
+        customer,
+        limits,
+        need.on,
+        ask_type=need.ask_type,
+        contact_id=contact_id,
+        exclude_request=exclude_request,
+        counted=counted,
+    )
+    own = customer_limits(customer, limits)
+    window_start = need.on - timedelta(days=own.customer_window_days - 1)
+    around = _touches_around(session, customer, own, need.on, exclude_request)
+    in_window = [t for t in around if window_start <= t.touched_on <= need.on]
     recent = tuple(
-        TouchView(t.touched_on, t.ask_type, t.team, t.outcome, t.requester)
-        for t in touch_repo.latest(session, customer.id, limit=5)
+        TouchView(t.touched_on, t.ask_type, t.team, t.outcome, t.requester, t.product)
+        for t in sorted(in_window, key=lambda t: (t.touched_on, t.id), reverse=True)[:5]
     )
     asks = tuple(
         OpenAsk(r.id, r.team, r.requester_id, r.ask_type, r.status)
         for r in request_repo.open_for_customer(session, customer.id, today)
         if r.id != exclude_request
     )
-    needs_alternatives = standing.level not in (Level.OK, Level.NEAR_LIMIT)
-    alternatives = alternatives_for(session, customer, limits, today) if needs_alternatives else ()
-    return StandingReport(customer.id, customer.name, customer.status, standing, recent, asks, alternatives)
+    needs_alternatives = standing.would_exceed and not counted
+    if needs_alternatives and not need.products:
+        need = Need(**{**need.__dict__, "products_any": tuple(customer.product_names)})
+    alternatives = (
+        tuple(candidates(session, need, limits, count=ALTERNATIVES, exclude=[customer.id]))
+        if needs_alternatives
+        else ()
+    )
+    return StandingReport(
+        customer.id,
+        customer.name,
+        customer.status,
+        standing,
+        recent,
+        asks,
+        alternatives,
+        need.on,
+        own.customer_window_days,
+        len(in_window),
+    )
 
 
-def alternatives_for(
-    session: Session, customer: Customer, limits: Limits, today: date, *, count: int = ALTERNATIVES
-) -> tuple[Alternative, ...]:
-    """Active customers like this one that are free to ask: sharing a product first, then industry, region and
-    size; within that, fewest touches in their window, then longest since the last one; never at their limit.
+def candidates(
+    session: Session, need: Need, limits: Limits, *, count: int = ranking.CANDIDATES, exclude: Sequence[int] = ()
+) -> list[Candidate]:
+    """The customers that fit `need` best, ranked (see `bot.ranking`).
 
-    Each tier is one indexed query for the least recently touched matches, so the cost does not grow with
-    the number of customers or touches.
+    A handful of indexed queries find the pool (the freshest users of the product, then those sharing the
+    prospect's industry, region and size), so the cost does not grow with the number of customers.
     """
-    products = customer.product_names
-    traits = (customer.industry or None, customer.region or None, customer.company_size or None)
-    tiers: list[tuple[list[str], str | None, str | None, str | None]] = []
-    for shared in ([products] if products else []) + [[]]:
-        for depth in (3, 2, 1, 0):
-            kept = [traits[i] if i < depth else None for i in range(3)]
-            if depth and kept[depth - 1] is None:
-                continue  # that trait is unknown for this customer: the tier would repeat a wider one
-            tiers.append((shared, kept[0], kept[1], kept[2]))
-    chosen: list[Alternative] = []
-    seen = [customer.id]
-    for shared, industry, region, size in tiers:
-        candidates = customer_repo.similar(
-            session,
-            exclude=seen,
-            products=shared,
-            industry=industry,
-            region=region,
-            company_size=size,
-            limit=_CANDIDATES_PER_TIER,
+    if not need.products:
+        return []
+    found: dict[int, Customer] = {}
+    traits = [("industry", need.industry), ("region", need.region), ("company_size", need.size)]
+    tiers: list[dict[str, str]] = [{}]
+    for depth in range(1, 4):
+        kept = {name: value for name, value in traits[:depth] if value}
+        if kept and kept not in tiers:
+            tiers.append(kept)
+    for tier in tiers:
+        for customer in customer_repo.using_products(
+            session, need.products, exclude=[*exclude, *found], limit=POOL_PER_QUERY, **tier
+        ):
+            found[customer.id] = customer
+    return ranking.rank(need, profiles(session, list(found.values()), limits, need.on), count=count)
+
+
+def profiles(session: Session, customers: Iterable[Customer], limits: Limits, on: date) -> list[ranking.Profile]:
+    """What the ranking needs of each customer: its touches around `on`, what they were about, and how often
+    it was offered lately."""
+    customers = list(customers)
+    reach = _reach(limits)
+    ids = [c.id for c in customers]
+    touches = touch_repo.counted_for(session, ids, on - reach, on + reach)
+    offered = suggestion_repo.recent_counts(session, ids, since=_midnight(on) - SUGGESTION_MEMORY)
+    result = []
+    for customer in customers:
+        own = customer_limits(customer, limits)
+        mine = touches.get(customer.id, [])
+        result.append(
+            ranking.Profile(
+                customer_id=customer.id,
+                name=customer.name,
+                status=customer.status,
+                products=tuple(customer.product_names),
+                industry=customer.industry,
+                region=customer.region,
+                size=customer.company_size,
+                limits=own,
+                touches=tuple(policy.Touch(on=t.on, ask_type=t.ask_type, contact_id=t.contact_id) for t in mine),
+                last_touched_on=customer.last_touched_on,
+                words=ranking.words(" ".join(t.note for t in mine)),
+                recent_suggestions=offered.get(customer.id, 0),
+            )
         )
-        if not candidates:
-            continue
-        seen.extend(c.id for c in candidates)
-        recent = touch_repo.weighted_since(session, [c.id for c in candidates], _lookback(limits, today))
-        ranked = []
-        for candidate in candidates:
-            own = customer_limits(candidate, limits)
-            touches = [policy.Touch(on=on, ask_type=kind) for kind, on in recent[candidate.id]]
-            standing = policy.standing(touches=touches, limits=own, status=candidate.status, today=today)
-            if standing.level not in (Level.OK, Level.NEAR_LIMIT):
-                continue
-            ranked.append((standing.used, candidate.last_touched_on, candidate.id, candidate, standing))
-        for used, _last, _id, candidate, standing in sorted(ranked, key=lambda r: r[:3]):
-            same = tuple(
-                label
-                for label, mine, theirs in (
-                    ("industry", customer.industry, candidate.industry),
-                    ("region", customer.region, candidate.region),
-                    ("size", customer.company_size, candidate.company_size),
-                )
-                if mine and mine == theirs
-            )
-            chosen.append(
-                Alternative(
-                    candidate.id,
-                    candidate.name,
-                    tuple(p for p in candidate.product_names if p in products),
-                    same,
-                    used,
-                    standing.limit,
-                )
-            )
-            if len(chosen) == count:
-                return tuple(chosen)
-    return tuple(chosen)
+    return result
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def preview(
     ctx: ServiceContext,
     *,
     customer_id: int,
-    ask_type: AskType | None = None,
+    need: Need,
     contact_id: int | None = None,
 ) -> StandingReport | None:
     """The standing report the request form shows once a customer is picked (None: no such customer)."""
@@ -200,4 +245,4 @@ def preview(
         if contact_id is not None:
             contact = customer_repo.get_contact(session, contact_id)
             contact_id = contact.id if contact is not None and contact.customer_id == customer.id else None
-        return report(session, customer, ctx.limits, ctx.today(), ask_type=ask_type, contact_id=contact_id)
+        return report(session, customer, ctx.limits, need, today=ctx.today(), contact_id=contact_id)

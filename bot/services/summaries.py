@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -10,25 +10,30 @@ from sqlalchemy.orm import Session
 
 from bot.domain import HISTORY_WINDOW_DAYS, AskType, Outcome, RequestStatus, Sentiment, Team
 from bot.policy import Limits
+from bot.ranking import Candidate, Need
 from bot.services import standing
 from bot.services.standing import StandingReport
-from storage import requests as request_repo
+from storage import touches as touch_repo
 from storage.models import ReferenceRequest
 
 
 @dataclass(frozen=True)
 class CustomerHistory:
+    """The customer's touches other than this ask in the window ending on its date (the badge counts the
+    same touches, weighted)."""
+
     asks_in_window: int
     window_days: int
     last_ask: date | None
+    until: date | None = None
 
 
 @dataclass(frozen=True)
 class RequestSummary:
     id: int
     ask_type: AskType
-    customer_id: int
-    customer_name: str
+    customer_id: int | None  # None: an ask by need, the managers choose
+    customer_name: str | None
     account_owner: str | None
     contact_name: str | None
     contact_title: str | None
@@ -55,31 +60,88 @@ class RequestSummary:
     outcome: Outcome | None = None
     outcome_note: str = ""
     sentiment: Sentiment | None = None
+    product: str | None = None
+    use_case: str = ""
+    prospect_industry: str = ""
+    prospect_region: str = ""
+    prospect_size: str = ""
+    # For an ask by need that is still pending: the customers the managers can choose from, best first.
+    candidates: tuple[Candidate, ...] = field(default_factory=tuple)
 
     @property
     def pending(self) -> bool:
         return self.status is RequestStatus.PENDING
 
+    @property
+    def by_need(self) -> bool:
+        """No customer named yet: the reference managers choose."""
+        return self.customer_id is None
+
+    @property
+    def need(self) -> Need:
+        return need_of(self)
+
+
+def need_of(r: RequestSummary | ReferenceRequest) -> Need:
+    return Need(
+        ask_type=r.ask_type,
+        on=r.needed_by,
+        product=r.product,
+        industry=r.prospect_industry,
+        region=r.prospect_region,
+        size=r.prospect_size,
+        use_case=r.use_case,
+    )
+
+
+def _history(session: Session, request: ReferenceRequest, limits: Limits | None) -> CustomerHistory:
+    window = (
+        standing.customer_limits(request.customer, limits).customer_window_days
+        if request.customer is not None and limits is not None
+        else HISTORY_WINDOW_DAYS
+    )
+    if request.customer_id is None:
+        return CustomerHistory(0, window, None, request.needed_by)
+    first = request.needed_by - timedelta(days=window - 1)
+    others = [
+        t
+        for t in touch_repo.counted_between(session, request.customer_id, first, request.needed_by)
+        if t.request_id != request.id
+    ]
+    last = max((t.touched_on for t in others), default=None)
+    return CustomerHistory(len(others), window, last, request.needed_by)
+
 
 def summarize(
     session: Session, request: ReferenceRequest, *, limits: Limits | None = None, today: date | None = None
 ) -> RequestSummary:
-    """A snapshot of the request; with `limits` and `today`, also the customer's standing report."""
+    """A snapshot of the request; with `limits` and `today`, also the customer's standing report (or, for an
+    ask by need still pending, the ranked candidates)."""
     customer = request.customer
     contact = request.contact
-    # The customer's asks before this one, so a request is not counted in its own history line.
-    count, last = request_repo.asks_before(
-        session, customer.id, before_id=request.id, since=request.created_at - timedelta(days=HISTORY_WINDOW_DAYS)
-    )
-    history = CustomerHistory(
-        asks_in_window=count, window_days=HISTORY_WINDOW_DAYS, last_ask=last.date() if last else None
-    )
+    report = None
+    candidates: tuple[Candidate, ...] = ()
+    if limits is not None and today is not None:
+        need = need_of(request)
+        if customer is not None:
+            report = standing.report(
+                session,
+                customer,
+                limits,
+                need,
+                today=today,
+                contact_id=request.contact_id,
+                exclude_request=request.id,
+                counted=request.status is RequestStatus.APPROVED,
+            )
+        elif request.status is RequestStatus.PENDING:
+            candidates = tuple(standing.candidates(session, need, limits))
     return RequestSummary(
         id=request.id,
         ask_type=request.ask_type,
-        customer_id=customer.id,
-        customer_name=customer.name,
-        account_owner=customer.account_owner,
+        customer_id=customer.id if customer else None,
+        customer_name=customer.name if customer else None,
+        account_owner=customer.account_owner if customer else None,
         contact_name=contact.name if contact else None,
         contact_title=(contact.title or None) if contact else None,
         contact_email=(contact.email or None) if contact else None,
@@ -96,7 +158,7 @@ def summarize(
         decision_reason=request.decision_reason,
         decision_suggestion=request.decision_suggestion,
         created_at=request.created_at,
-        history=history,
+        history=_history(session, request, limits),
         flagged=request.flagged,
         outcome=request.outcome,
         outcome_note=request.outcome_note,
@@ -104,17 +166,11 @@ def summarize(
         flag_reason=request.flag_reason,
         suggested_customer_id=request.suggested_customer_id,
         suggested_customer_name=request.suggested_customer.name if request.suggested_customer else None,
-        report=(
-            standing.report(
-                session,
-                customer,
-                limits,
-                today,
-                ask_type=request.ask_type,
-                contact_id=request.contact_id,
-                exclude_request=request.id,
-            )
-            if limits is not None and today is not None
-            else None
-        ),
+        report=report,
+        product=request.product,
+        use_case=request.use_case,
+        prospect_industry=request.prospect_industry,
+        prospect_region=request.prospect_region,
+        prospect_size=request.prospect_size,
+        candidates=candidates,
     )

@@ -20,6 +20,7 @@ from storage import touches as touch_repo
 from storage.models import Customer, Touch
 
 HISTORY_COLUMNS = ("customer", "contact_email", "type", "requester", "team", "date", "outcome")
+OPTIONAL_HISTORY_COLUMNS = ("product",)  # the product the reference spoke to
 _OLDEST = timedelta(days=10 * 366)
 
 
@@ -147,7 +148,7 @@ def import_history(ctx: ServiceContext, *, path: Path) -> HistoryReport:
     if not isinstance(header, list) or not any(header):
         raise ImportRefused(["row 1: the file is empty; it needs a header row naming the columns"])
     missing = [c for c in HISTORY_COLUMNS if c not in header]
-    unknown = [c for c in header if c and c not in HISTORY_COLUMNS]
+    unknown = [c for c in header if c and c not in HISTORY_COLUMNS + OPTIONAL_HISTORY_COLUMNS]
     if missing:
         problems.append(
             f"row 1: missing column(s) {', '.join(missing)}; the header must name {', '.join(HISTORY_COLUMNS)}"
@@ -156,6 +157,7 @@ def import_history(ctx: ServiceContext, *, path: Path) -> HistoryReport:
     if problems:
         raise ImportRefused(problems)
     with ctx.session_factory.begin() as session:
+        pool_products = set(customer_repo.pool_values(session)["products"])
         customers: dict[str, Customer | None] = {}
         for item in rows:
             assert isinstance(item, tuple)
@@ -203,6 +205,12 @@ def import_history(ctx: ServiceContext, *, path: Path) -> HistoryReport:
                     f"row {number}, column outcome: '{raw['outcome']}' is not one of "
                     + ", ".join(o.value for o in Outcome)
                 )
+            product = (raw.get("product") or "").strip() or None
+            if product is not None and product not in pool_products:
+                here.append(
+                    f"row {number}, column product: no customer uses '{product}' "
+                    "(the products come from the customer import)"
+                )
             problems += here
             if here or customer is None or ask_type is None or team is None or day is None or outcome is None:
                 continue
@@ -211,6 +219,7 @@ def import_history(ctx: ServiceContext, *, path: Path) -> HistoryReport:
                     customer_id=customer.id,
                     contact_id=contact_id,
                     ask_type=ask_type,
+                    product=product,
                     requester=requester,
                     team=team,
                     touched_on=day,
@@ -237,7 +246,7 @@ def import_history(ctx: ServiceContext, *, path: Path) -> HistoryReport:
 
 
 def export_history(ctx: ServiceContext) -> Iterator[list[str]]:
-    yield list(HISTORY_COLUMNS)
+    yield [*HISTORY_COLUMNS, *OPTIONAL_HISTORY_COLUMNS]
     with ctx.session_factory() as session:
         for touch, customer_name, email in touch_repo.all_for_export(session):
             yield [
@@ -248,4 +257,5 @@ def export_history(ctx: ServiceContext) -> Iterator[list[str]]:
                 touch.team.value,
                 touch.touched_on.isoformat(),
                 touch.outcome.value,
+                touch.product or "",
             ]

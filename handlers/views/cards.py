@@ -20,13 +20,34 @@ from handlers.payloads import RequestRef
 from handlers.views import standing as standing_view
 from handlers.views.text import clip, esc, money, slack_date, slack_time, user
 
+TO_BE_CHOSEN = "customer to be chosen"
+
+
+def customer_words(r: RequestSummary) -> str:
+    """The customer's name, or that the managers choose it (an ask by need)."""
+    return r.customer_name if r.customer_name is not None else TO_BE_CHOSEN
+
 
 def history_line(history: CustomerHistory) -> str:
+    """The touches the badge counts (imported and logged ones included), in the window ending on the ask's date."""
+    until = f" to {slack_date(history.until)}" if history.until else ""
     if history.asks_in_window == 0:
-        return f"History: no other asks in the last {history.window_days} days."
-    plural = "ask" if history.asks_in_window == 1 else "asks"
+        return f"History: no other touches in the {history.window_days} days{until}."
+    plural = "touch" if history.asks_in_window == 1 else "touches"
     last = f", the last on {slack_date(history.last_ask)}" if history.last_ask else ""
-    return f"History: {history.asks_in_window} other {plural} in the last {history.window_days} days{last}."
+    return f"History: {history.asks_in_window} other {plural} in the {history.window_days} days{until}{last}."
+
+
+def need_text(r: RequestSummary) -> str:
+    """What the reference must speak to, and for whom."""
+    parts = [f"*{esc(r.product)}*" if r.product else "_no product given_"]
+    prospect = [esc(x) for x in (r.prospect_industry, r.prospect_region, r.prospect_size) if x]
+    if prospect:
+        parts.append("for a prospect in " + ", ".join(prospect))
+    text = " ".join(parts)
+    if r.use_case:
+        text += f"\nUse case: {esc(r.use_case)}"
+    return text
 
 
 def contact_text(r: RequestSummary) -> str:
@@ -51,9 +72,11 @@ def deal_text(r: RequestSummary) -> str:
 
 
 def ask_line(r: RequestSummary) -> str:
-    """One line: what was asked, of whom."""
+    """One line: what was asked, about which product, of whom, by when."""
     contact = f" ({esc(r.contact_name)})" if r.contact_name else ""
-    return f"{r.ask_type.label} with *{esc(r.customer_name)}*{contact}, needed by {slack_date(r.needed_by)}"
+    product = f" on {esc(r.product)}" if r.product else ""
+    who = f"*{esc(r.customer_name)}*{contact}" if r.customer_name is not None else f"_{TO_BE_CHOSEN}_"
+    return f"{r.ask_type.label}{product} with {who}, needed by {slack_date(r.needed_by)}"
 
 
 def decision_line(r: RequestSummary) -> str:
@@ -65,14 +88,15 @@ def decision_line(r: RequestSummary) -> str:
 
 def approval_card(r: RequestSummary) -> list[Block]:
     blocks: list[Block] = [
-        HeaderBlock(text=clip(f"Reference request #{r.id}: {r.customer_name}", 150)),
+        HeaderBlock(text=clip(f"Reference request #{r.id}: {customer_words(r)}", 150)),
         SectionBlock(
             text=MarkdownTextObject(text=f"{user(r.requester_id)} asks for the *{r.team.label}* team: {ask_line(r)}."),
         ),
         SectionBlock(
             fields=[
                 MarkdownTextObject(text=f"*Type*\n{r.ask_type.label}"),
-                MarkdownTextObject(text=f"*Customer*\n{clip(esc(r.customer_name), 1900)}"),
+                MarkdownTextObject(text=f"*Customer*\n{clip(esc(customer_words(r)), 1900)}"),
+                MarkdownTextObject(text=f"*Need*\n{clip(need_text(r), 1900)}"),
                 MarkdownTextObject(text=f"*Contact*\n{clip(contact_text(r), 1900)}"),
                 MarkdownTextObject(text=f"*Needed by*\n{slack_date(r.needed_by)}"),
                 MarkdownTextObject(text=f"*Team*\n{r.team.label}"),
@@ -82,7 +106,10 @@ def approval_card(r: RequestSummary) -> list[Block]:
     ]
     if r.details:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Details*\n{clip(esc(r.details), 2900)}")))
-    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=history_line(r.history))]))
+    if not r.by_need:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=history_line(r.history))]))
+    if r.by_need and r.pending:
+        blocks += standing_view.candidate_blocks(r.candidates, request_id=r.id)
     if r.report is not None:
         blocks += standing_view.card_blocks(
             r.report, request_id=r.id, pending=r.pending, flag_reason=r.flag_reason if r.flagged else ""
@@ -93,15 +120,10 @@ def approval_card(r: RequestSummary) -> list[Block]:
         )
     if r.pending:
         value = RequestRef(request_id=r.id).dump()
-        blocks.append(
-            ActionsBlock(
-                block_id=BlockId.DECISION,
-                elements=[
-                    ButtonElement(text="Approve", action_id=Action.APPROVE, value=value, style="primary"),
-                    ButtonElement(text="Decline", action_id=Action.DECLINE, value=value, style="danger"),
-                ],
-            )
-        )
+        decline = ButtonElement(text="Decline", action_id=Action.DECLINE, value=value, style="danger")
+        approve = ButtonElement(text="Approve", action_id=Action.APPROVE, value=value, style="primary")
+        # An ask by need is approved by choosing its customer (the Choose buttons above).
+        blocks.append(ActionsBlock(block_id=BlockId.DECISION, elements=[decline] if r.by_need else [approve, decline]))
     else:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=decision_line(r))))
         if r.status is RequestStatus.DECLINED:
@@ -117,4 +139,4 @@ def approval_card(r: RequestSummary) -> list[Block]:
 def approval_card_text(r: RequestSummary) -> str:
     """Notification text (and what screen readers and old clients show)."""
     state = "waiting for a decision" if r.pending else r.status.label.lower()
-    return clip(f"Reference request #{r.id} ({r.customer_name}) {state}", 3000)
+    return clip(f"Reference request #{r.id} ({customer_words(r)}) {state}", 3000)

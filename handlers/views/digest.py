@@ -20,6 +20,7 @@ from bot.services.digest import Digest, Item, Section
 from handlers.ids import Action
 from handlers.payloads import RequestRef
 from handlers.views import standing as standing_view
+from handlers.views.cards import TO_BE_CHOSEN
 from handlers.views.text import clip, esc, slack_date, user
 
 MAX_BLOCKS = 50
@@ -36,9 +37,13 @@ def _link(item: Item, links: dict[int, str]) -> str:
 def _line(item: Item, links: dict[int, str], extra: str) -> str:
     flag = " :warning:" if item.flagged else ""
     return (
-        f"{_link(item, links)} {item.ask_type.label} with *{esc(item.customer_name)}* for {user(item.requester_id)} "
+        f"{_link(item, links)} {item.ask_type.label} with {_customer(item)} for {user(item.requester_id)} "
         f"({item.team.label}){flag}: {extra}"
     )
+
+
+def _customer(item: Item) -> str:
+    return f"*{esc(item.customer_name)}*" if item.customer_name is not None else f"_{TO_BE_CHOSEN}_"
 
 
 def _more(shown: int, total: int) -> list[Block]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -22,7 +24,7 @@ from bot.services.summaries import RequestSummary
 from handlers.ids import Action, Callback
 from handlers.ids import Block as BlockId
 from handlers.payloads import RequestRef
-from handlers.views.cards import ask_line
+from handlers.views.cards import ask_line, customer_words
 from handlers.views.text import clip, esc, slack_date, user
 
 
@@ -31,7 +33,7 @@ def _section(text: str) -> SectionBlock:
 
 
 def followup_dm(r: RequestSummary) -> tuple[str, list[Block]]:
-    text = f"How did request #{r.id} with {r.customer_name} go?"
+    text = f"How did request #{r.id} with {customer_words(r)} go?"
     if r.outcome:
         return text, followup_answered(r)[1]
     value = RequestRef(request_id=r.id).dump()
@@ -56,7 +58,7 @@ def followup_answered(r: RequestSummary) -> tuple[str, list[Block]]:
             said += f", customer {r.sentiment.label.lower()}"
         if r.outcome_note:
             said += f"\n> {clip(esc(r.outcome_note), 1500)}"
-    return f"How did request #{r.id} with {r.customer_name} go? {said}", [
+    return f"How did request #{r.id} with {customer_words(r)} go? {said}", [
         _section(f"Request #{r.id}: {ask_line(r)}."),
         ContextBlock(elements=[MarkdownTextObject(text=clip(f":white_check_mark: {said}", 3000))]),
     ]
@@ -64,17 +66,18 @@ def followup_answered(r: RequestSummary) -> tuple[str, list[Block]]:
 
 def unhappy_alert(r: RequestSummary) -> tuple[str, list[Block]]:
     note = f"\n> {clip(esc(r.outcome_note), 1500)}" if r.outcome_note else ""
-    return f"Unhappy customer: {r.customer_name}", [
+    return f"Unhappy customer: {customer_words(r)}", [
         _section(
-            f":rotating_light: *{esc(r.customer_name)} was unhappy* after request #{r.id} "
+            f":rotating_light: *{esc(customer_words(r))} was unhappy* after request #{r.id} "
             f"({r.ask_type.label.lower()} for {user(r.requester_id)}, {r.team.label}).{note}"
         ),
         ContextBlock(elements=[MarkdownTextObject(text="Consider pausing the customer: `/reference-request limits`")]),
     ]
 
 
-def done_modal(r: RequestSummary, *, private_metadata: str) -> View:
+def done_modal(r: RequestSummary, *, private_metadata: str, today: date) -> View:
     moods = [Option(value=m.value, text=m.label) for m in Sentiment]
+    happened = min(r.needed_by, today)
     return View(
         type="modal",
         callback_id=Callback.FOLLOWUP_DONE_MODAL,
@@ -91,6 +94,12 @@ def done_modal(r: RequestSummary, *, private_metadata: str) -> View:
                 element=StaticSelectElement(action_id=Action.SENTIMENT, options=moods),
             ),
             InputBlock(
+                block_id=BlockId.HAPPENED_ON,
+                label="When was the customer contacted?",
+                hint="The customer's limits count this day.",
+                element=DatePickerElement(action_id=Action.HAPPENED_ON, initial_date=happened.isoformat()),
+            ),
+            InputBlock(
                 block_id=BlockId.NOTE,
                 label="How did it go?",
                 optional=True,
@@ -100,7 +109,7 @@ def done_modal(r: RequestSummary, *, private_metadata: str) -> View:
     )
 
 
-def new_date_modal(r: RequestSummary, *, private_metadata: str) -> View:
+def new_date_modal(r: RequestSummary, *, private_metadata: str, today: date) -> View:
     return View(
         type="modal",
         callback_id=Callback.FOLLOWUP_DATE_MODAL,

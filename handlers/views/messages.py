@@ -10,7 +10,7 @@ from bot.services.touch_log import LoggedTouch
 from handlers.ids import COMMAND, Action
 from handlers.payloads import RequestRef
 from handlers.views import standing as standing_view
-from handlers.views.cards import ask_line, decision_line
+from handlers.views.cards import ask_line, customer_words, decision_line
 from handlers.views.text import clip, esc, slack_date, slack_time, user
 
 
@@ -19,7 +19,7 @@ def _section(text: str) -> SectionBlock:
 
 
 def filed_dm(r: RequestSummary) -> tuple[str, list[Block]]:
-    text = f"Request #{r.id} is in: {r.ask_type.label} with {r.customer_name}. Status: pending."
+    text = f"Request #{r.id} is in: {r.ask_type.label} with {customer_words(r)}. Status: pending."
     return text, [
         _section(f":inbox_tray: *Request #{r.id} is in.*\n{ask_line(r)}."),
         ContextBlock(
@@ -34,7 +34,7 @@ def filed_dm(r: RequestSummary) -> tuple[str, list[Block]]:
 
 
 def approved_dm(r: RequestSummary) -> tuple[str, list[Block]]:
-    text = f"Request #{r.id} approved: {r.ask_type.label} with {r.customer_name}."
+    text = f"Request #{r.id} approved: {r.ask_type.label} with {customer_words(r)}."
     return text, [
         _section(f":white_check_mark: *Request #{r.id} is approved.*\n{ask_line(r)}."),
         _section(
@@ -47,10 +47,10 @@ def approved_dm(r: RequestSummary) -> tuple[str, list[Block]]:
 
 def account_owner_dm(r: RequestSummary) -> tuple[str, list[Block]]:
     contact = f" ({esc(r.contact_name)})" if r.contact_name else ""
-    text = f"Heads-up: {r.customer_name} is about to be contacted for a {r.ask_type.label.lower()}."
+    text = f"Heads-up: {customer_words(r)} is about to be contacted for a {r.ask_type.label.lower()}."
     return text, [
         _section(
-            f":wave: Heads-up: your customer *{esc(r.customer_name)}*{contact} is about to be contacted "
+            f":wave: Heads-up: your customer *{esc(customer_words(r))}*{contact} is about to be contacted "
             f"by {user(r.requester_id)} ({r.team.label}) for a *{r.ask_type.label.lower()}*, "
             f"needed by {slack_date(r.needed_by)}."
         ),
@@ -85,7 +85,7 @@ def declined_dm(r: RequestSummary) -> tuple[str, list[Block]]:
 
 
 def logged_dm(logged: LoggedTouch) -> tuple[str, list[Block]]:
-    text = f"Logged: {logged.ask_type.label} with {logged.customer_name} on {logged.touched_on.isoformat()}."
+    text = f"Logged: {logged.ask_type.label} with {logged.customer_name} on {slack_date(logged.touched_on)}."
     return text, [
         _section(
             f":memo: Logged: {logged.ask_type.label} with *{esc(logged.customer_name)}* "

@@ -24,6 +24,7 @@ from slack_sdk.models.views import View
 
 from bot import domain
 from bot.domain import AskType, CustomerStatus, Team
+from bot.services.intake import MAX_USE_CASE, PoolChoices
 from handlers.ids import Action, Block, Callback
 from handlers.views.text import clip
 
@@ -50,7 +51,7 @@ def _static(options: dict[str, str], action_id: str, initial: str | None, placeh
 
 @dataclass(frozen=True)
 class Prefill:
-    """Values to start the form with (a request made again for a suggested customer)."""
+    """Values to start the form with (a request made again for a suggested customer, or a redraw)."""
 
     ask_type: AskType | None = None
     needed_by: date | None = None
@@ -58,20 +59,49 @@ class Prefill:
     deal_url: str = ""
     deal_amount: str = ""
     details: str = ""
+    product: str | None = None
+    use_case: str = ""
+    prospect_industry: str = ""
+    prospect_region: str = ""
+    prospect_size: str = ""
+
+
+def _optional_static(
+    values: list[str], block_id: str, action_id: str, label: str, initial: str, placeholder: str
+) -> list[SlackBlock]:
+    """An optional select of the pool's values; left out while the pool has none."""
+    if not values:
+        return []
+    options = {v[:150]: clip(v, 75) for v in values[:100]}
+    return [
+        InputBlock(
+            block_id=block_id,
+            label=label,
+            optional=True,
+            element=_static(options, action_id, initial or None, placeholder),
+        )
+    ]
 
 
 def request_modal(
     *,
     private_metadata: str,
+    choices: PoolChoices,
+    default_date: date,
     initial_customer: Option | None = None,
+    customer_block: str = Block.CUSTOMER,
     initial_team: Team | None = None,
-    today: date,
     standing: list[SlackBlock] | None = None,
     prefill: Prefill | None = None,
 ) -> View:
-    """The request form. `standing` (the picked customer's standing) goes under the contact field."""
+    """The request form. `standing` (the picked customer's standing) goes under the contact field.
+
+    `default_date` is the date the picker starts on (a working day two weeks ahead, where the program runs).
+    `customer_block` changes when the form itself switches the customer (see handlers.ids).
+    """
     prefill = prefill or Prefill()
-    needed_by = prefill.needed_by if prefill.needed_by and prefill.needed_by >= today else today
+    needed_by = prefill.needed_by or default_date
+    product_options = {p[:150]: clip(p, 75) for p in choices.products[:100]}
     blocks: list[SlackBlock] = [
         InputBlock(
             block_id=Block.ASK_TYPE,
@@ -84,14 +114,31 @@ def request_modal(
                 "Type of ask",
             ),
         ),
+    ]
+    if product_options:
+        blocks.append(
+            InputBlock(
+                block_id=Block.PRODUCT,
+                label="Product the reference must speak to",
+                dispatch_action=True,  # the product decides which customers fit
+                element=_static(
+                    product_options,
+                    Action.PRODUCT,
+                    prefill.product if prefill.product in product_options else None,
+                    "Product",
+                ),
+            )
+        )
+    blocks += [
         InputBlock(
-            block_id=Block.CUSTOMER,
+            block_id=customer_block,
             label="Customer",
-            hint="Type part of the name.",
+            optional=True,
+            hint="Type part of the name, or leave empty to let the reference managers choose the best fit.",
             dispatch_action=True,  # picking one shows its standing right away
             element=ExternalDataSelectElement(
                 action_id=Action.CUSTOMER,
-                placeholder="Search customers",
+                placeholder="Let the reference managers choose",
                 initial_option=initial_customer,
                 min_query_length=1,
             ),
@@ -117,7 +164,33 @@ def request_modal(
         InputBlock(
             block_id=Block.NEEDED_BY,
             label="Needed by",
+            hint="The day the customer would be contacted; their limits are counted on that day.",
             element=DatePickerElement(action_id=Action.NEEDED_BY, initial_date=needed_by.isoformat()),
+        ),
+        DividerBlock(),
+        ContextBlock(elements=[MarkdownTextObject(text="*The prospect* (optional): who the reference is for")]),
+        InputBlock(
+            block_id=Block.USE_CASE,
+            label="Use case",
+            optional=True,
+            hint="What the prospect wants to hear about, e.g. “roll-out across 40 stores”.",
+            element=PlainTextInputElement(
+                action_id=Action.USE_CASE, max_length=MAX_USE_CASE, initial_value=prefill.use_case or None
+            ),
+        ),
+        *_optional_static(
+            choices.industries,
+            Block.PROSPECT_INDUSTRY,
+            Action.PROSPECT_INDUSTRY,
+            "Industry",
+            prefill.prospect_industry,
+            "Prospect's industry",
+        ),
+        *_optional_static(
+            choices.regions, Block.PROSPECT_REGION, Action.PROSPECT_REGION, "Region", prefill.prospect_region, "Region"
+        ),
+        *_optional_static(
+            choices.sizes, Block.PROSPECT_SIZE, Action.PROSPECT_SIZE, "Company size", prefill.prospect_size, "Size"
         ),
         DividerBlock(),
         ContextBlock(elements=[MarkdownTextObject(text="*Deal or opportunity* (optional)")]),

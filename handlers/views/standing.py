@@ -12,14 +12,17 @@ from slack_sdk.models.blocks import (
 
 from bot.domain import Level, Team
 from bot.policy import Standing
-from bot.services.standing import Alternative, StandingReport, TouchView
+from bot.ranking import Candidate
+from bot.services.standing import StandingReport, TouchView
 from handlers.ids import Action
-from handlers.payloads import SuggestRef
+from handlers.payloads import ChooseRef, SuggestRef, SwitchRef
 from handlers.views.text import clip, esc, slack_date, user
 
 _ICONS = {
     Level.OK: ":large_green_circle:",
     Level.NEAR_LIMIT: ":large_yellow_circle:",
+    Level.AT_LIMIT: ":large_orange_circle:",
+    Level.NO_ROOM: ":red_circle:",
     Level.OVER_LIMIT: ":red_circle:",
     Level.RESTING: ":zzz:",
     Level.DO_NOT_CONTACT: ":no_entry:",
@@ -28,25 +31,25 @@ _ICONS = {
 
 
 def badge(s: Standing) -> str:
-    """The standing badge with the numbers behind it."""
+    """The standing badge with the numbers behind it, in words: "At its limit: 3 of 3 touches in 90 days"."""
     text = f"{_ICONS[s.level]} *{s.level.label}*: {s.used} of {s.limit} touches in {s.window_days} days"
     if s.contact_used is not None:
         text += f"; this contact {s.contact_used} of {s.contact_limit}"
     if s.rest_until:
         text += f"; resting until {slack_date(s.rest_until)}"
-    if s.free_on and s.level in (Level.OVER_LIMIT, Level.RESTING):
+    if s.free_on and s.would_exceed:
         text += f". Free again on *{slack_date(s.free_on)}*"
     return text
 
 
 def touch_line(t: TouchView) -> str:
-    outcome = f" ({t.outcome.label.lower()})"
-    return f"• {slack_date(t.on)}: {t.ask_type.label}, {t.team.label}{outcome}"
+    product = f" on {esc(t.product)}" if t.product else ""
+    return f"• {slack_date(t.on)}: {t.ask_type.label}{product}, {t.team.label} ({t.outcome.label.lower()})"
 
 
 def last_touch_line(report: StandingReport) -> str:
     if not report.recent:
-        return "No touches on record."
+        return f"No other touches in the {report.history_days} days to {slack_date(report.on)}."
     t = report.recent[0]
     return f"Last touch: {t.ask_type.label} by {t.team.label} on {slack_date(t.on)}."
 
@@ -64,18 +67,14 @@ def open_ask_lines(report: StandingReport, requester_team: Team | None) -> list[
     return lines[:5]
 
 
-def alternative_line(a: Alternative) -> str:
-    why = []
-    if a.shared_products:
-        why.append("uses " + ", ".join(esc(p) for p in a.shared_products))
-    if a.same:
-        why.append("same " + ", ".join(a.same))
-    detail = f" ({'; '.join(why)})" if why else ""
-    return f"*{esc(a.name)}*{detail}: {a.used} of {a.limit} touches"
+def candidate_line(c: Candidate) -> str:
+    why = f" ({'; '.join(esc(x) for x in c.shares)})" if c.shares else ""
+    s = c.standing
+    return f"*{esc(c.name)}*{why}: {s.used} of {s.limit} touches in {s.window_days} days"
 
 
 def modal_blocks(report: StandingReport, requester_team: Team | None) -> list[Block]:
-    """Shown in the request modal under the customer once one is picked."""
+    """Shown in the request modal under the customer once one is picked; each alternative is one click away."""
     s = report.standing
     lines = [badge(s), last_touch_line(report), *open_ask_lines(report, requester_team)]
     if s.level in (Level.DO_NOT_CONTACT, Level.PAUSED):
@@ -84,28 +83,42 @@ def modal_blocks(report: StandingReport, requester_team: Team | None) -> list[Bl
         lines.append(":warning: You can still send this ask; it will be flagged and the reference manager decides.")
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=clip("\n".join(lines), 3000)))]
     if report.alternatives:
-        text = "*Customers free to ask instead:*\n" + "\n".join(f"• {alternative_line(a)}" for a in report.alternatives)
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(text, 3000))))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text="*Customers with room for this ask:*")]))
+        for alt in report.alternatives:
+            blocks.append(
+                SectionBlock(
+                    text=MarkdownTextObject(text=clip(candidate_line(alt), 3000)),
+                    accessory=ButtonElement(
+                        text=clip(f"Ask {alt.name}", 75),
+                        action_id=Action.SWITCH_CUSTOMER,
+                        value=SwitchRef(customer_id=alt.customer_id).dump(),
+                    ),
+                )
+            )
     return blocks
 
 
 def card_blocks(report: StandingReport, *, request_id: int, pending: bool, flag_reason: str) -> list[Block]:
-    """Shown on the approval card: the badge, the last five touches, and alternatives to suggest."""
+    """Shown on the approval card: the badge, the last touches, and alternatives to suggest."""
     blocks: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text=clip(badge(report.standing), 3000))])]
     if flag_reason:
         blocks.append(
             SectionBlock(text=MarkdownTextObject(text=clip(f":warning: *Flagged:* {esc(flag_reason)}", 3000)))
         )
-    touches = "\n".join(touch_line(t) for t in report.recent) if report.recent else "No touches on record."
+    touches = (
+        "\n".join(touch_line(t) for t in report.recent)
+        if report.recent
+        else f"None in the {report.history_days} days to {slack_date(report.on)}."
+    )
     blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(f"*Last touches*\n{touches}", 3000))))
     for line in open_ask_lines(report, None):
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(line, 3000))]))
     if pending and report.alternatives:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text="*Alternatives free to ask:*")]))
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text="*Alternatives with room for this ask:*")]))
         for alt in report.alternatives:
             blocks.append(
                 SectionBlock(
-                    text=MarkdownTextObject(text=clip(alternative_line(alt), 3000)),
+                    text=MarkdownTextObject(text=clip(candidate_line(alt), 3000)),
                     accessory=ButtonElement(
                         text="Suggest instead",
                         action_id=Action.SUGGEST,
@@ -113,4 +126,31 @@ def card_blocks(report: StandingReport, *, request_id: int, pending: bool, flag_
                     ),
                 )
             )
+    return blocks
+
+
+def candidate_blocks(candidates: tuple[Candidate, ...], *, request_id: int) -> list[Block]:
+    """An ask by need, pending: up to five customers that fit, each with its standing and a Choose button."""
+    if not candidates:
+        return [
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=":mag: No active customer using this product has room for this ask on that date. "
+                    "Decline with a reason, or ask the requester for a later date."
+                )
+            )
+        ]
+    blocks: list[Block] = [ContextBlock(elements=[MarkdownTextObject(text="*Customers that fit, best first:*")])]
+    for candidate in candidates:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=clip(f"{candidate_line(candidate)}\n{badge(candidate.standing)}", 3000)),
+                accessory=ButtonElement(
+                    text="Choose",
+                    action_id=Action.CHOOSE,
+                    style="primary",
+                    value=ChooseRef(request_id=request_id, customer_id=candidate.customer_id).dump(),
+                ),
+            )
+        )
     return blocks

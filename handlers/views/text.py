@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from bot.domain import day_words
+
 
 def esc(text: str) -> str:
     """Escape user text for mrkdwn, so `<`, `>` and `&` cannot form links or mentions."""
@@ -27,7 +29,8 @@ def slack_time(moment: datetime) -> str:
 
 
 def slack_date(day: date) -> str:
-    return day.strftime("%a %d %b %Y")
+    """A date as people write it ("Thu 10 Dec"; the year only when it is not this year)."""
+    return day_words(day)
 
 
 def money(amount: Decimal | None) -> str:
