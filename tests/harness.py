@@ -221,6 +221,32 @@ class SlackDriver:
                     return self._click(user_id, message, block.get("block_id"), element)
         raise AssertionError(f"no {action_id} button on the message: {message.blocks}")
 
+    def click_in_view(self, user_id: str, view: dict[str, Any], action_id: str, value: str | None = None) -> Reply:
+        """Click a button (a section's accessory) in an open modal, as Slack sends it with the modal's state."""
+        for block in view.get("blocks", []):
+            button = block.get("accessory") or {}
+            if button.get("action_id") == action_id and (value is None or button.get("value") == value):
+                payload = {
+                    "type": "block_actions",
+                    "user": self._user(user_id),
+                    "api_app_id": "A0001",
+                    "team": {"id": "T0001", "domain": "example"},
+                    "container": {"type": "view", "view_id": view.get("id", "V0")},
+                    "trigger_id": new_trigger_id(),
+                    "view": {**view, "state": {"values": fill(view, {})}, "hash": "1700000000.abcdef"},
+                    "actions": [
+                        {
+                            "type": "button",
+                            "action_id": action_id,
+                            "block_id": block.get("block_id"),
+                            "value": button.get("value"),
+                            "action_ts": f"{time.time():.6f}",
+                        }
+                    ],
+                }
+                return self.send_payload(payload)
+        raise AssertionError(f"no {action_id} button in the view: {view.get('blocks')}")
+
     def click(self, user_id: str, message: Message, action_id: str) -> Reply:
         button, block_id = None, None
         for block in message.blocks:
@@ -267,6 +293,8 @@ def add_customer(
     products: tuple[str, ...] = ("Analytics",),
     industry: str = "Retail",
     contacts: tuple[tuple[str, str, str], ...] = (),
+    region: str = "EMEA",
+    size: str = "1000+",
 ) -> int:
     """Put a customer straight into the database (test set-up, not the behaviour under test)."""
     now = datetime.now(UTC)
@@ -274,8 +302,8 @@ def add_customer(
         customer = Customer(
             name=name,
             industry=industry,
-            region="EMEA",
-            company_size="1000+",
+            region=region,
+            company_size=size,
             account_owner=account_owner,
             status=CustomerStatus(status),
             beta=False,
@@ -305,11 +333,11 @@ def open_modal(bot, text: str = "", user: str = REQUESTER) -> dict:
     return calls[-1].answer["view"]
 
 
-def answers(customer_id: int, **extra) -> dict:
+def answers(customer: int | None, **extra) -> dict:
     base = {
         "ask_type": "reference_call",
         "product": "Analytics",
-        "customer_id": str(customer_id),
+        "customer_id": str(customer) if customer is not None else None,
         "team": "sales",
         "needed_by": (date.today() + timedelta(days=14)).isoformat(),
         "details": "Prospect Globex wants to hear about the roll-out.",
@@ -372,3 +400,37 @@ def wait_drained(standin: SlackStandIn, database: Any, timeout: float = 10) -> N
         return waiting == 0
 
     standin.wait_for(drained, timeout, "the outbox to drain")
+
+
+def add_touch(
+    database: Any,
+    customer_id: int,
+    on: date,
+    *,
+    ask_type: str = "reference_call",
+    contact: int | None = None,
+    product: str | None = "Analytics",
+) -> None:
+    """A touch on record (test set-up: what an import or an earlier approval left)."""
+    from storage import touches as touch_repo
+    from storage.models import Touch
+
+    with database.session_factory.begin() as session:
+        touch_repo.add(
+            session,
+            Touch(
+                customer_id=customer_id,
+                contact_id=contact,
+                ask_type=ask_type,
+                product=product,
+                requester="U0SALES1",
+                team="sales",
+                touched_on=on,
+                outcome="completed",
+                note="",
+                source="imported",
+                flagged=False,
+                created_by="test",
+                created_at=datetime.now(UTC),
+            ),
+        )

@@ -110,8 +110,30 @@ def test_still_planned_asks_for_the_new_date_and_follows_up_after_it(bot):
     assert bot.slack.submit(REQUESTER, modal, {"new_date": later.isoformat()}).status == 200
     stored = request(bot)
     assert (stored.needed_by, stored.outcome, stored.followup_sent_at) == (later, None, None)
+    with bot.database.session_factory() as session:  # the touch moves with the day of contact
+        assert session.scalars(select(Touch)).one().touched_on == later
     updated = bot.standin.wait_for(lambda: [m for m in followups(bot) if m.history], what="updated")[0]
     assert "Still planned, now for" in text_of(updated)
     assert follow_up_on(bot, TOMORROW) == 0
     assert follow_up_on(bot, later) == 0
     assert follow_up_on(bot, later + timedelta(days=1)) == 1
+
+
+def test_done_dates_the_touch_the_day_it_happened_and_didnt_happen_stops_counting(bot):
+    approved_ask(bot)
+    approved_ask(bot, 1)
+    follow_up_on(bot, TOMORROW)
+    first, second = bot.standin.wait_for(lambda: followups(bot)[1:] and followups(bot), what="two follow-ups")
+    opened = len(bot.standin.calls_to("views.open"))
+    bot.slack.click(REQUESTER, first, "followup_done")
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    future = bot.slack.submit(REQUESTER, modal, {"happened_on": TOMORROW.isoformat()})
+    assert "after today" in future.json["errors"]["happened_on"]
+    earlier = date.today() - timedelta(days=3)
+    assert bot.slack.submit(REQUESTER, modal, {"happened_on": earlier.isoformat()}).status == 200
+    assert bot.slack.click(REQUESTER, second, "followup_not_happened").status == 200
+    bot.drained()
+    with bot.database.session_factory() as session:
+        touches = {t.request_id: (t.touched_on, t.counts) for t in session.scalars(select(Touch))}
+    # Done: dated the day it happened. Didn't happen: the customer never heard of it, so it stops counting.
+    assert touches == {1: (earlier, True), 2: (date.today(), False)}
