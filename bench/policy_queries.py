@@ -1,4 +1,4 @@
-"""Standing check and alternatives at scale: 100k customers, 1M touches.
+"""Standing check and ranking a need at scale: 100k customers, 1M touches (past and planned).
 
     python -m bench.policy_queries                                  # SQLite in a temporary folder
     python -m bench.policy_queries --database-url postgresql+psycopg://...
@@ -20,8 +20,10 @@ from pathlib import Path
 from sqlalchemy import insert, text
 
 from bench.stats import print_table
+from bot.app import settle_memory
 from bot.domain import AskType
 from bot.policy import Limits
+from bot.ranking import Need
 from bot.services import standing
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
@@ -47,7 +49,7 @@ def seed(url: str, customers: int, touches: int, today: date) -> None:
         # A few customers are the usual suspects (asked again and again); most are rarely asked.
         weights = [50 if i % 100 == 0 else 1 for i in range(customers)]
         picks = rng.choices(range(1, customers + 1), weights=weights, k=touches)
-        days = [today - timedelta(days=rng.randint(0, 730)) for _ in range(touches)]
+        days = [today - timedelta(days=rng.randint(-60, 730)) for _ in range(touches)]  # some planned
         last: dict[int, date] = {}
         for customer_id, day in zip(picks, days, strict=True):
             if day > last.get(customer_id, date(1900, 1, 1)):
@@ -123,6 +125,7 @@ def main() -> int:
     )
     engine = make_engine(url)
     factory = make_session_factory(engine)
+    settle_memory()  # as `reference-bot serve` does once started
     limits = Limits()
     rng = random.Random(11)
     # Half the samples are heavily asked customers (the ones that need alternatives), half are random.
@@ -130,28 +133,37 @@ def main() -> int:
         rng.randrange(100, args.customers, 100) if i % 2 else rng.randint(1, args.customers)
         for i in range(args.samples)
     ]
-    results: dict[str, list[float]] = {"standing check": [], "alternatives": []}
+    results: dict[str, list[float]] = {"standing check": [], "ranking a need (5 candidates)": []}
     found = 0
     for warm in (True, False):
         for customer_id in ids[: 20 if warm else None]:
+            on = today + timedelta(days=rng.randint(0, 30))
             start = time.perf_counter()
             with factory() as session:
                 customer = session.get(Customer, customer_id)
-                standing.assess(session, customer, limits, today, ask_type=AskType.REFERENCE_CALL)
+                standing.assess(session, customer, limits, on, ask_type=AskType.REFERENCE_CALL)
             check = (time.perf_counter() - start) * 1000
+            need = Need(
+                ask_type=rng.choice([AskType.REFERENCE_CALL, AskType.CASE_STUDY]),
+                on=on,
+                product=rng.choice(PRODUCTS),
+                industry=rng.choice(INDUSTRIES),
+                region=rng.choice(REGIONS),
+                size=rng.choice(SIZES),
+                use_case="roll-out across stores",
+            )
             start = time.perf_counter()
             with factory() as session:
-                customer = session.get(Customer, customer_id)
-                alternatives = standing.alternatives_for(session, customer, limits, today)
-            alt = (time.perf_counter() - start) * 1000
+                ranked = standing.candidates(session, need, limits)
+            rank = (time.perf_counter() - start) * 1000
             if not warm:
                 results["standing check"].append(check)
-                results["alternatives"].append(alt)
-                found += len(alternatives)
+                results["ranking a need (5 candidates)"].append(rank)
+                found += len(ranked)
     backend = engine.dialect.name
     print(
         f"\n{backend}, {args.customers} customers, {args.touches} touches, {args.samples} samples, ms "
-        f"(alternatives found per call: {found / args.samples:.2f}):"
+        f"(candidates found per need: {found / args.samples:.2f}):"
     )
     print_table("query", results, digits=2)
     engine.dispose()

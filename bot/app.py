@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -89,6 +90,13 @@ def digest_as_text(built: Digest) -> str:
     from handlers.views.digest import digest_text
 
     return digest_text(built)
+
+
+def settle_memory() -> None:
+    """Once started: move what start-up allocated (modules, mappers, the app) out of the garbage collector's
+    way. A full collection otherwise walks all of it and paused a ranking by 50-80 ms (bench/policy_queries)."""
+    gc.collect()
+    gc.freeze()
 
 
 def make_outbox_client(settings: Settings) -> WebClient:

@@ -63,6 +63,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot import scheduler
 
     jobs = scheduler.start(deps)
+    from bot.app import settle_memory
+
+    settle_memory()
     if args.socket or settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 

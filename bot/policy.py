@@ -162,12 +162,14 @@ def standing(
     ask_type: AskType | None = None,
     contact_id: int | None = None,
     counted: bool = False,
+    find_free_day: bool = True,
 ) -> Standing:
     """Where a customer stands on `on` (the day of contact), for an ask of `ask_type` (of `contact_id`).
 
     `touches` are the customer's touches other than this ask's own. With `counted` the ask is already on
     record (approved): the standing describes the customer including it. Without, it says whether adding
-    it would break a rule (it can still be filed, but is flagged).
+    it would break a rule (it can still be filed, but is flagged) and, unless `find_free_day` is off (the
+    ranking only needs yes or no), the first day it would not.
     """
     touches = sorted(touches, key=lambda t: t.on)
     weight = limits.weight(ask_type) if ask_type else 1
@@ -222,7 +224,7 @@ def standing(
 
     would_exceed = exceeds or near is not None
     free_on = None
-    if would_exceed and not counted:
+    if would_exceed and not counted and find_free_day:
         free_on = first_free_day(touches, on, weight, limits, contact_id)
         if free_on is None:
             reasons.append(f"a {_what(ask_type)} weighs {weight}, more than this customer's limits allow")

@@ -93,7 +93,12 @@ def assess(need: Need, profile: Profile) -> Candidate | None:
     if need.products and not used_products:
         return None
     standing = policy.standing(
-        touches=profile.touches, limits=profile.limits, status=profile.status, on=need.on, ask_type=need.ask_type
+        touches=profile.touches,
+        limits=profile.limits,
+        status=profile.status,
+        on=need.on,
+        ask_type=need.ask_type,
+        find_free_day=False,
     )
     if standing.would_exceed:
         return None

@@ -80,32 +80,6 @@ def all_with_contacts(session: Session) -> Iterable[Customer]:
     return session.scalars(stmt)
 
 
-def similar(
-    session: Session,
-    *,
-    exclude: Sequence[int],
-    products: Sequence[str],
-    industry: str | None,
-    region: str | None,
-    company_size: str | None,
-    limit: int,
-) -> Sequence[Customer]:
-    """Active customers matching the given traits (None: any), least recently touched first."""
-    stmt = select(Customer).where(Customer.status == CustomerStatus.ACTIVE, Customer.id.not_in(list(exclude)))
-    if industry is not None:
-        stmt = stmt.where(Customer.industry == industry)
-    if region is not None:
-        stmt = stmt.where(Customer.region == region)
-    if company_size is not None:
-        stmt = stmt.where(Customer.company_size == company_size)
-    if products:
-        stmt = stmt.where(
-            exists().where(CustomerProduct.customer_id == Customer.id, CustomerProduct.product.in_(list(products)))
-        )
-    stmt = stmt.order_by(Customer.last_touched_on, Customer.id).limit(limit).options(selectinload(Customer.products))
-    return session.scalars(stmt).all()
-
-
 def busiest(
     session: Session, since: date, weights: Mapping[str, int], min_weight: int, rest_since: date, *, limit: int
 ) -> Sequence[Customer]:
@@ -153,9 +127,10 @@ def using_products(
     industry: str | None = None,
     region: str | None = None,
     company_size: str | None = None,
-) -> Sequence[Customer]:
-    """Active customers using any of `products` (and the given traits), least recently touched first."""
-    stmt = select(Customer).where(
+) -> list[int]:
+    """Active customers using any of `products` (and the given traits), least recently touched first: ids
+    only, read off the (status, traits..., last touched) indexes in order."""
+    stmt = select(Customer.id).where(
         Customer.status == CustomerStatus.ACTIVE,
         exists().where(CustomerProduct.customer_id == Customer.id, CustomerProduct.product.in_(list(products))),
     )
@@ -167,7 +142,15 @@ def using_products(
         stmt = stmt.where(Customer.region == region)
     if company_size:
         stmt = stmt.where(Customer.company_size == company_size)
-    stmt = stmt.order_by(Customer.last_touched_on, Customer.id).limit(limit).options(selectinload(Customer.products))
+    stmt = stmt.order_by(Customer.last_touched_on, Customer.id).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def with_products(session: Session, customer_ids: Sequence[int]) -> Sequence[Customer]:
+    """The customers with their products, in one round trip for the lot."""
+    if not customer_ids:
+        return []
+    stmt = select(Customer).where(Customer.id.in_(list(customer_ids))).options(selectinload(Customer.products))
     return session.scalars(stmt).all()
 
 
@@ -189,10 +172,3 @@ def pool_values(session: Session) -> dict[str, list[str]]:
         stmt = select(column).where(column != "").group_by(column).order_by(func.count().desc(), column).limit(100)
         found[key] = list(session.scalars(stmt))
     return found
-
-
-def uses_product(session: Session, customer_id: int, product: str) -> bool:
-    stmt = select(CustomerProduct.customer_id).where(
-        CustomerProduct.customer_id == customer_id, CustomerProduct.product == product
-    )
-    return session.scalar(stmt) is not None

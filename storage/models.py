@@ -121,6 +121,15 @@ Index(
     Customer.last_touched_on,
 )
 Index("ix_customers_status_touched", Customer.status, Customer.last_touched_on)
+# The ranking's narrower tiers: the freshest customers of an industry, and of an industry and region.
+Index("ix_customers_industry_touched", Customer.status, Customer.industry, Customer.last_touched_on)
+Index(
+    "ix_customers_industry_region_touched",
+    Customer.status,
+    Customer.industry,
+    Customer.region,
+    Customer.last_touched_on,
+)
 
 
 class CustomerProduct(Base):

@@ -76,17 +76,6 @@ def decide(
     return True
 
 
-def asks_before(session: Session, customer_id: int, *, before_id: int, since: datetime) -> tuple[int, datetime | None]:
-    """A customer's asks filed before request `before_id` and since `since`, and when the latest was made."""
-    stmt = select(func.count(ReferenceRequest.id), func.max(ReferenceRequest.created_at)).where(
-        ReferenceRequest.customer_id == customer_id,
-        ReferenceRequest.id < before_id,
-        ReferenceRequest.created_at >= since,
-    )
-    count, last = session.execute(stmt).one()
-    return int(count), last
-
-
 def open_for_requester(session: Session, requester_id: str, *, limit: int = 50) -> Sequence[ReferenceRequest]:
     stmt = (
         select(ReferenceRequest)

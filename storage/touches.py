@@ -25,41 +25,6 @@ def add(session: Session, touch: Touch) -> Touch:
     return touch
 
 
-def since(session: Session, customer_id: int, first_day: date) -> Sequence[Touch]:
-    stmt = (
-        select(Touch)
-        .where(Touch.customer_id == customer_id, Touch.touched_on >= first_day)
-        .order_by(Touch.touched_on, Touch.id)
-    )
-    return session.scalars(stmt).all()
-
-
-def latest(session: Session, customer_id: int, *, limit: int = 5) -> Sequence[Touch]:
-    stmt = (
-        select(Touch)
-        .where(Touch.customer_id == customer_id)
-        .order_by(Touch.touched_on.desc(), Touch.id.desc())
-        .limit(limit)
-    )
-    return session.scalars(stmt).all()
-
-
-def weighted_since(
-    session: Session, customer_ids: Iterable[int], first_day: date
-) -> dict[int, list[tuple[AskType, date]]]:
-    """(type, date) of each listed customer's touches since `first_day`."""
-    ids = list(customer_ids)
-    found: dict[int, list[tuple[AskType, date]]] = {i: [] for i in ids}
-    if not ids:
-        return found
-    stmt = select(Touch.customer_id, Touch.ask_type, Touch.touched_on).where(
-        Touch.customer_id.in_(ids), Touch.touched_on >= first_day
-    )
-    for customer_id, ask_type, on in session.execute(stmt):
-        found[customer_id].append((ask_type, on))
-    return found
-
-
 def all_for_export(session: Session) -> Iterable[tuple[Touch, str, str]]:
     stmt = (
         select(Touch, Customer.name, func.coalesce(Contact.email, ""))

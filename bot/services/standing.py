@@ -21,7 +21,7 @@ from storage import touches as touch_repo
 from storage.models import Customer, Touch
 
 ALTERNATIVES = 3
-POOL_PER_QUERY = 40  # candidates fetched per query before ranking: the freshest, then the closest fits
+POOL_PER_QUERY = 20  # candidates fetched per query before ranking: the freshest, then the closest fits
 SUGGESTION_MEMORY = timedelta(days=30)
 
 
@@ -180,7 +180,7 @@ def candidates(
     """
     if not need.products:
         return []
-    found: dict[int, Customer] = {}
+    found: list[int] = []
     traits = [("industry", need.industry), ("region", need.region), ("company_size", need.size)]
     tiers: list[dict[str, str]] = [{}]
     for depth in range(1, 4):
@@ -188,11 +188,11 @@ def candidates(
         if kept and kept not in tiers:
             tiers.append(kept)
     for tier in tiers:
-        for customer in customer_repo.using_products(
+        found += customer_repo.using_products(
             session, need.products, exclude=[*exclude, *found], limit=POOL_PER_QUERY, **tier
-        ):
-            found[customer.id] = customer
-    return ranking.rank(need, profiles(session, list(found.values()), limits, need.on), count=count)
+        )
+    pool = customer_repo.with_products(session, found)
+    return ranking.rank(need, profiles(session, pool, limits, need.on), count=count)
 
 
 def profiles(session: Session, customers: Iterable[Customer], limits: Limits, on: date) -> list[ranking.Profile]:

@@ -39,9 +39,16 @@ def upgrade() -> None:
     )
     op.create_index("ix_suggestions_customer_at", "suggestions", ["customer_id", "at"])
     op.create_index("ix_touches_counts_on", "touches", ["counts", "touched_on"])
+    # The ranking reads the freshest customers of an industry (and region) straight off an index.
+    op.create_index("ix_customers_industry_touched", "customers", ["status", "industry", "last_touched_on"])
+    op.create_index(
+        "ix_customers_industry_region_touched", "customers", ["status", "industry", "region", "last_touched_on"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_customers_industry_region_touched", table_name="customers")
+    op.drop_index("ix_customers_industry_touched", table_name="customers")
     op.drop_index("ix_touches_counts_on", table_name="touches")
     op.drop_index("ix_suggestions_customer_at", table_name="suggestions")
     op.drop_table("suggestions")

@@ -1,0 +1,302 @@
+"""A seeded year of skewed demand, replayed through the services: does the pool stay healthy?
+
+    python -m bench.year                  # 300 customers, 1,500 asks, seed 2026
+    python -m bench.year --seed 7 --asks 3000
+
+The most wanted 5% of customers are wanted by half of the asks. Each requester opens the form for the
+customer they want; when it has no room, they take the first customer the form offers seven times in ten,
+and otherwise send the ask anyway (the managers decline a flagged ask). One ask in ten names no customer and
+the managers choose the best candidate. Approved asks are followed up after their date: most happen, some
+move a week, a few do not happen. Every suggestion shown (in the form, on the card, as a candidate) is
+checked against the ask it was shown for. Not a test: the figures go into docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.context import ServiceContext
+from bot.domain import AskType, CustomerStatus, Outcome, Team
+from bot.errors import DomainError
+from bot.policy import Limits, used_on
+from bot.policy import Touch as PolicyTouch
+from bot.ranking import Candidate, Need
+from bot.services import decisions, followups, intake, requests, standing
+from bot.services.intake import RequestForm
+from storage import customers as customer_repo
+from storage.db import make_engine, make_session_factory
+from storage.migrate import upgrade
+from storage.models import Contact, Customer, CustomerProduct, ReferenceRequest, Touch
+
+PRODUCTS = [("Analytics", 0.6), ("Billing", 0.25), ("Forecast", 0.15)]
+INDUSTRIES = ["Retail", "Energy", "Banking", "Health", "Telecom", "Media", "Logistics", "Public"]
+REGIONS = ["EMEA", "NA", "APAC", "LATAM"]
+SIZES = ["1-200", "200-1000", "1000-5000", "5000+"]
+TYPES = [
+    (AskType.REFERENCE_CALL, 0.6),
+    (AskType.CASE_STUDY, 0.1),
+    (AskType.PRESS_QUOTE, 0.1),
+    (AskType.VIDEO_TESTIMONIAL, 0.05),
+    (AskType.ANALYST_BRIEFING, 0.05),
+    (AskType.PEER_REVIEW, 0.05),
+    (AskType.SITE_VISIT, 0.05),
+]
+MANAGER = "UMGR0001"
+START = date(2026, 1, 5)
+
+
+@dataclass
+class Tally:
+    asks: int = 0
+    served: int = 0
+    by_need: int = 0
+    took_suggestion: int = 0
+    sent_anyway: int = 0
+    suggestions: int = 0
+    on_product: int = 0
+    with_room: int = 0
+    suggested: Counter[int] = field(default_factory=Counter)
+
+
+def weighted(rng: random.Random, pairs: list[tuple[object, float]]) -> object:
+    return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs])[0]
+
+
+def seed_pool(ctx: ServiceContext, rng: random.Random, size: int) -> list[int]:
+    now = datetime.combine(START, datetime.min.time(), tzinfo=UTC)
+    ids = []
+    with ctx.session_factory.begin() as session:
+        for i in range(size):
+            first = str(weighted(rng, list(PRODUCTS)))
+            products = [first] + ([p for p, _ in PRODUCTS if p != first][: rng.randint(0, 1)])
+            customer = Customer(
+                name=f"Customer {i:03d}",
+                industry=rng.choice(INDUSTRIES),
+                region=rng.choice(REGIONS),
+                company_size=rng.choice(SIZES),
+                account_owner="UOWNER01",
+                status=CustomerStatus.ACTIVE,
+                beta=False,
+                created_at=now,
+                updated_at=now,
+                products=[CustomerProduct(product=p, position=n) for n, p in enumerate(products)],
+                contacts=[
+                    Contact(name=f"Contact {i}-{c}", email=f"c{i}-{c}@example.com", title="VP") for c in range(2)
+                ],
+            )
+            session.add(customer)
+            session.flush()
+            ids.append(customer.id)
+    return ids
+
+
+def checked(ctx: ServiceContext, tally: Tally, shown: list[Candidate], need: Need) -> None:
+    """Each suggestion shown must use the asked product and have room for this ask on its date."""
+    with ctx.session_factory() as session:
+        for candidate in shown:
+            customer = session.get(Customer, candidate.customer_id)
+            assert customer is not None
+            tally.suggestions += 1
+            tally.suggested[candidate.customer_id] += 1
+            tally.on_product += not need.products or any(p in customer.product_names for p in need.products)
+            s = standing.assess(session, customer, ctx.limits, need.on, ask_type=need.ask_type)
+            tally.with_room += not s.would_exceed
+
+
+def file(ctx: ServiceContext, form: RequestForm, requester: str) -> int | None:
+    try:
+        return intake.file_request(ctx, form=form, requester_id=requester).id
+    except DomainError:
+        return None
+
+
+def run(seed: int, customers: int, asks: int) -> dict[str, float]:
+    rng = random.Random(seed)
+    folder = Path(tempfile.mkdtemp(prefix="refbot-year-"))
+    engine = make_engine(f"sqlite:///{folder / 'year.db'}")
+    upgrade(engine)
+    moment = [datetime.combine(START, datetime.min.time(), tzinfo=UTC)]
+    ctx = ServiceContext(make_session_factory(engine), limits=Limits(), managers=(MANAGER,), clock=lambda: moment[0])
+    pool = seed_pool(ctx, rng, customers)
+    famous = pool[: max(1, customers // 20)]
+    others = pool[len(famous) :]
+    tally = Tally()
+    per_day = asks / 365
+    owed = 0.0
+    for day_number in range(365):
+        today = START + timedelta(days=day_number)
+        moment[0] = datetime.combine(today, datetime.min.time(), tzinfo=UTC) + timedelta(hours=10)
+        owed += per_day
+        while owed >= 1 and tally.asks < asks:
+            owed -= 1
+            tally.asks += 1
+            ask(ctx, rng, tally, famous if rng.random() < 0.5 else others, today)
+        answer_followups(ctx, rng)
+    return report(ctx, tally, famous, pool)
+
+
+def ask(ctx: ServiceContext, rng: random.Random, tally: Tally, wanted_from: list[int], today: date) -> None:
+    requester = f"UREQ{rng.randint(1, 40):04d}"
+    team = rng.choice(list(Team))
+    ask_type = AskType(str(weighted(rng, list(TYPES))))
+    wanted = rng.choice(wanted_from)
+    with ctx.session_factory() as session:
+        customer = customer_repo.get(session, wanted)
+        assert customer is not None
+        product = rng.choice(customer.product_names)
+        traits = (customer.industry, customer.region, customer.company_size)
+    on = intake.default_needed_by(today)
+    need = Need(ask_type=ask_type, on=on, product=product, industry=traits[0], region=traits[1], size=traits[2])
+    form = RequestForm(
+        ask_type=ask_type.value,
+        team=team.value,
+        needed_by=on.isoformat(),
+        product=product,
+        prospect_industry=traits[0],
+        prospect_region=traits[1],
+        prospect_size=traits[2],
+    )
+    if rng.random() < 0.1:  # an ask by need: the managers choose
+        tally.by_need += 1
+        request_id = file(ctx, form, requester)
+        if request_id is None:
+            return
+        card = requests.for_card(ctx, request_id=request_id)
+        checked(ctx, tally, list(card.candidates), need)
+        if card.candidates:
+            decisions.decide(
+                ctx,
+                request_id=request_id,
+                actor_id=MANAGER,
+                approve=True,
+                chosen_customer_id=card.candidates[0].customer_id,
+            )
+            tally.served += 1
+        else:
+            decisions.decide(ctx, request_id=request_id, actor_id=MANAGER, approve=False, reason="no one fits")
+        return
+    preview = standing.preview(ctx, customer_id=wanted, need=need)
+    assert preview is not None
+    checked(ctx, tally, list(preview.alternatives), need)
+    target = wanted
+    if preview.standing.would_exceed:
+        if preview.alternatives and rng.random() < 0.7:
+            target = preview.alternatives[0].customer_id
+            tally.took_suggestion += 1
+        else:
+            tally.sent_anyway += 1
+    request_id = file(ctx, RequestForm(**{**form.__dict__, "customer_id": str(target)}), requester)
+    if request_id is None:
+        return
+    card = requests.for_card(ctx, request_id=request_id)
+    if card.report is not None:
+        checked(ctx, tally, list(card.report.alternatives), need)
+    if card.flagged:
+        decisions.decide(ctx, request_id=request_id, actor_id=MANAGER, approve=False, reason="no room")
+        return
+    decisions.decide(ctx, request_id=request_id, actor_id=MANAGER, approve=True)
+    tally.served += 1
+
+
+def answer_followups(ctx: ServiceContext, rng: random.Random) -> None:
+    followups.send_due(ctx)
+    today = ctx.today()
+    with ctx.session_factory() as session:
+        due = session.scalars(
+            select(ReferenceRequest).where(
+                ReferenceRequest.followup_sent_at.is_not(None), ReferenceRequest.outcome.is_(None)
+            )
+        ).all()
+        waiting = [(r.id, r.requester_id, r.needed_by) for r in due]
+    for request_id, requester, needed_by in waiting:
+        roll = rng.random()
+        if roll < 0.85:
+            outcome, extra = Outcome.COMPLETED, {"happened_on": needed_by.isoformat()}
+        elif roll < 0.95:
+            outcome, extra = Outcome.PLANNED, {"new_date": (today + timedelta(days=7)).isoformat()}
+        else:
+            outcome, extra = Outcome.DID_NOT_HAPPEN, {}
+        followups.record(ctx, request_id=request_id, user_id=requester, outcome=outcome, **extra)
+
+
+def gini(values: list[int]) -> float:
+    ordered = sorted(values)
+    n = len(ordered)
+    total = sum(ordered)
+    if not n or not total:
+        return 0.0
+    weighted_sum = sum((i + 1) * v for i, v in enumerate(ordered))
+    return (2 * weighted_sum) / (n * total) - (n + 1) / n
+
+
+def report(ctx: ServiceContext, tally: Tally, famous: list[int], pool: list[int]) -> dict[str, float]:
+    limits = ctx.limits
+    violations = 0
+    with ctx.session_factory() as session:
+        touches = session.scalars(select(Touch).where(Touch.counts)).all()
+    per_customer: dict[int, list[PolicyTouch]] = {}
+    for t in touches:
+        per_customer.setdefault(t.customer_id, []).append(PolicyTouch(on=t.touched_on, ask_type=t.ask_type))
+    for mine in per_customer.values():
+        for end in {t.on + timedelta(days=k) for t in mine for k in range(limits.customer_window_days)}:
+            violations += used_on(mine, end, limits.customer_window_days, limits) > limits.customer_max
+    counts = [len(per_customer.get(c, [])) for c in pool]
+    total = sum(counts)
+    famous_share = sum(len(per_customer.get(c, [])) for c in famous) / total if total else 0.0
+    return {
+        "asks": tally.asks,
+        "served": tally.served / tally.asks,
+        "violations": violations,
+        "touches": total,
+        "famous_share": famous_share,
+        "gini": gini(counts),
+        "suggestions": tally.suggestions,
+        "on_product": tally.on_product / tally.suggestions if tally.suggestions else 1.0,
+        "with_room": tally.with_room / tally.suggestions if tally.suggestions else 1.0,
+        "took_suggestion": tally.took_suggestion,
+        "sent_anyway": tally.sent_anyway,
+        "by_need": tally.by_need,
+        "most_suggested": max(tally.suggested.values(), default=0),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--customers", type=int, default=300)
+    parser.add_argument("--asks", type=int, default=1500)
+    args = parser.parse_args()
+    started = time.time()
+    r = run(args.seed, args.customers, args.asks)
+    goals = {
+        "asks served": (f"{100 * r['served']:.1f}%", r["served"] >= 0.85, ">= 85%"),
+        "limit violations": (f"{int(r['violations'])}", r["violations"] == 0, "0"),
+        "touches to the 5% most wanted": (f"{100 * r['famous_share']:.1f}%", True, "(lower is more varied)"),
+        "Gini of touches over the pool": (f"{r['gini']:.3f}", r["gini"] <= 0.35, "<= 0.35"),
+        "suggestions on the asked product": (f"{100 * r['on_product']:.1f}%", r["on_product"] == 1, "100%"),
+        "suggestions with room for the ask": (f"{100 * r['with_room']:.1f}%", r["with_room"] == 1, "100%"),
+    }
+    print(
+        f"\nyear simulation: seed {args.seed}, {args.customers} customers, {int(r['asks'])} asks "
+        f"({int(r['by_need'])} by need), {int(r['touches'])} touches, {int(r['suggestions'])} suggestions shown "
+        f"(most to one customer: {int(r['most_suggested'])}); requesters took a suggestion "
+        f"{int(r['took_suggestion'])} times and sent {int(r['sent_anyway'])} asks anyway; {time.time() - started:.0f} s"
+    )
+    print("| measure | value | goal | met |\n| --- | ---: | --- | --- |")
+    for name, (value, met, goal) in goals.items():
+        print(f"| {name} | {value} | {goal} | {'yes' if met else 'NO'} |")
+    return 0 if all(met for _, met, _ in goals.values()) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
