@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -30,6 +31,8 @@ class ServiceContext:
     approval_channel: str | None = None
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     clock: Callable[[], datetime] = utc_now
+    # Values a service may keep for a short while (the form's menus), shared by the contexts of one app.
+    memo: dict[str, tuple[float, Any]] = field(default_factory=dict, compare=False, repr=False)
 
     def now(self) -> datetime:
         return self.clock()
@@ -59,6 +62,7 @@ class Deps:
     now: Callable[[], datetime] = field(default=utc_now)
     # Set by create_app: nudges the outbox worker after a transaction that enqueued messages.
     wake_outbox: Callable[[], None] = field(default=lambda: None)
+    memo: dict[str, tuple[float, Any]] = field(default_factory=dict, repr=False)
 
     @property
     def services(self) -> ServiceContext:
@@ -69,6 +73,7 @@ class Deps:
             approval_channel=self.settings.reference_approval_channel,
             zone=self.settings.zone,
             clock=lambda: self.now(),
+            memo=self.memo,
         )
 
     @property

@@ -172,3 +172,17 @@ def pool_values(session: Session) -> dict[str, list[str]]:
         stmt = select(column).where(column != "").group_by(column).order_by(func.count().desc(), column).limit(100)
         found[key] = list(session.scalars(stmt))
     return found
+
+
+def product_in_pool(session: Session, product: str) -> bool:
+    """Some customer uses `product` (one index probe)."""
+    return (
+        session.scalar(select(CustomerProduct.customer_id).where(CustomerProduct.product == product).limit(1))
+        is not None
+    )
+
+
+def trait_in_pool(session: Session, trait: str, value: str) -> bool:
+    """Some customer has `value` as its industry, region or company size (stops at the first)."""
+    column = {"industry": Customer.industry, "region": Customer.region, "company_size": Customer.company_size}[trait]
+    return session.scalar(select(Customer.id).where(column == value).limit(1)) is not None

@@ -157,7 +157,6 @@ def import_history(ctx: ServiceContext, *, path: Path) -> HistoryReport:
     if problems:
         raise ImportRefused(problems)
     with ctx.session_factory.begin() as session:
-        pool_products = set(customer_repo.pool_values(session)["products"])
         customers: dict[str, Customer | None] = {}
         for item in rows:
             assert isinstance(item, tuple)
@@ -206,7 +205,7 @@ def import_history(ctx: ServiceContext, *, path: Path) -> HistoryReport:
                     + ", ".join(o.value for o in Outcome)
                 )
             product = (raw.get("product") or "").strip() or None
-            if product is not None and product not in pool_products:
+            if product is not None and not customer_repo.product_in_pool(session, product):
                 here.append(
                     f"row {number}, column product: no customer uses '{product}' "
                     "(the products come from the customer import)"
