@@ -4,6 +4,7 @@ fits the need, and the policy counts the day the customer is contacted."""
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
@@ -175,3 +176,40 @@ def test_the_default_date_and_the_past_are_judged_where_the_program_runs(start_b
     bot.deps.now = lambda: datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
     picker = next(b for b in open_modal(bot)["blocks"] if b.get("block_id") == "needed_by")
     assert picker["element"]["initial_date"] == "2026-12-14"
+
+
+def test_two_managers_choosing_different_customers_at_once_give_one_decision(bot):
+    first = add_customer(bot.database, "First Fit")
+    second = add_customer(bot.database, "Second Fit")
+    view = open_modal(bot)
+    assert bot.slack.submit(REQUESTER, view, answers(None)).status == 200
+    cards = {m: card_for(bot, m) for m in (M1, M2)}
+    values = {
+        m: [
+            b["accessory"]["value"]
+            for b in cards[m].blocks
+            if (b.get("accessory") or {}).get("action_id") == "choose_customer"
+        ]
+        for m in (M1, M2)
+    }
+    gate = threading.Barrier(2)
+
+    def choose(manager: str, value: str) -> None:
+        gate.wait()
+        bot.slack.click_in(manager, cards[manager], "choose_customer", value)
+
+    threads = [
+        threading.Thread(target=choose, args=(M1, values[M1][0])),
+        threading.Thread(target=choose, args=(M2, values[M2][1])),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    bot.standin.wait_for(lambda: bot.standin.ephemerals_for(M1) or bot.standin.ephemerals_for(M2), what="loser")
+    bot.drained()
+    request = stored(bot, 1)
+    assert request.customer_id in (first, second) and request.status.value == "approved"
+    with bot.database.session_factory() as session:
+        assert [t.customer_id for t in session.scalars(select(Touch))] == [request.customer_id]
+    assert len([m for m in bot.standin.dms_to(REQUESTER) if "approved" in m.text]) == 1

@@ -100,7 +100,8 @@ def _history(session: Session, request: ReferenceRequest, limits: Limits | None)
         if request.customer is not None and limits is not None
         else HISTORY_WINDOW_DAYS
     )
-    if request.customer_id is None:
+    if request.customer_id is None or limits is None:
+        # Only the card shows the history line (it is asked for with limits); lists and DMs skip the query.
         return CustomerHistory(0, window, None, request.needed_by)
     first = request.needed_by - timedelta(days=window - 1)
     others = [
