@@ -82,7 +82,8 @@ def words(text: str) -> frozenset[str]:
 
 def _turn(customer_id: int, day: date) -> int:
     """A tie-break that changes from day to day, so customers equal in every other way take turns."""
-    return (customer_id * 2_654_435_761 + day.toordinal() * 40_503) % 2**32
+    mixed = ((customer_id * 2_654_435_761) ^ (day.toordinal() * 2_246_822_519)) % 2**32
+    return (mixed * 3_266_489_917 ^ (mixed >> 15)) % 2**32
 
 
 def assess(need: Need, profile: Profile) -> Candidate | None:

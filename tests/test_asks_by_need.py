@@ -50,6 +50,7 @@ def test_an_ask_without_a_customer_gets_ranked_candidates_and_choose_approves_it
     assert reply.status == 200 and not reply.body, reply.body
     filed = bot.standin.wait_for(lambda: bot.standin.dms_to(REQUESTER), what="filed DM")[0]
     assert "customer to be chosen" in text_of(filed)
+    assert "customer to be chosen" in json.dumps(bot.slack.command(REQUESTER, "list").json["blocks"])
     card = card_for(bot, M1)
     text = text_of(card)
     assert "Reference request #1: customer to be chosen" in text and "*Analytics*" in text

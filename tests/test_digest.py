@@ -67,6 +67,13 @@ def test_an_empty_week_says_so_within_the_limits():
     assert str(rendered).count("_None._") == 4
 
 
+def test_an_ask_whose_customer_the_managers_choose_reads_customer_to_be_chosen():
+    week = digest(1)
+    week = Digest(**{**week.__dict__, "waiting": Section([item(1, customer_name=None)], 1)})
+    _, blocks = digest_blocks(week)
+    assert "with _customer to be chosen_ for <@UREQ0001>" in str([b.to_dict() for b in blocks])
+
+
 def test_a_busy_week_stays_within_block_kit_limits_and_says_how_many_more():
     _, blocks = digest_blocks(digest(537))
     rendered = [b.to_dict() for b in blocks]

@@ -1,0 +1,95 @@
+"""The ranking of customers for a need, as a pure function (bot/ranking.py)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import policy
+from bot.domain import AskType, CustomerStatus
+from bot.policy import Limits
+from bot.ranking import Need, Profile, rank
+
+ON = date(2026, 12, 7)
+
+
+def profile(customer_id: int, **kw) -> Profile:
+    values = dict(
+        customer_id=customer_id,
+        name=f"C{customer_id}",
+        status=CustomerStatus.ACTIVE,
+        products=("Analytics",),
+        industry="Retail",
+        region="EMEA",
+        size="1000+",
+        limits=Limits(),
+        touches=(),
+        last_touched_on=date(2026, 1, 1),
+    )
+    values.update(kw)
+    return Profile(**values)
+
+
+def need(**kw) -> Need:
+    values = dict(ask_type=AskType.REFERENCE_CALL, on=ON, product="Analytics")
+    values.update(kw)
+    return Need(**values)
+
+
+def test_only_active_users_of_the_product_with_room_for_this_ask_are_offered():
+    full = tuple(policy.Touch(on=ON - timedelta(days=d), ask_type=AskType.REFERENCE_CALL) for d in (60, 40))
+    ranked = rank(
+        need(ask_type=AskType.CASE_STUDY),
+        [
+            profile(1, products=("Billing",)),
+            profile(2, status=CustomerStatus.PAUSED),
+            profile(3, touches=full),  # 2 of 3: a case study (weight 2) does not fit
+            profile(4),
+        ],
+    )
+    assert [c.customer_id for c in ranked] == [4]
+    assert ranked[0].shares[0] == "uses Analytics"
+
+
+def test_fit_to_the_prospect_then_freshness_and_recent_suggestions_count_against():
+    wanted = need(industry="Energy", region="NA", use_case="smart meter roll-out")
+    ranked = rank(
+        wanted,
+        [
+            profile(1, industry="Energy", region="NA", words=frozenset({"meter"})),
+            profile(2, industry="Energy", region="NA"),
+            profile(3),
+            profile(4, industry="Energy", region="NA", words=frozenset({"meter"}), recent_suggestions=3),
+        ],
+    )
+    assert [c.customer_id for c in ranked] == [1, 2, 3, 4]
+    assert "use case: meter" in ranked[0].shares and "same industry" in ranked[0].shares
+
+
+def test_equal_customers_take_turns_from_day_to_day():
+    pool = [profile(i) for i in range(1, 9)]
+    firsts = {rank(need(on=ON + timedelta(days=d)), pool, count=1)[0].customer_id for d in range(30)}
+    assert len(firsts) >= 4
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    touches=st.lists(st.tuples(st.integers(1, 6), st.integers(-120, 120), st.sampled_from(list(AskType))), max_size=30),
+    ask_type=st.sampled_from(list(AskType)),
+)
+def test_every_candidate_has_room_for_the_ask_on_its_date(touches, ask_type):
+    pool = [
+        profile(
+            i,
+            touches=tuple(policy.Touch(on=ON + timedelta(days=d), ask_type=t) for owner, d, t in touches if owner == i),
+        )
+        for i in range(1, 7)
+    ]
+    for candidate in rank(need(ask_type=ask_type), pool, count=6):
+        chosen = next(p for p in pool if p.customer_id == candidate.customer_id)
+        after = policy.standing(
+            touches=chosen.touches, limits=chosen.limits, status=chosen.status, on=ON, ask_type=ask_type
+        )
+        assert not after.would_exceed
