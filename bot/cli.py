@@ -149,6 +149,8 @@ def cmd_customers_import(args: argparse.Namespace) -> int:
         f"imported {path}: {report.customers_created} customers created, {report.customers_updated} updated; "
         f"{report.contacts_created} contacts created, {report.contacts_updated} updated"
     )
+    for change in report.changes:
+        print(f"  changed {change} (recorded)")
     return 0
 
 

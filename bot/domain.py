@@ -289,9 +289,24 @@ def day_words(day: date, *, today: date | None = None) -> str:
     return day.strftime("%a %d %b") if day.year == this_year else day.strftime("%a %d %b %Y")
 
 
+_CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
+CONTROL_CHARACTERS = "a character that cannot be stored (a control character such as NUL); please retype it"
+
+
+def has_control_characters(text: str) -> bool:
+    """NUL and the other control characters (tabs and line breaks are fine): PostgreSQL refuses NUL outright."""
+    return any(c in _CONTROL for c in text)
+
+
+def without_control_characters(text: str) -> str:
+    return "".join(c for c in text if c not in _CONTROL)
+
+
 # Longest text each request field keeps; the modal states the same numbers as max_length.
 MAX_DEAL_NAME = 150
 MAX_DEAL_URL = 500
+# Characters a link may not hold: they would end Slack's <url|text> syntax or start a mention.
+URL_FORBIDDEN = set("<>| \t\n\r\"'`")
 MAX_DETAILS = 2000
 MAX_REASON = 1000
 MAX_SUGGESTION = 500

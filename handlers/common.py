@@ -12,6 +12,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot.context import Deps, ServiceContext
+from bot.domain import CONTROL_CHARACTERS, has_control_characters
+from bot.errors import FormErrors
 from handlers.ids import COMMAND
 
 logger = logging.getLogger("reference_bot.slack")
@@ -27,8 +29,22 @@ def services(context: BoltContext) -> ServiceContext:
 
 
 def view_values(view: dict[str, Any] | None) -> dict[str, Any]:
-    """A submitted view's `state.values` (block -> action -> element), empty when absent."""
-    return ((view or {}).get("state") or {}).get("values") or {}
+    """A submitted view's `state.values` (block -> action -> element), empty when absent.
+
+    A value holding NUL or another control character is refused here, under its field, for every form:
+    PostgreSQL cannot store NUL, and no person types one.
+    """
+    values: dict[str, Any] = ((view or {}).get("state") or {}).get("values") or {}
+    bad = {
+        block_id: f"This holds {CONTROL_CHARACTERS}."
+        for block_id, actions in values.items()
+        if isinstance(actions, dict)
+        for action_id in actions
+        if has_control_characters(state_value(values, block_id, action_id) or "")
+    }
+    if bad:
+        raise FormErrors(bad)
+    return values
 
 
 def action_value(body: dict[str, Any]) -> object:

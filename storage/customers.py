@@ -55,18 +55,24 @@ def contacts_of(session: Session, customer_id: int, query: str = "", *, limit: i
     return session.scalars(stmt.order_by(Contact.name).limit(limit)).all()
 
 
+def name_key(name: str) -> str:
+    """How names are matched: any case, spaces collapsed ("ACME  corp" is "Acme Corp")."""
+    return " ".join(name.split()).lower()
+
+
 def by_names(session: Session, names: Iterable[str]) -> dict[str, Customer]:
-    wanted = list(set(names))
+    """Stored customers by `name_key` of their name, for the given names (matched the same way)."""
+    wanted = sorted({name_key(n) for n in names})
     found: dict[str, Customer] = {}
     # Chunked so a large import stays under every driver's bound-parameter limit.
     for start in range(0, len(wanted), 500):
         chunk = wanted[start : start + 500]
         stmt = (
             select(Customer)
-            .where(Customer.name.in_(chunk))
+            .where(func.lower(Customer.name).in_(chunk))
             .options(selectinload(Customer.contacts), selectinload(Customer.products))
         )
-        found.update({c.name: c for c in session.scalars(stmt)})
+        found.update({name_key(c.name): c for c in session.scalars(stmt)})
     return found
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.context import ServiceContext
-from bot.domain import CustomerStatus
+from bot.domain import CustomerStatus, without_control_characters
 from storage import customers as customer_repo
 
 
@@ -25,13 +25,14 @@ class ContactChoice:
 
 
 def search_customers(ctx: ServiceContext, *, query: str, limit: int = 100) -> list[CustomerChoice]:
+    query = without_control_characters(query)
     with ctx.session_factory() as session:
         return [CustomerChoice(c.id, c.name, c.status) for c in customer_repo.search(session, query, limit=limit)]
 
 
 def find_customer(ctx: ServiceContext, *, text: str) -> CustomerChoice | None:
     """The customer `text` names: an exact name (any case), or the only customer whose name contains it."""
-    text = text.strip()
+    text = without_control_characters(text).strip()
     if not text:
         return None
     with ctx.session_factory() as session:
@@ -49,7 +50,7 @@ def contacts_of(ctx: ServiceContext, *, customer_id: int, query: str = "", limit
             return []
         return [
             ContactChoice(c.id, c.name, c.title, customer.name)
-            for c in customer_repo.contacts_of(session, customer_id, query, limit=limit)
+            for c in customer_repo.contacts_of(session, customer_id, without_control_characters(query), limit=limit)
         ]
 
 

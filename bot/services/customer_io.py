@@ -10,8 +10,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.orm import Session
+
 from bot.context import ServiceContext
-from bot.domain import CustomerStatus
+from bot.domain import CustomerStatus, has_control_characters
 from bot.errors import ImportRefused
 from bot.policy import OVERRIDE_BOUNDS
 from storage import customers as customer_repo
@@ -50,6 +52,7 @@ class ImportReport:
     customers_updated: int = 0
     contacts_created: int = 0
     contacts_updated: int = 0
+    changes: list[str] = field(default_factory=list)  # status and limit changes, one line each (also recorded)
 
 
 @dataclass
@@ -57,8 +60,8 @@ class _CustomerRow:
     row: int
     values: dict[str, str]
     products: list[str]
-    beta: bool
-    status: CustomerStatus
+    beta: bool | None  # None: keep what is stored (no for a new customer)
+    status: CustomerStatus | None  # None: keep what is stored (active for a new customer)
     contacts: list[tuple[int, str, str, str]] = field(default_factory=list)  # row, name, email, title
 
 
@@ -83,7 +86,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]] | list[str]]:
             continue
         if not any(cell.strip() for cell in row):
             continue
-        yield number, {col: (row[i].strip() if i < len(row) else "") for i, col in enumerate(header) if col}
+        yield number, {col: restored(row[i].strip()) if i < len(row) else "" for i, col in enumerate(header) if col}
 
 
 def _check_header(header: list[str]) -> list[str]:
@@ -121,12 +124,19 @@ def _parse(path: Path) -> tuple[dict[str, _CustomerRow], list[str]]:
                 here.append(f"row {number}, column {col}: longer than {limit} characters")
         if not raw["name"]:
             here.append(f"row {number}, column name: required")
-        status_text = raw["status"].lower() or "active"
-        try:
-            status = CustomerStatus(status_text)
-        except ValueError:
-            here.append(f"row {number}, column status: '{raw['status']}' is not one of active, paused, do_not_contact")
-            status = CustomerStatus.ACTIVE
+        bad = [col for col, value in raw.items() if has_control_characters(value)]
+        if bad:
+            problems += [f"row {number}, column {col}: holds a control character (such as NUL)" for col in bad]
+            continue
+        status_text = raw["status"].lower()
+        status = None
+        if status_text:
+            try:
+                status = CustomerStatus(status_text)
+            except ValueError:
+                here.append(
+                    f"row {number}, column status: '{raw['status']}' is not one of active, paused, do_not_contact"
+                )
         beta_text = raw["beta"].lower()
         if beta_text not in _YES | _NO:
             here.append(f"row {number}, column beta: '{raw['beta']}' is not yes or no")
@@ -148,18 +158,22 @@ def _parse(path: Path) -> tuple[dict[str, _CustomerRow], list[str]]:
         for col in OVERRIDE_COLUMNS:
             text = raw.get(col, "")
             _label, low, high = OVERRIDE_BOUNDS[col]
-            if text and not (text.isdigit() and low <= int(text) <= high):
-                here.append(f"row {number}, column {col}: '{text}' is not a whole number from {low} to {high}")
+            if text and text.lower() != "default" and not (text.isdigit() and low <= int(text) <= high):
+                here.append(
+                    f"row {number}, column {col}: '{text}' is not a whole number from {low} to {high} (or default)"
+                )
         problems += here
         if here:
             continue
         values = {c: raw[c] for c in CUSTOMER_COLUMNS + OVERRIDE_COLUMNS if c in raw}
-        values["status"] = status.value
-        values["beta"] = "yes" if beta_text in _YES else "no"
+        values["status"] = status.value if status else ""
+        values["beta"] = "" if not beta_text else ("yes" if beta_text in _YES else "no")
         values["products"] = ";".join(products)
-        existing = customers.get(raw["name"])
+        key = customer_repo.name_key(raw["name"])
+        existing = customers.get(key)
         if existing is None:
-            existing = customers[raw["name"]] = _CustomerRow(number, values, products, beta_text in _YES, status)
+            beta = None if not beta_text else beta_text in _YES
+            existing = customers[key] = _CustomerRow(number, values, products, beta, status)
         else:
             for col in values:
                 if values[col] != existing.values.get(col):
@@ -205,32 +219,61 @@ def import_customers(ctx: ServiceContext, *, path: Path, resolve_email: EmailRes
     report = ImportReport()
     now = ctx.now()
     with ctx.session_factory.begin() as session:
-        stored = customer_repo.by_names(session, customers)
-        for name, parsed in customers.items():
-            customer = stored.get(name)
+        stored = customer_repo.by_names(session, [p.values["name"] for p in customers.values()])
+        for key, parsed in customers.items():
+            customer = stored.get(key)
             if customer is None:
-                customer = Customer(name=name, created_at=now, contacts=[], products=[])
+                customer = Customer(
+                    name=" ".join(parsed.values["name"].split()),
+                    created_at=now,
+                    updated_at=now,
+                    contacts=[],
+                    products=[],
+                    industry="",
+                    region="",
+                    company_size="",
+                    status=CustomerStatus.ACTIVE,
+                    beta=False,
+                )
                 session.add(customer)
+                session.flush()
                 report.customers_created += 1
             else:
                 report.customers_updated += 1
-            _apply(customer, parsed, now, report)
+            _apply(session, customer, parsed, now, report, new=customer not in stored.values())
     return report
 
 
-def _apply(customer: Customer, parsed: _CustomerRow, now: datetime, report: ImportReport) -> None:
+def _apply(
+    session: Session, customer: Customer, parsed: _CustomerRow, now: datetime, report: ImportReport, *, new: bool
+) -> None:
+    """Write one customer's row. An empty cell keeps what is stored; a change of status or of a limit is
+    recorded (who: the import) and reported, so a re-import never lifts do-not-contact unnoticed."""
     values = parsed.values
-    customer.industry = values["industry"]
-    customer.region = values["region"]
-    customer.company_size = values["company_size"]
-    customer.account_owner = values["account_owner"] or None
-    customer.status = parsed.status
-    customer.beta = parsed.beta
+    for col in ("industry", "region", "company_size"):
+        if values[col]:
+            setattr(customer, col, values[col])
+    if values["account_owner"]:
+        customer.account_owner = values["account_owner"]
+    if parsed.status is not None and parsed.status is not customer.status:
+        if not new:
+            _record(session, customer, "status", customer.status.value, parsed.status.value, now, report)
+        customer.status = parsed.status
+    if parsed.beta is not None:
+        customer.beta = parsed.beta
     customer.updated_at = now
-    customer.products = [CustomerProduct(product=p, position=i) for i, p in enumerate(parsed.products)]
+    if parsed.products:
+        customer.products = [CustomerProduct(product=p, position=i) for i, p in enumerate(parsed.products)]
     for col in OVERRIDE_COLUMNS:
-        if col in values:
-            setattr(customer, col, int(values[col]) if values[col] else None)
+        text = values.get(col, "")
+        if not text:
+            continue
+        value = None if text.lower() == "default" else int(text)
+        old = getattr(customer, col)
+        if value != old:
+            if not new:
+                _record(session, customer, col, _limit(old), _limit(value), now, report)
+            setattr(customer, col, value)
     # A contact is the same person again when the email matches, or, without an email, the name.
     by_key = {(c.email.lower() or c.name.lower()): c for c in customer.contacts}
     for _row, name, email, title in parsed.contacts:
@@ -244,6 +287,20 @@ def _apply(customer: Customer, parsed: _CustomerRow, now: datetime, report: Impo
         elif (contact.name, contact.email, contact.title) != (name, email, title):
             contact.name, contact.email, contact.title = name, email, title
             report.contacts_updated += 1
+
+
+IMPORTER = "import"  # who changed a customer, in its change log, when the CLI import did
+
+
+def _limit(value: int | None) -> str:
+    return "default" if value is None else str(value)
+
+
+def _record(
+    session: Session, customer: Customer, field: str, old: str, new: str, now: datetime, report: ImportReport
+) -> None:
+    customer_repo.record_change(session, customer.id, actor_id=IMPORTER, at=now, field=field, old=old, new=new)
+    report.changes.append(f"{customer.name}: {field} {old} → {new}")
 
 
 def export_rows(ctx: ServiceContext) -> Iterator[list[str]]:
@@ -267,23 +324,44 @@ def export_rows(ctx: ServiceContext) -> Iterator[list[str]]:
                 yield base + [contact.name, contact.email, contact.title] + overrides
 
 
+# A cell a spreadsheet would run as a formula starts with one of these (OWASP's list for CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(cell: str) -> str:
+    """A cell as exported: one a spreadsheet would evaluate gets a leading apostrophe, so it stays text."""
+    return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
+
+
+def restored(cell: str) -> str:
+    """The inverse on import: an apostrophe the export put in front of such a cell is taken off again."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(_FORMULA_STARTS) else cell
+
+
 def write_csv(rows: Iterator[list[str]], out: TextIO) -> int:
     writer = csv.writer(out, lineterminator="\n")
     count = -1
     for row in rows:
-        writer.writerow(row)
+        writer.writerow([neutralised(cell) for cell in row])
         count += 1
     return count
 
 
 def write_xlsx(rows: Iterator[list[str]], path: Path) -> int:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("customers")
     count = -1
     for row in rows:
-        sheet.append(row)
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=neutralised(value))
+            cell.data_type = "s"  # text, never a formula, whatever it starts with
+            cell.number_format = "@"
+            cells.append(cell)
+        sheet.append(cells)
         count += 1
     workbook.save(path)
     return count

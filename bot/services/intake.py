@@ -166,6 +166,8 @@ def _deal_url(raw: str | None, errors: dict[str, str]) -> str:
         parsed = urlparse(url)
         if parsed.scheme not in ("http", "https") or not parsed.netloc:
             errors["deal_url"] = "Give the full link, starting with https://"
+        elif any(c in domain.URL_FORBIDDEN for c in url):
+            errors["deal_url"] = "A link cannot contain spaces, quotes or the characters < > |; paste it again."
     return url
 
 

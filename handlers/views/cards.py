@@ -18,7 +18,7 @@ from handlers.ids import Action
 from handlers.ids import Block as BlockId
 from handlers.payloads import RequestRef
 from handlers.views import standing as standing_view
-from handlers.views.text import clip, esc, money, slack_date, slack_time, user
+from handlers.views.text import clip, esc, link, money, slack_date, slack_time, user
 
 TO_BE_CHOSEN = "customer to be chosen"
 
@@ -64,8 +64,7 @@ def contact_text(r: RequestSummary) -> str:
 def deal_text(r: RequestSummary) -> str:
     if not (r.deal_name or r.deal_url or r.deal_amount is not None):
         return "_none_"
-    name = esc(r.deal_name) or "deal"
-    text = f"<{r.deal_url}|{name}>" if r.deal_url else name
+    text = link(r.deal_url, r.deal_name or "deal") if r.deal_url else (esc(r.deal_name) or "deal")
     if r.deal_amount is not None:
         text += f" ({money(r.deal_amount)})"
     return text

@@ -5,12 +5,19 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from bot.domain import day_words
+from bot.domain import URL_FORBIDDEN, day_words
 
 
 def esc(text: str) -> str:
     """Escape user text for mrkdwn, so `<`, `>` and `&` cannot form links or mentions."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str, label: str) -> str:
+    """A mrkdwn link that nothing in `url` or `label` can break out of; a URL that could is shown as text."""
+    if not url.startswith(("https://", "http://")) or any(c in URL_FORBIDDEN or ord(c) < 32 for c in url):
+        return f"{esc(label)} ({esc(url)})"
+    return f"<{url.replace('&', '&amp;')}|{esc(label).replace('|', '¦')}>"
 
 
 def clip(text: str, limit: int) -> str:

@@ -1,0 +1,136 @@
+"""Findings of the attack run (issue 10): injections, spreadsheets that change what they should not, bad
+bytes, forged payloads. Each test reproduces one finding."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from storage.models import Customer, CustomerChange, ReferenceRequest
+from tests.harness import (
+    M1,
+    REQUESTER,
+    add_customer,
+    add_touch,
+    answers,
+    card_for,
+    file_request,
+    open_modal,
+    run,
+    text_of,
+    write,
+)
+
+HEADER = "name,industry,region,company_size,products,account_owner,status,beta,contact_name,contact_email,contact_title"
+EVIL_URL = "https://crm.example/x><!channel><https://evil.example/login|Open_the_CRM"
+
+
+def test_a_deal_link_cannot_carry_a_mention_or_a_second_link(bot):
+    acme = add_customer(bot.database, "Acme")
+    view = open_modal(bot)
+    refused = bot.slack.submit(REQUESTER, view, answers(acme, deal_url=EVIL_URL, deal_name="Globex"))
+    assert "cannot contain" in refused.json["errors"]["deal_url"]
+    # A link stored before this check (or through any other door) is shown as text, not as markup.
+    file_request(bot, acme, deal_url="https://crm.example/deal/1", deal_name="Globex <renewal>")
+    with bot.database.session_factory.begin() as session:
+        session.scalars(select(ReferenceRequest)).one().deal_url = EVIL_URL
+    bot.slack.click(M1, card_for(bot, M1), "approve_request")
+    updated = bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(M1) if "Approved by" in text_of(m)], what="updated card"
+    )[0]
+    text = text_of(updated)
+    assert "<!channel>" not in text and "<https://evil.example" not in text
+    assert "&lt;!channel&gt;" in text
+
+
+def test_exports_neutralise_formulas_and_import_again_unchanged(cli_env, tmp_path, database):
+    sheet = write(
+        tmp_path,
+        f"""{HEADER}
+=HYPERLINK(""https://evil.example"";""x""),Retail,EMEA,1000+,Analytics,UOWNER01,active,no,+Jane,j@a.test,-CTO
+Plain Co,Retail,EMEA,1000+,Analytics,UOWNER01,active,no,,,
+""",
+    )
+    assert run(["customers", "import", str(sheet)], cli_env).returncode == 0
+    exported = run(["customers", "export"], cli_env)
+    rows = list(csv.reader(io.StringIO(exported.stdout)))
+    evil = next(r for r in rows if "HYPERLINK" in r[0])
+    assert evil[0].startswith("'=") and evil[8] == "'+Jane" and evil[10] == "'-CTO"
+    xlsx = tmp_path / "out.xlsx"
+    assert run(["customers", "export", str(xlsx)], cli_env).returncode == 0
+    cells = [c for row in load_workbook(xlsx).active.iter_rows() for c in row]
+    assert all(c.data_type != "f" for c in cells)  # no live formula anywhere
+    for exported_file in (xlsx, tmp_path / "out.csv"):
+        if exported_file.suffix == ".csv":
+            assert run(["customers", "export", str(exported_file)], cli_env).returncode == 0
+        again = run(["customers", "import", str(exported_file)], cli_env)
+        assert again.returncode == 0, again.stderr
+        assert "0 customers created, 2 updated" in again.stdout
+    with database.session_factory() as session:
+        names = sorted(c.name for c in session.scalars(select(Customer)))
+    assert names[0].startswith("=HYPERLINK") and len(names) == 2
+
+
+def test_a_reimport_keeps_what_empty_cells_leave_out_and_records_every_status_change(cli_env, tmp_path, database):
+    acme = add_customer(database, "Acme Corp", status="do_not_contact")
+    with database.session_factory.begin() as session:
+        session.get(Customer, acme).max_touches = 5
+    sheet = write(
+        tmp_path,
+        f"""{HEADER},max_touches
+ACME  CORP,,,,,,,,,,,
+Globex,Energy,NA,50-200,Billing,UOWNER01,,,,,,
+""",
+    )
+    result = run(["customers", "import", str(sheet)], cli_env)
+    assert result.returncode == 0, result.stderr
+    assert "1 customers created, 1 updated" in result.stdout
+    with database.session_factory() as session:
+        customers = {c.name: c for c in session.scalars(select(Customer))}
+        assert set(customers) == {"Acme Corp", "Globex"}  # "ACME  CORP" is Acme Corp
+        assert customers["Acme Corp"].status.value == "do_not_contact" and customers["Acme Corp"].max_touches == 5
+        assert customers["Globex"].status.value == "active"
+    lifted = write(tmp_path, f"{HEADER},max_touches\nacme corp,,,,,,active,,,,,default\n", "lift.csv")
+    result = run(["customers", "import", str(lifted)], cli_env)
+    assert "changed Acme Corp: status do_not_contact → active (recorded)" in result.stdout
+    assert "changed Acme Corp: max_touches 5 → default (recorded)" in result.stdout
+    with database.session_factory() as session:
+        changes = {(c.field, c.old, c.new, c.actor_id) for c in session.scalars(select(CustomerChange))}
+    assert changes == {("status", "do_not_contact", "active", "import"), ("max_touches", "5", "default", "import")}
+
+
+def test_control_characters_are_refused_under_the_field_and_by_row_and_column(bot, cli_env, tmp_path):
+    acme = add_customer(bot.database, "Acme")
+    view = open_modal(bot)
+    refused = bot.slack.submit(REQUESTER, view, answers(acme, details="hello\x00world", deal_name="ok"))
+    assert refused.status == 200 and "control character" in refused.json["errors"]["details"]
+    typeahead = bot.slack.suggest(REQUESTER, view, "customer_id", "customer_select", "Ac\x00")
+    assert typeahead.status == 200 and "Acme" in json.dumps(typeahead.json)
+    sheet = write(tmp_path, f"{HEADER}\nBad\x01Co,Retail,EMEA,1000+,Analytics,UOWNER01,active,no,,,\n")
+    result = run(["customers", "import", str(sheet)], cli_env)
+    assert result.returncode == 1
+    assert "row 2, column name: holds a control character (such as NUL)" in result.stderr
+    with bot.database.session_factory() as session:
+        assert session.scalars(select(ReferenceRequest)).first() is None
+
+
+def test_only_the_requester_can_open_the_form_for_the_suggested_customer(bot):
+    acme = add_customer(bot.database, "Acme")
+    for days in (10, 30, 50):
+        add_touch(bot.database, acme, date.today() + timedelta(days=days))
+    add_customer(bot.database, "Globex")
+    file_request(bot, acme, deal_name="Secret deal", deal_amount="999")
+    assert bot.slack.click_in(M1, card_for(bot, M1), "suggest_instead").status == 200
+    opened = len(bot.standin.calls_to("views.open"))
+    decline_dm = bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(REQUESTER) if "declined" in m.text], what="decline DM"
+    )[0]
+    assert bot.slack.click("UINTRUDER", decline_dm, "request_suggested").status == 200
+    notice = bot.standin.wait_for(lambda: bot.standin.ephemerals_for("UINTRUDER"), what="refusal")[0]
+    assert "no longer points" in notice["text"]
+    assert len(bot.standin.calls_to("views.open")) == opened  # no form with another person's deal
