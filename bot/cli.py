@@ -30,13 +30,25 @@ def _fail(message: str, code: int = 2) -> int:
     return code
 
 
+class DatabaseUnreachable(Exception):
+    """The database cannot be reached or refuses us; the message is one line for the operator."""
+
+
 def _database(url: str) -> tuple[Engine, sessionmaker[Session], str]:
     """The database brought up to date with the migrations, as every command starts."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
     from storage.db import make_engine, make_session_factory
     from storage.migrate import upgrade
 
     engine = make_engine(url)
-    revision = upgrade(engine)
+    try:
+        revision = upgrade(engine)
+    except OperationalError as exc:
+        where = make_url(url).render_as_string(hide_password=True)
+        reason = str(exc.orig or exc).strip().splitlines()[0][:300]
+        raise DatabaseUnreachable(f"database {where}: {reason}") from None
     return engine, make_session_factory(engine), revision
 
 
@@ -280,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         return command(args)
     except SettingsError as exc:
         return _fail(str(exc))
+    except DatabaseUnreachable as exc:
+        return _fail(str(exc), code=1)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,14 @@ def add_secrets(*values: str | None) -> None:
     _secrets.update(v for v in values if v and len(v) >= 6)
 
 
+# Email addresses (contacts, account owners) are personal data: never in a log line, at any level.
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+
+
 def redact(text: str) -> str:
     for secret in sorted(_secrets, key=len, reverse=True):
         text = text.replace(secret, "[redacted]")
-    return _TOKEN.sub("[redacted]", text)
+    return _EMAIL.sub("[email]", _TOKEN.sub("[redacted]", text))
 
 
 class JsonFormatter(logging.Formatter):

@@ -22,6 +22,14 @@ EVENTS_PATH = "/slack/events"
 MAX_BODY_BYTES = 2 * 1024 * 1024
 
 
+def _timestamp_ok(environ: WSGIEnvironment) -> bool:
+    """Slack's request timestamp, when present, is whole seconds since the epoch."""
+    if environ.get("REQUEST_METHOD") != "POST":
+        return True
+    timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+    return timestamp is None or (isinstance(timestamp, str) and timestamp.isdigit() and len(timestamp) <= 12)
+
+
 def wsgi_app(app: App, engine: Engine) -> WSGIApplication:
     slack = SlackRequestHandler(app, path=EVENTS_PATH)
 
@@ -31,6 +39,11 @@ def wsgi_app(app: App, engine: Engine) -> WSGIApplication:
             status = "200 OK" if healthy else "503 Service Unavailable"
             body = b"ok\n" if healthy else b"database unreachable\n"
             start_response(status, [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+            return [body]
+        if not _timestamp_ok(environ):
+            # Bolt would raise on a timestamp that is not a number (a traceback and a 200); it is unsigned.
+            body = b"invalid request signature\n"
+            start_response("401 Unauthorized", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
             return [body]
         started = False
 

@@ -90,3 +90,14 @@ def pending_count(session: Session, kind: OutboxKind) -> int:
         OutboxMessage.kind == kind, OutboxMessage.status == OutboxStatus.PENDING
     )
     return int(session.scalar(stmt) or 0)
+
+
+def was_sent(session: Session, kind: OutboxKind, request_id: int, channel: str, ts: str) -> bool:
+    """The message at (channel, ts) is one the bot sent as `kind` about this request."""
+    stmt = select(OutboxMessage.id).where(
+        OutboxMessage.kind == kind,
+        OutboxMessage.request_id == request_id,
+        OutboxMessage.sent_channel == channel,
+        OutboxMessage.sent_ts == ts,
+    )
+    return session.scalar(stmt.limit(1)) is not None

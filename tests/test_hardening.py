@@ -134,3 +134,59 @@ def test_only_the_requester_can_open_the_form_for_the_suggested_customer(bot):
     notice = bot.standin.wait_for(lambda: bot.standin.ephemerals_for("UINTRUDER"), what="refusal")[0]
     assert "no longer points" in notice["text"]
     assert len(bot.standin.calls_to("views.open")) == opened  # no form with another person's deal
+
+
+def test_no_email_reaches_the_logs_even_at_debug(cli_env, tmp_path, standin):
+    standin.users_by_email["owner@example.com"] = "UOWNER01"
+    sheet = write(
+        tmp_path, f"{HEADER}\nAcme,Retail,EMEA,1000+,Analytics,owner@example.com,active,no,Jane,jane@acme.test,CTO\n"
+    )
+    result = run(["customers", "import", str(sheet)], {**cli_env, "LOG_LEVEL": "DEBUG"})
+    assert result.returncode == 0, result.stderr
+    assert "users.lookupByEmail" in result.stderr or "lookupByEmail" in result.stderr  # it did log the call
+    assert "owner@example.com" not in result.stderr and "owner%40example.com" not in result.stderr
+
+
+def test_a_malformed_timestamp_header_is_a_401_without_a_traceback(bot):
+    reply = bot.slack.send(b"command=%2Freference-request&text=", timestamp="soon")
+    assert reply.status == 401
+
+
+def test_commands_with_the_database_away_end_in_one_line(tmp_path):
+    env = {"DATABASE_URL": "postgresql+psycopg://nobody:hunter22@127.0.0.1:1/none", "CWD": str(tmp_path)}
+    for args in (["db", "upgrade"], ["customers", "export"]):
+        result = run(args, env)
+        assert result.returncode == 1
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("reference-bot: database postgresql+psycopg://nobody:***@")
+        assert "hunter22" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_forged_follow_up_metadata_cannot_overwrite_another_message(bot):
+    from bot.services import followups as followup_service
+
+    acme = add_customer(bot.database, "Acme")
+    file_request(bot, acme, needed_by=date.today().isoformat())
+    card = card_for(bot, M1)
+    bot.slack.click(M1, card, "approve_request")
+    bot.drained()
+    followup_service.send_due(bot.deps.services, on=date.today() + timedelta(days=1))
+    bot.deps.wake_outbox()
+    bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(REQUESTER) if m.text.startswith("How did")], what="f-up"
+    )
+    card_before = card_for(bot, M1)
+    forged_meta = json.dumps({"request_id": 1, "channel": card.channel, "ts": card.ts})
+    view = {
+        "type": "modal",
+        "callback_id": "followup_done",
+        "private_metadata": forged_meta,
+        "blocks": [
+            {"type": "input", "block_id": "note", "element": {"type": "plain_text_input", "action_id": "note_input"}}
+        ],
+    }
+    assert bot.slack.submit(REQUESTER, view, {"note": "fine"}).status == 200
+    bot.drained()
+    assert card_for(bot, M1).blocks == card_before.blocks  # the approval card was not overwritten
+    with bot.database.session_factory() as session:
+        assert session.scalars(select(ReferenceRequest)).one().outcome.value == "completed"

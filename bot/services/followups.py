@@ -116,7 +116,11 @@ def record(
             kind = EventKind.COMPLETED if outcome is Outcome.COMPLETED else EventKind.DID_NOT_HAPPEN
             reason = note
         events.record(session, request_id, kind, actor_id=user_id, at=now, reason=reason)
-        if message is not None:
+        # The message to update travels through Slack (private_metadata): only the follow-up this bot sent
+        # about this very request may be updated, never a message a forged payload points at.
+        if message is not None and outbox_repo.was_sent(
+            session, OutboxKind.FOLLOWUP_DM, request_id, message.channel, message.ts
+        ):
             outbox_repo.enqueue(
                 session,
                 kind=OutboxKind.FOLLOWUP_UPDATE,
