@@ -1,24 +1,33 @@
-"""Delivery of the outbox: every message owed to Slack, sent exactly once, retried until Slack takes it.
+"""Delivery of the outbox: every message owed to Slack, sent once, retried until Slack takes it.
 
 Services write messages into the outbox in the same transaction as the state change that causes them;
-this worker (a thread inside `serve`) renders and sends them. Slack's 429 answers are honoured with their
-Retry-After; 5xx answers and dropped connections back off exponentially; a refusal that retrying cannot
-fix (invalid_blocks, channel_not_found, ...) or a message still failing after MAX_ATTEMPTS is kept as
-failed, logged, and shown to the reference managers in App Home with Slack's reason. Messages are claimed
-with a lease by a conditional UPDATE, so several replicas never send the same one, and a message whose
-sender died mid-way is picked up again when the lease ends (after a restart: at once, see `release_all`).
-
-What is not possible with Slack's API: knowing whether a post whose answer was lost in transit (a
-connection cut after Slack received it) went through. Such a post is retried and may, in that rare case,
-appear twice; every other failure is retried without risk of a double.
+this worker (a thread inside `serve`) renders and sends them.
+- **Retries.** Slack's 429 answers are honoured with their Retry-After; 5xx answers, timeouts and dropped
+  connections back off (1, 2, 4 ... s, at most 5 minutes). Such failures are retried for a day
+  (`give_up_after`), so an outage of hours loses nothing. Only a refusal that retrying cannot fix
+  (invalid_blocks, channel_not_found, ...) or a day of failures keeps a message as failed. Failed messages
+  are logged, shown to the reference managers in App Home with Slack's reason, and can be sent again
+  (the Home tab's Retry, `reference-bot outbox retry`).
+- **Replicas.** Messages are claimed with a lease by a conditional UPDATE that names its holder
+  ("host:pid:start"). The holder renews the lease while it works (a slow digest, the post itself). A lease
+  expires only when its holder stops renewing it, and a worker starting up releases only the leases of dead
+  processes on its own host.
+- **At most one copy.** Every post carries its outbox id in Slack's message metadata. A post whose answer
+  never came back (a timeout, a dropped connection, a crash or a database failure after Slack's answer) is
+  marked in doubt. Before posting it again, the worker looks for that id in the channel's recent history and
+  records the message it finds instead of posting a second one. What remains: if Slack's history cannot be
+  read (a missing scope, Slack itself down), the worker posts rather than risk losing the message.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,7 +35,6 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.context import ServiceContext
@@ -38,15 +46,44 @@ from bot.services.summaries import RequestSummary
 from bot.services.touch_log import LoggedTouch
 from storage import outbox as outbox_repo
 from storage import requests as request_repo
-from storage.models import OutboxMessage
 
 logger = logging.getLogger("reference_bot.outbox")
 
-MAX_ATTEMPTS = 8
 MAX_BACKOFF_S = 300
 LEASE = timedelta(seconds=60)
+GIVE_UP_AFTER = timedelta(hours=24)
+METADATA_EVENT = "reference_bot_outbox"  # the metadata event type that tags each post with its outbox id
+_HOST = socket.gethostname()
+
+
+def new_holder() -> str:
+    """This worker's name on the leases it takes: its host, its process, and when it started."""
+    return f"{_HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
 # Errors Slack may answer with HTTP 200 that are worth another try.
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+
+
+def _span(length: timedelta) -> str:
+    seconds = int(length.total_seconds())
+    if seconds % 3600 == 0:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
+
+
+class LeaseLost(Exception):
+    """Another worker took the message over (our lease ran out); it delivers, we stop."""
 
 
 @dataclass(frozen=True)
@@ -76,7 +113,8 @@ class OutboxWorker:
     client: WebClient
     renderers: Mapping[OutboxKind, Renderer]
     poll_seconds: float = 1.0
-    max_attempts: int = MAX_ATTEMPTS
+    give_up_after: timedelta = GIVE_UP_AFTER
+    holder: str = field(default_factory=new_holder)
     _wake: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
@@ -103,25 +141,24 @@ class OutboxWorker:
         """Deliver now rather than at the next poll (called after a transaction that enqueued messages)."""
         self._wake.set()
 
-    def release_all(self) -> None:
-        """At start-up: leases held by a process that died are released, so its messages go out at once.
-
-        Only safe because one `serve` does this for its own start; with several replicas a lease still
-        running elsewhere is taken over early, which at worst sends a message its holder is sending too.
-        """
+    def release_dead(self) -> None:
+        """At start-up: release the leases held by processes of this host that are gone (a crash, a restart),
+        so their messages go out at once. Other hosts' leases run out by themselves once not renewed."""
         with self.ctx.session_factory.begin() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.claimed_until.is_not(None))
-                .values(claimed_until=None)
-            )
+            held = outbox_repo.held_by(session, f"{_HOST}:")
+            dead = []
+            for message_id, holder in held:
+                pid = holder.split(":")[1] if holder.count(":") >= 2 else ""
+                if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                    dead.append(message_id)
+            outbox_repo.release(session, dead)
 
     def _loop(self) -> None:
         released = False
         while not self._stop.is_set():
             try:
                 if not released:
-                    self.release_all()
+                    self.release_dead()
                     released = True
                 while self.run_once() and not self._stop.is_set():
                     pass
@@ -153,7 +190,14 @@ class OutboxWorker:
             handled += self._deliver(message_id)
         return handled
 
-    def _load(self, kind: OutboxKind, channel: str, request_id: int | None, data: Mapping[str, Any]) -> Delivery | None:
+    def _load(
+        self,
+        kind: OutboxKind,
+        channel: str,
+        request_id: int | None,
+        data: Mapping[str, Any],
+        keep: Callable[[], bool] = lambda: True,
+    ) -> Delivery | None:
         """The message's subject as it stands now; None when it is gone (nothing left to send)."""
         subject = kind.spec.subject
         if subject in (Subject.REQUEST, Subject.REQUEST_WITH_STANDING):
@@ -173,11 +217,17 @@ class OutboxWorker:
             return Delivery(kind, channel, data, logged=logged) if logged else None
         if subject is Subject.DIGEST:
             built = digest.build(self.ctx, recipient=channel)
+            renewed = time.monotonic()
             for item in built.waiting.items + built.overdue.items + built.due_soon.items:
                 if item.card and item.request_id not in built.links:
                     url = self._permalink(*item.card)
                     if url:
                         built.links[item.request_id] = url
+                if time.monotonic() - renewed > LEASE.total_seconds() / 4:
+                    # Many slow permalinks: keep the lease, or another replica would send this digest too.
+                    if not keep():
+                        raise LeaseLost()
+                    renewed = time.monotonic()
             return Delivery(kind, channel, data, digest=built)
         return Delivery(kind, channel, data)
 
@@ -192,36 +242,87 @@ class OutboxWorker:
     def _deliver(self, message_id: int) -> int:
         now = self.ctx.now()
         with self.ctx.session_factory.begin() as session:
-            if not outbox_repo.claim(session, message_id, now, LEASE):
+            if not outbox_repo.claim(session, message_id, now, LEASE, self.holder):
                 return 0
             message = outbox_repo.get(session, message_id)
             assert message is not None
             kind, channel, ts, request_id = message.kind, message.channel, message.ts, message.request_id
-            attempts, data = message.attempts, json.loads(message.data or "{}")
-        delivery = self._load(kind, channel, request_id, data)
+            attempts, data, in_doubt = message.attempts, json.loads(message.data or "{}"), message.in_doubt
+            since = message.retry_since or message.created_at
+        try:
+            delivery = self._load(kind, channel, request_id, data, keep=lambda: self._keep(message_id))
+        except LeaseLost:
+            logger.warning("lease on %s %d lost while rendering; leaving it to its new holder", kind, message_id)
+            return 1
         rendered = self.renderers[kind](delivery) if delivery is not None else None
         if rendered is None:
             self._settle(message_id, OutboxStatus.SENT, error="nothing left to send")
             return 1
+        posting = not kind.spec.updates
+        if posting and in_doubt:
+            # An earlier post may have reached Slack without its answer reaching us: look before posting again.
+            found = self._find_posted(channel, message_id)
+            if found is not None:
+                logger.info("%s %d was posted already (%s); recorded, not posted again", kind, message_id, found[1])
+                self._sent(message_id, kind, delivery, *found)
+                return 1
+        if not self._keep(message_id, posting=posting):
+            logger.warning("lease on %s %d lost to another worker; leaving it to them", kind, message_id)
+            return 1
         try:
-            if kind.spec.updates:
-                answer = self.client.chat_update(channel=channel, ts=ts, text=rendered.text, blocks=rendered.blocks)
+            if posting:
+                answer = self.client.chat_postMessage(
+                    channel=channel,
+                    text=rendered.text,
+                    blocks=rendered.blocks,
+                    metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_id": message_id}},
+                )
             else:
-                answer = self.client.chat_postMessage(channel=channel, text=rendered.text, blocks=rendered.blocks)
+                answer = self.client.chat_update(channel=channel, ts=ts, text=rendered.text, blocks=rendered.blocks)
         except SlackApiError as exc:
-            self._refused(message_id, kind, channel, attempts, exc)
+            self._refused(message_id, kind, channel, attempts, since, exc)
             return 1
-        except OSError as exc:  # connection refused, reset, timed out
-            self._retry_later(message_id, kind, channel, attempts, f"connection: {exc}", None)
+        except OSError as exc:  # connection refused, reset, timed out: whether Slack got it is unknown
+            self._retry_later(message_id, kind, channel, attempts, since, f"connection: {exc}", None, in_doubt=posting)
             return 1
-        posted_channel, posted_ts = answer.get("channel") or channel, answer.get("ts") or ts
-        with self.ctx.session_factory.begin() as session:
-            self._mark_sent(session, message_id, posted_channel, posted_ts)
-            request = delivery.request if delivery is not None else None
-            if kind.spec.records_card and request is not None:
-                self._record_card(session, request, posted_channel, posted_ts)
+        self._sent(message_id, kind, delivery, answer.get("channel") or channel, answer.get("ts") or ts)
         logger.info("delivered %s to %s (attempt %d)", kind, channel, attempts)
         return 1
+
+    def _sent(self, message_id: int, kind: OutboxKind, delivery: Delivery | None, channel: str, ts: str) -> None:
+        with self.ctx.session_factory.begin() as session:
+            self._mark_sent(session, message_id, channel, ts)
+            request = delivery.request if delivery is not None else None
+            if kind.spec.records_card and request is not None:
+                self._record_card(session, request, channel, ts)
+
+    def _keep(self, message_id: int, *, posting: bool = False) -> bool:
+        """Renew our lease on the message (and, about to post, note that a post may now be in flight)."""
+        with self.ctx.session_factory.begin() as session:
+            if not outbox_repo.renew(session, message_id, self.ctx.now(), LEASE, self.holder):
+                return False
+            if posting:
+                message = outbox_repo.get(session, message_id)
+                assert message is not None
+                message.in_doubt = True
+        return True
+
+    def _find_posted(self, channel: str, message_id: int) -> tuple[str, str] | None:
+        """The message Slack holds for this outbox id, found by its metadata in the channel's recent history."""
+        try:
+            if channel[:1] in "UW":  # a DM is addressed by user; its history is the IM channel's
+                channel = self.client.conversations_open(users=channel)["channel"]["id"]
+            history = self.client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
+        except (SlackApiError, OSError) as exc:
+            error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+            logger.warning("could not look for outbox %d in %s (%s); posting it", message_id, channel, error)
+            return None
+        for item in history.get("messages") or []:
+            metadata = item.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == METADATA_EVENT and payload.get("outbox_id") == message_id:
+                return channel, str(item.get("ts"))
+        return None
 
     def _record_card(self, session: Session, request: RequestSummary, channel: str, ts: str) -> None:
         # Lock the request first: a decision committing meanwhile either sees this card (and updates it)
@@ -242,44 +343,70 @@ class OutboxWorker:
         message.status = OutboxStatus.SENT
         message.sent_at = self.ctx.now()
         message.claimed_until = None
+        message.claimed_by = None
+        message.in_doubt = False
+        message.last_error = ""
         message.sent_channel, message.sent_ts = sent_channel, sent_ts
 
-    def _refused(self, message_id: int, kind: OutboxKind, channel: str, attempts: int, exc: SlackApiError) -> None:
+    def _refused(
+        self, message_id: int, kind: OutboxKind, channel: str, attempts: int, since: datetime, exc: SlackApiError
+    ) -> None:
         status = exc.response.status_code
         error = str(exc.response.get("error") or f"http_{status}")
         if status == 429:
             retry_after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
             delay = float(retry_after) if retry_after and str(retry_after).replace(".", "", 1).isdigit() else 1.0
-            self._retry_later(message_id, kind, channel, attempts, error, delay)
+            self._retry_later(message_id, kind, channel, attempts, since, error, delay)
         elif status >= 500 or error in TRANSIENT_ERRORS:
-            self._retry_later(message_id, kind, channel, attempts, error, None)
+            self._retry_later(message_id, kind, channel, attempts, since, error, None)
         else:
             logger.error("Slack refused %s to %s: %s; kept as failed", kind, channel, error)
             self._settle(message_id, OutboxStatus.FAILED, error=error)
 
     def _retry_later(
-        self, message_id: int, kind: OutboxKind, channel: str, attempts: int, error: str, delay: float | None
+        self,
+        message_id: int,
+        kind: OutboxKind,
+        channel: str,
+        attempts: int,
+        since: datetime,
+        error: str,
+        delay: float | None,
+        *,
+        in_doubt: bool = False,
     ) -> None:
-        if attempts >= self.max_attempts:
+        """A transient failure: try again later (Retry-After, or backing off up to a few minutes) for as long as
+        `give_up_after` from when the message was (re)queued; only then is it kept as failed."""
+        now = self.ctx.now()
+        if now - since >= self.give_up_after:
             logger.error("giving up on %s to %s after %d attempts: %s", kind, channel, attempts, error)
-            self._settle(message_id, OutboxStatus.FAILED, error=f"{error} (after {attempts} attempts)")
+            self._settle(
+                message_id,
+                OutboxStatus.FAILED,
+                error=f"{error} (still failing after {attempts} attempts over {_span(self.give_up_after)})",
+                in_doubt=in_doubt,
+            )
             return
-        wait = delay if delay is not None else min(2 ** (attempts - 1), MAX_BACKOFF_S)
+        wait = delay if delay is not None else min(2 ** max(attempts - 1, 0), MAX_BACKOFF_S)
         logger.warning("%s to %s failed (%s); retrying in %.1f s", kind, channel, error, wait)
         with self.ctx.session_factory.begin() as session:
             message = outbox_repo.get(session, message_id)
             assert message is not None
-            message.next_attempt_at = self.ctx.now() + timedelta(seconds=wait)
+            message.next_attempt_at = now + timedelta(seconds=wait)
             message.claimed_until = None
+            message.claimed_by = None
             message.last_error = error
+            message.in_doubt = in_doubt
 
-    def _settle(self, message_id: int, status: OutboxStatus, *, error: str) -> None:
+    def _settle(self, message_id: int, status: OutboxStatus, *, error: str, in_doubt: bool = False) -> None:
         with self.ctx.session_factory.begin() as session:
             message = outbox_repo.get(session, message_id)
             assert message is not None
             message.status = status
             message.claimed_until = None
+            message.claimed_by = None
             message.last_error = error
+            message.in_doubt = in_doubt
             if status == OutboxStatus.SENT:
                 message.sent_at = self.ctx.now()
 

@@ -312,6 +312,13 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The worker holding the lease ("host:pid:start"), so a restart releases only leases of its own dead
+    # processes, never a live replica's.
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    # Transient failures are retried for a day from here (enqueued, or re-sent by hand); None: created_at.
+    retry_since: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A post was sent but its answer never came back (timeout, crash, database down): look before re-posting.
+    in_doubt: Mapped[bool] = mapped_column(Boolean, default=False)
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

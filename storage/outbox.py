@@ -35,6 +35,8 @@ def enqueue(
         next_attempt_at=now,
         last_error="",
         created_at=now,
+        retry_since=now,
+        in_doubt=False,
         sent_channel="",
         sent_ts="",
     )
@@ -56,8 +58,8 @@ def due_ids(session: Session, now: datetime, *, limit: int = 20) -> list[int]:
     return list(session.scalars(stmt))
 
 
-def claim(session: Session, message_id: int, now: datetime, lease: timedelta) -> bool:
-    """Take a message for delivery; False when another worker (or replica) holds it."""
+def claim(session: Session, message_id: int, now: datetime, lease: timedelta, holder: str) -> bool:
+    """Take a message for delivery; False when another worker (or replica) holds a lease on it."""
     result = session.execute(
         update(OutboxMessage)
         .where(
@@ -65,10 +67,71 @@ def claim(session: Session, message_id: int, now: datetime, lease: timedelta) ->
             OutboxMessage.status == OutboxStatus.PENDING,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
         )
-        .values(claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .values(claimed_until=now + lease, claimed_by=holder, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     )
     return getattr(result, "rowcount", 0) == 1
+
+
+def renew(session: Session, message_id: int, now: datetime, lease: timedelta, holder: str) -> bool:
+    """Extend our lease while the work goes on; False when it was lost (expired and taken by another)."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.claimed_by == holder,
+        )
+        .values(claimed_until=now + lease)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def held_by(session: Session, prefix: str) -> list[tuple[int, str]]:
+    """(id, holder) of pending messages whose lease holder starts with `prefix` (this host's workers)."""
+    stmt = select(OutboxMessage.id, OutboxMessage.claimed_by).where(
+        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.claimed_by.startswith(prefix, autoescape=True)
+    )
+    return [(i, h or "") for i, h in session.execute(stmt)]
+
+
+def release(session: Session, message_ids: list[int]) -> None:
+    """Drop the leases of these messages (their holder is gone), so they go out now."""
+    if message_ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == OutboxStatus.PENDING)
+            .values(claimed_until=None, claimed_by=None)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def retry(session: Session, message_ids: list[int] | None, now: datetime) -> int:
+    """Send failed messages again (all of them with None): pending now, retried for another day."""
+    stmt = update(OutboxMessage).where(OutboxMessage.status == OutboxStatus.FAILED)
+    if message_ids is not None:
+        stmt = stmt.where(OutboxMessage.id.in_(message_ids))
+    result = session.execute(
+        stmt.values(
+            status=OutboxStatus.PENDING,
+            next_attempt_at=now,
+            retry_since=now,
+            claimed_until=None,
+            claimed_by=None,
+        ).execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def waiting_or_failed(session: Session, *, limit: int = 200) -> Sequence[OutboxMessage]:
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status.in_([OutboxStatus.PENDING, OutboxStatus.FAILED]))
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
 
 
 def get(session: Session, message_id: int) -> OutboxMessage | None:

@@ -8,6 +8,7 @@ It also receives the posts the bot makes to a `response_url`.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import itertools
 import json
@@ -47,6 +48,7 @@ class Message:
     text: str
     blocks: list[dict[str, Any]]
     history: list[dict[str, Any]] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None
 
 
 class SlackStandIn:
@@ -63,6 +65,7 @@ class SlackStandIn:
         self.users_by_email: dict[str, str] = {}
         self._used_triggers: set[str] = set()
         self._faults: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = {}
+        self._stalls: dict[str, list[float]] = {}
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
@@ -127,6 +130,16 @@ class SlackStandIn:
         body = {"ok": False, "error": error or ("ratelimited" if status == 429 else "internal_error")}
         with self._lock:
             self._faults.setdefault(method, []).extend([(status, headers, body)] * times)
+
+    def stall_next(self, method: str, *, seconds: float, times: int = 1) -> None:
+        """Carry out the next `times` calls of `method` but answer only after `seconds` (a lost answer)."""
+        with self._lock:
+            self._stalls.setdefault(method, []).extend([seconds] * times)
+
+    def take_stall(self, method: str) -> float:
+        with self._lock:
+            stalls = self._stalls.get(method)
+            return stalls.pop(0) if stalls else 0.0
 
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
@@ -244,9 +257,35 @@ class SlackStandIn:
         if problems:
             return {"ok": False, "error": "invalid_blocks", "errors": problems}
         ts = f"{int(time.time())}.{next(self._ts):06d}"
+        metadata = self._json_arg(args, "metadata")
         with self._lock:
-            self.messages[(channel, ts)] = Message(channel, ts, text, blocks or [])
+            self.messages[(channel, ts)] = Message(
+                channel, ts, text, blocks or [], metadata=metadata if isinstance(metadata, dict) else None
+            )
         return {"ok": True, "channel": channel, "ts": ts, "message": {"text": text, "blocks": blocks or []}}
+
+    def _api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = str(args.get("users") or "")
+        if not users or users[0] not in "UW" or "," in users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "channel": {"id": self.dm_channel(users)}}
+
+    def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        if not channel or channel[0] not in "CDG":
+            return {"ok": False, "error": "channel_not_found"}
+        with_metadata = str(args.get("include_all_metadata") or "").lower() in ("1", "true")
+        limit = int(str(args.get("limit") or "100"))
+        found = sorted(self.messages_in(channel), key=lambda m: float(m.ts), reverse=True)[:limit]
+        return {
+            "ok": True,
+            "messages": [
+                {"type": "message", "ts": m.ts, "text": m.text}
+                | ({"metadata": m.metadata} if with_metadata and m.metadata else {})
+                for m in found
+            ],
+            "has_more": False,
+        }
 
     def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         key = (str(args.get("channel") or ""), str(args.get("ts") or ""))
@@ -368,7 +407,11 @@ class SlackStandIn:
                 with standin._lock:
                     standin.calls.append(Call(method, args, status, body))
                     standin._lock.notify_all()
-                self._send(status, headers, body)
+                stall = standin.take_stall(method)
+                if stall:
+                    time.sleep(stall)  # done, but the answer comes too late for the caller
+                with contextlib.suppress(OSError):  # the caller may have given up waiting
+                    self._send(status, headers, body)
 
             do_GET = _handle
             do_POST = _handle

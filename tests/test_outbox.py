@@ -4,6 +4,8 @@ what Slack keeps refusing is kept and shown to the reference managers."""
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -76,12 +78,19 @@ def test_a_restart_between_the_change_and_the_delivery_still_delivers(start_bot)
     assert first.slack.submit(REQUESTER, view, answers(acme)).status == 200
     assert not first.standin.calls_to("chat.postMessage")
     assert [status for _, status, _ in outbox_rows(first)] == ["pending"] * 3
-    # One message was being sent when the process died: its lease is still running.
+    # One message was being sent when its process died: its lease is still running, its post in doubt.
+    gone = subprocess.Popen(["true"])  # a process id that no longer runs
+    gone.wait()
     with first.database.session_factory.begin() as session:
         session.execute(
             update(OutboxMessage)
             .where(OutboxMessage.id == 1)
-            .values(claimed_until=datetime.now(UTC) + timedelta(minutes=5), attempts=1)
+            .values(
+                claimed_until=datetime.now(UTC) + timedelta(minutes=5),
+                claimed_by=f"{socket.gethostname()}:{gone.pid}:0dead000",
+                attempts=1,
+                in_doubt=True,
+            )
         )
     second = start_bot()
     second.standin.wait_for(lambda: len(delivered(second.standin, "chat.postMessage")) == 3, what="3 deliveries")
@@ -110,16 +119,16 @@ def test_a_message_slack_refuses_is_kept_and_shown_to_the_managers(bot):
     assert "Messages Slack refused" not in json.dumps(requester_home["blocks"])
 
 
-def test_a_message_still_failing_after_its_retries_is_kept_with_the_reason(bot):
-    bot.outbox.max_attempts = 2
+def test_a_message_still_failing_after_its_retry_period_is_kept_with_the_reason(bot):
+    bot.outbox.give_up_after = timedelta(seconds=1)  # a day in production
     acme = add_customer(bot.database, "Acme")
     bot.standin.fail_next("chat.postMessage", status=500, times=6)  # two attempts at each of three messages
     view = open_modal(bot)
     assert bot.slack.submit(REQUESTER, view, answers(acme)).status == 200
     bot.standin.wait_for(lambda: all(s == "failed" for _, s, _ in outbox_rows(bot)), timeout=10, what="failed")
     assert outbox_rows(bot) == [
-        ("request_filed_dm", "failed", "internal_error (after 2 attempts)"),
-        ("card_post", "failed", "internal_error (after 2 attempts)"),
-        ("card_post", "failed", "internal_error (after 2 attempts)"),
+        ("request_filed_dm", "failed", "internal_error (still failing after 2 attempts over 1 s)"),
+        ("card_post", "failed", "internal_error (still failing after 2 attempts over 1 s)"),
+        ("card_post", "failed", "internal_error (still failing after 2 attempts over 1 s)"),
     ]
     assert not delivered(bot.standin, "chat.postMessage")
