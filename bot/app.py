@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
@@ -82,7 +83,12 @@ def make_outbox_worker(settings: Settings, deps: Deps) -> OutboxWorker:
     """The delivery worker, with the Slack layer's renderers (used by `serve` and `reference-bot digest`)."""
     from handlers.deliveries import RENDERERS
 
-    return OutboxWorker(ctx=deps.services, client=make_outbox_client(settings), renderers=RENDERERS)
+    return OutboxWorker(
+        ctx=deps.services,
+        client=make_outbox_client(settings),
+        renderers=RENDERERS,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+    )
 
 
 def digest_as_text(built: Digest) -> str:

@@ -244,6 +244,40 @@ def cmd_digest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_outbox_list(args: argparse.Namespace) -> int:
+    settings = load(DatabaseSettings)
+    from bot.services import deliveries
+
+    rows = deliveries.owed(_services(settings))
+    if not rows:
+        print("the outbox owes Slack nothing")
+        return 0
+    print(f"{'id':>6}  {'status':<8} {'attempts':>8}  {'what':<36} {'to':<12} {'request':>7}  error / next attempt")
+    for row in rows:
+        when = row.error if row.status.value == "failed" else f"next {row.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC"
+        request = f"#{row.request_id}" if row.request_id else ""
+        print(
+            f"{row.id:>6}  {row.status.value:<8} {row.attempts:>8}  {row.kind.label:<36} {row.channel:<12} "
+            f"{request:>7}  {when}"
+        )
+    return 0
+
+
+def cmd_outbox_retry(args: argparse.Namespace) -> int:
+    settings = load(DatabaseSettings)
+    from bot.errors import NoSuchFailedMessage
+    from bot.services import deliveries
+
+    if args.all == (args.id is not None):
+        return _fail("outbox retry: give a message id (see `reference-bot outbox list`) or --all")
+    try:
+        count = deliveries.retry(_services(settings), message_id=args.id)
+    except NoSuchFailedMessage:
+        return _fail(f"outbox retry: no such failed message: {args.id}", code=1)
+    print(f"{count} message(s) queued again; `serve` sends them now")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reference-bot", description="Customer-reference requests in Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -281,6 +315,14 @@ def build_parser() -> argparse.ArgumentParser:
     hexp = history.add_parser("export", help="export every touch (CSV to stdout, or FILE .csv/.xlsx)")
     hexp.add_argument("file", nargs="?")
     hexp.set_defaults(func=cmd_history_export)
+    outbox = sub.add_parser("outbox", help="messages owed to Slack").add_subparsers(
+        dest="outbox_command", required=True
+    )
+    outbox.add_parser("list", help="what waits or failed").set_defaults(func=cmd_outbox_list)
+    again = outbox.add_parser("retry", help="send failed messages again")
+    again.add_argument("id", nargs="?", type=int)
+    again.add_argument("--all", action="store_true", help="every failed message")
+    again.set_defaults(func=cmd_outbox_retry)
     return parser
 
 

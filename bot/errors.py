@@ -62,6 +62,10 @@ class AlreadyAnswered(DomainError):
         super().__init__(f"Already recorded: {outcome.label}.")
 
 
+class NoSuchFailedMessage(DomainError):
+    message = "That message is not waiting to be sent again (it was sent, or is being retried already)."
+
+
 class ImportRefused(DomainError):
     """A file import found problems (each naming its row and column); nothing was written."""
 

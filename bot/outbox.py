@@ -114,6 +114,8 @@ class OutboxWorker:
     renderers: Mapping[OutboxKind, Renderer]
     poll_seconds: float = 1.0
     give_up_after: timedelta = GIVE_UP_AFTER
+    lease: timedelta = LEASE
+    max_backoff: float = MAX_BACKOFF_S
     holder: str = field(default_factory=new_holder)
     _wake: threading.Event = field(default_factory=threading.Event)
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -223,7 +225,7 @@ class OutboxWorker:
                     url = self._permalink(*item.card)
                     if url:
                         built.links[item.request_id] = url
-                if time.monotonic() - renewed > LEASE.total_seconds() / 4:
+                if time.monotonic() - renewed > self.lease.total_seconds() / 4:
                     # Many slow permalinks: keep the lease, or another replica would send this digest too.
                     if not keep():
                         raise LeaseLost()
@@ -242,7 +244,7 @@ class OutboxWorker:
     def _deliver(self, message_id: int) -> int:
         now = self.ctx.now()
         with self.ctx.session_factory.begin() as session:
-            if not outbox_repo.claim(session, message_id, now, LEASE, self.holder):
+            if not outbox_repo.claim(session, message_id, now, self.lease, self.holder):
                 return 0
             message = outbox_repo.get(session, message_id)
             assert message is not None
@@ -299,7 +301,7 @@ class OutboxWorker:
     def _keep(self, message_id: int, *, posting: bool = False) -> bool:
         """Renew our lease on the message (and, about to post, note that a post may now be in flight)."""
         with self.ctx.session_factory.begin() as session:
-            if not outbox_repo.renew(session, message_id, self.ctx.now(), LEASE, self.holder):
+            if not outbox_repo.renew(session, message_id, self.ctx.now(), self.lease, self.holder):
                 return False
             if posting:
                 message = outbox_repo.get(session, message_id)
@@ -387,7 +389,7 @@ class OutboxWorker:
                 in_doubt=in_doubt,
             )
             return
-        wait = delay if delay is not None else min(2 ** max(attempts - 1, 0), MAX_BACKOFF_S)
+        wait = delay if delay is not None else min(2 ** max(attempts - 1, 0), self.max_backoff)
         logger.warning("%s to %s failed (%s); retrying in %.1f s", kind, channel, error, wait)
         with self.ctx.session_factory.begin() as session:
             message = outbox_repo.get(session, message_id)
@@ -413,6 +415,7 @@ class OutboxWorker:
 
 @dataclass(frozen=True)
 class FailedDelivery:
+    id: int
     kind: OutboxKind
     channel: str
     request_id: int | None
@@ -423,6 +426,6 @@ class FailedDelivery:
 def failed_deliveries(ctx: ServiceContext, *, limit: int = 20) -> list[FailedDelivery]:
     with ctx.session_factory() as session:
         return [
-            FailedDelivery(m.kind, m.channel, m.request_id, m.last_error, m.created_at)
+            FailedDelivery(m.id, m.kind, m.channel, m.request_id, m.last_error, m.created_at)
             for m in outbox_repo.failed(session, limit=limit)
         ]

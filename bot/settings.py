@@ -85,6 +85,8 @@ class Settings(DirectorySettings):
     reference_approval_channel: str | None = Field(default=None, alias="REFERENCE_APPROVAL_CHANNEL")
     digest_day: str = Field(default="fri", alias="DIGEST_DAY")
     digest_time: str = Field(default="15:00", alias="DIGEST_TIME")
+    # How long a replica may hold an outbox message without renewing its lease before another takes it over.
+    outbox_lease_seconds: int = Field(default=60, ge=1, le=3600, alias="OUTBOX_LEASE_SECONDS")
     touch_limit: int = Field(default=3, ge=1, le=100, alias="TOUCH_LIMIT")
     touch_window_days: int = Field(default=90, ge=1, le=730, alias="TOUCH_WINDOW_DAYS")
     contact_touch_limit: int = Field(default=2, ge=1, le=100, alias="CONTACT_TOUCH_LIMIT")

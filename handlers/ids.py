@@ -98,4 +98,5 @@ class Action(enum.StrEnum):
     PROSPECT_REGION = "prospect_region_select"
     PROSPECT_SIZE = "prospect_size_select"
     SWITCH_CUSTOMER = "switch_customer"
+    OUTBOX_RETRY = "outbox_retry"
     CHOOSE = "choose_customer"

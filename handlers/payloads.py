@@ -50,6 +50,12 @@ class SwitchRef(_Payload):
     customer_id: int = Field(gt=0, lt=2**31)
 
 
+class OutboxRef(_Payload):
+    """A Retry button on a failed delivery in the managers' Home tab."""
+
+    outbox_id: int = Field(gt=0, lt=2**31)
+
+
 class CustomerRef(_Payload):
     """The limits modal: which customer."""
 

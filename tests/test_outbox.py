@@ -117,6 +117,11 @@ def test_a_message_slack_refuses_is_kept_and_shown_to_the_managers(bot):
     home_opened(bot, REQUESTER)
     requester_home = bot.standin.wait_calls("views.publish", 2)[-1].answer["view"]
     assert "Messages Slack refused" not in json.dumps(requester_home["blocks"])
+    # Once the cause is fixed, a manager sends it again from the Home tab; the tab no longer lists it.
+    assert bot.slack.click_in_view(M1, home, "outbox_retry").status == 200
+    bot.standin.wait_for(lambda: posts_to(bot.standin, "DREQ0001") == 1, what="re-sent confirmation")
+    again = bot.standin.wait_calls("views.publish", 3)[-1].answer["view"]
+    assert "Messages Slack refused" not in json.dumps(again["blocks"])
 
 
 def test_a_message_still_failing_after_its_retry_period_is_kept_with_the_reason(bot):
@@ -132,3 +137,64 @@ def test_a_message_still_failing_after_its_retry_period_is_kept_with_the_reason(
         ("card_post", "failed", "internal_error (still failing after 2 attempts over 1 s)"),
     ]
     assert not delivered(bot.standin, "chat.postMessage")
+
+
+def test_an_outage_longer_than_the_old_eight_attempts_loses_nothing(bot):
+    bot.outbox.max_backoff = 0.05  # minutes in production; the count of failures is what matters here
+    acme = add_customer(bot.database, "Acme")
+    bot.standin.fail_next("chat.postMessage", status=500, times=12)
+    bot.standin.fail_next("chat.postMessage", status=429, retry_after=0, times=6)
+    view = open_modal(bot)
+    assert bot.slack.submit(REQUESTER, view, answers(acme)).status == 200
+    bot.standin.wait_for(lambda: len(delivered(bot.standin, "chat.postMessage")) == 3, timeout=20, what="3 posts")
+    bot.drained()
+    assert [status for _, status, _ in outbox_rows(bot)] == ["sent"] * 3
+    assert posts_to(bot.standin, "DREQ0001") == 1
+
+
+def test_a_post_whose_answer_is_lost_is_found_in_the_history_not_posted_twice(bot):
+    bot.outbox.client.timeout = 1
+    acme = add_customer(bot.database, "Acme")
+    bot.standin.stall_next("chat.postMessage", seconds=2.5)  # Slack posts it; the answer comes too late
+    view = open_modal(bot)
+    assert bot.slack.submit(REQUESTER, view, answers(acme)).status == 200
+    bot.standin.wait_for(lambda: bot.standin.calls_to("conversations.history"), timeout=15, what="a look")
+    bot.drained(timeout=15)
+    assert [status for _, status, _ in outbox_rows(bot)] == ["sent"] * 3
+    # One copy of everything; the stalled one was found by its metadata and recorded with its ts.
+    assert len(bot.standin.dms_to(REQUESTER)) == 1
+    assert len(bot.standin.dms_to(M1)) == 1
+    with bot.database.session_factory() as session:
+        first = session.get(OutboxMessage, 1)
+        assert (first.sent_channel, first.sent_ts) == (
+            bot.standin.dms_to(REQUESTER)[0].channel,
+            bot.standin.dms_to(REQUESTER)[0].ts,
+        )
+    assert bot.standin.dms_to(REQUESTER)[0].metadata == {
+        "event_type": "reference_bot_outbox",
+        "event_payload": {"outbox_id": 1},
+    }
+
+
+def test_failed_messages_can_be_listed_and_sent_again_from_the_cli(bot, cli_env):
+    from tests.harness import run
+
+    acme = add_customer(bot.database, "Acme")
+    bot.standin.fail_next("chat.postMessage", status=200, error="channel_not_found", times=3)
+    view = open_modal(bot)
+    assert bot.slack.submit(REQUESTER, view, answers(acme)).status == 200
+    bot.standin.wait_for(lambda: all(s == "failed" for _, s, _ in outbox_rows(bot)), what="failed")
+    listed = run(["outbox", "list"], cli_env)
+    assert listed.returncode == 0, listed.stderr
+    assert "failed" in listed.stdout and "confirmation to the requester" in listed.stdout
+    assert "channel_not_found" in listed.stdout
+    one = run(["outbox", "retry", "1"], cli_env)
+    assert one.returncode == 0 and "1 message(s) queued again" in one.stdout
+    bot.deps.wake_outbox()
+    bot.standin.wait_for(lambda: posts_to(bot.standin, "DREQ0001") == 1, what="re-sent")
+    rest = run(["outbox", "retry", "--all"], cli_env)
+    assert "2 message(s) queued again" in rest.stdout
+    bot.deps.wake_outbox()
+    bot.drained()
+    assert [status for _, status, _ in outbox_rows(bot)] == ["sent"] * 3
+    assert "no such failed message" in run(["outbox", "retry", "99"], cli_env).stderr

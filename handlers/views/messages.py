@@ -8,7 +8,7 @@ from bot.outbox import FailedDelivery
 from bot.services.summaries import RequestSummary
 from bot.services.touch_log import LoggedTouch
 from handlers.ids import COMMAND, Action
-from handlers.payloads import RequestRef
+from handlers.payloads import OutboxRef, RequestRef
 from handlers.views import standing as standing_view
 from handlers.views.cards import ask_line, customer_words, decision_line
 from handlers.views.text import clip, esc, slack_date, slack_time, user
@@ -145,13 +145,21 @@ def limits_saved(customer_name: str, changes: list[str]) -> tuple[str, list[Bloc
 
 
 def failed_deliveries(failed: list[FailedDelivery]) -> list[Block]:
-    """For reference managers: messages Slack kept refusing, with its reason, so someone can follow up."""
-    lines = []
+    """For reference managers: messages Slack kept refusing, with its reason and a Retry button each."""
+    blocks: list[Block] = [
+        _section(":warning: *Messages Slack refused* (not delivered; check the user or channel, then *Retry*)")
+    ]
     for f in failed[:20]:
         about = f" for request #{f.request_id}" if f.request_id else ""
         where = user(f.channel) if f.channel[:1] in "UW" else f"<#{f.channel}>"
-        lines.append(f"• {f.kind.label}{about} to {where}: `{esc(f.error)}` ({slack_time(f.created_at)})")
-    return [
-        _section(":warning: *Messages Slack refused* (not delivered; check the user or channel, then follow up)"),
-        _section("\n".join(lines)),
-    ]
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(
+                    text=clip(f"{f.kind.label}{about} to {where}: `{esc(f.error)}` ({slack_time(f.created_at)})", 3000)
+                ),
+                accessory=ButtonElement(
+                    text="Retry", action_id=Action.OUTBOX_RETRY, value=OutboxRef(outbox_id=f.id).dump()
+                ),
+            )
+        )
+    return blocks
