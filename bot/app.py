@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,6 +24,7 @@ from bot.settings import Settings
 from storage.db import make_engine, make_session_factory
 
 logger = logging.getLogger(__name__)
+LISTENER_THREADS = 64
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -47,7 +49,7 @@ class _DropClientTokenNotice(logging.Filter):
 
 def create_app(settings: Settings, *, deps: Deps | None = None) -> BotApp:
     if deps is None:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, interactive=True)
         deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     logging.getLogger("slack_bolt.App").addFilter(_DropClientTokenNotice())
@@ -55,6 +57,9 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> BotApp:
         client=make_client(settings),
         signing_secret=secret,
         process_before_response=False,
+        # Listeners run here once acknowledged; Bolt's default of 5 threads let five slow views.open calls
+        # hold back every other acknowledgement.
+        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
     )
 
     @app.middleware

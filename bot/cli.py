@@ -66,10 +66,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = load(Settings)
     from bot.app import create_app
     from bot.context import Deps
+    from storage.db import make_engine, make_session_factory
 
-    engine, session_factory, revision = _database(settings.database_url)
+    migrated, _, revision = _database(settings.database_url)
+    migrated.dispose()
     logger.info("database at revision %s", revision)
-    deps = Deps(settings=settings, engine=engine, session_factory=session_factory)
+    # Serving: every wait on the database bounded below Slack's 3 s (the migration above may take longer).
+    engine = make_engine(settings.database_url, interactive=True)
+    deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
     app = create_app(settings, deps=deps)
     app.outbox.start()
     from bot import scheduler

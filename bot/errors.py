@@ -66,6 +66,10 @@ class NoSuchFailedMessage(DomainError):
     message = "That message is not waiting to be sent again (it was sent, or is being retried already)."
 
 
+class TooSlow(DomainError):
+    message = "Saving took too long (the database is slow right now), so nothing was saved. Please send it again."
+
+
 class ImportRefused(DomainError):
     """A file import found problems (each naming its row and column); nothing was written."""
 

@@ -76,7 +76,7 @@ class Server(Protocol):
     def close(self) -> None: ...
 
 
-def make_server(app: App, engine: Engine, *, host: str, port: int, threads: int = 8) -> Server:
+def make_server(app: App, engine: Engine, *, host: str, port: int, threads: int = 32) -> Server:
     """A waitress server (not started) on one host and port: `.run()` serves, `.close()` stops."""
     from waitress.server import create_server
 

@@ -193,7 +193,12 @@ def read_form(values: dict[str, Any]) -> RequestForm:
 def request_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     d = deps(context)
     # Stored before the ack, so a refusal (FormErrors) can still be shown in the open modal.
-    summary = intake.file_request(d.services, form=read_form(view_values(view)), requester_id=body["user"]["id"])
+    summary = intake.file_request(
+        d.services,
+        form=read_form(view_values(view)),
+        requester_id=body["user"]["id"],
+        confirm_by=context.get("answer_by"),
+    )
     ack()
     d.wake_outbox()
     logger.info("request #%d filed by %s", summary.id, summary.requester_id)

@@ -134,7 +134,7 @@ def start_bot(database: Database, standin: SlackStandIn) -> Iterator[Callable[..
             **overrides,
         }
         settings = Settings(_env_file=None, **values)
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, interactive=True)  # as `serve` does
         deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
         app = create_app(settings, deps=deps)
         if deliver:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot import domain
 from bot.context import ServiceContext
 from bot.domain import AskType, CustomerStatus, OutboxKind, RequestStatus, Team, day_words, member
-from bot.errors import FormErrors
+from bot.errors import FormErrors, TooSlow
 from bot.services import standing
 from bot.services.summaries import RequestSummary, summarize
 from storage import customers as customer_repo
@@ -251,13 +251,18 @@ def _validate(session: Session, form: RequestForm, today: date) -> ValidAsk:
     )
 
 
-def file_request(ctx: ServiceContext, *, form: RequestForm, requester_id: str) -> RequestSummary:
+def file_request(
+    ctx: ServiceContext, *, form: RequestForm, requester_id: str, confirm_by: float | None = None
+) -> RequestSummary:
     """Validate and store a request in one transaction. Raises FormErrors and writes nothing on bad input.
 
     The requester's confirmation and an approval card for each card target (the managers, or the approval
     channel) go into the outbox in the same transaction.
 
     An ask that breaks a policy rule is still filed (the manager decides) but flagged, with the reasons.
+
+    `confirm_by` (a `time.monotonic()` moment) is when Slack stops waiting for the answer: past it, the
+    transaction is rolled back (TooSlow), so an ask Slack reported as failed is never filed after all.
     """
     now = ctx.now()
     with ctx.session_factory.begin() as session:
@@ -303,4 +308,7 @@ def file_request(ctx: ServiceContext, *, form: RequestForm, requester_id: str) -
             outbox_repo.enqueue(session, kind=OutboxKind.CARD_POST, channel=target, request_id=request.id, now=now)
         session.refresh(request)
         # No standing report: it is computed when each card is rendered, not before Slack's 3 s ack.
-        return summarize(session, request)
+        summary = summarize(session, request)
+        if confirm_by is not None and time.monotonic() > confirm_by:
+            raise TooSlow()  # leaving the block by an exception rolls the transaction back
+        return summary
