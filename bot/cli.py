@@ -282,6 +282,39 @@ def cmd_outbox_retry(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_program_import(args: argparse.Namespace) -> int:
+    settings = load(ProgramSettings)
+    from bot.services.program import import_program
+
+    path = Path(args.file)
+    if not path.is_file():
+        return _fail(f"{path}: no such file")
+    try:
+        report = import_program(_services(settings), path=path)
+    except ImportRefused as exc:
+        return _import_refused(path, exc.problems)
+    print(f"imported {path}: {report.mix} mix shares, {report.initiatives} initiatives (the program now)")
+    return 0
+
+
+def cmd_program_export(args: argparse.Namespace) -> int:
+    settings = load(DatabaseSettings)
+    from bot.services.program import export_program
+
+    return _write(export_program(_services(settings)), args.file)
+
+
+def cmd_program_show(args: argparse.Namespace) -> int:
+    settings = load(ProgramSettings)
+    from bot.context import ServiceContext
+    from bot.services import program
+
+    _, session_factory, _ = _database(settings.database_url)
+    ctx = ServiceContext(session_factory=session_factory, limits=settings.limits, zone=settings.zone)
+    print(program.as_text(program.standing(ctx)))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reference-bot", description="Customer-reference requests in Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -319,6 +352,17 @@ def build_parser() -> argparse.ArgumentParser:
     hexp = history.add_parser("export", help="export every touch (CSV to stdout, or FILE .csv/.xlsx)")
     hexp.add_argument("file", nargs="?")
     hexp.set_defaults(func=cmd_history_export)
+    prog = sub.add_parser("program", help="the program's targets: product mix and initiatives").add_subparsers(
+        dest="program_command", required=True
+    )
+    pimp = prog.add_parser("import", help="set the targets from CSV or .xlsx (kind,name,products,target,due)")
+    pimp.add_argument("file")
+    pimp.set_defaults(func=cmd_program_import)
+    pexp = prog.add_parser("export", help="write the targets out (CSV to stdout, or FILE .csv/.xlsx)")
+    pexp.add_argument("file", nargs="?")
+    pexp.set_defaults(func=cmd_program_export)
+    prog.add_parser("show", help="the program against its targets, as a table").set_defaults(func=cmd_program_show)
+
     outbox = sub.add_parser("outbox", help="messages owed to Slack").add_subparsers(
         dest="outbox_command", required=True
     )

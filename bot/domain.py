@@ -199,6 +199,16 @@ class OutboxStatus(Labelled):
 _labels(OutboxStatus, {"pending": "Waiting", "sent": "Sent", "failed": "Failed"})
 
 
+class TargetKind(Labelled):
+    """A target of the reference program."""
+
+    MIX = "mix"  # a product's share of the references, in percent
+    INITIATIVE = "initiative"  # references needed for some products by a date
+
+
+_labels(TargetKind, {"mix": "Product mix", "initiative": "Initiative"})
+
+
 class Subject(enum.Enum):
     """What an outbox message's renderer is given, loaded by the delivery worker when it sends."""
 

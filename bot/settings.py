@@ -60,6 +60,45 @@ class ProgramSettings(DatabaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    # The policy's defaults: what `serve`, the digest and `program show` count touches against.
+    touch_limit: int = Field(default=3, ge=1, le=100, alias="TOUCH_LIMIT")
+    touch_window_days: int = Field(default=90, ge=1, le=730, alias="TOUCH_WINDOW_DAYS")
+    contact_touch_limit: int = Field(default=2, ge=1, le=100, alias="CONTACT_TOUCH_LIMIT")
+    contact_window_days: int = Field(default=90, ge=1, le=730, alias="CONTACT_WINDOW_DAYS")
+    rest_days: int = Field(default=14, ge=0, le=365, alias="REST_DAYS")
+    touch_weights: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict, alias="TOUCH_WEIGHTS")
+
+    @field_validator("touch_weights", mode="before")
+    @classmethod
+    def _weights(cls, value: object) -> dict[str, int]:
+        from bot.domain import AskType
+
+        if isinstance(value, dict):
+            return {str(k): int(v) for k, v in value.items()}
+        weights: dict[str, int] = {}
+        for item in str(value or "").split(","):
+            if not item.strip():
+                continue
+            name, _, number = item.partition("=")
+            name = name.strip().lower()
+            if name not in {t.value for t in AskType}:
+                raise ValueError(f"unknown type '{name}'; use e.g. case_study=2,video_testimonial=3")
+            if not number.strip().isdigit() or not 0 <= int(number) <= 10:
+                raise ValueError(f"weight of {name} must be a whole number from 0 to 10")
+            weights[name] = int(number)
+        return weights
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(
+            customer_max=self.touch_limit,
+            customer_window_days=self.touch_window_days,
+            contact_max=self.contact_touch_limit,
+            contact_window_days=self.contact_window_days,
+            rest_days=self.rest_days,
+            weights={**DEFAULT_WEIGHTS, **self.touch_weights},
+        )
+
 
 class DirectorySettings(ProgramSettings):
     """What customer import needs: the database, and Slack to resolve account-owner emails."""
@@ -87,12 +126,6 @@ class Settings(DirectorySettings):
     digest_time: str = Field(default="15:00", alias="DIGEST_TIME")
     # How long a replica may hold an outbox message without renewing its lease before another takes it over.
     outbox_lease_seconds: int = Field(default=60, ge=1, le=3600, alias="OUTBOX_LEASE_SECONDS")
-    touch_limit: int = Field(default=3, ge=1, le=100, alias="TOUCH_LIMIT")
-    touch_window_days: int = Field(default=90, ge=1, le=730, alias="TOUCH_WINDOW_DAYS")
-    contact_touch_limit: int = Field(default=2, ge=1, le=100, alias="CONTACT_TOUCH_LIMIT")
-    contact_window_days: int = Field(default=90, ge=1, le=730, alias="CONTACT_WINDOW_DAYS")
-    rest_days: int = Field(default=14, ge=0, le=365, alias="REST_DAYS")
-    touch_weights: Annotated[dict[str, int], NoDecode] = Field(default_factory=dict, alias="TOUCH_WEIGHTS")
 
     @field_validator("reference_managers", mode="before")
     @classmethod
@@ -109,26 +142,6 @@ class Settings(DirectorySettings):
         if bad:
             raise ValueError(f"not Slack user IDs: {', '.join(bad)}")
         return ids
-
-    @field_validator("touch_weights", mode="before")
-    @classmethod
-    def _weights(cls, value: object) -> dict[str, int]:
-        from bot.domain import AskType
-
-        if isinstance(value, dict):
-            return {str(k): int(v) for k, v in value.items()}
-        weights: dict[str, int] = {}
-        for item in str(value or "").split(","):
-            if not item.strip():
-                continue
-            name, _, number = item.partition("=")
-            name = name.strip().lower()
-            if name not in {t.value for t in AskType}:
-                raise ValueError(f"unknown type '{name}'; use e.g. case_study=2,video_testimonial=3")
-            if not number.strip().isdigit() or not 0 <= int(number) <= 10:
-                raise ValueError(f"weight of {name} must be a whole number from 0 to 10")
-            weights[name] = int(number)
-        return weights
 
     @field_validator("reference_approval_channel")
     @classmethod
@@ -166,17 +179,6 @@ class Settings(DirectorySettings):
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
-
-    @property
-    def limits(self) -> Limits:
-        return Limits(
-            customer_max=self.touch_limit,
-            customer_window_days=self.touch_window_days,
-            contact_max=self.contact_touch_limit,
-            contact_window_days=self.contact_window_days,
-            rest_days=self.rest_days,
-            weights={**DEFAULT_WEIGHTS, **self.touch_weights},
-        )
 
 
 def load(cls: type[_S], **overrides: object) -> _S:

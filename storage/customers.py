@@ -192,3 +192,32 @@ def trait_in_pool(session: Session, trait: str, value: str) -> bool:
     """Some customer has `value` as its industry, region or company size (stops at the first)."""
     column = {"industry": Customer.industry, "region": Customer.region, "company_size": Customer.company_size}[trait]
     return session.scalar(select(Customer.id).where(column == value).limit(1)) is not None
+
+
+def with_room_count(
+    session: Session,
+    products: Sequence[str],
+    *,
+    window: tuple[date, date],
+    rest_since: date,
+    weights: Mapping[str, int],
+    cap: int,
+) -> int:
+    """Active customers using any of `products` with room for one more touch: below `cap` weighted touches in
+    `window` and none since `rest_since`. (Per-customer limits are left out of this pool-wide count.)"""
+    first, last = window
+    weight = case(*[(Touch.ask_type == kind, w) for kind, w in weights.items()], else_=1)
+    full = (
+        select(Touch.customer_id)
+        .where(Touch.counts, Touch.touched_on >= first, Touch.touched_on <= last)
+        .group_by(Touch.customer_id)
+        .having(func.sum(weight) >= cap)
+    )
+    resting = select(Touch.customer_id).where(Touch.counts, Touch.touched_on >= rest_since, Touch.touched_on <= last)
+    stmt = select(func.count(Customer.id)).where(
+        Customer.status == CustomerStatus.ACTIVE,
+        exists().where(CustomerProduct.customer_id == Customer.id, CustomerProduct.product.in_(list(products))),
+        Customer.id.not_in(full),
+        Customer.id.not_in(resting),
+    )
+    return int(session.scalar(stmt) or 0)

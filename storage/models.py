@@ -33,6 +33,7 @@ from bot.domain import (
     Outcome,
     RequestStatus,
     Sentiment,
+    TargetKind,
     Team,
     TouchSource,
 )
@@ -361,3 +362,33 @@ class Suggestion(Base):
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
     request_id: Mapped[int] = mapped_column(ForeignKey("reference_requests.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProgramTarget(Base):
+    """One target of the reference program: a product's share of the mix, or an initiative's references."""
+
+    __tablename__ = "program_targets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[TargetKind] = mapped_column(_enum(TargetKind, "target_kind", 20))
+    name: Mapped[str] = mapped_column(String(200))
+    products: Mapped[str] = mapped_column(Text)  # ";"-separated, as in the file
+    target: Mapped[int] = mapped_column(Integer)  # percent (mix) or references (initiative)
+    due: Mapped[date | None] = mapped_column(Date)
+    starts: Mapped[date] = mapped_column(Date)  # an initiative counts references delivered from this day
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    @property
+    def product_list(self) -> list[str]:
+        return [p for p in self.products.split(";") if p]
+
+
+class ProgramChange(Base):
+    """A change to the program's targets: who, when, and what, in words."""
+
+    __tablename__ = "program_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    summary: Mapped[str] = mapped_column(Text)

@@ -111,3 +111,21 @@ def move(session: Session, touch: Touch, day: date) -> None:
         .values(last_touched_on=day)
         .execution_options(synchronize_session=False)
     )
+
+
+def served_by_product(session: Session, first: date, last: date) -> dict[str, int]:
+    """Counted touches dated `first` .. `last` that spoke to a product, by product."""
+    stmt = (
+        select(Touch.product, func.count())
+        .where(Touch.counts, Touch.product.is_not(None), Touch.touched_on >= first, Touch.touched_on <= last)
+        .group_by(Touch.product)
+    )
+    return {str(product): int(n) for product, n in session.execute(stmt)}
+
+
+def delivered_for(session: Session, products: Sequence[str], first: date, last: date) -> int:
+    """Counted touches on any of `products` dated `first` .. `last`."""
+    stmt = select(func.count(Touch.id)).where(
+        Touch.counts, Touch.product.in_(list(products)), Touch.touched_on >= first, Touch.touched_on <= last
+    )
+    return int(session.scalar(stmt) or 0)

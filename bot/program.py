@@ -1,0 +1,88 @@
+"""The reference program's standing against its targets, as pure functions over counts.
+
+- **Mix.** Each product's target share of the references against the share of the references served in
+  the window that spoke to it, and the share of the active pool that could serve it today; the gap is in
+  points (served minus target).
+- **Initiatives.** References delivered for the initiative's products since it started, and customers
+  available now, against the target and the days left. An initiative is **at risk** when the customers
+  available now cannot make up what is missing, or when the pace so far would not reach the target by
+  the due date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class MixLine:
+    product: str
+    target_pct: int
+    served_pct: float
+    available_pct: float
+
+    @property
+    def gap_points(self) -> float:
+        return round(self.served_pct - self.target_pct, 1)
+
+
+@dataclass(frozen=True)
+class InitiativeLine:
+    name: str
+    products: tuple[str, ...]
+    target: int
+    delivered: int
+    available: int
+    due: date
+    days_left: int
+    at_risk: bool
+
+
+@dataclass(frozen=True)
+class ProgramStanding:
+    today: date
+    window_days: int
+    served: int  # references with a product served in the window
+    mix: tuple[MixLine, ...]
+    initiatives: tuple[InitiativeLine, ...]  # at risk first, then soonest due
+
+
+def mix_lines(
+    targets: dict[str, int], served: dict[str, int], available: dict[str, int], active: int
+) -> tuple[MixLine, ...]:
+    """One line per product with a target, biggest target first."""
+    total = sum(served.values())
+    lines = [
+        MixLine(
+            product=product,
+            target_pct=pct,
+            served_pct=round(100 * served.get(product, 0) / total, 1) if total else 0.0,
+            available_pct=round(100 * available.get(product, 0) / active, 1) if active else 0.0,
+        )
+        for product, pct in targets.items()
+    ]
+    return tuple(sorted(lines, key=lambda line: (-line.target_pct, line.product)))
+
+
+def initiative_line(
+    *,
+    name: str,
+    products: tuple[str, ...],
+    target: int,
+    delivered: int,
+    available: int,
+    starts: date,
+    due: date,
+    today: date,
+) -> InitiativeLine:
+    missing = max(target - delivered, 0)
+    days_left = (due - today).days
+    elapsed = max((today - starts).days, 0)
+    pace_short = elapsed >= 7 and missing > 0 and delivered / elapsed * max(days_left, 0) < missing
+    at_risk = missing > 0 and (days_left < 0 or available < missing or pace_short)
+    return InitiativeLine(name, products, target, delivered, available, due, days_left, at_risk)
+
+
+def ordered(lines: list[InitiativeLine]) -> tuple[InitiativeLine, ...]:
+    return tuple(sorted(lines, key=lambda line: (not line.at_risk, line.due, line.name)))

@@ -1,0 +1,214 @@
+"""The reference program's targets: read from and written to a file (all or nothing, problems by row and
+column), every change recorded, and the program's standing computed (see `bot.program`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from bot import program
+from bot.context import ServiceContext
+from bot.domain import TargetKind, has_control_characters, member
+from bot.errors import ImportRefused
+from bot.program import ProgramStanding
+from bot.services.customer_io import read_rows
+from storage import customers as customer_repo
+from storage import program as program_repo
+from storage import touches as touch_repo
+from storage.models import ProgramTarget
+
+PROGRAM_COLUMNS = ("kind", "name", "products", "target", "due")
+IMPORTER = "import"
+
+
+@dataclass(frozen=True)
+class ProgramReport:
+    mix: int
+    initiatives: int
+
+
+@dataclass(frozen=True)
+class _Row:
+    kind: TargetKind
+    name: str
+    products: list[str]
+    target: int
+    due: date | None
+
+
+def _row_problems(number: int, raw: dict[str, str], today: date, known: set[str]) -> tuple[list[str], _Row | None]:
+    here: list[str] = []
+    bad = [col for col, value in raw.items() if has_control_characters(value)]
+    if bad:
+        return [f"row {number}, column {col}: holds a control character (such as NUL)" for col in bad], None
+    kind = member(TargetKind, raw["kind"].strip().lower())
+    if kind is None:
+        here.append(f"row {number}, column kind: '{raw['kind']}' is not mix or initiative")
+    name = raw["name"].strip()
+    if not name:
+        here.append(f"row {number}, column name: required")
+    elif len(name) > 200:
+        here.append(f"row {number}, column name: longer than 200 characters")
+    products = [p.strip() for p in raw["products"].split(";") if p.strip()]
+    if not products:
+        here.append(f"row {number}, column products: name at least one product")
+    for product in products:
+        if product not in known:
+            here.append(f"row {number}, column products: no customer uses '{product}'")
+    if kind is TargetKind.MIX and len(products) > 1:
+        here.append(f"row {number}, column products: a mix row is one product's share; give one product")
+    text = raw["target"].strip()
+    target = int(text) if text.isdigit() else None
+    if kind is TargetKind.MIX and (target is None or not 0 <= target <= 100):
+        here.append(f"row {number}, column target: '{text}' is not a percentage from 0 to 100")
+    if kind is TargetKind.INITIATIVE and (target is None or target < 1):
+        here.append(f"row {number}, column target: '{text}' is not a number of references (1 or more)")
+    due = None
+    if kind is TargetKind.INITIATIVE:
+        try:
+            due = date.fromisoformat(raw["due"].strip())
+        except ValueError:
+            here.append(f"row {number}, column due: '{raw['due']}' is not a date (YYYY-MM-DD); an initiative needs one")
+        else:
+            if due < today:
+                here.append(f"row {number}, column due: {due.isoformat()} is in the past")
+    if here or kind is None or target is None:
+        return here, None
+    return here, _Row(kind, name, products, target, due)
+
+
+def import_program(ctx: ServiceContext, *, path: Path, actor_id: str = IMPORTER) -> ProgramReport:
+    """Replace the program's targets with the file's, all or nothing; the change is recorded."""
+    today, now = ctx.today(), ctx.now()
+    rows = read_rows(path)
+    header = next(rows, None)
+    if not isinstance(header, list) or not any(header):
+        raise ImportRefused(["row 1: the file is empty; it needs a header row naming the columns"])
+    missing = [c for c in PROGRAM_COLUMNS if c not in header]
+    unknown = [c for c in header if c and c not in PROGRAM_COLUMNS]
+    problems = [f"row 1: missing column(s) {', '.join(missing)}"] if missing else []
+    problems += [f"row 1, column {c}: unknown column" for c in unknown]
+    if problems:
+        raise ImportRefused(problems)
+    new: list[ProgramTarget] = []
+    mix_total = 0
+    mix_rows: list[int] = []
+    with ctx.session_factory.begin() as session:
+        known = set(customer_repo.pool_values(session)["products"])
+        for item in rows:
+            assert isinstance(item, tuple)
+            number, raw = item
+            here, parsed = _row_problems(number, raw, today, known)
+            problems += here
+            if here or parsed is None:
+                continue
+            if parsed.kind is TargetKind.MIX:
+                mix_total += parsed.target
+                mix_rows.append(number)
+            new.append(
+                ProgramTarget(
+                    kind=parsed.kind,
+                    name=parsed.name,
+                    products=";".join(parsed.products),
+                    target=parsed.target,
+                    due=parsed.due,
+                    starts=today,
+                    created_at=now,
+                )
+            )
+        if mix_rows and mix_total != 100 and not problems:
+            problems.append(
+                f"rows {', '.join(map(str, mix_rows))}, column target: the mix shares add up to {mix_total}, not 100"
+            )
+        if problems:
+            raise ImportRefused(problems)  # leaving the block by an exception writes nothing
+        # An initiative already running keeps the day it started (what it has delivered since then counts).
+        started = {(t.kind, t.name): t.starts for t in program_repo.targets(session)}
+        for target_row in new:
+            target_row.starts = started.get((target_row.kind, target_row.name), today)
+        program_repo.replace(session, new)
+        mix = sum(1 for t in new if t.kind is TargetKind.MIX)
+        program_repo.record_change(
+            session,
+            actor_id=actor_id,
+            at=now,
+            summary=f"program replaced from {path.name}: {mix} mix shares, {len(new) - mix} initiatives",
+        )
+        return ProgramReport(mix, len(new) - mix)
+
+
+def export_program(ctx: ServiceContext) -> Iterator[list[str]]:
+    yield list(PROGRAM_COLUMNS)
+    with ctx.session_factory() as session:
+        for t in program_repo.targets(session):
+            yield [t.kind.value, t.name, t.products, str(t.target), t.due.isoformat() if t.due else ""]
+
+
+def standing(ctx: ServiceContext) -> ProgramStanding:
+    """The program against its targets today (window: the customer touch window, 90 days by default)."""
+    limits, today = ctx.limits, ctx.today()
+    window = limits.customer_window_days
+    first = today - timedelta(days=window - 1)
+    rest_since = today - timedelta(days=max(limits.rest_days, 1) - 1)
+    with ctx.session_factory() as session:
+        targets = program_repo.targets(session)
+        served = touch_repo.served_by_product(session, first, today)
+        active = customer_repo.active_count(session)
+
+        def room(products: list[str]) -> int:
+            return customer_repo.with_room_count(
+                session,
+                products,
+                window=(first, today),
+                rest_since=rest_since,
+                weights=limits.weights,
+                cap=limits.customer_max,
+            )
+
+        mix_targets = {t.product_list[0]: t.target for t in targets if t.kind is TargetKind.MIX and t.product_list}
+        mix = program.mix_lines(mix_targets, served, {p: room([p]) for p in mix_targets}, active)
+        initiatives = [
+            program.initiative_line(
+                name=t.name,
+                products=tuple(t.product_list),
+                target=t.target,
+                delivered=touch_repo.delivered_for(session, t.product_list, t.starts, today),
+                available=room(t.product_list),
+                starts=t.starts,
+                due=t.due or today,
+                today=today,
+            )
+            for t in targets
+            if t.kind is TargetKind.INITIATIVE
+        ]
+    return ProgramStanding(today, window, sum(served.values()), mix, program.ordered(initiatives))
+
+
+def as_text(s: ProgramStanding) -> str:
+    """The standing as a plain-text table (`reference-bot program show`)."""
+    lines = [
+        f"Reference program on {s.today.isoformat()} (references served in the last {s.window_days} days: {s.served})"
+    ]
+    if s.mix:
+        lines += ["", "Product mix", f"{'product':<24} {'target':>7} {'served':>7} {'gap':>7} {'can serve':>10}"]
+        for m in s.mix:
+            lines.append(
+                f"{m.product[:24]:<24} {m.target_pct:>6}% {m.served_pct:>6.1f}% {m.gap_points:>+6.1f}p "
+                f"{m.available_pct:>9.1f}%"
+            )
+    if s.initiatives:
+        lines += [
+            "",
+            "Initiatives",
+            f"{'initiative':<28} {'delivered':>9} {'target':>7} {'available':>9} {'due':>11} {'days left':>9}  risk",
+        ]
+        for i in s.initiatives:
+            lines.append(
+                f"{i.name[:28]:<28} {i.delivered:>9} {i.target:>7} {i.available:>9} {i.due.isoformat():>11} "
+                f"{i.days_left:>9}  {'AT RISK' if i.at_risk else 'on track'}"
+            )
+    if not s.mix and not s.initiatives:
+        lines += ["", "No targets yet: `reference-bot program import FILE` sets them."]
+    return "\n".join(lines)

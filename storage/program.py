@@ -1,0 +1,29 @@
+"""Repository functions for the program's targets and their change log."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from storage.models import ProgramChange, ProgramTarget
+
+
+def targets(session: Session) -> Sequence[ProgramTarget]:
+    return session.scalars(select(ProgramTarget).order_by(ProgramTarget.kind, ProgramTarget.id)).all()
+
+
+def replace(session: Session, new: list[ProgramTarget]) -> None:
+    """The program becomes exactly `new` (a file import states the whole program)."""
+    session.execute(delete(ProgramTarget))
+    session.add_all(new)
+
+
+def record_change(session: Session, *, actor_id: str, at: datetime, summary: str) -> None:
+    session.add(ProgramChange(actor_id=actor_id, at=at, summary=summary))
+
+
+def changes(session: Session, *, limit: int = 20) -> Sequence[ProgramChange]:
+    return session.scalars(select(ProgramChange).order_by(ProgramChange.id.desc()).limit(limit)).all()

@@ -1,0 +1,136 @@
+"""The reference program's targets (issue 11, first part): import, export, show, every change recorded."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from bot.program import initiative_line, mix_lines
+from storage.models import ProgramChange
+from tests.harness import add_customer, add_touch, run, write
+
+HEADER = "kind,name,products,target,due"
+DUE = (date.today() + timedelta(days=90)).isoformat()
+
+
+def pool(database) -> dict[str, int]:
+    ids = {
+        "Acme": add_customer(database, "Acme", products=("Analytics",)),
+        "Globex": add_customer(database, "Globex", products=("Analytics", "Billing")),
+        "Initech": add_customer(database, "Initech", products=("Billing",)),
+        "Hooli": add_customer(database, "Hooli", products=("Forecast",)),
+    }
+    today = date.today()
+    for name, product, days in (("Acme", "Analytics", 10), ("Globex", "Analytics", 20), ("Initech", "Billing", 5)):
+        add_touch(database, ids[name], today - timedelta(days=days), product=product)
+    add_touch(database, ids["Acme"], today - timedelta(days=40), product="Analytics")
+    return ids
+
+
+def test_targets_import_show_and_export_round_trip(cli_env, tmp_path, database):
+    pool(database)
+    sheet = write(
+        tmp_path,
+        f"""{HEADER}
+mix,Analytics share,Analytics,75,
+mix,Billing share,Billing,25,
+initiative,Forecast launch,Forecast,5,{DUE}
+""",
+        "program.csv",
+    )
+    imported = run(["program", "import", str(sheet)], cli_env)
+    assert imported.returncode == 0, imported.stderr
+    assert "2 mix shares, 1 initiatives" in imported.stdout
+    shown = run(["program", "show"], cli_env)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    # 3 of the 4 references served in 90 days spoke to Analytics (75%), 1 to Billing (25%): on target.
+    analytics = next(line for line in lines if line.startswith("Analytics "))
+    assert "75%" in analytics and "75.0%" in analytics and "+0.0p" in analytics
+    launch = next(line for line in lines if line.startswith("Forecast launch"))
+    # Nothing delivered yet, one customer could serve, five needed: at risk.
+    assert launch.split()[2:5] == ["0", "5", "1"] and "AT RISK" in launch
+    exported = run(["program", "export"], cli_env)
+    assert list(csv.reader(io.StringIO(exported.stdout))) == [
+        HEADER.split(","),
+        ["initiative", "Forecast launch", "Forecast", "5", DUE],
+        ["mix", "Analytics share", "Analytics", "75", ""],
+        ["mix", "Billing share", "Billing", "25", ""],
+    ]
+    xlsx = tmp_path / "program.xlsx"
+    assert run(["program", "export", str(xlsx)], cli_env).returncode == 0
+    assert load_workbook(xlsx).active.max_row == 4
+    again = run(["program", "import", str(xlsx)], cli_env)
+    assert again.returncode == 0, again.stderr
+    with database.session_factory() as session:
+        summaries = [c.summary for c in session.scalars(select(ProgramChange).order_by(ProgramChange.id))]
+        actors = {c.actor_id for c in session.scalars(select(ProgramChange))}
+    assert summaries == [
+        "program replaced from program.csv: 2 mix shares, 1 initiatives",
+        "program replaced from program.xlsx: 2 mix shares, 1 initiatives",
+    ]
+    assert actors == {"import"}
+
+
+def test_bad_targets_are_named_by_row_and_column_and_nothing_changes(cli_env, tmp_path, database):
+    pool(database)
+    good = write(tmp_path, f"{HEADER}\nmix,All Analytics,Analytics,100,\n", "good.csv")
+    assert run(["program", "import", str(good)], cli_env).returncode == 0
+    past = (date.today() - timedelta(days=1)).isoformat()
+    bad = write(
+        tmp_path,
+        f"""{HEADER}
+mix,Analytics share,Analytics,60,
+mix,Billing share,Billing,30,
+initiative,Teleport launch,Teleport,5,{DUE}
+initiative,No date,Forecast,5,
+initiative,Zero,Forecast,0,{DUE}
+initiative,Late,Forecast,3,{past}
+goal,What,Analytics,1,
+""",
+        "bad.csv",
+    )
+    result = run(["program", "import", str(bad)], cli_env)
+    assert result.returncode == 1
+    problems = result.stderr.splitlines()
+    for expected in (
+        "row 4, column products: no customer uses 'Teleport'",
+        "row 5, column due: '' is not a date (YYYY-MM-DD); an initiative needs one",
+        "row 6, column target: '0' is not a number of references (1 or more)",
+        f"row 7, column due: {past} is in the past",
+        "row 8, column kind: 'goal' is not mix or initiative",
+    ):
+        assert expected in problems, (expected, problems)
+    shares = write(tmp_path, f"{HEADER}\nmix,A,Analytics,60,\nmix,B,Billing,30,\n", "shares.csv")
+    refused = run(["program", "import", str(shares)], cli_env)
+    assert "rows 2, 3, column target: the mix shares add up to 90, not 100" in refused.stderr
+    exported = run(["program", "export"], cli_env)
+    assert "All Analytics" in exported.stdout and "Billing" not in exported.stdout  # nothing changed
+
+
+def test_initiatives_are_at_risk_when_the_pool_or_the_pace_cannot_make_it():
+    today = date(2026, 11, 23)
+    due = today + timedelta(days=30)
+    started = today - timedelta(days=60)
+    fine = initiative_line(
+        name="a", products=("X",), target=6, delivered=4, available=5, starts=started, due=due, today=today
+    )
+    thin_pool = initiative_line(
+        name="b", products=("X",), target=6, delivered=1, available=2, starts=started, due=due, today=today
+    )
+    slow = initiative_line(
+        name="c", products=("X",), target=30, delivered=2, available=40, starts=started, due=due, today=today
+    )
+    done = initiative_line(
+        name="d", products=("X",), target=3, delivered=3, available=0, starts=started, due=due, today=today
+    )
+    assert [line.at_risk for line in (fine, thin_pool, slow, done)] == [False, True, True, False]
+    mix = mix_lines({"A": 75, "B": 25}, {"A": 1, "B": 3}, {"A": 10, "B": 5}, 20)
+    assert [(m.product, m.served_pct, m.gap_points, m.available_pct) for m in mix] == [
+        ("A", 25.0, -50.0, 50.0),
+        ("B", 75.0, 50.0, 25.0),
+    ]
