@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.services import catalog, customer_limits, requests
+from bot.services import catalog, customer_limits, program, requests
 from handlers.common import deps, open_modal
 from handlers.errors import guarded
 from handlers.ids import COMMAND
@@ -17,6 +17,7 @@ from handlers.request_modal import build_form
 from handlers.views import messages
 from handlers.views.limits_modal import limits_modal
 from handlers.views.log_modal import log_modal
+from handlers.views.program import program_reply
 from handlers.views.request_modal import customer_option
 
 logger = logging.getLogger(__name__)
@@ -45,6 +46,11 @@ def reference_request(
         return
     if word == "list" and not rest:
         reply, blocks = messages.open_requests_reply(requests.open_for(ctx, requester_id=user_id))
+        ack(text=reply, blocks=blocks)
+        return
+    if word == "program" and not rest:
+        ctx.require_manager(user_id, "see the program's standing")
+        reply, blocks = program_reply(program.standing(ctx))
         ack(text=reply, blocks=blocks)
         return
     if word == "log" and not rest:

@@ -222,3 +222,29 @@ def test_the_digest_lists_the_customers_at_their_limits_and_resting(database):
     assert listed == {"Busy Co": "no_room", "Rested Co": "resting"}
     _, blocks = digest_blocks(built)
     assert "*Busy Co*: :red_circle: *No room*: 3 of 3 touches in 90 days" in str([b.to_dict() for b in blocks])
+
+
+def test_the_program_against_its_targets_fits_in_a_busy_digest():
+    from bot.program import ProgramStanding, initiative_line, mix_lines
+
+    products = {f"Product {i} " + "p" * 60: 100 // 40 for i in range(40)}
+    mix = mix_lines(products, {p: i for i, p in enumerate(products)}, {p: 3 for p in products}, 100)
+    initiatives = tuple(
+        initiative_line(
+            name=f"Launch {i} " + "l" * 100,
+            products=("A", "B"),
+            target=10,
+            delivered=i % 10,
+            available=2,
+            starts=TODAY - timedelta(days=30),
+            due=TODAY + timedelta(days=i),
+            today=TODAY,
+        )
+        for i in range(40)
+    )
+    busy = Digest(**{**digest(537).__dict__, "program": ProgramStanding(TODAY, 90, 780, mix, initiatives)})
+    _, blocks = digest_blocks(busy)
+    rendered = [b.to_dict() for b in blocks]
+    assert message_problems(rendered) == [] and len(rendered) <= 50
+    text = str(rendered)
+    assert "*The program against its targets*" in text and ":warning: *at risk*" in text

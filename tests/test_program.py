@@ -134,3 +134,32 @@ def test_initiatives_are_at_risk_when_the_pool_or_the_pace_cannot_make_it():
         ("A", 25.0, -50.0, 50.0),
         ("B", 75.0, 50.0, 25.0),
     ]
+
+
+def test_managers_see_the_program_in_slack_and_in_the_digest(bot, tmp_path):
+    import json
+
+    from tests.harness import M1, REQUESTER, card_for, file_request
+
+    ids = pool(bot.database)
+    env = {
+        "DATABASE_URL": bot.database.url,
+        "SLACK_BOT_TOKEN": bot.standin.token,
+        "SLACK_API_URL": bot.standin.base_url,
+        "CWD": str(tmp_path),
+    }
+    sheet = write(
+        tmp_path, f"{HEADER}\nmix,A,Analytics,75,\nmix,B,Billing,25,\ninitiative,Forecast launch,Forecast,5,{DUE}\n"
+    )
+    assert run(["program", "import", str(sheet)], env).returncode == 0
+    refused = bot.slack.command(REQUESTER, "program")
+    assert "Only reference managers can see the program's standing" in refused.body.decode()
+    shown = bot.slack.command(M1, "program")
+    text = json.dumps(shown.json["blocks"])
+    assert "*Analytics*: target 75%, served 75% (on target)" in text
+    assert "*Forecast launch* (Forecast): 0 of 5 references, 1 customers available" in text and "at risk" in text
+    file_request(bot, ids["Hooli"], product="Forecast")
+    card_for(bot, M1)
+    dry = run(["digest", "--dry-run"], {**env, "REFERENCE_MANAGERS": M1, "SLACK_SIGNING_SECRET": "x"})
+    assert dry.returncode == 0, dry.stderr
+    assert "The program against its targets" in dry.stdout and "Forecast launch" in dry.stdout

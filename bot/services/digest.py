@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 from bot.context import ServiceContext
 from bot.domain import AskType, Level, OutboxKind, Team
 from bot.policy import Limits, Standing
+from bot.program import ProgramStanding
+from bot.services import program as program_service
 from bot.services import standing as standing_service
 from storage import customers as customer_repo
 from storage import digests as digest_repo
@@ -65,6 +67,7 @@ class Digest:
     health: tuple[int, int, int, list[int]]
     window_days: int = 90
     links: dict[int, str] = field(default_factory=dict)  # request id -> permalink of its card
+    program: ProgramStanding | None = None
 
     @property
     def empty(self) -> bool:
@@ -131,6 +134,7 @@ def compose(session: Session, *, recipient: str, today: date, zone: ZoneInfo, li
         at_limit=Section(at_limit, len(at_limit)),
         numbers=event_repo.week_counts(session, start, start + timedelta(days=7)),
         health=(customer_repo.active_count(session), *touch_repo.spread(session, today - timedelta(days=window - 1))),
+        program=program_service.compute(session, limits, today),
         window_days=window,
     )
 

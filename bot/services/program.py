@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from bot import program
 from bot.context import ServiceContext
 from bot.domain import TargetKind, has_control_characters, member
 from bot.errors import ImportRefused
+from bot.policy import Limits
 from bot.program import ProgramStanding
 from bot.services.customer_io import read_rows
 from storage import customers as customer_repo
@@ -148,41 +151,45 @@ def export_program(ctx: ServiceContext) -> Iterator[list[str]]:
 
 def standing(ctx: ServiceContext) -> ProgramStanding:
     """The program against its targets today (window: the customer touch window, 90 days by default)."""
-    limits, today = ctx.limits, ctx.today()
+    with ctx.session_factory() as session:
+        return compute(session, ctx.limits, ctx.today())
+
+
+def compute(session: Session, limits: Limits, today: date) -> ProgramStanding:
+    """The standing read in one session (the digest composes it beside its other lists)."""
     window = limits.customer_window_days
     first = today - timedelta(days=window - 1)
     rest_since = today - timedelta(days=max(limits.rest_days, 1) - 1)
-    with ctx.session_factory() as session:
-        targets = program_repo.targets(session)
-        served = touch_repo.served_by_product(session, first, today)
-        active = customer_repo.active_count(session)
+    targets = program_repo.targets(session)
+    served = touch_repo.served_by_product(session, first, today)
+    active = customer_repo.active_count(session)
 
-        def room(products: list[str]) -> int:
-            return customer_repo.with_room_count(
-                session,
-                products,
-                window=(first, today),
-                rest_since=rest_since,
-                weights=limits.weights,
-                cap=limits.customer_max,
-            )
+    def room(products: list[str]) -> int:
+        return customer_repo.with_room_count(
+            session,
+            products,
+            window=(first, today),
+            rest_since=rest_since,
+            weights=limits.weights,
+            cap=limits.customer_max,
+        )
 
-        mix_targets = {t.product_list[0]: t.target for t in targets if t.kind is TargetKind.MIX and t.product_list}
-        mix = program.mix_lines(mix_targets, served, {p: room([p]) for p in mix_targets}, active)
-        initiatives = [
-            program.initiative_line(
-                name=t.name,
-                products=tuple(t.product_list),
-                target=t.target,
-                delivered=touch_repo.delivered_for(session, t.product_list, t.starts, today),
-                available=room(t.product_list),
-                starts=t.starts,
-                due=t.due or today,
-                today=today,
-            )
-            for t in targets
-            if t.kind is TargetKind.INITIATIVE
-        ]
+    mix_targets = {t.product_list[0]: t.target for t in targets if t.kind is TargetKind.MIX and t.product_list}
+    mix = program.mix_lines(mix_targets, served, {p: room([p]) for p in mix_targets}, active)
+    initiatives = [
+        program.initiative_line(
+            name=t.name,
+            products=tuple(t.product_list),
+            target=t.target,
+            delivered=touch_repo.delivered_for(session, t.product_list, t.starts, today),
+            available=room(t.product_list),
+            starts=t.starts,
+            due=t.due or today,
+            today=today,
+        )
+        for t in targets
+        if t.kind is TargetKind.INITIATIVE
+    ]
     return ProgramStanding(today, window, sum(served.values()), mix, program.ordered(initiatives))
 
 

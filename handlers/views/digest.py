@@ -21,6 +21,7 @@ from handlers.ids import Action
 from handlers.payloads import RequestRef
 from handlers.views import standing as standing_view
 from handlers.views.cards import TO_BE_CHOSEN
+from handlers.views.program import program_blocks
 from handlers.views.text import clip, esc, slack_date, user
 
 MAX_BLOCKS = 50
@@ -141,6 +142,10 @@ def digest_blocks(d: Digest) -> tuple[str, list[Block]]:
         d.at_limit,
         lambda c: f"*{esc(c.customer_name)}*: {standing_view.badge(c.standing)}",
     )
+    if d.program is not None and (d.program.mix or d.program.initiatives):
+        blocks.append(DividerBlock())
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="*The program against its targets*")))
+        blocks += program_blocks(d.program)
     blocks.append(DividerBlock())
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(_health(d), 3000))]))
     assert len(blocks) <= MAX_BLOCKS, len(blocks)
