@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TypeVar
 
 from slack_sdk.models.blocks import (
@@ -41,6 +42,11 @@ def _line(item: Item, links: dict[int, str], extra: str) -> str:
         f"{_link(item, links)} {item.ask_type.label} with {_customer(item)} for {user(item.requester_id)} "
         f"({item.team.label}){flag}: {extra}"
     )
+
+
+def _monday(d: Digest) -> str:
+    """The week as people say it: "week of Mon 23 Nov" (not an ISO week number)."""
+    return slack_date(d.today - timedelta(days=d.today.weekday()))
 
 
 def _customer(item: Item) -> str:
@@ -104,10 +110,10 @@ def _health(d: Digest) -> str:
 
 def digest_blocks(d: Digest) -> tuple[str, list[Block]]:
     text = (
-        f"Weekly reference digest ({d.week}): {d.waiting.total} waiting, {d.overdue.total} past due, "
+        f"Weekly reference digest (week of {_monday(d)}): {d.waiting.total} waiting, {d.overdue.total} past due, "
         f"{d.due_soon.total} due this coming week, {d.at_limit.total} customers at their limits."
     )
-    blocks: list[Block] = [HeaderBlock(text=f"Reference digest, week {d.week}")]
+    blocks: list[Block] = [HeaderBlock(text=f"Reference digest, week of {_monday(d)}")]
     blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(_numbers(d), 3000))))
     blocks.append(DividerBlock())
     # Waiting for a decision: oldest first, with Approve / Decline right there.
