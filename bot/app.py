@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -96,11 +97,25 @@ def make_outbox_worker(settings: Settings, deps: Deps) -> OutboxWorker:
     )
 
 
-def digest_as_text(built: Digest) -> str:
-    """The digest as plain text, as `reference-bot digest --dry-run` prints it (rendered by the Slack layer)."""
+def digest_as_text(built: Digest, settings: Settings) -> str:
+    """The digest as plain text, as `reference-bot digest --dry-run` prints it: rendered by the Slack layer,
+    with people's names (users.info) instead of their IDs."""
     from handlers.views.digest import digest_text
 
-    return digest_text(built)
+    client = make_client(settings)
+    names: dict[str, str] = {}
+
+    def name_of(user_id: str) -> str:
+        if user_id not in names:
+            try:
+                user = client.users_info(user=user_id)["user"]
+                profile = user.get("profile") or {}
+                names[user_id] = profile.get("display_name") or user.get("real_name") or user.get("name") or user_id
+            except SlackApiError:
+                names[user_id] = user_id
+        return names[user_id]
+
+    return digest_text(built, name_of)
 
 
 def settle_memory() -> None:

@@ -229,7 +229,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     ctx = deps.services
     if args.dry_run:
         for manager in ctx.managers:
-            print(f"=== digest for {manager} ===\n{digest_as_text(digest.build(ctx, recipient=manager))}\n")
+            print(f"=== digest for {manager} ===\n{digest_as_text(digest.build(ctx, recipient=manager), settings)}\n")
         return 0
     # The same code as the scheduled job, minus "is it Friday yet": the claim still keeps it once a week.
     sent = digest.send(ctx, force=args.force)

@@ -357,6 +357,13 @@ class SlackStandIn:
             "permalink": f"https://example.slack.com/archives/{key[0]}/p{key[1].replace('.', '')}",
         }
 
+    def _api_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user_id = str(args.get("user") or "")
+        if not user_id or user_id[0] not in "UW":
+            return {"ok": False, "error": "user_not_found"}
+        name = f"Person {user_id[-4:]}"
+        return {"ok": True, "user": {"id": user_id, "name": name.lower(), "real_name": name, "profile": {}}}
+
     def _api_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
         user_id = self.users_by_email.get(str(args.get("email") or "").lower())
         if user_id is None:

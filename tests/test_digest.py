@@ -130,6 +130,7 @@ def test_the_digest_command_sends_once_a_week_unless_forced_and_dry_runs(bot, tm
     dry = subprocess.run([str(EXE), "digest", "--dry-run"], env=env, capture_output=True, text=True, cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
     assert "Waiting for a decision* (1, oldest first)" in dry.stdout and "Acme" in dry.stdout
+    assert "for @Person 0001 (Sales)" in dry.stdout and "<@" not in dry.stdout  # names, not mentions
     assert not digests_to(bot.standin, MANAGERS[0])
     first = subprocess.run([str(EXE), "digest"], env=env, capture_output=True, text=True, cwd=tmp_path)
     assert first.returncode == 0, first.stderr

@@ -17,6 +17,7 @@ METHOD_SCOPES = {
     "views_update": set(),
     "views_publish": set(),
     "users_lookupByEmail": {"users:read", "users:read.email"},
+    "users_info": {"users:read"},
     "conversations_open": {"im:write"},
     "conversations_history": {"im:history", "channels:history", "groups:history"},
 }

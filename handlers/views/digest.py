@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import TypeVar
@@ -158,10 +159,11 @@ def digest_blocks(d: Digest) -> tuple[str, list[Block]]:
     return text, blocks
 
 
-def digest_text(d: Digest) -> str:
-    """A plain rendering for `reference-bot digest --dry-run`."""
+def digest_text(d: Digest, name_of: Callable[[str], str] = lambda user_id: user_id) -> str:
+    """A plain rendering for `reference-bot digest --dry-run`: mentions become "@name", links their label,
+    dates their fallback text, and mrkdwn escapes plain characters again."""
     _, blocks = digest_blocks(d)
-    out = []
+    out: list[str] = []
     for block in blocks:
         data = block.to_dict()
         if data["type"] in ("section", "header"):
@@ -172,4 +174,11 @@ def digest_text(d: Digest) -> str:
             out.append("  [Approve] [Decline]")
         elif data["type"] == "divider":
             out.append("-" * 40)
-    return "\n".join(out)
+    return _readable("\n".join(out), name_of)
+
+
+def _readable(text: str, name_of: Callable[[str], str]) -> str:
+    text = re.sub(r"<@([UW][A-Z0-9]+)>", lambda m: "@" + name_of(m.group(1)), text)
+    text = re.sub(r"<!date\^\d+\^[^|]*\|([^>]*)>", r"\1", text)
+    text = re.sub(r"<(https?://[^|>]+)\|([^>]*)>", r"\2", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
