@@ -40,12 +40,39 @@ class InitiativeLine:
 
 
 @dataclass(frozen=True)
+class Segment:
+    industry: str
+    region: str
+    customers: int  # active customers in it
+    available: int  # of them with room today
+
+
+@dataclass(frozen=True)
+class Variety:
+    segments: int  # industry x region pairs the active pool has
+    thin: tuple[Segment, ...]  # at most one available reference, biggest first
+    empty: int  # of the thin ones: none available
+    never_asked: int  # active customers never touched
+    active: int
+
+
+@dataclass(frozen=True)
+class Beta:
+    name: str
+    in_pool_since: date
+    references: int  # counted references given
+    first_reference: date | None
+
+
+@dataclass(frozen=True)
 class ProgramStanding:
     today: date
     window_days: int
     served: int  # references with a product served in the window
     mix: tuple[MixLine, ...]
     initiatives: tuple[InitiativeLine, ...]  # at risk first, then soonest due
+    variety: Variety | None = None
+    betas: tuple[Beta, ...] = ()
 
 
 def mix_lines(
@@ -82,6 +109,13 @@ def initiative_line(
     pace_short = elapsed >= 7 and missing > 0 and delivered / elapsed * max(days_left, 0) < missing
     at_risk = missing > 0 and (days_left < 0 or available < missing or pace_short)
     return InitiativeLine(name, products, target, delivered, available, due, days_left, at_risk)
+
+
+def variety(rows: list[tuple[str, str, int, int]], *, never_asked: int, active: int, shown: int = 10) -> Variety:
+    """Thin segments: pairs with customers but at most one of them free to ask, the biggest first."""
+    segments = [Segment(*row) for row in rows]
+    thin = sorted((s for s in segments if s.available <= 1), key=lambda s: (-s.customers, s.industry, s.region))
+    return Variety(len(segments), tuple(thin[:shown]), sum(s.available == 0 for s in thin), never_asked, active)
 
 
 def ordered(lines: list[InitiativeLine]) -> tuple[InitiativeLine, ...]:

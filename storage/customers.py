@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import CustomerStatus
-from storage.models import Contact, Customer, CustomerChange, CustomerProduct, Touch
+from storage.models import NEVER_TOUCHED, Contact, Customer, CustomerChange, CustomerProduct, Touch
 
 
 def _like_escape(text: str) -> str:
@@ -194,30 +195,59 @@ def trait_in_pool(session: Session, trait: str, value: str) -> bool:
     return session.scalar(select(Customer.id).where(column == value).limit(1)) is not None
 
 
-def with_room_count(
-    session: Session,
-    products: Sequence[str],
-    *,
-    window: tuple[date, date],
-    rest_since: date,
-    weights: Mapping[str, int],
-    cap: int,
-) -> int:
-    """Active customers using any of `products` with room for one more touch: below `cap` weighted touches in
-    `window` and none since `rest_since`. (Per-customer limits are left out of this pool-wide count.)"""
-    first, last = window
-    weight = case(*[(Touch.ask_type == kind, w) for kind, w in weights.items()], else_=1)
-    full = (
-        select(Touch.customer_id)
-        .where(Touch.counts, Touch.touched_on >= first, Touch.touched_on <= last)
-        .group_by(Touch.customer_id)
-        .having(func.sum(weight) >= cap)
-    )
-    resting = select(Touch.customer_id).where(Touch.counts, Touch.touched_on >= rest_since, Touch.touched_on <= last)
+@dataclass(frozen=True)
+class RoomRule:
+    """Who has room for one more touch, pool-wide: below `cap` weighted touches in `window`, and not touched
+    since `rest_since`. (Per-customer limits are left out, so one query answers for the whole pool.)"""
+
+    window: tuple[date, date]
+    rest_since: date
+    weights: Mapping[str, int]
+    cap: int
+
+    def has_room(self) -> ColumnElement[bool]:
+        first, last = self.window
+        weight = case(*[(Touch.ask_type == kind, w) for kind, w in self.weights.items()], else_=1)
+        full = (
+            select(Touch.customer_id)
+            .where(Touch.counts, Touch.touched_on >= first, Touch.touched_on <= last)
+            .group_by(Touch.customer_id)
+            .having(func.sum(weight) >= self.cap)
+        )
+        resting = select(Touch.customer_id).where(
+            Touch.counts, Touch.touched_on >= self.rest_since, Touch.touched_on <= last
+        )
+        return and_(Customer.id.not_in(full), Customer.id.not_in(resting))
+
+
+def with_room_count(session: Session, products: Sequence[str], rule: RoomRule) -> int:
+    """Active customers using any of `products` with room for one more touch."""
     stmt = select(func.count(Customer.id)).where(
         Customer.status == CustomerStatus.ACTIVE,
         exists().where(CustomerProduct.customer_id == Customer.id, CustomerProduct.product.in_(list(products))),
-        Customer.id.not_in(full),
-        Customer.id.not_in(resting),
+        rule.has_room(),
     )
     return int(session.scalar(stmt) or 0)
+
+
+def segments(session: Session, rule: RoomRule) -> list[tuple[str, str, int, int]]:
+    """(industry, region, active customers, of them with room) for every pair the active pool has."""
+    room = case((rule.has_room(), 1), else_=0)
+    stmt = (
+        select(Customer.industry, Customer.region, func.count(Customer.id), func.sum(room))
+        .where(Customer.status == CustomerStatus.ACTIVE)
+        .group_by(Customer.industry, Customer.region)
+    )
+    return [(str(i), str(r), int(n), int(a or 0)) for i, r, n, a in session.execute(stmt)]
+
+
+def never_asked_count(session: Session) -> int:
+    """Active customers never touched (their last touch is the NEVER_TOUCHED sentinel)."""
+    stmt = select(func.count(Customer.id)).where(
+        Customer.status == CustomerStatus.ACTIVE, Customer.last_touched_on == NEVER_TOUCHED
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def betas(session: Session) -> Sequence[Customer]:
+    return session.scalars(select(Customer).where(Customer.beta).order_by(Customer.created_at, Customer.name)).all()

@@ -129,3 +129,15 @@ def delivered_for(session: Session, products: Sequence[str], first: date, last: 
         Touch.counts, Touch.product.in_(list(products)), Touch.touched_on >= first, Touch.touched_on <= last
     )
     return int(session.scalar(stmt) or 0)
+
+
+def given_by(session: Session, customer_ids: Sequence[int], last: date) -> dict[int, tuple[int, date]]:
+    """For each listed customer: counted references given up to `last`, and the day of the first."""
+    if not customer_ids:
+        return {}
+    stmt = (
+        select(Touch.customer_id, func.count(Touch.id), func.min(Touch.touched_on))
+        .where(Touch.customer_id.in_(list(customer_ids)), Touch.counts, Touch.touched_on <= last)
+        .group_by(Touch.customer_id)
+    )
+    return {int(c): (int(n), first) for c, n, first in session.execute(stmt)}

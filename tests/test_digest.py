@@ -244,9 +244,17 @@ def test_the_program_against_its_targets_fits_in_a_busy_digest():
         )
         for i in range(40)
     )
-    busy = Digest(**{**digest(537).__dict__, "program": ProgramStanding(TODAY, 90, 780, mix, initiatives)})
+    from bot.program import Beta, variety
+
+    thin = variety(
+        [(f"Industry {i} " + "i" * 80, "Region " + "r" * 80, 3, i % 2) for i in range(60)], never_asked=5, active=900
+    )
+    betas = tuple(Beta(f"Beta {i} " + "b" * 80, TODAY, 0, None) for i in range(30))
+    standing = ProgramStanding(TODAY, 90, 780, mix, initiatives, variety=thin, betas=betas)
+    busy = Digest(**{**digest(537).__dict__, "program": standing})
     _, blocks = digest_blocks(busy)
     rendered = [b.to_dict() for b in blocks]
     assert message_problems(rendered) == [] and len(rendered) <= 50
     text = str(rendered)
     assert "*The program against its targets*" in text and ":warning: *at risk*" in text
+    assert "*Variety*: 5 of 900 active customers never asked" in text and "30 beta customers" in text

@@ -163,3 +163,24 @@ def test_managers_see_the_program_in_slack_and_in_the_digest(bot, tmp_path):
     dry = run(["digest", "--dry-run"], {**env, "REFERENCE_MANAGERS": M1, "SLACK_SIGNING_SECRET": "x"})
     assert dry.returncode == 0, dry.stderr
     assert "The program against its targets" in dry.stdout and "Forecast launch" in dry.stdout
+
+
+def test_show_names_thin_segments_customers_never_asked_and_beta_customers(cli_env, database):
+    from storage.models import Customer
+
+    ids = pool(database)
+    add_customer(database, "Lone Energy", industry="Energy", region="NA", products=("Billing",))
+    with database.session_factory.begin() as session:
+        session.get(Customer, ids["Hooli"]).beta = True
+        session.get(Customer, ids["Acme"]).beta = True
+    shown = run(["program", "show"], cli_env)
+    assert shown.returncode == 0, shown.stderr
+    out = shown.stdout
+    # Retail/EMEA: Globex and Hooli free (Acme and Initech rest after recent touches); Energy/NA: one customer.
+    assert (
+        "Variety: 2 industry/region segments; 1 thin shown, 0 with no one free; 2 of 5 active customers never asked"
+        in out
+    )
+    assert "  thin: Energy / NA: 1 of 1 free" in out
+    assert "Acme: in the pool since" in out and "2 references (first" in out
+    assert "Hooli: in the pool since" in out and "0 references (none yet)" in out

@@ -164,15 +164,10 @@ def compute(session: Session, limits: Limits, today: date) -> ProgramStanding:
     served = touch_repo.served_by_product(session, first, today)
     active = customer_repo.active_count(session)
 
+    rule = customer_repo.RoomRule((first, today), rest_since, limits.weights, limits.customer_max)
+
     def room(products: list[str]) -> int:
-        return customer_repo.with_room_count(
-            session,
-            products,
-            window=(first, today),
-            rest_since=rest_since,
-            weights=limits.weights,
-            cap=limits.customer_max,
-        )
+        return customer_repo.with_room_count(session, products, rule)
 
     mix_targets = {t.product_list[0]: t.target for t in targets if t.kind is TargetKind.MIX and t.product_list}
     mix = program.mix_lines(mix_targets, served, {p: room([p]) for p in mix_targets}, active)
@@ -190,7 +185,15 @@ def compute(session: Session, limits: Limits, today: date) -> ProgramStanding:
         for t in targets
         if t.kind is TargetKind.INITIATIVE
     ]
-    return ProgramStanding(today, window, sum(served.values()), mix, program.ordered(initiatives))
+    pool = program.variety(
+        customer_repo.segments(session, rule), never_asked=customer_repo.never_asked_count(session), active=active
+    )
+    beta_customers = customer_repo.betas(session)
+    given = touch_repo.given_by(session, [c.id for c in beta_customers], today)
+    betas = tuple(program.Beta(c.name, c.created_at.date(), *given.get(c.id, (0, None))) for c in beta_customers)
+    return ProgramStanding(
+        today, window, sum(served.values()), mix, program.ordered(initiatives), variety=pool, betas=betas
+    )
 
 
 def as_text(s: ProgramStanding) -> str:
@@ -218,4 +221,21 @@ def as_text(s: ProgramStanding) -> str:
             )
     if not s.mix and not s.initiatives:
         lines += ["", "No targets yet: `reference-bot program import FILE` sets them."]
+    if s.variety is not None:
+        v = s.variety
+        lines += [
+            "",
+            f"Variety: {v.segments} industry/region segments; {len(v.thin)} thin shown, {v.empty} with no one free; "
+            f"{v.never_asked} of {v.active} active customers never asked",
+        ]
+        lines += [
+            f"  thin: {t.industry or '?'} / {t.region or '?'}: {t.available} of {t.customers} free" for t in v.thin
+        ]
+    if s.betas:
+        lines += ["", "Beta customers"]
+        lines += [
+            f"  {b.name}: in the pool since {b.in_pool_since.isoformat()}, {b.references} references"
+            + (f" (first {b.first_reference.isoformat()})" if b.first_reference else " (none yet)")
+            for b in s.betas
+        ]
     return "\n".join(lines)

@@ -35,7 +35,30 @@ def program_blocks(s: ProgramStanding) -> list[Block]:
     if s.initiatives:
         text = "*Initiatives*\n" + "\n".join(map(initiative_line, s.initiatives))
         blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(text, 3000))))
+    if s.variety is not None and s.variety.segments:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(variety_text(s), 3000))))
     return blocks
+
+
+def variety_text(s: ProgramStanding) -> str:
+    v = s.variety
+    assert v is not None
+    lines = [
+        f"*Variety*: {v.never_asked} of {v.active} active customers never asked; "
+        f"{len(v.thin)} thin segments (industry / region with at most one customer free to ask)"
+        + (f", {v.empty} with none" if v.empty else "")
+    ]
+    lines += [
+        f"• {esc(t.industry or 'no industry')} / {esc(t.region or 'no region')}: {t.available} of {t.customers} free"
+        for t in v.thin[:5]
+    ]
+    if s.betas:
+        without = [b for b in s.betas if not b.references]
+        lines.append(
+            f"*Beta*: {len(s.betas)} beta customers, {len(without)} not yet a reference"
+            + (": " + ", ".join(esc(b.name) for b in without[:5]) if without else "")
+        )
+    return "\n".join(lines)
 
 
 def program_reply(s: ProgramStanding) -> tuple[str, list[Block]]:
