@@ -75,13 +75,3 @@ class Deps:
             clock=lambda: self.now(),
             memo=self.memo,
         )
-
-    @property
-    def limits(self) -> Limits:
-        return self.settings.limits
-
-    def today(self) -> date:
-        return self.services.today()
-
-    def is_manager(self, user_id: str) -> bool:
-        return user_id in self.settings.reference_managers

@@ -4,7 +4,7 @@ customers that fit the same need (ranked by `bot.ranking`)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
@@ -150,7 +150,7 @@ def report(
     )
     needs_alternatives = standing.would_exceed and not counted
     if needs_alternatives and not need.products:
-        need = Need(**{**need.__dict__, "products_any": tuple(customer.product_names)})
+        need = replace(need, products_any=tuple(customer.product_names))
     alternatives = (
         tuple(candidates(session, need, limits, count=ALTERNATIVES, exclude=[customer.id]))
         if needs_alternatives
