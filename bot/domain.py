@@ -209,6 +209,28 @@ class TargetKind(Labelled):
 _labels(TargetKind, {"mix": "Product mix", "initiative": "Initiative"})
 
 
+class NominationStatus(Labelled):
+    """A proposal that a customer join the pool as a reference: the owner agrees, then a manager decides."""
+
+    WAITING_OWNER = "waiting_owner"
+    WAITING_MANAGER = "waiting_manager"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    OWNER_DECLINED = "owner_declined"
+
+
+_labels(
+    NominationStatus,
+    {
+        "waiting_owner": "Waiting for the account owner",
+        "waiting_manager": "Waiting for a reference manager",
+        "approved": "Approved",
+        "declined": "Declined",
+        "owner_declined": "Not now (account owner)",
+    },
+)
+
+
 class Subject(enum.Enum):
     """What an outbox message's renderer is given, loaded by the delivery worker when it sends."""
 
@@ -217,6 +239,7 @@ class Subject(enum.Enum):
     LOGGED_TOUCH = "logged_touch"  # a touch logged in Slack, with the customer's standing now
     DIGEST = "digest"  # this week's digest for the recipient, with links to the cards
     DATA = "data"  # only what was stored with the message
+    NOMINATION = "nomination"  # the nomination (data["nomination_id"]) as it stands now
 
 
 @dataclass(frozen=True)
@@ -243,6 +266,9 @@ class OutboxKind(Labelled):
     FOLLOWUP_DM = "followup_dm"
     FOLLOWUP_UPDATE = "followup_update"
     UNHAPPY_ALERT = "unhappy_customer_alert"
+    NOMINATION_OWNER_ASK = "nomination_owner_ask"
+    NOMINATION_CARD = "nomination_card"
+    NOMINATION_DECIDED_DM = "nomination_decided_dm"
 
     @property
     def spec(self) -> KindSpec:
@@ -266,6 +292,9 @@ OUTBOX_KINDS: dict[OutboxKind, KindSpec] = {
     OutboxKind.DIGEST_DM: KindSpec("weekly digest", "each manager", Subject.DIGEST),
     OutboxKind.FOLLOWUP_DM: KindSpec("outcome follow-up", "requester", Subject.REQUEST),
     OutboxKind.FOLLOWUP_UPDATE: KindSpec("follow-up update", "requester", Subject.REQUEST, updates=True),
+    OutboxKind.NOMINATION_OWNER_ASK: KindSpec("nomination, to the account owner", "account owner", Subject.NOMINATION),
+    OutboxKind.NOMINATION_CARD: KindSpec("nomination card", "managers or approval channel", Subject.NOMINATION),
+    OutboxKind.NOMINATION_DECIDED_DM: KindSpec("nomination outcome to the nominator", "nominator", Subject.NOMINATION),
     OutboxKind.UNHAPPY_ALERT: KindSpec("unhappy-customer alert", "managers or approval channel", Subject.REQUEST),
 }
 _labels(OutboxKind, {kind.value: spec.label for kind, spec in OUTBOX_KINDS.items()})
@@ -323,6 +352,7 @@ MAX_SUGGESTION = 500
 MAX_DEAL_AMOUNT = 10**12
 MAX_FOLLOWUP_NOTE = 1000
 MAX_LOG_NOTE = 500
+MAX_NOMINATION_NOTE = 1000
 
 # The window of the "asks in the last N days" line on the approval card.
 HISTORY_WINDOW_DAYS = 90

@@ -7,7 +7,7 @@ nothing: every write is one transaction.
 
 from __future__ import annotations
 
-from bot.domain import Outcome
+from bot.domain import NominationStatus, Outcome
 
 
 class DomainError(Exception):
@@ -68,6 +68,19 @@ class NoSuchFailedMessage(DomainError):
 
 class TooSlow(DomainError):
     message = "Saving took too long (the database is slow right now), so nothing was saved. Please send it again."
+
+
+class UnknownNomination(DomainError):
+    message = "That nomination no longer exists. Nothing was changed."
+
+
+class NotTheOwner(DomainError):
+    message = "Only the customer's account owner can answer this. Nothing was changed."
+
+
+class AlreadyDone(DomainError):
+    def __init__(self, status: NominationStatus) -> None:
+        super().__init__(f"This nomination was already answered ({status.label.lower()}). Nothing was changed.")
 
 
 class ImportRefused(DomainError):

@@ -39,9 +39,10 @@ from sqlalchemy.orm import Session
 
 from bot.context import ServiceContext
 from bot.domain import OutboxKind, OutboxStatus, Subject
-from bot.errors import UnknownRequest
-from bot.services import digest, requests, touch_log
+from bot.errors import UnknownNomination, UnknownRequest
+from bot.services import digest, nominations, requests, touch_log
 from bot.services.digest import Digest
+from bot.services.nominations import NominationSummary
 from bot.services.summaries import RequestSummary
 from bot.services.touch_log import LoggedTouch
 from storage import outbox as outbox_repo
@@ -96,6 +97,7 @@ class Delivery:
     request: RequestSummary | None = None
     logged: LoggedTouch | None = None
     digest: Digest | None = None
+    nomination: NominationSummary | None = None
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,12 @@ class OutboxWorker:
             except UnknownRequest:
                 return None
             return Delivery(kind, channel, data, request=request)
+        if subject is Subject.NOMINATION:
+            try:
+                nomination = nominations.get(self.ctx, nomination_id=int(data.get("nomination_id", 0)))
+            except UnknownNomination:
+                return None
+            return Delivery(kind, channel, data, nomination=nomination)
         if subject is Subject.LOGGED_TOUCH:
             logged = touch_log.load_logged(self.ctx, touch_id=int(data.get("touch_id", 0)))
             return Delivery(kind, channel, data, logged=logged) if logged else None

@@ -10,6 +10,7 @@ from handlers import (
     followups,
     guard,
     home,
+    nominations,
     request_modal,
     touch_log,
 )
@@ -18,5 +19,5 @@ from handlers import (
 def register_all(app: App) -> None:
     guard.register(app)
     errors.register(app)
-    for surface in (commands, request_modal, approvals, touch_log, customer_limits, followups, home):
+    for surface in (commands, request_modal, approvals, touch_log, customer_limits, followups, home, nominations):
         surface.register(app)

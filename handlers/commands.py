@@ -17,6 +17,7 @@ from handlers.request_modal import build_form
 from handlers.views import messages
 from handlers.views.limits_modal import limits_modal
 from handlers.views.log_modal import log_modal
+from handlers.views.nominations import nomination_modal
 from handlers.views.program import program_reply
 from handlers.views.request_modal import customer_option
 
@@ -52,6 +53,10 @@ def reference_request(
         ctx.require_manager(user_id, "see the program's standing")
         reply, blocks = program_reply(program.standing(ctx))
         ack(text=reply, blocks=blocks)
+        return
+    if word == "nominate" and not rest:
+        ack()
+        open_modal(client, trigger_id=body["trigger_id"], view=nomination_modal(), tell=tell)
         return
     if word == "log" and not rest:
         ack()

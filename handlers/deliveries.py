@@ -12,8 +12,10 @@ from slack_sdk.models.blocks import Block
 
 from bot.domain import OutboxKind
 from bot.outbox import Delivery, Rendered, Renderer
+from bot.services.nominations import NominationSummary
 from bot.services.summaries import RequestSummary
 from handlers.views import messages
+from handlers.views import nominations as nomination_views
 from handlers.views.cards import approval_card, approval_card_text
 from handlers.views.digest import digest_blocks
 from handlers.views.followups import followup_answered, followup_dm, unhappy_alert
@@ -39,6 +41,13 @@ def _limits_saved(delivery: Delivery) -> Rendered:
     return Rendered(*messages.limits_saved(str(delivery.data.get("customer_name", "")), changes))
 
 
+def _about_nomination(build: Callable[[NominationSummary], tuple[str, list[Block]]]) -> Renderer:
+    def render(delivery: Delivery) -> Rendered | None:
+        return Rendered(*build(delivery.nomination)) if delivery.nomination is not None else None
+
+    return render
+
+
 def _digest(delivery: Delivery) -> Rendered | None:
     return Rendered(*digest_blocks(delivery.digest)) if delivery.digest is not None else None
 
@@ -56,4 +65,7 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.FOLLOWUP_DM: _about_request(followup_dm),
     OutboxKind.FOLLOWUP_UPDATE: _about_request(followup_answered),
     OutboxKind.UNHAPPY_ALERT: _about_request(unhappy_alert),
+    OutboxKind.NOMINATION_OWNER_ASK: _about_nomination(nomination_views.owner_ask),
+    OutboxKind.NOMINATION_CARD: _about_nomination(nomination_views.manager_card),
+    OutboxKind.NOMINATION_DECIDED_DM: _about_nomination(nomination_views.decided_dm),
 }

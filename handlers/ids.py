@@ -14,6 +14,8 @@ class Callback(enum.StrEnum):
     LIMITS_MODAL = "customer_limits"
     FOLLOWUP_DONE_MODAL = "followup_done"
     FOLLOWUP_DATE_MODAL = "followup_new_date"
+    NOMINATION_MODAL = "nominate"
+    NOMINATION_DECLINE_MODAL = "nomination_decline"
 
 
 class Block(enum.StrEnum):
@@ -99,4 +101,9 @@ class Action(enum.StrEnum):
     PROSPECT_SIZE = "prospect_size_select"
     SWITCH_CUSTOMER = "switch_customer"
     OUTBOX_RETRY = "outbox_retry"
+    NOMINATION_AGREE = "nomination_agree"
+    NOMINATION_NOT_NOW = "nomination_not_now"
+    NOMINATION_APPROVE = "nomination_approve"
+    NOMINATION_DECLINE = "nomination_decline"
+    NOMINATE_SHORTCUT = "nominate_as_reference"
     CHOOSE = "choose_customer"

@@ -50,6 +50,12 @@ class SwitchRef(_Payload):
     customer_id: int = Field(gt=0, lt=2**31)
 
 
+class NominationRef(_Payload):
+    """A button on a nomination (owner's ask, manager's card), and the nomination's decline modal."""
+
+    nomination_id: int = Field(gt=0, lt=2**31)
+
+
 class OutboxRef(_Payload):
     """A Retry button on a failed delivery in the managers' Home tab."""
 

@@ -28,6 +28,7 @@ from bot.domain import (
     AskType,
     CustomerStatus,
     EventKind,
+    NominationStatus,
     OutboxKind,
     OutboxStatus,
     Outcome,
@@ -392,3 +393,25 @@ class ProgramChange(Base):
     actor_id: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     summary: Mapped[str] = mapped_column(Text)
+
+
+class Nomination(Base):
+    """A proposal that a customer (or one of its contacts) join the pool as a reference."""
+
+    __tablename__ = "nominations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
+    nominator_id: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[NominationStatus] = mapped_column(_enum(NominationStatus, "nomination_status", 20))
+    owner_answered_by: Mapped[str | None] = mapped_column(String(32))
+    owner_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    customer: Mapped[Customer] = relationship()
+    contact: Mapped[Contact | None] = relationship()

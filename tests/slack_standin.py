@@ -141,6 +141,13 @@ class SlackStandIn:
             stalls = self._stalls.get(method)
             return stalls.pop(0) if stalls else 0.0
 
+    def put_message(self, channel: str, ts: str, text: str) -> Message:
+        """A message someone else posted (for shortcuts and permalinks)."""
+        message = Message(channel, ts, text, [])
+        with self._lock:
+            self.messages[(channel, ts)] = message
+        return message
+
     def calls_to(self, method: str) -> list[Call]:
         with self._lock:
             return [c for c in self.calls if c.method == method]

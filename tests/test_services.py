@@ -9,11 +9,24 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.context import ServiceContext
-from bot.domain import OUTBOX_KINDS, AskType, Labelled, OutboxKind, Outcome, RequestStatus, Team, member, parse_choice
+from bot.domain import (
+    OUTBOX_KINDS,
+    AskType,
+    CustomerStatus,
+    Labelled,
+    NominationStatus,
+    OutboxKind,
+    Outcome,
+    RequestStatus,
+    Team,
+    member,
+    parse_choice,
+)
 from bot.errors import FormErrors, NotAManager, UnknownRequest
 from bot.outbox import Delivery
 from bot.services import decisions, intake, requests
 from bot.services.intake import RequestForm
+from bot.services.nominations import NominationSummary
 from bot.services.summaries import CustomerHistory, RequestSummary
 from handlers.deliveries import RENDERERS
 from handlers.errors import field_errors
@@ -156,6 +169,13 @@ def summary(**changes: object) -> RequestSummary:
     return RequestSummary(**values)
 
 
+def nomination() -> NominationSummary:
+    return NominationSummary(
+        7, 1, "Acme <Corp>", CustomerStatus.PAUSED, "UOWNER01", "Jane", REQUESTER, "n" * 1000,
+        NominationStatus.WAITING_MANAGER, "UOWNER01", None, None, "",
+    )  # fmt: skip
+
+
 def test_every_outbox_kind_has_one_spec_and_one_renderer_whose_message_slack_accepts():
     assert set(OUTBOX_KINDS) == set(RENDERERS) == set(OutboxKind)
     for kind, spec in OUTBOX_KINDS.items():
@@ -163,6 +183,9 @@ def test_every_outbox_kind_has_one_spec_and_one_renderer_whose_message_slack_acc
         if spec.subject.value.startswith("request"):
             assert RENDERERS[kind](delivery) is None  # the request is gone: nothing left to send
             delivery = replace(delivery, request=summary())
+        if spec.subject.value == "nomination":
+            assert RENDERERS[kind](delivery) is None  # the nomination is gone: nothing left to send
+            delivery = replace(delivery, nomination=nomination())
         rendered = RENDERERS[kind](delivery)
         if spec.subject.value in ("logged_touch", "digest"):
             assert rendered is None  # rendered from what the worker loads; covered end to end
