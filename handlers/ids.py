@@ -106,4 +106,5 @@ class Action(enum.StrEnum):
     NOMINATION_APPROVE = "nomination_approve"
     NOMINATION_DECLINE = "nomination_decline"
     NOMINATE_SHORTCUT = "nominate_as_reference"
+    PAUSE_CUSTOMER = "pause_customer"
     CHOOSE = "choose_customer"

@@ -9,7 +9,7 @@ from datetime import date
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.domain import AskType
+from bot.domain import AskType, Sentiment
 from storage.models import Contact, Customer, Touch
 
 
@@ -141,3 +141,9 @@ def given_by(session: Session, customer_ids: Sequence[int], last: date) -> dict[
         .group_by(Touch.customer_id)
     )
     return {int(c): (int(n), first) for c, n, first in session.execute(stmt)}
+
+
+def unhappy_customers(session: Session, since: date) -> list[int]:
+    """Customers with a touch since `since` whose outcome left them unhappy."""
+    stmt = select(Touch.customer_id).where(Touch.sentiment == Sentiment.UNHAPPY, Touch.touched_on >= since).distinct()
+    return [int(c) for c in session.scalars(stmt)]

@@ -250,11 +250,58 @@ def test_the_program_against_its_targets_fits_in_a_busy_digest():
         [(f"Industry {i} " + "i" * 80, "Region " + "r" * 80, 3, i % 2) for i in range(60)], never_asked=5, active=900
     )
     betas = tuple(Beta(f"Beta {i} " + "b" * 80, TODAY, 0, None) for i in range(30))
+    from bot.services.digest import RiskItem
+
     standing = ProgramStanding(TODAY, 90, 780, mix, initiatives, variety=thin, betas=betas)
-    busy = Digest(**{**digest(537).__dict__, "program": standing})
+    risks = Section(
+        [RiskItem(i + 1, f"Risky {i} " + "r" * 100, "unhappy after a recent reference") for i in range(40)], 40
+    )
+    busy = Digest(**{**digest(537).__dict__, "program": standing, "at_risk": risks})
     _, blocks = digest_blocks(busy)
     rendered = [b.to_dict() for b in blocks]
     assert message_problems(rendered) == [] and len(rendered) <= 50
     text = str(rendered)
     assert "*The program against its targets*" in text and ":warning: *at risk*" in text
     assert "*Variety*: 5 of 900 active customers never asked" in text and "30 beta customers" in text
+    assert "*Customers at risk* (40)" in text and text.count("pause_customer") == 4
+
+
+def test_a_customer_at_risk_is_paused_from_the_digest_in_one_click(bot):
+    from sqlalchemy import select
+
+    from bot.services import digest as digest_service
+    from storage.models import Customer, CustomerChange, Touch
+
+    acme = add_customer(bot.database, "Acme")
+    add_customer(bot.database, "Calm Co")
+    with bot.database.session_factory.begin() as session:
+        session.add(
+            Touch(
+                customer_id=acme,
+                ask_type="reference_call",
+                requester="U1",
+                team="sales",
+                touched_on=date.today() - timedelta(days=10),
+                outcome="completed",
+                note="",
+                source="logged",
+                flagged=False,
+                sentiment="unhappy",
+                created_by="test",
+                created_at=datetime.now(UTC),
+            )
+        )
+    assert digest_service.send(bot.deps.services)
+    bot.deps.wake_outbox()
+    sent = bot.standin.wait_for(lambda: digests_to(bot.standin, MANAGERS[0]), what="the digest")[0]
+    assert "*Acme*: unhappy after a recent reference" in text_of(sent) and "Calm Co" not in text_of(sent)
+    assert bot.slack.click_in("USOMEONE", sent, "pause_customer").status == 200
+    refused = bot.standin.wait_for(lambda: bot.standin.ephemerals_for("USOMEONE"), what="refusal")[0]
+    assert "Only reference managers can pause a customer" in refused["text"]
+    assert bot.slack.click_in(MANAGERS[0], sent, "pause_customer").status == 200
+    told = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(MANAGERS[0]), what="paused")[0]
+    assert "Acme is paused" in told["text"]
+    with bot.database.session_factory() as session:
+        assert session.get(Customer, acme).status.value == "paused"
+        change = session.scalars(select(CustomerChange)).one()
+        assert (change.field, change.old, change.new, change.actor_id) == ("status", "active", "paused", MANAGERS[0])

@@ -111,3 +111,27 @@ def update(
 
 def _show(value: int | None) -> str:
     return "default" if value is None else str(value)
+
+
+def pause(ctx: ServiceContext, *, customer_id: int, actor_id: str) -> str:
+    """A manager pauses a customer at risk in one click (from the digest); recorded like any status change.
+    Returns the customer's name."""
+    ctx.require_manager(actor_id, "pause a customer")
+    now = ctx.now()
+    with ctx.session_factory.begin() as session:
+        customer = customer_repo.get(session, customer_id)
+        if customer is None:
+            raise UnknownCustomer()
+        if customer.status is not CustomerStatus.PAUSED:
+            customer_repo.record_change(
+                session,
+                customer_id,
+                actor_id=actor_id,
+                at=now,
+                field="status",
+                old=customer.status.value,
+                new=CustomerStatus.PAUSED.value,
+            )
+            customer.status = CustomerStatus.PAUSED
+            customer.updated_at = now
+        return customer.name

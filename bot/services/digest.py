@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.context import ServiceContext
-from bot.domain import AskType, Level, OutboxKind, Team
+from bot.domain import AskType, CustomerStatus, Level, OutboxKind, Team
 from bot.policy import Limits, Standing
 from bot.program import ProgramStanding
 from bot.services import program as program_service
@@ -22,7 +22,7 @@ from storage import events as event_repo
 from storage import outbox as outbox_repo
 from storage import requests as request_repo
 from storage import touches as touch_repo
-from storage.models import ReferenceRequest
+from storage.models import Customer, ReferenceRequest
 
 ITEMS_PER_LIST = 200  # fetched per list; the message shows fewer and says how many more
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -49,6 +49,15 @@ class LimitItem:
 
 
 @dataclass(frozen=True)
+class RiskItem:
+    """A customer to look after: unhappy lately, or without room for three weeks and more."""
+
+    customer_id: int
+    customer_name: str
+    why: str
+
+
+@dataclass(frozen=True)
 class Section(Generic[T]):
     items: list[T]
     total: int
@@ -68,6 +77,7 @@ class Digest:
     window_days: int = 90
     links: dict[int, str] = field(default_factory=dict)  # request id -> permalink of its card
     program: ProgramStanding | None = None
+    at_risk: Section[RiskItem] = field(default_factory=lambda: Section([], 0))
 
     @property
     def empty(self) -> bool:
@@ -122,6 +132,7 @@ def compose(session: Session, *, recipient: str, today: date, zone: ZoneInfo, li
         if s.level in (Level.NO_ROOM, Level.OVER_LIMIT, Level.RESTING):
             at_limit.append(LimitItem(customer.name, s))
     at_limit.sort(key=lambda x: (-x.standing.used, x.customer_name))
+    at_risk = _at_risk(session, [c for c in candidates if c.name in {i.customer_name for i in at_limit}], limits, today)
     monday = today - timedelta(days=today.weekday())
     start = datetime.combine(monday, time(0), tzinfo=zone)
     return Digest(
@@ -132,11 +143,30 @@ def compose(session: Session, *, recipient: str, today: date, zone: ZoneInfo, li
         overdue=Section([_item(r, today, recipient) for r in overdue], overdue_total),
         due_soon=Section([_item(r, today, recipient) for r in soon], soon_total),
         at_limit=Section(at_limit, len(at_limit)),
+        at_risk=Section(at_risk, len(at_risk)),
         numbers=event_repo.week_counts(session, start, start + timedelta(days=7)),
         health=(customer_repo.active_count(session), *touch_repo.spread(session, today - timedelta(days=window - 1))),
         program=program_service.compute(session, limits, today),
         window_days=window,
     )
+
+
+def _at_risk(session: Session, full: list[Customer], limits: Limits, today: date) -> list[RiskItem]:
+    """Unhappy in the window, or without room today and three weeks ago as well: worth a pause."""
+    window_start = today - timedelta(days=limits.customer_window_days - 1)
+    found: dict[int, RiskItem] = {}
+    for customer_id in touch_repo.unhappy_customers(session, window_start):
+        customer = customer_repo.get(session, customer_id)
+        if customer is not None and customer.status is CustomerStatus.ACTIVE:
+            found[customer.id] = RiskItem(customer.id, customer.name, "unhappy after a recent reference")
+    three_weeks_ago = today - timedelta(days=21)
+    for customer in full:
+        if customer.id in found or customer.status is not CustomerStatus.ACTIVE:
+            continue
+        before = standing_service.assess(session, customer, limits, three_weeks_ago)
+        if before.level in (Level.NO_ROOM, Level.OVER_LIMIT):
+            found[customer.id] = RiskItem(customer.id, customer.name, "at its limit for three weeks and more")
+    return sorted(found.values(), key=lambda r: r.customer_name)
 
 
 def build(ctx: ServiceContext, *, recipient: str) -> Digest:

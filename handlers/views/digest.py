@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 
 from bot.services.digest import Digest, Item, Section
 from handlers.ids import Action
-from handlers.payloads import RequestRef
+from handlers.payloads import CustomerRef, RequestRef
 from handlers.views import standing as standing_view
 from handlers.views.cards import TO_BE_CHOSEN
 from handlers.views.program import program_blocks
@@ -30,6 +30,7 @@ MAX_BLOCKS = 50
 T = TypeVar("T")
 WAITING_WITH_BUTTONS = 8  # each takes two blocks (the line and its buttons)
 LINES_PER_LIST = 15
+RISKS_WITH_BUTTONS = 4
 
 
 def _link(item: Item, links: dict[int, str]) -> str:
@@ -149,6 +150,23 @@ def digest_blocks(d: Digest) -> tuple[str, list[Block]]:
         d.at_limit,
         lambda c: f"*{esc(c.customer_name)}*: {standing_view.badge(c.standing)}",
     )
+    if d.at_risk.total:
+        blocks.append(DividerBlock())
+        blocks.append(
+            SectionBlock(text=MarkdownTextObject(text=f"*Customers at risk* ({d.at_risk.total}): pause them for now?"))
+        )
+        for risk in d.at_risk.items[:RISKS_WITH_BUTTONS]:
+            blocks.append(
+                SectionBlock(
+                    text=MarkdownTextObject(text=clip(f"*{esc(risk.customer_name)}*: {risk.why}", 3000)),
+                    accessory=ButtonElement(
+                        text="Pause",
+                        action_id=Action.PAUSE_CUSTOMER,
+                        value=CustomerRef(customer_id=risk.customer_id).dump(),
+                    ),
+                )
+            )
+        blocks += _more(min(len(d.at_risk.items), RISKS_WITH_BUTTONS), d.at_risk.total)
     if d.program is not None and (d.program.mix or d.program.initiatives):
         blocks.append(DividerBlock())
         blocks.append(SectionBlock(text=MarkdownTextObject(text="*The program against its targets*")))
