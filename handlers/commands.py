@@ -51,8 +51,10 @@ def reference_request(
         return
     if word == "program" and not rest:
         ctx.require_manager(user_id, "see the program's standing")
+        # Seconds at scale: acknowledge first, then answer privately where the command was typed.
+        ack()
         reply, blocks = program_reply(program.standing(ctx))
-        ack(text=reply, blocks=blocks)
+        respond(text=reply, blocks=[b.to_dict() for b in blocks], response_type="ephemeral")
         return
     if word == "nominate" and not rest:
         ack()

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy import ColumnElement, case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import CustomerStatus
@@ -198,43 +199,65 @@ def trait_in_pool(session: Session, trait: str, value: str) -> bool:
 @dataclass(frozen=True)
 class RoomRule:
     """Who has room for one more touch, pool-wide: below `cap` weighted touches in `window`, and not touched
-    since `rest_since`. (Per-customer limits are left out, so one query answers for the whole pool.)"""
+    since `rest_since`. (Per-customer limits are left out, so one pass answers for the whole pool.)"""
 
     window: tuple[date, date]
     rest_since: date
     weights: Mapping[str, int]
     cap: int
 
-    def has_room(self) -> ColumnElement[bool]:
+    def room_flag(self) -> tuple[Any, ColumnElement[int]]:
+        """A subquery of each customer's usage in the window, and 1/0 "has room" over it (outer-joined)."""
         first, last = self.window
         weight = case(*[(Touch.ask_type == kind, w) for kind, w in self.weights.items()], else_=1)
-        full = (
-            select(Touch.customer_id)
+        usage = (
+            select(
+                Touch.customer_id.label("customer_id"),
+                func.sum(weight).label("used"),
+                func.max(Touch.touched_on).label("last_on"),
+            )
             .where(Touch.counts, Touch.touched_on >= first, Touch.touched_on <= last)
             .group_by(Touch.customer_id)
-            .having(func.sum(weight) >= self.cap)
+            .subquery()
         )
-        resting = select(Touch.customer_id).where(
-            Touch.counts, Touch.touched_on >= self.rest_since, Touch.touched_on <= last
-        )
-        return and_(Customer.id.not_in(full), Customer.id.not_in(resting))
+        busy = or_(usage.c.used >= self.cap, usage.c.last_on >= self.rest_since)
+        return usage, case((busy, 0), else_=1)
+
+
+def with_room_by_product(session: Session, rule: RoomRule) -> dict[str, int]:
+    """Per product: active customers using it with room for one more touch (one pass over the pool)."""
+    usage, room = rule.room_flag()
+    stmt = (
+        select(CustomerProduct.product, func.sum(room))
+        .join(Customer, Customer.id == CustomerProduct.customer_id)
+        .outerjoin(usage, usage.c.customer_id == Customer.id)
+        .where(Customer.status == CustomerStatus.ACTIVE)
+        .group_by(CustomerProduct.product)
+    )
+    return {str(product): int(n or 0) for product, n in session.execute(stmt)}
 
 
 def with_room_count(session: Session, products: Sequence[str], rule: RoomRule) -> int:
     """Active customers using any of `products` with room for one more touch."""
-    stmt = select(func.count(Customer.id)).where(
-        Customer.status == CustomerStatus.ACTIVE,
-        exists().where(CustomerProduct.customer_id == Customer.id, CustomerProduct.product.in_(list(products))),
-        rule.has_room(),
+    usage, room = rule.room_flag()
+    stmt = (
+        select(func.sum(room))
+        .select_from(Customer)
+        .outerjoin(usage, usage.c.customer_id == Customer.id)
+        .where(
+            Customer.status == CustomerStatus.ACTIVE,
+            exists().where(CustomerProduct.customer_id == Customer.id, CustomerProduct.product.in_(list(products))),
+        )
     )
     return int(session.scalar(stmt) or 0)
 
 
 def segments(session: Session, rule: RoomRule) -> list[tuple[str, str, int, int]]:
     """(industry, region, active customers, of them with room) for every pair the active pool has."""
-    room = case((rule.has_room(), 1), else_=0)
+    usage, room = rule.room_flag()
     stmt = (
         select(Customer.industry, Customer.region, func.count(Customer.id), func.sum(room))
+        .outerjoin(usage, usage.c.customer_id == Customer.id)
         .where(Customer.status == CustomerStatus.ACTIVE)
         .group_by(Customer.industry, Customer.region)
     )

@@ -154,8 +154,9 @@ def test_managers_see_the_program_in_slack_and_in_the_digest(bot, tmp_path):
     assert run(["program", "import", str(sheet)], env).returncode == 0
     refused = bot.slack.command(REQUESTER, "program")
     assert "Only reference managers can see the program's standing" in refused.body.decode()
-    shown = bot.slack.command(M1, "program")
-    text = json.dumps(shown.json["blocks"])
+    assert bot.slack.command(M1, "program").status == 200
+    shown = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(M1), what="the program's standing")[0]
+    text = json.dumps(shown["blocks"])
     assert "*Analytics*: target 75%, served 75% (on target)" in text
     assert "*Forecast launch* (Forecast): 0 of 5 references, 1 customers available" in text and "at risk" in text
     file_request(bot, ids["Hooli"], product="Forecast")

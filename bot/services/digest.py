@@ -3,6 +3,7 @@ ISO week, sent through the outbox."""
 
 from __future__ import annotations
 
+import time as time_module
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Generic, TypeVar
@@ -112,7 +113,15 @@ def _item(r: ReferenceRequest, today: date, recipient: str) -> Item:
     )
 
 
-def compose(session: Session, *, recipient: str, today: date, zone: ZoneInfo, limits: Limits) -> Digest:
+def compose(
+    session: Session,
+    *,
+    recipient: str,
+    today: date,
+    zone: ZoneInfo,
+    limits: Limits,
+    program_standing: ProgramStanding | None = None,
+) -> Digest:
     waiting, waiting_total = request_repo.waiting(session, limit=ITEMS_PER_LIST)
     overdue, overdue_total = request_repo.overdue(session, today, limit=ITEMS_PER_LIST)
     soon, soon_total = request_repo.due_between(session, today, today + timedelta(days=7), limit=ITEMS_PER_LIST)
@@ -146,7 +155,7 @@ def compose(session: Session, *, recipient: str, today: date, zone: ZoneInfo, li
         at_risk=Section(at_risk, len(at_risk)),
         numbers=event_repo.week_counts(session, start, start + timedelta(days=7)),
         health=(customer_repo.active_count(session), *touch_repo.spread(session, today - timedelta(days=window - 1))),
-        program=program_service.compute(session, limits, today),
+        program=program_standing or program_service.compute(session, limits, today),
         window_days=window,
     )
 
@@ -169,9 +178,23 @@ def _at_risk(session: Session, full: list[Customer], limits: Limits, today: date
     return sorted(found.values(), key=lambda r: r.customer_name)
 
 
+PROGRAM_MEMO_SECONDS = 600.0
+
+
 def build(ctx: ServiceContext, *, recipient: str) -> Digest:
+    """This week's digest for one manager. The program's standing is the same for every manager on a day and
+    takes seconds at scale, so the week's digests share one reading (kept ten minutes)."""
+    today = ctx.today()
+    key = f"program_standing:{today.isoformat()}"
+    cached = ctx.memo.get(key)
+    known = cached[1] if cached is not None and time_module.monotonic() - cached[0] < PROGRAM_MEMO_SECONDS else None
     with ctx.session_factory() as session:
-        return compose(session, recipient=recipient, today=ctx.today(), zone=ctx.zone, limits=ctx.limits)
+        built = compose(
+            session, recipient=recipient, today=today, zone=ctx.zone, limits=ctx.limits, program_standing=known
+        )
+    if known is None and built.program is not None:
+        ctx.memo[key] = (time_module.monotonic(), built.program)
+    return built
 
 
 def send(ctx: ServiceContext, *, force: bool = False) -> list[str]:

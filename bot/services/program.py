@@ -170,14 +170,15 @@ def compute(session: Session, limits: Limits, today: date) -> ProgramStanding:
         return customer_repo.with_room_count(session, products, rule)
 
     mix_targets = {t.product_list[0]: t.target for t in targets if t.kind is TargetKind.MIX and t.product_list}
-    mix = program.mix_lines(mix_targets, served, {p: room([p]) for p in mix_targets}, active)
+    by_product = customer_repo.with_room_by_product(session, rule)
+    mix = program.mix_lines(mix_targets, served, {p: by_product.get(p, 0) for p in mix_targets}, active)
     initiatives = [
         program.initiative_line(
             name=t.name,
             products=tuple(t.product_list),
             target=t.target,
             delivered=touch_repo.delivered_for(session, t.product_list, t.starts, today),
-            available=room(t.product_list),
+            available=by_product.get(t.product_list[0], 0) if len(t.product_list) == 1 else room(t.product_list),
             starts=t.starts,
             due=t.due or today,
             today=today,
