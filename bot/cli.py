@@ -145,6 +145,20 @@ def _import_refused(path: Path, problems: list[str]) -> int:
     return _fail(f"{path}: {len(problems)} problem(s); nothing was imported", code=1)
 
 
+def _import(file: str, run: Callable[[Path], str]) -> int:
+    """An all-or-nothing file import: the file must exist; problems are listed by row and column; on success
+    one line says what `run` did."""
+    path = Path(file)
+    if not path.is_file():
+        return _fail(f"{path}: no such file")
+    try:
+        done = run(path)
+    except ImportRefused as exc:
+        return _import_refused(path, exc.problems)
+    print(f"imported {path}: {done}")
+    return 0
+
+
 def cmd_customers_import(args: argparse.Namespace) -> int:
     settings = load(DirectorySettings)
     from slack_sdk.errors import SlackApiError
@@ -181,15 +195,11 @@ def cmd_history_import(args: argparse.Namespace) -> int:
     settings = load(ProgramSettings)
     from bot.services.touch_log import import_history
 
-    path = Path(args.file)
-    if not path.is_file():
-        return _fail(f"{path}: no such file")
-    try:
+    def run(path: Path) -> str:
         report = import_history(_services(settings), path=path)
-    except ImportRefused as exc:
-        return _import_refused(path, exc.problems)
-    print(f"imported {path}: {report.imported} touches added, {report.already_there} already on record")
-    return 0
+        return f"{report.imported} touches added, {report.already_there} already on record"
+
+    return _import(args.file, run)
 
 
 def cmd_history_export(args: argparse.Namespace) -> int:
@@ -286,15 +296,11 @@ def cmd_program_import(args: argparse.Namespace) -> int:
     settings = load(ProgramSettings)
     from bot.services.program import import_program
 
-    path = Path(args.file)
-    if not path.is_file():
-        return _fail(f"{path}: no such file")
-    try:
+    def run(path: Path) -> str:
         report = import_program(_services(settings), path=path)
-    except ImportRefused as exc:
-        return _import_refused(path, exc.problems)
-    print(f"imported {path}: {report.mix} mix shares, {report.initiatives} initiatives (the program now)")
-    return 0
+        return f"{report.mix} mix shares, {report.initiatives} initiatives (the program now)"
+
+    return _import(args.file, run)
 
 
 def cmd_program_export(args: argparse.Namespace) -> int:

@@ -70,20 +70,22 @@ def _answered(respond: Respond, build: Any, summary: nominations.NominationSumma
     respond(text=text, blocks=[b.to_dict() for b in blocks], replace_original=True)
 
 
-def owner_agrees(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    ack()
+def _owner_answer(body: dict[str, Any], respond: Respond, context: BoltContext, *, agree: bool) -> None:
     d = deps(context)
-    summary = nominations.owner_answers(d.services, nomination_id=_ref(body), user_id=body["user"]["id"], agree=True)
+    user_id = body["user"]["id"]
+    summary = nominations.owner_answers(d.services, nomination_id=_ref(body), user_id=user_id, agree=agree)
     d.wake_outbox()
     _answered(respond, views.owner_ask, summary)
+
+
+def owner_agrees(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    _owner_answer(body, respond, context, agree=True)
 
 
 def owner_not_now(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
-    d = deps(context)
-    summary = nominations.owner_answers(d.services, nomination_id=_ref(body), user_id=body["user"]["id"], agree=False)
-    d.wake_outbox()
-    _answered(respond, views.owner_ask, summary)
+    _owner_answer(body, respond, context, agree=False)
 
 
 def approve_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:

@@ -40,14 +40,3 @@ def move(
         .execution_options(synchronize_session=False)
     )
     return getattr(result, "rowcount", 0) == 1
-
-
-def of_customers(session: Session, customer_ids: list[int]) -> dict[int, NominationStatus]:
-    """The latest nomination status of each listed customer that has one."""
-    if not customer_ids:
-        return {}
-    stmt = select(Nomination.customer_id, Nomination.status).where(Nomination.customer_id.in_(customer_ids))
-    found: dict[int, NominationStatus] = {}
-    for customer_id, status in session.execute(stmt.order_by(Nomination.id)):
-        found[int(customer_id)] = status
-    return found

@@ -23,7 +23,3 @@ def replace(session: Session, new: list[ProgramTarget]) -> None:
 
 def record_change(session: Session, *, actor_id: str, at: datetime, summary: str) -> None:
     session.add(ProgramChange(actor_id=actor_id, at=at, summary=summary))
-
-
-def changes(session: Session, *, limit: int = 20) -> Sequence[ProgramChange]:
-    return session.scalars(select(ProgramChange).order_by(ProgramChange.id.desc()).limit(limit)).all()
