@@ -11,6 +11,7 @@ from handlers import (
     guard,
     home,
     nominations,
+    program,
     request_modal,
     touch_log,
 )
@@ -19,5 +20,15 @@ from handlers import (
 def register_all(app: App) -> None:
     guard.register(app)
     errors.register(app)
-    for surface in (commands, request_modal, approvals, touch_log, customer_limits, followups, home, nominations):
+    for surface in (
+        commands,
+        request_modal,
+        approvals,
+        touch_log,
+        customer_limits,
+        followups,
+        home,
+        nominations,
+        program,
+    ):
         surface.register(app)

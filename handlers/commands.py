@@ -8,17 +8,17 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.services import catalog, customer_limits, program, requests
+from bot.services import catalog, customer_limits, requests
 from handlers.common import deps, open_modal
 from handlers.errors import guarded
 from handlers.ids import COMMAND
 from handlers.payloads import RequestModalContext
+from handlers.program import open_program
 from handlers.request_modal import build_form
 from handlers.views import messages
 from handlers.views.limits_modal import limits_modal
 from handlers.views.log_modal import log_modal
 from handlers.views.nominations import nomination_modal
-from handlers.views.program import program_reply
 from handlers.views.request_modal import customer_option
 
 logger = logging.getLogger(__name__)
@@ -50,11 +50,7 @@ def reference_request(
         ack(text=reply, blocks=blocks)
         return
     if word == "program" and not rest:
-        ctx.require_manager(user_id, "see the program's standing")
-        # Seconds at scale: acknowledge first, then answer privately where the command was typed.
-        ack()
-        reply, blocks = program_reply(program.standing(ctx))
-        respond(text=reply, blocks=[b.to_dict() for b in blocks], response_type="ephemeral")
+        open_program(ack, body, client, respond, context, user_id)
         return
     if word == "nominate" and not rest:
         ack()

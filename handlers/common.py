@@ -72,6 +72,13 @@ def state_value(values: dict[str, Any], block_id: str, action_id: str) -> str | 
     return None
 
 
+def state_values(values: dict[str, Any], block_id: str, action_id: str) -> list[str]:
+    """The chosen values of a multi-select; empty when none."""
+    element = (values.get(block_id) or {}).get(action_id)
+    options = element.get("selected_options") if isinstance(element, dict) else None
+    return [o["value"] for o in options or [] if isinstance(o, dict) and isinstance(o.get("value"), str)]
+
+
 TRIGGER_ERRORS = {"expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"}
 
 

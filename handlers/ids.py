@@ -16,6 +16,7 @@ class Callback(enum.StrEnum):
     FOLLOWUP_DATE_MODAL = "followup_new_date"
     NOMINATION_MODAL = "nominate"
     NOMINATION_DECLINE_MODAL = "nomination_decline"
+    PROGRAM_MODAL = "program_targets"
 
 
 class Block(enum.StrEnum):
@@ -57,6 +58,13 @@ class Block(enum.StrEnum):
     HAPPENED_ON = "happened_on"
     # Approval card of an ask by need: the candidates
     CANDIDATES = "candidates"
+    # Program modal: a mix share per product ("mix~0", "mix~1", ... in the form's order) and initiatives
+    MIX = "mix"
+    INITIATIVE_REMOVE = "initiative_remove"
+    INITIATIVE_NAME = "initiative_name"
+    INITIATIVE_PRODUCTS = "initiative_products"
+    INITIATIVE_TARGET = "initiative_target"
+    INITIATIVE_DUE = "initiative_due"
 
 
 # The customer input's block id changes when the form switches the customer for the requester (Slack keeps
@@ -108,3 +116,10 @@ class Action(enum.StrEnum):
     NOMINATE_SHORTCUT = "nominate_as_reference"
     PAUSE_CUSTOMER = "pause_customer"
     CHOOSE = "choose_customer"
+    MIX_SHARE = "mix_share"
+    INITIATIVE_REMOVE = "initiative_remove_select"
+    INITIATIVE_NAME = "initiative_name_input"
+    INITIATIVE_PRODUCTS = "initiative_products_select"
+    INITIATIVE_TARGET = "initiative_target_input"
+    INITIATIVE_DUE = "initiative_due_date"
+    EDIT_PROGRAM = "edit_program"

@@ -21,5 +21,16 @@ def replace(session: Session, new: list[ProgramTarget]) -> None:
     session.add_all(new)
 
 
+def remove(session: Session, gone: list[ProgramTarget]) -> None:
+    for target in gone:
+        session.delete(target)
+    session.flush()
+
+
+def changes(session: Session, limit: int = 20) -> Sequence[ProgramChange]:
+    newest = select(ProgramChange).order_by(ProgramChange.at.desc(), ProgramChange.id.desc())
+    return session.scalars(newest.limit(limit)).all()
+
+
 def record_change(session: Session, *, actor_id: str, at: datetime, summary: str) -> None:
     session.add(ProgramChange(actor_id=actor_id, at=at, summary=summary))

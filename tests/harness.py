@@ -45,7 +45,7 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
 
 
-def fill(view: dict[str, Any], answers: dict[str, str | None]) -> dict[str, Any]:
+def fill(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
     """The `state.values` Slack would send for `view` with `answers` (block_id -> value) typed in.
 
     Inputs not answered keep what the view pre-filled (initial_option, initial_date, initial_value).
@@ -69,6 +69,10 @@ def fill(view: dict[str, Any], answers: dict[str, str | None]) -> dict[str, Any]
                     "value": answer,
                 }
             state = {"type": kind, "selected_option": chosen}
+        elif kind == "multi_static_select":
+            by_value = {o["value"]: o for o in element.get("options") or []}
+            picked = element.get("initial_options") or [] if answer is ... else [by_value[v] for v in answer or []]
+            state = {"type": kind, "selected_options": picked}
         elif kind == "datepicker":
             state = {"type": kind, "selected_date": element.get("initial_date") if answer is ... else answer}
         else:
@@ -140,7 +144,7 @@ class SlackDriver:
         }
         return self.send(urlencode(form).encode(), **kw)
 
-    def submit(self, user_id: str, view: dict[str, Any], answers: dict[str, str | None], **kw: Any) -> Reply:
+    def submit(self, user_id: str, view: dict[str, Any], answers: dict[str, Any], **kw: Any) -> Reply:
         payload = {
             "type": "view_submission",
             "team": {"id": "T0001", "domain": "example"},

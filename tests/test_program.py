@@ -136,10 +136,74 @@ def test_initiatives_are_at_risk_when_the_pool_or_the_pace_cannot_make_it():
     ]
 
 
+def _shares(view: dict) -> dict[str, str]:
+    """The modal's mix inputs by product label: block id -> product."""
+    return {b["label"]["text"]: b["block_id"] for b in view["blocks"] if b.get("block_id", "").startswith("mix~")}
+
+
+def test_managers_set_the_mix_and_initiatives_in_a_modal_all_or_nothing(bot):
+    import json
+
+    from tests.harness import M1, REQUESTER, open_modal
+
+    pool(bot.database)
+    refused = bot.slack.command(REQUESTER, "program")
+    assert "Only reference managers can set the program's targets" in refused.body.decode()
+    view = open_modal(bot, "program", user=M1)
+    assert view["title"]["text"] == "Reference program"
+    blocks = _shares(view)
+    assert set(blocks) == {"Analytics", "Billing", "Forecast"}
+    standing = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(M1), what="the standing")[0]
+    assert "The program has no targets yet" in json.dumps(standing["blocks"])
+    past = (date.today() - timedelta(days=1)).isoformat()
+    bad = {
+        blocks["Analytics"]: "70",
+        blocks["Billing"]: "20",
+        "initiative_name": "Forecast launch",
+        "initiative_products": [],
+        "initiative_target": "0",
+        "initiative_due": past,
+    }
+    reply = bot.slack.submit(M1, view, bad)
+    errors = reply.json["errors"]
+    assert errors[min(blocks.values())] == "The shares add up to 90; they must add up to 100."
+    assert errors["initiative_products"] == "Choose the products the initiative needs references for."
+    assert errors["initiative_target"] == "How many references does it need? 1 or more."
+    assert errors["initiative_due"] == f"{past} is in the past."
+    with bot.database.session_factory() as session:
+        assert session.scalars(select(ProgramChange)).all() == []  # nothing written
+    good = {**bad, blocks["Billing"]: "30", "initiative_products": ["Forecast"], "initiative_target": "5"}
+    good["initiative_due"] = DUE
+    reply = bot.slack.submit(M1, view, good)
+    assert reply.status == 200 and not reply.body, reply.body
+    with bot.database.session_factory() as session:
+        change = session.scalars(select(ProgramChange)).one()
+    assert change.actor_id == M1
+    assert change.summary == f"mix Analytics 70%, Billing 30%; added Forecast launch (5 by {DUE})"
+    # The form opens again with the targets in it, and removing the initiative is one choice.
+    again = open_modal(bot, "program", user=M1)
+    shares = {
+        b["label"]["text"]: b["element"].get("initial_value")
+        for b in again["blocks"]
+        if b.get("block_id", "").startswith("mix~")
+    }
+    assert shares == {"Analytics": "70", "Billing": "30", "Forecast": None}
+    remove = next(b for b in again["blocks"] if b.get("block_id") == "initiative_remove")
+    [option] = remove["element"]["options"]
+    assert option["text"]["text"] == f"Forecast launch: 5 by {DUE}"
+    reply = bot.slack.submit(M1, again, {"initiative_remove": [option["value"]]})
+    assert reply.status == 200 and not reply.body, reply.body
+    shown = run(["program", "show"], {"DATABASE_URL": bot.database.url})
+    assert "Analytics" in shown.stdout and "Forecast launch" not in shown.stdout
+    with bot.database.session_factory() as session:
+        summaries = [c.summary for c in session.scalars(select(ProgramChange).order_by(ProgramChange.id))]
+    assert summaries[-1] == "mix Analytics 70%, Billing 30%; removed Forecast launch"
+
+
 def test_managers_see_the_program_in_slack_and_in_the_digest(bot, tmp_path):
     import json
 
-    from tests.harness import M1, REQUESTER, card_for, file_request
+    from tests.harness import M1, card_for, file_request
 
     ids = pool(bot.database)
     env = {
@@ -152,8 +216,6 @@ def test_managers_see_the_program_in_slack_and_in_the_digest(bot, tmp_path):
         tmp_path, f"{HEADER}\nmix,A,Analytics,75,\nmix,B,Billing,25,\ninitiative,Forecast launch,Forecast,5,{DUE}\n"
     )
     assert run(["program", "import", str(sheet)], env).returncode == 0
-    refused = bot.slack.command(REQUESTER, "program")
-    assert "Only reference managers can see the program's standing" in refused.body.decode()
     assert bot.slack.command(M1, "program").status == 200
     shown = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(M1), what="the program's standing")[0]
     text = json.dumps(shown["blocks"])

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot import program
 from bot.context import ServiceContext
 from bot.domain import TargetKind, has_control_characters, member
-from bot.errors import ImportRefused
+from bot.errors import FormErrors, ImportRefused
 from bot.policy import Limits
 from bot.program import ProgramStanding
 from bot.services.customer_io import read_rows
@@ -140,6 +140,137 @@ def import_program(ctx: ServiceContext, *, path: Path, actor_id: str = IMPORTER)
             summary=f"program replaced from {path.name}: {mix} mix shares, {len(new) - mix} initiatives",
         )
         return ProgramReport(mix, len(new) - mix)
+
+
+MIX_FIELD = "mix"  # the modal's mix inputs are "mix~0", "mix~1", ... (one per product, in the form's order)
+MAX_MIX_PRODUCTS = 40
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What the program modal shows: the products it may set shares for, and the current targets."""
+
+    products: list[str]
+    mix: dict[str, int]
+    initiatives: list[tuple[int, str]]  # (id, "Forecast launch: 5 by 1 Mar 2027")
+
+
+@dataclass(frozen=True)
+class NewInitiative:
+    name: str
+    products: list[str]
+    target: str | None
+    due: str | None
+
+
+def targets_for_form(ctx: ServiceContext) -> Targets:
+    with ctx.session_factory() as session:
+        current = program_repo.targets(session)
+        mix = {t.product_list[0]: t.target for t in current if t.kind is TargetKind.MIX and t.product_list}
+        pool = customer_repo.pool_values(session)["products"]
+        products = list(mix) + [p for p in pool if p not in mix]
+        initiatives = [
+            (t.id, f"{t.name}: {t.target} by {t.due.isoformat() if t.due else '?'}")
+            for t in current
+            if t.kind is TargetKind.INITIATIVE
+        ]
+        return Targets(products[:MAX_MIX_PRODUCTS], mix, initiatives)
+
+
+def _initiative_problems(new: NewInitiative, known: set[str], today: date) -> tuple[dict[str, str], int, date | None]:
+    errors: dict[str, str] = {}
+    if len(new.name) > 200:
+        errors["initiative_name"] = "Please keep the name to 200 characters."
+    if not new.products:
+        errors["initiative_products"] = "Choose the products the initiative needs references for."
+    elif unknown := [p for p in new.products if p not in known]:
+        errors["initiative_products"] = f"No customer uses {', '.join(unknown)}."
+    target = int(new.target) if new.target and new.target.isdigit() else 0
+    if target < 1:
+        errors["initiative_target"] = "How many references does it need? 1 or more."
+    due = None
+    try:
+        due = date.fromisoformat(new.due or "")
+    except ValueError:
+        errors["initiative_due"] = "An initiative needs a due date."
+    if due is not None and due < today:
+        errors["initiative_due"] = f"{due.isoformat()} is in the past."
+    return errors, target, due
+
+
+def update_targets(
+    ctx: ServiceContext,
+    *,
+    actor_id: str,
+    products: list[str],
+    shares: list[str | None],
+    remove: list[str],
+    new: NewInitiative | None,
+) -> str:
+    """The program modal: the mix as typed (empty shares are no target; the rest add up to 100), initiatives
+    removed, one added. All or nothing; every change recorded. Returns the change in words."""
+    ctx.require_manager(actor_id, "change the program's targets")
+    today, now = ctx.today(), ctx.now()
+    errors: dict[str, str] = {}
+    mix: dict[str, int] = {}
+    for index, (product, share) in enumerate(zip(products, shares, strict=False)):
+        text = (share or "").strip()
+        if not text:
+            continue
+        if not text.isdigit() or int(text) > 100:
+            errors[f"{MIX_FIELD}~{index}"] = "A share is a whole percentage from 0 to 100."
+        elif int(text):
+            mix[product] = int(text)
+    if mix and not errors and sum(mix.values()) != 100:
+        errors[MIX_FIELD] = f"The shares add up to {sum(mix.values())}; they must add up to 100."
+    with ctx.session_factory.begin() as session:
+        known = set(customer_repo.pool_values(session)["products"])
+        errors.update(
+            {
+                f"{MIX_FIELD}~{i}": f"No customer uses {p}."
+                for i, p in enumerate(products)
+                if p in mix and p not in known
+            }
+        )
+        target, due = 0, None
+        if new is not None:
+            problems, target, due = _initiative_problems(new, known, today)
+            errors.update(problems)
+        if errors:
+            raise FormErrors(errors)
+        current = program_repo.targets(session)
+        removed = [t for t in current if t.kind is TargetKind.INITIATIVE and str(t.id) in remove]
+        kept = [t for t in current if t.kind is TargetKind.INITIATIVE and t not in removed]
+        if new is not None and any(t.name == new.name for t in kept):
+            raise FormErrors({"initiative_name": f"An initiative named {new.name} is already running."})
+        program_repo.remove(session, [t for t in current if t.kind is TargetKind.MIX] + removed)
+        for product, pct in mix.items():
+            session.add(
+                ProgramTarget(
+                    kind=TargetKind.MIX, name=product, products=product, target=pct, starts=today, created_at=now
+                )
+            )
+        parts = [
+            "mix " + (", ".join(f"{p} {pct}%" for p, pct in mix.items()) if mix else "cleared"),
+        ]
+        if removed:
+            parts.append("removed " + ", ".join(t.name for t in removed))
+        if new is not None:
+            session.add(
+                ProgramTarget(
+                    kind=TargetKind.INITIATIVE,
+                    name=new.name,
+                    products=";".join(new.products),
+                    target=target,
+                    due=due,
+                    starts=today,
+                    created_at=now,
+                )
+            )
+            parts.append(f"added {new.name} ({target} by {due.isoformat() if due else '?'})")
+        summary = "; ".join(parts)
+        program_repo.record_change(session, actor_id=actor_id, at=now, summary=summary)
+        return summary
 
 
 def export_program(ctx: ServiceContext) -> Iterator[list[str]]:

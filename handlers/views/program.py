@@ -2,10 +2,119 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
+import json
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    DatePickerElement,
+    DividerBlock,
+    InputBlock,
+    MarkdownTextObject,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticMultiSelectElement,
+)
+from slack_sdk.models.views import View
 
 from bot.program import InitiativeLine, MixLine, ProgramStanding
+from bot.services.program import Targets
+from handlers.ids import Action, Callback
+from handlers.ids import Block as BlockId
 from handlers.views.text import clip, esc, slack_date
+
+EDIT_BUTTON = ButtonElement(text="Edit targets", action_id=Action.EDIT_PROGRAM, value="edit")
+
+
+def _options(values: list[str]) -> list[Option]:
+    return [Option(value=v[:150], text=clip(v, 75)) for v in values[:100]]
+
+
+def program_modal(t: Targets) -> View:
+    """The mix (a share per product, adding up to 100) and the initiatives: remove some, add one.
+    The product list travels in private_metadata, so each share input maps back to its product."""
+    products = list(t.products)
+    while len(json.dumps(products, separators=(",", ":"))) > 3000:  # private_metadata's limit
+        products.pop()
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text="*Product mix*: the share of references each product should get. The shares add up to 100; "
+                "leave a product empty for no target."
+            )
+        )
+    ]
+    for index, product in enumerate(products):
+        share = t.mix.get(product)
+        blocks.append(
+            InputBlock(
+                block_id=f"{BlockId.MIX}~{index}",
+                label=clip(product, 2000),
+                optional=True,
+                element=NumberInputElement(
+                    action_id=Action.MIX_SHARE,
+                    is_decimal_allowed=False,
+                    min_value="0",
+                    max_value="100",
+                    initial_value=str(share) if share is not None else None,
+                ),
+            )
+        )
+    blocks += [DividerBlock(), SectionBlock(text=MarkdownTextObject(text="*Initiatives*"))]
+    if t.initiatives:
+        blocks.append(
+            InputBlock(
+                block_id=BlockId.INITIATIVE_REMOVE,
+                label="Remove initiatives",
+                optional=True,
+                element=StaticMultiSelectElement(
+                    action_id=Action.INITIATIVE_REMOVE,
+                    placeholder="Running initiatives",
+                    options=[Option(value=str(i), text=clip(label, 75)) for i, label in t.initiatives[:100]],
+                ),
+            )
+        )
+    blocks += [
+        InputBlock(
+            block_id=BlockId.INITIATIVE_NAME,
+            label="New initiative",
+            optional=True,
+            hint="For example: Forecast launch. Leave empty to add none.",
+            element=PlainTextInputElement(action_id=Action.INITIATIVE_NAME, max_length=200),
+        ),
+        InputBlock(
+            block_id=BlockId.INITIATIVE_PRODUCTS,
+            label="Its products",
+            optional=True,
+            element=StaticMultiSelectElement(
+                action_id=Action.INITIATIVE_PRODUCTS, placeholder="Products", options=_options(t.products)
+            ),
+        ),
+        InputBlock(
+            block_id=BlockId.INITIATIVE_TARGET,
+            label="References needed",
+            optional=True,
+            element=NumberInputElement(action_id=Action.INITIATIVE_TARGET, is_decimal_allowed=False, min_value="1"),
+        ),
+        InputBlock(
+            block_id=BlockId.INITIATIVE_DUE,
+            label="Due by",
+            optional=True,
+            element=DatePickerElement(action_id=Action.INITIATIVE_DUE),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=Callback.PROGRAM_MODAL,
+        title="Reference program",
+        submit="Save",
+        close="Cancel",
+        private_metadata=json.dumps(products, separators=(",", ":")),
+        blocks=blocks,
+    )
 
 
 def mix_line(m: MixLine) -> str:
@@ -63,8 +172,12 @@ def variety_text(s: ProgramStanding) -> str:
 
 def program_reply(s: ProgramStanding) -> tuple[str, list[Block]]:
     blocks = program_blocks(s)
-    if not blocks:
-        text = "The program has no targets yet: `reference-bot program import FILE` sets the mix and initiatives."
-        return text, [SectionBlock(text=MarkdownTextObject(text=text))]
+    edit = ActionsBlock(elements=[EDIT_BUTTON])
+    if not s.mix and not s.initiatives:
+        text = (
+            "The program has no targets yet: set the mix and initiatives here, "
+            "or with `reference-bot program import FILE`."
+        )
+        return text, [SectionBlock(text=MarkdownTextObject(text=text)), *blocks, edit]
     at_risk = sum(i.at_risk for i in s.initiatives)
-    return f"The reference program: {len(s.mix)} mix shares, {at_risk} initiatives at risk.", blocks
+    return f"The reference program: {len(s.mix)} mix shares, {at_risk} initiatives at risk.", [*blocks, edit]
