@@ -37,6 +37,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from bot import chart_files
 from bot.context import ServiceContext
 from bot.domain import OutboxKind, OutboxStatus, Subject
 from bot.errors import UnknownNomination, UnknownRequest
@@ -238,6 +239,7 @@ class OutboxWorker:
                     if not keep():
                         raise LeaseLost()
                     renewed = time.monotonic()
+            built.images.update(chart_files.images(self.client, built.program, self.ctx.memo))
             return Delivery(kind, channel, data, digest=built)
         return Delivery(kind, channel, data)
 

@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date
 
 
@@ -45,6 +46,17 @@ class Segment:
     region: str
     customers: int  # active customers in it
     available: int  # of them with room today
+    could_fill: tuple[str, ...] = ()  # customers in it not free today, in words ("Acme (paused)")
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """One dimension of the pool (industry, region, company size, product): how many values it has, and the
+    values with at most one customer free to ask."""
+
+    dimension: str
+    values: int
+    thin: tuple[tuple[str, int, int], ...]  # (value, active customers, of them free today), biggest first
 
 
 @dataclass(frozen=True)
@@ -54,14 +66,20 @@ class Variety:
     empty: int  # of the thin ones: none available
     never_asked: int  # active customers never touched
     active: int
+    coverage: tuple[Coverage, ...] = ()
 
 
 @dataclass(frozen=True)
 class Beta:
     name: str
-    in_pool_since: date
+    beta_since: date
     references: int  # counted references given
     first_reference: date | None
+    nomination: str | None = None  # the latest nomination's state, in words; None: never nominated
+    reference_contacts: int = 0  # contacts approved as references
+
+    def days_in_beta(self, today: date) -> int:
+        return max((today - self.beta_since).days, 0)
 
 
 @dataclass(frozen=True)
@@ -73,6 +91,7 @@ class ProgramStanding:
     initiatives: tuple[InitiativeLine, ...]  # at risk first, then soonest due
     variety: Variety | None = None
     betas: tuple[Beta, ...] = ()
+    histogram: dict[int, int] = field(default_factory=dict)  # touches in the window -> customers with that many
 
 
 def mix_lines(
@@ -111,11 +130,45 @@ def initiative_line(
     return InitiativeLine(name, products, target, delivered, available, due, days_left, at_risk)
 
 
-def variety(rows: list[tuple[str, str, int, int]], *, never_asked: int, active: int, shown: int = 10) -> Variety:
-    """Thin segments: pairs with customers but at most one of them free to ask, the biggest first."""
-    segments = [Segment(*row) for row in rows]
+def _coverage(dimension: str, counts: dict[str, tuple[int, int]], shown: int) -> Coverage:
+    thin = sorted(
+        ((value, n, free) for value, (n, free) in counts.items() if value and free <= 1), key=lambda t: (-t[1], t[0])
+    )
+    return Coverage(dimension, sum(1 for value in counts if value), tuple(thin[:shown]))
+
+
+def variety(
+    rows: list[tuple[str, str, str, int, int]],
+    *,
+    products: dict[str, tuple[int, int]],
+    never_asked: int,
+    active: int,
+    shown: int = 10,
+) -> Variety:
+    """`rows`: (industry, region, company size, active customers, of them free today) per combination.
+
+    Thin segments: industry / region pairs with customers but at most one of them free, the biggest first;
+    coverage: the same question asked of each dimension alone, products included."""
+    pairs: Counter[tuple[str, str]] = Counter()
+    pair_free: Counter[tuple[str, str]] = Counter()
+    dims: dict[str, tuple[Counter[str], Counter[str]]] = {
+        name: (Counter(), Counter()) for name in ("industry", "region", "company size")
+    }
+    for industry, region, size, n, free in rows:
+        pairs[(industry, region)] += n
+        pair_free[(industry, region)] += free
+        for name, value in (("industry", industry), ("region", region), ("company size", size)):
+            dims[name][0][value] += n
+            dims[name][1][value] += free
+    segments = [Segment(i, r, n, pair_free[(i, r)]) for (i, r), n in pairs.items()]
     thin = sorted((s for s in segments if s.available <= 1), key=lambda s: (-s.customers, s.industry, s.region))
-    return Variety(len(segments), tuple(thin[:shown]), sum(s.available == 0 for s in thin), never_asked, active)
+    coverage = tuple(
+        _coverage(name, {value: (n, free[value]) for value, n in counts.items()}, shown)
+        for name, (counts, free) in dims.items()
+    ) + (_coverage("product", products, shown),)
+    return Variety(
+        len(segments), tuple(thin[:shown]), sum(s.available == 0 for s in thin), never_asked, active, coverage
+    )
 
 
 def ordered(lines: list[InitiativeLine]) -> tuple[InitiativeLine, ...]:

@@ -224,17 +224,17 @@ class RoomRule:
         return usage, case((busy, 0), else_=1)
 
 
-def with_room_by_product(session: Session, rule: RoomRule) -> dict[str, int]:
-    """Per product: active customers using it with room for one more touch (one pass over the pool)."""
+def with_room_by_product(session: Session, rule: RoomRule) -> dict[str, tuple[int, int]]:
+    """Per product: (active customers using it, of them with room for one more touch), in one pass."""
     usage, room = rule.room_flag()
     stmt = (
-        select(CustomerProduct.product, func.sum(room))
+        select(CustomerProduct.product, func.count(Customer.id), func.sum(room))
         .join(Customer, Customer.id == CustomerProduct.customer_id)
         .outerjoin(usage, usage.c.customer_id == Customer.id)
         .where(Customer.status == CustomerStatus.ACTIVE)
         .group_by(CustomerProduct.product)
     )
-    return {str(product): int(n or 0) for product, n in session.execute(stmt)}
+    return {str(product): (int(n), int(free or 0)) for product, n, free in session.execute(stmt)}
 
 
 def with_room_count(session: Session, products: Sequence[str], rule: RoomRule) -> int:
@@ -252,16 +252,34 @@ def with_room_count(session: Session, products: Sequence[str], rule: RoomRule) -
     return int(session.scalar(stmt) or 0)
 
 
-def segments(session: Session, rule: RoomRule) -> list[tuple[str, str, int, int]]:
-    """(industry, region, active customers, of them with room) for every pair the active pool has."""
+def segments(session: Session, rule: RoomRule) -> list[tuple[str, str, str, int, int]]:
+    """(industry, region, company size, active customers, of them with room) for every combination the active
+    pool has: one pass, rolled up by dimension in `bot.program`."""
     usage, room = rule.room_flag()
+    columns = (Customer.industry, Customer.region, Customer.company_size)
     stmt = (
-        select(Customer.industry, Customer.region, func.count(Customer.id), func.sum(room))
+        select(*columns, func.count(Customer.id), func.sum(room))
         .outerjoin(usage, usage.c.customer_id == Customer.id)
         .where(Customer.status == CustomerStatus.ACTIVE)
-        .group_by(Customer.industry, Customer.region)
+        .group_by(*columns)
     )
-    return [(str(i), str(r), int(n), int(a or 0)) for i, r, n, a in session.execute(stmt)]
+    return [(str(i), str(r), str(z), int(n), int(a or 0)) for i, r, z, n, a in session.execute(stmt)]
+
+
+def in_segment(session: Session, industry: str, region: str, limit: int = 3) -> Sequence[Customer]:
+    """Customers of an industry / region that are not do-not-contact: paused ones first (they could be asked
+    again), then the least recently asked."""
+    stmt = (
+        select(Customer)
+        .where(
+            Customer.industry == industry,
+            Customer.region == region,
+            Customer.status.in_([CustomerStatus.PAUSED, CustomerStatus.ACTIVE]),
+        )
+        .order_by(case((Customer.status == CustomerStatus.PAUSED, 0), else_=1), Customer.last_touched_on, Customer.name)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
 
 
 def never_asked_count(session: Session) -> int:
@@ -273,4 +291,17 @@ def never_asked_count(session: Session) -> int:
 
 
 def betas(session: Session) -> Sequence[Customer]:
-    return session.scalars(select(Customer).where(Customer.beta).order_by(Customer.created_at, Customer.name)).all()
+    stmt = select(Customer).where(Customer.beta).order_by(Customer.beta_since, Customer.name)
+    return session.scalars(stmt).all()
+
+
+def reference_contacts(session: Session, customer_ids: Sequence[int]) -> dict[int, int]:
+    """Per customer: contacts approved as references."""
+    if not customer_ids:
+        return {}
+    stmt = (
+        select(Contact.customer_id, func.count(Contact.id))
+        .where(Contact.customer_id.in_(list(customer_ids)), Contact.reference_since.is_not(None))
+        .group_by(Contact.customer_id)
+    )
+    return {int(c): int(n) for c, n in session.execute(stmt)}

@@ -90,6 +90,7 @@ class Customer(Base):
     account_owner: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[CustomerStatus] = mapped_column(_enum(CustomerStatus, "customer_status"))
     beta: Mapped[bool] = mapped_column(Boolean, default=False)
+    beta_since: Mapped[date | None] = mapped_column(Date)  # the day it became a beta customer
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # Per-customer policy overrides; None means the configured default.
@@ -156,6 +157,7 @@ class Contact(Base):
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(254), default="")
     title: Mapped[str] = mapped_column(String(200), default="")
+    reference_since: Mapped[date | None] = mapped_column(Date)  # approved as a reference (a nomination)
 
     customer: Mapped[Customer] = relationship(back_populates="contacts")
 
@@ -348,6 +350,10 @@ class DigestClaim(Base):
     week: Mapped[str] = mapped_column(String(8))  # ISO week, e.g. 2026-W47
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     forced: Mapped[int] = mapped_column(Integer, default=0)  # extra sends asked for with --force
+    # Where it was posted and what it showed, so a decision taken elsewhere updates this copy too.
+    channel: Mapped[str | None] = mapped_column(String(32))
+    ts: Mapped[str | None] = mapped_column(String(32))
+    blocks: Mapped[str | None] = mapped_column(Text)
 
 
 class Suggestion(Base):

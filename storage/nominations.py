@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from collections.abc import Sequence
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import NominationStatus
@@ -22,6 +24,32 @@ def get(session: Session, nomination_id: int) -> Nomination | None:
         .options(selectinload(Nomination.customer), selectinload(Nomination.contact))
     )
     return session.scalar(stmt)
+
+
+def waiting(session: Session, limit: int = 20) -> tuple[Sequence[Nomination], int]:
+    """Nominations not decided yet (owner or manager to answer), oldest first, and how many in all."""
+    open_ = Nomination.status.in_([NominationStatus.WAITING_OWNER, NominationStatus.WAITING_MANAGER])
+    total = session.scalar(select(func.count(Nomination.id)).where(open_)) or 0
+    stmt = (
+        select(Nomination)
+        .where(open_)
+        .order_by(Nomination.created_at, Nomination.id)
+        .options(selectinload(Nomination.customer))
+        .limit(limit)
+    )
+    return session.scalars(stmt).all(), int(total)
+
+
+def latest_status(session: Session, customer_ids: Sequence[int]) -> dict[int, NominationStatus]:
+    """Per customer: the status of its newest nomination."""
+    if not customer_ids:
+        return {}
+    stmt = (
+        select(Nomination.customer_id, Nomination.status)
+        .where(Nomination.customer_id.in_(list(customer_ids)))
+        .order_by(Nomination.customer_id, Nomination.created_at, Nomination.id)
+    )
+    return {int(c): status for c, status in session.execute(stmt)}  # the last row per customer wins
 
 
 def move(

@@ -53,18 +53,27 @@ def for_request(session: Session, request_id: int) -> Touch | None:
     return session.scalar(select(Touch).where(Touch.request_id == request_id))
 
 
-def spread(session: Session, since: date) -> tuple[int, int, list[int]]:
-    """How touches since `since` spread over customers: customers touched, all touches, the top five's counts."""
+def histogram(session: Session, since: date) -> dict[int, int]:
+    """Touches since `since` per customer, counted: {number of touches: customers with that many}. One pass."""
     per_customer = (
         select(Touch.customer_id, func.count().label("n"))
         .where(Touch.touched_on >= since)
         .group_by(Touch.customer_id)
         .subquery()
     )
-    touched = session.scalar(select(func.count()).select_from(per_customer)) or 0
-    total = session.scalar(select(func.coalesce(func.sum(per_customer.c.n), 0))) or 0
-    top = [int(n) for n in session.scalars(select(per_customer.c.n).order_by(per_customer.c.n.desc()).limit(5))]
-    return int(touched), int(total), top
+    stmt = select(per_customer.c.n, func.count()).group_by(per_customer.c.n)
+    return {int(n): int(customers) for n, customers in session.execute(stmt)}
+
+
+def spread(session: Session, since: date) -> tuple[int, int, list[int]]:
+    """How touches since `since` spread over customers: customers touched, all touches, the top five's counts."""
+    counts = histogram(session, since)
+    top: list[int] = []
+    for n in sorted(counts, reverse=True):
+        top += [n] * min(counts[n], 5 - len(top))
+        if len(top) == 5:
+            break
+    return sum(counts.values()), sum(n * c for n, c in counts.items()), top
 
 
 def get(session: Session, touch_id: int) -> Touch | None:

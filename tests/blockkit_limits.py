@@ -107,7 +107,14 @@ def _block(block: Any, where: str, problems: list[str], surface: str) -> None:
         _text(block.get("label"), f"{where}.label", 2000, problems, plain_only=True)
         _text(block.get("hint"), f"{where}.hint", 2000, problems, plain_only=True)
         _element(block.get("element"), f"{where}.element", problems)
-    elif kind not in ("divider", "image", "rich_text", "file", "video", "markdown"):
+    elif kind == "image":
+        _text({"type": "plain_text", "text": block.get("alt_text")}, f"{where}.alt_text", 2000, problems)
+        source = block.get("slack_file") or {}
+        if bool(block.get("image_url")) == bool(source):
+            problems.append(f"{where}: an image needs image_url or slack_file, not both")
+        elif source and not (source.get("id") or source.get("url")):
+            problems.append(f"{where}.slack_file: needs an id or a url")
+    elif kind not in ("divider", "rich_text", "file", "video", "markdown"):
         problems.append(f"{where}: unknown block type {kind}")
 
 

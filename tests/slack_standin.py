@@ -63,6 +63,7 @@ class SlackStandIn:
         self.views: dict[str, dict[str, Any]] = {}
         self.responses: list[dict[str, Any]] = []  # posts to response_url
         self.users_by_email: dict[str, str] = {}
+        self.uploads: dict[str, dict[str, Any]] = {}  # file id -> name, alt text, bytes, completed, title
         self._used_triggers: set[str] = set()
         self._faults: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = {}
         self._stalls: dict[str, list[float]] = {}
@@ -260,7 +261,7 @@ class SlackStandIn:
         text = str(args.get("text") or "")
         if not blocks and not text:
             return {"ok": False, "error": "no_text"}
-        problems = message_problems(blocks)
+        problems = message_problems(blocks) + self._file_problems(blocks)
         if problems:
             return {"ok": False, "error": "invalid_blocks", "errors": problems}
         ts = f"{int(time.time())}.{next(self._ts):06d}"
@@ -301,7 +302,7 @@ class SlackStandIn:
         if message is None:
             return {"ok": False, "error": "message_not_found"}
         blocks = self._json_arg(args, "blocks")
-        problems = message_problems(blocks)
+        problems = message_problems(blocks) + self._file_problems(blocks)
         if problems:
             return {"ok": False, "error": "invalid_blocks", "errors": problems}
         with self._lock:
@@ -329,8 +330,47 @@ class SlackStandIn:
             self._used_triggers.add(trigger_id)
         return None
 
+    def _file_problems(self, blocks: Any) -> list[str]:
+        """An image block pointing at a file Slack does not hold (never uploaded, or upload not completed)."""
+        problems = []
+        for i, block in enumerate(blocks if isinstance(blocks, list) else []):
+            file_id = ((block or {}).get("slack_file") or {}).get("id") if isinstance(block, dict) else None
+            if file_id and not self.uploads.get(file_id, {}).get("completed"):
+                problems.append(f"blocks[{i}].slack_file: invalid slack file {file_id}")
+        return problems
+
+    def _api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        name, length = str(args.get("filename") or ""), str(args.get("length") or "")
+        if not name or not length.isdigit():
+            return {"ok": False, "error": "invalid_arguments"}
+        file_id = "F" + secrets.token_hex(5).upper()
+        with self._lock:
+            self.uploads[file_id] = {"name": name, "length": int(length), "alt": args.get("alt_txt"), "data": None}
+        port = self._server.server_address[1]
+        return {"ok": True, "upload_url": f"http://127.0.0.1:{port}/upload/{file_id}", "file_id": file_id}
+
+    def _api_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = self._json_arg(args, "files")
+        if not isinstance(files, list) or not files:
+            return {"ok": False, "error": "invalid_arguments"}
+        done = []
+        with self._lock:
+            for item in files:
+                upload = self.uploads.get(str((item or {}).get("id")))
+                if upload is None or upload["data"] is None:
+                    return {"ok": False, "error": "file_not_found"}
+            for item in files:
+                upload = self.uploads[str(item["id"])]
+                upload.update(completed=True, title=item.get("title") or upload["name"])
+                done.append(
+                    {"id": item["id"], "name": upload["name"], "title": upload["title"], "size": upload["length"]}
+                )
+        return {"ok": True, "files": done}
+
     def _store_view(self, view: Any, view_id: str | None = None) -> dict[str, Any]:
-        problems = view_problems(view)
+        problems = view_problems(view) + self._file_problems(
+            (view or {}).get("blocks") if isinstance(view, dict) else []
+        )
         if problems:
             return {"ok": False, "error": "invalid_blocks", "errors": problems}
         view_id = view_id or "V" + secrets.token_hex(5).upper()
@@ -407,8 +447,25 @@ class SlackStandIn:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _upload(self, file_id: str) -> None:
+                """The upload URL files.getUploadURLExternal handed out: the file's bytes, as they are."""
+                data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with standin._lock:
+                    upload = standin.uploads.get(file_id)
+                    if upload is not None:
+                        upload["data"] = data
+                body = f"OK - {len(data)}".encode() if upload is not None else b"Not Found"
+                self.send_response(200 if upload is not None else 404)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def _handle(self) -> None:
                 path = urlparse(self.path).path
+                if path.startswith("/upload/"):
+                    self._upload(path.removeprefix("/upload/"))
+                    return
                 args = self._args()
                 if path.startswith("/response/"):
                     with standin._lock:

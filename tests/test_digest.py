@@ -7,7 +7,7 @@ import threading
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.domain import AskType, Level, Team
+from bot.domain import AskType, Level, NominationStatus, Team
 from bot.policy import Standing
 from bot.scheduler import digest_trigger
 from bot.services.digest import Digest, Item, LimitItem, Section, scheduled_moment
@@ -80,7 +80,7 @@ def test_a_busy_week_stays_within_block_kit_limits_and_says_how_many_more():
     assert message_problems(rendered) == [] and len(rendered) <= 50
     text = str(rendered)
     assert "and 529 more" in text  # 8 waiting asks with buttons
-    assert "Waiting for a decision* (537, oldest first)" in text
+    assert "Decisions waiting* (537, oldest first)" in text
     assert "https://example.slack.com/archives/D1/p1|#1>" in text
     assert "&lt;3&gt;" in text and "<3>" not in text
     assert "*This week:* 539 new, 1 approved, 0 declined, 1 completed." in text
@@ -129,7 +129,7 @@ def test_the_digest_command_sends_once_a_week_unless_forced_and_dry_runs(bot, tm
     env = cli_env(bot.database, bot.standin)
     dry = subprocess.run([str(EXE), "digest", "--dry-run"], env=env, capture_output=True, text=True, cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
-    assert "Waiting for a decision* (1, oldest first)" in dry.stdout and "Acme" in dry.stdout
+    assert "Decisions waiting* (1, oldest first)" in dry.stdout and "Acme" in dry.stdout
     assert "for @Person 0001 (Sales)" in dry.stdout and "<@" not in dry.stdout  # names, not mentions
     assert not digests_to(bot.standin, MANAGERS[0])
     first = subprocess.run([str(EXE), "digest"], env=env, capture_output=True, text=True, cwd=tmp_path)
@@ -247,16 +247,26 @@ def test_the_program_against_its_targets_fits_in_a_busy_digest():
     from bot.program import Beta, variety
 
     thin = variety(
-        [(f"Industry {i} " + "i" * 80, "Region " + "r" * 80, 3, i % 2) for i in range(60)], never_asked=5, active=900
+        [(f"Industry {i} " + "i" * 80, "Region " + "r" * 80, f"Size {i % 3}", 3, i % 2) for i in range(60)],
+        products={f"Product {i}": (10, i % 3) for i in range(40)},
+        never_asked=5,
+        active=900,
     )
     betas = tuple(Beta(f"Beta {i} " + "b" * 80, TODAY, 0, None) for i in range(30))
-    from bot.services.digest import RiskItem
+    from bot.charts import ChartImage
+    from bot.services.digest import NominationItem, RiskItem
 
     standing = ProgramStanding(TODAY, 90, 780, mix, initiatives, variety=thin, betas=betas)
     risks = Section(
         [RiskItem(i + 1, f"Risky {i} " + "r" * 100, "unhappy after a recent reference") for i in range(40)], 40
     )
-    busy = Digest(**{**digest(537).__dict__, "program": standing, "at_risk": risks})
+    nominated = Section(
+        [NominationItem(f"Nominee {i}", "UNOM0001", NominationStatus.WAITING_OWNER, i) for i in range(20)], 25
+    )
+    images = {key: ChartImage(key, f"F{key.upper()}", key, "alt " + "a" * 3000) for key in ("mix", "spread")}
+    busy = Digest(
+        **{**digest(537).__dict__, "program": standing, "at_risk": risks, "nominations": nominated, "images": images}
+    )
     _, blocks = digest_blocks(busy)
     rendered = [b.to_dict() for b in blocks]
     assert message_problems(rendered) == [] and len(rendered) <= 50
@@ -264,6 +274,23 @@ def test_the_program_against_its_targets_fits_in_a_busy_digest():
     assert "*The program against its targets*" in text and ":warning: *at risk*" in text
     assert "*Variety*: 5 of 900 active customers never asked" in text and "30 beta customers" in text
     assert "*Customers at risk* (40)" in text and text.count("pause_customer") == 4
+    assert "*Nominations waiting* (25)" in text
+    assert [b["slack_file"]["id"] for b in rendered if b["type"] == "image"] == ["FMIX", "FSPREAD"]
+    # The sections come in the order a manager plans the week.
+    order = [
+        "*Decisions waiting*",
+        "*Contacts planned for the coming week*",
+        "*Outcomes past due",
+        "*The program against its targets*",
+        "FMIX",
+        "*Variety*",
+        "FSPREAD",
+        "*Customers at risk*",
+        "*Beta pipeline*",
+        "*This week:*",
+    ]
+    positions = [text.index(marker) for marker in order]
+    assert positions == sorted(positions)
 
 
 def test_a_customer_at_risk_is_paused_from_the_digest_in_one_click(bot):
@@ -305,3 +332,69 @@ def test_a_customer_at_risk_is_paused_from_the_digest_in_one_click(bot):
         assert session.get(Customer, acme).status.value == "paused"
         change = session.scalars(select(CustomerChange)).one()
         assert (change.field, change.old, change.new, change.actor_id) == ("status", "active", "paused", MANAGERS[0])
+
+
+def _program(database, **targets: int) -> None:
+    from storage.models import ProgramTarget
+
+    now = datetime.now(UTC)
+    with database.session_factory.begin() as session:
+        for product, share in targets.items():
+            session.add(
+                ProgramTarget(
+                    kind="mix", name=product, products=product, target=share, starts=date.today(), created_at=now
+                )
+            )
+
+
+def test_the_digest_shows_the_mix_and_spread_charts_uploaded_once_for_every_manager(bot, tmp_path):
+    from tests.harness import add_touch
+
+    acme = add_customer(bot.database, "Acme", products=("Analytics",))
+    add_customer(bot.database, "Globex", products=("Billing",))
+    add_touch(bot.database, acme, date.today() - timedelta(days=10), product="Analytics")
+    _program(bot.database, Analytics=75, Billing=25)
+    assert digest_service_send(bot) == list(MANAGERS)
+    sent = [bot.standin.wait_for(lambda m=m: digests_to(bot.standin, m), what="digest")[0] for m in MANAGERS]
+    images = [[b for b in message.blocks if b["type"] == "image"] for message in sent]
+    assert [[i["slack_file"]["id"] for i in found] for found in images] == [
+        [images[0][0]["slack_file"]["id"], images[0][1]["slack_file"]["id"]]
+    ] * 2
+    mix, spread = images[0]
+    assert (
+        mix["alt_text"]
+        == "Product mix over the last 90 days: Analytics target 75%, served 100%; Billing target 25%, served 0%"
+    )
+    assert (
+        spread["alt_text"]
+        == "Of 2 active customers in the last 90 days: 1 not asked, 1 once, 0 twice, 0 3 times, 0 4 or more"
+    )
+    # Uploaded through files.getUploadURLExternal, the upload URL and files.completeUploadExternal, once each.
+    assert len(bot.standin.calls_to("files.getUploadURLExternal")) == 2
+    assert len(bot.standin.calls_to("files.completeUploadExternal")) == 2
+    for image in (mix, spread):
+        upload = bot.standin.uploads[image["slack_file"]["id"]]
+        assert upload["completed"] and upload["data"].startswith(b"\x89PNG")
+        path = tmp_path / upload["name"]
+        path.write_bytes(upload["data"])
+        print(f"chart: {path}")
+
+
+def digest_service_send(bot) -> list[str]:
+    from bot.services import digest as digest_service
+
+    sent = digest_service.send(bot.deps.services, force=True)
+    bot.deps.wake_outbox()
+    return sent
+
+
+def test_a_chart_slack_refuses_leaves_the_digest_text_going_out_and_says_so_in_the_log(bot, caplog):
+    acme = add_customer(bot.database, "Acme", products=("Analytics",))
+    file_request(bot, acme)
+    _program(bot.database, Analytics=100)
+    bot.standin.fail_next("files.completeUploadExternal", status=200, error="missing_scope", times=10)
+    digest_service_send(bot)
+    sent = bot.standin.wait_for(lambda: digests_to(bot.standin, MANAGERS[0]), what="digest")[0]
+    assert not [b for b in sent.blocks if b["type"] == "image"]
+    assert "*Product mix*" in text_of(sent) and "Decisions waiting* (1" in text_of(sent)
+    assert "not uploaded (missing_scope); the text goes out without it" in caplog.text

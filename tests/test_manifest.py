@@ -20,6 +20,7 @@ METHOD_SCOPES = {
     "users_info": {"users:read"},
     "conversations_open": {"im:write"},
     "conversations_history": {"im:history", "channels:history", "groups:history"},
+    "files_upload_v2": {"files:write"},
 }
 
 
@@ -42,7 +43,7 @@ def test_slash_command_interactivity_and_options_point_at_slack_events():
 
 def test_bot_scopes_are_exactly_what_the_code_uses():
     source = "\n".join(p.read_text() for d in ("bot", "handlers") for p in (ROOT / d).rglob("*.py"))
-    called = set(re.findall(r"\.(chat_\w+|views_\w+|users_\w+|conversations_\w+)\(", source))
+    called = set(re.findall(r"\.(chat_\w+|views_\w+|users_\w+|conversations_\w+|files_\w+)\(", source))
     assert called <= set(METHOD_SCOPES), f"add the scopes for {called - set(METHOD_SCOPES)}"
     needed = {"commands"}.union(*(METHOD_SCOPES[m] for m in called))
     assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed

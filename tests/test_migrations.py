@@ -77,6 +77,7 @@ def test_a_database_filled_at_0004_upgrades_and_every_row_reads_back_typed(empty
     with make_session_factory(empty_engine)() as session:
         customer = session.scalars(select(Customer)).one()
         assert customer.status is CustomerStatus.PAUSED
+        assert customer.beta_since == date.fromisoformat(NOW[:10])  # a beta from before 0010: since it joined
         open_ask, answered = session.scalars(select(ReferenceRequest).order_by(ReferenceRequest.id)).all()
         assert (open_ask.ask_type, open_ask.team, open_ask.status) == (
             AskType.CASE_STUDY,

@@ -229,13 +229,20 @@ def test_managers_see_the_program_in_slack_and_in_the_digest(bot, tmp_path):
 
 
 def test_show_names_thin_segments_customers_never_asked_and_beta_customers(cli_env, database):
+    from bot.context import ServiceContext
+    from bot.services import nominations
     from storage.models import Customer
 
     ids = pool(database)
     add_customer(database, "Lone Energy", industry="Energy", region="NA", products=("Billing",))
+    add_customer(database, "Dormant Energy", industry="Energy", region="NA", status="paused")
+    month_ago = date.today() - timedelta(days=30)
     with database.session_factory.begin() as session:
         session.get(Customer, ids["Hooli"]).beta = True
-        session.get(Customer, ids["Acme"]).beta = True
+        acme = session.get(Customer, ids["Acme"])
+        acme.beta, acme.beta_since = True, month_ago
+    ctx = ServiceContext(database.session_factory)
+    nominations.nominate(ctx, nominator_id="UNOM0001", customer_id=str(ids["Hooli"]), contact_id=None, note="")
     shown = run(["program", "show"], cli_env)
     assert shown.returncode == 0, shown.stderr
     out = shown.stdout
@@ -244,6 +251,11 @@ def test_show_names_thin_segments_customers_never_asked_and_beta_customers(cli_e
         "Variety: 2 industry/region segments; 1 thin shown, 0 with no one free; 2 of 5 active customers never asked"
         in out
     )
-    assert "  thin: Energy / NA: 1 of 1 free" in out
-    assert "Acme: in the pool since" in out and "2 references (first" in out
-    assert "Hooli: in the pool since" in out and "0 references (none yet)" in out
+    # A paused customer of a thin segment could fill it; each dimension says where it is thin.
+    assert "  thin: Energy / NA: 1 of 1 free; could fill it: Dormant Energy (paused)" in out
+    assert "  industry: 2 values; Energy 1 of 1 free" in out
+    assert "  company size: 1 values; none thin" in out
+    assert "  product: 3 values; Analytics 1 of 2 free, Forecast 1 of 1 free" in out
+    assert f"Acme: in beta since {month_ago.isoformat()} (30 days), 2 references (first" in out
+    assert "; nomination: none" in out
+    assert "Hooli: in beta since" in out and "0 references (none yet); nomination: Waiting for the account owner" in out

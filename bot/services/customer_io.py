@@ -260,6 +260,10 @@ def _apply(
             _record(session, customer, "status", customer.status.value, parsed.status.value, now, report)
         customer.status = parsed.status
     if parsed.beta is not None:
+        if parsed.beta and not customer.beta:
+            customer.beta_since = now.date()
+        elif not parsed.beta:
+            customer.beta_since = None
         customer.beta = parsed.beta
     customer.updated_at = now
     if parsed.products:

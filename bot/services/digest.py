@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.charts import ChartImage
 from bot.context import ServiceContext
-from bot.domain import AskType, CustomerStatus, Level, OutboxKind, Team
+from bot.domain import AskType, CustomerStatus, Level, NominationStatus, OutboxKind, Team
 from bot.policy import Limits, Standing
 from bot.program import ProgramStanding
 from bot.services import program as program_service
@@ -20,6 +21,7 @@ from bot.services import standing as standing_service
 from storage import customers as customer_repo
 from storage import digests as digest_repo
 from storage import events as event_repo
+from storage import nominations as nomination_repo
 from storage import outbox as outbox_repo
 from storage import requests as request_repo
 from storage import touches as touch_repo
@@ -59,6 +61,14 @@ class RiskItem:
 
 
 @dataclass(frozen=True)
+class NominationItem:
+    customer_name: str
+    nominator_id: str
+    status: NominationStatus
+    age_days: int
+
+
+@dataclass(frozen=True)
 class Section(Generic[T]):
     items: list[T]
     total: int
@@ -79,6 +89,8 @@ class Digest:
     links: dict[int, str] = field(default_factory=dict)  # request id -> permalink of its card
     program: ProgramStanding | None = None
     at_risk: Section[RiskItem] = field(default_factory=lambda: Section([], 0))
+    nominations: Section[NominationItem] = field(default_factory=lambda: Section([], 0))
+    images: dict[str, ChartImage] = field(default_factory=dict)  # the program's charts, uploaded ("mix", "spread")
 
     @property
     def empty(self) -> bool:
@@ -144,6 +156,10 @@ def compose(
     at_risk = _at_risk(session, [c for c in candidates if c.name in {i.customer_name for i in at_limit}], limits, today)
     monday = today - timedelta(days=today.weekday())
     start = datetime.combine(monday, time(0), tzinfo=zone)
+    nominated, nominated_total = nomination_repo.waiting(session)
+    nominations = [
+        NominationItem(n.customer.name, n.nominator_id, n.status, (today - n.created_at.date()).days) for n in nominated
+    ]
     return Digest(
         recipient=recipient,
         week=iso_week(today),
@@ -153,6 +169,7 @@ def compose(
         due_soon=Section([_item(r, today, recipient) for r in soon], soon_total),
         at_limit=Section(at_limit, len(at_limit)),
         at_risk=Section(at_risk, len(at_risk)),
+        nominations=Section(nominations, nominated_total),
         numbers=event_repo.week_counts(session, start, start + timedelta(days=7)),
         health=(customer_repo.active_count(session), *touch_repo.spread(session, today - timedelta(days=window - 1))),
         program=program_standing or program_service.compute(session, limits, today),

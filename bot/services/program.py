@@ -4,7 +4,7 @@ column), every change recorded, and the program's standing computed (see `bot.pr
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -12,15 +12,16 @@ from sqlalchemy.orm import Session
 
 from bot import program
 from bot.context import ServiceContext
-from bot.domain import TargetKind, has_control_characters, member
+from bot.domain import CustomerStatus, TargetKind, has_control_characters, member
 from bot.errors import FormErrors, ImportRefused
 from bot.policy import Limits
 from bot.program import ProgramStanding
 from bot.services.customer_io import read_rows
 from storage import customers as customer_repo
+from storage import nominations as nomination_repo
 from storage import program as program_repo
 from storage import touches as touch_repo
-from storage.models import ProgramTarget
+from storage.models import NEVER_TOUCHED, ProgramTarget
 
 PROGRAM_COLUMNS = ("kind", "name", "products", "target", "due")
 IMPORTER = "import"
@@ -302,14 +303,15 @@ def compute(session: Session, limits: Limits, today: date) -> ProgramStanding:
 
     mix_targets = {t.product_list[0]: t.target for t in targets if t.kind is TargetKind.MIX and t.product_list}
     by_product = customer_repo.with_room_by_product(session, rule)
-    mix = program.mix_lines(mix_targets, served, {p: by_product.get(p, 0) for p in mix_targets}, active)
+    free = {p: n_free for p, (_n, n_free) in by_product.items()}
+    mix = program.mix_lines(mix_targets, served, {p: free.get(p, 0) for p in mix_targets}, active)
     initiatives = [
         program.initiative_line(
             name=t.name,
             products=tuple(t.product_list),
             target=t.target,
             delivered=touch_repo.delivered_for(session, t.product_list, t.starts, today),
-            available=by_product.get(t.product_list[0], 0) if len(t.product_list) == 1 else room(t.product_list),
+            available=free.get(t.product_list[0], 0) if len(t.product_list) == 1 else room(t.product_list),
             starts=t.starts,
             due=t.due or today,
             today=today,
@@ -318,13 +320,53 @@ def compute(session: Session, limits: Limits, today: date) -> ProgramStanding:
         if t.kind is TargetKind.INITIATIVE
     ]
     pool = program.variety(
-        customer_repo.segments(session, rule), never_asked=customer_repo.never_asked_count(session), active=active
+        customer_repo.segments(session, rule),
+        products=by_product,
+        never_asked=customer_repo.never_asked_count(session),
+        active=active,
     )
-    beta_customers = customer_repo.betas(session)
-    given = touch_repo.given_by(session, [c.id for c in beta_customers], today)
-    betas = tuple(program.Beta(c.name, c.created_at.date(), *given.get(c.id, (0, None))) for c in beta_customers)
+    pool = replace(pool, thin=tuple(replace(t, could_fill=_could_fill(session, t, today)) for t in pool.thin[:5]))
     return ProgramStanding(
-        today, window, sum(served.values()), mix, program.ordered(initiatives), variety=pool, betas=betas
+        today,
+        window,
+        sum(served.values()),
+        mix,
+        program.ordered(initiatives),
+        variety=pool,
+        betas=_betas(session, today),
+        histogram=touch_repo.histogram(session, first),
+    )
+
+
+def _could_fill(session: Session, segment: program.Segment, today: date) -> tuple[str, ...]:
+    """Customers of a thin segment that are not free today, in words: paused ones could be asked again."""
+    found = []
+    for c in customer_repo.in_segment(session, segment.industry, segment.region):
+        if c.status is CustomerStatus.PAUSED:
+            found.append(f"{c.name} (paused)")
+        elif c.last_touched_on != NEVER_TOUCHED and (today - c.last_touched_on).days > 0:
+            found.append(f"{c.name} (last asked {c.last_touched_on.isoformat()})")
+    return tuple(found)
+
+
+def _betas(session: Session, today: date) -> tuple[program.Beta, ...]:
+    """Beta customers: how long in beta, the references they gave, and where their nomination stands."""
+    customers = customer_repo.betas(session)
+    ids = [c.id for c in customers]
+    given = touch_repo.given_by(session, ids, today)
+    nominated = nomination_repo.latest_status(session, ids)
+    contacts = customer_repo.reference_contacts(session, ids)
+    none: tuple[int, date | None] = (0, None)
+    return tuple(
+        program.Beta(
+            c.name,
+            c.beta_since or c.created_at.date(),
+            references=given.get(c.id, none)[0],
+            first_reference=given.get(c.id, none)[1],
+            nomination=nominated[c.id].label if c.id in nominated else None,
+            reference_contacts=contacts.get(c.id, 0),
+        )
+        for c in customers
     )
 
 
@@ -360,14 +402,19 @@ def as_text(s: ProgramStanding) -> str:
             f"Variety: {v.segments} industry/region segments; {len(v.thin)} thin shown, {v.empty} with no one free; "
             f"{v.never_asked} of {v.active} active customers never asked",
         ]
-        lines += [
-            f"  thin: {t.industry or '?'} / {t.region or '?'}: {t.available} of {t.customers} free" for t in v.thin
-        ]
+        for t in v.thin:
+            fill = f"; could fill it: {', '.join(t.could_fill)}" if t.could_fill else ""
+            lines.append(f"  thin: {t.industry or '?'} / {t.region or '?'}: {t.available} of {t.customers} free{fill}")
+        for c in v.coverage:
+            thin = ", ".join(f"{value} {free} of {n} free" for value, n, free in c.thin) or "none thin"
+            lines.append(f"  {c.dimension}: {c.values} values; {thin}")
     if s.betas:
         lines += ["", "Beta customers"]
-        lines += [
-            f"  {b.name}: in the pool since {b.in_pool_since.isoformat()}, {b.references} references"
-            + (f" (first {b.first_reference.isoformat()})" if b.first_reference else " (none yet)")
-            for b in s.betas
-        ]
+        for b in s.betas:
+            first = f" (first {b.first_reference.isoformat()})" if b.first_reference else " (none yet)"
+            lines.append(
+                f"  {b.name}: in beta since {b.beta_since.isoformat()} ({b.days_in_beta(s.today)} days), "
+                f"{b.references} references{first}; nomination: {b.nomination or 'none'}"
+                + (f"; {b.reference_contacts} reference contacts" if b.reference_contacts else "")
+            )
     return "\n".join(lines)

@@ -14,16 +14,19 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DividerBlock,
     HeaderBlock,
+    ImageBlock,
     MarkdownTextObject,
     SectionBlock,
 )
+from slack_sdk.models.blocks.basic_components import SlackFile
 
+from bot.charts import ChartImage
 from bot.services.digest import Digest, Item, Section
 from handlers.ids import Action
 from handlers.payloads import CustomerRef, RequestRef
 from handlers.views import standing as standing_view
 from handlers.views.cards import TO_BE_CHOSEN
-from handlers.views.program import program_blocks
+from handlers.views.program import beta_blocks, target_blocks, variety_blocks
 from handlers.views.text import clip, esc, slack_date, user
 
 MAX_BLOCKS = 50
@@ -31,6 +34,7 @@ T = TypeVar("T")
 WAITING_WITH_BUTTONS = 8  # each takes two blocks (the line and its buttons)
 LINES_PER_LIST = 15
 RISKS_WITH_BUTTONS = 4
+DIGEST_DECISION = "digest_decision:"  # block id of a waiting ask's buttons, + the request id
 
 
 def _link(item: Item, links: dict[int, str]) -> str:
@@ -110,48 +114,38 @@ def _health(d: Digest) -> str:
     return text + "."
 
 
-def digest_blocks(d: Digest) -> tuple[str, list[Block]]:
-    text = (
-        f"Weekly reference digest (week of {_monday(d)}): {d.waiting.total} waiting, {d.overdue.total} past due, "
-        f"{d.due_soon.total} due this coming week, {d.at_limit.total} customers at their limits."
+def image_block(image: ChartImage) -> ImageBlock:
+    return ImageBlock(
+        slack_file=SlackFile(id=image.file_id), alt_text=clip(image.alt, 2000), title=clip(image.title, 2000)
     )
-    blocks: list[Block] = [HeaderBlock(text=f"Reference digest, week of {_monday(d)}")]
-    blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(_numbers(d), 3000))))
-    blocks.append(DividerBlock())
-    # Waiting for a decision: oldest first, with Approve / Decline right there.
+
+
+def _waiting(d: Digest) -> list[Block]:
+    """Waiting for a decision: oldest first, with Approve / Decline right there."""
     if not d.waiting.total:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text="*Waiting for a decision*\n_None._")))
-    else:
+        return [SectionBlock(text=MarkdownTextObject(text="*Decisions waiting*\n_None._"))]
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text=f"*Decisions waiting* ({d.waiting.total}, oldest first)"))
+    ]
+    for item in d.waiting.items[:WAITING_WITH_BUTTONS]:
+        age = "filed today" if item.age_days == 0 else f"waiting {item.age_days} days"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(_line(item, d.links, age), 3000))))
+        value = RequestRef(request_id=item.request_id).dump()
         blocks.append(
-            SectionBlock(text=MarkdownTextObject(text=f"*Waiting for a decision* ({d.waiting.total}, oldest first)"))
-        )
-        for item in d.waiting.items[:WAITING_WITH_BUTTONS]:
-            age = "filed today" if item.age_days == 0 else f"waiting {item.age_days} days"
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(_line(item, d.links, age), 3000))))
-            value = RequestRef(request_id=item.request_id).dump()
-            blocks.append(
-                ActionsBlock(
-                    elements=[
-                        ButtonElement(text="Approve", action_id=Action.APPROVE, value=value, style="primary"),
-                        ButtonElement(text="Decline", action_id=Action.DECLINE, value=value, style="danger"),
-                    ]
-                )
+            ActionsBlock(
+                block_id=f"{DIGEST_DECISION}{item.request_id}",
+                elements=[
+                    ButtonElement(text="Approve", action_id=Action.APPROVE, value=value, style="primary"),
+                    ButtonElement(text="Decline", action_id=Action.DECLINE, value=value, style="danger"),
+                ],
             )
-        blocks += _more(min(len(d.waiting.items), WAITING_WITH_BUTTONS), d.waiting.total)
-    blocks.append(DividerBlock())
-    blocks += _list(
-        "Past their needed-by date without an outcome (nudge the requester)",
-        d.overdue,
-        lambda i: _line(i, d.links, f"needed by {slack_date(i.needed_by)}"),
-    )
-    blocks += _list("Due in the coming week", d.due_soon, lambda i: _line(i, d.links, slack_date(i.needed_by)))
-    blocks += _list(
-        "Customers at their limits or resting",
-        d.at_limit,
-        lambda c: f"*{esc(c.customer_name)}*: {standing_view.badge(c.standing)}",
-    )
+        )
+    return blocks + _more(min(len(d.waiting.items), WAITING_WITH_BUTTONS), d.waiting.total)
+
+
+def _at_risk(d: Digest) -> list[Block]:
+    blocks: list[Block] = []
     if d.at_risk.total:
-        blocks.append(DividerBlock())
         blocks.append(
             SectionBlock(text=MarkdownTextObject(text=f"*Customers at risk* ({d.at_risk.total}): pause them for now?"))
         )
@@ -167,11 +161,63 @@ def digest_blocks(d: Digest) -> tuple[str, list[Block]]:
                 )
             )
         blocks += _more(min(len(d.at_risk.items), RISKS_WITH_BUTTONS), d.at_risk.total)
-    if d.program is not None and (d.program.mix or d.program.initiatives):
+    blocks += _list(
+        "Customers at their limits or resting",
+        d.at_limit,
+        lambda c: f"*{esc(c.customer_name)}*: {standing_view.badge(c.standing)}",
+    )
+    return blocks
+
+
+def _nomination_lines(d: Digest) -> list[str]:
+    return [
+        f"*{esc(n.customer_name)}*, nominated by {user(n.nominator_id)}: {n.status.label.lower()}"
+        + (f" ({n.age_days} days)" if n.age_days else "")
+        for n in d.nominations.items
+    ]
+
+
+def digest_blocks(d: Digest) -> tuple[str, list[Block]]:
+    """The week planned in the order a manager works through it: decisions waiting, contacts planned for the
+    coming week, outcomes past due, the program against its targets, variety, customers at risk, the beta
+    pipeline and nominations, and the week's numbers."""
+    text = (
+        f"Weekly reference digest (week of {_monday(d)}): {d.waiting.total} waiting, {d.due_soon.total} planned "
+        f"for the coming week, {d.overdue.total} past due, {d.at_risk.total} customers at risk."
+    )
+    blocks: list[Block] = [HeaderBlock(text=f"Reference digest, week of {_monday(d)}")]
+    blocks += _waiting(d)
+    blocks.append(DividerBlock())
+    blocks += _list(
+        "Contacts planned for the coming week", d.due_soon, lambda i: _line(i, d.links, slack_date(i.needed_by))
+    )
+    blocks += _list(
+        "Outcomes past due (nudge the requester)",
+        d.overdue,
+        lambda i: _line(i, d.links, f"needed by {slack_date(i.needed_by)}"),
+    )
+    program = d.program
+    if program is not None and (program.mix or program.initiatives):
         blocks.append(DividerBlock())
         blocks.append(SectionBlock(text=MarkdownTextObject(text="*The program against its targets*")))
-        blocks += program_blocks(d.program)
+        blocks += target_blocks(program)
+        if "mix" in d.images:
+            blocks.append(image_block(d.images["mix"]))
+    if program is not None:
+        variety = variety_blocks(program)
+        if variety:
+            blocks.append(DividerBlock())
+            blocks += variety
+            if "spread" in d.images:
+                blocks.append(image_block(d.images["spread"]))
     blocks.append(DividerBlock())
+    blocks += _at_risk(d)
+    beta = beta_blocks(program, _nomination_lines(d), d.nominations.total) if program is not None else []
+    if beta:
+        blocks.append(DividerBlock())
+        blocks += beta
+    blocks.append(DividerBlock())
+    blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(_numbers(d), 3000))))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(_health(d), 3000))]))
     assert len(blocks) <= MAX_BLOCKS, len(blocks)
     return text, blocks

@@ -135,8 +135,8 @@ def initiative_line(i: InitiativeLine) -> str:
     )
 
 
-def program_blocks(s: ProgramStanding) -> list[Block]:
-    """At most two sections (mix, initiatives at risk first); nothing when the program has no targets."""
+def target_blocks(s: ProgramStanding) -> list[Block]:
+    """Mix and initiatives (at risk first): at most two sections; nothing when the program has no targets."""
     blocks: list[Block] = []
     if s.mix:
         text = f"*Product mix* (references served in the last {s.window_days} days: {s.served})\n"
@@ -144,9 +144,36 @@ def program_blocks(s: ProgramStanding) -> list[Block]:
     if s.initiatives:
         text = "*Initiatives*\n" + "\n".join(map(initiative_line, s.initiatives))
         blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(text, 3000))))
-    if s.variety is not None and s.variety.segments:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(variety_text(s), 3000))))
     return blocks
+
+
+def variety_blocks(s: ProgramStanding) -> list[Block]:
+    if s.variety is None or not s.variety.active:
+        return []
+    return [SectionBlock(text=MarkdownTextObject(text=clip(variety_text(s), 3000)))]
+
+
+def beta_blocks(s: ProgramStanding, nominations_waiting: list[str] | None = None, total: int = 0) -> list[Block]:
+    """The beta pipeline (in beta how long, nominated, a reference yet) and the nominations waiting."""
+    lines: list[str] = []
+    if s.betas:
+        not_yet = [b for b in s.betas if not b.references]
+        lines.append(f"*Beta pipeline*: {len(s.betas)} beta customers, {len(not_yet)} not yet a reference")
+        for b in sorted(s.betas, key=lambda b: (b.references > 0, b.beta_since))[:8]:
+            state = (
+                f"{b.references} references, first {slack_date(b.first_reference)}"
+                if b.first_reference
+                else (b.nomination or "not nominated yet").lower()
+            )
+            lines.append(f"• *{esc(b.name)}*: in beta {b.days_in_beta(s.today)} days; {state}")
+    if nominations_waiting:
+        lines.append(f"*Nominations waiting* ({max(total, len(nominations_waiting))})")
+        lines += [f"• {line}" for line in nominations_waiting[:8]]
+    return [SectionBlock(text=MarkdownTextObject(text=clip("\n".join(lines), 3000)))] if lines else []
+
+
+def program_blocks(s: ProgramStanding) -> list[Block]:
+    return [*target_blocks(s), *variety_blocks(s), *beta_blocks(s)]
 
 
 def variety_text(s: ProgramStanding) -> str:
@@ -157,16 +184,18 @@ def variety_text(s: ProgramStanding) -> str:
         f"{len(v.thin)} thin segments (industry / region with at most one customer free to ask)"
         + (f", {v.empty} with none" if v.empty else "")
     ]
-    lines += [
-        f"• {esc(t.industry or 'no industry')} / {esc(t.region or 'no region')}: {t.available} of {t.customers} free"
-        for t in v.thin[:5]
-    ]
-    if s.betas:
-        without = [b for b in s.betas if not b.references]
+    for t in v.thin[:5]:
+        fill = f"; could fill it: {esc(', '.join(t.could_fill))}" if t.could_fill else ""
         lines.append(
-            f"*Beta*: {len(s.betas)} beta customers, {len(without)} not yet a reference"
-            + (": " + ", ".join(esc(b.name) for b in without[:5]) if without else "")
+            f"• {esc(t.industry or 'no industry')} / {esc(t.region or 'no region')}: "
+            f"{t.available} of {t.customers} free{fill}"
         )
+    for c in v.coverage:
+        if c.thin:
+            thin = ", ".join(f"{esc(value)} ({free} of {n} free)" for value, n, free in c.thin[:4])
+            lines.append(f"_{c.dimension.capitalize()}_ ({c.values}): thin: {thin}")
+        elif c.values:
+            lines.append(f"_{c.dimension.capitalize()}_ ({c.values}): none thin")
     return "\n".join(lines)
 
 

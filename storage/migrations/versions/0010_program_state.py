@@ -1,0 +1,39 @@
+"""program state: when a customer became a beta customer, which contacts are approved references, and where
+each weekly digest was posted (with its blocks) so a decision taken elsewhere updates every copy
+
+Revision ID: 0010
+Revises: 0009
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0010"
+down_revision = "0009"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("customers") as batch:
+        batch.add_column(sa.Column("beta_since", sa.Date(), nullable=True))
+    # Beta customers known before this revision count from the day they joined the pool.
+    day = "date(created_at)" if op.get_bind().dialect.name == "sqlite" else "CAST(created_at AS DATE)"
+    op.execute(f"UPDATE customers SET beta_since = {day} WHERE beta")
+    with op.batch_alter_table("contacts") as batch:
+        batch.add_column(sa.Column("reference_since", sa.Date(), nullable=True))
+    with op.batch_alter_table("digest_claims") as batch:
+        batch.add_column(sa.Column("channel", sa.String(length=32), nullable=True))
+        batch.add_column(sa.Column("ts", sa.String(length=32), nullable=True))
+        batch.add_column(sa.Column("blocks", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("digest_claims") as batch:
+        batch.drop_column("blocks")
+        batch.drop_column("ts")
+        batch.drop_column("channel")
+    with op.batch_alter_table("contacts") as batch:
+        batch.drop_column("reference_since")
+    with op.batch_alter_table("customers") as batch:
+        batch.drop_column("beta_since")
