@@ -242,9 +242,10 @@ def cmd_digest(args: argparse.Namespace) -> int:
             print(f"=== digest for {manager} ===\n{digest_as_text(digest.build(ctx, recipient=manager), settings)}\n")
         return 0
     # The same code as the scheduled job, minus "is it Friday yet": the claim still keeps it once a week.
+    nudged = digest.nudge_beta_owners(ctx)
     sent = digest.send(ctx, force=args.force)
     skipped = [m for m in ctx.managers if m not in sent]
-    if sent:
+    if sent or nudged:
         worker = make_outbox_worker(settings, deps)
         deadline = time.monotonic() + 60
         while worker.run_once() or (time.monotonic() < deadline and digest.pending(ctx)):
@@ -252,6 +253,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     print(
         f"digest sent to {', '.join(sent) or 'nobody'}"
         + (f"; already sent this week to {', '.join(skipped)} (use --force to send again)" if skipped else "")
+        + (f"; asked {len(nudged)} account owners to nominate their beta customers" if nudged else "")
     )
     if sent and digest.pending(ctx):
         print("some digests are still waiting for Slack; `serve` will deliver them", file=sys.stderr)

@@ -240,6 +240,7 @@ class Subject(enum.Enum):
     DIGEST = "digest"  # this week's digest for the recipient, with links to the cards
     DATA = "data"  # only what was stored with the message
     NOMINATION = "nomination"  # the nomination (data["nomination_id"]) as it stands now
+    DIGEST_COPY = "digest_copy"  # a digest as posted (data["claim_id"]) and the decisions taken since
 
 
 @dataclass(frozen=True)
@@ -269,6 +270,9 @@ class OutboxKind(Labelled):
     NOMINATION_OWNER_ASK = "nomination_owner_ask"
     NOMINATION_CARD = "nomination_card"
     NOMINATION_DECIDED_DM = "nomination_decided_dm"
+    NOMINATION_CARD_UPDATE = "nomination_card_update"
+    DIGEST_UPDATE = "digest_update"
+    BETA_NUDGE_DM = "beta_nudge_dm"
 
     @property
     def spec(self) -> KindSpec:
@@ -295,6 +299,11 @@ OUTBOX_KINDS: dict[OutboxKind, KindSpec] = {
     OutboxKind.NOMINATION_OWNER_ASK: KindSpec("nomination, to the account owner", "account owner", Subject.NOMINATION),
     OutboxKind.NOMINATION_CARD: KindSpec("nomination card", "managers or approval channel", Subject.NOMINATION),
     OutboxKind.NOMINATION_DECIDED_DM: KindSpec("nomination outcome to the nominator", "nominator", Subject.NOMINATION),
+    OutboxKind.NOMINATION_CARD_UPDATE: KindSpec(
+        "nomination card update", "managers or approval channel", Subject.NOMINATION, updates=True
+    ),
+    OutboxKind.DIGEST_UPDATE: KindSpec("digest update", "each manager", Subject.DIGEST_COPY, updates=True),
+    OutboxKind.BETA_NUDGE_DM: KindSpec("weekly ask to nominate beta customers", "account owner", Subject.DATA),
     OutboxKind.UNHAPPY_ALERT: KindSpec("unhappy-customer alert", "managers or approval channel", Subject.REQUEST),
 }
 _labels(OutboxKind, {kind.value: spec.label for kind, spec in OUTBOX_KINDS.items()})

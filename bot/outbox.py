@@ -42,7 +42,7 @@ from bot.context import ServiceContext
 from bot.domain import OutboxKind, OutboxStatus, Subject
 from bot.errors import UnknownNomination, UnknownRequest
 from bot.services import digest, nominations, requests, touch_log
-from bot.services.digest import Digest
+from bot.services.digest import Digest, DigestCopy
 from bot.services.nominations import NominationSummary
 from bot.services.summaries import RequestSummary
 from bot.services.touch_log import LoggedTouch
@@ -99,6 +99,7 @@ class Delivery:
     logged: LoggedTouch | None = None
     digest: Digest | None = None
     nomination: NominationSummary | None = None
+    digest_copy: DigestCopy | None = None
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,9 @@ class OutboxWorker:
             except UnknownNomination:
                 return None
             return Delivery(kind, channel, data, nomination=nomination)
+        if subject is Subject.DIGEST_COPY:
+            copy = digest.load_copy(self.ctx, claim_id=int(data.get("claim_id", 0)))
+            return Delivery(kind, channel, data, digest_copy=copy) if copy is not None else None
         if subject is Subject.LOGGED_TOUCH:
             logged = touch_log.load_logged(self.ctx, touch_id=int(data.get("touch_id", 0)))
             return Delivery(kind, channel, data, logged=logged) if logged else None
@@ -276,7 +280,7 @@ class OutboxWorker:
             found = self._find_posted(channel, message_id)
             if found is not None:
                 logger.info("%s %d was posted already (%s); recorded, not posted again", kind, message_id, found[1])
-                self._sent(message_id, kind, delivery, *found)
+                self._sent(message_id, kind, delivery, *found, rendered=rendered)
                 return 1
         if not self._keep(message_id, posting=posting):
             logger.warning("lease on %s %d lost to another worker; leaving it to them", kind, message_id)
@@ -297,16 +301,35 @@ class OutboxWorker:
         except OSError as exc:  # connection refused, reset, timed out: whether Slack got it is unknown
             self._retry_later(message_id, kind, channel, attempts, since, f"connection: {exc}", None, in_doubt=posting)
             return 1
-        self._sent(message_id, kind, delivery, answer.get("channel") or channel, answer.get("ts") or ts)
+        self._sent(message_id, kind, delivery, answer.get("channel") or channel, answer.get("ts") or ts, rendered)
         logger.info("delivered %s to %s (attempt %d)", kind, channel, attempts)
         return 1
 
-    def _sent(self, message_id: int, kind: OutboxKind, delivery: Delivery | None, channel: str, ts: str) -> None:
+    def _sent(
+        self,
+        message_id: int,
+        kind: OutboxKind,
+        delivery: Delivery | None,
+        channel: str,
+        ts: str,
+        rendered: Rendered | None = None,
+    ) -> None:
         with self.ctx.session_factory.begin() as session:
             self._mark_sent(session, message_id, channel, ts)
             request = delivery.request if delivery is not None else None
             if kind.spec.records_card and request is not None:
                 self._record_card(session, request, channel, ts)
+            if kind is OutboxKind.DIGEST_DM and delivery is not None and rendered is not None:
+                digest.record_posted(
+                    session,
+                    recipient=delivery.channel,
+                    week=str(delivery.data.get("week") or ""),
+                    channel=channel,
+                    ts=ts,
+                    text=rendered.text,
+                    blocks=[b if isinstance(b, dict) else b.to_dict() for b in rendered.blocks],
+                    now=self.ctx.now(),
+                )
 
     def _keep(self, message_id: int, *, posting: bool = False) -> bool:
         """Renew our lease on the message (and, about to post, note that a post may now be in flight)."""

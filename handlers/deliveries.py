@@ -17,7 +17,7 @@ from bot.services.summaries import RequestSummary
 from handlers.views import messages
 from handlers.views import nominations as nomination_views
 from handlers.views.cards import approval_card, approval_card_text
-from handlers.views.digest import digest_blocks
+from handlers.views.digest import digest_blocks, digest_copy
 from handlers.views.followups import followup_answered, followup_dm, unhappy_alert
 
 
@@ -48,8 +48,19 @@ def _about_nomination(build: Callable[[NominationSummary], tuple[str, list[Block
     return render
 
 
+def _beta_nudge(delivery: Delivery) -> Rendered | None:
+    customers = [(int(c[0]), str(c[1])) for c in delivery.data.get("customers", [])]
+    if not customers:
+        return None
+    return Rendered(*nomination_views.beta_nudge(customers, int(delivery.data.get("total", len(customers)))))
+
+
 def _digest(delivery: Delivery) -> Rendered | None:
     return Rendered(*digest_blocks(delivery.digest)) if delivery.digest is not None else None
+
+
+def _digest_copy(delivery: Delivery) -> Rendered | None:
+    return Rendered(*digest_copy(delivery.digest_copy)) if delivery.digest_copy is not None else None
 
 
 RENDERERS: dict[OutboxKind, Renderer] = {
@@ -68,4 +79,7 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.NOMINATION_OWNER_ASK: _about_nomination(nomination_views.owner_ask),
     OutboxKind.NOMINATION_CARD: _about_nomination(nomination_views.manager_card),
     OutboxKind.NOMINATION_DECIDED_DM: _about_nomination(nomination_views.decided_dm),
+    OutboxKind.NOMINATION_CARD_UPDATE: _about_nomination(nomination_views.manager_card),
+    OutboxKind.DIGEST_UPDATE: _digest_copy,
+    OutboxKind.BETA_NUDGE_DM: _beta_nudge,
 }

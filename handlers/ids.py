@@ -123,3 +123,4 @@ class Action(enum.StrEnum):
     INITIATIVE_TARGET = "initiative_target_input"
     INITIATIVE_DUE = "initiative_due_date"
     EDIT_PROGRAM = "edit_program"
+    NOMINATE_CUSTOMER = "nominate_customer"

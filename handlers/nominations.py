@@ -9,13 +9,14 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.errors import FormErrors, UnknownNomination
-from bot.services import nominations
+from bot.errors import FormErrors, UnknownCustomer, UnknownNomination
+from bot.services import catalog, nominations
 from handlers.common import action_value, deps, open_modal, state_value, tell, view_values
 from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
-from handlers.payloads import NominationRef
+from handlers.payloads import CustomerRef, NominationRef
 from handlers.views import nominations as views
+from handlers.views.request_modal import customer_option
 
 
 def register(app: App) -> None:
@@ -26,6 +27,25 @@ def register(app: App) -> None:
     app.action(Action.NOMINATION_APPROVE)(guarded(approve_clicked))
     app.action(Action.NOMINATION_DECLINE)(guarded(decline_clicked))
     app.view(Callback.NOMINATION_DECLINE_MODAL)(guarded(decline_submitted))
+    app.action(Action.NOMINATE_CUSTOMER)(guarded(nominate_clicked))
+
+
+def nominate_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
+    """The Friday ask's Nominate: the form, its customer chosen."""
+    ack()
+    ref = CustomerRef.parse(action_value(body))
+    if not isinstance(ref, CustomerRef):
+        raise UnknownCustomer()
+    found = catalog.get_customer(deps(context).services, customer_id=ref.customer_id)
+    if found is None:
+        raise UnknownCustomer()
+    open_modal(
+        client,
+        trigger_id=body["trigger_id"],
+        view=views.nomination_modal(customer=customer_option(found.id, found.name, found.status)),
+        tell=lambda text: tell(respond, text),
+        again="click Nominate again",
+    )
 
 
 def shortcut_used(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -164,3 +164,15 @@ def was_sent(session: Session, kind: OutboxKind, request_id: int, channel: str, 
         OutboxMessage.sent_ts == ts,
     )
     return session.scalar(stmt.limit(1)) is not None
+
+
+def sent_copies(session: Session, kind: OutboxKind, key: str, value: int) -> list[tuple[str, str]]:
+    """(channel, ts) of every message of `kind` sent whose data names `key` = `value` (all copies of a card)."""
+    stmt = select(OutboxMessage).where(
+        OutboxMessage.kind == kind, OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_ts != ""
+    )
+    return [
+        (m.sent_channel, m.sent_ts)
+        for m in session.scalars(stmt.where(OutboxMessage.data.contains(f'"{key}": {value}')))
+        if json.loads(m.data or "{}").get(key) == value
+    ]

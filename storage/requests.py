@@ -22,6 +22,10 @@ def add(session: Session, request: ReferenceRequest) -> ReferenceRequest:
     return request
 
 
+def status_of(session: Session, request_id: int) -> RequestStatus | None:
+    return session.scalar(select(ReferenceRequest.status).where(ReferenceRequest.id == request_id))
+
+
 def get(session: Session, request_id: int) -> ReferenceRequest | None:
     stmt = (
         select(ReferenceRequest)

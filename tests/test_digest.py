@@ -398,3 +398,18 @@ def test_a_chart_slack_refuses_leaves_the_digest_text_going_out_and_says_so_in_t
     assert not [b for b in sent.blocks if b["type"] == "image"]
     assert "*Product mix*" in text_of(sent) and "Decisions waiting* (1" in text_of(sent)
     assert "not uploaded (missing_scope); the text goes out without it" in caplog.text
+
+
+def test_a_decision_taken_anywhere_updates_every_managers_copy_of_the_digest(bot):
+    acme = add_customer(bot.database, "Acme")
+    file_request(bot, acme)
+    card_for(bot, MANAGERS[0])
+    digest_service_send(bot)
+    first, second = (bot.standin.wait_for(lambda m=m: digests_to(bot.standin, m), what="digest")[0] for m in MANAGERS)
+    assert bot.slack.click_in(MANAGERS[0], first, "approve_request").status == 200
+    updated = bot.standin.wait_for(
+        lambda: [m for m in digests_to(bot.standin, MANAGERS[1]) if m.history], what="the other copy updated"
+    )[0]
+    buttons = [e["action_id"] for b in updated.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == [] and f"*Approved by <@{MANAGERS[0]}>*" in text_of(updated)
+    assert updated.text == second.text and "Decisions waiting* (1" in text_of(updated)  # the rest as it was

@@ -34,10 +34,16 @@ def test_owner_agrees_a_manager_approves_and_the_customer_joins_the_pool(bot):
     assert bot.slack.click(OWNER, ask, "nomination_agree").status == 200
     card = bot.standin.wait_for(lambda: bot.standin.dms_to(M2), what="the managers' card")[0]
     assert f"<@{OWNER}> (account owner) agrees" in text_of(card) and "paused in the pool" in text_of(card)
+    m1_card = bot.standin.wait_for(lambda: bot.standin.dms_to(M1), what="M1's card")[0]
+    stale = m1_card  # a snapshot: as M1's Slack showed it before the decision arrived
     assert bot.slack.click(M2, card, "nomination_approve").status == 200
     told = bot.standin.wait_for(lambda: bot.standin.dms_to(NOMINATOR), what="the nominator told")[0]
     assert "was approved by" in text_of(told) and "it is in the pool" in text_of(told)
-    again = bot.slack.click(M1, bot.standin.dms_to(M1)[0], "nomination_approve")
+    # Every manager's copy of the card shows the decision, not only the one clicked.
+    m1_card = bot.standin.wait_for(lambda: [m for m in bot.standin.dms_to(M1)[:1] if m.history], what="update")[0]
+    buttons = [e["action_id"] for b in m1_card.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert buttons == [] and f"*Approved* by <@{M2}>" in text_of(m1_card)
+    again = bot.slack.click(M1, stale, "nomination_approve")
     assert again.status == 200
     second = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(M1)[1:], what="already answered")[0]
     assert "already answered (approved)" in second["text"]
@@ -93,3 +99,40 @@ def test_the_message_shortcut_prefills_the_note_with_the_message_and_its_link(bo
     view = bot.standin.wait_calls("views.open")[-1].answer["view"]
     note = next(b for b in view["blocks"] if b.get("block_id") == "note")["element"]["initial_value"]
     assert note.startswith("Acme loved the rollout!") and "https://example.slack.com/archives/C0GENERAL/p" in note
+
+
+def test_owners_of_beta_customers_not_yet_references_are_asked_weekly_to_nominate_them(bot):
+    from datetime import date, timedelta
+
+    from bot.services import digest
+    from storage.models import Contact
+    from tests.harness import add_touch
+
+    quiet = add_customer(
+        bot.database, "Quiet Beta", account_owner=OWNER, contacts=(("Ann Lee", "ann@q.example", "CTO"),)
+    )
+    given = add_customer(bot.database, "Giving Beta", account_owner=OWNER)
+    add_customer(bot.database, "Not Beta", account_owner=OWNER)
+    add_touch(bot.database, given, date.today() - timedelta(days=3))
+    with bot.database.session_factory.begin() as session:
+        for customer_id in (quiet, given):
+            session.get(Customer, customer_id).beta = True
+    assert digest.nudge_beta_owners(bot.deps.services) == [OWNER]
+    assert digest.nudge_beta_owners(bot.deps.services) == []  # once a week
+    bot.deps.wake_outbox()
+    asked = bot.standin.wait_for(lambda: bot.standin.dms_to(OWNER), what="the owner asked")[0]
+    assert "*Quiet Beta*" in text_of(asked) and "Giving Beta" not in text_of(asked) and "Not Beta" not in text_of(asked)
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click_in(OWNER, asked, "nominate_customer").status == 200
+    view = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    customer = next(b for b in view["blocks"] if b.get("block_id") == "customer_id")["element"]["initial_option"]
+    assert customer["value"] == str(quiet)
+    with bot.database.session_factory() as session:
+        ann = session.scalars(select(Contact).where(Contact.name == "Ann Lee")).one().id
+    reply = bot.slack.submit(OWNER, view, {"contact_id": str(ann), "note": "Great pilot"})
+    assert reply.status == 200 and not reply.body, reply.body
+    card = bot.standin.wait_for(lambda: bot.standin.dms_to(M1), what="the managers' card")[0]
+    assert bot.slack.click(M1, card, "nomination_approve").status == 200
+    with bot.database.session_factory() as session:
+        bot.standin.wait_for(lambda: session.get(Contact, ann).reference_since is not None or session.expire_all())
+        assert session.get(Contact, ann).reference_since == date.today()  # the contact itself is a reference

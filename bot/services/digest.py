@@ -3,21 +3,25 @@ ISO week, sent through the outbox."""
 
 from __future__ import annotations
 
+import json
 import time as time_module
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from bot.charts import ChartImage
 from bot.context import ServiceContext
-from bot.domain import AskType, CustomerStatus, Level, NominationStatus, OutboxKind, Team
+from bot.domain import AskType, CustomerStatus, Level, NominationStatus, OutboxKind, RequestStatus, Team
+from bot.errors import UnknownRequest
 from bot.policy import Limits, Standing
 from bot.program import ProgramStanding
 from bot.services import program as program_service
+from bot.services import requests
 from bot.services import standing as standing_service
+from bot.services.summaries import RequestSummary
 from storage import customers as customer_repo
 from storage import digests as digest_repo
 from storage import events as event_repo
@@ -196,6 +200,78 @@ def _at_risk(session: Session, full: list[Customer], limits: Limits, today: date
 
 
 PROGRAM_MEMO_SECONDS = 600.0
+DECISION_BLOCK = "digest_decision:"  # block id of a waiting ask's Approve / Decline, + the request id
+
+
+@dataclass(frozen=True)
+class DigestCopy:
+    """A digest as it was posted, and the asks it offered buttons for that have been decided since."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+    decided: dict[int, RequestSummary]
+
+
+def record_posted(
+    session: Session,
+    *,
+    recipient: str,
+    week: str,
+    channel: str,
+    ts: str,
+    text: str,
+    blocks: list[Any],
+    now: datetime,
+) -> None:
+    """Called as the digest is recorded sent. An ask decided while it was on its way is caught here (the
+    decision could not see this copy yet), as the approval cards do."""
+    shown = json.dumps({"text": text, "blocks": blocks}, separators=(",", ":"))
+    digest_repo.record_posted(session, recipient, week, channel=channel, ts=ts, blocks=shown)
+    ids = [
+        int(str(b.get("block_id"))[len(DECISION_BLOCK) :])
+        for b in blocks
+        if isinstance(b, dict) and str(b.get("block_id") or "").startswith(DECISION_BLOCK)
+    ]
+    if any(request_repo.status_of(session, i) not in (None, RequestStatus.PENDING) for i in ids):
+        claim = digest_repo.find(session, recipient, week)
+        if claim is not None:
+            outbox_repo.enqueue(
+                session, kind=OutboxKind.DIGEST_UPDATE, channel=channel, ts=ts, data={"claim_id": claim.id}, now=now
+            )
+
+
+def update_copies(session: Session, *, request_id: int, today: date, now: datetime) -> None:
+    """A decision taken anywhere: every copy of this week's digest offering its buttons is updated too."""
+    for claim in digest_repo.posted_showing(session, iso_week(today), f'"{DECISION_BLOCK}{request_id}"'):
+        assert claim.channel is not None and claim.ts is not None
+        outbox_repo.enqueue(
+            session,
+            kind=OutboxKind.DIGEST_UPDATE,
+            channel=claim.channel,
+            ts=claim.ts,
+            data={"claim_id": claim.id},
+            now=now,
+        )
+
+
+def load_copy(ctx: ServiceContext, *, claim_id: int) -> DigestCopy | None:
+    with ctx.session_factory() as session:
+        claim = digest_repo.get(session, claim_id)
+        shown = json.loads(claim.blocks) if claim is not None and claim.blocks else None
+    if not isinstance(shown, dict):
+        return None
+    blocks = [b for b in shown.get("blocks") or [] if isinstance(b, dict)]
+    decided: dict[int, RequestSummary] = {}
+    for block in blocks:
+        block_id = str(block.get("block_id") or "")
+        if block_id.startswith(DECISION_BLOCK) and block_id[len(DECISION_BLOCK) :].isdigit():
+            try:
+                found = requests.get(ctx, request_id=int(block_id[len(DECISION_BLOCK) :]))
+            except UnknownRequest:
+                continue
+            if found.status is not RequestStatus.PENDING:
+                decided[found.id] = found
+    return DigestCopy(str(shown.get("text") or ""), blocks, decided)
 
 
 def build(ctx: ServiceContext, *, recipient: str) -> Digest:
@@ -240,11 +316,42 @@ def send(ctx: ServiceContext, *, force: bool = False) -> list[str]:
     return sent
 
 
+BETA_NUDGE = "beta:"  # claim key prefix: one nudge per account owner and week, beside the managers' digests
+MAX_NUDGED = 5
+
+
+def nudge_beta_owners(ctx: ServiceContext) -> list[str]:
+    """The Friday ask to account owners: their beta customers that are not references yet (no reference
+    given, no nomination under way or approved) could be nominated. Once per owner and week."""
+    now, today = ctx.now(), ctx.today()
+    week = iso_week(today)
+    with ctx.session_factory() as session:
+        betas = customer_repo.betas(session)
+        ids = [c.id for c in betas]
+        given = touch_repo.given_by(session, ids, today)
+        nominated = nomination_repo.latest_status(session, ids)
+        by_owner: dict[str, list[tuple[int, str]]] = {}
+        for c in betas:
+            done = nominated.get(c.id) not in (None, NominationStatus.DECLINED, NominationStatus.OWNER_DECLINED)
+            if c.account_owner and c.status is not CustomerStatus.DO_NOT_CONTACT and c.id not in given and not done:
+                by_owner.setdefault(c.account_owner, []).append((c.id, c.name))
+    sent = []
+    for owner, customers in sorted(by_owner.items()):
+        with ctx.session_factory.begin() as session:
+            if not digest_repo.claim(session, f"{BETA_NUDGE}{owner}"[:32], week, now):
+                continue
+            data = {"customers": customers[:MAX_NUDGED], "total": len(customers)}
+            outbox_repo.enqueue(session, kind=OutboxKind.BETA_NUDGE_DM, channel=owner, data=data, now=now)
+            sent.append(owner)
+    return sent
+
+
 def send_if_due(ctx: ServiceContext, *, day: str, at: str) -> list[str]:
     """The scheduled job, and the catch-up at start-up: send once this week's moment has passed."""
     local = ctx.now().astimezone(ctx.zone)
     if local < scheduled_moment(local.date(), day, at, ctx.zone):
         return []
+    nudge_beta_owners(ctx)
     return send(ctx)
 
 

@@ -161,6 +161,17 @@ def decide(
         )
         if not moved:
             raise AlreadyDone(found.status)
+        for channel, ts in outbox_repo.sent_copies(session, OutboxKind.NOMINATION_CARD, "nomination_id", nomination_id):
+            outbox_repo.enqueue(
+                session,
+                kind=OutboxKind.NOMINATION_CARD_UPDATE,
+                channel=channel,
+                ts=ts,
+                data={"nomination_id": nomination_id},
+                now=now,
+            )
+        if approve and found.contact is not None and found.contact.reference_since is None:
+            found.contact.reference_since = ctx.today()  # the contact itself is now a reference
         customer = found.customer
         if approve and customer.status is not CustomerStatus.ACTIVE:
             customer_repo.record_change(

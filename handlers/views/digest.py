@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -21,11 +21,11 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import SlackFile
 
 from bot.charts import ChartImage
-from bot.services.digest import Digest, Item, Section
+from bot.services.digest import DECISION_BLOCK, Digest, DigestCopy, Item, Section
 from handlers.ids import Action
 from handlers.payloads import CustomerRef, RequestRef
 from handlers.views import standing as standing_view
-from handlers.views.cards import TO_BE_CHOSEN
+from handlers.views.cards import TO_BE_CHOSEN, decision_line
 from handlers.views.program import beta_blocks, target_blocks, variety_blocks
 from handlers.views.text import clip, esc, slack_date, user
 
@@ -34,7 +34,6 @@ T = TypeVar("T")
 WAITING_WITH_BUTTONS = 8  # each takes two blocks (the line and its buttons)
 LINES_PER_LIST = 15
 RISKS_WITH_BUTTONS = 4
-DIGEST_DECISION = "digest_decision:"  # block id of a waiting ask's buttons, + the request id
 
 
 def _link(item: Item, links: dict[int, str]) -> str:
@@ -133,7 +132,7 @@ def _waiting(d: Digest) -> list[Block]:
         value = RequestRef(request_id=item.request_id).dump()
         blocks.append(
             ActionsBlock(
-                block_id=f"{DIGEST_DECISION}{item.request_id}",
+                block_id=f"{DECISION_BLOCK}{item.request_id}",
                 elements=[
                     ButtonElement(text="Approve", action_id=Action.APPROVE, value=value, style="primary"),
                     ButtonElement(text="Decline", action_id=Action.DECLINE, value=value, style="danger"),
@@ -221,6 +220,22 @@ def digest_blocks(d: Digest) -> tuple[str, list[Block]]:
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(_health(d), 3000))]))
     assert len(blocks) <= MAX_BLOCKS, len(blocks)
     return text, blocks
+
+
+def digest_copy(copy: DigestCopy) -> tuple[str, list[dict[str, Any]]]:
+    """A digest as posted, each decided ask's buttons replaced by who decided it and when."""
+    blocks = []
+    for block in copy.blocks:
+        block_id = str(block.get("block_id") or "")
+        request_id = block_id[len(DECISION_BLOCK) :]
+        decided = (
+            copy.decided.get(int(request_id)) if block_id.startswith(DECISION_BLOCK) and request_id.isdigit() else None
+        )
+        if decided is not None:
+            line = MarkdownTextObject(text=clip(decision_line(decided), 3000))
+            block = ContextBlock(block_id=block_id, elements=[line]).to_dict()
+        blocks.append(block)
+    return copy.text, blocks
 
 
 def digest_text(d: Digest, name_of: Callable[[str], str] = lambda user_id: user_id) -> str:

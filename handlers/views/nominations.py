@@ -20,7 +20,7 @@ from bot.domain import MAX_NOMINATION_NOTE, NominationStatus
 from bot.services.nominations import NominationSummary
 from handlers.ids import Action, Callback
 from handlers.ids import Block as BlockId
-from handlers.payloads import NominationRef
+from handlers.payloads import CustomerRef, NominationRef
 from handlers.views.text import clip, esc, user
 
 
@@ -151,3 +151,33 @@ def decline_modal(n: NominationSummary) -> View:
             ),
         ],
     )
+
+
+def beta_nudge(customers: list[tuple[int, str]], total: int) -> tuple[str, list[Block]]:
+    """The Friday ask to an account owner: beta customers of theirs that are not references yet."""
+    names = ", ".join(name for _id, name in customers)
+    text = f"Your beta customers {names} are not references yet. Would you nominate them?"
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f":seedling: {total} of your beta customers {'is' if total == 1 else 'are'} not a reference "
+                "yet. Happy beta customers make the best early references: nominate them, and a reference "
+                "manager takes it from there."
+            )
+        )
+    ]
+    for customer_id, name in customers:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=clip(f"*{esc(name)}*", 3000)),
+                accessory=ButtonElement(
+                    text="Nominate",
+                    action_id=Action.NOMINATE_CUSTOMER,
+                    value=CustomerRef(customer_id=customer_id).dump(),
+                    accessibility_label=clip(f"Nominate {name} as a reference", 75),
+                ),
+            )
+        )
+    if total > len(customers):
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"and {total - len(customers)} more")]))
+    return clip(text, 3000), blocks
