@@ -241,6 +241,7 @@ class Subject(enum.Enum):
     DATA = "data"  # only what was stored with the message
     NOMINATION = "nomination"  # the nomination (data["nomination_id"]) as it stands now
     DIGEST_COPY = "digest_copy"  # a digest as posted (data["claim_id"]) and the decisions taken since
+    HOME = "home"  # the recipient's Home tab as it stands now (published with views.publish)
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,7 @@ class KindSpec:
     subject: Subject
     updates: bool = False  # chat.update of the message at (channel, ts) instead of chat.postMessage
     records_card: bool = False  # a posted approval card: remembered, so the decision can update it
+    home: bool = False  # views.publish of the recipient's Home tab instead of a message
 
 
 class OutboxKind(Labelled):
@@ -273,6 +275,7 @@ class OutboxKind(Labelled):
     NOMINATION_CARD_UPDATE = "nomination_card_update"
     DIGEST_UPDATE = "digest_update"
     BETA_NUDGE_DM = "beta_nudge_dm"
+    HOME_UPDATE = "home_update"
 
     @property
     def spec(self) -> KindSpec:
@@ -303,6 +306,7 @@ OUTBOX_KINDS: dict[OutboxKind, KindSpec] = {
         "nomination card update", "managers or approval channel", Subject.NOMINATION, updates=True
     ),
     OutboxKind.DIGEST_UPDATE: KindSpec("digest update", "each manager", Subject.DIGEST_COPY, updates=True),
+    OutboxKind.HOME_UPDATE: KindSpec("Home tab refresh", "who opened the Home tab", Subject.HOME, home=True),
     OutboxKind.BETA_NUDGE_DM: KindSpec("weekly ask to nominate beta customers", "account owner", Subject.DATA),
     OutboxKind.UNHAPPY_ALERT: KindSpec("unhappy-customer alert", "managers or approval channel", Subject.REQUEST),
 }

@@ -35,14 +35,17 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
 from bot import chart_files
+from bot.charts import ChartImage
 from bot.context import ServiceContext
 from bot.domain import OutboxKind, OutboxStatus, Subject
 from bot.errors import UnknownNomination, UnknownRequest
-from bot.services import digest, nominations, requests, touch_log
+from bot.services import digest, home, nominations, requests, touch_log
 from bot.services.digest import Digest, DigestCopy
+from bot.services.home import Dashboard
 from bot.services.nominations import NominationSummary
 from bot.services.summaries import RequestSummary
 from bot.services.touch_log import LoggedTouch
@@ -100,6 +103,16 @@ class Delivery:
     digest: Digest | None = None
     nomination: NominationSummary | None = None
     digest_copy: DigestCopy | None = None
+    home: HomeTab | None = None
+
+
+@dataclass(frozen=True)
+class HomeTab:
+    """What a Home tab shows: the dashboard, with the failed deliveries and charts for managers."""
+
+    dashboard: Dashboard
+    failed: list[FailedDelivery]
+    images: dict[str, ChartImage]
 
 
 @dataclass(frozen=True)
@@ -224,6 +237,8 @@ class OutboxWorker:
             except UnknownNomination:
                 return None
             return Delivery(kind, channel, data, nomination=nomination)
+        if subject is Subject.HOME:
+            return Delivery(kind, channel, data, home=home_tab(self.ctx, self.client, channel))
         if subject is Subject.DIGEST_COPY:
             copy = digest.load_copy(self.ctx, claim_id=int(data.get("claim_id", 0)))
             return Delivery(kind, channel, data, digest_copy=copy) if copy is not None else None
@@ -274,7 +289,7 @@ class OutboxWorker:
         if rendered is None:
             self._settle(message_id, OutboxStatus.SENT, error="nothing left to send")
             return 1
-        posting = not kind.spec.updates
+        posting = not kind.spec.updates and not kind.spec.home
         if posting and in_doubt:
             # An earlier post may have reached Slack without its answer reaching us: look before posting again.
             found = self._find_posted(channel, message_id)
@@ -286,7 +301,9 @@ class OutboxWorker:
             logger.warning("lease on %s %d lost to another worker; leaving it to them", kind, message_id)
             return 1
         try:
-            if posting:
+            if kind.spec.home:
+                answer = self.client.views_publish(user_id=channel, view=View(type="home", blocks=rendered.blocks))
+            elif posting:
                 answer = self.client.chat_postMessage(
                     channel=channel,
                     text=rendered.text,
@@ -454,6 +471,13 @@ class FailedDelivery:
     request_id: int | None
     error: str
     created_at: datetime
+
+
+def home_tab(ctx: ServiceContext, client: WebClient, user_id: str) -> HomeTab:
+    board = home.dashboard(ctx, user_id=user_id)
+    if board.board is None:
+        return HomeTab(board, [], {})
+    return HomeTab(board, failed_deliveries(ctx), chart_files.images(client, board.board.program, ctx.memo))
 
 
 def failed_deliveries(ctx: ServiceContext, *, limit: int = 20) -> list[FailedDelivery]:

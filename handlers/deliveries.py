@@ -19,6 +19,7 @@ from handlers.views import nominations as nomination_views
 from handlers.views.cards import approval_card, approval_card_text
 from handlers.views.digest import digest_blocks, digest_copy
 from handlers.views.followups import followup_answered, followup_dm, unhappy_alert
+from handlers.views.home import home_blocks
 
 
 def _about_request(build: Callable[[RequestSummary], tuple[str, list[Block]]]) -> Renderer:
@@ -55,6 +56,10 @@ def _beta_nudge(delivery: Delivery) -> Rendered | None:
     return Rendered(*nomination_views.beta_nudge(customers, int(delivery.data.get("total", len(customers)))))
 
 
+def _home(delivery: Delivery) -> Rendered | None:
+    return Rendered(*home_blocks(delivery.home)) if delivery.home is not None else None
+
+
 def _digest(delivery: Delivery) -> Rendered | None:
     return Rendered(*digest_blocks(delivery.digest)) if delivery.digest is not None else None
 
@@ -82,4 +87,5 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.NOMINATION_CARD_UPDATE: _about_nomination(nomination_views.manager_card),
     OutboxKind.DIGEST_UPDATE: _digest_copy,
     OutboxKind.BETA_NUDGE_DM: _beta_nudge,
+    OutboxKind.HOME_UPDATE: _home,
 }

@@ -1,4 +1,5 @@
-"""App Home: the user's own open requests and how to file one."""
+"""App Home: a dashboard (see `handlers.views.home`), drawn when opened and rebuilt by the outbox when
+something changes; its buttons open the forms."""
 
 from __future__ import annotations
 
@@ -11,14 +12,16 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot.context import ServiceContext
-from bot.outbox import FailedDelivery, failed_deliveries
-from bot.services import deliveries, requests
-from bot.services.summaries import RequestSummary
-from handlers.common import action_value, deps
+from bot.outbox import home_tab
+from bot.services import deliveries, home, requests
+from handlers.common import action_value, deps, open_modal, tell
 from handlers.errors import guarded
 from handlers.ids import Action
-from handlers.payloads import OutboxRef
-from handlers.views import messages
+from handlers.payloads import OutboxRef, RequestModalContext
+from handlers.request_modal import build_form
+from handlers.views.home import home_blocks
+from handlers.views.log_modal import log_modal
+from handlers.views.nominations import nomination_modal
 
 logger = logging.getLogger(__name__)
 
@@ -26,13 +29,9 @@ logger = logging.getLogger(__name__)
 def register(app: App) -> None:
     app.event("app_home_opened")(guarded(home_opened))
     app.action(Action.OUTBOX_RETRY)(guarded(retry_clicked))
-
-
-def home_view(own: list[RequestSummary], failed: list[FailedDelivery] | None = None) -> View:
-    _, help_blocks = messages.help_reply()
-    _, list_blocks = messages.open_requests_reply(own)
-    extra = messages.failed_deliveries(failed) if failed else []
-    return View(type="home", blocks=[*help_blocks, *list_blocks, *extra])
+    app.action(Action.NEW_REQUEST)(guarded(new_request_clicked))
+    app.action(Action.LOG_TOUCH)(guarded(log_touch_clicked))
+    app.action(Action.NOMINATE_START)(guarded(nominate_clicked))
 
 
 def retry_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
@@ -50,13 +49,42 @@ def retry_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Re
 def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     if event.get("tab") != "home":
         return
-    publish(client, deps(context).services, str(event.get("user") or ""))
+    user_id = str(event.get("user") or "")
+    ctx = deps(context).services
+    home.opened(ctx, user_id=user_id)  # from now on the tab is rebuilt when something changes
+    publish(client, ctx, user_id)
 
 
 def publish(client: WebClient, ctx: ServiceContext, user_id: str) -> None:
-    own = requests.open_for(ctx, requester_id=user_id)
-    failed = failed_deliveries(ctx) if ctx.is_manager(user_id) else None
+    _, blocks = home_blocks(home_tab(ctx, client, user_id))
     try:
-        client.views_publish(user_id=user_id, view=home_view(own, failed))
+        client.views_publish(user_id=user_id, view=View(type="home", blocks=blocks))
     except SlackApiError as exc:
         logger.error("views.publish failed: %s", exc.response.get("error"))
+
+
+def _open(client: WebClient, body: dict[str, Any], respond: Respond, view: View) -> None:
+    open_modal(client, trigger_id=body["trigger_id"], view=view, tell=lambda t: tell(respond, t), again="click again")
+
+
+def new_request_clicked(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    user_id = body["user"]["id"]
+    form = build_form(deps(context).services, private_metadata=RequestModalContext(channel="").dump(), user_id=user_id)
+    _open(client, body, respond, form)
+
+
+def log_touch_clicked(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    ctx = deps(context).services
+    team = requests.last_team(ctx, user_id=body["user"]["id"])
+    _open(client, body, respond, log_modal(today=ctx.today(), initial_team=team))
+
+
+def nominate_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+    ack()
+    _open(client, body, respond, nomination_modal())

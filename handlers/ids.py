@@ -124,3 +124,6 @@ class Action(enum.StrEnum):
     INITIATIVE_DUE = "initiative_due_date"
     EDIT_PROGRAM = "edit_program"
     NOMINATE_CUSTOMER = "nominate_customer"
+    NEW_REQUEST = "home_new_request"
+    LOG_TOUCH = "home_log_touch"
+    NOMINATE_START = "home_nominate"

@@ -248,6 +248,7 @@ class UserPreference(Base):
 
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_team: Mapped[Team | None] = mapped_column(_enum(Team, "team", 40))
+    home_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: never opened the Home tab
 
 
 class Touch(Base):

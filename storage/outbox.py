@@ -176,3 +176,15 @@ def sent_copies(session: Session, kind: OutboxKind, key: str, value: int) -> lis
         for m in session.scalars(stmt.where(OutboxMessage.data.contains(f'"{key}": {value}')))
         if json.loads(m.data or "{}").get(key) == value
     ]
+
+
+def pending_for(session: Session, kind: OutboxKind, channels: Sequence[str]) -> set[str]:
+    """Of `channels`, those with a message of `kind` still waiting to go (no need to queue another)."""
+    if not channels:
+        return set()
+    stmt = select(OutboxMessage.channel).where(
+        OutboxMessage.kind == kind,
+        OutboxMessage.status == OutboxStatus.PENDING,
+        OutboxMessage.channel.in_(list(channels)),
+    )
+    return set(session.scalars(stmt))

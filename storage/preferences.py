@@ -1,7 +1,11 @@
-"""Per-user remembered choices (the requesting team last picked)."""
+"""Per-user remembered choices (the requesting team last picked) and whether they use the Home tab."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.domain import Team
@@ -11,6 +15,24 @@ from storage.models import UserPreference
 def last_team(session: Session, user_id: str) -> Team | None:
     pref = session.get(UserPreference, user_id)
     return pref.last_team if pref else None
+
+
+def home_opened(session: Session, user_id: str, at: datetime) -> None:
+    pref = session.get(UserPreference, user_id)
+    if pref is None:
+        session.add(UserPreference(user_id=user_id, home_opened_at=at))
+    else:
+        pref.home_opened_at = at
+
+
+def home_viewers(session: Session, user_ids: Sequence[str]) -> list[str]:
+    """Of `user_ids`, those who have opened the Home tab (theirs is worth rebuilding)."""
+    if not user_ids:
+        return []
+    stmt = select(UserPreference.user_id).where(
+        UserPreference.user_id.in_(list(user_ids)), UserPreference.home_opened_at.is_not(None)
+    )
+    return list(session.scalars(stmt))
 
 
 def remember_team(session: Session, user_id: str, team: Team) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import Suggestion
+from storage.models import Customer, Suggestion
 
 
 def record(session: Session, request_id: int, customer_ids: Sequence[int], at: datetime) -> None:
@@ -37,3 +37,15 @@ def recent_counts(session: Session, customer_ids: Sequence[int], *, since: datet
         .group_by(Suggestion.customer_id)
     )
     return {customer_id: int(n) for customer_id, n in session.execute(stmt)}
+
+
+def offered_for(session: Session, request_id: int, limit: int = 3) -> list[tuple[int, str]]:
+    """The customers offered for a request (first offered first), with their names."""
+    stmt = (
+        select(Customer.id, Customer.name)
+        .join(Suggestion, Suggestion.customer_id == Customer.id)
+        .where(Suggestion.request_id == request_id)
+        .order_by(Suggestion.id)
+        .limit(limit)
+    )
+    return [(int(i), str(n)) for i, n in session.execute(stmt)]

@@ -228,8 +228,12 @@ class SlackDriver:
     def click_in_view(self, user_id: str, view: dict[str, Any], action_id: str, value: str | None = None) -> Reply:
         """Click a button (a section's accessory) in an open modal, as Slack sends it with the modal's state."""
         for block in view.get("blocks", []):
-            button = block.get("accessory") or {}
-            if button.get("action_id") == action_id and (value is None or button.get("value") == value):
+            buttons = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
+            button = next(
+                (b for b in buttons if b.get("action_id") == action_id and (value is None or b.get("value") == value)),
+                {},
+            )
+            if button:
                 payload = {
                     "type": "block_actions",
                     "user": self._user(user_id),
@@ -414,6 +418,7 @@ def add_touch(
     ask_type: str = "reference_call",
     contact: int | None = None,
     product: str | None = "Analytics",
+    sentiment: str | None = None,
 ) -> None:
     """A touch on record (test set-up: what an import or an earlier approval left)."""
     from storage import touches as touch_repo
@@ -431,6 +436,7 @@ def add_touch(
                 team="sales",
                 touched_on=on,
                 outcome="completed",
+                sentiment=sentiment,
                 note="",
                 source="imported",
                 flagged=False,

@@ -26,3 +26,63 @@ def test_slack_retries_of_an_event_are_handled_once(bot):
     assert len(bot.standin.calls_to("views.publish")) == 1
     home_opened(bot, REQUESTER)  # a new event is handled again
     bot.standin.wait_calls("views.publish", 2)
+
+
+def _home_of(bot, user: str, count: int = 1) -> dict:
+    calls = bot.standin.wait_for(
+        lambda: [c for c in bot.standin.calls_to("views.publish") if c.args["user_id"] == user][count - 1 :],
+        what=f"Home tab {count} of {user}",
+    )
+    return calls[0].answer["view"]
+
+
+def test_a_managers_home_is_a_dashboard_rebuilt_when_something_changes(bot):
+    from datetime import date, timedelta
+
+    from bot.services import program
+    from tests.harness import M1, M2, add_touch, answers, card_for, open_modal
+
+    acme = add_customer(bot.database, "Acme", products=("Analytics",))
+    globex = add_customer(bot.database, "Globex", products=("Analytics",))
+    add_touch(bot.database, globex, date.today() - timedelta(days=5), product="Analytics", sentiment="unhappy")
+    with bot.database.session_factory.begin() as session:
+        from storage.models import ProgramTarget
+
+        session.add(
+            ProgramTarget(
+                kind="mix",
+                name="Analytics",
+                products="Analytics",
+                target=100,
+                starts=date.today(),
+                created_at=bot.deps.now(),
+            )
+        )
+    program.forget_standing(bot.deps.services)
+    file_request(bot, acme)
+    view = open_modal(bot)
+    assert bot.slack.submit(REQUESTER, view, answers(None, product="Analytics")).status == 200  # an ask by need
+    card_for(bot, M1, 1)
+    home_opened(bot, M1)
+    home_opened(bot, REQUESTER)
+    first = _home_of(bot, M1)
+    text = json.dumps(first["blocks"])
+    assert "*Decisions waiting* (2, oldest first)" in text
+    assert '"action_id": "approve_request"' in text and "Choose Acme" in text  # the ask by need's candidate
+    assert "*Product mix*" in text and "*Analytics*: target 100%, served 100%" in text
+    [image] = [b for b in first["blocks"] if b["type"] == "image"]
+    assert bot.standin.uploads[image["slack_file"]["id"]]["completed"] and "Analytics target 100%" in image["alt_text"]
+    assert "*Globex*: unhappy after a recent reference" in text and '"action_id": "pause_customer"' in text
+    own = json.dumps(_home_of(bot, REQUESTER)["blocks"])
+    assert "Your open reference requests (2)" in own and "Decisions waiting" not in own
+    # M2 approves on the card: M1's and the requester's tabs are rebuilt without anyone opening them.
+    card = card_for(bot, M2)
+    assert bot.slack.click(M2, card, "approve_request").status == 200
+    again = json.dumps(_home_of(bot, M1, 2)["blocks"])
+    assert "*Decisions waiting* (1, oldest first)" in again
+    assert "*approved*" in json.dumps(_home_of(bot, REQUESTER, 2)["blocks"])
+    # Its buttons open the forms.
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click_in_view(REQUESTER, _home_of(bot, REQUESTER, 2), "home_new_request").status == 200
+    form = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    assert form["callback_id"] == "reference_request"

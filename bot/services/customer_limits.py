@@ -8,6 +8,7 @@ from bot.context import ServiceContext
 from bot.domain import CustomerStatus, OutboxKind, member
 from bot.errors import FormErrors, UnknownCustomer
 from bot.policy import OVERRIDE_BOUNDS, Limits
+from bot.services import home
 from storage import customers as customer_repo
 from storage import outbox as outbox_repo
 
@@ -134,4 +135,5 @@ def pause(ctx: ServiceContext, *, customer_id: int, actor_id: str) -> str:
             )
             customer.status = CustomerStatus.PAUSED
             customer.updated_at = now
+            home.refresh(session, ctx.managers, now)
         return customer.name

@@ -12,7 +12,7 @@ from bot.context import ServiceContext
 from bot.domain import OutboxKind, Outcome, RequestStatus, TouchSource
 from bot.errors import FormErrors, NeedsACustomer, NotACandidate, UnknownRequest
 from bot.policy import Limits
-from bot.services import digest, requests, standing
+from bot.services import digest, home, requests, standing
 from bot.services.summaries import RequestSummary, need_of
 from storage import customers as customer_repo
 from storage import outbox as outbox_repo
@@ -70,6 +70,7 @@ def decide(
                 _record_touch(session, request, actor_id=actor_id, now=now, limits=ctx.limits)
             _enqueue_notices(session, request, approve=approve, now=now)
             digest.update_copies(session, request_id=request_id, today=ctx.today(), now=now)
+            home.refresh(session, [request.requester_id, *ctx.managers], now)
     # The clicker only needs who decided and how: no standing report here (the cards render their own).
     return Decision(decided_now=won, request=requests.get(ctx, request_id=request_id))
 

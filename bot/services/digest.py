@@ -4,7 +4,6 @@ ISO week, sent through the outbox."""
 from __future__ import annotations
 
 import json
-import time as time_module
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
@@ -113,7 +112,7 @@ def scheduled_moment(today: date, day: str, at: str, zone: ZoneInfo) -> datetime
     return datetime.combine(target, time.fromisoformat(at), tzinfo=zone)
 
 
-def _item(r: ReferenceRequest, today: date, recipient: str) -> Item:
+def item_of(r: ReferenceRequest, today: date, recipient: str) -> Item:
     cards = [(c.channel, c.ts) for c in r.cards]
     own = next((c for c in cards if c[0] == "D" + recipient[1:]), None)
     return Item(
@@ -168,9 +167,9 @@ def compose(
         recipient=recipient,
         week=iso_week(today),
         today=today,
-        waiting=Section([_item(r, today, recipient) for r in waiting], waiting_total),
-        overdue=Section([_item(r, today, recipient) for r in overdue], overdue_total),
-        due_soon=Section([_item(r, today, recipient) for r in soon], soon_total),
+        waiting=Section([item_of(r, today, recipient) for r in waiting], waiting_total),
+        overdue=Section([item_of(r, today, recipient) for r in overdue], overdue_total),
+        due_soon=Section([item_of(r, today, recipient) for r in soon], soon_total),
         at_limit=Section(at_limit, len(at_limit)),
         at_risk=Section(at_risk, len(at_risk)),
         nominations=Section(nominations, nominated_total),
@@ -179,6 +178,11 @@ def compose(
         program=program_standing or program_service.compute(session, limits, today),
         window_days=window,
     )
+
+
+def unhappy_lately(session: Session, limits: Limits, today: date) -> list[RiskItem]:
+    """Active customers left unhappy by a reference in the window (the Home tab's short list)."""
+    return _at_risk(session, [], limits, today)
 
 
 def _at_risk(session: Session, full: list[Customer], limits: Limits, today: date) -> list[RiskItem]:
@@ -199,7 +203,6 @@ def _at_risk(session: Session, full: list[Customer], limits: Limits, today: date
     return sorted(found.values(), key=lambda r: r.customer_name)
 
 
-PROGRAM_MEMO_SECONDS = 600.0
 DECISION_BLOCK = "digest_decision:"  # block id of a waiting ask's Approve / Decline, + the request id
 
 
@@ -275,19 +278,16 @@ def load_copy(ctx: ServiceContext, *, claim_id: int) -> DigestCopy | None:
 
 
 def build(ctx: ServiceContext, *, recipient: str) -> Digest:
-    """This week's digest for one manager. The program's standing is the same for every manager on a day and
-    takes seconds at scale, so the week's digests share one reading (kept ten minutes)."""
-    today = ctx.today()
-    key = f"program_standing:{today.isoformat()}"
-    cached = ctx.memo.get(key)
-    known = cached[1] if cached is not None and time_module.monotonic() - cached[0] < PROGRAM_MEMO_SECONDS else None
+    """This week's digest for one manager; the program's standing is the day's shared reading."""
     with ctx.session_factory() as session:
-        built = compose(
-            session, recipient=recipient, today=today, zone=ctx.zone, limits=ctx.limits, program_standing=known
+        return compose(
+            session,
+            recipient=recipient,
+            today=ctx.today(),
+            zone=ctx.zone,
+            limits=ctx.limits,
+            program_standing=program_service.cached_standing(ctx),
         )
-    if known is None and built.program is not None:
-        ctx.memo[key] = (time_module.monotonic(), built.program)
-    return built
 
 
 def send(ctx: ServiceContext, *, force: bool = False) -> list[str]:

@@ -14,7 +14,7 @@ from bot import domain
 from bot.context import ServiceContext
 from bot.domain import AskType, CustomerStatus, OutboxKind, RequestStatus, Team, day_words, member
 from bot.errors import FormErrors, TooSlow
-from bot.services import standing
+from bot.services import home, standing
 from bot.services.summaries import RequestSummary, summarize
 from storage import customers as customer_repo
 from storage import outbox as outbox_repo
@@ -306,6 +306,7 @@ def file_request(
         )
         for target in ctx.card_targets:
             outbox_repo.enqueue(session, kind=OutboxKind.CARD_POST, channel=target, request_id=request.id, now=now)
+        home.refresh(session, [requester_id, *ctx.managers], now)
         session.refresh(request)
         # No standing report: it is computed when each card is rendered, not before Slack's 3 s ack.
         summary = summarize(session, request)

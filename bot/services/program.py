@@ -3,6 +3,7 @@ column), every change recorded, and the program's standing computed (see `bot.pr
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -140,7 +141,8 @@ def import_program(ctx: ServiceContext, *, path: Path, actor_id: str = IMPORTER)
             at=now,
             summary=f"program replaced from {path.name}: {mix} mix shares, {len(new) - mix} initiatives",
         )
-        return ProgramReport(mix, len(new) - mix)
+    forget_standing(ctx)
+    return ProgramReport(mix, len(new) - mix)
 
 
 MIX_FIELD = "mix"  # the modal's mix inputs are "mix~0", "mix~1", ... (one per product, in the form's order)
@@ -271,7 +273,8 @@ def update_targets(
             parts.append(f"added {new.name} ({target} by {due.isoformat() if due else '?'})")
         summary = "; ".join(parts)
         program_repo.record_change(session, actor_id=actor_id, at=now, summary=summary)
-        return summary
+    forget_standing(ctx)
+    return summary
 
 
 def export_program(ctx: ServiceContext) -> Iterator[list[str]]:
@@ -285,6 +288,27 @@ def standing(ctx: ServiceContext) -> ProgramStanding:
     """The program against its targets today (window: the customer touch window, 90 days by default)."""
     with ctx.session_factory() as session:
         return compute(session, ctx.limits, ctx.today())
+
+
+PROGRAM_MEMO_SECONDS = 600.0
+
+
+def cached_standing(ctx: ServiceContext) -> ProgramStanding:
+    """The standing is the same for every manager on a day and takes a second or more at scale: the week's
+    digests and the managers' Home tabs share one reading, kept ten minutes."""
+    key = f"program_standing:{ctx.today().isoformat()}"
+    cached = ctx.memo.get(key)
+    if cached is not None and time.monotonic() - cached[0] < PROGRAM_MEMO_SECONDS:
+        known: ProgramStanding = cached[1]
+        return known
+    found = standing(ctx)
+    ctx.memo[key] = (time.monotonic(), found)
+    return found
+
+
+def forget_standing(ctx: ServiceContext) -> None:
+    """The targets changed: the next reading is computed afresh (in this process)."""
+    ctx.memo.pop(f"program_standing:{ctx.today().isoformat()}", None)
 
 
 def compute(session: Session, limits: Limits, today: date) -> ProgramStanding:

@@ -1,5 +1,6 @@
 """program state: when a customer became a beta customer, which contacts are approved references, and where
-each weekly digest was posted (with its blocks) so a decision taken elsewhere updates every copy
+each weekly digest was posted (with its blocks) so a decision taken elsewhere updates every copy, and who
+has opened the Home tab (so it is rebuilt for them when something changes)
 
 Revision ID: 0010
 Revises: 0009
@@ -26,9 +27,13 @@ def upgrade() -> None:
         batch.add_column(sa.Column("channel", sa.String(length=32), nullable=True))
         batch.add_column(sa.Column("ts", sa.String(length=32), nullable=True))
         batch.add_column(sa.Column("blocks", sa.Text(), nullable=True))
+    with op.batch_alter_table("user_preferences") as batch:
+        batch.add_column(sa.Column("home_opened_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("user_preferences") as batch:
+        batch.drop_column("home_opened_at")
     with op.batch_alter_table("digest_claims") as batch:
         batch.drop_column("blocks")
         batch.drop_column("ts")

@@ -1,0 +1,77 @@
+"""The Home tab as a dashboard: everyone's own asks; for reference managers the decisions waiting (with the
+customers offered for asks by need), the program's standing, the customers at risk. It is rebuilt when
+something changes for people who use it (`refresh`), not only when opened."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.context import ServiceContext
+from bot.domain import OutboxKind
+from bot.program import ProgramStanding
+from bot.services import digest, program, requests
+from bot.services.digest import Item, RiskItem, Section
+from bot.services.summaries import RequestSummary
+from storage import outbox as outbox_repo
+from storage import preferences as preference_repo
+from storage import requests as request_repo
+from storage import suggestions as suggestion_repo
+
+WAITING_SHOWN = 8
+
+
+@dataclass(frozen=True)
+class WaitingAsk:
+    item: Item
+    choices: list[tuple[int, str]]  # an ask by need: the customers offered on its card (id, name)
+
+
+@dataclass(frozen=True)
+class ManagerBoard:
+    waiting: Section[WaitingAsk]
+    at_risk: list[RiskItem]
+    program: ProgramStanding
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    user_id: str
+    own: list[RequestSummary]
+    board: ManagerBoard | None
+
+
+def dashboard(ctx: ServiceContext, *, user_id: str) -> Dashboard:
+    own = requests.open_for(ctx, requester_id=user_id)
+    if not ctx.is_manager(user_id):
+        return Dashboard(user_id, own, None)
+    today = ctx.today()
+    with ctx.session_factory() as session:
+        waiting, total = request_repo.waiting(session, limit=WAITING_SHOWN)
+        asks = [
+            WaitingAsk(
+                digest.item_of(r, today, user_id),
+                suggestion_repo.offered_for(session, r.id) if r.customer_id is None else [],
+            )
+            for r in waiting
+        ]
+        at_risk = digest.unhappy_lately(session, ctx.limits, today)
+    return Dashboard(user_id, own, ManagerBoard(Section(asks, total), at_risk, program.cached_standing(ctx)))
+
+
+def opened(ctx: ServiceContext, *, user_id: str) -> None:
+    with ctx.session_factory.begin() as session:
+        preference_repo.home_opened(session, user_id, ctx.now())
+
+
+def refresh(session: Session, user_ids: Iterable[str], now: datetime) -> None:
+    """Queue a rebuild of the Home tab of each listed user who uses it (once, however many changes)."""
+    wanted = sorted({u for u in user_ids if u})
+    viewers = preference_repo.home_viewers(session, wanted)
+    queued = outbox_repo.pending_for(session, OutboxKind.HOME_UPDATE, viewers)
+    for user_id in viewers:
+        if user_id not in queued:
+            outbox_repo.enqueue(session, kind=OutboxKind.HOME_UPDATE, channel=user_id, now=now)

@@ -1,0 +1,131 @@
+"""The Home tab, as a pure function of what it shows: buttons for what everyone does, their own asks, and
+for reference managers the decisions waiting, the program with its chart, customers at risk and failed
+deliveries. At most 100 blocks, as Slack allows on a Home tab."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.outbox import HomeTab
+from bot.services.home import ManagerBoard
+from handlers.ids import Action
+from handlers.payloads import ChooseRef, CustomerRef, RequestRef
+from handlers.views import messages
+from handlers.views.digest import image_block
+from handlers.views.program import EDIT_BUTTON, target_blocks
+from handlers.views.text import clip, esc, slack_date, user
+
+MAX_BLOCKS = 100
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=clip(text, 3000)))
+
+
+def _waiting(board: ManagerBoard) -> list[Block]:
+    if not board.waiting.total:
+        return [_section("*Decisions waiting*\n_None._")]
+    blocks: list[Block] = [_section(f"*Decisions waiting* ({board.waiting.total}, oldest first)")]
+    for ask in board.waiting.items:
+        i = ask.item
+        customer = f"*{esc(i.customer_name)}*" if i.customer_name else "_customer to be chosen_"
+        blocks.append(
+            _section(
+                f"#{i.request_id} {i.ask_type.label} with {customer} for {user(i.requester_id)} ({i.team.label}), "
+                f"needed by {slack_date(i.needed_by)}" + (" :warning:" if i.flagged else "")
+            )
+        )
+        value = RequestRef(request_id=i.request_id).dump()
+        buttons = [
+            ButtonElement(
+                text=f"Choose {name}"[:75],
+                action_id=Action.CHOOSE,
+                value=ChooseRef(request_id=i.request_id, customer_id=customer_id).dump(),
+                accessibility_label=clip(f"Choose {name} for request {i.request_id}", 75),
+            )
+            for customer_id, name in ask.choices
+        ]
+        if i.customer_name is not None:
+            buttons.append(
+                ButtonElement(
+                    text="Approve",
+                    action_id=Action.APPROVE,
+                    value=value,
+                    style="primary",
+                    accessibility_label=clip(f"Approve request {i.request_id}", 75),
+                )
+            )
+        buttons.append(
+            ButtonElement(
+                text="Decline",
+                action_id=Action.DECLINE,
+                value=value,
+                style="danger",
+                accessibility_label=clip(f"Decline request {i.request_id}", 75),
+            )
+        )
+        blocks.append(ActionsBlock(elements=buttons))
+    if board.waiting.total > len(board.waiting.items):
+        more = board.waiting.total - len(board.waiting.items)
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"and {more} more")]))
+    return blocks
+
+
+def _at_risk(board: ManagerBoard) -> list[Block]:
+    if not board.at_risk:
+        return []
+    blocks: list[Block] = [_section(f"*Customers at risk* ({len(board.at_risk)})")]
+    for risk in board.at_risk[:5]:
+        blocks.append(
+            SectionBlock(
+                text=MarkdownTextObject(text=clip(f"*{esc(risk.customer_name)}*: {risk.why}", 3000)),
+                accessory=ButtonElement(
+                    text="Pause",
+                    action_id=Action.PAUSE_CUSTOMER,
+                    value=CustomerRef(customer_id=risk.customer_id).dump(),
+                    accessibility_label=clip(f"Pause {risk.customer_name}", 75),
+                ),
+            )
+        )
+    return blocks
+
+
+def home_blocks(tab: HomeTab) -> tuple[str, list[Block]]:
+    blocks: list[Block] = [
+        HeaderBlock(text="Customer references"),
+        ActionsBlock(
+            elements=[
+                ButtonElement(text="New request", action_id=Action.NEW_REQUEST, value="new", style="primary"),
+                ButtonElement(text="Log a touch", action_id=Action.LOG_TOUCH, value="log"),
+                ButtonElement(text="Nominate a reference", action_id=Action.NOMINATE_START, value="nominate"),
+            ]
+        ),
+    ]
+    _, own = messages.open_requests_reply(tab.dashboard.own)
+    blocks += own
+    board = tab.dashboard.board
+    if board is not None:
+        blocks += [DividerBlock(), *_waiting(board), DividerBlock()]
+        program = target_blocks(board.program)
+        blocks.append(_section("*The program against its targets*" + ("" if program else "\n_No targets yet._")))
+        blocks += program
+        if "mix" in tab.images:
+            blocks.append(image_block(tab.images["mix"]))
+        blocks.append(ActionsBlock(elements=[EDIT_BUTTON]))
+        risk = _at_risk(board)
+        if risk:
+            blocks += [DividerBlock(), *risk]
+        if tab.failed:
+            blocks += [DividerBlock(), *messages.failed_deliveries(tab.failed)]
+    _, help_blocks = messages.help_reply()
+    blocks += [DividerBlock(), *help_blocks]
+    return "Customer references", blocks[:MAX_BLOCKS]
