@@ -63,7 +63,8 @@ def seed(url: str, customers: int, touches: int, today: date) -> None:
                 company_size=rng.choice(SIZES),
                 account_owner="UOWNER01",
                 status="active" if rng.random() > 0.05 else "paused",
-                beta=False,
+                beta=i % 500 == 0,
+                beta_since=today - timedelta(days=i % 200) if i % 500 == 0 else None,
                 created_at=now,
                 updated_at=now,
                 last_touched_on=last.get(i, date(1900, 1, 1)),
@@ -73,9 +74,11 @@ def seed(url: str, customers: int, touches: int, today: date) -> None:
         for start in range(0, len(rows), 10_000):
             conn.execute(insert(Customer), rows[start : start + 10_000])
         products = []
+        first_product: dict[int, str] = {}
         for i in range(1, customers + 1):
             for position, product in enumerate(rng.sample(PRODUCTS, rng.randint(1, 2))):
                 products.append(dict(customer_id=i, product=product, position=position))
+                first_product.setdefault(i, product)
         for start in range(0, len(products), 20_000):
             conn.execute(insert(CustomerProduct), products[start : start + 20_000])
         batch = []
@@ -87,6 +90,7 @@ def seed(url: str, customers: int, touches: int, today: date) -> None:
                     contact_id=None,
                     request_id=None,
                     ask_type=rng.choice(TYPES),
+                    product=first_product[customer_id] if rng.random() < 0.8 else None,
                     requester="U0SALES1",
                     team=rng.choice(TEAMS),
                     touched_on=day,
