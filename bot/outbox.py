@@ -248,11 +248,15 @@ class OutboxWorker:
         if subject is Subject.DIGEST:
             built = digest.build(self.ctx, recipient=channel)
             renewed = time.monotonic()
-            for item in built.waiting.items + built.overdue.items + built.due_soon.items:
-                if item.card and item.request_id not in built.links:
-                    url = self._permalink(*item.card)
-                    if url:
-                        built.links[item.request_id] = url
+            # Links come from the permalinks stored as the cards were posted; only a shown line whose card
+            # has none (posted before they were stored) asks Slack, once per digest.
+            for item in built.shown_items():
+                card = item.card_for(channel)
+                if card is None or card[2]:
+                    continue
+                url = self._permalink(card[0], card[1])
+                if url:
+                    built.links[item.request_id] = url
                 if time.monotonic() - renewed > self.lease.total_seconds() / 4:
                     # Many slow permalinks: keep the lease, or another replica would send this digest too.
                     if not keep():
@@ -331,11 +335,13 @@ class OutboxWorker:
         ts: str,
         rendered: Rendered | None = None,
     ) -> None:
+        request = delivery.request if delivery is not None else None
+        # The card's permalink, asked once now, so every digest can link it without asking again.
+        permalink = self._permalink(channel, ts) if kind.spec.records_card and request is not None else None
         with self.ctx.session_factory.begin() as session:
             self._mark_sent(session, message_id, channel, ts)
-            request = delivery.request if delivery is not None else None
             if kind.spec.records_card and request is not None:
-                self._record_card(session, request, channel, ts)
+                self._record_card(session, request, channel, ts, permalink)
             if kind is OutboxKind.DIGEST_DM and delivery is not None and rendered is not None:
                 digest.record_posted(
                     session,
@@ -376,11 +382,13 @@ class OutboxWorker:
                 return channel, str(item.get("ts"))
         return None
 
-    def _record_card(self, session: Session, request: RequestSummary, channel: str, ts: str) -> None:
+    def _record_card(
+        self, session: Session, request: RequestSummary, channel: str, ts: str, permalink: str | None
+    ) -> None:
         # Lock the request first: a decision committing meanwhile either sees this card (and updates it)
         # or is seen here (and the card is updated below), never neither.
         request_repo.lock(session, request.id)
-        request_repo.add_card(session, request.id, channel, ts)
+        request_repo.add_card(session, request.id, channel, ts, permalink)
         current = request_repo.get(session, request.id)
         if current is not None and current.status is not request.status:
             # Decided between rendering and recording this card: the decision could not see it.

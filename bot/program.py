@@ -173,3 +173,13 @@ def variety(
 
 def ordered(lines: list[InitiativeLine]) -> tuple[InitiativeLine, ...]:
     return tuple(sorted(lines, key=lambda line: (not line.at_risk, line.due, line.name)))
+
+
+def spread(histogram: dict[int, int]) -> tuple[int, int, list[int]]:
+    """How the window's touches spread over customers: customers touched, all touches, the top five's counts."""
+    top: list[int] = []
+    for n in sorted(histogram, reverse=True):
+        top += [n] * min(histogram[n], 5 - len(top))
+        if len(top) == 5:
+            break
+    return sum(histogram.values()), sum(n * c for n, c in histogram.items()), top

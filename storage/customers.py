@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import CustomerStatus
@@ -88,27 +88,85 @@ def all_with_contacts(session: Session) -> Iterable[Customer]:
     return session.scalars(stmt)
 
 
-def busiest(
-    session: Session, since: date, weights: Mapping[str, int], min_weight: int, rest_since: date, *, limit: int
-) -> Sequence[Customer]:
-    """Customers whose weighted touches since `since` reach `min_weight`, or touched since `rest_since`:
-    the only ones that can be at a limit or resting. One grouped query over the window, heaviest first."""
+OWN_LIMITS = (Customer.max_touches, Customer.window_days, Customer.contact_max_touches, Customer.rest_days)
+
+
+def has_own_limits(customer: Customer) -> bool:
+    return any(getattr(customer, column.key) is not None for column in OWN_LIMITS)
+
+
+def _program_limits_only() -> ColumnElement[bool]:
+    return and_(*(column.is_(None) for column in OWN_LIMITS))
+
+
+def _heavy(since: date, weights: Mapping[str, int], min_weight: int, until: date | None = None) -> Any:
     weight = case(*[(Touch.ask_type == kind, w) for kind, w in weights.items()], else_=1)
-    heavy = (
+    window = [Touch.touched_on >= since] + ([Touch.touched_on <= until] if until is not None else [])
+    return (
         select(Touch.customer_id, func.sum(weight).label("used"))
-        .where(Touch.touched_on >= since)
+        .where(*window)
         .group_by(Touch.customer_id)
         .having(func.sum(weight) >= min_weight)
         .subquery()
     )
+
+
+def busiest(
+    session: Session, since: date, weights: Mapping[str, int], min_weight: int, rest_since: date, *, limit: int
+) -> Sequence[Customer]:
+    """Customers under the program's limits (none of their own) whose weighted touches since `since` reach
+    `min_weight`, or touched since `rest_since`: the only ones that can be at a limit or resting. One grouped
+    query over the window, heaviest first."""
+    heavy = _heavy(since, weights, min_weight)
     stmt = (
         select(Customer)
         .outerjoin(heavy, heavy.c.customer_id == Customer.id)
-        .where((heavy.c.used.is_not(None)) | (Customer.last_touched_on >= rest_since))
+        .where((heavy.c.used.is_not(None)) | (Customer.last_touched_on >= rest_since), _program_limits_only())
         .order_by(func.coalesce(heavy.c.used, 0).desc(), Customer.name)
         .limit(limit)
     )
     return session.scalars(stmt).all()
+
+
+def busiest_count(session: Session, since: date, weights: Mapping[str, int], min_weight: int, rest_since: date) -> int:
+    """How many customers `busiest` would list, without a limit."""
+    heavy = _heavy(since, weights, min_weight)
+    stmt = (
+        select(func.count(Customer.id))
+        .outerjoin(heavy, heavy.c.customer_id == Customer.id)
+        .where((heavy.c.used.is_not(None)) | (Customer.last_touched_on >= rest_since), _program_limits_only())
+    )
+    return int(session.scalar(stmt) or 0)
+
+
+def heavy_ids(session: Session, first: date, last: date, weights: Mapping[str, int], min_weight: int) -> set[int]:
+    """Customers whose weighted touches dated `first` .. `last` reach `min_weight`."""
+    heavy = _heavy(first, weights, min_weight, until=last)
+    return {int(i) for i in session.scalars(select(heavy.c.customer_id))}
+
+
+def with_own_limits_touched(session: Session, since: date) -> Sequence[Customer]:
+    """Customers with limits of their own asked since `since` (few: each is assessed one by one)."""
+    own = or_(*(column.is_not(None) for column in OWN_LIMITS))
+    return session.scalars(select(Customer).where(own, Customer.last_touched_on >= since).order_by(Customer.name)).all()
+
+
+def active_names(session: Session, ids: Iterable[int]) -> list[tuple[int, str]]:
+    """(id, name) of the listed customers that are active, by name."""
+    wanted = sorted(set(ids))
+    found: list[tuple[int, str]] = []
+    for start in range(0, len(wanted), 900):  # within every database's limit on bound parameters
+        chunk = wanted[start : start + 900]
+        stmt = select(Customer.id, Customer.name).where(
+            Customer.id.in_(chunk), Customer.status == CustomerStatus.ACTIVE
+        )
+        found += [(int(i), str(n)) for i, n in session.execute(stmt)]
+    return sorted(found, key=lambda row: row[1])
+
+
+def get_many(session: Session, ids: Iterable[int]) -> Sequence[Customer]:
+    wanted = sorted(set(ids))
+    return session.scalars(select(Customer).where(Customer.id.in_(wanted))).all() if wanted else []
 
 
 def any_limit_overrides(session: Session) -> bool:
@@ -223,47 +281,61 @@ class RoomRule:
         busy = or_(usage.c.used >= self.cap, usage.c.last_on >= self.rest_since)
         return usage, case((busy, 0), else_=1)
 
+    def busy_ids(self) -> Any:
+        """A subquery of the customers without room (a few thousand at most, against a pool of 100,000)."""
+        usage, room = self.room_flag()
+        return select(usage.c.customer_id).where(room == 0).subquery()
 
-def with_room_by_product(session: Session, rule: RoomRule) -> dict[str, tuple[int, int]]:
-    """Per product: (active customers using it, of them with room for one more touch), in one pass."""
-    usage, room = rule.room_flag()
+
+PoolRow = tuple[str, str, str, str | None, bool, int]  # industry, region, size, product, primary, customers
+
+
+def pool_fingerprint(session: Session) -> tuple[int, str]:
+    """Changes whenever the pool does (an import, a status change): customers and their latest update."""
+    count, latest = session.execute(select(func.count(Customer.id), func.max(Customer.updated_at))).one()
+    return int(count), str(latest)
+
+
+def pool_by_segment_and_product(session: Session) -> list[PoolRow]:
+    """The active pool in one grouped pass: (industry, region, company size, product, primary, customers). A
+    customer counts once under each product it uses; `primary` marks its first product (or no product at
+    all), so summing the primary rows counts each customer once."""
+    primary = func.coalesce(CustomerProduct.position, 0) == 0
+    columns = (Customer.industry, Customer.region, Customer.company_size, CustomerProduct.product, primary)
     stmt = (
-        select(CustomerProduct.product, func.count(Customer.id), func.sum(room))
-        .join(Customer, Customer.id == CustomerProduct.customer_id)
-        .outerjoin(usage, usage.c.customer_id == Customer.id)
-        .where(Customer.status == CustomerStatus.ACTIVE)
-        .group_by(CustomerProduct.product)
-    )
-    return {str(product): (int(n), int(free or 0)) for product, n, free in session.execute(stmt)}
-
-
-def with_room_count(session: Session, products: Sequence[str], rule: RoomRule) -> int:
-    """Active customers using any of `products` with room for one more touch."""
-    usage, room = rule.room_flag()
-    stmt = (
-        select(func.sum(room))
-        .select_from(Customer)
-        .outerjoin(usage, usage.c.customer_id == Customer.id)
-        .where(
-            Customer.status == CustomerStatus.ACTIVE,
-            exists().where(CustomerProduct.customer_id == Customer.id, CustomerProduct.product.in_(list(products))),
-        )
-    )
-    return int(session.scalar(stmt) or 0)
-
-
-def segments(session: Session, rule: RoomRule) -> list[tuple[str, str, str, int, int]]:
-    """(industry, region, company size, active customers, of them with room) for every combination the active
-    pool has: one pass, rolled up by dimension in `bot.program`."""
-    usage, room = rule.room_flag()
-    columns = (Customer.industry, Customer.region, Customer.company_size)
-    stmt = (
-        select(*columns, func.count(Customer.id), func.sum(room))
-        .outerjoin(usage, usage.c.customer_id == Customer.id)
+        select(*columns, func.count(Customer.id))
+        .outerjoin(CustomerProduct, CustomerProduct.customer_id == Customer.id)
         .where(Customer.status == CustomerStatus.ACTIVE)
         .group_by(*columns)
     )
-    return [(str(i), str(r), str(z), int(n), int(a or 0)) for i, r, z, n, a in session.execute(stmt)]
+    return [
+        (str(i), str(r), str(z), str(p) if p is not None else None, bool(first), int(n))
+        for i, r, z, p, first, n in session.execute(stmt)
+    ]
+
+
+def busy_pool(session: Session, rule: RoomRule) -> list[tuple[int, str, str, str, str | None, bool]]:
+    """The active customers without room today, one row per product they use: (id, industry, region, size,
+    product, primary). Subtracted from the pool's counts, they give who can be asked."""
+    busy = rule.busy_ids()
+    primary = func.coalesce(CustomerProduct.position, 0) == 0
+    stmt = (
+        select(Customer.id, Customer.industry, Customer.region, Customer.company_size, CustomerProduct.product, primary)
+        .join(busy, busy.c.customer_id == Customer.id)
+        .outerjoin(CustomerProduct, CustomerProduct.customer_id == Customer.id)
+        .where(Customer.status == CustomerStatus.ACTIVE)
+    )
+    return [
+        (int(c), str(i), str(r), str(z), str(p) if p is not None else None, bool(first))
+        for c, i, r, z, p, first in session.execute(stmt)
+    ]
+
+
+def using_any_count(session: Session, products: Sequence[str]) -> int:
+    """Active customers using any of `products`."""
+    using = select(CustomerProduct.customer_id).where(CustomerProduct.product.in_(list(products)))
+    stmt = select(func.count(Customer.id)).where(Customer.status == CustomerStatus.ACTIVE, Customer.id.in_(using))
+    return int(session.scalar(stmt) or 0)
 
 
 def in_segment(session: Session, industry: str, region: str, limit: int = 3) -> Sequence[Customer]:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -167,6 +168,7 @@ class ReferenceRequest(Base):
     __table_args__ = (
         Index("ix_requests_customer_created", "customer_id", "created_at"),
         Index("ix_requests_requester_status", "requester_id", "status"),
+        Index("ix_requests_status_needed", "status", "needed_by"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -239,6 +241,7 @@ class ApprovalCard(Base):
     request_id: Mapped[int] = mapped_column(ForeignKey("reference_requests.id"), index=True)
     channel: Mapped[str] = mapped_column(String(32))
     ts: Mapped[str] = mapped_column(String(32))
+    permalink: Mapped[str | None] = mapped_column(String(500))  # asked once when posted; the digest links it
 
     request: Mapped[ReferenceRequest] = relationship(back_populates="cards")
 
@@ -258,6 +261,15 @@ class Touch(Base):
     __table_args__ = (
         Index("ix_touches_customer_on", "customer_id", "touched_on"),
         Index("ix_touches_contact_on", "contact_id", "touched_on"),
+        # The program's standing and the digest read the window's touches pool-wide: a range of this index
+        # answers them without the table (served per product, usage per customer, the spread).
+        Index("ix_touches_window", "touched_on", "counts", "customer_id", "ask_type", "product"),
+        Index(
+            "ix_touches_unhappy",
+            "touched_on",
+            sqlite_where=text("sentiment = 'unhappy'"),
+            postgresql_where=text("sentiment = 'unhappy'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -119,8 +119,8 @@ def lock(session: Session, request_id: int) -> None:
     session.execute(select(ReferenceRequest.id).where(ReferenceRequest.id == request_id).with_for_update())
 
 
-def add_card(session: Session, request_id: int, channel: str, ts: str) -> None:
-    session.add(ApprovalCard(request_id=request_id, channel=channel, ts=ts))
+def add_card(session: Session, request_id: int, channel: str, ts: str, permalink: str | None = None) -> None:
+    session.add(ApprovalCard(request_id=request_id, channel=channel, ts=ts, permalink=permalink))
 
 
 # -- lists for the weekly digest ------------------------------------------------------------------------

@@ -65,17 +65,6 @@ def histogram(session: Session, since: date) -> dict[int, int]:
     return {int(n): int(customers) for n, customers in session.execute(stmt)}
 
 
-def spread(session: Session, since: date) -> tuple[int, int, list[int]]:
-    """How touches since `since` spread over customers: customers touched, all touches, the top five's counts."""
-    counts = histogram(session, since)
-    top: list[int] = []
-    for n in sorted(counts, reverse=True):
-        top += [n] * min(counts[n], 5 - len(top))
-        if len(top) == 5:
-            break
-    return sum(counts.values()), sum(n * c for n, c in counts.items()), top
-
-
 def get(session: Session, touch_id: int) -> Touch | None:
     return session.get(Touch, touch_id)
 

@@ -28,7 +28,7 @@ def item(i: int, **kw) -> Item:
         requester_id="UREQ0001",
         needed_by=TODAY,
         age_days=i % 30,
-        card=("DMGR0001", f"1.{i}"),
+        cards=(("DMGR0001", f"1.{i}", None),),
         flagged=i % 2 == 0,
     )
     values.update(kw)
@@ -195,13 +195,21 @@ def test_the_digest_lists_the_customers_at_their_limits_and_resting(database):
     busy = add_customer(database, "Busy Co")
     rested = add_customer(database, "Rested Co")
     calm = add_customer(database, "Calm Co")
+    strict = add_customer(database, "Strict Co")  # a limit of its own: one touch
+    fresh = add_customer(database, "Fresh Co")  # full only since last week
     now = datetime.now(UTC)
     with database.session_factory.begin() as session:
+        from storage.models import Customer
+
+        session.get(Customer, strict).max_touches = 1
         for customer, days_ago, kind in [
             (busy, 40, "case_study"),
             (busy, 30, "reference_call"),
             (rested, 3, "reference_call"),
             (calm, 60, "reference_call"),
+            (strict, 50, "reference_call"),
+            (fresh, 20, "case_study"),
+            (fresh, 19, "reference_call"),
         ]:
             touch_repo.add(
                 session,
@@ -221,7 +229,13 @@ def test_the_digest_lists_the_customers_at_their_limits_and_resting(database):
             )
     built = digest_service.build(ServiceContext(database.session_factory), recipient="UMGR0001")
     listed = {c.customer_name: c.standing.level.value for c in built.at_limit.items}
-    assert listed == {"Busy Co": "no_room", "Rested Co": "resting"}
+    assert listed == {"Busy Co": "no_room", "Rested Co": "resting", "Strict Co": "no_room", "Fresh Co": "no_room"}
+    assert built.at_limit.total == 4
+    # Full today and three weeks ago as well: at risk. Fresh Co has been full for less than three weeks.
+    assert [(r.customer_name, r.why) for r in built.at_risk.items] == [
+        ("Busy Co", "at its limit for three weeks and more"),
+        ("Strict Co", "at its limit for three weeks and more"),
+    ]
     _, blocks = digest_blocks(built)
     assert "*Busy Co*: :red_circle: *No room*: 3 of 3 touches in 90 days" in str([b.to_dict() for b in blocks])
 

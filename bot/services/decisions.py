@@ -71,6 +71,8 @@ def decide(
             _enqueue_notices(session, request, approve=approve, now=now)
             digest.update_copies(session, request_id=request_id, today=ctx.today(), now=now)
             home.refresh(session, [request.requester_id, *ctx.managers], now)
+    if won:
+        digest.forget_composed(ctx)
     # The clicker only needs who decided and how: no standing report here (the cards render their own).
     return Decision(decided_now=won, request=requests.get(ctx, request_id=request_id))
 

@@ -4,13 +4,15 @@ ISO week, sent through the outbox."""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import time as time_module
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot import program
 from bot.charts import ChartImage
 from bot.context import ServiceContext
 from bot.domain import AskType, CustomerStatus, Level, NominationStatus, OutboxKind, RequestStatus, Team
@@ -28,9 +30,10 @@ from storage import nominations as nomination_repo
 from storage import outbox as outbox_repo
 from storage import requests as request_repo
 from storage import touches as touch_repo
-from storage.models import Customer, ReferenceRequest
+from storage.models import ReferenceRequest
 
-ITEMS_PER_LIST = 200  # fetched per list; the message shows fewer and says how many more
+ITEMS_PER_LIST = 15  # fetched per list: what the message shows; it counts the rest ("and N more")
+SHOWN_WAITING = 8  # waiting asks shown with their buttons
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 T = TypeVar("T")
 
@@ -44,8 +47,13 @@ class Item:
     requester_id: str
     needed_by: date
     age_days: int
-    card: tuple[str, str] | None  # (channel, ts) of the approval card to link to
+    cards: tuple[tuple[str, str, str | None], ...] = ()  # every copy of its approval card: channel, ts, permalink
     flagged: bool = False
+
+    def card_for(self, recipient: str) -> tuple[str, str, str | None] | None:
+        """The copy to link for `recipient`: their own DM's (its buttons are theirs), else the first."""
+        own = next((c for c in self.cards if c[0] == "D" + recipient[1:]), None)
+        return own or (self.cards[0] if self.cards else None)
 
 
 @dataclass(frozen=True)
@@ -95,6 +103,14 @@ class Digest:
     nominations: Section[NominationItem] = field(default_factory=lambda: Section([], 0))
     images: dict[str, ChartImage] = field(default_factory=dict)  # the program's charts, uploaded ("mix", "spread")
 
+    def shown_items(self) -> list[Item]:
+        """The asks the message names (each list shows its first few, then "and N more")."""
+        return self.waiting.items[:SHOWN_WAITING] + self.overdue.items + self.due_soon.items
+
+    def link(self, item: Item) -> str | None:
+        card = item.card_for(self.recipient)
+        return self.links.get(item.request_id) or (card[2] if card else None)
+
     @property
     def empty(self) -> bool:
         return not (self.waiting.total or self.overdue.total or self.due_soon.total or self.at_limit.total)
@@ -112,9 +128,7 @@ def scheduled_moment(today: date, day: str, at: str, zone: ZoneInfo) -> datetime
     return datetime.combine(target, time.fromisoformat(at), tzinfo=zone)
 
 
-def item_of(r: ReferenceRequest, today: date, recipient: str) -> Item:
-    cards = [(c.channel, c.ts) for c in r.cards]
-    own = next((c for c in cards if c[0] == "D" + recipient[1:]), None)
+def item_of(r: ReferenceRequest, today: date) -> Item:
     return Item(
         request_id=r.id,
         customer_name=r.customer.name if r.customer else None,
@@ -123,7 +137,7 @@ def item_of(r: ReferenceRequest, today: date, recipient: str) -> Item:
         requester_id=r.requester_id,
         needed_by=r.needed_by,
         age_days=(today - r.created_at.date()).days,
-        card=own or (cards[0] if cards else None),
+        cards=tuple((c.channel, c.ts, c.permalink) for c in r.cards),
         flagged=r.flagged,
     )
 
@@ -137,26 +151,12 @@ def compose(
     limits: Limits,
     program_standing: ProgramStanding | None = None,
 ) -> Digest:
+    standing = program_standing or program_service.compute(session, limits, today)
     waiting, waiting_total = request_repo.waiting(session, limit=ITEMS_PER_LIST)
     overdue, overdue_total = request_repo.overdue(session, today, limit=ITEMS_PER_LIST)
     soon, soon_total = request_repo.due_between(session, today, today + timedelta(days=7), limit=ITEMS_PER_LIST)
     window = limits.customer_window_days
-    at_limit = []
-    # Customers with their own, lower limits are caught by the smallest limit any customer may have (1).
-    candidates = customer_repo.busiest(
-        session,
-        today - timedelta(days=window - 1),
-        limits.weights,
-        min_weight=min(limits.customer_max, 1 if customer_repo.any_limit_overrides(session) else limits.customer_max),
-        rest_since=today - timedelta(days=max(limits.rest_days, 1) - 1),
-        limit=500,
-    )
-    for customer in candidates:
-        s = standing_service.assess(session, customer, limits, today)
-        if s.level in (Level.NO_ROOM, Level.OVER_LIMIT, Level.RESTING):
-            at_limit.append(LimitItem(customer.name, s))
-    at_limit.sort(key=lambda x: (-x.standing.used, x.customer_name))
-    at_risk = _at_risk(session, [c for c in candidates if c.name in {i.customer_name for i in at_limit}], limits, today)
+    at_limit, at_limit_total, at_risk = _limits_and_risks(session, limits, today)
     monday = today - timedelta(days=today.weekday())
     start = datetime.combine(monday, time(0), tzinfo=zone)
     nominated, nominated_total = nomination_repo.waiting(session)
@@ -167,40 +167,72 @@ def compose(
         recipient=recipient,
         week=iso_week(today),
         today=today,
-        waiting=Section([item_of(r, today, recipient) for r in waiting], waiting_total),
-        overdue=Section([item_of(r, today, recipient) for r in overdue], overdue_total),
-        due_soon=Section([item_of(r, today, recipient) for r in soon], soon_total),
-        at_limit=Section(at_limit, len(at_limit)),
+        waiting=Section([item_of(r, today) for r in waiting], waiting_total),
+        overdue=Section([item_of(r, today) for r in overdue], overdue_total),
+        due_soon=Section([item_of(r, today) for r in soon], soon_total),
+        at_limit=Section(at_limit, at_limit_total),
         at_risk=Section(at_risk, len(at_risk)),
         nominations=Section(nominations, nominated_total),
         numbers=event_repo.week_counts(session, start, start + timedelta(days=7)),
-        health=(customer_repo.active_count(session), *touch_repo.spread(session, today - timedelta(days=window - 1))),
-        program=program_standing or program_service.compute(session, limits, today),
+        health=(customer_repo.active_count(session), *program.spread(standing.histogram)),
+        program=standing,
         window_days=window,
     )
 
 
+SHOWN_AT_LIMIT = 15  # the customers at their limits the digest names; the rest are counted
+
+
+def _limits_and_risks(session: Session, limits: Limits, today: date) -> tuple[list[LimitItem], int, list[RiskItem]]:
+    """Customers at their limits or resting (the first few with their exact standing, all of them counted),
+    and customers at risk: unhappy lately, or without room today and three weeks ago as well.
+
+    Pool-wide, under the program's limits, each question is one grouped pass over a window of touches;
+    only customers with limits of their own (few) and the ones named are assessed one by one."""
+    window = limits.customer_window_days
+    first = today - timedelta(days=window - 1)
+    rest_since = today - timedelta(days=max(limits.rest_days, 1) - 1)
+    cap = limits.customer_max
+    heavy = customer_repo.busiest(session, first, limits.weights, cap, rest_since, limit=SHOWN_AT_LIMIT * 2)
+    total = customer_repo.busiest_count(session, first, limits.weights, cap, rest_since)
+    found: list[LimitItem] = []
+    for customer in heavy:
+        if len(found) == SHOWN_AT_LIMIT:
+            break
+        s = standing_service.assess(session, customer, limits, today)
+        if s.level in (Level.NO_ROOM, Level.OVER_LIMIT, Level.RESTING):
+            found.append(LimitItem(customer.name, s))
+        else:
+            total -= 1  # planned touches the pool-wide pass counts, the exact standing does not
+    full = (Level.NO_ROOM, Level.OVER_LIMIT)
+    before = today - timedelta(days=21)
+    long_full: list[tuple[int, str]] = []
+    for customer in customer_repo.with_own_limits_touched(session, first):
+        now = standing_service.assess(session, customer, limits, today)
+        if now.level in (*full, Level.RESTING):
+            total += 1
+            found.append(LimitItem(customer.name, now))
+            then = standing_service.assess(session, customer, limits, before)
+            if customer.status is CustomerStatus.ACTIVE and now.level in full and then.level in full:
+                long_full.append((customer.id, customer.name))
+    found.sort(key=lambda x: (-x.standing.used, x.customer_name))
+    risks = {r.customer_id: r for r in unhappy_lately(session, limits, today)}
+    full_now = customer_repo.heavy_ids(session, first, today, limits.weights, cap)
+    full_then = customer_repo.heavy_ids(session, before - timedelta(days=window - 1), before, limits.weights, cap)
+    long_full += customer_repo.active_names(session, full_now & full_then)
+    for customer_id, name in long_full:
+        risks.setdefault(customer_id, RiskItem(customer_id, name, "at its limit for three weeks and more"))
+    return found[:SHOWN_AT_LIMIT], total, sorted(risks.values(), key=lambda r: r.customer_name)
+
+
 def unhappy_lately(session: Session, limits: Limits, today: date) -> list[RiskItem]:
-    """Active customers left unhappy by a reference in the window (the Home tab's short list)."""
-    return _at_risk(session, [], limits, today)
-
-
-def _at_risk(session: Session, full: list[Customer], limits: Limits, today: date) -> list[RiskItem]:
-    """Unhappy in the window, or without room today and three weeks ago as well: worth a pause."""
+    """Active customers left unhappy by a reference in the window."""
     window_start = today - timedelta(days=limits.customer_window_days - 1)
-    found: dict[int, RiskItem] = {}
-    for customer_id in touch_repo.unhappy_customers(session, window_start):
-        customer = customer_repo.get(session, customer_id)
-        if customer is not None and customer.status is CustomerStatus.ACTIVE:
-            found[customer.id] = RiskItem(customer.id, customer.name, "unhappy after a recent reference")
-    three_weeks_ago = today - timedelta(days=21)
-    for customer in full:
-        if customer.id in found or customer.status is not CustomerStatus.ACTIVE:
-            continue
-        before = standing_service.assess(session, customer, limits, three_weeks_ago)
-        if before.level in (Level.NO_ROOM, Level.OVER_LIMIT):
-            found[customer.id] = RiskItem(customer.id, customer.name, "at its limit for three weeks and more")
-    return sorted(found.values(), key=lambda r: r.customer_name)
+    found = []
+    for customer in customer_repo.get_many(session, touch_repo.unhappy_customers(session, window_start)):
+        if customer.status is CustomerStatus.ACTIVE:
+            found.append(RiskItem(customer.id, customer.name, "unhappy after a recent reference"))
+    return sorted(found, key=lambda r: r.customer_name)
 
 
 DECISION_BLOCK = "digest_decision:"  # block id of a waiting ask's Approve / Decline, + the request id
@@ -277,17 +309,34 @@ def load_copy(ctx: ServiceContext, *, claim_id: int) -> DigestCopy | None:
     return DigestCopy(str(shown.get("text") or ""), blocks, decided)
 
 
+COMPOSED_MEMO_SECONDS = 60.0
+
+
 def build(ctx: ServiceContext, *, recipient: str) -> Digest:
-    """This week's digest for one manager; the program's standing is the day's shared reading."""
-    with ctx.session_factory() as session:
-        return compose(
-            session,
-            recipient=recipient,
-            today=ctx.today(),
-            zone=ctx.zone,
-            limits=ctx.limits,
-            program_standing=program_service.cached_standing(ctx),
-        )
+    """This week's digest for one manager. Everything but the recipient is the same for every manager, so a
+    run for a hundred managers composes it once (kept a minute) and each copy only links its own cards."""
+    today = ctx.today()
+    key = f"digest:{today.isoformat()}"
+    cached = ctx.memo.get(key)
+    if cached is not None and time_module.monotonic() - cached[0] < COMPOSED_MEMO_SECONDS:
+        shared: Digest = cached[1]
+    else:
+        with ctx.session_factory() as session:
+            shared = compose(
+                session,
+                recipient="",
+                today=today,
+                zone=ctx.zone,
+                limits=ctx.limits,
+                program_standing=program_service.cached_standing(ctx),
+            )
+        ctx.memo[key] = (time_module.monotonic(), shared)
+    return replace(shared, recipient=recipient, links={}, images={})
+
+
+def forget_composed(ctx: ServiceContext) -> None:
+    """Something the digest shows changed (a decision): the next copy is composed afresh."""
+    ctx.memo.pop(f"digest:{ctx.today().isoformat()}", None)
 
 
 def send(ctx: ServiceContext, *, force: bool = False) -> list[str]:

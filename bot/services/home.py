@@ -53,7 +53,7 @@ def dashboard(ctx: ServiceContext, *, user_id: str) -> Dashboard:
         waiting, total = request_repo.waiting(session, limit=WAITING_SHOWN)
         asks = [
             WaitingAsk(
-                digest.item_of(r, today, user_id),
+                digest.item_of(r, today),
                 suggestion_repo.offered_for(session, r.id) if r.customer_id is None else [],
             )
             for r in waiting

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -287,7 +288,7 @@ def export_program(ctx: ServiceContext) -> Iterator[list[str]]:
 def standing(ctx: ServiceContext) -> ProgramStanding:
     """The program against its targets today (window: the customer touch window, 90 days by default)."""
     with ctx.session_factory() as session:
-        return compute(session, ctx.limits, ctx.today())
+        return compute(session, ctx.limits, ctx.today(), ctx.memo)
 
 
 PROGRAM_MEMO_SECONDS = 600.0
@@ -311,7 +312,25 @@ def forget_standing(ctx: ServiceContext) -> None:
     ctx.memo.pop(f"program_standing:{ctx.today().isoformat()}", None)
 
 
-def compute(session: Session, limits: Limits, today: date) -> ProgramStanding:
+POOL_MEMO_SECONDS = 3600.0
+
+
+def _pool_counts(session: Session, memo: dict[str, tuple[float, Any]]) -> list[customer_repo.PoolRow]:
+    """The pool's counts by segment and product change only when the pool does (an import, a status change):
+    kept while its fingerprint holds, so a reading only counts who is busy."""
+    key = f"pool_counts:{customer_repo.pool_fingerprint(session)}"
+    cached = memo.get(key)
+    if cached is not None and time.monotonic() - cached[0] < POOL_MEMO_SECONDS:
+        rows: list[customer_repo.PoolRow] = cached[1]
+        return rows
+    rows = customer_repo.pool_by_segment_and_product(session)
+    memo[key] = (time.monotonic(), rows)
+    return rows
+
+
+def compute(
+    session: Session, limits: Limits, today: date, memo: dict[str, tuple[float, Any]] | None = None
+) -> ProgramStanding:
     """The standing read in one session (the digest composes it beside its other lists)."""
     window = limits.customer_window_days
     first = today - timedelta(days=window - 1)
@@ -319,15 +338,18 @@ def compute(session: Session, limits: Limits, today: date) -> ProgramStanding:
     targets = program_repo.targets(session)
     served = touch_repo.served_by_product(session, first, today)
     active = customer_repo.active_count(session)
-
     rule = customer_repo.RoomRule((first, today), rest_since, limits.weights, limits.customer_max)
+    busy = customer_repo.busy_pool(session, rule)
+    by_product, segment_rows = _pool(_pool_counts(session, memo if memo is not None else {}), busy)
+    free = {p: n_free for p, (_n, n_free) in by_product.items()}
 
-    def room(products: list[str]) -> int:
-        return customer_repo.with_room_count(session, products, rule)
+    def available(products: list[str]) -> int:
+        if len(products) == 1:
+            return free.get(products[0], 0)
+        busy_using = {row[0] for row in busy if row[4] in products}
+        return customer_repo.using_any_count(session, products) - len(busy_using)
 
     mix_targets = {t.product_list[0]: t.target for t in targets if t.kind is TargetKind.MIX and t.product_list}
-    by_product = customer_repo.with_room_by_product(session, rule)
-    free = {p: n_free for p, (_n, n_free) in by_product.items()}
     mix = program.mix_lines(mix_targets, served, {p: free.get(p, 0) for p in mix_targets}, active)
     initiatives = [
         program.initiative_line(
@@ -335,7 +357,7 @@ def compute(session: Session, limits: Limits, today: date) -> ProgramStanding:
             products=tuple(t.product_list),
             target=t.target,
             delivered=touch_repo.delivered_for(session, t.product_list, t.starts, today),
-            available=free.get(t.product_list[0], 0) if len(t.product_list) == 1 else room(t.product_list),
+            available=available(t.product_list),
             starts=t.starts,
             due=t.due or today,
             today=today,
@@ -344,7 +366,7 @@ def compute(session: Session, limits: Limits, today: date) -> ProgramStanding:
         if t.kind is TargetKind.INITIATIVE
     ]
     pool = program.variety(
-        customer_repo.segments(session, rule),
+        segment_rows,
         products=by_product,
         never_asked=customer_repo.never_asked_count(session),
         active=active,
@@ -359,6 +381,28 @@ def compute(session: Session, limits: Limits, today: date) -> ProgramStanding:
         variety=pool,
         betas=_betas(session, today),
         histogram=touch_repo.histogram(session, first),
+    )
+
+
+def _pool(
+    counts: list[customer_repo.PoolRow], busy: list[tuple[int, str, str, str, str | None, bool]]
+) -> tuple[dict[str, tuple[int, int]], list[tuple[str, str, str, int, int]]]:
+    """(customers, free) per product, and per industry / region / size: the pool's counts less the busy."""
+    products: dict[str, list[int]] = {}
+    segments: dict[tuple[str, str, str], list[int]] = {}
+    for industry, region, size, product, primary, n in counts:
+        if product is not None:
+            products.setdefault(product, [0, 0])[0] += n
+        if primary:
+            segments.setdefault((industry, region, size), [0, 0])[0] += n
+    for _id, industry, region, size, product, primary in busy:
+        if product is not None and product in products:
+            products[product][1] += 1
+        if primary and (industry, region, size) in segments:
+            segments[(industry, region, size)][1] += 1
+    return (
+        {p: (n, max(n - b, 0)) for p, (n, b) in products.items()},
+        [(i, r, z, n, max(n - b, 0)) for (i, r, z), (n, b) in segments.items()],
     )
 
 

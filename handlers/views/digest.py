@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import SlackFile
 
 from bot.charts import ChartImage
-from bot.services.digest import DECISION_BLOCK, Digest, DigestCopy, Item, Section
+from bot.services.digest import DECISION_BLOCK, SHOWN_WAITING, Digest, DigestCopy, Item, Section
 from handlers.ids import Action
 from handlers.payloads import CustomerRef, RequestRef
 from handlers.views import standing as standing_view
@@ -31,20 +31,19 @@ from handlers.views.text import clip, esc, slack_date, user
 
 MAX_BLOCKS = 50
 T = TypeVar("T")
-WAITING_WITH_BUTTONS = 8  # each takes two blocks (the line and its buttons)
 LINES_PER_LIST = 15
 RISKS_WITH_BUTTONS = 4
 
 
-def _link(item: Item, links: dict[int, str]) -> str:
-    url = links.get(item.request_id)
+def _link(item: Item, d: Digest) -> str:
+    url = d.link(item)
     return f"<{url}|#{item.request_id}>" if url else f"#{item.request_id}"
 
 
-def _line(item: Item, links: dict[int, str], extra: str) -> str:
+def _line(item: Item, d: Digest, extra: str) -> str:
     flag = " :warning:" if item.flagged else ""
     return (
-        f"{_link(item, links)} {item.ask_type.label} with {_customer(item)} for {user(item.requester_id)} "
+        f"{_link(item, d)} {item.ask_type.label} with {_customer(item)} for {user(item.requester_id)} "
         f"({item.team.label}){flag}: {extra}"
     )
 
@@ -126,9 +125,9 @@ def _waiting(d: Digest) -> list[Block]:
     blocks: list[Block] = [
         SectionBlock(text=MarkdownTextObject(text=f"*Decisions waiting* ({d.waiting.total}, oldest first)"))
     ]
-    for item in d.waiting.items[:WAITING_WITH_BUTTONS]:
+    for item in d.waiting.items[:SHOWN_WAITING]:
         age = "filed today" if item.age_days == 0 else f"waiting {item.age_days} days"
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(_line(item, d.links, age), 3000))))
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(_line(item, d, age), 3000))))
         value = RequestRef(request_id=item.request_id).dump()
         blocks.append(
             ActionsBlock(
@@ -139,7 +138,7 @@ def _waiting(d: Digest) -> list[Block]:
                 ],
             )
         )
-    return blocks + _more(min(len(d.waiting.items), WAITING_WITH_BUTTONS), d.waiting.total)
+    return blocks + _more(min(len(d.waiting.items), SHOWN_WAITING), d.waiting.total)
 
 
 def _at_risk(d: Digest) -> list[Block]:
@@ -187,13 +186,11 @@ def digest_blocks(d: Digest) -> tuple[str, list[Block]]:
     blocks: list[Block] = [HeaderBlock(text=f"Reference digest, week of {_monday(d)}")]
     blocks += _waiting(d)
     blocks.append(DividerBlock())
-    blocks += _list(
-        "Contacts planned for the coming week", d.due_soon, lambda i: _line(i, d.links, slack_date(i.needed_by))
-    )
+    blocks += _list("Contacts planned for the coming week", d.due_soon, lambda i: _line(i, d, slack_date(i.needed_by)))
     blocks += _list(
         "Outcomes past due (nudge the requester)",
         d.overdue,
-        lambda i: _line(i, d.links, f"needed by {slack_date(i.needed_by)}"),
+        lambda i: _line(i, d, f"needed by {slack_date(i.needed_by)}"),
     )
     program = d.program
     if program is not None and (program.mix or program.initiatives):

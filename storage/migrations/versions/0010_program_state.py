@@ -29,9 +29,21 @@ def upgrade() -> None:
         batch.add_column(sa.Column("blocks", sa.Text(), nullable=True))
     with op.batch_alter_table("user_preferences") as batch:
         batch.add_column(sa.Column("home_opened_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("approval_cards") as batch:
+        batch.add_column(sa.Column("permalink", sa.String(length=500), nullable=True))
+    # Pool-wide reads of the window (the program's standing, the digest) and the digest's request lists.
+    op.create_index("ix_touches_window", "touches", ["touched_on", "counts", "customer_id", "ask_type", "product"])
+    unhappy = sa.text("sentiment = 'unhappy'")
+    op.create_index("ix_touches_unhappy", "touches", ["touched_on"], sqlite_where=unhappy, postgresql_where=unhappy)
+    op.create_index("ix_requests_status_needed", "reference_requests", ["status", "needed_by"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_requests_status_needed", table_name="reference_requests")
+    op.drop_index("ix_touches_unhappy", table_name="touches")
+    op.drop_index("ix_touches_window", table_name="touches")
+    with op.batch_alter_table("approval_cards") as batch:
+        batch.drop_column("permalink")
     with op.batch_alter_table("user_preferences") as batch:
         batch.drop_column("home_opened_at")
     with op.batch_alter_table("digest_claims") as batch:
