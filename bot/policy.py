@@ -13,9 +13,11 @@ contains D, so touches planned after D count too.
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import accumulate
 
 from bot.domain import AskType, CustomerStatus, Level, Outcome, Team, day_words
 
@@ -96,40 +98,39 @@ class Standing:
     reasons: tuple[str, ...]
 
 
-def _in_window(touches: Iterable[Touch], day: date, window_days: int) -> list[Touch]:
-    start = day - timedelta(days=window_days - 1)
-    return [t for t in touches if start <= t.on <= day]
+class _Timeline:
+    """A customer's (or contact's) weighted touches by day, summed over any window by bisection: the search
+    for the first free day asks this thousands of times for the most asked customers."""
+
+    def __init__(self, touches: Iterable[Touch], limits: Limits) -> None:
+        pairs = sorted((t.on, limits.weight(t.ask_type)) for t in touches)
+        self.days = [day for day, _ in pairs]
+        self.cumulative = list(accumulate((weight for _, weight in pairs), initial=0))
+
+    def used(self, end: date, window_days: int) -> int:
+        first = bisect_left(self.days, end - timedelta(days=window_days - 1))
+        return self.cumulative[bisect_right(self.days, end)] - self.cumulative[first]
+
+    def peak(self, day: date, window_days: int) -> int:
+        """The most weighted touches in any window that contains `day` (what an ask on `day` adds to)."""
+        later = self.days[bisect_right(self.days, day) : bisect_right(self.days, day + timedelta(days=window_days - 1))]
+        return max(self.used(end, window_days) for end in {day, *later})
 
 
 def used_on(touches: Iterable[Touch], day: date, window_days: int, limits: Limits) -> int:
     """Weighted touches in the window ending on `day`."""
-    return sum(limits.weight(t.ask_type) for t in _in_window(touches, day, window_days))
+    return _Timeline(touches, limits).used(day, window_days)
 
 
 def peak_around(touches: list[Touch], day: date, window_days: int, limits: Limits) -> int:
     """The most weighted touches in any window that contains `day` (what an ask on `day` adds to)."""
-    last = day + timedelta(days=window_days - 1)
-    ends = {day} | {t.on for t in touches if day < t.on <= last}
-    return max(used_on(touches, end, window_days, limits) for end in ends)
-
-
-def _fits(touches: list[Touch], day: date, window_days: int, cap: int, weight: int, limits: Limits) -> bool:
-    return peak_around(touches, day, window_days, limits) + weight <= cap
+    return _Timeline(touches, limits).peak(day, window_days)
 
 
 def _too_close(touches: list[Touch], day: date, rest_days: int) -> Touch | None:
     """The touch nearest to `day` that is fewer than `rest_days` away from it, before or after."""
     close = [t for t in touches if abs((t.on - day).days) < rest_days]
     return min(close, key=lambda t: (abs((t.on - day).days), t.on)) if close else None
-
-
-def _fits_every_rule(touches: list[Touch], day: date, weight: int, limits: Limits, contact_id: int | None) -> bool:
-    mine = [t for t in touches if t.contact_id == contact_id] if contact_id is not None else touches
-    return (
-        _fits(touches, day, limits.customer_window_days, limits.customer_max, weight, limits)
-        and (contact_id is None or _fits(mine, day, limits.contact_window_days, limits.contact_max, weight, limits))
-        and (limits.rest_days <= 0 or _too_close(mine, day, limits.rest_days) is None)
-    )
 
 
 def first_free_day(
@@ -145,9 +146,16 @@ def first_free_day(
     horizon = max([day, *(t.on for t in touches)]) + timedelta(
         days=max(limits.customer_window_days, limits.contact_window_days, limits.rest_days) + 1
     )
+    mine = [t for t in touches if t.contact_id == contact_id] if contact_id is not None else touches
+    everyone, theirs = _Timeline(touches, limits), _Timeline(mine, limits)
     current = day
     while current <= horizon:
-        if _fits_every_rule(touches, current, weight, limits, contact_id):
+        fits = (
+            everyone.peak(current, limits.customer_window_days) + weight <= limits.customer_max
+            and (contact_id is None or theirs.peak(current, limits.contact_window_days) + weight <= limits.contact_max)
+            and (limits.rest_days <= 0 or _too_close(mine, current, limits.rest_days) is None)
+        )
+        if fits:
             return current
         current += timedelta(days=1)
     return horizon

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select, union
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import CustomerStatus
-from storage.models import NEVER_TOUCHED, Contact, Customer, CustomerChange, CustomerProduct, Touch
+from storage.models import LAST_DAY, NEVER_TOUCHED, Contact, Customer, CustomerChange, CustomerProduct, Touch
 
 
 def _like_escape(text: str) -> str:
@@ -101,7 +101,9 @@ def _program_limits_only() -> ColumnElement[bool]:
 
 def _heavy(since: date, weights: Mapping[str, int], min_weight: int, until: date | None = None) -> Any:
     weight = case(*[(Touch.ask_type == kind, w) for kind, w in weights.items()], else_=1)
-    window = [Touch.touched_on >= since] + ([Touch.touched_on <= until] if until is not None else [])
+    # Bounded on both sides even when open-ended: SQLite then reads the window's range of the covering index
+    # instead of the whole table in customer order.
+    window = [Touch.touched_on >= since, Touch.touched_on <= (until or LAST_DAY)]
     return (
         select(Touch.customer_id, func.sum(weight).label("used"))
         .where(*window)
@@ -113,30 +115,26 @@ def _heavy(since: date, weights: Mapping[str, int], min_weight: int, until: date
 
 def busiest(
     session: Session, since: date, weights: Mapping[str, int], min_weight: int, rest_since: date, *, limit: int
-) -> Sequence[Customer]:
+) -> tuple[Sequence[Customer], int]:
     """Customers under the program's limits (none of their own) whose weighted touches since `since` reach
-    `min_weight`, or touched since `rest_since`: the only ones that can be at a limit or resting. One grouped
-    query over the window, heaviest first."""
-    heavy = _heavy(since, weights, min_weight)
+    `min_weight`, or touched since `rest_since`: the only ones that can be at a limit or resting. The first
+    `limit` of them, heaviest first, and how many there are in all.
+
+    Two small sets found by index (one grouped range of the window, one range of last-touched days), not a
+    pass over the whole pool."""
+    heavy = select(*_heavy(since, weights, min_weight).c).cte("heavy")
+    resting = select(Customer.id.label("customer_id")).where(Customer.last_touched_on >= rest_since)
+    ids = union(select(heavy.c.customer_id), resting).subquery()
     stmt = (
-        select(Customer)
+        select(Customer, func.count().over())
+        .join(ids, ids.c.customer_id == Customer.id)
         .outerjoin(heavy, heavy.c.customer_id == Customer.id)
-        .where((heavy.c.used.is_not(None)) | (Customer.last_touched_on >= rest_since), _program_limits_only())
+        .where(_program_limits_only())
         .order_by(func.coalesce(heavy.c.used, 0).desc(), Customer.name)
         .limit(limit)
     )
-    return session.scalars(stmt).all()
-
-
-def busiest_count(session: Session, since: date, weights: Mapping[str, int], min_weight: int, rest_since: date) -> int:
-    """How many customers `busiest` would list, without a limit."""
-    heavy = _heavy(since, weights, min_weight)
-    stmt = (
-        select(func.count(Customer.id))
-        .outerjoin(heavy, heavy.c.customer_id == Customer.id)
-        .where((heavy.c.used.is_not(None)) | (Customer.last_touched_on >= rest_since), _program_limits_only())
-    )
-    return int(session.scalar(stmt) or 0)
+    rows = session.execute(stmt).all()
+    return [row[0] for row in rows], int(rows[0][1]) if rows else 0
 
 
 def heavy_ids(session: Session, first: date, last: date, weights: Mapping[str, int], min_weight: int) -> set[int]:

@@ -6,11 +6,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import AskType, Sentiment
-from storage.models import Contact, Customer, Touch
+from storage.models import LAST_DAY, Contact, Customer, Touch
 
 
 def add(session: Session, touch: Touch) -> Touch:
@@ -143,5 +143,7 @@ def given_by(session: Session, customer_ids: Sequence[int], last: date) -> dict[
 
 def unhappy_customers(session: Session, since: date) -> list[int]:
     """Customers with a touch since `since` whose outcome left them unhappy."""
-    stmt = select(Touch.customer_id).where(Touch.sentiment == Sentiment.UNHAPPY, Touch.touched_on >= since).distinct()
-    return [int(c) for c in session.scalars(stmt)]
+    # A literal, not a bound value, so both databases can use the partial index on unhappy touches.
+    unhappy = Touch.sentiment == literal_column(f"'{Sentiment.UNHAPPY.value}'")
+    stmt = select(Touch.customer_id).where(unhappy, Touch.touched_on >= since, Touch.touched_on <= LAST_DAY)
+    return sorted({int(c) for c in session.scalars(stmt)})

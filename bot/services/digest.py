@@ -193,8 +193,7 @@ def _limits_and_risks(session: Session, limits: Limits, today: date) -> tuple[li
     first = today - timedelta(days=window - 1)
     rest_since = today - timedelta(days=max(limits.rest_days, 1) - 1)
     cap = limits.customer_max
-    heavy = customer_repo.busiest(session, first, limits.weights, cap, rest_since, limit=SHOWN_AT_LIMIT * 2)
-    total = customer_repo.busiest_count(session, first, limits.weights, cap, rest_since)
+    heavy, total = customer_repo.busiest(session, first, limits.weights, cap, rest_since, limit=SHOWN_AT_LIMIT * 2)
     found: list[LimitItem] = []
     for customer in heavy:
         if len(found) == SHOWN_AT_LIMIT:
