@@ -135,9 +135,17 @@ def main() -> int:
     def standing() -> None:
         program.standing(ctx)
 
-    def one_digest() -> None:
+    def one_digest(afresh: bool) -> None:
+        shared = program.standing(ctx) if afresh else program.cached_standing(ctx)
         with ctx.session_factory() as session:
-            built = digest.compose(session, recipient=managers[0], today=ctx.today(), zone=ctx.zone, limits=ctx.limits)
+            built = digest.compose(
+                session,
+                recipient=managers[0],
+                today=ctx.today(),
+                zone=ctx.zone,
+                limits=ctx.limits,
+                program_standing=shared,
+            )
         digest_blocks(built)
 
     def home_tab() -> None:

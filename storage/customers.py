@@ -137,29 +137,38 @@ def busiest(
     return [row[0] for row in rows], int(rows[0][1]) if rows else 0
 
 
-def heavy_ids(session: Session, first: date, last: date, weights: Mapping[str, int], min_weight: int) -> set[int]:
-    """Customers whose weighted touches dated `first` .. `last` reach `min_weight`."""
-    heavy = _heavy(first, weights, min_weight, until=last)
-    return {int(i) for i in session.scalars(select(heavy.c.customer_id))}
+def full_in_both(
+    session: Session,
+    now: tuple[date, date],
+    before: tuple[date, date],
+    weights: Mapping[str, int],
+    min_weight: int,
+    *,
+    limit: int,
+) -> tuple[list[tuple[int, str]], int]:
+    """Active customers under the program's limits whose weighted touches reach `min_weight` both in the window
+    `now` and in the window `before`: (id, name) of the first `limit` by name, and how many in all."""
+    then = _heavy(before[0], weights, min_weight, until=before[1])
+    current = _heavy(now[0], weights, min_weight, until=now[1])
+    stmt = (
+        select(Customer.id, Customer.name, func.count().over())
+        .where(
+            Customer.id.in_(select(current.c.customer_id)),
+            Customer.id.in_(select(then.c.customer_id)),
+            Customer.status == CustomerStatus.ACTIVE,
+            _program_limits_only(),
+        )
+        .order_by(Customer.name)
+        .limit(limit)
+    )
+    rows = session.execute(stmt).all()
+    return [(int(i), str(n)) for i, n, _ in rows], int(rows[0][2]) if rows else 0
 
 
 def with_own_limits_touched(session: Session, since: date) -> Sequence[Customer]:
     """Customers with limits of their own asked since `since` (few: each is assessed one by one)."""
     own = or_(*(column.is_not(None) for column in OWN_LIMITS))
     return session.scalars(select(Customer).where(own, Customer.last_touched_on >= since).order_by(Customer.name)).all()
-
-
-def active_names(session: Session, ids: Iterable[int]) -> list[tuple[int, str]]:
-    """(id, name) of the listed customers that are active, by name."""
-    wanted = sorted(set(ids))
-    found: list[tuple[int, str]] = []
-    for start in range(0, len(wanted), 900):  # within every database's limit on bound parameters
-        chunk = wanted[start : start + 900]
-        stmt = select(Customer.id, Customer.name).where(
-            Customer.id.in_(chunk), Customer.status == CustomerStatus.ACTIVE
-        )
-        found += [(int(i), str(n)) for i, n in session.execute(stmt)]
-    return sorted(found, key=lambda row: row[1])
 
 
 def get_many(session: Session, ids: Iterable[int]) -> Sequence[Customer]:

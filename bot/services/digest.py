@@ -171,7 +171,7 @@ def compose(
         overdue=Section([item_of(r, today) for r in overdue], overdue_total),
         due_soon=Section([item_of(r, today) for r in soon], soon_total),
         at_limit=Section(at_limit, at_limit_total),
-        at_risk=Section(at_risk, len(at_risk)),
+        at_risk=at_risk,
         nominations=Section(nominations, nominated_total),
         numbers=event_repo.week_counts(session, start, start + timedelta(days=7)),
         health=(customer_repo.active_count(session), *program.spread(standing.histogram)),
@@ -181,9 +181,10 @@ def compose(
 
 
 SHOWN_AT_LIMIT = 15  # the customers at their limits the digest names; the rest are counted
+RISKS_LISTED = 50  # customers long at their limits named (the digest shows a few with Pause, counts the rest)
 
 
-def _limits_and_risks(session: Session, limits: Limits, today: date) -> tuple[list[LimitItem], int, list[RiskItem]]:
+def _limits_and_risks(session: Session, limits: Limits, today: date) -> tuple[list[LimitItem], int, Section[RiskItem]]:
     """Customers at their limits or resting (the first few with their exact standing, all of them counted),
     and customers at risk: unhappy lately, or without room today and three weeks ago as well.
 
@@ -216,12 +217,14 @@ def _limits_and_risks(session: Session, limits: Limits, today: date) -> tuple[li
                 long_full.append((customer.id, customer.name))
     found.sort(key=lambda x: (-x.standing.used, x.customer_name))
     risks = {r.customer_id: r for r in unhappy_lately(session, limits, today)}
-    full_now = customer_repo.heavy_ids(session, first, today, limits.weights, cap)
-    full_then = customer_repo.heavy_ids(session, before - timedelta(days=window - 1), before, limits.weights, cap)
-    long_full += customer_repo.active_names(session, full_now & full_then)
-    for customer_id, name in long_full:
+    before_window = (before - timedelta(days=window - 1), before)
+    shown, counted = customer_repo.full_in_both(
+        session, (first, today), before_window, limits.weights, cap, limit=RISKS_LISTED
+    )
+    for customer_id, name in long_full + shown:
         risks.setdefault(customer_id, RiskItem(customer_id, name, "at its limit for three weeks and more"))
-    return found[:SHOWN_AT_LIMIT], total, sorted(risks.values(), key=lambda r: r.customer_name)
+    listed = sorted(risks.values(), key=lambda r: r.customer_name)
+    return found[:SHOWN_AT_LIMIT], total, Section(listed, len(listed) + max(counted - len(shown), 0))
 
 
 def unhappy_lately(session: Session, limits: Limits, today: date) -> list[RiskItem]:
