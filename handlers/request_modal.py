@@ -168,7 +168,7 @@ def contact_options(ack: Ack, body: dict[str, Any], payload: dict[str, Any], con
     contacts = catalog.contacts_of(
         services(context), customer_id=int(customer_id), query=str(payload.get("value") or "")[:200]
     )
-    ack(options=[contact_option(c.id, c.name, c.title) for c in contacts])
+    ack(options=[contact_option(c.id, c.name, c.title, reference=c.reference) for c in contacts])
 
 
 def read_form(values: dict[str, Any]) -> RequestForm:

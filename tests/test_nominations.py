@@ -106,7 +106,7 @@ def test_owners_of_beta_customers_not_yet_references_are_asked_weekly_to_nominat
 
     from bot.services import digest
     from storage.models import Contact
-    from tests.harness import add_touch
+    from tests.harness import REQUESTER, add_touch, open_modal
 
     quiet = add_customer(
         bot.database, "Quiet Beta", account_owner=OWNER, contacts=(("Ann Lee", "ann@q.example", "CTO"),)
@@ -136,3 +136,7 @@ def test_owners_of_beta_customers_not_yet_references_are_asked_weekly_to_nominat
     with bot.database.session_factory() as session:
         bot.standin.wait_for(lambda: session.get(Contact, ann).reference_since is not None or session.expire_all())
         assert session.get(Contact, ann).reference_since == date.today()  # the contact itself is a reference
+    # ... and says so where requesters pick a contact.
+    form = open_modal(bot)
+    offered = bot.slack.suggest(REQUESTER, form, "contact_id", "contact_select", "", {"customer_id": str(quiet)})
+    assert [o["text"]["text"] for o in offered.json["options"]] == ["★ reference: Ann Lee, CTO"]

@@ -22,6 +22,7 @@ class ContactChoice:
     name: str
     title: str
     customer_name: str
+    reference: bool = False  # approved as a reference (a nomination)
 
 
 def search_customers(ctx: ServiceContext, *, query: str, limit: int = 100) -> list[CustomerChoice]:
@@ -49,7 +50,7 @@ def contacts_of(ctx: ServiceContext, *, customer_id: int, query: str = "", limit
         if customer is None:
             return []
         return [
-            ContactChoice(c.id, c.name, c.title, customer.name)
+            ContactChoice(c.id, c.name, c.title, customer.name, c.reference_since is not None)
             for c in customer_repo.contacts_of(session, customer_id, without_control_characters(query), limit=limit)
         ]
 

@@ -36,11 +36,14 @@ def customer_option(customer_id: int, name: str, status: CustomerStatus) -> Opti
     return Option(value=str(customer_id), text=clip(name, 75 - len(marker)) + marker)
 
 
-def contact_option(contact_id: int, name: str, title: str, customer_name: str | None = None) -> Option:
+def contact_option(
+    contact_id: int, name: str, title: str, customer_name: str | None = None, *, reference: bool = False
+) -> Option:
+    """A contact in a select; an approved reference (a nomination) says so first, where it is not cut off."""
     label = f"{name}, {title}" if title else name
     if customer_name:
         label = f"{label} ({customer_name})"
-    return Option(value=str(contact_id), text=clip(label, 75))
+    return Option(value=str(contact_id), text=clip(("★ reference: " if reference else "") + label, 75))
 
 
 def _static(options: dict[str, str], action_id: str, initial: str | None, placeholder: str) -> StaticSelectElement:
