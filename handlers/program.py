@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.services import program
 from handlers.common import deps, open_modal, state_value, state_values, tell, view_values
 from handlers.errors import guarded
-from handlers.ids import Action, Block, Callback
+from handlers.ids import COMMAND, Action, Block, Callback
 from handlers.views.program import program_modal, program_reply
 
 
@@ -28,12 +28,7 @@ def open_program(
     ctx = deps(context).services
     ctx.require_manager(user_id, "set the program's targets")
     ack()
-    open_modal(
-        client,
-        trigger_id=body["trigger_id"],
-        view=program_modal(program.targets_for_form(ctx)),
-        tell=lambda text: tell(respond, text),
-    )
+    _open_form(client, body, respond, context, again=f"run `{COMMAND} program` again")
     reply, blocks = program_reply(program.standing(ctx))
     respond(text=reply, blocks=[b.to_dict() for b in blocks], response_type="ephemeral")
 
@@ -42,13 +37,12 @@ def edit_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Res
     ctx = deps(context).services
     ctx.require_manager(body["user"]["id"], "set the program's targets")
     ack()
-    open_modal(
-        client,
-        trigger_id=body["trigger_id"],
-        view=program_modal(program.targets_for_form(ctx)),
-        tell=lambda text: tell(respond, text),
-        again="click Edit targets again",
-    )
+    _open_form(client, body, respond, context, again="click Edit targets again")
+
+
+def _open_form(client: WebClient, body: dict[str, Any], respond: Respond, context: BoltContext, *, again: str) -> None:
+    view = program_modal(program.targets_for_form(deps(context).services))
+    open_modal(client, trigger_id=body["trigger_id"], view=view, tell=lambda text: tell(respond, text), again=again)
 
 
 def program_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:

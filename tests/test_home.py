@@ -86,3 +86,18 @@ def test_a_managers_home_is_a_dashboard_rebuilt_when_something_changes(bot):
     assert bot.slack.click_in_view(REQUESTER, _home_of(bot, REQUESTER, 2), "home_new_request").status == 200
     form = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
     assert form["callback_id"] == "reference_request"
+
+
+def test_edit_targets_on_the_home_tab_opens_the_program_form_for_managers_only(bot):
+    from tests.harness import M1
+
+    add_customer(bot.database, "Acme")
+    home_opened(bot, M1)
+    view = _home_of(bot, M1)
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click_in_view(M1, view, "edit_program").status == 200
+    form = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    assert form["callback_id"] == "program_targets"
+    assert bot.slack.click_in_view(REQUESTER, view, "edit_program").status == 200  # a copy of the view, elsewhere
+    bot.standin.settle(quiet=0.2)
+    assert len(bot.standin.calls_to("views.open")) == opened + 1  # no form for someone who is not a manager

@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import SlackFile
 
 from bot.charts import ChartImage
-from bot.services.digest import DECISION_BLOCK, SHOWN_WAITING, Digest, DigestCopy, Item, Section
+from bot.services.digest import DECISION_BLOCK, SHOWN_WAITING, Digest, DigestCopy, Item, RiskItem, Section
 from handlers.ids import Action
 from handlers.payloads import CustomerRef, RequestRef
 from handlers.views import standing as standing_view
@@ -141,23 +141,26 @@ def _waiting(d: Digest) -> list[Block]:
     return blocks + _more(min(len(d.waiting.items), SHOWN_WAITING), d.waiting.total)
 
 
+def risk_line(risk: RiskItem) -> SectionBlock:
+    """A customer at risk, and why, with a one-click Pause (the digest and the managers' Home tab)."""
+    return SectionBlock(
+        text=MarkdownTextObject(text=clip(f"*{esc(risk.customer_name)}*: {risk.why}", 3000)),
+        accessory=ButtonElement(
+            text="Pause",
+            action_id=Action.PAUSE_CUSTOMER,
+            value=CustomerRef(customer_id=risk.customer_id).dump(),
+            accessibility_label=clip(f"Pause {risk.customer_name}", 75),
+        ),
+    )
+
+
 def _at_risk(d: Digest) -> list[Block]:
     blocks: list[Block] = []
     if d.at_risk.total:
         blocks.append(
             SectionBlock(text=MarkdownTextObject(text=f"*Customers at risk* ({d.at_risk.total}): pause them for now?"))
         )
-        for risk in d.at_risk.items[:RISKS_WITH_BUTTONS]:
-            blocks.append(
-                SectionBlock(
-                    text=MarkdownTextObject(text=clip(f"*{esc(risk.customer_name)}*: {risk.why}", 3000)),
-                    accessory=ButtonElement(
-                        text="Pause",
-                        action_id=Action.PAUSE_CUSTOMER,
-                        value=CustomerRef(customer_id=risk.customer_id).dump(),
-                    ),
-                )
-            )
+        blocks += [risk_line(risk) for risk in d.at_risk.items[:RISKS_WITH_BUTTONS]]
         blocks += _more(min(len(d.at_risk.items), RISKS_WITH_BUTTONS), d.at_risk.total)
     blocks += _list(
         "Customers at their limits or resting",

@@ -18,9 +18,9 @@ from slack_sdk.models.blocks import (
 from bot.outbox import HomeTab
 from bot.services.home import ManagerBoard
 from handlers.ids import Action
-from handlers.payloads import ChooseRef, CustomerRef, RequestRef
+from handlers.payloads import ChooseRef, RequestRef
 from handlers.views import messages
-from handlers.views.digest import image_block
+from handlers.views.digest import image_block, risk_line
 from handlers.views.program import EDIT_BUTTON, target_blocks
 from handlers.views.text import clip, esc, slack_date, user
 
@@ -54,25 +54,12 @@ def _waiting(board: ManagerBoard) -> list[Block]:
             )
             for customer_id, name in ask.choices
         ]
-        if i.customer_name is not None:
+        decisions = [("Approve", Action.APPROVE, "primary")] if i.customer_name is not None else []
+        for text, action, style in [*decisions, ("Decline", Action.DECLINE, "danger")]:
+            label = clip(f"{text} request {i.request_id}", 75)
             buttons.append(
-                ButtonElement(
-                    text="Approve",
-                    action_id=Action.APPROVE,
-                    value=value,
-                    style="primary",
-                    accessibility_label=clip(f"Approve request {i.request_id}", 75),
-                )
+                ButtonElement(text=text, action_id=action, value=value, style=style, accessibility_label=label)
             )
-        buttons.append(
-            ButtonElement(
-                text="Decline",
-                action_id=Action.DECLINE,
-                value=value,
-                style="danger",
-                accessibility_label=clip(f"Decline request {i.request_id}", 75),
-            )
-        )
         blocks.append(ActionsBlock(elements=buttons))
     if board.waiting.total > len(board.waiting.items):
         more = board.waiting.total - len(board.waiting.items)
@@ -83,20 +70,7 @@ def _waiting(board: ManagerBoard) -> list[Block]:
 def _at_risk(board: ManagerBoard) -> list[Block]:
     if not board.at_risk:
         return []
-    blocks: list[Block] = [_section(f"*Customers at risk* ({len(board.at_risk)})")]
-    for risk in board.at_risk[:5]:
-        blocks.append(
-            SectionBlock(
-                text=MarkdownTextObject(text=clip(f"*{esc(risk.customer_name)}*: {risk.why}", 3000)),
-                accessory=ButtonElement(
-                    text="Pause",
-                    action_id=Action.PAUSE_CUSTOMER,
-                    value=CustomerRef(customer_id=risk.customer_id).dump(),
-                    accessibility_label=clip(f"Pause {risk.customer_name}", 75),
-                ),
-            )
-        )
-    return blocks
+    return [_section(f"*Customers at risk* ({len(board.at_risk)})"), *map(risk_line, board.at_risk[:5])]
 
 
 def home_blocks(tab: HomeTab) -> tuple[str, list[Block]]:
