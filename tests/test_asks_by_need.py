@@ -108,12 +108,19 @@ def test_alternatives_use_the_asked_product_and_have_room_for_this_asks_weight(b
     assert suggest == [roomy]
 
 
+def _touches(bot) -> int:
+    with bot.database.session_factory() as session:
+        return len(session.scalars(select(Touch)).all())
+
+
 def test_the_touch_is_dated_on_the_needed_by_day_and_the_card_after_approval_is_not_flagged_by_it(bot):
     acme = add_customer(bot.database, "Acme")
     first, second, third = (IN_TWO_WEEKS, IN_TWO_WEEKS + timedelta(days=20), IN_TWO_WEEKS + timedelta(days=40))
     for index, day in enumerate((first, second, third)):
         file_request(bot, acme, needed_by=day.isoformat())
         assert bot.slack.click(M1, card_for(bot, M1, index), "approve_request").status == 200
+        # The decision is taken after Slack's acknowledgement: wait for it, then for what it sends.
+        bot.standin.wait_for(lambda n=index + 1: _touches(bot) == n, what="the approval recorded")
         bot.drained()
     with bot.database.session_factory() as session:
         assert [t.touched_on for t in session.scalars(select(Touch).order_by(Touch.id))] == [first, second, third]
@@ -132,7 +139,7 @@ def test_a_second_ask_a_week_after_a_planned_call_with_the_same_contact_is_flagg
     later = date.today() + timedelta(days=30)
     file_request(bot, acme, contact_id=jane, needed_by=later.isoformat())
     assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
-    bot.drained()
+    bot.standin.wait_for(lambda: _touches(bot) == 1, what="the approval recorded")
     # Both calls lie in the future; the new one is a week before the planned one.
     file_request(bot, acme, contact_id=jane, needed_by=(later - timedelta(days=7)).isoformat())
     card = card_for(bot, M1, 1)

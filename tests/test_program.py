@@ -220,7 +220,7 @@ def test_managers_see_the_program_in_slack_and_in_the_digest(bot, tmp_path):
     shown = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(M1), what="the program's standing")[0]
     text = json.dumps(shown["blocks"])
     assert "*Analytics*: target 75%, served 75% (on target)" in text
-    assert "*Forecast launch* (Forecast): 0 of 5 references, 1 customers available" in text and "at risk" in text
+    assert "*Forecast launch* (Forecast): 0 of 5 references, 1 customer available" in text and "at risk" in text
     file_request(bot, ids["Hooli"], product="Forecast")
     card_for(bot, M1)
     dry = run(["digest", "--dry-run"], {**env, "REFERENCE_MANAGERS": M1, "SLACK_SIGNING_SECRET": "x"})

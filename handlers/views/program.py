@@ -24,7 +24,7 @@ from bot.program import InitiativeLine, MixLine, ProgramStanding
 from bot.services.program import Targets
 from handlers.ids import Action, Callback
 from handlers.ids import Block as BlockId
-from handlers.views.text import clip, esc, slack_date
+from handlers.views.text import clip, count, esc, slack_date
 
 EDIT_BUTTON = ButtonElement(text="Edit targets", action_id=Action.EDIT_PROGRAM, value="edit")
 
@@ -130,8 +130,8 @@ def initiative_line(i: InitiativeLine) -> str:
     risk = ":warning: *at risk*" if i.at_risk else "on track"
     when = f"due {slack_date(i.due)}" if i.days_left >= 0 else f"was due {slack_date(i.due)}"
     return (
-        f"• *{esc(i.name)}* ({esc(', '.join(i.products))}): {i.delivered} of {i.target} references, "
-        f"{i.available} customers available, {when} ({max(i.days_left, 0)} days left): {risk}"
+        f"• *{esc(i.name)}* ({esc(', '.join(i.products))}): {i.delivered} of {count(i.target, 'reference')}, "
+        f"{count(i.available, 'customer')} available, {when} ({count(max(i.days_left, 0), 'day')} left): {risk}"
     )
 
 
@@ -158,14 +158,14 @@ def beta_blocks(s: ProgramStanding, nominations_waiting: list[str] | None = None
     lines: list[str] = []
     if s.betas:
         not_yet = [b for b in s.betas if not b.references]
-        lines.append(f"*Beta pipeline*: {len(s.betas)} beta customers, {len(not_yet)} not yet a reference")
+        lines.append(f"*Beta pipeline*: {count(len(s.betas), 'beta customer')}, {len(not_yet)} not yet a reference")
         for b in sorted(s.betas, key=lambda b: (b.references > 0, b.beta_since))[:8]:
             state = (
-                f"{b.references} references, first {slack_date(b.first_reference)}"
+                f"{count(b.references, 'reference')}, first {slack_date(b.first_reference)}"
                 if b.first_reference
                 else (b.nomination or "not nominated yet").lower()
             )
-            lines.append(f"• *{esc(b.name)}*: in beta {b.days_in_beta(s.today)} days; {state}")
+            lines.append(f"• *{esc(b.name)}*: in beta {count(b.days_in_beta(s.today), 'day')}; {state}")
     if nominations_waiting:
         lines.append(f"*Nominations waiting* ({max(total, len(nominations_waiting))})")
         lines += [f"• {line}" for line in nominations_waiting[:8]]

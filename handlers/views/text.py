@@ -44,3 +44,8 @@ def money(amount: Decimal | None) -> str:
     if amount is None:
         return ""
     return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """ "1 reference", "3 references" (an irregular plural given as `plural`)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
