@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
 from bot.context import Deps, ServiceContext
-from bot.domain import CONTROL_CHARACTERS, has_control_characters
+from bot.domain import CONTROL_CHARACTERS, has_control_characters, without_control_characters
 from bot.errors import FormErrors
 from handlers.ids import COMMAND
 
@@ -77,6 +77,18 @@ def state_values(values: dict[str, Any], block_id: str, action_id: str) -> list[
     element = (values.get(block_id) or {}).get(action_id)
     options = element.get("selected_options") if isinstance(element, dict) else None
     return [o["value"] for o in options or [] if isinstance(o, dict) and isinstance(o.get("value"), str)]
+
+
+def message_words_and_link(client: WebClient, body: dict[str, Any]) -> str:
+    """A message shortcut's message as a note: its words, then its permalink (left out if Slack gives none)."""
+    message = body.get("message") or {}
+    channel = str((body.get("channel") or {}).get("id") or "")
+    words = without_control_characters(str(message.get("text") or ""))
+    try:
+        link = client.chat_getPermalink(channel=channel, message_ts=str(message.get("ts") or "")).get("permalink")
+    except SlackApiError:
+        link = None
+    return f"{words}\n{link}" if link else words
 
 
 TRIGGER_ERRORS = {"expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"}

@@ -114,6 +114,8 @@ class Action(enum.StrEnum):
     NOMINATION_APPROVE = "nomination_approve"
     NOMINATION_DECLINE = "nomination_decline"
     NOMINATE_SHORTCUT = "nominate_as_reference"
+    REQUEST_SHORTCUT = "request_reference"  # global shortcut
+    REQUEST_FROM_MESSAGE = "request_reference_from_message"  # message shortcut
     PAUSE_CUSTOMER = "pause_customer"
     CHOOSE = "choose_customer"
     MIX_SHARE = "mix_share"

@@ -7,11 +7,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.errors import FormErrors, UnknownCustomer, UnknownNomination
 from bot.services import catalog, nominations
-from handlers.common import action_value, deps, open_modal, state_value, tell, view_values
+from handlers.common import action_value, deps, message_words_and_link, open_modal, state_value, tell, view_values
 from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
 from handlers.payloads import CustomerRef, NominationRef
@@ -51,15 +50,7 @@ def nominate_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond:
 def shortcut_used(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
     """On a message: the nomination form, its note prefilled with the message's words and link."""
     ack()
-    message = body.get("message") or {}
-    channel = str((body.get("channel") or {}).get("id") or "")
-    note = str(message.get("text") or "")
-    try:
-        link = client.chat_getPermalink(channel=channel, message_ts=str(message.get("ts") or "")).get("permalink")
-    except SlackApiError:
-        link = None
-    if link:
-        note = f"{note}\n{link}"
+    note = message_words_and_link(client, body)
     open_modal(client, trigger_id=body["trigger_id"], view=views.nomination_modal(note=note), tell=lambda _t: None)
 
 

@@ -15,16 +15,25 @@ from slack_sdk.models.blocks import Option
 from slack_sdk.models.views import View
 
 from bot.context import ServiceContext
-from bot.domain import AskType, Team, member
+from bot.domain import MAX_DETAILS, AskType, Team, member
 from bot.ranking import Need
 from bot.services import catalog, intake, requests, standing
 from bot.services.intake import RequestForm
-from handlers.common import action_value, deps, services, state_value, view_values
+from handlers.common import (
+    action_value,
+    deps,
+    message_words_and_link,
+    open_modal,
+    services,
+    state_value,
+    view_values,
+)
 from handlers.errors import guarded
 from handlers.ids import CUSTOMER_BLOCK_SEPARATOR, Action, Block, Callback
-from handlers.payloads import SwitchRef
+from handlers.payloads import RequestModalContext, SwitchRef
 from handlers.views import standing as standing_view
 from handlers.views.request_modal import CUSTOMER_OPTION_LIMIT, Prefill, contact_option, customer_option, request_modal
+from handlers.views.text import clip
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +45,32 @@ def register(app: App) -> None:
         app.block_action(action)(guarded(form_changed))
     app.action(Action.SWITCH_CUSTOMER)(guarded(switch_clicked))
     app.view(Callback.REQUEST_MODAL)(guarded(request_submitted))
+    app.shortcut(Action.REQUEST_SHORTCUT)(guarded(request_shortcut))
+    app.shortcut(Action.REQUEST_FROM_MESSAGE)(guarded(request_from_message))
+
+
+def request_shortcut(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """The global shortcut "Request a reference": the form, from anywhere in Slack."""
+    ack()
+    _open_form(services(context), client, body, details="", channel="")
+
+
+def request_from_message(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """The message shortcut: the form with the message's words and link as the details (a deal thread, say)."""
+    ack()
+    details = clip(message_words_and_link(client, body), MAX_DETAILS)
+    channel = str((body.get("channel") or {}).get("id") or "")
+    _open_form(services(context), client, body, details=details, channel=channel)
+
+
+def _open_form(ctx: ServiceContext, client: WebClient, body: dict[str, Any], *, details: str, channel: str) -> None:
+    view = build_form(
+        ctx,
+        private_metadata=RequestModalContext(channel=channel[:32]).dump(),
+        user_id=str((body.get("user") or {}).get("id") or ""),
+        prefill=Prefill(details=details) if details else None,
+    )
+    open_modal(client, trigger_id=body["trigger_id"], view=view, tell=lambda _t: None, again="use the shortcut again")
 
 
 def build_form(

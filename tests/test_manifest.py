@@ -53,3 +53,17 @@ def test_every_subscribed_event_has_a_listener():
     source = "\n".join(p.read_text() for p in (ROOT / "handlers").rglob("*.py"))
     for event in manifest()["settings"]["event_subscriptions"]["bot_events"]:
         assert f'app.event("{event}")' in source
+
+
+def test_every_shortcut_has_a_listener():
+    from handlers.ids import Action
+
+    shortcuts = {s["callback_id"]: s["type"] for s in manifest()["features"]["shortcuts"]}
+    assert shortcuts == {
+        Action.REQUEST_SHORTCUT.value: "global",
+        Action.REQUEST_FROM_MESSAGE.value: "message",
+        Action.NOMINATE_SHORTCUT.value: "message",
+    }
+    source = "\n".join(p.read_text() for p in (ROOT / "handlers").rglob("*.py"))
+    for name in ("REQUEST_SHORTCUT", "REQUEST_FROM_MESSAGE", "NOMINATE_SHORTCUT"):
+        assert f"app.shortcut(Action.{name})" in source

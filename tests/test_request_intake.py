@@ -182,3 +182,32 @@ def test_expired_trigger_tells_the_requester_to_try_again(bot):
     notice = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(REQUESTER), what="ephemeral")[0]
     assert "run `/reference-request` again" in notice["text"]
     assert notice["response_type"] == "ephemeral"
+
+
+def test_the_shortcuts_open_the_form_the_message_one_with_its_words_and_link_as_the_details(bot):
+    from tests.harness import card_for, text_of
+
+    acme = add_customer(bot.database, "Acme")
+    base = {"user": {"id": REQUESTER}, "team": {"id": "T0001"}, "trigger_id": new_trigger_id()}
+    assert bot.slack.send_payload({**base, "type": "shortcut", "callback_id": "request_reference"}).status == 200
+    form = bot.standin.wait_calls("views.open")[-1].answer["view"]
+    assert form["callback_id"] == "reference_request"
+    posted = bot.standin.put_message("C0DEALS", "1700000000.000200", "Globex wants a retail peer on Analytics <3")
+    payload = {
+        **base,
+        "type": "message_action",
+        "callback_id": "request_reference_from_message",
+        "trigger_id": new_trigger_id(),
+        "channel": {"id": "C0DEALS"},
+        "message": {"type": "message", "ts": posted.ts, "text": posted.text},
+        "response_url": bot.standin.response_url(f"{REQUESTER}-x"),
+    }
+    assert bot.slack.send_payload(payload).status == 200
+    form = bot.standin.wait_calls("views.open", 2)[-1].answer["view"]
+    details = next(b for b in form["blocks"] if b.get("block_id") == "details")["element"]["initial_value"]
+    assert details.startswith("Globex wants a retail peer on Analytics <3")
+    assert "https://example.slack.com/archives/C0DEALS/p1700000000000200" in details
+    typed = {k: v for k, v in answers(acme).items() if k != "details"}  # the details as prefilled
+    reply = bot.slack.submit(REQUESTER, form, typed)
+    assert reply.status == 200 and not reply.body, reply.body
+    assert "Globex wants a retail peer on Analytics &lt;3" in text_of(card_for(bot, "UMGR0001"))
