@@ -115,9 +115,10 @@ class RequestStatus(Labelled):
     PENDING = "pending"
     APPROVED = "approved"
     DECLINED = "declined"
+    CANCELLED = "cancelled"  # by its requester (or a manager) before the contact
 
 
-_labels(RequestStatus, {"pending": "Pending", "approved": "Approved", "declined": "Declined"})
+_labels(RequestStatus, {"pending": "Pending", "approved": "Approved", "declined": "Declined", "cancelled": "Cancelled"})
 
 
 class CustomerStatus(Labelled):
@@ -166,11 +167,13 @@ class EventKind(Labelled):
     COMPLETED = "completed"
     DID_NOT_HAPPEN = "did_not_happen"
     RESCHEDULED = "rescheduled"
+    CANCELLED = "cancelled"
 
 
 _labels(
     EventKind,
     {
+        "cancelled": "Cancelled",
         "created": "Filed",
         "approved": "Approved",
         "declined": "Declined",
@@ -276,6 +279,7 @@ class OutboxKind(Labelled):
     DIGEST_UPDATE = "digest_update"
     BETA_NUDGE_DM = "beta_nudge_dm"
     HOME_UPDATE = "home_update"
+    CANCELLED_DM = "cancelled_dm"
 
     @property
     def spec(self) -> KindSpec:
@@ -306,6 +310,7 @@ OUTBOX_KINDS: dict[OutboxKind, KindSpec] = {
         "nomination card update", "managers or approval channel", Subject.NOMINATION, updates=True
     ),
     OutboxKind.DIGEST_UPDATE: KindSpec("digest update", "each manager", Subject.DIGEST_COPY, updates=True),
+    OutboxKind.CANCELLED_DM: KindSpec("cancellation notice to the account owner", "account owner", Subject.REQUEST),
     OutboxKind.HOME_UPDATE: KindSpec("Home tab refresh", "who opened the Home tab", Subject.HOME, home=True),
     OutboxKind.BETA_NUDGE_DM: KindSpec("weekly ask to nominate beta customers", "account owner", Subject.DATA),
     OutboxKind.UNHAPPY_ALERT: KindSpec("unhappy-customer alert", "managers or approval channel", Subject.REQUEST),

@@ -93,3 +93,15 @@ class ImportRefused(DomainError):
 
 class SettingsError(Exception):
     """A setting is missing or malformed; the message names it (start-up stops with it)."""
+
+
+class NotYours(DomainError):
+    message = "Only the person who asked (or a reference manager) can cancel this ask."
+
+
+class TooLateToCancel(DomainError):
+    def __init__(self, status_label: str) -> None:
+        super().__init__(
+            f"This ask can no longer be cancelled ({status_label.lower()}, or its contact date has passed): "
+            "record how it went instead."
+        )

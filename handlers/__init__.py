@@ -4,6 +4,7 @@ from slack_bolt import App
 
 from handlers import (
     approvals,
+    cancellation,
     commands,
     customer_limits,
     errors,
@@ -24,6 +25,7 @@ def register_all(app: App) -> None:
         commands,
         request_modal,
         approvals,
+        cancellation,
         touch_log,
         customer_limits,
         followups,

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.services import catalog, customer_limits, requests
+from bot.services import catalog, customer_limits, home, requests
 from handlers.common import deps, open_modal
 from handlers.errors import guarded
 from handlers.ids import COMMAND
@@ -16,12 +16,14 @@ from handlers.payloads import RequestModalContext
 from handlers.program import open_program
 from handlers.request_modal import build_form
 from handlers.views import messages
+from handlers.views.home import waiting_blocks
 from handlers.views.limits_modal import limits_modal
 from handlers.views.log_modal import log_modal
 from handlers.views.nominations import nomination_modal
 from handlers.views.request_modal import customer_option
 
 logger = logging.getLogger(__name__)
+QUEUE_SHOWN = 20  # two blocks each, within a message's 50
 
 
 def register(app: App) -> None:
@@ -46,8 +48,13 @@ def reference_request(
         ack(text=reply, blocks=blocks)
         return
     if word == "list" and not rest:
-        reply, blocks = messages.open_requests_reply(requests.open_for(ctx, requester_id=user_id))
+        reply, blocks = messages.own_requests_reply(requests.recent_for(ctx, requester_id=user_id), ctx.today())
         ack(text=reply, blocks=blocks)
+        return
+    if word == "queue" and not rest:
+        ctx.require_manager(user_id, "see the queue of asks")
+        waiting = home.waiting(ctx, limit=QUEUE_SHOWN)
+        ack(text=f"{waiting.total} asks waiting for a decision.", blocks=waiting_blocks(waiting))
         return
     if word == "program" and not rest:
         open_program(ack, body, client, respond, context, user_id)

@@ -88,4 +88,5 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.DIGEST_UPDATE: _digest_copy,
     OutboxKind.BETA_NUDGE_DM: _beta_nudge,
     OutboxKind.HOME_UPDATE: _home,
+    OutboxKind.CANCELLED_DM: _about_request(messages.cancelled_dm),
 }

@@ -129,3 +129,4 @@ class Action(enum.StrEnum):
     NEW_REQUEST = "home_new_request"
     LOG_TOUCH = "home_log_touch"
     NOMINATE_START = "home_nominate"
+    CANCEL_REQUEST = "cancel_request"

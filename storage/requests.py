@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import EventKind, RequestStatus
 from storage import events
-from storage.models import ApprovalCard, ReferenceRequest
+from storage.models import ApprovalCard, ReferenceRequest, Touch
 
 
 def add(session: Session, request: ReferenceRequest) -> ReferenceRequest:
@@ -80,15 +80,42 @@ def decide(
     return True
 
 
-def open_for_requester(session: Session, requester_id: str, *, limit: int = 50) -> Sequence[ReferenceRequest]:
+def cancel(session: Session, request_id: int, *, actor_id: str, at: datetime, today: date) -> bool:
+    """Cancel an ask before its contact: waiting for a decision, or approved for today or later without an
+    outcome. One conditional UPDATE, so a cancel racing a decision leaves exactly one of them standing; the
+    ask's touch, if approved, stops counting. False when it could not be cancelled (any more)."""
+    cancellable = or_(
+        ReferenceRequest.status == RequestStatus.PENDING,
+        (ReferenceRequest.status == RequestStatus.APPROVED)
+        & (ReferenceRequest.needed_by >= today)
+        & ReferenceRequest.outcome.is_(None),
+    )
+    result = session.execute(
+        update(ReferenceRequest)
+        .where(ReferenceRequest.id == request_id, cancellable)
+        .values(status=RequestStatus.CANCELLED, decided_by=actor_id, decided_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        return False
+    session.execute(update(Touch).where(Touch.request_id == request_id).values(counts=False))
+    events.record(session, request_id, EventKind.CANCELLED, actor_id=actor_id, at=at)
+    return True
+
+
+def recent_for_requester(
+    session: Session, requester_id: str, since: datetime, *, limit: int = 40
+) -> Sequence[ReferenceRequest]:
+    """The requester's asks filed since `since`, whatever became of them, and older ones still in play;
+    newest first."""
+    in_play = ReferenceRequest.status.in_(
+        [RequestStatus.PENDING, RequestStatus.APPROVED]
+    ) & ReferenceRequest.outcome.is_(None)
     stmt = (
         select(ReferenceRequest)
-        .where(
-            ReferenceRequest.requester_id == requester_id,
-            ReferenceRequest.status.in_([RequestStatus.PENDING, RequestStatus.APPROVED]),
-        )
-        .options(selectinload(ReferenceRequest.customer))
-        .order_by(ReferenceRequest.needed_by, ReferenceRequest.id)
+        .where(ReferenceRequest.requester_id == requester_id, or_(ReferenceRequest.created_at >= since, in_play))
+        .options(selectinload(ReferenceRequest.customer), selectinload(ReferenceRequest.contact))
+        .order_by(ReferenceRequest.created_at.desc(), ReferenceRequest.id.desc())
         .limit(limit)
     )
     return session.scalars(stmt).all()

@@ -74,7 +74,7 @@ def test_a_managers_home_is_a_dashboard_rebuilt_when_something_changes(bot):
     assert bot.standin.uploads[image["slack_file"]["id"]]["completed"] and "Analytics target 100%" in image["alt_text"]
     assert "*Globex*: unhappy after a recent reference" in text and '"action_id": "pause_customer"' in text
     own = json.dumps(_home_of(bot, REQUESTER)["blocks"])
-    assert "Your open reference requests (2)" in own and "Decisions waiting" not in own
+    assert "Your reference requests, last 90 days (2)" in own and "Decisions waiting" not in own
     # M2 approves on the card: M1's and the requester's tabs are rebuilt without anyone opening them.
     card = card_for(bot, M2)
     assert bot.slack.click(M2, card, "approve_request").status == 200

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -40,26 +40,35 @@ class ManagerBoard:
 @dataclass(frozen=True)
 class Dashboard:
     user_id: str
-    own: list[RequestSummary]
+    own: list[RequestSummary]  # their asks of the last 90 days
     board: ManagerBoard | None
+    today: date
 
 
-def dashboard(ctx: ServiceContext, *, user_id: str) -> Dashboard:
-    own = requests.open_for(ctx, requester_id=user_id)
-    if not ctx.is_manager(user_id):
-        return Dashboard(user_id, own, None)
+def waiting(ctx: ServiceContext, *, limit: int = WAITING_SHOWN) -> Section[WaitingAsk]:
+    """Asks waiting for a decision, oldest first (with the customers offered for asks by need), and how many."""
     today = ctx.today()
     with ctx.session_factory() as session:
-        waiting, total = request_repo.waiting(session, limit=WAITING_SHOWN)
+        found, total = request_repo.waiting(session, limit=limit)
         asks = [
             WaitingAsk(
                 digest.item_of(r, today),
                 suggestion_repo.offered_for(session, r.id) if r.customer_id is None else [],
             )
-            for r in waiting
+            for r in found
         ]
+    return Section(asks, total)
+
+
+def dashboard(ctx: ServiceContext, *, user_id: str) -> Dashboard:
+    own = requests.recent_for(ctx, requester_id=user_id)
+    today = ctx.today()
+    if not ctx.is_manager(user_id):
+        return Dashboard(user_id, own, None, today)
+    with ctx.session_factory() as session:
         at_risk = digest.unhappy_lately(session, ctx.limits, today)
-    return Dashboard(user_id, own, ManagerBoard(Section(asks, total), at_risk, program.cached_standing(ctx)))
+    board = ManagerBoard(waiting(ctx), at_risk, program.cached_standing(ctx))
+    return Dashboard(user_id, own, board, today)
 
 
 def opened(ctx: ServiceContext, *, user_id: str) -> None:

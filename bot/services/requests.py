@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.context import ServiceContext
 from bot.domain import Team
 from bot.errors import UnknownRequest
@@ -37,10 +39,15 @@ def for_card(ctx: ServiceContext, *, request_id: int) -> RequestSummary:
         return summary
 
 
-def open_for(ctx: ServiceContext, *, requester_id: str) -> list[RequestSummary]:
-    """The requester's asks still in play (pending or approved), soonest needed first."""
+RECENT_DAYS = 90
+
+
+def recent_for(ctx: ServiceContext, *, requester_id: str) -> list[RequestSummary]:
+    """The requester's asks of the last 90 days, declined and cancelled included, and older ones still in
+    play; newest first."""
+    since = ctx.now() - timedelta(days=RECENT_DAYS)
     with ctx.session_factory() as session:
-        return [summarize(session, r) for r in request_repo.open_for_requester(session, requester_id)]
+        return [summarize(session, r) for r in request_repo.recent_for_requester(session, requester_id, since)]
 
 
 def last_team(ctx: ServiceContext, *, user_id: str) -> Team | None:

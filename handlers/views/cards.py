@@ -81,7 +81,8 @@ def ask_line(r: RequestSummary) -> str:
 def decision_line(r: RequestSummary) -> str:
     if r.pending or r.decided_at is None:
         return "Waiting for a reference manager."
-    icon = ":white_check_mark:" if r.status is RequestStatus.APPROVED else ":no_entry_sign:"
+    icons = {RequestStatus.APPROVED: ":white_check_mark:", RequestStatus.CANCELLED: ":wastebasket:"}
+    icon = icons.get(r.status, ":no_entry_sign:")
     return f"{icon} *{r.status.label} by {user(r.decided_by)}* {slack_time(r.decided_at)}"
 
 

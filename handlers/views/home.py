@@ -16,7 +16,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.outbox import HomeTab
-from bot.services.home import ManagerBoard
+from bot.services.digest import Section
+from bot.services.home import ManagerBoard, WaitingAsk
 from handlers.ids import Action
 from handlers.payloads import ChooseRef, RequestRef
 from handlers.views import messages
@@ -31,11 +32,13 @@ def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=clip(text, 3000)))
 
 
-def _waiting(board: ManagerBoard) -> list[Block]:
-    if not board.waiting.total:
+def waiting_blocks(waiting: Section[WaitingAsk]) -> list[Block]:
+    """Asks waiting for a decision with Approve / Decline (or Choose for asks by need): the managers' Home
+    tab and `/reference-request queue`."""
+    if not waiting.total:
         return [_section("*Decisions waiting*\n_None._")]
-    blocks: list[Block] = [_section(f"*Decisions waiting* ({board.waiting.total}, oldest first)")]
-    for ask in board.waiting.items:
+    blocks: list[Block] = [_section(f"*Decisions waiting* ({waiting.total}, oldest first)")]
+    for ask in waiting.items:
         i = ask.item
         customer = f"*{esc(i.customer_name)}*" if i.customer_name else "_customer to be chosen_"
         blocks.append(
@@ -61,8 +64,8 @@ def _waiting(board: ManagerBoard) -> list[Block]:
                 ButtonElement(text=text, action_id=action, value=value, style=style, accessibility_label=label)
             )
         blocks.append(ActionsBlock(elements=buttons))
-    if board.waiting.total > len(board.waiting.items):
-        more = board.waiting.total - len(board.waiting.items)
+    if waiting.total > len(waiting.items):
+        more = waiting.total - len(waiting.items)
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"and {more} more")]))
     return blocks
 
@@ -84,11 +87,11 @@ def home_blocks(tab: HomeTab) -> tuple[str, list[Block]]:
             ]
         ),
     ]
-    _, own = messages.open_requests_reply(tab.dashboard.own)
+    _, own = messages.own_requests_reply(tab.dashboard.own, tab.dashboard.today)
     blocks += own
     board = tab.dashboard.board
     if board is not None:
-        blocks += [DividerBlock(), *_waiting(board), DividerBlock()]
+        blocks += [DividerBlock(), *waiting_blocks(board.waiting), DividerBlock()]
         program = target_blocks(board.program)
         blocks.append(_section("*The program against its targets*" + ("" if program else "\n_No targets yet._")))
         blocks += program

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, MarkdownTextObject, SectionBlock
+from datetime import date
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
 from bot.outbox import FailedDelivery
+from bot.services.cancellation import cancellable
 from bot.services.summaries import RequestSummary
 from bot.services.touch_log import LoggedTouch
 from handlers.ids import COMMAND, Action
@@ -13,9 +24,20 @@ from handlers.views import standing as standing_view
 from handlers.views.cards import ask_line, customer_words, decision_line
 from handlers.views.text import clip, esc, slack_date, slack_time, user
 
+MAX_LISTED = 40  # asks listed one section each (a message holds 50 blocks)
+
 
 def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=clip(text, 3000)))
+
+
+def cancelled_dm(r: RequestSummary) -> tuple[str, list[Block]]:
+    """To the account owner: an ask of their customer was cancelled before the contact."""
+    text = f"Request #{r.id} for {customer_words(r)} was cancelled; the customer will not be contacted for it."
+    return text, [
+        _section(f":wastebasket: *Request #{r.id} was cancelled* by {user(r.decided_by)}.\n{ask_line(r)}."),
+        ContextBlock(elements=[MarkdownTextObject(text="The customer will not be contacted for this ask.")]),
+    ]
 
 
 def filed_dm(r: RequestSummary) -> tuple[str, list[Block]]:
@@ -26,10 +48,11 @@ def filed_dm(r: RequestSummary) -> tuple[str, list[Block]]:
             elements=[
                 MarkdownTextObject(
                     text=f"Status: *pending*. A reference manager will approve or decline it; "
-                    f"you will hear here. `{COMMAND} list` shows your open asks."
+                    f"you will hear here. `{COMMAND} list` shows your asks."
                 )
             ]
         ),
+        ActionsBlock(elements=[cancel_button(r)]),
     ]
 
 
@@ -42,6 +65,7 @@ def approved_dm(r: RequestSummary) -> tuple[str, list[Block]]:
             if r.account_owner
             else decision_line(r)
         ),
+        ActionsBlock(elements=[cancel_button(r)]),
     ]
 
 
@@ -103,25 +127,36 @@ def not_a_manager() -> str:
     return "Only reference managers can approve or decline requests. Nothing was changed."
 
 
-def open_requests_reply(requests: list[RequestSummary]) -> tuple[str, list[Block]]:
+def cancel_button(r: RequestSummary) -> ButtonElement:
+    return ButtonElement(
+        text="Cancel",
+        action_id=Action.CANCEL_REQUEST,
+        value=RequestRef(request_id=r.id).dump(),
+        accessibility_label=clip(f"Cancel request {r.id} with {customer_words(r)}", 75),
+        confirm=ConfirmObject(
+            title="Cancel this ask?",
+            text=f"Request #{r.id} will be cancelled; the managers and the account owner see it.",
+            confirm="Cancel it",
+            deny="Keep it",
+        ),
+    )
+
+
+def own_requests_reply(requests: list[RequestSummary], today: date) -> tuple[str, list[Block]]:
+    """The requester's asks of the last 90 days with their status, newest first; those not yet contacted
+    with a Cancel button."""
     if not requests:
-        return "You have no open reference requests.", [
-            _section(f"You have no open reference requests. `{COMMAND}` files a new one.")
-        ]
-    lines = [f"• *#{r.id}* {ask_line(r)}: *{r.status.label.lower()}*" for r in requests[:40]]
-    blocks: list[Block] = [_section(f"*Your open reference requests ({len(requests)})*")]
-    # Several sections, because one section holds at most 3000 characters.
-    chunk: list[str] = []
-    for line in lines:
-        if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
-            blocks.append(_section("\n".join(chunk)))
-            chunk = []
-        chunk.append(line)
-    if chunk:
-        blocks.append(_section("\n".join(chunk)))
-    if len(requests) > 40:
-        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"and {len(requests) - 40} more")]))
-    return f"You have {len(requests)} open reference request(s).", blocks
+        text = f"You have no reference requests in the last 90 days. `{COMMAND}` files a new one."
+        return "You have no reference requests in the last 90 days.", [_section(text)]
+    blocks: list[Block] = [_section(f"*Your reference requests, last 90 days ({len(requests)})*")]
+    for r in requests[:MAX_LISTED]:
+        line = _section(f"*#{r.id}* {ask_line(r)}: *{r.status.label.lower()}*")
+        if cancellable(r, today):
+            line.accessory = cancel_button(r)
+        blocks.append(line)
+    if len(requests) > MAX_LISTED:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=f"and {len(requests) - MAX_LISTED} more")]))
+    return f"You have {len(requests)} reference request(s) in the last 90 days.", blocks
 
 
 def help_reply() -> tuple[str, list[Block]]:
@@ -129,7 +164,8 @@ def help_reply() -> tuple[str, list[Block]]:
         f"*{COMMAND}* asks a customer for a reference, through the reference managers.\n"
         f"• `{COMMAND}` opens the request form.\n"
         f"• `{COMMAND} Acme` opens it with the customer Acme chosen.\n"
-        f"• `{COMMAND} list` shows your open requests.\n"
+        f"• `{COMMAND} list` shows your requests of the last 90 days (cancel one there before its date).\n"
+        f"• `{COMMAND} queue` (reference managers) shows the asks waiting for a decision.\n"
         f"• `{COMMAND} log` records a touch made outside the bot (a call, an email for a quote).\n"
         f"• `{COMMAND} limits Acme` (reference managers) sets Acme's limits and status.\n"
         f"• `{COMMAND} nominate` proposes a customer as a future reference (also on any message: "

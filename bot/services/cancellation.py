@@ -1,0 +1,47 @@
+"""A requester (or a manager) cancels an ask before its contact."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.context import ServiceContext
+from bot.domain import OutboxKind, RequestStatus
+from bot.errors import NotYours, TooLateToCancel, UnknownRequest
+from bot.services import digest, home
+from bot.services.requests import get
+from bot.services.summaries import RequestSummary
+from storage import outbox as outbox_repo
+from storage import requests as request_repo
+
+
+def cancellable(r: RequestSummary, today: date) -> bool:
+    """Before the contact: waiting for a decision, or approved for today or later without an outcome."""
+    return r.status is RequestStatus.PENDING or (
+        r.status is RequestStatus.APPROVED and r.needed_by >= today and r.outcome is None
+    )
+
+
+def cancel(ctx: ServiceContext, *, request_id: int, actor_id: str) -> RequestSummary:
+    """The requester (or a manager) cancels an ask before its contact. Every card and this week's digest
+    copies show it cancelled, its touch stops counting, and the account owner is told."""
+    now, today = ctx.now(), ctx.today()
+    with ctx.session_factory.begin() as session:
+        request = request_repo.get(session, request_id)
+        if request is None:
+            raise UnknownRequest()
+        if actor_id != request.requester_id and not ctx.is_manager(actor_id):
+            raise NotYours()
+        if not request_repo.cancel(session, request_id, actor_id=actor_id, at=now, today=today):
+            session.refresh(request)
+            raise TooLateToCancel(request.status.label)
+        for card in request.cards:
+            outbox_repo.enqueue(
+                session, kind=OutboxKind.CARD_UPDATE, channel=card.channel, ts=card.ts, request_id=request_id, now=now
+            )
+        owner = request.customer.account_owner if request.customer else None
+        if owner and owner != actor_id:
+            outbox_repo.enqueue(session, kind=OutboxKind.CANCELLED_DM, channel=owner, request_id=request_id, now=now)
+        digest.update_copies(session, request_id=request_id, today=today, now=now)
+        home.refresh(session, [request.requester_id, *ctx.managers], now)
+    digest.forget_composed(ctx)
+    return get(ctx, request_id=request_id)

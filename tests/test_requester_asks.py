@@ -1,0 +1,107 @@
+"""Issue 12: requesters manage their own asks (cancel before the contact, the last 90 days in `list`) and
+managers get `/reference-request queue`."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+from sqlalchemy import select, update
+
+from bot.services import digest as digest_service
+from storage.models import ReferenceRequest, RequestEvent, Touch
+from tests.harness import M1, M2, OWNER, REQUESTER, add_customer, card_for, file_request, text_of
+
+
+def _filed_dm(bot):
+    return bot.standin.wait_for(lambda: bot.standin.dms_to(REQUESTER), what="the requester's DM")[0]
+
+
+def _events(bot) -> list[tuple[str, str]]:
+    with bot.database.session_factory() as session:
+        return [(e.kind.value, e.actor_id) for e in session.scalars(select(RequestEvent).order_by(RequestEvent.id))]
+
+
+def test_a_requester_cancels_a_waiting_ask_and_every_card_and_digest_copy_shows_it(bot):
+    acme = add_customer(bot.database, "Acme", account_owner=OWNER)
+    file_request(bot, acme)
+    stale_card = card_for(bot, M1)
+    assert digest_service.send(bot.deps.services, force=True)
+    bot.deps.wake_outbox()
+    digest_copy = bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(M2) if m.text.startswith("Weekly reference digest")], what="digest"
+    )[0]
+    dm = _filed_dm(bot)
+    assert bot.slack.click_in("USOMEONE", dm, "cancel_request").status == 200
+    refused = bot.standin.wait_for(lambda: bot.standin.ephemerals_for("USOMEONE"), what="refusal")[0]
+    assert "Only the person who asked (or a reference manager) can cancel this ask." in refused["text"]
+    assert bot.slack.click_in(REQUESTER, dm, "cancel_request").status == 200
+    told = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(REQUESTER), what="cancelled")[0]
+    assert "Request #1 is cancelled" in told["text"]
+    # Every card, every digest copy and the account owner.
+    card = bot.standin.wait_for(lambda: [m for m in bot.standin.dms_to(M1)[:1] if m.history], what="card")[0]
+    assert f"*Cancelled by <@{REQUESTER}>*" in text_of(card) and "approve_request" not in text_of(card)
+    updated = bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(M2) if m.ts == digest_copy.ts and m.history], what="digest copy"
+    )[0]
+    assert f"*Cancelled by <@{REQUESTER}>*" in text_of(updated) and "approve_request" not in text_of(updated)
+    owner = bot.standin.wait_for(lambda: bot.standin.dms_to(OWNER), what="the owner told")[0]
+    assert "Request #1 was cancelled" in text_of(owner)
+    # A manager's Approve on a copy not yet updated changes nothing and says why.
+    assert bot.slack.click(M1, stale_card, "approve_request").status == 200
+    notice = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(M1), what="already cancelled")[0]
+    assert f"Request #1 was already cancelled by <@{REQUESTER}>" in notice["text"]
+    assert _events(bot) == [("created", REQUESTER), ("cancelled", REQUESTER)]
+
+
+def test_cancelling_an_approved_ask_before_its_date_stops_its_touch_counting_and_after_it_is_refused(bot):
+    acme = add_customer(bot.database, "Acme")
+    globex = add_customer(bot.database, "Globex")
+    for customer in (acme, globex):
+        file_request(bot, customer, needed_by=(date.today() + timedelta(days=10)).isoformat())
+    for index in (0, 1):
+        assert bot.slack.click(M1, card_for(bot, M1, index), "approve_request").status == 200
+
+    def approvals() -> list:
+        found = [m for m in bot.standin.dms_to(REQUESTER) if "is approved" in text_of(m)]
+        return found if len(found) == 2 else []
+
+    first, second = sorted(bot.standin.wait_for(approvals, what="approvals"), key=lambda m: "Globex" in text_of(m))
+    assert bot.slack.click_in(REQUESTER, first, "cancel_request").status == 200
+    bot.standin.wait_for(lambda: bot.standin.ephemerals_for(REQUESTER), what="cancelled")
+    with bot.database.session_factory() as session:
+        counting = {t.customer_id: t.counts for t in session.scalars(select(Touch))}
+    assert counting == {acme: False, globex: True}  # Acme's ask no longer counts against its limit
+    with bot.database.session_factory.begin() as session:  # set-up: Globex's contact date has passed
+        session.execute(
+            update(ReferenceRequest).where(ReferenceRequest.id == 2).values(needed_by=date.today() - timedelta(days=1))
+        )
+    assert bot.slack.click_in(REQUESTER, second, "cancel_request").status == 200
+    refused = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(REQUESTER)[1:], what="too late")[0]
+    assert "can no longer be cancelled" in refused["text"] and "record how it went instead" in refused["text"]
+
+
+def test_list_shows_the_last_90_days_with_their_status_and_managers_get_the_queue(bot):
+    acme = add_customer(bot.database, "Acme")
+    for _ in range(4):
+        file_request(bot, acme)
+    card = card_for(bot, M1, 2)
+    opened = len(bot.standin.calls_to("views.open"))
+    bot.slack.click(M1, card, "decline_request")
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    assert bot.slack.submit(M1, modal, {"reason": "Acme is busy this quarter"}).status == 200
+    assert bot.slack.click_in(REQUESTER, _filed_dm(bot), "cancel_request").status == 200
+    bot.standin.wait_for(lambda: bot.standin.ephemerals_for(REQUESTER), what="cancelled")
+    with bot.database.session_factory.begin() as session:  # set-up: the fourth was filed 120 days ago, declined
+        long_ago = bot.deps.now() - timedelta(days=120)
+        session.execute(
+            update(ReferenceRequest).where(ReferenceRequest.id == 4).values(created_at=long_ago, status="declined")
+        )
+    listed = json.dumps(bot.slack.command(REQUESTER, "list").json["blocks"])
+    assert "Your reference requests, last 90 days (3)" in listed
+    assert "*cancelled*" in listed and "*declined*" in listed and "*pending*" in listed
+    assert listed.count('"action_id": "cancel_request"') == 1  # only the pending one can still be cancelled
+    refused = bot.slack.command(REQUESTER, "queue")
+    assert "Only reference managers can see the queue of asks" in refused.body.decode()
+    queue = json.dumps(bot.slack.command(M1, "queue").json["blocks"])
+    assert "*Decisions waiting* (1, oldest first)" in queue and '"action_id": "approve_request"' in queue
