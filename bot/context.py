@@ -31,6 +31,7 @@ class ServiceContext:
     approval_channel: str | None = None
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     clock: Callable[[], datetime] = utc_now
+    currency: str = "USD"  # of the deal amounts filed from now on
     # Values a service may keep for a short while (the form's menus), shared by the contexts of one app.
     memo: dict[str, tuple[float, Any]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -73,5 +74,6 @@ class Deps:
             approval_channel=self.settings.reference_approval_channel,
             zone=self.settings.zone,
             clock=lambda: self.now(),
+            currency=self.settings.currency,
             memo=self.memo,
         )

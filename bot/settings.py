@@ -60,6 +60,17 @@ class ProgramSettings(DatabaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    # The currency deal amounts are given in (ISO 4217 code), stored with each ask and shown beside amounts.
+    currency: str = Field(default="USD", alias="CURRENCY")
+
+    @field_validator("currency")
+    @classmethod
+    def _currency(cls, value: str) -> str:
+        code = value.strip().upper()
+        if not re.fullmatch(r"[A-Z]{3}", code):
+            raise ValueError("not a three-letter currency code such as USD or EUR")
+        return code
+
     # The policy's defaults: what `serve`, the digest and `program show` count touches against.
     touch_limit: int = Field(default=3, ge=1, le=100, alias="TOUCH_LIMIT")
     touch_window_days: int = Field(default=90, ge=1, le=730, alias="TOUCH_WINDOW_DAYS")

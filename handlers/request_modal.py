@@ -95,6 +95,7 @@ def build_form(
         initial_team=team if team is not None else requests.last_team(ctx, user_id=user_id),
         standing=standing_blocks,
         prefill=prefill,
+        currency=ctx.currency,
     )
 
 

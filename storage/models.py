@@ -190,6 +190,7 @@ class ReferenceRequest(Base):
     deal_name: Mapped[str] = mapped_column(String(150), default="")
     deal_url: Mapped[str] = mapped_column(String(500), default="")
     deal_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    deal_currency: Mapped[str | None] = mapped_column(String(3))  # CURRENCY when it was filed
     details: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_status"))
     decided_by: Mapped[str | None] = mapped_column(String(32))

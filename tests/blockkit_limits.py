@@ -157,3 +157,18 @@ def view_problems(view: Any) -> list[str]:
     if len(str(view.get("callback_id") or "")) > 255:
         problems.append("view.callback_id: longer than 255")
     return problems
+
+
+def unlabelled_repeats(blocks: Any) -> list[str]:
+    """Buttons whose text appears more than once on a surface ("Approve", "Suggest instead") without an
+    `accessibility_label` saying which one: a screen reader would read the same word several times."""
+    buttons = [
+        element
+        for block in blocks
+        for element in (block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}])
+        if element.get("type") == "button"
+    ]
+    texts = [b["text"]["text"] for b in buttons]
+    return [
+        b["text"]["text"] for b in buttons if texts.count(b["text"]["text"]) > 1 and not b.get("accessibility_label")
+    ]

@@ -10,7 +10,20 @@ from sqlalchemy import select
 
 from bot.domain import day_words
 from storage.models import ReferenceRequest, RequestEvent
-from tests.harness import M1, M2, MANAGERS, OWNER, REQUESTER, add_customer, card_for, contact_id, file_request, text_of
+from tests.harness import (
+    M1,
+    M2,
+    MANAGERS,
+    OWNER,
+    REQUESTER,
+    add_customer,
+    answers,
+    card_for,
+    contact_id,
+    file_request,
+    open_modal,
+    text_of,
+)
 
 
 def has_buttons(message) -> bool:
@@ -49,7 +62,7 @@ def test_each_manager_gets_a_card_with_the_whole_ask(bot):
             "Needed by",
             "Globex renewal",
             "https://crm.example.com/opp/42",
-            "125,000",
+            "125,000 USD",  # CURRENCY, USD by default
             "Prospect Globex wants to hear",
             "History: no other touches in the 90 days to",
         ):
@@ -228,3 +241,13 @@ def test_a_decline_modal_left_open_while_another_manager_approves(bot):
     assert f"already approved by <@{M1}>" in json.dumps(reply.json["view"])
     assert stored(bot).status.value == "approved"
     assert events(bot) == [("created", REQUESTER), ("approved", M1)]
+
+
+def test_amounts_show_the_configured_currency_from_the_form_to_the_card(start_bot):
+    bot = start_bot(CURRENCY="eur")
+    acme = add_customer(bot.database, "Acme")
+    view = open_modal(bot)
+    amount = next(b for b in view["blocks"] if b.get("block_id") == "deal_amount")
+    assert amount["label"]["text"] == "Amount (EUR)"
+    assert bot.slack.submit(REQUESTER, view, answers(acme, deal_name="Renewal", deal_amount="5000")).status == 200
+    assert "Renewal (5,000 EUR)" in text_of(card_for(bot, M1))

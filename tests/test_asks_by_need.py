@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot.domain import day_words
 from storage.models import ReferenceRequest, Touch
+from tests.blockkit_limits import unlabelled_repeats
 from tests.harness import (
     M1,
     M2,
@@ -58,6 +59,9 @@ def test_an_ask_without_a_customer_gets_ranked_candidates_and_choose_approves_it
     named = [json.loads(c["value"])["customer_id"] for c in chooses]
     # Only customers using the product with room on that date; the best fit for the prospect first.
     assert named == [fit, other]
+    assert unlabelled_repeats(card.blocks) == []  # "Choose" twice: each says which customer
+    labels = [c["accessibility_label"] for c in chooses]
+    assert labels == ["Choose Nordic Shops for request 1", "Choose Far Away Mining for request 1"]
     assert "same industry" in text and "same region" in text
     assert not any(b.get("type") == "actions" and "Approve" in json.dumps(b) for b in card.blocks)
     stale = card_for(bot, M2)  # M2's card as it was before M1 chose

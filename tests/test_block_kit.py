@@ -18,7 +18,7 @@ from handlers.views.cards import approval_card
 from handlers.views.decline_modal import decline_modal
 from handlers.views.messages import account_owner_dm, approved_dm, declined_dm, filed_dm, own_requests_reply
 from handlers.views.request_modal import Prefill, customer_option, request_modal
-from tests.blockkit_limits import message_problems, view_problems
+from tests.blockkit_limits import message_problems, unlabelled_repeats, view_problems
 
 
 def longest_request(status: str = "pending", **overrides) -> RequestSummary:
@@ -73,6 +73,7 @@ def test_the_list_reply_stays_under_the_block_limit_however_many_requests():
     assert message_problems(dicts) == [] and len(dicts) <= 50
     assert "and 459 more" in str(dicts[-1])
     assert sum(1 for d in dicts if (d.get("accessory") or {}).get("action_id") == "cancel_request") == 40
+    assert unlabelled_repeats(dicts) == []
 
 
 def test_the_modals_fit_slacks_limits():

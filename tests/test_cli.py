@@ -168,6 +168,10 @@ def test_db_upgrade_brings_an_empty_database_to_the_head(tmp_path):
             },
             "setting REFERENCE_APPROVAL_CHANNEL: must be a channel ID such as C012ABCDEF (not a #name)",
         ),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1", "REFERENCE_MANAGERS": "U0AAA1", "SLACK_SIGNING_SECRET": "s", "CURRENCY": "$"},
+            "setting CURRENCY: not a three-letter currency code such as USD or EUR",
+        ),
     ],
 )
 def test_a_missing_or_malformed_setting_stops_serve_with_one_line_naming_it(tmp_path, env, message):

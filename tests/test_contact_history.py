@@ -9,6 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from storage.models import CustomerChange, ReferenceRequest, Touch
+from tests.blockkit_limits import unlabelled_repeats
 from tests.harness import M1, M2, REQUESTER, add_customer, answers, card_for, file_request, open_modal, text_of
 
 
@@ -65,6 +66,7 @@ def test_suggest_instead_declines_and_the_requester_can_ask_the_alternative_in_o
         approve_latest(bot, i)
     file_request(bot, acme, deal_name="Big deal", deal_amount="5000", details="Needs a retail voice")
     card = card_for(bot, M2, 3)
+    assert unlabelled_repeats(card.blocks) == [] and "Suggest Globex instead" in text_of(card)
     assert bot.slack.click_in(M2, card, "suggest_instead").status == 200
     dm = bot.standin.wait_for(
         lambda: [m for m in bot.standin.dms_to(REQUESTER) if "declined" in m.text], what="decline DM"

@@ -12,7 +12,7 @@ from bot.policy import Standing
 from bot.scheduler import digest_trigger
 from bot.services.digest import Digest, Item, LimitItem, Section, scheduled_moment
 from handlers.views.digest import digest_blocks
-from tests.blockkit_limits import message_problems
+from tests.blockkit_limits import message_problems, unlabelled_repeats
 from tests.harness import MANAGERS, SIGNING_SECRET, add_customer, card_for, file_request, text_of, wait_drained
 from tests.serving import EXE, bot_env, serving
 
@@ -82,7 +82,8 @@ def test_a_busy_week_stays_within_block_kit_limits_and_says_how_many_more():
     assert "and 529 more" in text  # 8 waiting asks with buttons
     assert "Decisions waiting* (537, oldest first)" in text
     assert "https://example.slack.com/archives/D1/p1|#1>" in text
-    assert "&lt;3&gt;" in text and "<3>" not in text
+    sections = str([b["text"] for b in rendered if b["type"] == "section"])  # mrkdwn (labels are plain text)
+    assert "&lt;3&gt;" in sections and "<3>" not in sections
     assert "*This week:* 539 new, 1 approved, 0 declined, 1 completed." in text
     assert "Reference digest, week of Mon 16 Nov" in text  # people's words, not "2026-W47"
     assert "40 of 1200 active customers (3.3%)" in text and "the 5 most asked took 49% of 90 touches" in text
@@ -90,6 +91,7 @@ def test_a_busy_week_stays_within_block_kit_limits_and_says_how_many_more():
         e for b in rendered if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "approve_request"
     ]
     assert len(approve_buttons) == 8
+    assert unlabelled_repeats(rendered) == []  # eight Approve buttons, each naming its ask
 
 
 def test_the_digest_fires_at_the_local_time_across_daylight_saving_changes():

@@ -84,6 +84,10 @@ def test_done_with_an_unhappy_customer_alerts_the_managers_at_once(bot):
             lambda m=manager: [x for x in bot.standin.dms_to(m) if x.text.startswith("Unhappy customer")], what="alert"
         )[0]
         assert "Acme 0 was unhappy" in text_of(alert) and "They felt pushed into it." in text_of(alert)
+    # The alert names the customer and pauses it in one click (recorded like any status change).
+    assert bot.slack.click_in(MANAGERS[0], alert, "pause_customer").status == 200
+    paused = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(MANAGERS[0]), what="paused")[0]
+    assert "Acme 0 is paused" in paused["text"]
     stored = request(bot)
     assert (stored.outcome, stored.sentiment, stored.outcome_note) == (
         "completed",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from tests.blockkit_limits import unlabelled_repeats
 from tests.harness import REQUESTER, add_customer, file_request, home_opened
 
 
@@ -67,6 +68,7 @@ def test_a_managers_home_is_a_dashboard_rebuilt_when_something_changes(bot):
     home_opened(bot, REQUESTER)
     first = _home_of(bot, M1)
     text = json.dumps(first["blocks"])
+    assert unlabelled_repeats(first["blocks"]) == []
     assert "*Decisions waiting* (2, oldest first)" in text
     assert '"action_id": "approve_request"' in text and "Choose Acme" in text  # the ask by need's candidate
     assert "*Product mix*" in text and "*Analytics*: target 100%, served 100%" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -192,4 +193,6 @@ def test_every_outbox_kind_has_one_spec_and_one_renderer_whose_message_slack_acc
             assert rendered is None  # rendered from what the worker loads; covered end to end
             continue
         assert rendered is not None and rendered.text, kind
+        # The notification text is a plain sentence: no mrkdwn, no mention markup, no quote marks.
+        assert not re.search(r"[*_~`]|<[@#!]|&gt;|\n>", rendered.text), (kind, rendered.text)
         assert message_problems([b.to_dict() for b in rendered.blocks]) == [], kind

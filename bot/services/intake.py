@@ -285,6 +285,7 @@ def file_request(
                 deal_name=ask.deal_name,
                 deal_url=ask.deal_url,
                 deal_amount=ask.deal_amount,
+                deal_currency=ctx.currency if ask.deal_amount is not None else None,
                 details=ask.details,
                 product=ask.product,
                 use_case=ask.use_case,

@@ -58,6 +58,7 @@ class RequestSummary:
     suggested_customer_name: str | None = None
     report: StandingReport | None = None  # the customer's standing, touches and alternatives, when asked for
     outcome: Outcome | None = None
+    deal_currency: str | None = None  # of deal_amount
     outcome_note: str = ""
     sentiment: Sentiment | None = None
     product: str | None = None
@@ -152,6 +153,7 @@ def summarize(
         deal_name=request.deal_name,
         deal_url=request.deal_url,
         deal_amount=request.deal_amount,
+        deal_currency=request.deal_currency,
         details=request.details,
         status=request.status,
         decided_by=request.decided_by,

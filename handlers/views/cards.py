@@ -66,7 +66,7 @@ def deal_text(r: RequestSummary) -> str:
         return "_none_"
     text = link(r.deal_url, r.deal_name or "deal") if r.deal_url else (esc(r.deal_name) or "deal")
     if r.deal_amount is not None:
-        text += f" ({money(r.deal_amount)})"
+        text += f" ({money(r.deal_amount, r.deal_currency)})"
     return text
 
 
@@ -120,8 +120,21 @@ def approval_card(r: RequestSummary) -> list[Block]:
         )
     if r.pending:
         value = RequestRef(request_id=r.id).dump()
-        decline = ButtonElement(text="Decline", action_id=Action.DECLINE, value=value, style="danger")
-        approve = ButtonElement(text="Approve", action_id=Action.APPROVE, value=value, style="primary")
+        about = f"request {r.id} with {customer_words(r)}"
+        decline = ButtonElement(
+            text="Decline",
+            action_id=Action.DECLINE,
+            value=value,
+            style="danger",
+            accessibility_label=clip(f"Decline {about}", 75),
+        )
+        approve = ButtonElement(
+            text="Approve",
+            action_id=Action.APPROVE,
+            value=value,
+            style="primary",
+            accessibility_label=clip(f"Approve {about}", 75),
+        )
         # An ask by need is approved by choosing its customer (the Choose buttons above).
         blocks.append(ActionsBlock(block_id=BlockId.DECISION, elements=[decline] if r.by_need else [approve, decline]))
     else:

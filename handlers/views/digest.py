@@ -53,6 +53,10 @@ def _monday(d: Digest) -> str:
     return slack_date(d.today - timedelta(days=d.today.weekday()))
 
 
+def _who(item: Item) -> str:
+    return item.customer_name if item.customer_name is not None else TO_BE_CHOSEN
+
+
 def _customer(item: Item) -> str:
     return f"*{esc(item.customer_name)}*" if item.customer_name is not None else f"_{TO_BE_CHOSEN}_"
 
@@ -133,8 +137,17 @@ def _waiting(d: Digest) -> list[Block]:
             ActionsBlock(
                 block_id=f"{DECISION_BLOCK}{item.request_id}",
                 elements=[
-                    ButtonElement(text="Approve", action_id=Action.APPROVE, value=value, style="primary"),
-                    ButtonElement(text="Decline", action_id=Action.DECLINE, value=value, style="danger"),
+                    ButtonElement(
+                        text=text,
+                        action_id=action,
+                        value=value,
+                        style=style,
+                        accessibility_label=clip(f"{text} request {item.request_id} with {_who(item)}", 75),
+                    )
+                    for text, action, style in (
+                        ("Approve", Action.APPROVE, "primary"),
+                        ("Decline", Action.DECLINE, "danger"),
+                    )
                 ],
             )
         )

@@ -19,11 +19,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.domain import MAX_FOLLOWUP_NOTE, Sentiment
+from bot.domain import MAX_FOLLOWUP_NOTE, Sentiment, day_words
 from bot.services.summaries import RequestSummary
 from handlers.ids import Action, Callback
 from handlers.ids import Block as BlockId
-from handlers.payloads import RequestRef
+from handlers.payloads import CustomerRef, RequestRef
 from handlers.views.cards import ask_line, customer_words
 from handlers.views.text import clip, esc, slack_date, user
 
@@ -52,13 +52,17 @@ def followup_dm(r: RequestSummary) -> tuple[str, list[Block]]:
 def followup_answered(r: RequestSummary) -> tuple[str, list[Block]]:
     if not r.outcome:
         said = f"Still planned, now for {slack_date(r.needed_by)}. I'll ask again after that."
+        plain = f"Still planned, now for {day_words(r.needed_by)}."
     else:
         said = f"Recorded: *{r.outcome.label}*"
+        plain = f"Recorded: {r.outcome.label}"
         if r.sentiment:
             said += f", customer {r.sentiment.label.lower()}"
+            plain += f", customer {r.sentiment.label.lower()}"
         if r.outcome_note:
             said += f"\n> {clip(esc(r.outcome_note), 1500)}"
-    return f"How did request #{r.id} with {customer_words(r)} go? {said}", [
+        plain += "."
+    return f"How did request #{r.id} with {customer_words(r)} go? {plain}", [
         _section(f"Request #{r.id}: {ask_line(r)}."),
         ContextBlock(elements=[MarkdownTextObject(text=clip(f":white_check_mark: {said}", 3000))]),
     ]
@@ -71,7 +75,21 @@ def unhappy_alert(r: RequestSummary) -> tuple[str, list[Block]]:
             f":rotating_light: *{esc(customer_words(r))} was unhappy* after request #{r.id} "
             f"({r.ask_type.label.lower()} for {user(r.requester_id)}, {r.team.label}).{note}"
         ),
-        ContextBlock(elements=[MarkdownTextObject(text="Consider pausing the customer: `/reference-request limits`")]),
+        *(
+            [
+                SectionBlock(
+                    text=MarkdownTextObject(text=f"Pause *{esc(customer_words(r))}* so no one asks it for now?"),
+                    accessory=ButtonElement(
+                        text="Pause customer",
+                        action_id=Action.PAUSE_CUSTOMER,
+                        value=CustomerRef(customer_id=r.customer_id).dump(),
+                        accessibility_label=clip(f"Pause {customer_words(r)}", 75),
+                    ),
+                )
+            ]
+            if r.customer_id is not None
+            else []
+        ),
     ]
 
 

@@ -197,7 +197,10 @@ def failed_deliveries(failed: list[FailedDelivery]) -> list[Block]:
                     text=clip(f"{f.kind.label}{about} to {where}: `{esc(f.error)}` ({slack_time(f.created_at)})", 3000)
                 ),
                 accessory=ButtonElement(
-                    text="Retry", action_id=Action.OUTBOX_RETRY, value=OutboxRef(outbox_id=f.id).dump()
+                    text="Retry",
+                    action_id=Action.OUTBOX_RETRY,
+                    value=OutboxRef(outbox_id=f.id).dump(),
+                    accessibility_label=clip(f"Retry the {f.kind.label}{about}", 75),
                 ),
             )
         )

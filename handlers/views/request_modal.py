@@ -96,6 +96,7 @@ def request_modal(
     initial_team: Team | None = None,
     standing: list[SlackBlock] | None = None,
     prefill: Prefill | None = None,
+    currency: str = "USD",
 ) -> View:
     """The request form. `standing` (the picked customer's standing) goes under the contact field.
 
@@ -213,7 +214,7 @@ def request_modal(
         ),
         InputBlock(
             block_id=Block.DEAL_AMOUNT,
-            label="Amount",
+            label=f"Amount ({currency})",
             optional=True,
             element=NumberInputElement(
                 action_id=Action.DEAL_AMOUNT,

@@ -92,6 +92,7 @@ def modal_blocks(report: StandingReport, requester_team: Team | None) -> list[Bl
                         text=clip(f"Ask {alt.name}", 75),
                         action_id=Action.SWITCH_CUSTOMER,
                         value=SwitchRef(customer_id=alt.customer_id).dump(),
+                        accessibility_label=clip(f"Ask {alt.name} instead", 75),
                     ),
                 )
             )
@@ -123,6 +124,7 @@ def card_blocks(report: StandingReport, *, request_id: int, pending: bool, flag_
                         text="Suggest instead",
                         action_id=Action.SUGGEST,
                         value=SuggestRef(request_id=request_id, customer_id=alt.customer_id).dump(),
+                        accessibility_label=clip(f"Suggest {alt.name} instead", 75),
                     ),
                 )
             )
@@ -150,6 +152,7 @@ def candidate_blocks(candidates: tuple[Candidate, ...], *, request_id: int) -> l
                     action_id=Action.CHOOSE,
                     style="primary",
                     value=ChooseRef(request_id=request_id, customer_id=candidate.customer_id).dump(),
+                    accessibility_label=clip(f"Choose {candidate.name} for request {request_id}", 75),
                 ),
             )
         )

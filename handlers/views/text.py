@@ -40,10 +40,12 @@ def slack_date(day: date) -> str:
     return day_words(day)
 
 
-def money(amount: Decimal | None) -> str:
+def money(amount: Decimal | None, currency: str | None = None) -> str:
+    """ "50,000 USD"; an amount filed before currencies were recorded shows none."""
     if amount is None:
         return ""
-    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+    number = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
+    return f"{number} {currency}" if currency else number
 
 
 def count(n: int, noun: str, plural: str | None = None) -> str:
