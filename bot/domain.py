@@ -280,6 +280,7 @@ class OutboxKind(Labelled):
     BETA_NUDGE_DM = "beta_nudge_dm"
     HOME_UPDATE = "home_update"
     CANCELLED_DM = "cancelled_dm"
+    DECISION_NUDGE = "decision_nudge"
 
     @property
     def spec(self) -> KindSpec:
@@ -310,6 +311,9 @@ OUTBOX_KINDS: dict[OutboxKind, KindSpec] = {
         "nomination card update", "managers or approval channel", Subject.NOMINATION, updates=True
     ),
     OutboxKind.DIGEST_UPDATE: KindSpec("digest update", "each manager", Subject.DIGEST_COPY, updates=True),
+    OutboxKind.DECISION_NUDGE: KindSpec(
+        "reminder of an ask waiting two working days", "managers or approval channel", Subject.REQUEST
+    ),
     OutboxKind.CANCELLED_DM: KindSpec("cancellation notice to the account owner", "account owner", Subject.REQUEST),
     OutboxKind.HOME_UPDATE: KindSpec("Home tab refresh", "who opened the Home tab", Subject.HOME, home=True),
     OutboxKind.BETA_NUDGE_DM: KindSpec("weekly ask to nominate beta customers", "account owner", Subject.DATA),

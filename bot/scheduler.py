@@ -16,7 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.context import Deps
-from bot.services import digest, followups
+from bot.services import digest, followups, nudges
 
 logger = logging.getLogger("reference_bot.scheduler")
 FOLLOWUP_TIME = time(9, 0)
@@ -40,11 +40,13 @@ def run_digest(deps: Deps) -> list[str]:
 
 
 def run_followups(deps: Deps) -> int:
+    """The daily job: outcome follow-ups, and reminders of asks waiting two working days for a decision."""
     sent = followups.send_due(deps.services)
-    if sent:
-        logger.info("%d outcome follow-up(s) queued", sent)
+    nudged = nudges.send_due(deps.services)
+    if sent or nudged:
+        logger.info("%d outcome follow-up(s), %d reminder(s) of waiting asks queued", sent, nudged)
         deps.wake_outbox()
-    return sent
+    return sent + nudged
 
 
 def _safely(job: Callable[[Deps], object], deps: Deps) -> None:

@@ -89,4 +89,5 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.BETA_NUDGE_DM: _beta_nudge,
     OutboxKind.HOME_UPDATE: _home,
     OutboxKind.CANCELLED_DM: _about_request(messages.cancelled_dm),
+    OutboxKind.DECISION_NUDGE: _about_request(messages.decision_nudge),
 }

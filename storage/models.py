@@ -205,6 +205,7 @@ class ReferenceRequest(Base):
     suggested_customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     # Follow-up after the needed-by date: when it was sent (claimed), and the answer.
     followup_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # managers reminded it waits (once)
     # None until the requester answers the follow-up.
     outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome, "outcome", 40))
     outcome_note: Mapped[str] = mapped_column(Text, default="")

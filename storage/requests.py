@@ -194,6 +194,33 @@ def due_between(session: Session, first: date, last: date, *, limit: int) -> tup
     )
 
 
+# -- reminders of asks waiting for a decision -----------------------------------------------------------
+def waiting_unnudged(session: Session, *, limit: int = 500) -> Sequence[tuple[int, datetime]]:
+    """Pending asks the managers were not reminded of yet: (id, filed at), oldest first."""
+    stmt = (
+        select(ReferenceRequest.id, ReferenceRequest.created_at)
+        .where(ReferenceRequest.status == RequestStatus.PENDING, ReferenceRequest.nudged_at.is_(None))
+        .order_by(ReferenceRequest.created_at)
+        .limit(limit)
+    )
+    return [(int(i), at) for i, at in session.execute(stmt)]
+
+
+def claim_nudge(session: Session, request_id: int, now: datetime) -> bool:
+    """Mark the reminder sent, once: of several replicas or runs, one wins."""
+    result = session.execute(
+        update(ReferenceRequest)
+        .where(
+            ReferenceRequest.id == request_id,
+            ReferenceRequest.nudged_at.is_(None),
+            ReferenceRequest.status == RequestStatus.PENDING,
+        )
+        .values(nudged_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
 # -- outcome follow-ups ---------------------------------------------------------------------------------
 def due_followups(session: Session, today: date, *, limit: int = 200) -> list[int]:
     """Approved asks whose needed-by date has passed, with no outcome and no follow-up sent yet."""

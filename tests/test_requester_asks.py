@@ -105,3 +105,29 @@ def test_list_shows_the_last_90_days_with_their_status_and_managers_get_the_queu
     assert "Only reference managers can see the queue of asks" in refused.body.decode()
     queue = json.dumps(bot.slack.command(M1, "queue").json["blocks"])
     assert "*Decisions waiting* (1, oldest first)" in queue and '"action_id": "approve_request"' in queue
+
+
+def test_an_ask_waiting_two_working_days_reminds_the_managers_once(bot):
+    from bot.services import nudges
+
+    assert nudges.working_days_between(date(2026, 11, 20), date(2026, 11, 24)) == 2  # Fri -> Tue: Mon, Tue
+    assert nudges.working_days_between(date(2026, 11, 20), date(2026, 11, 23)) == 1  # the weekend does not count
+    acme = add_customer(bot.database, "Acme")
+    file_request(bot, acme)
+    file_request(bot, acme)
+    card_for(bot, M1, 1)
+    assert bot.slack.click(M1, card_for(bot, M1, 1), "approve_request").status == 200  # the second is decided
+    bot.standin.wait_for(lambda: _events(bot)[-1][0] == "approved", what="the approval")
+    ctx = bot.deps.services
+    assert nudges.send_due(ctx, on=date.today() + timedelta(days=1)) == 0  # at most one working day later
+    assert nudges.send_due(ctx, on=date.today() + timedelta(days=4)) == 1  # two working days or more: the first
+    assert nudges.send_due(ctx, on=date.today() + timedelta(days=5)) == 0  # once
+    bot.deps.wake_outbox()
+    for manager in (M1, M2):
+        reminder = bot.standin.wait_for(
+            lambda m=manager: [x for x in bot.standin.dms_to(m) if "waited two working days" in x.text],
+            what="the reminder",
+        )[0]
+        assert "Request #1" in reminder.text and "Request #2" not in reminder.text
+    assert bot.slack.click_in(M2, reminder, "approve_request").status == 200  # decided from the reminder
+    bot.standin.wait_for(lambda: len([e for e in _events(bot) if e[0] == "approved"]) == 2, what="approved")

@@ -31,6 +31,35 @@ def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=clip(text, 3000)))
 
 
+def decision_nudge(r: RequestSummary) -> tuple[str, list[Block]]:
+    """To the managers: an ask has waited two working days for a decision."""
+    text = f"Request #{r.id} for {customer_words(r)} has waited two working days for a decision."
+    blocks: list[Block] = [
+        _section(f":hourglass: *Request #{r.id} has waited two working days for a decision.*\n{ask_line(r)}."),
+    ]
+    if r.pending:
+        about = f"request {r.id} with {customer_words(r)}"
+        value = RequestRef(request_id=r.id).dump()
+        choices = [("Decline", Action.DECLINE, "danger")]
+        if not r.by_need:  # an ask by need is approved by choosing its customer on the card
+            choices.insert(0, ("Approve", Action.APPROVE, "primary"))
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text=label,
+                        action_id=action,
+                        value=value,
+                        style=style,
+                        accessibility_label=clip(f"{label} {about}", 75),
+                    )
+                    for label, action, style in choices
+                ]
+            )
+        )
+    return text, blocks
+
+
 def cancelled_dm(r: RequestSummary) -> tuple[str, list[Block]]:
     """To the account owner: an ask of their customer was cancelled before the contact."""
     text = f"Request #{r.id} for {customer_words(r)} was cancelled; the customer will not be contacted for it."

@@ -1,0 +1,44 @@
+"""Nothing waits unseen: an ask not decided within two working days (Monday to Friday, in TIMEZONE) reminds
+the managers once, where their cards go."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bot.context import ServiceContext
+from bot.domain import OutboxKind
+from storage import outbox as outbox_repo
+from storage import requests as request_repo
+
+WORKING_DAYS = 2
+
+
+def working_days_between(first: date, last: date) -> int:
+    """Working days (Monday to Friday) after `first`, up to and including `last`."""
+    days = 0
+    current = first + timedelta(days=1)
+    while current <= last:
+        days += current.weekday() < 5
+        current += timedelta(days=1)
+    return days
+
+
+def send_due(ctx: ServiceContext, *, on: date | None = None) -> int:
+    """The daily job (and its catch-up at start): remind the managers of each ask waiting two working days
+    or more as of `on` (today by default), once per ask."""
+    today, now = on or ctx.today(), ctx.now()
+    with ctx.session_factory() as session:
+        waiting = request_repo.waiting_unnudged(session)
+    sent = 0
+    for request_id, filed_at in waiting:
+        if working_days_between(filed_at.astimezone(ctx.zone).date(), today) < WORKING_DAYS:
+            continue
+        with ctx.session_factory.begin() as session:
+            if not request_repo.claim_nudge(session, request_id, now):
+                continue
+            for target in ctx.card_targets:
+                outbox_repo.enqueue(
+                    session, kind=OutboxKind.DECISION_NUDGE, channel=target, request_id=request_id, now=now
+                )
+            sent += 1
+    return sent
