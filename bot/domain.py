@@ -168,12 +168,14 @@ class EventKind(Labelled):
     DID_NOT_HAPPEN = "did_not_happen"
     RESCHEDULED = "rescheduled"
     CANCELLED = "cancelled"
+    EDITED = "edited"
 
 
 _labels(
     EventKind,
     {
         "cancelled": "Cancelled",
+        "edited": "Edited",
         "created": "Filed",
         "approved": "Approved",
         "declined": "Declined",

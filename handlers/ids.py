@@ -16,6 +16,7 @@ class Callback(enum.StrEnum):
     FOLLOWUP_DATE_MODAL = "followup_new_date"
     NOMINATION_MODAL = "nominate"
     NOMINATION_DECLINE_MODAL = "nomination_decline"
+    EDIT_REQUEST_MODAL = "edit_request"
     PROGRAM_MODAL = "program_targets"
 
 
@@ -130,3 +131,4 @@ class Action(enum.StrEnum):
     LOG_TOUCH = "home_log_touch"
     NOMINATE_START = "home_nominate"
     CANCEL_REQUEST = "cancel_request"
+    EDIT_REQUEST = "edit_request"

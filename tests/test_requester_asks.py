@@ -131,3 +131,36 @@ def test_an_ask_waiting_two_working_days_reminds_the_managers_once(bot):
         assert "Request #1" in reminder.text and "Request #2" not in reminder.text
     assert bot.slack.click_in(M2, reminder, "approve_request").status == 200  # decided from the reminder
     bot.standin.wait_for(lambda: len([e for e in _events(bot) if e[0] == "approved"]) == 2, what="approved")
+
+
+def test_the_requester_edits_a_waiting_ask_and_every_card_shows_it(bot):
+    from bot.domain import day_words
+
+    acme = add_customer(bot.database, "Acme")
+    file_request(bot, acme)
+    card_for(bot, M2)
+    dm = _filed_dm(bot)
+    assert bot.slack.click_in("USOMEONE", dm, "edit_request").status == 200
+    refused = bot.standin.wait_for(lambda: bot.standin.ephemerals_for("USOMEONE"), what="refusal")[0]
+    assert "Only the person who asked (or a reference manager) can change this ask." in refused["text"]
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click_in(REQUESTER, dm, "edit_request").status == 200
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    past = (date.today() - timedelta(days=1)).isoformat()
+    bad = bot.slack.submit(REQUESTER, modal, {"needed_by": past})
+    assert "That date is in the past" in bad.json["errors"]["needed_by"]
+    later = date.today() + timedelta(days=30)
+    good = bot.slack.submit(REQUESTER, modal, {"needed_by": later.isoformat(), "details": "Now for the board meeting"})
+    assert good.status == 200 and not good.body, good.body
+    card = bot.standin.wait_for(lambda: [m for m in bot.standin.dms_to(M2)[:1] if m.history], what="card updated")[0]
+    assert "Now for the board meeting" in text_of(card) and "approve_request" in text_of(card)
+    with bot.database.session_factory() as session:
+        edited = session.scalars(select(RequestEvent).where(RequestEvent.kind == "edited")).one()
+        assert edited.actor_id == REQUESTER and edited.reason.startswith("needed by ")
+        assert edited.reason.endswith(f"-> {day_words(later)}; details changed")
+    # Once decided, it can no longer be edited.
+    assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
+    bot.standin.wait_for(lambda: _events(bot)[-1][0] == "approved", what="approved")
+    assert bot.slack.click_in(REQUESTER, dm, "edit_request").status == 200
+    told = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(REQUESTER), what="too late")[0]
+    assert "was approved already; it can no longer be edited" in told["text"]

@@ -12,11 +12,12 @@ from sqlalchemy.orm import Session
 
 from bot import domain
 from bot.context import ServiceContext
-from bot.domain import AskType, CustomerStatus, OutboxKind, RequestStatus, Team, day_words, member
-from bot.errors import FormErrors, TooSlow
+from bot.domain import AskType, CustomerStatus, EventKind, OutboxKind, RequestStatus, Team, day_words, member
+from bot.errors import FormErrors, NotYours, TooSlow, UnknownRequest
 from bot.services import home, standing
 from bot.services.summaries import RequestSummary, summarize
 from storage import customers as customer_repo
+from storage import events
 from storage import outbox as outbox_repo
 from storage import preferences as preference_repo
 from storage import requests as request_repo
@@ -314,3 +315,55 @@ def file_request(
         if confirm_by is not None and time.monotonic() > confirm_by:
             raise TooSlow()  # leaving the block by an exception rolls the transaction back
         return summary
+
+
+def edit(
+    ctx: ServiceContext,
+    *,
+    request_id: int,
+    actor_id: str,
+    needed_by: str | None,
+    use_case: str | None,
+    details: str | None,
+) -> RequestSummary:
+    """The requester (or a manager) changes the needed-by date, the use case and the details of an ask still
+    waiting for a decision; every card shows the new values, and the change is recorded with who and when."""
+    today, now = ctx.today(), ctx.now()
+    errors: dict[str, str] = {}
+    new_date = _needed_by(needed_by, today, errors)
+    new_use_case = _text(use_case, MAX_USE_CASE, "use_case", errors)
+    new_details = _text(details, domain.MAX_DETAILS, "details", errors)
+    if errors or new_date is None:
+        raise FormErrors(errors)
+    with ctx.session_factory.begin() as session:
+        request = request_repo.get(session, request_id)
+        if request is None:
+            raise UnknownRequest()
+        if actor_id != request.requester_id and not ctx.is_manager(actor_id):
+            raise NotYours("Only the person who asked (or a reference manager) can change this ask.")
+        request_repo.lock(session, request_id)
+        session.refresh(request)
+        if request.status is not RequestStatus.PENDING:
+            raise FormErrors({"needed_by": f"It was {request.status.label.lower()} meanwhile; nothing was changed."})
+        changes = []
+        if new_date != request.needed_by:
+            changes.append(f"needed by {day_words(request.needed_by)} -> {day_words(new_date)}")
+        if new_use_case != request.use_case:
+            changes.append("use case changed")
+        if new_details != request.details:
+            changes.append("details changed")
+        if changes:
+            request.needed_by, request.use_case, request.details = new_date, new_use_case, new_details
+            events.record(session, request_id, EventKind.EDITED, actor_id=actor_id, at=now, reason="; ".join(changes))
+            for card in request.cards:
+                outbox_repo.enqueue(
+                    session,
+                    kind=OutboxKind.CARD_UPDATE,
+                    channel=card.channel,
+                    ts=card.ts,
+                    request_id=request_id,
+                    now=now,
+                )
+            home.refresh(session, [request.requester_id, *ctx.managers], now)
+        session.flush()
+        return summarize(session, request)

@@ -81,7 +81,17 @@ def filed_dm(r: RequestSummary) -> tuple[str, list[Block]]:
                 )
             ]
         ),
-        ActionsBlock(elements=[cancel_button(r)]),
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="Edit",
+                    action_id=Action.EDIT_REQUEST,
+                    value=RequestRef(request_id=r.id).dump(),
+                    accessibility_label=clip(f"Edit request {r.id} with {customer_words(r)}", 75),
+                ),
+                cancel_button(r),
+            ]
+        ),
     ]
 
 

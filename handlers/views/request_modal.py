@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     PlainTextObject,
+    SectionBlock,
     StaticSelectElement,
     UrlInputElement,
 )
@@ -25,7 +26,10 @@ from slack_sdk.models.views import View
 from bot import domain
 from bot.domain import AskType, CustomerStatus, Team
 from bot.services.intake import MAX_USE_CASE, PoolChoices
+from bot.services.summaries import RequestSummary
 from handlers.ids import Action, Block, Callback
+from handlers.payloads import RequestRef
+from handlers.views.cards import ask_line
 from handlers.views.text import clip
 
 CUSTOMER_OPTION_LIMIT = 100
@@ -245,4 +249,43 @@ def request_modal(
         close=PlainTextObject(text="Cancel"),
         private_metadata=private_metadata,
         blocks=blocks,
+    )
+
+
+def edit_modal(r: RequestSummary, today: date) -> View:
+    """Change an ask waiting for a decision: its needed-by date, use case and details."""
+    return View(
+        type="modal",
+        callback_id=Callback.EDIT_REQUEST_MODAL,
+        title=clip(f"Edit request #{r.id}", 24),
+        submit="Save",
+        close="Cancel",
+        private_metadata=RequestRef(request_id=r.id).dump(),
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=clip(f"{ask_line(r)}.", 3000))),
+            InputBlock(
+                block_id=Block.NEEDED_BY,
+                label="Needed by",
+                element=DatePickerElement(action_id=Action.NEEDED_BY, initial_date=max(r.needed_by, today).isoformat()),
+            ),
+            InputBlock(
+                block_id=Block.USE_CASE,
+                label="Use case",
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=Action.USE_CASE, max_length=MAX_USE_CASE, initial_value=r.use_case or None
+                ),
+            ),
+            InputBlock(
+                block_id=Block.DETAILS,
+                label="Details",
+                optional=True,
+                element=PlainTextInputElement(
+                    action_id=Action.DETAILS,
+                    multiline=True,
+                    max_length=domain.MAX_DETAILS,
+                    initial_value=clip(r.details, domain.MAX_DETAILS) or None,
+                ),
+            ),
+        ],
     )
