@@ -257,6 +257,7 @@ class KindSpec:
     updates: bool = False  # chat.update of the message at (channel, ts) instead of chat.postMessage
     records_card: bool = False  # a posted approval card: remembered, so the decision can update it
     home: bool = False  # views.publish of the recipient's Home tab instead of a message
+    in_thread: bool = False  # a reply in the ask's thread (under the requester's first DM about it)
 
 
 class OutboxKind(Labelled):
@@ -283,6 +284,7 @@ class OutboxKind(Labelled):
     HOME_UPDATE = "home_update"
     CANCELLED_DM = "cancelled_dm"
     DECISION_NUDGE = "decision_nudge"
+    REQUEST_DM_UPDATE = "request_dm_update"
 
     @property
     def spec(self) -> KindSpec:
@@ -298,13 +300,13 @@ OUTBOX_KINDS: dict[OutboxKind, KindSpec] = {
     OutboxKind.CARD_UPDATE: KindSpec(
         "approval card update", "managers or approval channel", Subject.REQUEST_WITH_STANDING, updates=True
     ),
-    OutboxKind.APPROVED_DM: KindSpec("approval notice to the requester", "requester", Subject.REQUEST),
+    OutboxKind.APPROVED_DM: KindSpec("approval notice to the requester", "requester", Subject.REQUEST, in_thread=True),
     OutboxKind.OWNER_DM: KindSpec("heads-up to the account owner", "account owner", Subject.REQUEST),
-    OutboxKind.DECLINED_DM: KindSpec("decline notice to the requester", "requester", Subject.REQUEST),
+    OutboxKind.DECLINED_DM: KindSpec("decline notice to the requester", "requester", Subject.REQUEST, in_thread=True),
     OutboxKind.TOUCH_LOGGED_DM: KindSpec("logged-touch confirmation", "who logged it", Subject.LOGGED_TOUCH),
     OutboxKind.LIMITS_SAVED_DM: KindSpec("limits confirmation", "the manager", Subject.DATA),
     OutboxKind.DIGEST_DM: KindSpec("weekly digest", "each manager", Subject.DIGEST),
-    OutboxKind.FOLLOWUP_DM: KindSpec("outcome follow-up", "requester", Subject.REQUEST),
+    OutboxKind.FOLLOWUP_DM: KindSpec("outcome follow-up", "requester", Subject.REQUEST, in_thread=True),
     OutboxKind.FOLLOWUP_UPDATE: KindSpec("follow-up update", "requester", Subject.REQUEST, updates=True),
     OutboxKind.NOMINATION_OWNER_ASK: KindSpec("nomination, to the account owner", "account owner", Subject.NOMINATION),
     OutboxKind.NOMINATION_CARD: KindSpec("nomination card", "managers or approval channel", Subject.NOMINATION),
@@ -313,6 +315,9 @@ OUTBOX_KINDS: dict[OutboxKind, KindSpec] = {
         "nomination card update", "managers or approval channel", Subject.NOMINATION, updates=True
     ),
     OutboxKind.DIGEST_UPDATE: KindSpec("digest update", "each manager", Subject.DIGEST_COPY, updates=True),
+    OutboxKind.REQUEST_DM_UPDATE: KindSpec(
+        "the requester's first DM, updated with the ask's status", "requester", Subject.REQUEST, updates=True
+    ),
     OutboxKind.DECISION_NUDGE: KindSpec(
         "reminder of an ask waiting two working days", "managers or approval channel", Subject.REQUEST
     ),

@@ -296,7 +296,7 @@ class OutboxWorker:
         posting = not kind.spec.updates and not kind.spec.home
         if posting and in_doubt:
             # An earlier post may have reached Slack without its answer reaching us: look before posting again.
-            found = self._find_posted(channel, message_id)
+            found = self._find_posted(channel, message_id, self._thread_of(kind, request_id))
             if found is not None:
                 logger.info("%s %d was posted already (%s); recorded, not posted again", kind, message_id, found[1])
                 self._sent(message_id, kind, delivery, *found, rendered=rendered)
@@ -308,8 +308,10 @@ class OutboxWorker:
             if kind.spec.home:
                 answer = self.client.views_publish(user_id=channel, view=View(type="home", blocks=rendered.blocks))
             elif posting:
+                thread = self._thread_of(kind, request_id)
                 answer = self.client.chat_postMessage(
-                    channel=channel,
+                    channel=thread[0] if thread else channel,
+                    thread_ts=thread[1] if thread else None,
                     text=rendered.text,
                     blocks=rendered.blocks,
                     metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_id": message_id}},
@@ -354,6 +356,13 @@ class OutboxWorker:
                     now=self.ctx.now(),
                 )
 
+    def _thread_of(self, kind: OutboxKind, request_id: int | None) -> tuple[str, str] | None:
+        """The ask's thread (its first DM to the requester) for the kinds that reply in it; None: post anew."""
+        if not kind.spec.in_thread or request_id is None:
+            return None
+        with self.ctx.session_factory() as session:
+            return outbox_repo.first_dm_of(session, request_id)
+
     def _keep(self, message_id: int, *, posting: bool = False) -> bool:
         """Renew our lease on the message (and, about to post, note that a post may now be in flight)."""
         with self.ctx.session_factory.begin() as session:
@@ -365,12 +374,21 @@ class OutboxWorker:
                 message.in_doubt = True
         return True
 
-    def _find_posted(self, channel: str, message_id: int) -> tuple[str, str] | None:
-        """The message Slack holds for this outbox id, found by its metadata in the channel's recent history."""
+    def _find_posted(
+        self, channel: str, message_id: int, thread: tuple[str, str] | None = None
+    ) -> tuple[str, str] | None:
+        """The message Slack holds for this outbox id, found by its metadata in the channel's recent history
+        (or in the ask's thread, for a reply: a channel's history does not list replies)."""
         try:
-            if channel[:1] in "UW":  # a DM is addressed by user; its history is the IM channel's
-                channel = self.client.conversations_open(users=channel)["channel"]["id"]
-            history = self.client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
+            if thread is not None:
+                channel = thread[0]
+                history = self.client.conversations_replies(
+                    channel=channel, ts=thread[1], limit=200, include_all_metadata=True
+                )
+            else:
+                if channel[:1] in "UW":  # a DM is addressed by user; its history is the IM channel's
+                    channel = self.client.conversations_open(users=channel)["channel"]["id"]
+                history = self.client.conversations_history(channel=channel, limit=100, include_all_metadata=True)
         except (SlackApiError, OSError) as exc:
             error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
             logger.warning("could not look for outbox %d in %s (%s); posting it", message_id, channel, error)

@@ -90,4 +90,5 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.HOME_UPDATE: _home,
     OutboxKind.CANCELLED_DM: _about_request(messages.cancelled_dm),
     OutboxKind.DECISION_NUDGE: _about_request(messages.decision_nudge),
+    OutboxKind.REQUEST_DM_UPDATE: _about_request(messages.filed_dm),
 }

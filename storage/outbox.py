@@ -188,3 +188,23 @@ def pending_for(session: Session, kind: OutboxKind, channels: Sequence[str]) -> 
         OutboxMessage.channel.in_(list(channels)),
     )
     return set(session.scalars(stmt))
+
+
+def first_dm_of(session: Session, request_id: int) -> tuple[str, str] | None:
+    """Where the requester's first DM about the ask was posted (the ask's thread), once it was."""
+    stmt = select(OutboxMessage.sent_channel, OutboxMessage.sent_ts).where(
+        OutboxMessage.kind == OutboxKind.REQUEST_FILED_DM,
+        OutboxMessage.request_id == request_id,
+        OutboxMessage.status == OutboxStatus.SENT,
+        OutboxMessage.sent_ts != "",
+    )
+    found = session.execute(stmt.limit(1)).first()
+    return (str(found[0]), str(found[1])) if found else None
+
+
+def update_first_dm(session: Session, request_id: int, now: datetime) -> None:
+    """The ask changed: its first DM shows the new status (when it has been posted; else it will, as sent)."""
+    found = first_dm_of(session, request_id)
+    if found is not None:
+        channel, ts = found
+        enqueue(session, kind=OutboxKind.REQUEST_DM_UPDATE, channel=channel, ts=ts, request_id=request_id, now=now)

@@ -49,6 +49,7 @@ class Message:
     blocks: list[dict[str, Any]]
     history: list[dict[str, Any]] = field(default_factory=list)
     metadata: dict[str, Any] | None = None
+    thread_ts: str | None = None  # a reply in the thread of the message with this ts
 
 
 class SlackStandIn:
@@ -264,11 +265,19 @@ class SlackStandIn:
         problems = message_problems(blocks) + self._file_problems(blocks)
         if problems:
             return {"ok": False, "error": "invalid_blocks", "errors": problems}
+        thread_ts = str(args.get("thread_ts") or "") or None
+        if thread_ts is not None and (channel, thread_ts) not in self.messages:
+            return {"ok": False, "error": "thread_not_found"}
         ts = f"{int(time.time())}.{next(self._ts):06d}"
         metadata = self._json_arg(args, "metadata")
         with self._lock:
             self.messages[(channel, ts)] = Message(
-                channel, ts, text, blocks or [], metadata=metadata if isinstance(metadata, dict) else None
+                channel,
+                ts,
+                text,
+                blocks or [],
+                metadata=metadata if isinstance(metadata, dict) else None,
+                thread_ts=thread_ts,
             )
         return {"ok": True, "channel": channel, "ts": ts, "message": {"text": text, "blocks": blocks or []}}
 
@@ -284,7 +293,21 @@ class SlackStandIn:
             return {"ok": False, "error": "channel_not_found"}
         with_metadata = str(args.get("include_all_metadata") or "").lower() in ("1", "true")
         limit = int(str(args.get("limit") or "100"))
-        found = sorted(self.messages_in(channel), key=lambda m: float(m.ts), reverse=True)[:limit]
+        # As Slack does: a channel's history lists top-level messages, not the replies in their threads.
+        top = [m for m in self.messages_in(channel) if m.thread_ts is None]
+        found = sorted(top, key=lambda m: float(m.ts), reverse=True)[:limit]
+        return self._listed(found, with_metadata)
+
+    def _api_conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(args.get("channel") or ""), str(args.get("ts") or "")
+        if (channel, ts) not in self.messages:
+            return {"ok": False, "error": "thread_not_found"}
+        with_metadata = str(args.get("include_all_metadata") or "").lower() in ("1", "true")
+        thread = [m for m in self.messages_in(channel) if m.ts == ts or m.thread_ts == ts]
+        return self._listed(sorted(thread, key=lambda m: float(m.ts)), with_metadata)
+
+    @staticmethod
+    def _listed(found: list[Message], with_metadata: bool) -> dict[str, Any]:
         return {
             "ok": True,
             "messages": [

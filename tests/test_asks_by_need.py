@@ -224,4 +224,4 @@ def test_two_managers_choosing_different_customers_at_once_give_one_decision(bot
     assert request.customer_id in (first, second) and request.status.value == "approved"
     with bot.database.session_factory() as session:
         assert [t.customer_id for t in session.scalars(select(Touch))] == [request.customer_id]
-    assert len([m for m in bot.standin.dms_to(REQUESTER) if "approved" in m.text]) == 1
+    assert len([m for m in bot.standin.dms_to(REQUESTER) if " approved: " in m.text]) == 1

@@ -195,7 +195,7 @@ def test_two_managers_racing_over_50_requests_give_one_decision_each(bot):
         ]:
             job.result()
     bot.standin.wait_for(
-        lambda: sum(1 for m in bot.standin.dms_to(REQUESTER) if "approved" in m.text) == 50,
+        lambda: sum(1 for m in bot.standin.dms_to(REQUESTER) if " approved: " in m.text) == 50,
         timeout=30,
         what="50 approval DMs",
     )
@@ -208,7 +208,7 @@ def test_two_managers_racing_over_50_requests_give_one_decision_each(bot):
         ).all()
         assert len(decided) == 50 and all(n == 1 for _, n in decided)
         assert session.scalar(select(func.count()).select_from(Touch)) == 50
-    assert sum(1 for m in bot.standin.dms_to(REQUESTER) if "approved" in m.text) == 50
+    assert sum(1 for m in bot.standin.dms_to(REQUESTER) if " approved: " in m.text) == 50
     assert sum(1 for m in bot.standin.dms_to("UOWNER01") if "about to be contacted" in m.text) == 50
     for manager in MANAGERS:
         assert all("Approved by" in json.dumps(c.blocks) for c in cards_of(manager))

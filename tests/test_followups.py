@@ -18,7 +18,7 @@ def approved_ask(bot, index: int = 0) -> None:
     file_request(bot, acme, needed_by=date.today().isoformat())
     bot.slack.click(M1, card_for(bot, M1, index), "approve_request")
     bot.standin.wait_for(
-        lambda: sum("approved" in m.text for m in bot.standin.dms_to(REQUESTER)) == index + 1, what="approved"
+        lambda: sum(" approved: " in m.text for m in bot.standin.dms_to(REQUESTER)) == index + 1, what="approved"
     )
 
 

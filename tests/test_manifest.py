@@ -20,6 +20,7 @@ METHOD_SCOPES = {
     "users_info": {"users:read"},
     "conversations_open": {"im:write"},
     "conversations_history": {"im:history", "channels:history", "groups:history"},
+    "conversations_replies": {"im:history", "channels:history", "groups:history"},
     "files_upload_v2": {"files:write"},
 }
 

@@ -52,9 +52,13 @@ def test_429_and_500_answers_delay_but_never_lose_or_double_a_message(bot):
     bot.standin.fail_next("chat.update", status=429, retry_after=1)
     bot.standin.fail_next("chat.postMessage", status=503)
     assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
+
+    def card_updates() -> list:
+        return [c for c in delivered(bot.standin, "chat.update") if c.args["channel"].startswith("DMGR")]
+
     started = time.time()
     bot.standin.wait_for(
-        lambda: len(delivered(bot.standin, "chat.update")) == 2 and posts_to(bot.standin, "DOWNER01"),
+        lambda: len(card_updates()) == 2 and posts_to(bot.standin, "DOWNER01"),
         timeout=20,
         what="card updates and owner DM",
     )
@@ -63,8 +67,10 @@ def test_429_and_500_answers_delay_but_never_lose_or_double_a_message(bot):
     assert posts_to(bot.standin, "DREQ0001") == 2  # filed + approved, each once
     assert posts_to(bot.standin, "DMGR0001") == posts_to(bot.standin, "DMGR0002") == 1
     assert posts_to(bot.standin, "DOWNER01") == 1
-    updated = sorted((c.args["channel"], c.args["ts"]) for c in delivered(bot.standin, "chat.update"))
-    assert len(set(updated)) == 2  # each card updated exactly once
+    updated = sorted((c.args["channel"], c.args["ts"]) for c in card_updates())
+    assert len(set(updated)) == len(updated) == 2  # each card updated exactly once
+    first_dm = [c for c in delivered(bot.standin, "chat.update") if c.args["channel"] == "DREQ0001"]
+    assert len(first_dm) == 1  # the requester's first DM now says approved
     refused = [c for c in bot.standin.calls if not c.answer.get("ok")]
     assert len(refused) == 6
     assert all(status == "sent" for _, status, _ in outbox_rows(bot))
@@ -198,3 +204,20 @@ def test_failed_messages_can_be_listed_and_sent_again_from_the_cli(bot, cli_env)
     bot.drained()
     assert [status for _, status, _ in outbox_rows(bot)] == ["sent"] * 3
     assert "no such failed message" in run(["outbox", "retry", "99"], cli_env).stderr
+
+
+def test_a_reply_in_an_asks_thread_whose_answer_is_lost_is_found_in_the_thread_not_posted_twice(bot):
+    from tests.harness import card_for, text_of
+
+    bot.outbox.client.timeout = 1
+    acme = add_customer(bot.database, "Acme")
+    view = open_modal(bot)
+    assert bot.slack.submit(REQUESTER, view, answers(acme)).status == 200
+    card = card_for(bot, M1)
+    bot.drained()
+    bot.standin.stall_next("chat.postMessage", seconds=2.5)  # the approval DM: posted, its answer too late
+    assert bot.slack.click(M1, card, "approve_request").status == 200
+    bot.standin.wait_for(lambda: bot.standin.calls_to("conversations.replies"), timeout=15, what="a look")
+    bot.drained(timeout=15)
+    approvals = [m for m in bot.standin.dms_to(REQUESTER) if "is approved" in text_of(m)]
+    assert len(approvals) == 1 and approvals[0].thread_ts == bot.standin.dms_to(REQUESTER)[0].ts

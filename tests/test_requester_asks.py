@@ -164,3 +164,23 @@ def test_the_requester_edits_a_waiting_ask_and_every_card_shows_it(bot):
     assert bot.slack.click_in(REQUESTER, dm, "edit_request").status == 200
     told = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(REQUESTER), what="too late")[0]
     assert "was approved already; it can no longer be edited" in told["text"]
+
+
+def test_each_ask_has_one_thread_its_first_dm_kept_up_to_date_and_later_news_as_replies(bot):
+    acme = add_customer(bot.database, "Acme")
+    file_request(bot, acme)
+    first = _filed_dm(bot)
+    assert "Status: *pending*" in text_of(first) and "edit_request" in text_of(first)
+    assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
+
+    def thread() -> list:
+        return [m for m in bot.standin.dms_to(REQUESTER) if m.thread_ts == first.ts]
+
+    [approval] = bot.standin.wait_for(thread, what="the approval, in the ask's thread")
+    assert "is approved" in text_of(approval)
+    updated = bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(REQUESTER) if m.ts == first.ts and m.history], what="first DM"
+    )[0]
+    assert updated.text == "Request #1: Reference call with Acme. Status: approved."
+    assert "edit_request" not in text_of(updated) and "cancel_request" in text_of(updated)
+    assert [m.ts for m in bot.standin.dms_to(REQUESTER) if m.thread_ts is None] == [first.ts]  # one thread

@@ -42,6 +42,7 @@ def cancel(ctx: ServiceContext, *, request_id: int, actor_id: str) -> RequestSum
         if owner and owner != actor_id:
             outbox_repo.enqueue(session, kind=OutboxKind.CANCELLED_DM, channel=owner, request_id=request_id, now=now)
         digest.update_copies(session, request_id=request_id, today=today, now=now)
+        outbox_repo.update_first_dm(session, request_id, now)
         home.refresh(session, [request.requester_id, *ctx.managers], now)
     digest.forget_composed(ctx)
     return get(ctx, request_id=request_id)

@@ -86,6 +86,7 @@ def _enqueue_notices(session: Session, request: ReferenceRequest, *, approve: bo
         )
     kind = OutboxKind.APPROVED_DM if approve else OutboxKind.DECLINED_DM
     outbox_repo.enqueue(session, kind=kind, channel=request.requester_id, request_id=request_id, now=now)
+    outbox_repo.update_first_dm(session, request_id, now)
     owner = request.customer.account_owner if request.customer else None
     if approve and owner and owner != request.requester_id:
         outbox_repo.enqueue(session, kind=OutboxKind.OWNER_DM, channel=owner, request_id=request_id, now=now)

@@ -116,6 +116,7 @@ def record(
             kind = EventKind.COMPLETED if outcome is Outcome.COMPLETED else EventKind.DID_NOT_HAPPEN
             reason = note
         events.record(session, request_id, kind, actor_id=user_id, at=now, reason=reason)
+        outbox_repo.update_first_dm(session, request_id, now)
         # The message to update travels through Slack (private_metadata): only the follow-up this bot sent
         # about this very request may be updated, never a message a forged payload points at.
         if message is not None and outbox_repo.was_sent(

@@ -365,5 +365,6 @@ def edit(
                     now=now,
                 )
             home.refresh(session, [request.requester_id, *ctx.managers], now)
+            outbox_repo.update_first_dm(session, request_id, now)
         session.flush()
         return summarize(session, request)

@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.domain import RequestStatus
 from bot.outbox import FailedDelivery
 from bot.services.cancellation import cancellable
 from bot.services.summaries import RequestSummary
@@ -70,29 +71,39 @@ def cancelled_dm(r: RequestSummary) -> tuple[str, list[Block]]:
 
 
 def filed_dm(r: RequestSummary) -> tuple[str, list[Block]]:
-    text = f"Request #{r.id} is in: {r.ask_type.label} with {customer_words(r)}. Status: pending."
-    return text, [
-        _section(f":inbox_tray: *Request #{r.id} is in.*\n{ask_line(r)}."),
-        ContextBlock(
-            elements=[
-                MarkdownTextObject(
-                    text=f"Status: *pending*. A reference manager will approve or decline it; "
-                    f"you will hear here. `{COMMAND} list` shows your asks."
-                )
-            ]
-        ),
-        ActionsBlock(
-            elements=[
-                ButtonElement(
-                    text="Edit",
-                    action_id=Action.EDIT_REQUEST,
-                    value=RequestRef(request_id=r.id).dump(),
-                    accessibility_label=clip(f"Edit request {r.id} with {customer_words(r)}", 75),
-                ),
-                cancel_button(r),
-            ]
-        ),
+    """The requester's first DM about an ask: the ask's thread, kept up to date with its status (every later
+    message about it is a reply underneath)."""
+    status = r.status.label.lower()
+    if r.outcome is not None:
+        status += f", {r.outcome.label.lower()}"
+    head = f"Request #{r.id} is in" if r.pending else f"Request #{r.id}"
+    text = f"{head}: {r.ask_type.label} with {customer_words(r)}. Status: {status}."
+    if r.pending:
+        where = (
+            f"Status: *pending*. A reference manager will approve or decline it; you will hear in this thread. "
+            f"`{COMMAND} list` shows your asks."
+        )
+    else:
+        where = f"Status: *{status}*. {decision_line(r)}"
+    buttons: list[ButtonElement] = []
+    if r.pending:
+        buttons.append(
+            ButtonElement(
+                text="Edit",
+                action_id=Action.EDIT_REQUEST,
+                value=RequestRef(request_id=r.id).dump(),
+                accessibility_label=clip(f"Edit request {r.id} with {customer_words(r)}", 75),
+            )
+        )
+    if r.pending or (r.status is RequestStatus.APPROVED and r.outcome is None):
+        buttons.append(cancel_button(r))
+    blocks: list[Block] = [
+        _section(f":inbox_tray: *{head}.*\n{ask_line(r)}."),
+        ContextBlock(elements=[MarkdownTextObject(text=clip(where, 3000))]),
     ]
+    if buttons:
+        blocks.append(ActionsBlock(elements=buttons))
+    return text, blocks
 
 
 def approved_dm(r: RequestSummary) -> tuple[str, list[Block]]:
