@@ -285,6 +285,8 @@ class OutboxKind(Labelled):
     CANCELLED_DM = "cancelled_dm"
     DECISION_NUDGE = "decision_nudge"
     REQUEST_DM_UPDATE = "request_dm_update"
+    OWNER_DECLINED_DM = "owner_declined_dm"
+    OWNER_UNHAPPY_DM = "owner_unhappy_dm"
 
     @property
     def spec(self) -> KindSpec:
@@ -315,6 +317,10 @@ OUTBOX_KINDS: dict[OutboxKind, KindSpec] = {
         "nomination card update", "managers or approval channel", Subject.NOMINATION, updates=True
     ),
     OutboxKind.DIGEST_UPDATE: KindSpec("digest update", "each manager", Subject.DIGEST_COPY, updates=True),
+    OutboxKind.OWNER_DECLINED_DM: KindSpec("decline notice to the account owner", "account owner", Subject.REQUEST),
+    OutboxKind.OWNER_UNHAPPY_DM: KindSpec(
+        "unhappy-customer notice to the account owner", "account owner", Subject.REQUEST
+    ),
     OutboxKind.REQUEST_DM_UPDATE: KindSpec(
         "the requester's first DM, updated with the ask's status", "requester", Subject.REQUEST, updates=True
     ),

@@ -18,7 +18,7 @@ from handlers.views import messages
 from handlers.views import nominations as nomination_views
 from handlers.views.cards import approval_card, approval_card_text
 from handlers.views.digest import digest_blocks, digest_copy
-from handlers.views.followups import followup_answered, followup_dm, unhappy_alert
+from handlers.views.followups import followup_answered, followup_dm, unhappy_alert, unhappy_for_owner
 from handlers.views.home import home_blocks
 
 
@@ -91,4 +91,6 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.CANCELLED_DM: _about_request(messages.cancelled_dm),
     OutboxKind.DECISION_NUDGE: _about_request(messages.decision_nudge),
     OutboxKind.REQUEST_DM_UPDATE: _about_request(messages.filed_dm),
+    OutboxKind.OWNER_DECLINED_DM: _about_request(messages.owner_declined_dm),
+    OutboxKind.OWNER_UNHAPPY_DM: _about_request(unhappy_for_owner),
 }

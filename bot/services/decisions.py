@@ -88,8 +88,9 @@ def _enqueue_notices(session: Session, request: ReferenceRequest, *, approve: bo
     outbox_repo.enqueue(session, kind=kind, channel=request.requester_id, request_id=request_id, now=now)
     outbox_repo.update_first_dm(session, request_id, now)
     owner = request.customer.account_owner if request.customer else None
-    if approve and owner and owner != request.requester_id:
-        outbox_repo.enqueue(session, kind=OutboxKind.OWNER_DM, channel=owner, request_id=request_id, now=now)
+    if owner and owner != request.requester_id:
+        told = OutboxKind.OWNER_DM if approve else OutboxKind.OWNER_DECLINED_DM
+        outbox_repo.enqueue(session, kind=told, channel=owner, request_id=request_id, now=now)
 
 
 def _check_customer(session: Session, ctx: ServiceContext, request_id: int, chosen: int | None) -> None:

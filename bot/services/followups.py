@@ -135,3 +135,8 @@ def record(
                 outbox_repo.enqueue(
                     session, kind=OutboxKind.UNHAPPY_ALERT, channel=target, request_id=request_id, now=now
                 )
+            owner = request.customer.account_owner if request.customer else None
+            if owner and owner not in ctx.card_targets:
+                outbox_repo.enqueue(
+                    session, kind=OutboxKind.OWNER_UNHAPPY_DM, channel=owner, request_id=request_id, now=now
+                )

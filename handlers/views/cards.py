@@ -70,6 +70,14 @@ def deal_text(r: RequestSummary) -> str:
     return text
 
 
+def owner_text(r: RequestSummary) -> str:
+    if r.account_owner:
+        return user(r.account_owner)
+    if r.customer_name is None:
+        return "_the chosen customer's_"
+    return "_none on record: no one at the account is told_"
+
+
 def ask_line(r: RequestSummary) -> str:
     """One line: what was asked, about which product, of whom, by when."""
     contact = f" ({esc(r.contact_name)})" if r.contact_name else ""
@@ -101,6 +109,7 @@ def approval_card(r: RequestSummary) -> list[Block]:
                 MarkdownTextObject(text=f"*Needed by*\n{slack_date(r.needed_by)}"),
                 MarkdownTextObject(text=f"*Team*\n{r.team.label}"),
                 MarkdownTextObject(text=f"*Deal*\n{clip(deal_text(r), 1900)}"),
+                MarkdownTextObject(text=f"*Account owner*\n{owner_text(r)}"),
             ]
         ),
     ]

@@ -120,15 +120,35 @@ def approved_dm(r: RequestSummary) -> tuple[str, list[Block]]:
 
 
 def account_owner_dm(r: RequestSummary) -> tuple[str, list[Block]]:
+    """To the account owner once an ask of their customer is approved, worded by the customer's standing: an
+    ask approved although it breaks the customer's limits says so, not a cheerful heads-up."""
     contact = f" ({esc(r.contact_name)})" if r.contact_name else ""
-    text = f"Heads-up: {customer_words(r)} is about to be contacted for a {r.ask_type.label.lower()}."
+    what = f"by {user(r.requester_id)} ({r.team.label}) for a *{r.ask_type.label.lower()}*, needed by "
+    what += f"{slack_date(r.needed_by)}."
+    if r.flagged:
+        text = (
+            f"{customer_words(r)} is about to be contacted for a {r.ask_type.label.lower()} although it is over "
+            "its limits."
+        )
+        head = (
+            f":warning: Your customer *{esc(customer_words(r))}*{contact} is about to be contacted {what} "
+            f"This ask was approved although it breaks the customer's limits: {clip(esc(r.flag_reason), 1500)}"
+        )
+    else:
+        text = f"Heads-up: {customer_words(r)} is about to be contacted for a {r.ask_type.label.lower()}."
+        head = f":wave: Heads-up: your customer *{esc(customer_words(r))}*{contact} is about to be contacted {what}"
     return text, [
-        _section(
-            f":wave: Heads-up: your customer *{esc(customer_words(r))}*{contact} is about to be contacted "
-            f"by {user(r.requester_id)} ({r.team.label}) for a *{r.ask_type.label.lower()}*, "
-            f"needed by {slack_date(r.needed_by)}."
-        ),
+        _section(head),
         ContextBlock(elements=[MarkdownTextObject(text=f"Request #{r.id}, {decision_line(r)}")]),
+    ]
+
+
+def owner_declined_dm(r: RequestSummary) -> tuple[str, list[Block]]:
+    """To the account owner: an ask of their customer was declined, so no one will contact it for it."""
+    text = f"Request #{r.id} for {customer_words(r)} was declined; the customer will not be contacted for it."
+    return text, [
+        _section(f":no_entry_sign: *An ask of your customer {esc(customer_words(r))} was declined.*\n{ask_line(r)}."),
+        ContextBlock(elements=[MarkdownTextObject(text=clip(f"{decision_line(r)}: {esc(r.decision_reason)}", 3000))]),
     ]
 
 
