@@ -70,6 +70,23 @@ def deal_text(r: RequestSummary) -> str:
     return text
 
 
+def decision_buttons(request_id: int, customer: str, *, approve: bool = True) -> list[ButtonElement]:
+    """Approve (unless the ask is by need: its customer is chosen instead) and Decline, each labelled with
+    the ask it decides: the card, the digest, the reminder, the Home tab and the queue."""
+    value = RequestRef(request_id=request_id).dump()
+    choices = [("Approve", Action.APPROVE, "primary")] if approve else []
+    return [
+        ButtonElement(
+            text=text,
+            action_id=action,
+            value=value,
+            style=style,
+            accessibility_label=clip(f"{text} request {request_id} with {customer}", 75),
+        )
+        for text, action, style in [*choices, ("Decline", Action.DECLINE, "danger")]
+    ]
+
+
 def owner_text(r: RequestSummary) -> str:
     if r.account_owner:
         return user(r.account_owner)
@@ -128,24 +145,9 @@ def approval_card(r: RequestSummary) -> list[Block]:
             SectionBlock(text=MarkdownTextObject(text=clip(f":warning: *Flagged:* {esc(r.flag_reason)}", 3000)))
         )
     if r.pending:
-        value = RequestRef(request_id=r.id).dump()
-        about = f"request {r.id} with {customer_words(r)}"
-        decline = ButtonElement(
-            text="Decline",
-            action_id=Action.DECLINE,
-            value=value,
-            style="danger",
-            accessibility_label=clip(f"Decline {about}", 75),
-        )
-        approve = ButtonElement(
-            text="Approve",
-            action_id=Action.APPROVE,
-            value=value,
-            style="primary",
-            accessibility_label=clip(f"Approve {about}", 75),
-        )
         # An ask by need is approved by choosing its customer (the Choose buttons above).
-        blocks.append(ActionsBlock(block_id=BlockId.DECISION, elements=[decline] if r.by_need else [approve, decline]))
+        buttons = decision_buttons(r.id, customer_words(r), approve=not r.by_need)
+        blocks.append(ActionsBlock(block_id=BlockId.DECISION, elements=buttons))
     else:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=decision_line(r))))
         if r.status is RequestStatus.DECLINED:

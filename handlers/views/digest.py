@@ -23,9 +23,9 @@ from slack_sdk.models.blocks.basic_components import SlackFile
 from bot.charts import ChartImage
 from bot.services.digest import DECISION_BLOCK, SHOWN_WAITING, Digest, DigestCopy, Item, RiskItem, Section
 from handlers.ids import Action
-from handlers.payloads import CustomerRef, RequestRef
+from handlers.payloads import CustomerRef
 from handlers.views import standing as standing_view
-from handlers.views.cards import TO_BE_CHOSEN, decision_line
+from handlers.views.cards import TO_BE_CHOSEN, decision_buttons, decision_line
 from handlers.views.program import beta_blocks, target_blocks, variety_blocks
 from handlers.views.text import clip, esc, slack_date, user
 
@@ -132,23 +132,10 @@ def _waiting(d: Digest) -> list[Block]:
     for item in d.waiting.items[:SHOWN_WAITING]:
         age = "filed today" if item.age_days == 0 else f"waiting {item.age_days} days"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(_line(item, d, age), 3000))))
-        value = RequestRef(request_id=item.request_id).dump()
         blocks.append(
             ActionsBlock(
                 block_id=f"{DECISION_BLOCK}{item.request_id}",
-                elements=[
-                    ButtonElement(
-                        text=text,
-                        action_id=action,
-                        value=value,
-                        style=style,
-                        accessibility_label=clip(f"{text} request {item.request_id} with {_who(item)}", 75),
-                    )
-                    for text, action, style in (
-                        ("Approve", Action.APPROVE, "primary"),
-                        ("Decline", Action.DECLINE, "danger"),
-                    )
-                ],
+                elements=decision_buttons(item.request_id, _who(item)),
             )
         )
     return blocks + _more(min(len(d.waiting.items), SHOWN_WAITING), d.waiting.total)

@@ -19,8 +19,9 @@ from bot.outbox import HomeTab
 from bot.services.digest import Section
 from bot.services.home import ManagerBoard, WaitingAsk
 from handlers.ids import Action
-from handlers.payloads import ChooseRef, RequestRef
+from handlers.payloads import ChooseRef
 from handlers.views import messages
+from handlers.views.cards import TO_BE_CHOSEN, decision_buttons
 from handlers.views.digest import image_block, risk_line
 from handlers.views.program import EDIT_BUTTON, target_blocks
 from handlers.views.text import clip, esc, slack_date, user
@@ -47,7 +48,6 @@ def waiting_blocks(waiting: Section[WaitingAsk]) -> list[Block]:
                 f"needed by {slack_date(i.needed_by)}" + (" :warning:" if i.flagged else "")
             )
         )
-        value = RequestRef(request_id=i.request_id).dump()
         buttons = [
             ButtonElement(
                 text=f"Choose {name}"[:75],
@@ -57,12 +57,7 @@ def waiting_blocks(waiting: Section[WaitingAsk]) -> list[Block]:
             )
             for customer_id, name in ask.choices
         ]
-        decisions = [("Approve", Action.APPROVE, "primary")] if i.customer_name is not None else []
-        for text, action, style in [*decisions, ("Decline", Action.DECLINE, "danger")]:
-            label = clip(f"{text} request {i.request_id}", 75)
-            buttons.append(
-                ButtonElement(text=text, action_id=action, value=value, style=style, accessibility_label=label)
-            )
+        buttons += decision_buttons(i.request_id, i.customer_name or TO_BE_CHOSEN, approve=i.customer_name is not None)
         blocks.append(ActionsBlock(elements=buttons))
     if waiting.total > len(waiting.items):
         more = waiting.total - len(waiting.items)

@@ -22,7 +22,7 @@ from bot.services.touch_log import LoggedTouch
 from handlers.ids import COMMAND, Action
 from handlers.payloads import OutboxRef, RequestRef
 from handlers.views import standing as standing_view
-from handlers.views.cards import ask_line, customer_words, decision_line
+from handlers.views.cards import ask_line, customer_words, decision_buttons, decision_line
 from handlers.views.text import clip, esc, slack_date, slack_time, user
 
 MAX_LISTED = 40  # asks listed one section each (a message holds 50 blocks)
@@ -38,26 +38,8 @@ def decision_nudge(r: RequestSummary) -> tuple[str, list[Block]]:
     blocks: list[Block] = [
         _section(f":hourglass: *Request #{r.id} has waited two working days for a decision.*\n{ask_line(r)}."),
     ]
-    if r.pending:
-        about = f"request {r.id} with {customer_words(r)}"
-        value = RequestRef(request_id=r.id).dump()
-        choices = [("Decline", Action.DECLINE, "danger")]
-        if not r.by_need:  # an ask by need is approved by choosing its customer on the card
-            choices.insert(0, ("Approve", Action.APPROVE, "primary"))
-        blocks.append(
-            ActionsBlock(
-                elements=[
-                    ButtonElement(
-                        text=label,
-                        action_id=action,
-                        value=value,
-                        style=style,
-                        accessibility_label=clip(f"{label} {about}", 75),
-                    )
-                    for label, action, style in choices
-                ]
-            )
-        )
+    if r.pending:  # an ask by need is approved by choosing its customer on the card
+        blocks.append(ActionsBlock(elements=decision_buttons(r.id, customer_words(r), approve=not r.by_need)))
     return text, blocks
 
 
