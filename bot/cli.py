@@ -64,6 +64,9 @@ def _services(settings: DatabaseSettings) -> ServiceContext:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = load(Settings)
+    from slack_bolt.error import BoltError
+    from slack_sdk.errors import SlackApiError
+
     from bot.app import create_app
     from bot.context import Deps
     from storage.db import make_engine, make_session_factory
@@ -74,7 +77,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Serving: every wait on the database bounded below Slack's 3 s (the migration above may take longer).
     engine = make_engine(settings.database_url, interactive=True)
     deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
-    app = create_app(settings, deps=deps)
+    try:
+        app = create_app(settings, deps=deps)  # Bolt checks the token with auth.test here
+    except (BoltError, SlackApiError, OSError) as exc:
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
+        return _fail(f"cannot check the Slack token at {settings.slack_api_url}: {error}")
     app.outbox.start()
     from bot import scheduler
 

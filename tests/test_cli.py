@@ -226,3 +226,18 @@ def test_serve_in_socket_mode_answers_over_the_websocket(database, standin, tmp_
         ack = standin.socket_send("slash_commands", {**command, "text": "", "trigger_id": new_trigger_id()})
         assert standin.wait_calls("views.open")[0].answer["view"]["callback_id"] == "reference_request"
     assert "Socket Mode" in served.output
+
+
+def test_serve_with_a_token_slack_refuses_stops_with_one_line(standin, tmp_path):
+    env = bot_env(
+        SLACK_BOT_TOKEN="xoxb-not-the-right-one",
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=standin.base_url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'refused.db'}",
+        REFERENCE_MANAGERS="UMGR0001",
+    )
+    result = run(["serve", "--port", "0"], {**env, "CWD": str(tmp_path)})
+    assert result.returncode == 2
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"reference-bot: cannot check the Slack token at {standin.base_url}: ")
+    assert "invalid_auth" in last and "Traceback" not in result.stderr
