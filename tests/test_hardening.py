@@ -169,6 +169,8 @@ def test_forged_follow_up_metadata_cannot_overwrite_another_message(bot):
     file_request(bot, acme, needed_by=date.today().isoformat())
     card = card_for(bot, M1)
     bot.slack.click(M1, card, "approve_request")
+    # The decision is taken after Slack's acknowledgement: wait for the card to show it.
+    bot.standin.wait_for(lambda: "Approved by" in json.dumps(card_for(bot, M1).blocks), what="the card approved")
     bot.drained()
     followup_service.send_due(bot.deps.services, on=date.today() + timedelta(days=1))
     bot.deps.wake_outbox()
