@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.errors import NotAManager
+from bot.errors import NotAManager, NotYours
 from bot.policy import Limits
 from bot.settings import Settings
 
@@ -48,6 +48,11 @@ class ServiceContext:
     def require_manager(self, user_id: str, what: str = "approve or decline requests") -> None:
         if not self.is_manager(user_id):
             raise NotAManager(what)
+
+    def require_own_or_manager(self, requester_id: str, actor_id: str, verb: str) -> None:
+        """Only the person who asked, or a reference manager, may `verb` an ask."""
+        if actor_id != requester_id and not self.is_manager(actor_id):
+            raise NotYours(f"Only the person who asked (or a reference manager) can {verb} this ask.")
 
     @property
     def card_targets(self) -> list[str]:

@@ -96,7 +96,7 @@ class SettingsError(Exception):
 
 
 class NotYours(DomainError):
-    message = "Only the person who asked (or a reference manager) can cancel this ask."
+    """Raised by `ServiceContext.require_own_or_manager`, with the action refused in its sentence."""
 
 
 class TooLateToCancel(DomainError):

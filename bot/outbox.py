@@ -294,9 +294,10 @@ class OutboxWorker:
             self._settle(message_id, OutboxStatus.SENT, error="nothing left to send")
             return 1
         posting = not kind.spec.updates and not kind.spec.home
+        thread = self._thread_of(kind, request_id) if posting else None
         if posting and in_doubt:
             # An earlier post may have reached Slack without its answer reaching us: look before posting again.
-            found = self._find_posted(channel, message_id, self._thread_of(kind, request_id))
+            found = self._find_posted(channel, message_id, thread)
             if found is not None:
                 logger.info("%s %d was posted already (%s); recorded, not posted again", kind, message_id, found[1])
                 self._sent(message_id, kind, delivery, *found, rendered=rendered)
@@ -308,7 +309,6 @@ class OutboxWorker:
             if kind.spec.home:
                 answer = self.client.views_publish(user_id=channel, view=View(type="home", blocks=rendered.blocks))
             elif posting:
-                thread = self._thread_of(kind, request_id)
                 answer = self.client.chat_postMessage(
                     channel=thread[0] if thread else channel,
                     thread_ts=thread[1] if thread else None,

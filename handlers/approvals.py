@@ -11,10 +11,10 @@ from slack_sdk import WebClient
 from bot import domain
 from bot.errors import FormErrors, UnknownRequest
 from bot.services import catalog, decisions, requests
-from handlers.common import action_value, deps, open_modal, state_value, tell, view_values
+from handlers.common import action_value, clicked_request, deps, open_modal, state_value, tell, view_values
 from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
-from handlers.payloads import ChooseRef, DeclineContext, RequestModalContext, RequestRef, SuggestRef
+from handlers.payloads import ChooseRef, DeclineContext, RequestModalContext, SuggestRef
 from handlers.request_modal import build_form
 from handlers.views import messages
 from handlers.views.decline_modal import decided_notice, decline_modal
@@ -32,13 +32,6 @@ def register(app: App) -> None:
     app.view(Callback.DECLINE_MODAL)(guarded(decline_submitted))
 
 
-def _button_ref(body: dict[str, Any]) -> RequestRef:
-    ref = RequestRef.parse(action_value(body))
-    if not isinstance(ref, RequestRef):
-        raise UnknownRequest()
-    return ref
-
-
 def _decide_on_click(context: BoltContext, body: dict[str, Any], respond: Respond, request_id: int, **how: Any) -> None:
     """Decide from a button; the clicker hears privately when someone decided first."""
     d = deps(context)
@@ -51,7 +44,7 @@ def _decide_on_click(context: BoltContext, body: dict[str, Any], respond: Respon
 
 def approve_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
-    _decide_on_click(context, body, respond, _button_ref(body).request_id, approve=True)
+    _decide_on_click(context, body, respond, clicked_request(body), approve=True)
 
 
 def choose_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
@@ -66,9 +59,9 @@ def choose_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: Bo
 def decline_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
     ack()
     ctx = deps(context).services
-    ref = _button_ref(body)
+    request_id = clicked_request(body)
     ctx.require_manager(body["user"]["id"])
-    request = requests.get(ctx, request_id=ref.request_id)
+    request = requests.get(ctx, request_id=request_id)
     if not request.pending:
         tell(respond, messages.already_decided(request))
         return
@@ -113,7 +106,7 @@ def request_suggested_clicked(
     ack()
     d = deps(context)
     ctx = d.services
-    old = requests.get(ctx, request_id=_button_ref(body).request_id)
+    old = requests.get(ctx, request_id=clicked_request(body))
     alternative = (
         catalog.get_customer(ctx, customer_id=old.suggested_customer_id) if old.suggested_customer_id else None
     )

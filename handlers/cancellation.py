@@ -8,9 +8,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.errors import FormErrors, NotYours, UnknownRequest
+from bot.errors import FormErrors, UnknownRequest
 from bot.services import cancellation, intake, requests
-from handlers.common import action_value, deps, open_modal, state_value, tell, view_values
+from handlers.common import clicked_request, deps, open_modal, state_value, tell, view_values
 from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
 from handlers.payloads import RequestRef
@@ -25,13 +25,9 @@ def register(app: App) -> None:
 
 def edit_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext) -> None:
     ack()
-    ref = RequestRef.parse(action_value(body))
-    if not isinstance(ref, RequestRef):
-        raise UnknownRequest()
     ctx = deps(context).services
-    request = requests.get(ctx, request_id=ref.request_id)
-    if body["user"]["id"] != request.requester_id and not ctx.is_manager(body["user"]["id"]):
-        raise NotYours("Only the person who asked (or a reference manager) can change this ask.")
+    request = requests.get(ctx, request_id=clicked_request(body))
+    ctx.require_own_or_manager(request.requester_id, body["user"]["id"], "change")
     if not request.pending:
         tell(respond, f"Request #{request.id} was {request.status.label.lower()} already; it can no longer be edited.")
         return
@@ -61,11 +57,8 @@ def edit_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context
 
 def cancel_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
-    ref = RequestRef.parse(action_value(body))
-    if not isinstance(ref, RequestRef):
-        raise UnknownRequest()
     d = deps(context)
-    cancelled = cancellation.cancel(d.services, request_id=ref.request_id, actor_id=body["user"]["id"])
+    cancelled = cancellation.cancel(d.services, request_id=clicked_request(body), actor_id=body["user"]["id"])
     d.wake_outbox()
     if body.get("response_url"):  # a message; on the Home tab the rebuilt tab shows it instead
         tell(respond, f"Request #{cancelled.id} is cancelled. The reference managers and the account owner see it.")

@@ -13,8 +13,9 @@ from slack_sdk.models.views import View
 
 from bot.context import Deps, ServiceContext
 from bot.domain import CONTROL_CHARACTERS, has_control_characters, without_control_characters
-from bot.errors import FormErrors
+from bot.errors import FormErrors, UnknownRequest
 from handlers.ids import COMMAND
+from handlers.payloads import RequestRef
 
 logger = logging.getLogger("reference_bot.slack")
 
@@ -51,6 +52,14 @@ def action_value(body: dict[str, Any]) -> object:
     """The `value` of the clicked button (guard.py has checked that an action is there)."""
     actions = body.get("actions") or [{}]
     return actions[0].get("value")
+
+
+def clicked_request(body: dict[str, Any], stale: str | None = None) -> int:
+    """The request a clicked button is about; a value that names none is refused (with `stale`, if given)."""
+    ref = RequestRef.parse(action_value(body))
+    if not isinstance(ref, RequestRef):
+        raise UnknownRequest(stale)
+    return ref.request_id
 
 
 def tell(respond: Respond, text: str) -> None:

@@ -15,10 +15,10 @@ from bot.errors import AlreadyAnswered, NotTheRequester, UnknownRequest
 from bot.services import followups, requests
 from bot.services.followups import FollowupRef
 from bot.services.summaries import RequestSummary
-from handlers.common import action_value, deps, open_modal, state_value, tell, view_values
+from handlers.common import clicked_request, deps, open_modal, state_value, tell, view_values
 from handlers.errors import guarded
 from handlers.ids import Action, Block, Callback
-from handlers.payloads import FollowupContext, RequestRef
+from handlers.payloads import FollowupContext
 from handlers.views.followups import done_modal, new_date_modal
 
 _STALE = "That button no longer points at one of your asks. Nothing was changed."
@@ -34,12 +34,10 @@ def register(app: App) -> None:
 
 
 def _context(body: dict[str, Any]) -> FollowupContext:
-    ref = RequestRef.parse(action_value(body))
-    if not isinstance(ref, RequestRef):
-        raise UnknownRequest(_STALE)
+    request_id = clicked_request(body, _STALE)
     container = body.get("container") or {}
     return FollowupContext(
-        request_id=ref.request_id,
+        request_id=request_id,
         channel=str(container.get("channel_id") or "")[:32],
         ts=str(container.get("message_ts") or "")[:32],
     )

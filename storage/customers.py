@@ -176,12 +176,21 @@ def get_many(session: Session, ids: Iterable[int]) -> Sequence[Customer]:
     return session.scalars(select(Customer).where(Customer.id.in_(wanted))).all() if wanted else []
 
 
-def any_limit_overrides(session: Session) -> bool:
-    return session.scalar(select(Customer.id).where(Customer.max_touches.is_not(None)).limit(1)) is not None
-
-
 def active_count(session: Session) -> int:
     return int(session.scalar(select(func.count(Customer.id)).where(Customer.status == CustomerStatus.ACTIVE)) or 0)
+
+
+def change_status(session: Session, customer: Customer, to: CustomerStatus, *, actor_id: str, at: datetime) -> bool:
+    """Set a customer's status, recorded with who and when, and stamp its last update (the pool's counts are
+    read again). False when it had that status already."""
+    if customer.status is to:
+        return False
+    record_change(
+        session, customer.id, actor_id=actor_id, at=at, field="status", old=customer.status.value, new=to.value
+    )
+    customer.status = to
+    customer.updated_at = at
+    return True
 
 
 def record_change(

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import OutboxKind, OutboxStatus
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, ReferenceRequest
 
 
 def enqueue(
@@ -208,3 +208,9 @@ def update_first_dm(session: Session, request_id: int, now: datetime) -> None:
     if found is not None:
         channel, ts = found
         enqueue(session, kind=OutboxKind.REQUEST_DM_UPDATE, channel=channel, ts=ts, request_id=request_id, now=now)
+
+
+def update_cards(session: Session, request: ReferenceRequest, now: datetime) -> None:
+    """The ask changed: every copy of its approval card shows it."""
+    for card in request.cards:
+        enqueue(session, kind=OutboxKind.CARD_UPDATE, channel=card.channel, ts=card.ts, request_id=request.id, now=now)

@@ -17,12 +17,17 @@ def last_team(session: Session, user_id: str) -> Team | None:
     return pref.last_team if pref else None
 
 
-def home_opened(session: Session, user_id: str, at: datetime) -> None:
+def _own(session: Session, user_id: str) -> UserPreference:
+    """The user's row, added on first use."""
     pref = session.get(UserPreference, user_id)
     if pref is None:
-        session.add(UserPreference(user_id=user_id, home_opened_at=at))
-    else:
-        pref.home_opened_at = at
+        pref = UserPreference(user_id=user_id)
+        session.add(pref)
+    return pref
+
+
+def home_opened(session: Session, user_id: str, at: datetime) -> None:
+    _own(session, user_id).home_opened_at = at
 
 
 def home_viewers(session: Session, user_ids: Sequence[str]) -> list[str]:
@@ -36,8 +41,4 @@ def home_viewers(session: Session, user_ids: Sequence[str]) -> list[str]:
 
 
 def remember_team(session: Session, user_id: str, team: Team) -> None:
-    pref = session.get(UserPreference, user_id)
-    if pref is None:
-        session.add(UserPreference(user_id=user_id, last_team=team))
-    else:
-        pref.last_team = team
+    _own(session, user_id).last_team = team

@@ -27,10 +27,5 @@ def remove(session: Session, gone: list[ProgramTarget]) -> None:
     session.flush()
 
 
-def changes(session: Session, limit: int = 20) -> Sequence[ProgramChange]:
-    newest = select(ProgramChange).order_by(ProgramChange.at.desc(), ProgramChange.id.desc())
-    return session.scalars(newest.limit(limit)).all()
-
-
 def record_change(session: Session, *, actor_id: str, at: datetime, summary: str) -> None:
     session.add(ProgramChange(actor_id=actor_id, at=at, summary=summary))

@@ -6,7 +6,7 @@ from datetime import date
 
 from bot.context import ServiceContext
 from bot.domain import OutboxKind, RequestStatus
-from bot.errors import NotYours, TooLateToCancel, UnknownRequest
+from bot.errors import TooLateToCancel, UnknownRequest
 from bot.services import digest, home
 from bot.services.requests import get
 from bot.services.summaries import RequestSummary
@@ -29,15 +29,11 @@ def cancel(ctx: ServiceContext, *, request_id: int, actor_id: str) -> RequestSum
         request = request_repo.get(session, request_id)
         if request is None:
             raise UnknownRequest()
-        if actor_id != request.requester_id and not ctx.is_manager(actor_id):
-            raise NotYours()
+        ctx.require_own_or_manager(request.requester_id, actor_id, "cancel")
         if not request_repo.cancel(session, request_id, actor_id=actor_id, at=now, today=today):
             session.refresh(request)
             raise TooLateToCancel(request.status.label)
-        for card in request.cards:
-            outbox_repo.enqueue(
-                session, kind=OutboxKind.CARD_UPDATE, channel=card.channel, ts=card.ts, request_id=request_id, now=now
-            )
+        outbox_repo.update_cards(session, request, now)
         owner = request.customer.account_owner if request.customer else None
         if owner and owner != actor_id:
             outbox_repo.enqueue(session, kind=OutboxKind.CANCELLED_DM, channel=owner, request_id=request_id, now=now)

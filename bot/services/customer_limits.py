@@ -86,18 +86,9 @@ def update(
                     session, customer_id, actor_id=actor_id, at=now, field=name, old=_show(old), new=_show(number)
                 )
                 changes.append(f"{BOUNDS[name][0]}: {_show(old)} → {_show(number)}")
-        if customer.status is not new_status:
-            customer_repo.record_change(
-                session,
-                customer_id,
-                actor_id=actor_id,
-                at=now,
-                field="status",
-                old=customer.status.value,
-                new=new_status.value,
-            )
-            changes.append(f"Status: {customer.status.value} → {new_status.value}")
-            customer.status = new_status
+        old_status = customer.status
+        if customer_repo.change_status(session, customer, new_status, actor_id=actor_id, at=now):
+            changes.append(f"Status: {old_status.value} → {new_status.value}")
         if changes:
             customer.updated_at = now
         outbox_repo.enqueue(
@@ -123,17 +114,6 @@ def pause(ctx: ServiceContext, *, customer_id: int, actor_id: str) -> str:
         customer = customer_repo.get(session, customer_id)
         if customer is None:
             raise UnknownCustomer()
-        if customer.status is not CustomerStatus.PAUSED:
-            customer_repo.record_change(
-                session,
-                customer_id,
-                actor_id=actor_id,
-                at=now,
-                field="status",
-                old=customer.status.value,
-                new=CustomerStatus.PAUSED.value,
-            )
-            customer.status = CustomerStatus.PAUSED
-            customer.updated_at = now
+        if customer_repo.change_status(session, customer, CustomerStatus.PAUSED, actor_id=actor_id, at=now):
             home.refresh(session, ctx.managers, now)
         return customer.name

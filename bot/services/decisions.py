@@ -80,10 +80,7 @@ def decide(
 def _enqueue_notices(session: Session, request: ReferenceRequest, *, approve: bool, now: datetime) -> None:
     """Every card shows the decision; the requester hears it; on approval, so does the account owner."""
     request_id = request.id
-    for card in request.cards:
-        outbox_repo.enqueue(
-            session, kind=OutboxKind.CARD_UPDATE, channel=card.channel, ts=card.ts, request_id=request_id, now=now
-        )
+    outbox_repo.update_cards(session, request, now)
     kind = OutboxKind.APPROVED_DM if approve else OutboxKind.DECLINED_DM
     outbox_repo.enqueue(session, kind=kind, channel=request.requester_id, request_id=request_id, now=now)
     outbox_repo.update_first_dm(session, request_id, now)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot import domain
 from bot.context import ServiceContext
 from bot.domain import AskType, CustomerStatus, EventKind, OutboxKind, RequestStatus, Team, day_words, member
-from bot.errors import FormErrors, NotYours, TooSlow, UnknownRequest
+from bot.errors import FormErrors, TooSlow, UnknownRequest
 from bot.services import home, standing
 from bot.services.summaries import RequestSummary, summarize
 from storage import customers as customer_repo
@@ -339,8 +339,7 @@ def edit(
         request = request_repo.get(session, request_id)
         if request is None:
             raise UnknownRequest()
-        if actor_id != request.requester_id and not ctx.is_manager(actor_id):
-            raise NotYours("Only the person who asked (or a reference manager) can change this ask.")
+        ctx.require_own_or_manager(request.requester_id, actor_id, "change")
         request_repo.lock(session, request_id)
         session.refresh(request)
         if request.status is not RequestStatus.PENDING:
@@ -355,15 +354,7 @@ def edit(
         if changes:
             request.needed_by, request.use_case, request.details = new_date, new_use_case, new_details
             events.record(session, request_id, EventKind.EDITED, actor_id=actor_id, at=now, reason="; ".join(changes))
-            for card in request.cards:
-                outbox_repo.enqueue(
-                    session,
-                    kind=OutboxKind.CARD_UPDATE,
-                    channel=card.channel,
-                    ts=card.ts,
-                    request_id=request_id,
-                    now=now,
-                )
+            outbox_repo.update_cards(session, request, now)
             home.refresh(session, [request.requester_id, *ctx.managers], now)
             outbox_repo.update_first_dm(session, request_id, now)
         session.flush()

@@ -172,19 +172,8 @@ def decide(
             )
         if approve and found.contact is not None and found.contact.reference_since is None:
             found.contact.reference_since = ctx.today()  # the contact itself is now a reference
-        customer = found.customer
-        if approve and customer.status is not CustomerStatus.ACTIVE:
-            customer_repo.record_change(
-                session,
-                customer.id,
-                actor_id=actor_id,
-                at=now,
-                field="status",
-                old=customer.status.value,
-                new=CustomerStatus.ACTIVE.value,
-            )
-            customer.status = CustomerStatus.ACTIVE
-            customer.updated_at = now
+        if approve:
+            customer_repo.change_status(session, found.customer, CustomerStatus.ACTIVE, actor_id=actor_id, at=now)
         outbox_repo.enqueue(
             session,
             kind=OutboxKind.NOMINATION_DECIDED_DM,

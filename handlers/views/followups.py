@@ -68,25 +68,26 @@ def followup_answered(r: RequestSummary) -> tuple[str, list[Block]]:
     ]
 
 
+def _unhappy_line(r: RequestSummary, who: str) -> SectionBlock:
+    """What happened, for the managers and the account owner alike: who was unhappy after which ask."""
+    note = f"\n> {clip(esc(r.outcome_note), 1500)}" if r.outcome_note else ""
+    return _section(
+        f":rotating_light: *{who}{esc(customer_words(r))} was unhappy* after request #{r.id} "
+        f"({r.ask_type.label.lower()} for {user(r.requester_id)}, {r.team.label}).{note}"
+    )
+
+
 def unhappy_for_owner(r: RequestSummary) -> tuple[str, list[Block]]:
     """To the account owner: their customer was left unhappy by a reference (the managers may pause it)."""
-    note = f"\n> {clip(esc(r.outcome_note), 1500)}" if r.outcome_note else ""
     return f"Your customer {customer_words(r)} was unhappy after a reference.", [
-        _section(
-            f":rotating_light: *Your customer {esc(customer_words(r))} was unhappy* after request #{r.id} "
-            f"({r.ask_type.label.lower()} for {user(r.requester_id)}, {r.team.label}).{note}"
-        ),
+        _unhappy_line(r, "Your customer "),
         ContextBlock(elements=[MarkdownTextObject(text="The reference managers were told and may pause it.")]),
     ]
 
 
 def unhappy_alert(r: RequestSummary) -> tuple[str, list[Block]]:
-    note = f"\n> {clip(esc(r.outcome_note), 1500)}" if r.outcome_note else ""
     return f"Unhappy customer: {customer_words(r)}", [
-        _section(
-            f":rotating_light: *{esc(customer_words(r))} was unhappy* after request #{r.id} "
-            f"({r.ask_type.label.lower()} for {user(r.requester_id)}, {r.team.label}).{note}"
-        ),
+        _unhappy_line(r, ""),
         *(
             [
                 SectionBlock(
