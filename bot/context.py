@@ -3,10 +3,11 @@ for listeners, the wider `Deps` (settings, engine, the outbox's wake-up)."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
@@ -15,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.errors import NotAManager, NotYours
 from bot.policy import Limits
 from bot.settings import Settings
+
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
@@ -58,6 +61,16 @@ class ServiceContext:
     def card_targets(self) -> list[str]:
         """Where approval cards and alerts for managers go: the approval channel, or each manager's DM."""
         return [self.approval_channel] if self.approval_channel else list(self.managers)
+
+
+def remembered(memo: dict[str, tuple[float, Any]], key: str, seconds: float, compute: Callable[[], T]) -> T:
+    """`compute()`'s value, kept `seconds` under `key` in the memo the contexts of one app share."""
+    cached = memo.get(key)
+    if cached is not None and time.monotonic() - cached[0] < seconds:
+        return cast(T, cached[1])
+    value = compute()
+    memo[key] = (time.monotonic(), value)
+    return value
 
 
 @dataclass

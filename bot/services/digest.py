@@ -4,7 +4,6 @@ ISO week, sent through the outbox."""
 from __future__ import annotations
 
 import json
-import time as time_module
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any, Generic, TypeVar
@@ -14,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot import program
 from bot.charts import ChartImage
-from bot.context import ServiceContext
+from bot.context import ServiceContext, remembered
 from bot.domain import AskType, CustomerStatus, Level, NominationStatus, OutboxKind, RequestStatus, Team
 from bot.errors import UnknownRequest
 from bot.policy import Limits, Standing
@@ -318,13 +317,10 @@ def build(ctx: ServiceContext, *, recipient: str) -> Digest:
     """This week's digest for one manager. Everything but the recipient is the same for every manager, so a
     run for a hundred managers composes it once (kept a minute) and each copy only links its own cards."""
     today = ctx.today()
-    key = f"digest:{today.isoformat()}"
-    cached = ctx.memo.get(key)
-    if cached is not None and time_module.monotonic() - cached[0] < COMPOSED_MEMO_SECONDS:
-        shared: Digest = cached[1]
-    else:
+
+    def composed() -> Digest:
         with ctx.session_factory() as session:
-            shared = compose(
+            return compose(
                 session,
                 recipient="",
                 today=today,
@@ -332,7 +328,8 @@ def build(ctx: ServiceContext, *, recipient: str) -> Digest:
                 limits=ctx.limits,
                 program_standing=program_service.cached_standing(ctx),
             )
-        ctx.memo[key] = (time_module.monotonic(), shared)
+
+    shared = remembered(ctx.memo, f"digest:{today.isoformat()}", COMPOSED_MEMO_SECONDS, composed)
     return replace(shared, recipient=recipient, links={}, images={})
 
 

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 from sqlalchemy.orm import Session
 
 from bot import domain
-from bot.context import ServiceContext
+from bot.context import ServiceContext, remembered
 from bot.domain import AskType, CustomerStatus, EventKind, OutboxKind, RequestStatus, Team, day_words, member
 from bot.errors import FormErrors, TooSlow, UnknownRequest
 from bot.services import home, standing
@@ -69,12 +69,7 @@ POOL_CACHE_SECONDS = 60.0
 def _pool_values(ctx: ServiceContext, session: Session) -> dict[str, list[str]]:
     """The pool's values for the form's menus, read at most once a minute: grouping 100,000 customers on
     every form opened would eat into the 3 s a trigger_id lives. A new product shows within a minute."""
-    cached = ctx.memo.get("pool_values")
-    if cached is None or time.monotonic() - cached[0] > POOL_CACHE_SECONDS:
-        cached = (time.monotonic(), customer_repo.pool_values(session))
-        ctx.memo["pool_values"] = cached
-    values: dict[str, list[str]] = cached[1]
-    return values
+    return remembered(ctx.memo, "pool_values", POOL_CACHE_SECONDS, lambda: customer_repo.pool_values(session))
 
 
 def pool_choices(ctx: ServiceContext, *, customer_id: int | None = None) -> PoolChoices:

@@ -3,7 +3,6 @@ column), every change recorded, and the program's standing computed (see `bot.pr
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -13,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import program
-from bot.context import ServiceContext
+from bot.context import ServiceContext, remembered
 from bot.domain import CustomerStatus, TargetKind, has_control_characters, member
 from bot.errors import FormErrors, ImportRefused
 from bot.policy import Limits
@@ -298,13 +297,7 @@ def cached_standing(ctx: ServiceContext) -> ProgramStanding:
     """The standing is the same for every manager on a day and takes a second or more at scale: the week's
     digests and the managers' Home tabs share one reading, kept ten minutes."""
     key = f"program_standing:{ctx.today().isoformat()}"
-    cached = ctx.memo.get(key)
-    if cached is not None and time.monotonic() - cached[0] < PROGRAM_MEMO_SECONDS:
-        known: ProgramStanding = cached[1]
-        return known
-    found = standing(ctx)
-    ctx.memo[key] = (time.monotonic(), found)
-    return found
+    return remembered(ctx.memo, key, PROGRAM_MEMO_SECONDS, lambda: standing(ctx))
 
 
 def forget_standing(ctx: ServiceContext) -> None:
@@ -319,13 +312,7 @@ def _pool_counts(session: Session, memo: dict[str, tuple[float, Any]]) -> list[c
     """The pool's counts by segment and product change only when the pool does (an import, a status change):
     kept while its fingerprint holds, so a reading only counts who is busy."""
     key = f"pool_counts:{customer_repo.pool_fingerprint(session)}"
-    cached = memo.get(key)
-    if cached is not None and time.monotonic() - cached[0] < POOL_MEMO_SECONDS:
-        rows: list[customer_repo.PoolRow] = cached[1]
-        return rows
-    rows = customer_repo.pool_by_segment_and_product(session)
-    memo[key] = (time.monotonic(), rows)
-    return rows
+    return remembered(memo, key, POOL_MEMO_SECONDS, lambda: customer_repo.pool_by_segment_and_product(session))
 
 
 def compute(
