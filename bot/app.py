@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gc
 import logging
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import ParamSpec, TypeVar
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
@@ -26,6 +28,8 @@ from storage.db import make_engine, make_session_factory
 
 logger = logging.getLogger(__name__)
 LISTENER_THREADS = 64
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -48,19 +52,48 @@ class _DropClientTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+class ListenerPool(ThreadPoolExecutor):
+    """Bolt's listener threads, counting the listeners still at work: most of them write after Slack's
+    acknowledgement, so "nothing is running" is what says a click's changes are all in."""
+
+    def __init__(self, workers: int) -> None:
+        super().__init__(max_workers=workers, thread_name_prefix="listener")
+        self._running = 0
+        self._lock = threading.Lock()
+
+    def submit(self, fn: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Future[R]:
+        with self._lock:
+            self._running += 1
+
+        def run() -> R:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._lock:
+                    self._running -= 1
+
+        return super().submit(run)
+
+    @property
+    def idle(self) -> bool:
+        with self._lock:
+            return self._running == 0
+
+
 def create_app(settings: Settings, *, deps: Deps | None = None) -> BotApp:
     if deps is None:
         engine = make_engine(settings.database_url, interactive=True)
         deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
     secret = settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     logging.getLogger("slack_bolt.App").addFilter(_DropClientTokenNotice())
+    listeners = ListenerPool(LISTENER_THREADS)
     app = App(
         client=make_client(settings),
         signing_secret=secret,
         process_before_response=False,
         # Listeners run here once acknowledged; Bolt's default of 5 threads let five slow views.open calls
         # hold back every other acknowledgement.
-        listener_executor=ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener"),
+        listener_executor=listeners,
     )
 
     @app.middleware
@@ -73,7 +106,7 @@ def create_app(settings: Settings, *, deps: Deps | None = None) -> BotApp:
     register_all(app)
     worker = make_outbox_worker(settings, deps)
     deps.wake_outbox = worker.wake
-    return BotApp(app, deps, worker)
+    return BotApp(app, deps, worker, listeners)
 
 
 @dataclass(frozen=True)
@@ -83,6 +116,7 @@ class BotApp:
     bolt: App
     deps: Deps
     outbox: OutboxWorker
+    listeners: ListenerPool
 
 
 def make_outbox_worker(settings: Settings, deps: Deps) -> OutboxWorker:

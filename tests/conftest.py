@@ -106,8 +106,12 @@ class RunningBot:
     settings: Settings
     outbox: Any = None
     deps: Any = None
+    listeners: Any = None
 
     def drained(self, timeout: float = 10) -> None:
+        """Every listener done (most write after their acknowledgement), then the outbox delivered."""
+        if self.listeners is not None:
+            self.standin.wait_for(lambda: self.listeners.idle, timeout, "the listeners to finish")
         wait_drained(self.standin, self.database, timeout)
 
 
@@ -145,7 +149,7 @@ def start_bot(database: Database, standin: SlackStandIn) -> Iterator[Callable[..
         thread.start()
         running.append((server, thread, engine, app.outbox))
         url = f"http://127.0.0.1:{server.effective_port}"
-        return RunningBot(url, SlackDriver(url, standin), standin, database, settings, app.outbox, deps)
+        return RunningBot(url, SlackDriver(url, standin), standin, database, settings, app.outbox, deps, app.listeners)
 
     yield start
     # The worker first (it finishes the message in hand), so nothing is sent to a stand-in that is gone or
