@@ -91,10 +91,6 @@ def all_with_contacts(session: Session) -> Iterable[Customer]:
 OWN_LIMITS = (Customer.max_touches, Customer.window_days, Customer.contact_max_touches, Customer.rest_days)
 
 
-def has_own_limits(customer: Customer) -> bool:
-    return any(getattr(customer, column.key) is not None for column in OWN_LIMITS)
-
-
 def _program_limits_only() -> ColumnElement[bool]:
     return and_(*(column.is_(None) for column in OWN_LIMITS))
 

@@ -110,10 +110,6 @@ class Digest:
         card = item.card_for(self.recipient)
         return self.links.get(item.request_id) or (card[2] if card else None)
 
-    @property
-    def empty(self) -> bool:
-        return not (self.waiting.total or self.overdue.total or self.due_soon.total or self.at_limit.total)
-
 
 def iso_week(day: date) -> str:
     year, week, _ = day.isocalendar()

@@ -175,10 +175,6 @@ def already_decided(r: RequestSummary) -> str:
     return f"Request #{r.id} was already {r.status.label.lower()} by {user(r.decided_by)}; nothing changed."
 
 
-def not_a_manager() -> str:
-    return "Only reference managers can approve or decline requests. Nothing was changed."
-
-
 def cancel_button(r: RequestSummary) -> ButtonElement:
     return ButtonElement(
         text="Cancel",
