@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.domain import SignoffMode
 from bot.errors import NotAManager, NotYours
 from bot.policy import Limits
 from bot.settings import Settings
@@ -35,6 +36,8 @@ class ServiceContext:
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     clock: Callable[[], datetime] = utc_now
     currency: str = "USD"  # of the deal amounts filed from now on
+    # OWNER_SIGNOFF (`serve` defaults to required; a bare context, as in unit tests, only tells the owner).
+    signoff: SignoffMode = SignoffMode.NOTIFY
     # Values a service may keep for a short while (the form's menus), shared by the contexts of one app.
     memo: dict[str, tuple[float, Any]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -51,6 +54,11 @@ class ServiceContext:
     def require_manager(self, user_id: str, what: str = "approve or decline requests") -> None:
         if not self.is_manager(user_id):
             raise NotAManager(what)
+
+    def require_owner_or_manager(self, owner_id: str | None, actor_id: str) -> None:
+        """Only the customer's account owner, or a reference manager, may answer for the owner."""
+        if actor_id != owner_id and not self.is_manager(actor_id):
+            raise NotYours("Only the customer's account owner (or a reference manager) can answer for the owner.")
 
     def require_own_or_manager(self, requester_id: str, actor_id: str, verb: str) -> None:
         """Only the person who asked, or a reference manager, may `verb` an ask."""
@@ -93,5 +101,6 @@ class Deps:
             zone=self.settings.zone,
             clock=lambda: self.now(),
             currency=self.settings.currency,
+            signoff=self.settings.owner_signoff,
             memo=self.memo,
         )

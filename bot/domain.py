@@ -169,6 +169,13 @@ class EventKind(Labelled):
     RESCHEDULED = "rescheduled"
     CANCELLED = "cancelled"
     EDITED = "edited"
+    # The account owner's sign-off (OWNER_SIGNOFF=required)
+    APPROVAL_WAITING = "approval_waiting"  # a manager approved; it completes when the owner agrees
+    OWNER_OK = "owner_ok"
+    OWNER_NOT_NOW = "owner_not_now"
+    OWNER_OVERRIDDEN = "owner_overridden"  # a manager approved without the owner's OK, with a reason
+    OWNER_REMINDED = "owner_reminded"
+    TOO_LATE = "too_late"  # an answer, decision, cancel or edit that came after another outcome won
 
 
 _labels(
@@ -176,12 +183,49 @@ _labels(
     {
         "cancelled": "Cancelled",
         "edited": "Edited",
+        "approval_waiting": "Approved, waiting for the account owner",
+        "owner_ok": "OK to contact (account owner)",
+        "owner_not_now": "Not now (account owner)",
+        "owner_overridden": "Approved without the account owner's OK",
+        "owner_reminded": "Account owner reminded",
+        "too_late": "Too late",
         "created": "Filed",
         "approved": "Approved",
         "declined": "Declined",
         "completed": "Done",
         "did_not_happen": "Didn't happen",
         "rescheduled": "Still planned",
+    },
+)
+
+
+class SignoffMode(Labelled):
+    """OWNER_SIGNOFF: whether the account owner must OK a contact, or is only told."""
+
+    REQUIRED = "required"
+    NOTIFY = "notify"
+
+
+_labels(SignoffMode, {"required": "The account owner must OK a contact", "notify": "The account owner is told"})
+
+
+class OwnerSignoff(Labelled):
+    """Where the account owner's say on an ask stands (None on an ask that does not wait for it: `notify`, no
+    owner, or the owner asked themselves)."""
+
+    WAITING = "waiting"
+    OK = "ok"
+    NOT_NOW = "not_now"
+    OVERRIDDEN = "overridden"  # a reference manager approved without waiting, with a reason
+
+
+_labels(
+    OwnerSignoff,
+    {
+        "waiting": "Waiting for the account owner",
+        "ok": "OK to contact",
+        "not_now": "Not now",
+        "overridden": "Approved without the account owner",
     },
 )
 
@@ -287,6 +331,10 @@ class OutboxKind(Labelled):
     REQUEST_DM_UPDATE = "request_dm_update"
     OWNER_DECLINED_DM = "owner_declined_dm"
     OWNER_UNHAPPY_DM = "owner_unhappy_dm"
+    OWNER_CARD = "owner_card"
+    OWNER_CARD_UPDATE = "owner_card_update"
+    OWNER_ANSWERED_DM = "owner_answered_dm"
+    OWNER_NUDGE = "owner_nudge"
 
     @property
     def spec(self) -> KindSpec:
@@ -326,6 +374,18 @@ OUTBOX_KINDS: dict[OutboxKind, KindSpec] = {
     ),
     OutboxKind.DECISION_NUDGE: KindSpec(
         "reminder of an ask waiting two working days", "managers or approval channel", Subject.REQUEST
+    ),
+    OutboxKind.OWNER_CARD: KindSpec(
+        "sign-off card to the account owner", "account owner", Subject.REQUEST_WITH_STANDING
+    ),
+    OutboxKind.OWNER_CARD_UPDATE: KindSpec(
+        "sign-off card update", "account owner", Subject.REQUEST_WITH_STANDING, updates=True
+    ),
+    OutboxKind.OWNER_ANSWERED_DM: KindSpec(
+        "the account owner's answer, to the requester", "requester", Subject.REQUEST, in_thread=True
+    ),
+    OutboxKind.OWNER_NUDGE: KindSpec(
+        "reminder of an ask waiting two working days for the owner's OK", "account owner", Subject.REQUEST
     ),
     OutboxKind.CANCELLED_DM: KindSpec("cancellation notice to the account owner", "account owner", Subject.REQUEST),
     OutboxKind.HOME_UPDATE: KindSpec("Home tab refresh", "who opened the Home tab", Subject.HOME, home=True),

@@ -43,7 +43,7 @@ from bot.charts import ChartImage
 from bot.context import ServiceContext
 from bot.domain import OutboxKind, OutboxStatus, Subject
 from bot.errors import UnknownNomination, UnknownRequest
-from bot.services import digest, home, nominations, requests, touch_log
+from bot.services import digest, home, nominations, requests, summaries, touch_log
 from bot.services.digest import Digest, DigestCopy
 from bot.services.home import Dashboard
 from bot.services.nominations import NominationSummary
@@ -77,6 +77,18 @@ def _alive(pid: int) -> bool:
 
 
 # Errors Slack may answer with HTTP 200 that are worth another try.
+# Messages that show an ask as it stands, and the kind that updates them in place.
+_KEPT_CURRENT = {
+    OutboxKind.REQUEST_FILED_DM: OutboxKind.REQUEST_DM_UPDATE,
+    OutboxKind.OWNER_CARD: OutboxKind.OWNER_CARD_UPDATE,
+}
+
+
+def _shown_state(r: RequestSummary) -> tuple[object, ...]:
+    """What of an ask those messages show that can change after it was filed."""
+    return (r.status, r.outcome, r.owner_signoff, r.approval_waiting_by, r.needed_by, r.use_case, r.details)
+
+
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
 
@@ -344,6 +356,8 @@ class OutboxWorker:
             self._mark_sent(session, message_id, channel, ts)
             if kind.spec.records_card and request is not None:
                 self._record_card(session, request, channel, ts, permalink)
+            elif kind in _KEPT_CURRENT and request is not None:
+                self._keep_current(session, request, _KEPT_CURRENT[kind], channel, ts)
             if kind is OutboxKind.DIGEST_DM and delivery is not None and rendered is not None:
                 digest.record_posted(
                     session,
@@ -413,6 +427,16 @@ class OutboxWorker:
             outbox_repo.enqueue(
                 session, kind=OutboxKind.CARD_UPDATE, channel=channel, ts=ts, request_id=request.id, now=self.ctx.now()
             )
+            self._wake.set()
+
+    def _keep_current(
+        self, session: Session, request: RequestSummary, update: OutboxKind, channel: str, ts: str
+    ) -> None:
+        # As for cards: a change committing while this message was on its way could not update it; it is here.
+        request_repo.lock(session, request.id)
+        current = request_repo.get(session, request.id)
+        if current is not None and _shown_state(summaries.summarize(session, current)) != _shown_state(request):
+            outbox_repo.enqueue(session, kind=update, channel=channel, ts=ts, request_id=request.id, now=self.ctx.now())
             self._wake.set()
 
     def _mark_sent(self, session: Session, message_id: int, sent_channel: str, sent_ts: str) -> None:

@@ -42,7 +42,7 @@ def run_digest(deps: Deps) -> list[str]:
 def run_followups(deps: Deps) -> int:
     """The daily job: outcome follow-ups, and reminders of asks waiting two working days for a decision."""
     sent = followups.send_due(deps.services)
-    nudged = nudges.send_due(deps.services)
+    nudged = nudges.send_due(deps.services) + nudges.remind_owners(deps.services)
     if sent or nudged:
         logger.info("%d outcome follow-up(s), %d reminder(s) of waiting asks queued", sent, nudged)
         deps.wake_outbox()

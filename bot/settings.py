@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.domain import SignoffMode, member
 from bot.errors import SettingsError
 from bot.policy import DEFAULT_WEIGHTS, Limits
 
@@ -135,6 +136,8 @@ class Settings(DirectorySettings):
     reference_approval_channel: str | None = Field(default=None, alias="REFERENCE_APPROVAL_CHANNEL")
     digest_day: str = Field(default="fri", alias="DIGEST_DAY")
     digest_time: str = Field(default="15:00", alias="DIGEST_TIME")
+    # Whether the account owner must OK every contact of their customer (`required`) or is only told (`notify`).
+    owner_signoff: SignoffMode = Field(default=SignoffMode.REQUIRED, alias="OWNER_SIGNOFF")
     # How long a replica may hold an outbox message without renewing its lease before another takes it over.
     outbox_lease_seconds: int = Field(default=60, ge=1, le=3600, alias="OUTBOX_LEASE_SECONDS")
 
@@ -171,6 +174,14 @@ class Settings(DirectorySettings):
         if day not in _DAYS:
             raise ValueError("must be a weekday: mon, tue, wed, thu, fri, sat or sun")
         return day
+
+    @field_validator("owner_signoff", mode="before")
+    @classmethod
+    def _signoff(cls, value: object) -> SignoffMode:
+        mode = member(SignoffMode, str(value).strip().lower())
+        if mode is None:
+            raise ValueError("must be required or notify")
+        return mode
 
     @field_validator("digest_time")
     @classmethod

@@ -14,6 +14,7 @@ from handlers import (
     nominations,
     program,
     request_modal,
+    signoff,
     touch_log,
 )
 
@@ -32,5 +33,6 @@ def register_all(app: App) -> None:
         home,
         nominations,
         program,
+        signoff,
     ):
         surface.register(app)

@@ -16,6 +16,7 @@ from bot.services.nominations import NominationSummary
 from bot.services.summaries import RequestSummary
 from handlers.views import messages
 from handlers.views import nominations as nomination_views
+from handlers.views import signoff as signoff_views
 from handlers.views.cards import approval_card, approval_card_text
 from handlers.views.digest import digest_blocks, digest_copy
 from handlers.views.followups import followup_answered, followup_dm, unhappy_alert, unhappy_for_owner
@@ -93,4 +94,8 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.REQUEST_DM_UPDATE: _about_request(messages.filed_dm),
     OutboxKind.OWNER_DECLINED_DM: _about_request(messages.owner_declined_dm),
     OutboxKind.OWNER_UNHAPPY_DM: _about_request(unhappy_for_owner),
+    OutboxKind.OWNER_CARD: _about_request(signoff_views.owner_card),
+    OutboxKind.OWNER_CARD_UPDATE: _about_request(signoff_views.owner_card),
+    OutboxKind.OWNER_ANSWERED_DM: _about_request(signoff_views.owner_answered_dm),
+    OutboxKind.OWNER_NUDGE: _about_request(signoff_views.owner_nudge),
 }

@@ -18,6 +18,8 @@ class Callback(enum.StrEnum):
     NOMINATION_DECLINE_MODAL = "nomination_decline"
     EDIT_REQUEST_MODAL = "edit_request"
     PROGRAM_MODAL = "program_targets"
+    OWNER_NOT_NOW_MODAL = "owner_not_now"
+    OVERRIDE_OWNER_MODAL = "approve_without_owner"
 
 
 class Block(enum.StrEnum):
@@ -132,3 +134,6 @@ class Action(enum.StrEnum):
     NOMINATE_START = "home_nominate"
     CANCEL_REQUEST = "cancel_request"
     EDIT_REQUEST = "edit_request"
+    OWNER_OK = "owner_ok_to_contact"
+    OWNER_NOT_NOW = "owner_not_now"
+    OVERRIDE_OWNER = "approve_without_owner"

@@ -33,6 +33,7 @@ from bot.domain import (
     OutboxKind,
     OutboxStatus,
     Outcome,
+    OwnerSignoff,
     RequestStatus,
     Sentiment,
     TargetKind,
@@ -170,6 +171,7 @@ class ReferenceRequest(Base):
         Index("ix_requests_customer_created", "customer_id", "created_at"),
         Index("ix_requests_requester_status", "requester_id", "status"),
         Index("ix_requests_status_needed", "status", "needed_by"),
+        Index("ix_requests_owner_waiting", "owner_signoff", "owner_nudged_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -206,6 +208,17 @@ class ReferenceRequest(Base):
     # Follow-up after the needed-by date: when it was sent (claimed), and the answer.
     followup_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # managers reminded it waits (once)
+    # The account owner's sign-off (OWNER_SIGNOFF=required): None when the ask does not wait for it.
+    owner_signoff: Mapped[OwnerSignoff | None] = mapped_column(_enum(OwnerSignoff, "owner_signoff", 20))
+    owner_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    owner_nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # owner reminded (once)
+    # Who answered for the owner (the owner, or a manager overriding), when, and why (Not now, override).
+    owner_answered_by: Mapped[str | None] = mapped_column(String(32))
+    owner_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    owner_reason: Mapped[str] = mapped_column(Text, default="")
+    # A manager's Approve waiting for the owner's OK: it completes when the owner agrees.
+    approval_waiting_by: Mapped[str | None] = mapped_column(String(32))
+    approval_waiting_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # None until the requester answers the follow-up.
     outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome, "outcome", 40))
     outcome_note: Mapped[str] = mapped_column(Text, default="")

@@ -190,16 +190,21 @@ def pending_for(session: Session, kind: OutboxKind, channels: Sequence[str]) -> 
     return set(session.scalars(stmt))
 
 
-def first_dm_of(session: Session, request_id: int) -> tuple[str, str] | None:
-    """Where the requester's first DM about the ask was posted (the ask's thread), once it was."""
+def posted(session: Session, kind: OutboxKind, request_id: int) -> list[tuple[str, str]]:
+    """(channel, ts) of each message of `kind` about the ask that Slack has posted."""
     stmt = select(OutboxMessage.sent_channel, OutboxMessage.sent_ts).where(
-        OutboxMessage.kind == OutboxKind.REQUEST_FILED_DM,
+        OutboxMessage.kind == kind,
         OutboxMessage.request_id == request_id,
         OutboxMessage.status == OutboxStatus.SENT,
         OutboxMessage.sent_ts != "",
     )
-    found = session.execute(stmt.limit(1)).first()
-    return (str(found[0]), str(found[1])) if found else None
+    return [(str(channel), str(ts)) for channel, ts in session.execute(stmt.order_by(OutboxMessage.id))]
+
+
+def first_dm_of(session: Session, request_id: int) -> tuple[str, str] | None:
+    """Where the requester's first DM about the ask was posted (the ask's thread), once it was."""
+    found = posted(session, OutboxKind.REQUEST_FILED_DM, request_id)
+    return found[0] if found else None
 
 
 def update_first_dm(session: Session, request_id: int, now: datetime) -> None:
@@ -211,6 +216,9 @@ def update_first_dm(session: Session, request_id: int, now: datetime) -> None:
 
 
 def update_cards(session: Session, request: ReferenceRequest, now: datetime) -> None:
-    """The ask changed: every copy of its approval card shows it."""
+    """The ask changed: every copy of its approval card shows it, and so does the account owner's card (one
+    not posted yet shows the ask as it stands when it goes)."""
     for card in request.cards:
         enqueue(session, kind=OutboxKind.CARD_UPDATE, channel=card.channel, ts=card.ts, request_id=request.id, now=now)
+    for channel, ts in posted(session, OutboxKind.OWNER_CARD, request.id):
+        enqueue(session, kind=OutboxKind.OWNER_CARD_UPDATE, channel=channel, ts=ts, request_id=request.id, now=now)

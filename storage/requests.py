@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from bot.domain import EventKind, RequestStatus
+from bot.domain import EventKind, OwnerSignoff, RequestStatus
 from storage import events
 from storage.models import ApprovalCard, ReferenceRequest, Touch
 
@@ -61,6 +61,8 @@ def decide(
     stmt = update(ReferenceRequest).where(
         ReferenceRequest.id == request_id, ReferenceRequest.status == RequestStatus.PENDING
     )
+    if status is RequestStatus.APPROVED:  # not while the account owner's OK is awaited
+        stmt = stmt.where(_not_waiting_for_owner)
     values: dict[str, object] = {
         "status": status,
         "decided_by": actor_id,
@@ -77,6 +79,93 @@ def decide(
         return False
     kind = EventKind.APPROVED if status is RequestStatus.APPROVED else EventKind.DECLINED
     events.record(session, request_id, kind, actor_id=actor_id, at=at, reason=reason, suggestion=suggestion)
+    return True
+
+
+_not_waiting_for_owner = or_(
+    ReferenceRequest.owner_signoff.is_(None), ReferenceRequest.owner_signoff != OwnerSignoff.WAITING
+)
+_owner_waited_for = (ReferenceRequest.status == RequestStatus.PENDING) & (
+    ReferenceRequest.owner_signoff == OwnerSignoff.WAITING
+)
+
+
+def _changed(session: Session, request_id: int, *conditions: Any, **values: Any) -> bool:
+    """One conditional UPDATE of the request: True when it matched (the race guard of every transition)."""
+    result = session.execute(
+        update(ReferenceRequest)
+        .where(ReferenceRequest.id == request_id, *conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def approve_when_owner_agrees(
+    session: Session, request_id: int, *, actor_id: str, at: datetime, chosen_customer_id: int | None = None
+) -> bool:
+    """A manager's Approve while the account owner's OK is awaited: kept, to complete when they agree. With
+    `chosen_customer_id` (an ask by need) the customer is set and its owner asked in the same statement."""
+    if chosen_customer_id is None:
+        conditions: list[Any] = [_owner_waited_for, ReferenceRequest.approval_waiting_by.is_(None)]
+        values: dict[str, Any] = {}
+    else:
+        conditions = [ReferenceRequest.status == RequestStatus.PENDING, ReferenceRequest.customer_id.is_(None)]
+        values = {"customer_id": chosen_customer_id, "owner_signoff": OwnerSignoff.WAITING, "owner_asked_at": at}
+    if not _changed(session, request_id, *conditions, approval_waiting_by=actor_id, approval_waiting_at=at, **values):
+        return False
+    events.record(session, request_id, EventKind.APPROVAL_WAITING, actor_id=actor_id, at=at)
+    return True
+
+
+def owner_answers(session: Session, request_id: int, *, ok: bool, actor_id: str, at: datetime, reason: str) -> bool:
+    """The account owner's OK (the ask stays pending, or completes a manager's approval) or Not now (the ask is
+    declined with their reason). False when the owner's answer was no longer awaited."""
+    values: dict[str, Any] = {"owner_answered_by": actor_id, "owner_answered_at": at, "owner_reason": reason}
+    if ok:
+        values["owner_signoff"] = OwnerSignoff.OK
+    else:
+        values.update(
+            owner_signoff=OwnerSignoff.NOT_NOW,
+            status=RequestStatus.DECLINED,
+            decided_by=actor_id,
+            decided_at=at,
+            decision_reason=reason,
+        )
+    if not _changed(session, request_id, _owner_waited_for, **values):
+        return False
+    kind = EventKind.OWNER_OK if ok else EventKind.OWNER_NOT_NOW
+    events.record(session, request_id, kind, actor_id=actor_id, at=at, reason=reason)
+    return True
+
+
+def override_owner(session: Session, request_id: int, *, actor_id: str, at: datetime, reason: str) -> bool:
+    """A manager stops waiting for the account owner, with a reason (the approval follows in the same
+    transaction). False when the owner's answer was no longer awaited."""
+    values = {"owner_signoff": OwnerSignoff.OVERRIDDEN, "owner_answered_by": actor_id, "owner_answered_at": at}
+    if not _changed(session, request_id, _owner_waited_for, owner_reason=reason, **values):
+        return False
+    events.record(session, request_id, EventKind.OWNER_OVERRIDDEN, actor_id=actor_id, at=at, reason=reason)
+    return True
+
+
+def owners_unreminded(session: Session, *, limit: int = 500) -> Sequence[tuple[int, datetime]]:
+    """Asks waiting for the account owner's OK whose owner was not reminded yet: (id, asked at), oldest first."""
+    stmt = (
+        select(ReferenceRequest.id, ReferenceRequest.owner_asked_at)
+        .where(_owner_waited_for, ReferenceRequest.owner_nudged_at.is_(None))
+        .order_by(ReferenceRequest.owner_asked_at)
+        .limit(limit)
+    )
+    return [(int(i), at) for i, at in session.execute(stmt) if at is not None]
+
+
+def claim_owner_nudge(session: Session, request_id: int, now: datetime) -> bool:
+    """Mark the owner's reminder sent, once (of several replicas or runs, one wins)."""
+    unreminded = ReferenceRequest.owner_nudged_at.is_(None)
+    if not _changed(session, request_id, _owner_waited_for, unreminded, owner_nudged_at=now):
+        return False
+    events.record(session, request_id, EventKind.OWNER_REMINDED, actor_id="", at=now)
     return True
 
 
@@ -199,7 +288,11 @@ def waiting_unnudged(session: Session, *, limit: int = 500) -> Sequence[tuple[in
     """Pending asks the managers were not reminded of yet: (id, filed at), oldest first."""
     stmt = (
         select(ReferenceRequest.id, ReferenceRequest.created_at)
-        .where(ReferenceRequest.status == RequestStatus.PENDING, ReferenceRequest.nudged_at.is_(None))
+        .where(
+            ReferenceRequest.status == RequestStatus.PENDING,
+            ReferenceRequest.nudged_at.is_(None),
+            ReferenceRequest.approval_waiting_by.is_(None),  # decided: it waits for the owner, not the managers
+        )
         .order_by(ReferenceRequest.created_at)
         .limit(limit)
     )

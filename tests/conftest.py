@@ -135,6 +135,8 @@ def start_bot(database: Database, standin: SlackStandIn) -> Iterator[Callable[..
             "DATABASE_URL": database.url,
             "REFERENCE_MANAGERS": ",".join(MANAGERS),
             "REFERENCE_APPROVAL_CHANNEL": None,
+            # Most tests are about the managers' decision; the owner's sign-off has its own (test_signoff.py).
+            "OWNER_SIGNOFF": "notify",
             **overrides,
         }
         settings = Settings(_env_file=None, **values)

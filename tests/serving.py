@@ -16,7 +16,7 @@ from pathlib import Path
 
 EXE = Path(sys.executable).parent / "reference-bot"
 # The bot's own settings: a developer's shell must not leak them into a test.
-_BOT_SETTINGS = ("SLACK_", "REFERENCE_", "DATABASE_", "LOG_", "DIGEST_", "TIMEZONE", "CURRENCY")
+_BOT_SETTINGS = ("SLACK_", "REFERENCE_", "DATABASE_", "LOG_", "DIGEST_", "TIMEZONE", "CURRENCY", "OWNER_")
 
 
 def bot_env(**settings: str) -> dict[str, str]:

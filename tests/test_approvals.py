@@ -179,7 +179,8 @@ def test_a_double_click_decides_once_and_the_second_click_is_told(bot):
     notice = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(M1), what="already decided")[0]
     assert f"already approved by <@{M1}>" in notice["text"]
     bot.drained()
-    assert events(bot) == [("created", REQUESTER), ("approved", M1)]
+    # The second click is kept in the history as too late, not as a second approval.
+    assert events(bot) == [("created", REQUESTER), ("approved", M1), ("too_late", M1)]
     assert len(bot.standin.dms_to(REQUESTER)) == 2  # filed + approved, once
     assert len(bot.standin.dms_to(OWNER)) == 1
 
@@ -205,10 +206,11 @@ def test_two_managers_at_the_same_moment_give_one_decision(bot):
         t.join()
     bot.standin.wait_for(lambda: bot.standin.ephemerals_for(M1) or bot.standin.ephemerals_for(M2), what="loser")
     bot.drained()
-    decided = [e for e in events(bot) if e[0] != "created"]
+    decided = [e for e in events(bot) if e[0] == "approved"]
     assert len(decided) == 1
     winner = decided[0][1]
     loser = M2 if winner == M1 else M1
+    assert events(bot)[-1] == ("too_late", loser)  # the losing click is in the history, as too late
     assert f"already approved by <@{winner}>" in bot.standin.ephemerals_for(loser)[0]["text"]
     assert not bot.standin.ephemerals_for(winner)
     assert len(bot.standin.dms_to(REQUESTER)) == 2
@@ -240,7 +242,7 @@ def test_a_decline_modal_left_open_while_another_manager_approves(bot):
     assert reply.json["response_action"] == "update"
     assert f"already approved by <@{M1}>" in json.dumps(reply.json["view"])
     assert stored(bot).status.value == "approved"
-    assert events(bot) == [("created", REQUESTER), ("approved", M1)]
+    assert events(bot) == [("created", REQUESTER), ("approved", M1), ("too_late", M2)]
 
 
 def test_amounts_show_the_configured_currency_from_the_form_to_the_card(start_bot):

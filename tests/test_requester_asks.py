@@ -51,7 +51,7 @@ def test_a_requester_cancels_a_waiting_ask_and_every_card_and_digest_copy_shows_
     assert bot.slack.click(M1, stale_card, "approve_request").status == 200
     notice = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(M1), what="already cancelled")[0]
     assert f"Request #1 was already cancelled by <@{REQUESTER}>" in notice["text"]
-    assert _events(bot) == [("created", REQUESTER), ("cancelled", REQUESTER)]
+    assert _events(bot) == [("created", REQUESTER), ("cancelled", REQUESTER), ("too_late", M1)]
 
 
 def test_cancelling_an_approved_ask_before_its_date_stops_its_touch_counting_and_after_it_is_refused(bot):

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
 
 from bot.context import ServiceContext
 from bot.domain import OutboxKind, RequestStatus
 from bot.errors import TooLateToCancel, UnknownRequest
-from bot.services import digest, home
+from bot.services import decisions, digest, home
 from bot.services.requests import get
 from bot.services.summaries import RequestSummary
 from storage import outbox as outbox_repo
 from storage import requests as request_repo
+from storage.models import ReferenceRequest
 
 
 def cancellable(r: RequestSummary, today: date) -> bool:
@@ -30,15 +33,27 @@ def cancel(ctx: ServiceContext, *, request_id: int, actor_id: str) -> RequestSum
         if request is None:
             raise UnknownRequest()
         ctx.require_own_or_manager(request.requester_id, actor_id, "cancel")
-        if not request_repo.cancel(session, request_id, actor_id=actor_id, at=now, today=today):
+        cancelled = request_repo.cancel(session, request_id, actor_id=actor_id, at=now, today=today)
+        if not cancelled:
             session.refresh(request)
-            raise TooLateToCancel(request.status.label)
-        outbox_repo.update_cards(session, request, now)
-        owner = request.customer.account_owner if request.customer else None
-        if owner and owner != actor_id:
-            outbox_repo.enqueue(session, kind=OutboxKind.CANCELLED_DM, channel=owner, request_id=request_id, now=now)
-        digest.update_copies(session, request_id=request_id, today=today, now=now)
-        outbox_repo.update_first_dm(session, request_id, now)
-        home.refresh(session, [request.requester_id, *ctx.managers], now)
+            became = request.status.label
+        else:
+            _settle_cancel(session, ctx, request, actor_id, now, today)
+    if not cancelled:
+        decisions.too_late(ctx, request_id=request_id, actor_id=actor_id, what=f"A cancel by <@{actor_id}>")
+        raise TooLateToCancel(became)
     digest.forget_composed(ctx)
     return get(ctx, request_id=request_id)
+
+
+def _settle_cancel(
+    session: Session, ctx: ServiceContext, request: ReferenceRequest, actor_id: str, now: datetime, today: date
+) -> None:
+    request_id = request.id
+    outbox_repo.update_cards(session, request, now)
+    owner = request.customer.account_owner if request.customer else None
+    if owner and owner != actor_id:
+        outbox_repo.enqueue(session, kind=OutboxKind.CANCELLED_DM, channel=owner, request_id=request_id, now=now)
+    digest.update_copies(session, request_id=request_id, today=today, now=now)
+    outbox_repo.update_first_dm(session, request_id, now)
+    home.refresh(session, [request.requester_id, *ctx.managers], now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlparse
 
@@ -12,9 +12,19 @@ from sqlalchemy.orm import Session
 
 from bot import domain
 from bot.context import ServiceContext, remembered
-from bot.domain import AskType, CustomerStatus, EventKind, OutboxKind, RequestStatus, Team, day_words, member
+from bot.domain import (
+    AskType,
+    CustomerStatus,
+    EventKind,
+    OutboxKind,
+    OwnerSignoff,
+    RequestStatus,
+    Team,
+    day_words,
+    member,
+)
 from bot.errors import FormErrors, TooSlow, UnknownRequest
-from bot.services import home, standing
+from bot.services import decisions, home, standing
 from bot.services.summaries import RequestSummary, summarize
 from storage import customers as customer_repo
 from storage import events
@@ -270,9 +280,12 @@ def file_request(
                 session, customer, ctx.limits, ask.needed_by, ask_type=ask.ask_type, contact_id=ask.contact_id
             )
             flags = verdict.reasons if verdict.would_exceed else ()
+        owner = decisions.owner_to_ask(ctx, customer, requester_id)
         request = request_repo.add(
             session,
             ReferenceRequest(
+                owner_signoff=OwnerSignoff.WAITING if owner else None,
+                owner_asked_at=now if owner else None,
                 ask_type=ask.ask_type,
                 team=ask.team,
                 customer_id=ask.customer_id,
@@ -303,6 +316,8 @@ def file_request(
         )
         for target in ctx.card_targets:
             outbox_repo.enqueue(session, kind=OutboxKind.CARD_POST, channel=target, request_id=request.id, now=now)
+        if owner:
+            decisions.ask_owner(session, request.id, owner, now)
         home.refresh(session, [requester_id, *ctx.managers], now)
         session.refresh(request)
         # No standing report: it is computed when each card is rendered, not before Slack's 3 s ack.
@@ -337,20 +352,36 @@ def edit(
         ctx.require_own_or_manager(request.requester_id, actor_id, "change")
         request_repo.lock(session, request_id)
         session.refresh(request)
-        if request.status is not RequestStatus.PENDING:
-            raise FormErrors({"needed_by": f"It was {request.status.label.lower()} meanwhile; nothing was changed."})
-        changes = []
-        if new_date != request.needed_by:
-            changes.append(f"needed by {day_words(request.needed_by)} -> {day_words(new_date)}")
-        if new_use_case != request.use_case:
-            changes.append("use case changed")
-        if new_details != request.details:
-            changes.append("details changed")
-        if changes:
-            request.needed_by, request.use_case, request.details = new_date, new_use_case, new_details
-            events.record(session, request_id, EventKind.EDITED, actor_id=actor_id, at=now, reason="; ".join(changes))
-            outbox_repo.update_cards(session, request, now)
-            home.refresh(session, [request.requester_id, *ctx.managers], now)
-            outbox_repo.update_first_dm(session, request_id, now)
-        session.flush()
-        return summarize(session, request)
+        if request.status is RequestStatus.PENDING:
+            return _apply_edit(session, ctx, request, actor_id, now, new_date, new_use_case, new_details)
+        became = request.status.label.lower()
+    decisions.too_late(ctx, request_id=request_id, actor_id=actor_id, what=f"An edit by <@{actor_id}>")
+    raise FormErrors({"needed_by": f"It was {became} meanwhile; nothing was changed."})
+
+
+def _apply_edit(
+    session: Session,
+    ctx: ServiceContext,
+    request: ReferenceRequest,
+    actor_id: str,
+    now: datetime,
+    new_date: date,
+    new_use_case: str,
+    new_details: str,
+) -> RequestSummary:
+    request_id = request.id
+    changes = []
+    if new_date != request.needed_by:
+        changes.append(f"needed by {day_words(request.needed_by)} -> {day_words(new_date)}")
+    if new_use_case != request.use_case:
+        changes.append("use case changed")
+    if new_details != request.details:
+        changes.append("details changed")
+    if changes:
+        request.needed_by, request.use_case, request.details = new_date, new_use_case, new_details
+        events.record(session, request_id, EventKind.EDITED, actor_id=actor_id, at=now, reason="; ".join(changes))
+        outbox_repo.update_cards(session, request, now)
+        home.refresh(session, [request.requester_id, *ctx.managers], now)
+        outbox_repo.update_first_dm(session, request_id, now)
+    session.flush()
+    return summarize(session, request)

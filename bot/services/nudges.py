@@ -42,3 +42,26 @@ def send_due(ctx: ServiceContext, *, on: date | None = None) -> int:
                 )
             sent += 1
     return sent
+
+
+def remind_owners(ctx: ServiceContext, *, on: date | None = None) -> int:
+    """The daily job too: remind each account owner whose OK an ask has awaited two working days or more, once
+    per ask. The managers' cards show the reminder (and whom the ask waits for)."""
+    today, now = on or ctx.today(), ctx.now()
+    with ctx.session_factory() as session:
+        waiting = request_repo.owners_unreminded(session)
+    sent = 0
+    for request_id, asked_at in waiting:
+        if working_days_between(asked_at.astimezone(ctx.zone).date(), today) < WORKING_DAYS:
+            continue
+        with ctx.session_factory.begin() as session:
+            if not request_repo.claim_owner_nudge(session, request_id, now):
+                continue
+            request = request_repo.get(session, request_id)
+            owner = request.customer.account_owner if request is not None and request.customer else None
+            if request is None or not owner:
+                continue
+            outbox_repo.enqueue(session, kind=OutboxKind.OWNER_NUDGE, channel=owner, request_id=request_id, now=now)
+            outbox_repo.update_cards(session, request, now)
+            sent += 1
+    return sent

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from bot.domain import HISTORY_WINDOW_DAYS, AskType, Outcome, RequestStatus, Sentiment, Team
+from bot.domain import HISTORY_WINDOW_DAYS, AskType, Outcome, OwnerSignoff, RequestStatus, Sentiment, Team
 from bot.policy import Limits
 from bot.ranking import Candidate, Need
 from bot.services import standing
@@ -68,10 +68,23 @@ class RequestSummary:
     prospect_size: str = ""
     # For an ask by need that is still pending: the customers the managers can choose from, best first.
     candidates: tuple[Candidate, ...] = field(default_factory=tuple)
+    # The account owner's sign-off (None: the ask does not wait for it) and a manager's approval waiting for it.
+    owner_signoff: OwnerSignoff | None = None
+    owner_answered_by: str | None = None
+    owner_answered_at: datetime | None = None
+    owner_reason: str = ""
+    owner_nudged_at: datetime | None = None
+    approval_waiting_by: str | None = None
+    approval_waiting_at: datetime | None = None
 
     @property
     def pending(self) -> bool:
         return self.status is RequestStatus.PENDING
+
+    @property
+    def waits_for_owner(self) -> bool:
+        """Still pending, and the account owner has not answered yet."""
+        return self.pending and self.owner_signoff is OwnerSignoff.WAITING
 
     @property
     def by_need(self) -> bool:
@@ -176,4 +189,29 @@ def summarize(
         prospect_region=request.prospect_region,
         prospect_size=request.prospect_size,
         candidates=candidates,
+        owner_signoff=request.owner_signoff,
+        owner_answered_by=request.owner_answered_by,
+        owner_answered_at=request.owner_answered_at,
+        owner_reason=request.owner_reason,
+        owner_nudged_at=request.owner_nudged_at,
+        approval_waiting_by=request.approval_waiting_by,
+        approval_waiting_at=request.approval_waiting_at,
     )
+
+
+def state_words(r: RequestSummary) -> str:
+    """Where an ask stands, in words with Slack mentions ("approved by <@U1>, waiting for the account owner's
+    OK"), for those told that something else happened first."""
+    if r.status is RequestStatus.PENDING:
+        if r.approval_waiting_by:
+            return f"approved by <@{r.approval_waiting_by}>, waiting for the account owner's OK"
+        if r.owner_signoff is OwnerSignoff.WAITING:
+            return f"waiting for the account owner <@{r.account_owner}> to say OK"
+        if r.owner_signoff is OwnerSignoff.OK:
+            return f"OK to contact for the account owner (<@{r.owner_answered_by}>), waiting for a reference manager"
+        return "waiting for a decision"
+    if r.owner_signoff is OwnerSignoff.NOT_NOW:
+        return f"declined: not now, said <@{r.owner_answered_by}> for the account owner"
+    if r.owner_signoff is OwnerSignoff.OVERRIDDEN and r.status is RequestStatus.APPROVED:
+        return f"approved by <@{r.decided_by}> without waiting for the account owner"
+    return f"{r.status.label.lower()} by <@{r.decided_by}>"

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain import RequestStatus
+from bot.domain import OwnerSignoff, RequestStatus
 from bot.services.summaries import CustomerHistory, RequestSummary
 from handlers.ids import Action
 from handlers.ids import Block as BlockId
@@ -70,11 +70,17 @@ def deal_text(r: RequestSummary) -> str:
     return text
 
 
-def decision_buttons(request_id: int, customer: str, *, approve: bool = True) -> list[ButtonElement]:
+def decision_buttons(
+    request_id: int, customer: str, *, approve: bool = True, override: bool = False
+) -> list[ButtonElement]:
     """Approve (unless the ask is by need: its customer is chosen instead) and Decline, each labelled with
-    the ask it decides: the card, the digest, the reminder, the Home tab and the queue."""
+    the ask it decides: the card, the digest, the reminder, the Home tab and the queue. `override` adds
+    Approve without the owner (an ask waiting for the account owner's OK)."""
     value = RequestRef(request_id=request_id).dump()
-    choices = [("Approve", Action.APPROVE, "primary")] if approve else []
+    choices: list[tuple[str, Action, str | None]] = [("Approve", Action.APPROVE, "primary")] if approve else []
+    choices.append(("Decline", Action.DECLINE, "danger"))
+    if override:
+        choices.append((WITHOUT_OWNER, Action.OVERRIDE_OWNER, None))
     return [
         ButtonElement(
             text=text,
@@ -83,16 +89,46 @@ def decision_buttons(request_id: int, customer: str, *, approve: bool = True) ->
             style=style,
             accessibility_label=clip(f"{text} request {request_id} with {customer}", 75),
         )
-        for text, action, style in [*choices, ("Decline", Action.DECLINE, "danger")]
+        for text, action, style in choices
     ]
 
 
+WITHOUT_OWNER = "Approve without the owner"
+
+
 def owner_text(r: RequestSummary) -> str:
-    if r.account_owner:
-        return user(r.account_owner)
-    if r.customer_name is None:
-        return "_the chosen customer's_"
-    return "_none on record: no one at the account is told_"
+    """The account owner, and where their sign-off stands."""
+    if not r.account_owner:
+        return (
+            "_the chosen customer's_" if r.customer_name is None else "_none on record: no one at the account is told_"
+        )
+    who = user(r.account_owner)
+    signoff = r.owner_signoff
+    if signoff is OwnerSignoff.WAITING:
+        reminded = f" (reminded {slack_time(r.owner_nudged_at)})" if r.owner_nudged_at else ""
+        return f"{who}: :hourglass: waiting for their OK{reminded}"
+    if signoff is OwnerSignoff.OK:
+        by = "" if r.owner_answered_by == r.account_owner else f" (answered by {user(r.owner_answered_by)})"
+        return f"{who}: :white_check_mark: OK to contact {slack_time(r.owner_answered_at)}{by}"
+    if signoff is OwnerSignoff.NOT_NOW:
+        return f"{who}: :no_entry_sign: not now"
+    if signoff is OwnerSignoff.OVERRIDDEN:
+        return (
+            f"{who}: not waited for. {user(r.owner_answered_by)} approved without their OK: "
+            f"_{clip(esc(r.owner_reason), 1200)}_"
+        )
+    return who
+
+
+def waiting_line(r: RequestSummary) -> str:
+    """A pending ask the account owner has not answered: what the managers' Approve does meanwhile."""
+    owner = user(r.account_owner)
+    if r.approval_waiting_by:
+        return (
+            f":hourglass: *Approved by {user(r.approval_waiting_by)}* {slack_time(r.approval_waiting_at)}; it "
+            f"completes when {owner} says OK to contact."
+        )
+    return f":hourglass: Waiting for {owner}, the account owner. Approve now and it completes when they say OK."
 
 
 def ask_line(r: RequestSummary) -> str:
@@ -106,6 +142,11 @@ def ask_line(r: RequestSummary) -> str:
 def decision_line(r: RequestSummary) -> str:
     if r.pending or r.decided_at is None:
         return "Waiting for a reference manager."
+    if r.owner_signoff is OwnerSignoff.NOT_NOW:
+        if r.decided_by == r.account_owner:
+            return f":no_entry_sign: *Not now from {user(r.decided_by)}*, the account owner, {slack_time(r.decided_at)}"
+        said = f"*Not now, said {user(r.decided_by)}* for the account owner {user(r.account_owner)}"
+        return f":no_entry_sign: {said} {slack_time(r.decided_at)}"
     icons = {RequestStatus.APPROVED: ":white_check_mark:", RequestStatus.CANCELLED: ":wastebasket:"}
     icon = icons.get(r.status, ":no_entry_sign:")
     return f"{icon} *{r.status.label} by {user(r.decided_by)}* {slack_time(r.decided_at)}"
@@ -145,8 +186,12 @@ def approval_card(r: RequestSummary) -> list[Block]:
             SectionBlock(text=MarkdownTextObject(text=clip(f":warning: *Flagged:* {esc(r.flag_reason)}", 3000)))
         )
     if r.pending:
-        # An ask by need is approved by choosing its customer (the Choose buttons above).
-        buttons = decision_buttons(r.id, customer_words(r), approve=not r.by_need)
+        if r.waits_for_owner:
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=waiting_line(r))))
+        # An ask by need is approved by choosing its customer (the Choose buttons above); an Approve waiting
+        # for the owner is not offered again.
+        approve = not r.by_need and not r.approval_waiting_by
+        buttons = decision_buttons(r.id, customer_words(r), approve=approve, override=r.waits_for_owner)
         blocks.append(ActionsBlock(block_id=BlockId.DECISION, elements=buttons))
     else:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=decision_line(r))))
@@ -163,4 +208,6 @@ def approval_card(r: RequestSummary) -> list[Block]:
 def approval_card_text(r: RequestSummary) -> str:
     """Notification text (and what screen readers and old clients show)."""
     state = "waiting for a decision" if r.pending else r.status.label.lower()
+    if r.waits_for_owner:
+        state = "waiting for the account owner's OK"
     return clip(f"Reference request #{r.id} ({customer_words(r)}) {state}", 3000)

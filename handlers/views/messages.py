@@ -14,10 +14,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain import RequestStatus
+from bot.domain import OwnerSignoff, RequestStatus
 from bot.outbox import FailedDelivery
 from bot.services.cancellation import cancellable
-from bot.services.summaries import RequestSummary
+from bot.services.summaries import RequestSummary, state_words
 from bot.services.touch_log import LoggedTouch
 from handlers.ids import COMMAND, Action
 from handlers.payloads import OutboxRef, RequestRef
@@ -60,7 +60,9 @@ def filed_dm(r: RequestSummary) -> tuple[str, list[Block]]:
         status += f", {r.outcome.label.lower()}"
     head = f"Request #{r.id} is in" if r.pending else f"Request #{r.id}"
     text = f"{head}: {r.ask_type.label} with {customer_words(r)}. Status: {status}."
-    if r.pending:
+    if r.pending and r.owner_signoff is not None:
+        where = f"Status: *pending*, {state_words(r)}. You will hear in this thread."
+    elif r.pending:
         where = (
             f"Status: *pending*. A reference manager will approve or decline it; you will hear in this thread. "
             f"`{COMMAND} list` shows your asks."
@@ -107,7 +109,13 @@ def account_owner_dm(r: RequestSummary) -> tuple[str, list[Block]]:
     contact = f" ({esc(r.contact_name)})" if r.contact_name else ""
     what = f"by {user(r.requester_id)} ({r.team.label}) for a *{r.ask_type.label.lower()}*, needed by "
     what += f"{slack_date(r.needed_by)}."
-    if r.flagged:
+    if r.owner_signoff is OwnerSignoff.OVERRIDDEN:
+        text = f"{customer_words(r)} is about to be contacted; a reference manager approved without your OK."
+        head = (
+            f":warning: Your customer *{esc(customer_words(r))}*{contact} is about to be contacted {what} "
+            f"{user(r.owner_answered_by)} approved it without waiting for your OK: _{clip(esc(r.owner_reason), 1500)}_"
+        )
+    elif r.flagged:
         text = (
             f"{customer_words(r)} is about to be contacted for a {r.ask_type.label.lower()} although it is over "
             "its limits."
@@ -135,8 +143,12 @@ def owner_declined_dm(r: RequestSummary) -> tuple[str, list[Block]]:
 
 
 def declined_dm(r: RequestSummary) -> tuple[str, list[Block]]:
+    """To the requester; a Not now says who said no (the account owner, or a manager for them) and why."""
     text = f"Request #{r.id} declined: {r.decision_reason}"
     body = f"*Reason:* {clip(esc(r.decision_reason), 1200)}"
+    if r.owner_signoff is OwnerSignoff.NOT_NOW:
+        text = f"Request #{r.id} declined: not now for the account owner of {customer_words(r)}. {r.decision_reason}"
+        body = f"*Not now, the account owner's reason:* {clip(esc(r.decision_reason), 1200)}"
     if r.decision_suggestion:
         body += f"\n*Suggestion:* {clip(esc(r.decision_suggestion), 600)}"
     blocks: list[Block] = [
@@ -172,7 +184,7 @@ def logged_dm(logged: LoggedTouch) -> tuple[str, list[Block]]:
 
 
 def already_decided(r: RequestSummary) -> str:
-    return f"Request #{r.id} was already {r.status.label.lower()} by {user(r.decided_by)}; nothing changed."
+    return f"Request #{r.id} was already {state_words(r)}; nothing changed."
 
 
 def cancel_button(r: RequestSummary) -> ButtonElement:

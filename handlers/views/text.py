@@ -28,8 +28,10 @@ def user(user_id: str | None) -> str:
     return f"<@{user_id}>" if user_id else "nobody"
 
 
-def slack_time(moment: datetime) -> str:
-    """A timestamp every reader sees in their own time zone (Slack's date formatting)."""
+def slack_time(moment: datetime | None) -> str:
+    """A timestamp every reader sees in their own time zone (Slack's date formatting); "" for none."""
+    if moment is None:
+        return ""
     epoch = int(moment.timestamp())
     fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{fallback}>"
