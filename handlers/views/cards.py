@@ -77,19 +77,16 @@ def decision_buttons(
     the ask it decides: the card, the digest, the reminder, the Home tab and the queue. `override` adds
     Approve without the owner (an ask waiting for the account owner's OK)."""
     value = RequestRef(request_id=request_id).dump()
-    choices: list[tuple[str, Action, str | None]] = [("Approve", Action.APPROVE, "primary")] if approve else []
-    choices.append(("Decline", Action.DECLINE, "danger"))
+    ask = f"request {request_id} with {customer}"
+    choices: list[tuple[str, Action, str | None, str]] = []
+    if approve:
+        choices.append(("Approve", Action.APPROVE, "primary", f"Approve {ask}"))
+    choices.append(("Decline", Action.DECLINE, "danger", f"Decline {ask}"))
     if override:
-        choices.append((WITHOUT_OWNER, Action.OVERRIDE_OWNER, None))
+        choices.append((WITHOUT_OWNER, Action.OVERRIDE_OWNER, None, f"Approve {ask} without the owner"))
     return [
-        ButtonElement(
-            text=text,
-            action_id=action,
-            value=value,
-            style=style,
-            accessibility_label=clip(f"{text} request {request_id} with {customer}", 75),
-        )
-        for text, action, style in choices
+        ButtonElement(text=text, action_id=action, value=value, style=style, accessibility_label=clip(label, 75))
+        for text, action, style, label in choices
     ]
 
 
