@@ -115,6 +115,9 @@ def test_a_managers_approve_waits_for_the_owner_and_completes_on_their_ok(bot):
     assert f"completes when <@{OWNER}> says OK to contact" in text_of(waiting)
     assert _buttons(waiting) == ["decline_request", "approve_without_owner"]
     assert _stored(bot).status.value == "pending"
+    bot.drained()  # the queue (and the digest) say whom it waits for, with no second Approve
+    queue = json.dumps(bot.slack.command(M2, "queue").json["blocks"])
+    assert f"approved by <@{M1}>, waiting for <@{OWNER}>'s OK" in queue and "approve_request" not in queue
     filed = bot.standin.wait_for(
         lambda: [m for m in bot.standin.dms_to(REQUESTER) if "waiting for the account owner's OK" in text_of(m)],
         what="first DM updated",

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from bot import program
 from bot.charts import ChartImage
 from bot.context import ServiceContext, remembered
-from bot.domain import AskType, CustomerStatus, Level, NominationStatus, OutboxKind, RequestStatus, Team
+from bot.domain import AskType, CustomerStatus, Level, NominationStatus, OutboxKind, OwnerSignoff, RequestStatus, Team
 from bot.errors import UnknownRequest
 from bot.policy import Limits, Standing
 from bot.program import ProgramStanding
@@ -48,6 +48,8 @@ class Item:
     age_days: int
     cards: tuple[tuple[str, str, str | None], ...] = ()  # every copy of its approval card: channel, ts, permalink
     flagged: bool = False
+    owner_to_say_ok: str | None = None  # the account owner whose OK it waits for (OWNER_SIGNOFF=required)
+    approved_by: str | None = None  # a manager's Approve waiting for that OK
 
     def card_for(self, recipient: str) -> tuple[str, str, str | None] | None:
         """The copy to link for `recipient`: their own DM's (its buttons are theirs), else the first."""
@@ -134,6 +136,8 @@ def item_of(r: ReferenceRequest, today: date) -> Item:
         age_days=(today - r.created_at.date()).days,
         cards=tuple((c.channel, c.ts, c.permalink) for c in r.cards),
         flagged=r.flagged,
+        owner_to_say_ok=r.customer.account_owner if r.owner_signoff is OwnerSignoff.WAITING and r.customer else None,
+        approved_by=r.approval_waiting_by,
     )
 
 

@@ -117,6 +117,22 @@ def owner_text(r: RequestSummary) -> str:
     return who
 
 
+def owner_wait_words(owner: str | None, approved_by: str | None) -> str:
+    """For lists of waiting asks (digest, Home, queue): whom an ask waits for besides the managers."""
+    if not owner:
+        return ""
+    if approved_by:
+        return f"; approved by {user(approved_by)}, waiting for {user(owner)}'s OK"
+    return f"; waiting for {user(owner)}'s OK"
+
+
+def waiting_buttons(
+    request_id: int, customer: str, *, by_need: bool, owner: str | None, approved_by: str | None
+) -> list[ButtonElement]:
+    """Decision buttons of a waiting ask in a list: no second Approve once one waits for the owner."""
+    return decision_buttons(request_id, customer, approve=not by_need and not approved_by, override=bool(owner))
+
+
 def waiting_line(r: RequestSummary) -> str:
     """A pending ask the account owner has not answered: what the managers' Approve does meanwhile."""
     owner = user(r.account_owner)

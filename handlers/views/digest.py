@@ -25,7 +25,7 @@ from bot.services.digest import DECISION_BLOCK, SHOWN_WAITING, Digest, DigestCop
 from handlers.ids import Action
 from handlers.payloads import CustomerRef
 from handlers.views import standing as standing_view
-from handlers.views.cards import TO_BE_CHOSEN, decision_buttons, decision_line
+from handlers.views.cards import TO_BE_CHOSEN, decision_line, owner_wait_words, waiting_buttons
 from handlers.views.program import beta_blocks, target_blocks, variety_blocks
 from handlers.views.text import clip, esc, slack_date, user
 
@@ -131,13 +131,12 @@ def _waiting(d: Digest) -> list[Block]:
     ]
     for item in d.waiting.items[:SHOWN_WAITING]:
         age = "filed today" if item.age_days == 0 else f"waiting {item.age_days} days"
+        age += owner_wait_words(item.owner_to_say_ok, item.approved_by)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(_line(item, d, age), 3000))))
-        blocks.append(
-            ActionsBlock(
-                block_id=f"{DECISION_BLOCK}{item.request_id}",
-                elements=decision_buttons(item.request_id, _who(item)),
-            )
+        buttons = waiting_buttons(
+            item.request_id, _who(item), by_need=False, owner=item.owner_to_say_ok, approved_by=item.approved_by
         )
+        blocks.append(ActionsBlock(block_id=f"{DECISION_BLOCK}{item.request_id}", elements=buttons))
     return blocks + _more(min(len(d.waiting.items), SHOWN_WAITING), d.waiting.total)
 
 

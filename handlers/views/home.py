@@ -21,7 +21,7 @@ from bot.services.home import ManagerBoard, WaitingAsk
 from handlers.ids import Action
 from handlers.payloads import ChooseRef
 from handlers.views import messages
-from handlers.views.cards import TO_BE_CHOSEN, decision_buttons
+from handlers.views.cards import TO_BE_CHOSEN, owner_wait_words, waiting_buttons
 from handlers.views.digest import image_block, risk_line
 from handlers.views.program import EDIT_BUTTON, target_blocks
 from handlers.views.text import clip, esc, slack_date, user
@@ -45,7 +45,9 @@ def waiting_blocks(waiting: Section[WaitingAsk]) -> list[Block]:
         blocks.append(
             _section(
                 f"#{i.request_id} {i.ask_type.label} with {customer} for {user(i.requester_id)} ({i.team.label}), "
-                f"needed by {slack_date(i.needed_by)}" + (" :warning:" if i.flagged else "")
+                f"needed by {slack_date(i.needed_by)}"
+                + (" :warning:" if i.flagged else "")
+                + owner_wait_words(i.owner_to_say_ok, i.approved_by)
             )
         )
         buttons = [
@@ -57,7 +59,13 @@ def waiting_blocks(waiting: Section[WaitingAsk]) -> list[Block]:
             )
             for customer_id, name in ask.choices
         ]
-        buttons += decision_buttons(i.request_id, i.customer_name or TO_BE_CHOSEN, approve=i.customer_name is not None)
+        buttons += waiting_buttons(
+            i.request_id,
+            i.customer_name or TO_BE_CHOSEN,
+            by_need=i.customer_name is None,
+            owner=i.owner_to_say_ok,
+            approved_by=i.approved_by,
+        )
         blocks.append(ActionsBlock(elements=buttons))
     if waiting.total > len(waiting.items):
         more = waiting.total - len(waiting.items)
