@@ -184,3 +184,19 @@ def test_each_ask_has_one_thread_its_first_dm_kept_up_to_date_and_later_news_as_
     assert updated.text == "Request #1: Reference call with Acme. Status: approved."
     assert "edit_request" not in text_of(updated) and "cancel_request" in text_of(updated)
     assert [m.ts for m in bot.standin.dms_to(REQUESTER) if m.thread_ts is None] == [first.ts]  # one thread
+
+
+def test_an_edit_sent_after_the_decision_changes_nothing_and_is_kept_in_the_history_as_too_late(bot):
+    acme = add_customer(bot.database, "Acme")
+    file_request(bot, acme)
+    dm = _filed_dm(bot)
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click_in(REQUESTER, dm, "edit_request").status == 200
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
+    bot.standin.wait_for(lambda: _events(bot)[-1][0] == "approved", what="approved")
+    late = bot.slack.submit(REQUESTER, modal, {"details": "Changed my mind"})
+    assert "It was approved meanwhile; nothing was changed." in late.json["errors"]["needed_by"]
+    assert _events(bot)[-1] == ("too_late", REQUESTER)
+    with bot.database.session_factory() as session:
+        assert "Changed my mind" not in session.get(ReferenceRequest, 1).details

@@ -300,3 +300,17 @@ def test_notify_keeps_the_heads_up_worded_by_the_customers_standing(start_bot):
     heads_up = _to(bot, OWNER, "Heads-up")
     assert "about to be contacted" in text_of(heads_up)
     assert not [m for m in bot.standin.dms_to(OWNER) if "OK to contact?" in text_of(m)]
+
+
+def test_an_ask_cancelled_while_it_waits_for_the_owner_shows_so_on_the_owners_card(bot):
+    acme = add_customer(bot.database, "Acme", account_owner=OWNER)
+    file_request(bot, acme)
+    card = _owner_card(bot)
+    filed = bot.standin.wait_for(lambda: bot.standin.dms_to(REQUESTER), what="filed DM")[0]
+    assert bot.slack.click_in(REQUESTER, filed, "cancel_request").status == 200
+    bot.standin.wait_for(lambda: ":wastebasket: Cancelled by" in text_of(_owner_card_now(bot)), what="owner card")
+    assert "owner_ok_to_contact" not in text_of(_owner_card_now(bot))
+    assert bot.slack.click(OWNER, card, "owner_ok_to_contact").status == 200  # from the card as it was
+    assert f"already cancelled by <@{REQUESTER}>" in _ephemeral(bot, OWNER, "already")
+    bot.drained()
+    assert _events(bot) == [("created", REQUESTER), ("cancelled", REQUESTER), ("too_late", OWNER)]
