@@ -3,7 +3,10 @@ the managers once, where their cards go."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Callable, Sequence
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
 
 from bot.context import ServiceContext
 from bot.domain import OutboxKind
@@ -26,42 +29,52 @@ def working_days_between(first: date, last: date) -> int:
 def send_due(ctx: ServiceContext, *, on: date | None = None) -> int:
     """The daily job (and its catch-up at start): remind the managers of each ask waiting two working days
     or more as of `on` (today by default), once per ask."""
-    today, now = on or ctx.today(), ctx.now()
+
+    def remind(session: Session, request_id: int, now: datetime) -> bool:
+        if not request_repo.claim_nudge(session, request_id, now):
+            return False
+        for target in ctx.card_targets:
+            outbox_repo.enqueue(session, kind=OutboxKind.DECISION_NUDGE, channel=target, request_id=request_id, now=now)
+        return True
+
     with ctx.session_factory() as session:
         waiting = request_repo.waiting_unnudged(session)
-    sent = 0
-    for request_id, filed_at in waiting:
-        if working_days_between(filed_at.astimezone(ctx.zone).date(), today) < WORKING_DAYS:
-            continue
-        with ctx.session_factory.begin() as session:
-            if not request_repo.claim_nudge(session, request_id, now):
-                continue
-            for target in ctx.card_targets:
-                outbox_repo.enqueue(
-                    session, kind=OutboxKind.DECISION_NUDGE, channel=target, request_id=request_id, now=now
-                )
-            sent += 1
-    return sent
+    return _remind_due(ctx, waiting, on, remind)
 
 
 def remind_owners(ctx: ServiceContext, *, on: date | None = None) -> int:
     """The daily job too: remind each account owner whose OK an ask has awaited two working days or more, once
     per ask. The managers' cards show the reminder (and whom the ask waits for)."""
-    today, now = on or ctx.today(), ctx.now()
+
+    def remind(session: Session, request_id: int, now: datetime) -> bool:
+        if not request_repo.claim_owner_nudge(session, request_id, now):
+            return False
+        request = request_repo.get(session, request_id)
+        owner = request.customer.account_owner if request is not None and request.customer else None
+        if request is None or not owner:
+            return False
+        outbox_repo.enqueue(session, kind=OutboxKind.OWNER_NUDGE, channel=owner, request_id=request_id, now=now)
+        outbox_repo.update_cards(session, request, now)
+        return True
+
     with ctx.session_factory() as session:
         waiting = request_repo.owners_unreminded(session)
+    return _remind_due(ctx, waiting, on, remind)
+
+
+def _remind_due(
+    ctx: ServiceContext,
+    waiting: Sequence[tuple[int, datetime]],
+    on: date | None,
+    remind: Callable[[Session, int, datetime], bool],
+) -> int:
+    """`remind` (in its own transaction) each ask whose wait, since the moment beside it, is two working days
+    or more as of `on`; how many were reminded."""
+    today, now = on or ctx.today(), ctx.now()
     sent = 0
-    for request_id, asked_at in waiting:
-        if working_days_between(asked_at.astimezone(ctx.zone).date(), today) < WORKING_DAYS:
+    for request_id, since in waiting:
+        if working_days_between(since.astimezone(ctx.zone).date(), today) < WORKING_DAYS:
             continue
         with ctx.session_factory.begin() as session:
-            if not request_repo.claim_owner_nudge(session, request_id, now):
-                continue
-            request = request_repo.get(session, request_id)
-            owner = request.customer.account_owner if request is not None and request.customer else None
-            if request is None or not owner:
-                continue
-            outbox_repo.enqueue(session, kind=OutboxKind.OWNER_NUDGE, channel=owner, request_id=request_id, now=now)
-            outbox_repo.update_cards(session, request, now)
-            sent += 1
+            sent += remind(session, request_id, now)
     return sent
