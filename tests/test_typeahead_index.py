@@ -1,0 +1,62 @@
+"""Issue 13: the customer typeahead reads a trigram index, not the whole pool (SQLite: FTS5 trigram table kept
+in step with `customers` by triggers; PostgreSQL: pg_trgm's GIN index), and finds exactly what it found
+before: any part of the name, in any case, prefix matches first."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.dialects import postgresql, sqlite
+
+from storage import customers as customer_repo
+from storage.models import Customer
+from tests.harness import REQUESTER, add_customer, open_modal, run, write
+from tests.test_cli import HEADER
+
+
+def _labels(bot, query: str) -> list[str]:
+    view = open_modal(bot)
+    reply = bot.slack.suggest(REQUESTER, view, "customer_id", "customer_select", query)
+    assert reply.status == 200
+    return [o["text"]["text"] for o in reply.json["options"]]
+
+
+def test_customers_imported_or_renamed_are_found_at_once_with_quotes_and_wildcards_taken_literally(
+    bot, cli_env, tmp_path
+):
+    add_customer(bot.database, "Northwind Traders")
+    csv = write(
+        tmp_path,
+        f"{HEADER}\n"
+        "Windmill Energy,Energy,EMEA,1000+,Analytics,UOWNER01,active,no,,,\n"
+        '"Say ""Wind"" Co",Retail,EMEA,1000+,Analytics,UOWNER01,active,no,,,\n'
+        "100% Windy Ltd,Retail,EMEA,1000+,Analytics,UOWNER01,active,no,,,\n",
+    )
+    imported = run(["customers", "import", str(csv)], cli_env)
+    assert imported.returncode == 0, imported.stderr
+    assert _labels(bot, "WIND") == ["Windmill Energy", "100% Windy Ltd", "Northwind Traders", 'Say "Wind" Co']
+    assert _labels(bot, '"wind"') == ['Say "Wind" Co']
+    assert _labels(bot, "0% w") == ["100% Windy Ltd"]
+    assert _labels(bot, "d_c") == []  # "_" is a letter here, not a wildcard
+    with bot.database.session_factory.begin() as session:
+        customer = session.query(Customer).filter_by(name="Windmill Energy").one()
+        customer.name = "Gale Power"
+    assert _labels(bot, "windmill") == [] and _labels(bot, "gale") == ["Gale Power"]
+
+
+def test_a_query_of_three_characters_or_more_reads_the_index_not_the_pool(database):
+    for i in range(500):
+        add_customer(database, f"Customer {i:05d} Labs")
+    with database.session_factory() as session:
+        found = [c.name for c in customer_repo.search(session, "0042")]
+        assert found == ["Customer 00042 Labs"] + [f"Customer {i:05d} Labs" for i in range(420, 430)]
+        statement = customer_repo.search_statement(session, "0042", limit=100)
+        if database.backend == "sqlite":
+            compiled = statement.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
+            plan = " ".join(str(row[-1]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+            assert "VIRTUAL TABLE INDEX" in plan and "SCAN customers" not in plan, plan
+        else:
+            session.execute(text("ANALYZE customers"))
+            session.execute(text("SET LOCAL enable_seqscan = off"))  # a 500-row table would be scanned anyway
+            compiled = statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+            plan = " ".join(str(row[0]) for row in session.execute(text(f"EXPLAIN {compiled}")))
+            assert "ix_customers_name_trgm" in plan, plan
