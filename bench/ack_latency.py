@@ -33,6 +33,7 @@ from tests.slack_standin import SlackStandIn
 
 PRODUCTS = ["Analytics", "Billing", "Payments", "Identity", "Search"]
 TEAMS = ["sales", "pr", "product_management", "analyst_relations", "marketing"]
+OPEN_ASKS = 500  # waiting for a decision, of all the requests seeded
 
 
 def seed(url: str, customers: int, requests: int) -> None:
@@ -66,6 +67,13 @@ def seed(url: str, customers: int, requests: int) -> None:
         )
         batch = []
         for i in range(1, requests + 1):
+            # A program in use: past asks were decided long ago (the approved ones followed up, with an
+            # outcome once their day passed); the last OPEN_ASKS were filed today and wait for a decision.
+            open_ask = i > requests - OPEN_ASKS
+            created = now - timedelta(days=random.randint(30, 730), seconds=random.randint(0, 86400))
+            needed_by = created.date() + timedelta(days=random.randint(7, 60))
+            status = "pending" if open_ask else random.choice(["approved", "approved", "declined"])
+            past = status == "approved" and needed_by < date.today()
             batch.append(
                 dict(
                     id=i,
@@ -74,15 +82,19 @@ def seed(url: str, customers: int, requests: int) -> None:
                     contact_id=None,
                     requester_id=f"U{random.randint(1, 2000):07d}",
                     team=random.choice(TEAMS),
-                    needed_by=date.today() + timedelta(days=random.randint(-300, 60)),
+                    needed_by=date.today() + timedelta(days=14) if open_ask else needed_by,
                     deal_name="",
                     deal_url="",
                     deal_amount=None,
                     details="",
-                    status=random.choice(["approved", "declined", "pending"]),
+                    status=status,
+                    decided_by=None if open_ask else "UMGR0001",
+                    decided_at=None if open_ask else created + timedelta(hours=4),
                     decision_reason="",
                     decision_suggestion="",
-                    created_at=now - timedelta(days=random.randint(0, 730), seconds=random.randint(0, 86400)),
+                    created_at=now - timedelta(minutes=requests - i) if open_ask else created,
+                    outcome="completed" if past else None,
+                    followup_sent_at=created + timedelta(days=60) if past else None,
                 )
             )
             if len(batch) == 20_000:

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.models.views import View
 
 from bot.services import catalog, customer_limits, home, requests
 from handlers.common import deps, open_modal
@@ -14,7 +15,7 @@ from handlers.errors import guarded
 from handlers.ids import COMMAND
 from handlers.payloads import RequestModalContext
 from handlers.program import open_program
-from handlers.request_modal import build_form
+from handlers.request_modal import blank_form, build_form
 from handlers.views import messages
 from handlers.views.home import waiting_blocks
 from handlers.views.limits_modal import limits_modal
@@ -65,8 +66,8 @@ def reference_request(
         return
     if word == "log" and not rest:
         ack()
-        view = log_modal(today=ctx.today(), initial_team=requests.last_team(ctx, user_id=user_id))
-        open_modal(client, trigger_id=body["trigger_id"], view=view, tell=tell)
+        log_form = log_modal(today=ctx.today(), initial_team=requests.last_team(ctx, user_id=user_id))
+        open_modal(client, trigger_id=body["trigger_id"], view=log_form, tell=tell)
         return
     if word == "limits":
         ctx.require_manager(user_id, "change a customer's limits")
@@ -81,12 +82,17 @@ def reference_request(
     # The trigger_id lives 3 seconds: acknowledge first, then open the modal straight away.
     ack()
     chosen = catalog.find_customer(ctx, text=text) if text else None
-    view = build_form(
-        ctx,
-        private_metadata=RequestModalContext(channel=str(body.get("channel_id") or "")[:32]).dump(),
-        user_id=user_id,
-        customer=customer_option(chosen.id, chosen.name, chosen.status) if chosen else None,
-        customer_id=chosen.id if chosen else None,
+    meta = RequestModalContext(channel=str(body.get("channel_id") or "")[:32]).dump()
+    view: View | dict[str, Any] = (
+        build_form(
+            ctx,
+            private_metadata=meta,
+            user_id=user_id,
+            customer=customer_option(chosen.id, chosen.name, chosen.status),
+            customer_id=chosen.id,
+        )
+        if chosen
+        else blank_form(ctx, private_metadata=meta, user_id=user_id)
     )
     if not open_modal(client, trigger_id=body["trigger_id"], view=view, tell=tell):
         return

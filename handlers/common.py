@@ -107,7 +107,7 @@ def open_modal(
     client: WebClient,
     *,
     trigger_id: str,
-    view: View,
+    view: View | dict[str, Any],
     tell: Callable[[str], None],
     again: str = f"run `{COMMAND}` again",
 ) -> bool:

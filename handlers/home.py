@@ -18,7 +18,7 @@ from handlers.common import action_value, deps, open_modal, tell
 from handlers.errors import guarded
 from handlers.ids import Action
 from handlers.payloads import OutboxRef, RequestModalContext
-from handlers.request_modal import build_form
+from handlers.request_modal import blank_form
 from handlers.views.home import home_blocks
 from handlers.views.log_modal import log_modal
 from handlers.views.nominations import nomination_modal
@@ -63,7 +63,7 @@ def publish(client: WebClient, ctx: ServiceContext, user_id: str) -> None:
         logger.error("views.publish failed: %s", exc.response.get("error"))
 
 
-def _open(client: WebClient, body: dict[str, Any], respond: Respond, view: View) -> None:
+def _open(client: WebClient, body: dict[str, Any], respond: Respond, view: View | dict[str, Any]) -> None:
     open_modal(client, trigger_id=body["trigger_id"], view=view, tell=lambda t: tell(respond, t), again="click again")
 
 
@@ -72,7 +72,7 @@ def new_request_clicked(
 ) -> None:
     ack()
     user_id = body["user"]["id"]
-    form = build_form(deps(context).services, private_metadata=RequestModalContext(channel="").dump(), user_id=user_id)
+    form = blank_form(deps(context).services, private_metadata=RequestModalContext(channel="").dump(), user_id=user_id)
     _open(client, body, respond, form)
 
 

@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.blocks import Option
 from slack_sdk.models.views import View
 
-from bot.context import ServiceContext
+from bot.context import ServiceContext, remembered
 from bot.domain import MAX_DETAILS, AskType, Team, member
 from bot.ranking import Need
 from bot.services import catalog, intake, requests, standing
@@ -64,11 +64,12 @@ def request_from_message(ack: Ack, body: dict[str, Any], client: WebClient, cont
 
 
 def _open_form(ctx: ServiceContext, client: WebClient, body: dict[str, Any], *, details: str, channel: str) -> None:
-    view = build_form(
-        ctx,
-        private_metadata=RequestModalContext(channel=channel[:32]).dump(),
-        user_id=str((body.get("user") or {}).get("id") or ""),
-        prefill=Prefill(details=details) if details else None,
+    meta = RequestModalContext(channel=channel[:32]).dump()
+    user_id = str((body.get("user") or {}).get("id") or "")
+    view: View | dict[str, Any] = (
+        build_form(ctx, private_metadata=meta, user_id=user_id, prefill=Prefill(details=details))
+        if details
+        else blank_form(ctx, private_metadata=meta, user_id=user_id)
     )
     open_modal(client, trigger_id=body["trigger_id"], view=view, tell=lambda _t: None, again="use the shortcut again")
 
@@ -97,6 +98,19 @@ def build_form(
         prefill=prefill,
         currency=ctx.currency,
     )
+
+
+def blank_form(ctx: ServiceContext, *, private_metadata: str, user_id: str) -> dict[str, Any]:
+    """The request form with nothing chosen yet, as Slack receives it. Serialising the Block Kit models costs
+    more CPU than the rest of the command, so the form is serialised once per team, day and minute (the
+    pool's menus are kept as long) and each opening gets its own metadata."""
+    team = requests.last_team(ctx, user_id=user_id)
+    key = f"blank_form:{ctx.today().isoformat()}:{team}:{ctx.currency}"
+
+    def serialised() -> dict[str, Any]:
+        return build_form(ctx, private_metadata="", user_id=user_id, team=team).to_dict()
+
+    return {**remembered(ctx.memo, key, intake.POOL_CACHE_SECONDS, serialised), "private_metadata": private_metadata}
 
 
 def customer_block_of(values: dict[str, Any]) -> str:

@@ -13,8 +13,8 @@ from storage.models import UserPreference
 
 
 def last_team(session: Session, user_id: str) -> Team | None:
-    pref = session.get(UserPreference, user_id)
-    return pref.last_team if pref else None
+    # One column, no ORM object: it is read on the way to views.open for every form opened.
+    return session.scalar(select(UserPreference.last_team).where(UserPreference.user_id == user_id))
 
 
 def _own(session: Session, user_id: str) -> UserPreference:

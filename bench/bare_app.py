@@ -1,0 +1,58 @@
+"""The floor for `bench.load`: a bare Bolt app served exactly as the bot is (its waitress server, its
+threads), doing the least a Slack app can. The slash command acknowledges and opens a one-block modal; the
+customer typeahead answers 100 fixed options.
+
+    python -m bench.bare_app --port 3001    (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL set)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.server import make_server
+from storage.db import make_engine
+
+OPTIONS = [{"text": {"type": "plain_text", "text": f"Customer {i:06d}"}, "value": str(i)} for i in range(100)]
+MODAL = {
+    "type": "modal",
+    "callback_id": "bare",
+    "title": {"type": "plain_text", "text": "Bare"},
+    "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "Hello"}}],
+}
+
+
+def build(token: str, secret: str, api_url: str) -> App:
+    app = App(
+        signing_secret=secret,
+        client=WebClient(token=token, base_url=api_url),
+        token_verification_enabled=False,
+    )
+
+    @app.command("/reference-request")
+    def _command(ack: Any, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        client.views_open(trigger_id=body["trigger_id"], view=MODAL)
+
+    @app.options("customer_select")
+    def _options(ack: Any) -> None:
+        ack(options=OPTIONS)
+
+    return app
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    app = build(os.environ["SLACK_BOT_TOKEN"], os.environ["SLACK_SIGNING_SECRET"], os.environ["SLACK_API_URL"])
+    make_server(app, make_engine("sqlite://"), host="127.0.0.1", port=args.port).run()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

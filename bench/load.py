@@ -1,0 +1,153 @@
+"""The bot under load, side by side with a bare Bolt app served the same way, in the same run (issue 13).
+
+    python -m bench.load                       # SQLite; PostgreSQL too when TEST_DATABASE_URL is set
+    python -m bench.load --requests 100 --customers 10000 --history 100000     # a quicker look
+
+Both servers run as their own processes (`reference-bot serve`, and `bench.bare_app` on the same waitress
+server); this process signs the requests as Slack does, sends them one after another and then from 20 and
+50 threads, and plays the Slack Web API (the stand-in from tests/). Then the weekly digest: 100 managers, 500
+open asks, delivered to the stand-in, once as is and once with every 20th call answered 429.
+
+Prints one table per database: p50 / p99 of the bot and of the bare app, and their ratio. Not a test: the
+figures go into docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from bench import ack_latency
+from bench.stats import percentile
+from storage.db import make_engine
+from tests.harness import SIGNING_SECRET, Reply, SlackDriver
+from tests.serving import bot_env, free_port, serving, stop, wait_healthy
+from tests.slack_standin import SlackStandIn
+
+VIEW = {"type": "modal", "id": "V1", "callback_id": "reference_request", "blocks": []}
+Send = Callable[[SlackDriver, int], Reply]
+
+
+def _command(slack: SlackDriver, i: int) -> Reply:
+    return slack.command("UREQ0001", "")
+
+
+def _typeahead(slack: SlackDriver, i: int) -> Reply:
+    return slack.suggest("UREQ0001", VIEW, "customer_id", "customer_select", f"{100 + (i * 37) % 900}")
+
+
+CASES: list[tuple[str, Send, int]] = [
+    ("`/reference-request` ack, sequential", _command, 1),
+    ("ack, 20 concurrent", _command, 20),
+    ("ack, 50 concurrent", _command, 50),
+    ("customer typeahead, sequential", _typeahead, 1),
+    ("typeahead, 20 concurrent", _typeahead, 20),
+]
+
+
+def _timed(slack: SlackDriver, send: Send, i: int) -> float:
+    start = time.perf_counter()
+    reply = send(slack, i)
+    elapsed = (time.perf_counter() - start) * 1000
+    assert reply.status == 200, (reply.status, reply.body[:200])
+    return elapsed
+
+
+def run_cases(url: str, standin: SlackStandIn, requests: int) -> dict[str, list[float]]:
+    slack = SlackDriver(url, standin)
+    results: dict[str, list[float]] = {}
+    for name, send, threads in CASES:
+        for i in range(10):
+            _timed(slack, send, i)  # warm-up
+        total = requests if threads == 1 else max(requests, threads * 10)
+        with ThreadPoolExecutor(threads) as pool:
+            results[name] = list(pool.map(lambda i, s=send: _timed(slack, s, i), range(total)))
+        standin.calls.clear()  # the stand-in keeps every call; a long run should not grow it without end
+    return results
+
+
+@contextmanager
+def bare_app(standin: SlackStandIn) -> Iterator[str]:
+    port = free_port()
+    env = bot_env(SLACK_BOT_TOKEN=standin.token, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=standin.base_url)
+    process = subprocess.Popen([sys.executable, "-m", "bench.bare_app", "--port", str(port)], env=env)
+    try:
+        wait_healthy(port, process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        stop(process)
+
+
+def _ms(values: list[float]) -> tuple[float, float]:
+    return statistics.median(values), percentile(values, 99)
+
+
+def report(title: str, bot: dict[str, list[float]], bare: dict[str, list[float]]) -> None:
+    print(f"\n{title}, ms")
+    print("| what | reference-bot p50 / p99 | bare Bolt p50 / p99 | ratio p50 / p99 |")
+    print("| --- | ---: | ---: | ---: |")
+    for name in bot:
+        (b50, b99), (f50, f99) = _ms(bot[name]), _ms(bare[name])
+        print(f"| {name} | {b50:.1f} / {b99:.1f} | {f50:.1f} / {f99:.1f} | {b50 / f50:.2f}x / {b99 / f99:.2f}x |")
+
+
+def database_urls(workdir: Path) -> list[str]:
+    urls = [f"sqlite:///{workdir / 'load.db'}"]
+    admin_url = os.environ.get("TEST_DATABASE_URL")
+    if admin_url:
+        admin = make_engine(admin_url)
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = 'refbot_load'")).scalar():
+                conn.execute(text('CREATE DATABASE "refbot_load"'))
+        admin.dispose()
+        urls.append(make_url(admin_url).set(database="refbot_load").render_as_string(hide_password=False))
+    return urls
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--history", type=int, default=1_000_000)
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--workdir", help="keep the SQLite database here between runs (seeded once)")
+    args = parser.parse_args()
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="refbot-load-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}", file=sys.stderr)
+    for url in database_urls(workdir):
+        t0 = time.time()
+        ack_latency.seed(url, args.customers, args.history)
+        backend = make_url(url).get_backend_name()
+        print(f"{backend}: seeded in {time.time() - t0:.0f} s", file=sys.stderr)
+        standin = SlackStandIn().start()
+        with bare_app(standin) as bare_url:
+            bare = run_cases(bare_url, standin, args.requests)
+        env = bot_env(
+            SLACK_BOT_TOKEN=standin.token,
+            SLACK_SIGNING_SECRET=SIGNING_SECRET,
+            SLACK_API_URL=standin.base_url,
+            DATABASE_URL=url,
+            REFERENCE_MANAGERS="UMGR0001,UMGR0002",
+            LOG_LEVEL="WARNING",
+        )
+        with serving(env, workdir, capture=False) as served:
+            bot = run_cases(served.url, standin, args.requests)
+        standin.stop()
+        report(f"{backend}, {args.customers} customers, {args.history} past requests", bot, bare)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
