@@ -32,7 +32,14 @@ from handlers.errors import guarded
 from handlers.ids import CUSTOMER_BLOCK_SEPARATOR, Action, Block, Callback
 from handlers.payloads import RequestModalContext, SwitchRef
 from handlers.views import standing as standing_view
-from handlers.views.request_modal import CUSTOMER_OPTION_LIMIT, Prefill, contact_option, customer_option, request_modal
+from handlers.views.request_modal import (
+    CUSTOMER_OPTION_LIMIT,
+    Prefill,
+    contact_option,
+    customer_option,
+    customer_option_json,
+    request_modal,
+)
 from handlers.views.text import clip
 
 logger = logging.getLogger(__name__)
@@ -206,7 +213,7 @@ def switch_clicked(ack: Ack, body: dict[str, Any], client: WebClient, context: B
 def customer_options(ack: Ack, payload: dict[str, Any], context: BoltContext) -> None:
     query = str(payload.get("value") or "")[:200]
     choices = catalog.search_customers(services(context), query=query, limit=CUSTOMER_OPTION_LIMIT)
-    ack(options=[customer_option(c.id, c.name, c.status) for c in choices])
+    ack(options=[customer_option_json(c.id, c.name, c.status) for c in choices])
 
 
 def contact_options(ack: Ack, body: dict[str, Any], payload: dict[str, Any], context: BoltContext) -> None:

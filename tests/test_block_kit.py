@@ -125,3 +125,11 @@ def test_the_stand_in_answers_invalid_blocks_like_slack(standin):
         )
     assert refused.value.response["error"] == "invalid_blocks"
     assert client.chat_postMessage(channel="C0GENERAL", text="x", blocks=too_many[:50])["ok"]
+
+
+def test_the_typeaheads_plain_json_options_are_the_checked_option_models_serialised():
+    from bot.domain import CustomerStatus
+    from handlers.views.request_modal import customer_option, customer_option_json
+
+    for name, status in [("Acme", CustomerStatus.ACTIVE), ("X" * 90, CustomerStatus.DO_NOT_CONTACT)]:
+        assert customer_option_json(7, name, status) == customer_option(7, name, status).to_dict()

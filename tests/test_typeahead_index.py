@@ -47,7 +47,7 @@ def test_a_query_of_three_characters_or_more_reads_the_index_not_the_pool(databa
     for i in range(500):
         add_customer(database, f"Customer {i:05d} Labs")
     with database.session_factory() as session:
-        found = [c.name for c in customer_repo.search(session, "0042")]
+        found = [name for _id, name, _status in customer_repo.search(session, "0042")]
         assert found == ["Customer 00042 Labs"] + [f"Customer {i:05d} Labs" for i in range(420, 430)]
         statement = customer_repo.search_statement(session, "0042", limit=100)
         if database.backend == "sqlite":

@@ -28,7 +28,7 @@ class ContactChoice:
 def search_customers(ctx: ServiceContext, *, query: str, limit: int = 100) -> list[CustomerChoice]:
     query = without_control_characters(query)
     with ctx.session_factory() as session:
-        return [CustomerChoice(c.id, c.name, c.status) for c in customer_repo.search(session, query, limit=limit)]
+        return [CustomerChoice(*found) for found in customer_repo.search(session, query, limit=limit)]
 
 
 def find_customer(ctx: ServiceContext, *, text: str) -> CustomerChoice | None:
@@ -40,8 +40,8 @@ def find_customer(ctx: ServiceContext, *, text: str) -> CustomerChoice | None:
         found = customer_repo.find_by_name(session, text)
         if found is None:
             matches = customer_repo.search(session, text, limit=2)
-            found = matches[0] if len(matches) == 1 else None
-        return CustomerChoice(found.id, found.name, found.status) if found else None
+            return CustomerChoice(*matches[0]) if len(matches) == 1 else None
+        return CustomerChoice(found.id, found.name, found.status)
 
 
 def contacts_of(ctx: ServiceContext, *, customer_id: int, query: str = "", limit: int = 100) -> list[ContactChoice]:
