@@ -255,8 +255,12 @@ def cmd_digest(args: argparse.Namespace) -> int:
     if sent or nudged:
         worker = make_outbox_worker(settings, deps)
         deadline = time.monotonic() + 60
-        while worker.run_once() or (time.monotonic() < deadline and digest.pending(ctx)):
-            time.sleep(0.5)
+        while True:
+            if worker.run_once():
+                continue  # more may be due at once: no pause between batches
+            if time.monotonic() >= deadline or not digest.pending(ctx):
+                break
+            time.sleep(0.5)  # what is left waits for a retry (Slack said "later")
     print(
         f"digest sent to {', '.join(sent) or 'nobody'}"
         + (f"; already sent this week to {', '.join(skipped)} (use --force to send again)" if skipped else "")

@@ -52,6 +52,11 @@ class Message:
     thread_ts: str | None = None  # a reply in the thread of the message with this ts
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 resets connections when 50 callers arrive at once; Slack does not.
+    request_queue_size = 256
+
+
 class SlackStandIn:
     def __init__(self, token: str = "xoxb-test-token", app_token: str = "xapp-1-A0001-test") -> None:
         self.token = token
@@ -67,10 +72,11 @@ class SlackStandIn:
         self.uploads: dict[str, dict[str, Any]] = {}  # file id -> name, alt text, bytes, completed, title
         self._used_triggers: set[str] = set()
         self._faults: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = {}
+        self._rate_limit_every, self._rate_limit_retry_after, self._api_calls = 0, 1, 0
         self._stalls: dict[str, list[float]] = {}
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         # A short poll, so stopping the stand-in at the end of a test takes milliseconds, not half a second.
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
@@ -132,6 +138,12 @@ class SlackStandIn:
         body = {"ok": False, "error": error or ("ratelimited" if status == 429 else "internal_error")}
         with self._lock:
             self._faults.setdefault(method, []).extend([(status, headers, body)] * times)
+
+    def rate_limit_every(self, nth: int, *, retry_after: int = 1) -> None:
+        """From now on answer every `nth` Web API call with 429 ratelimited (0: stop), as Slack does to an app
+        sending faster than a method's tier allows."""
+        with self._lock:
+            self._rate_limit_every, self._rate_limit_retry_after, self._api_calls = nth, retry_after, 0
 
     def stall_next(self, method: str, *, seconds: float, times: int = 1) -> None:
         """Carry out the next `times` calls of `method` but answer only after `seconds` (a lost answer)."""
@@ -215,6 +227,10 @@ class SlackStandIn:
             faults = self._faults.get(method)
             if faults:
                 return faults.pop(0)
+            self._api_calls += 1
+            if self._rate_limit_every and self._api_calls % self._rate_limit_every == 0:
+                headers = {"Retry-After": str(self._rate_limit_retry_after)}
+                return 429, headers, {"ok": False, "error": "ratelimited"}
         expected = self.app_token if method == "apps.connections.open" else self.token
         if auth != f"Bearer {expected}":
             return 200, {}, {"ok": False, "error": "invalid_auth" if auth else "not_authed"}

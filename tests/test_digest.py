@@ -429,3 +429,25 @@ def test_a_decision_taken_anywhere_updates_every_managers_copy_of_the_digest(bot
     buttons = [e["action_id"] for b in updated.blocks if b["type"] == "actions" for e in b["elements"]]
     assert buttons == [] and f"*Approved by <@{MANAGERS[0]}>*" in text_of(updated)
     assert updated.text == second.text and "Decisions waiting* (1" in text_of(updated)  # the rest as it was
+
+
+def test_with_a_429_every_20th_call_every_digest_still_goes_out_whole(start_bot):
+    """Issue 13: under Slack's rate limits nothing is dropped: every card's link, both charts, every digest."""
+    managers = [f"UMGR{i:04d}" for i in range(1, 7)]
+    bot = start_bot(REFERENCE_MANAGERS=",".join(managers))
+    bot.standin.rate_limit_every(20, retry_after=0)
+    acme = add_customer(bot.database, "Acme", products=("Analytics",))
+    add_customer(bot.database, "Globex", products=("Billing",))
+    _program(bot.database, Analytics=75, Billing=25)
+    for _ in range(3):
+        file_request(bot, acme)
+    bot.drained(timeout=30)
+    assert digest_service_send(bot) == managers
+    sent = [bot.standin.wait_for(lambda m=m: digests_to(bot.standin, m), 30, what="digest")[0] for m in managers]
+    bot.drained(timeout=30)
+    assert any(c.status == 429 for c in bot.standin.calls)  # Slack did push back
+    for message in sent:
+        text = text_of(message)
+        assert all(f"|#{n}>" in text for n in (1, 2, 3)), text  # every waiting ask linked to its card
+        assert len([b for b in message.blocks if b["type"] == "image"]) == 2
+        assert message_problems(message.blocks) == []
