@@ -36,6 +36,7 @@ from tests.harness import SIGNING_SECRET, Reply, SlackDriver
 from tests.serving import bot_env, free_port, serving, stop, wait_healthy
 from tests.slack_standin import SlackStandIn
 
+SETTLE_S = 5.0  # after start-up, the scheduler's catch-up jobs run once; measure after them
 VIEW = {"type": "modal", "id": "V1", "callback_id": "reference_request", "blocks": []}
 Send = Callable[[SlackDriver, int], Reply]
 
@@ -65,27 +66,37 @@ def _timed(slack: SlackDriver, send: Send, i: int) -> float:
     return elapsed
 
 
-def run_cases(url: str, standin: SlackStandIn, requests: int) -> dict[str, list[float]]:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_cases(url: str, standin: SlackStandIn, requests: int, pid: int) -> dict[str, list[float]]:
+    """Latencies per case, and under "<case> CPU" the server's CPU time per request (one value, ms)."""
     slack = SlackDriver(url, standin)
     results: dict[str, list[float]] = {}
+    time.sleep(SETTLE_S)
     for name, send, threads in CASES:
         for i in range(10):
             _timed(slack, send, i)  # warm-up
         total = requests if threads == 1 else max(requests, threads * 10)
+        before = cpu_seconds(pid)
         with ThreadPoolExecutor(threads) as pool:
             results[name] = list(pool.map(lambda i, s=send: _timed(slack, s, i), range(total)))
+        results[f"{name} CPU"] = [(cpu_seconds(pid) - before) * 1000 / total]
         standin.calls.clear()  # the stand-in keeps every call; a long run should not grow it without end
     return results
 
 
 @contextmanager
-def bare_app(standin: SlackStandIn) -> Iterator[str]:
+def bare_app(standin: SlackStandIn) -> Iterator[tuple[str, int]]:
     port = free_port()
     env = bot_env(SLACK_BOT_TOKEN=standin.token, SLACK_SIGNING_SECRET=SIGNING_SECRET, SLACK_API_URL=standin.base_url)
     process = subprocess.Popen([sys.executable, "-m", "bench.bare_app", "--port", str(port)], env=env)
     try:
         wait_healthy(port, process)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", process.pid
     finally:
         stop(process)
 
@@ -96,11 +107,15 @@ def _ms(values: list[float]) -> tuple[float, float]:
 
 def report(title: str, bot: dict[str, list[float]], bare: dict[str, list[float]]) -> None:
     print(f"\n{title}, ms")
-    print("| what | reference-bot p50 / p99 | bare Bolt p50 / p99 | ratio p50 / p99 |")
-    print("| --- | ---: | ---: | ---: |")
-    for name in bot:
+    print(
+        "| what | reference-bot p50 / p99 | bare Bolt p50 / p99 | ratio p50 / p99 | server CPU per request, bot / bare |"
+    )
+    print("| --- | ---: | ---: | ---: | ---: |")
+    for name in (n for n in bot if not n.endswith(" CPU")):
         (b50, b99), (f50, f99) = _ms(bot[name]), _ms(bare[name])
-        print(f"| {name} | {b50:.1f} / {b99:.1f} | {f50:.1f} / {f99:.1f} | {b50 / f50:.2f}x / {b99 / f99:.2f}x |")
+        cpu = f"{bot[name + ' CPU'][0]:.2f} / {bare[name + ' CPU'][0]:.2f}"
+        ratios = f"{b50 / f50:.2f}x / {b99 / f99:.2f}x"
+        print(f"| {name} | {b50:.1f} / {b99:.1f} | {f50:.1f} / {f99:.1f} | {ratios} | {cpu} |")
 
 
 def database_urls(workdir: Path) -> list[str]:
@@ -132,8 +147,8 @@ def main() -> int:
         backend = make_url(url).get_backend_name()
         print(f"{backend}: seeded in {time.time() - t0:.0f} s", file=sys.stderr)
         standin = SlackStandIn().start()
-        with bare_app(standin) as bare_url:
-            bare = run_cases(bare_url, standin, args.requests)
+        with bare_app(standin) as (bare_url, bare_pid):
+            bare = run_cases(bare_url, standin, args.requests, bare_pid)
         env = bot_env(
             SLACK_BOT_TOKEN=standin.token,
             SLACK_SIGNING_SECRET=SIGNING_SECRET,
@@ -143,7 +158,7 @@ def main() -> int:
             LOG_LEVEL="WARNING",
         )
         with serving(env, workdir, capture=False) as served:
-            bot = run_cases(served.url, standin, args.requests)
+            bot = run_cases(served.url, standin, args.requests, served.process.pid)
         standin.stop()
         report(f"{backend}, {args.customers} customers, {args.history} past requests", bot, bare)
     return 0
