@@ -24,7 +24,7 @@ from bot.domain import (
     member,
 )
 from bot.errors import FormErrors, TooSlow, UnknownRequest
-from bot.services import decisions, home, standing
+from bot.services import decisions, home, requests, standing
 from bot.services.summaries import RequestSummary, summarize
 from storage import customers as customer_repo
 from storage import events
@@ -324,7 +324,8 @@ def file_request(
         summary = summarize(session, request)
         if confirm_by is not None and time.monotonic() > confirm_by:
             raise TooSlow()  # leaving the block by an exception rolls the transaction back
-        return summary
+    ctx.memo.pop(requests.last_team_key(requester_id), None)  # the next form starts on this team
+    return summary
 
 
 def edit(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.context import ServiceContext
+from bot.context import ServiceContext, remembered
 from bot.domain import Team
 from bot.errors import UnknownRequest
 from bot.services.summaries import RequestSummary, summarize
@@ -50,7 +50,20 @@ def recent_for(ctx: ServiceContext, *, requester_id: str) -> list[RequestSummary
         return [summarize(session, r) for r in request_repo.recent_for_requester(session, requester_id, since)]
 
 
+LAST_TEAM_SECONDS = 300.0
+
+
 def last_team(ctx: ServiceContext, *, user_id: str) -> Team | None:
-    """The team the user asked for last time (the form pre-fills it)."""
-    with ctx.session_factory() as session:
-        return preference_repo.last_team(session, user_id)
+    """The team the user asked for last time (the form pre-fills it). Kept a few minutes per user, so opening
+    the form makes no database round trip before views.open; filing an ask here updates it at once (an ask
+    filed through another replica shows within the few minutes: it is only the form's first choice)."""
+
+    def read() -> Team | None:
+        with ctx.session_factory() as session:
+            return preference_repo.last_team(session, user_id)
+
+    return remembered(ctx.memo, last_team_key(user_id), LAST_TEAM_SECONDS, read)
+
+
+def last_team_key(user_id: str) -> str:
+    return f"last_team:{user_id}"
