@@ -15,6 +15,7 @@ figures go into docs/performance.md.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -26,12 +27,17 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import text
+from sqlalchemy import delete, insert, select, text
 from sqlalchemy.engine import make_url
 
 from bench import ack_latency
 from bench.stats import percentile
-from storage.db import make_engine
+from bot.app import make_outbox_worker
+from bot.context import Deps
+from bot.services import digest
+from bot.settings import Settings
+from storage.db import make_engine, make_session_factory
+from storage.models import ApprovalCard, DigestClaim, OutboxMessage, ReferenceRequest
 from tests.harness import SIGNING_SECRET, Reply, SlackDriver
 from tests.serving import bot_env, free_port, serving, stop, wait_healthy
 from tests.slack_standin import SlackStandIn
@@ -107,15 +113,74 @@ def _ms(values: list[float]) -> tuple[float, float]:
 
 def report(title: str, bot: dict[str, list[float]], bare: dict[str, list[float]]) -> None:
     print(f"\n{title}, ms")
-    print(
-        "| what | reference-bot p50 / p99 | bare Bolt p50 / p99 | ratio p50 / p99 | server CPU per request, bot / bare |"
-    )
+    print("| what | reference-bot p50 / p99 | bare Bolt p50 / p99 | ratio p50 / p99 | CPU per request, bot / bare |")
     print("| --- | ---: | ---: | ---: | ---: |")
     for name in (n for n in bot if not n.endswith(" CPU")):
         (b50, b99), (f50, f99) = _ms(bot[name]), _ms(bare[name])
         cpu = f"{bot[name + ' CPU'][0]:.2f} / {bare[name + ' CPU'][0]:.2f}"
         ratios = f"{b50 / f50:.2f}x / {b99 / f99:.2f}x"
         print(f"| {name} | {b50:.1f} / {b99:.1f} | {f50:.1f} / {f99:.1f} | {ratios} | {cpu} |")
+
+
+MANAGERS = [f"UMGR{i:04d}" for i in range(1, 101)]
+
+
+def add_cards(url: str) -> None:
+    """Each open ask's card in every manager's DM, with the permalink stored as it was posted."""
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        if conn.execute(select(ApprovalCard.id).limit(1)).first() is None:
+            open_ids = conn.scalars(select(ReferenceRequest.id).where(ReferenceRequest.status == "pending")).all()
+            rows = [
+                dict(request_id=r, channel="D" + m[1:], ts=f"1700000000.{r:06d}", permalink=f"https://x.slack/{m}/{r}")
+                for r in open_ids
+                for m in MANAGERS
+            ]
+            for start in range(0, len(rows), 10_000):
+                conn.execute(insert(ApprovalCard), rows[start : start + 10_000])
+    engine.dispose()
+
+
+def digest_run(url: str, standin: SlackStandIn, *, every: int) -> str:
+    """The week's digest for 100 managers delivered to the stand-in (every `every`-th call answered 429 when
+    set); how long it took and whether every message came out whole."""
+    settings = Settings(
+        _env_file=None,
+        DATABASE_URL=url,
+        SLACK_BOT_TOKEN=standin.token,
+        SLACK_API_URL=standin.base_url,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        REFERENCE_MANAGERS=",".join(MANAGERS),
+    )
+    engine = make_engine(url)
+    deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
+    ctx = deps.services
+    with ctx.session_factory.begin() as session:
+        session.execute(delete(DigestClaim))
+        session.execute(delete(OutboxMessage))
+    standin.calls.clear()
+    earlier = {id(m) for mgr in MANAGERS for m in standin.dms_to(mgr)}
+    standin.rate_limit_every(every)
+    worker = make_outbox_worker(settings, deps)
+    start = time.perf_counter()
+    sent = digest.send(ctx, force=True)
+    while worker.run_once() or digest.pending(ctx):
+        pass
+    elapsed = time.perf_counter() - start
+    standin.rate_limit_every(0)
+    digests = [
+        m
+        for mgr in MANAGERS
+        for m in standin.dms_to(mgr)
+        if m.text.startswith("Weekly reference digest") and id(m) not in earlier
+    ]
+    refused = sum(1 for c in standin.calls if c.status == 429)
+    whole = sum(1 for m in digests if json.dumps(m.blocks).count("|#") >= digest.SHOWN_WAITING)
+    engine.dispose()
+    return (
+        f"{len(sent)} managers: {len(digests)} digests delivered in {elapsed:.2f} s, {whole} with every shown ask "
+        f"linked to its card; {refused} calls answered 429"
+    )
 
 
 def database_urls(workdir: Path) -> list[str]:
@@ -159,8 +224,12 @@ def main() -> int:
         )
         with serving(env, workdir, capture=False) as served:
             bot = run_cases(served.url, standin, args.requests, served.process.pid)
-        standin.stop()
         report(f"{backend}, {args.customers} customers, {args.history} past requests", bot, bare)
+        add_cards(url)
+        print(f"\nweekly digest ({backend}, {ack_latency.OPEN_ASKS} open asks):")
+        print(f"- as is: {digest_run(url, standin, every=0)}")
+        print(f"- a 429 every 20th call: {digest_run(url, standin, every=20)}")
+        standin.stop()
     return 0
 
 
