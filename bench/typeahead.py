@@ -1,121 +1,81 @@
-"""The customer typeahead at scale, side by side with a bare Bolt app served the same way (issue 13).
+"""The customer typeahead from 1,000 to 1,000,000 customers: is it flat in the size of the pool (issue 13)?
 
-Both apps are served by the bot's own waitress server in this process; each gets signed `block_suggestion`
-requests for a random 3-digit part of a name ("Customer 000537"), first one after another, then from 20
-threads at once. The bare app answers 100 fixed options without a database: the floor.
+    python -m bench.typeahead                      # SQLite; PostgreSQL too when TEST_DATABASE_URL is set
+    python -m bench.typeahead --sizes 1000,100000  # skip the million
 
-    python -m bench.typeahead                                   # SQLite, 100k customers, in a temp folder
-    python -m bench.typeahead --database-url postgresql+psycopg://...  --customers 100000
-
-Not a test: the figures go into docs/performance.md.
+For each size the bot is served (`reference-bot serve`) on a pool of that many customers and gets signed
+`block_suggestion` requests for a random 3-digit part of a name, one after another and from 20 threads.
+`bench.load` compares the same requests with a bare Bolt app. Not a test: figures go into docs/performance.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import random
+import os
 import tempfile
-import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any
 
-from slack_bolt import App
-from slack_sdk import WebClient
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
-from bench.ack_latency import seed
-from bench.stats import print_table
-from bot.app import create_app
-from bot.context import Deps
-from bot.server import make_server
-from bot.settings import Settings
-from storage.db import make_engine, make_session_factory
+from bench import ack_latency
+from bench.load import _timed, _typeahead
+from bench.stats import percentile
+from storage.db import make_engine
 from tests.harness import SIGNING_SECRET, SlackDriver
+from tests.serving import bot_env, serving
 from tests.slack_standin import SlackStandIn
 
-VIEW = {"type": "modal", "id": "V1", "callback_id": "reference_request", "blocks": []}
 
-
-def _serve(app: App, engine: Any) -> tuple[str, Callable[[], None]]:
-    server = make_server(app, engine, host="127.0.0.1", port=0)
-    thread = threading.Thread(target=_run_quietly, args=(server,), daemon=True)
-    thread.start()
-    return f"http://127.0.0.1:{server.effective_port}", server.close
-
-
-def _run_quietly(server: Any) -> None:
-    with contextlib.suppress(OSError):
-        server.run()
-
-
-def _bare_app(standin: SlackStandIn) -> App:
-    app = App(
-        signing_secret=SIGNING_SECRET,
-        client=WebClient(token=standin.token, base_url=standin.base_url),
-        token_verification_enabled=False,
-    )
-    options = [{"text": {"type": "plain_text", "text": f"Customer {i:06d}"}, "value": str(i)} for i in range(100)]
-
-    @app.options("customer_select")
-    def _answer(ack: Any) -> None:
-        ack(options=options)
-
-    return app
-
-
-def _timed(slack: SlackDriver, customers: int) -> float:
-    query = f"{random.randint(100, 999)}"
-    start = time.perf_counter()
-    reply = slack.suggest("UREQ0001", VIEW, "customer_id", "customer_select", query)
-    elapsed = (time.perf_counter() - start) * 1000
-    assert reply.status == 200 and len(reply.json["options"]) > 0, reply.body
-    return elapsed
-
-
-def measure(url: str, standin: SlackStandIn, customers: int, requests: int, threads: int) -> dict[str, list[float]]:
-    slack = SlackDriver(url, standin)
-    for _ in range(5):
-        _timed(slack, customers)  # warm-up
-    sequential = [_timed(slack, customers) for _ in range(requests)]
-    with ThreadPoolExecutor(threads) as pool:
-        concurrent = list(pool.map(lambda _: _timed(slack, customers), range(requests * 2)))
-    return {"sequential": sequential, f"{threads} concurrent": concurrent}
+def _urls(workdir: Path, size: int) -> list[str]:
+    urls = [f"sqlite:///{workdir / f'typeahead-{size}.db'}"]
+    admin_url = os.environ.get("TEST_DATABASE_URL")
+    if admin_url:
+        name = f"refbot_typeahead_{size}"
+        admin = make_engine(admin_url)
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+        urls.append(make_url(admin_url).set(database=name).render_as_string(hide_password=False))
+    return urls
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--database-url")
-    parser.add_argument("--customers", type=int, default=100_000)
+    parser.add_argument("--sizes", default="1000,100000,1000000")
     parser.add_argument("--requests", type=int, default=200)
-    parser.add_argument("--threads", type=int, default=20)
+    parser.add_argument("--workdir", help="keep the SQLite databases here between runs (seeded once)")
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp(prefix='refbot-bench-')) / 'bench.db'}"
-    seed(url, args.customers, 0)
-    standin = SlackStandIn().start()
-    settings = Settings(
-        _env_file=None,
-        SLACK_BOT_TOKEN=standin.token,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=standin.base_url,
-        DATABASE_URL=url,
-        REFERENCE_MANAGERS="UMGR0001",
-    )
-    engine = make_engine(url, interactive=True)
-    bot = create_app(
-        settings, deps=Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
-    )
-    rows: dict[str, list[float]] = {}
-    for name, app in (("bare Bolt app", _bare_app(standin)), ("reference-bot", bot.bolt)):
-        served, close = _serve(app, engine)
-        for case, timings in measure(served, standin, args.customers, args.requests, args.threads).items():
-            rows[f"{name}, {case}"] = timings
-        close()
-    print_table(f"customer typeahead, ms ({args.customers} customers, {engine.dialect.name})", rows)
-    standin.stop()
-    engine.dispose()
+    workdir = Path(args.workdir or tempfile.mkdtemp(prefix="refbot-typeahead-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print("| customers | database | sequential p50 / p99 | 20 concurrent p50 / p99 |")
+    print("| ---: | --- | ---: | ---: |")
+    for size in (int(s) for s in args.sizes.split(",")):
+        for url in _urls(workdir, size):
+            ack_latency.seed(url, size, 0)
+            standin = SlackStandIn().start()
+            env = bot_env(
+                SLACK_BOT_TOKEN=standin.token,
+                SLACK_SIGNING_SECRET=SIGNING_SECRET,
+                SLACK_API_URL=standin.base_url,
+                DATABASE_URL=url,
+                REFERENCE_MANAGERS="UMGR0001",
+                LOG_LEVEL="ERROR",
+            )
+            with serving(env, workdir, capture=False) as served:
+                slack = SlackDriver(served.url, standin)
+                time.sleep(2)
+                for i in range(10):
+                    _timed(slack, _typeahead, i)
+                alone = [_timed(slack, _typeahead, i) for i in range(args.requests)]
+                with ThreadPoolExecutor(20) as pool:
+                    together = list(pool.map(lambda i, s=slack: _timed(s, _typeahead, i), range(args.requests)))
+            standin.stop()
+            cells = [f"{percentile(v, 50):.1f} / {percentile(v, 99):.1f}" for v in (alone, together)]
+            print(f"| {size:,} | {make_url(url).get_backend_name()} | {cells[0]} | {cells[1]} |", flush=True)
     return 0
 
 
