@@ -3,6 +3,8 @@ for listeners, the wider `Deps` (settings, engine, the outbox's wake-up)."""
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -69,6 +71,37 @@ class ServiceContext:
     def card_targets(self) -> list[str]:
         """Where approval cards and alerts for managers go: the approval channel, or each manager's DM."""
         return [self.approval_channel] if self.approval_channel else list(self.managers)
+
+
+_refreshing: set[str] = set()
+_refreshing_lock = threading.Lock()
+
+
+def kept_fresh(memo: dict[str, tuple[float, Any]], key: str, seconds: float, compute: Callable[[], T]) -> T:
+    """`compute()`'s value under `key`; once older than `seconds` it is recomputed in a thread of its own
+    while callers go on getting the value they had, so only the very first caller waits for `compute` (for
+    values that cost more than a person should wait, such as the pool's menus at 100,000 customers).
+    `compute` must open its own database session."""
+    cached = memo.get(key)
+    if cached is None:
+        return remembered(memo, key, seconds, compute)
+    if time.monotonic() - cached[0] >= seconds:
+        with _refreshing_lock:
+            start = key not in _refreshing
+            _refreshing.add(key)
+        if start:
+
+            def refresh() -> None:
+                try:
+                    memo[key] = (time.monotonic(), compute())
+                except Exception:  # the database may be away: the value in hand serves until the next try
+                    logging.getLogger("reference_bot").warning("could not refresh %s", key, exc_info=True)
+                finally:
+                    with _refreshing_lock:
+                        _refreshing.discard(key)
+
+            threading.Thread(target=refresh, name=f"refresh {key}", daemon=True).start()
+    return cast(T, cached[1])
 
 
 def remembered(memo: dict[str, tuple[float, Any]], key: str, seconds: float, compute: Callable[[], T]) -> T:

@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.blocks import Option
 from slack_sdk.models.views import View
 
-from bot.context import ServiceContext, remembered
+from bot.context import ServiceContext, kept_fresh
 from bot.domain import MAX_DETAILS, AskType, Team, member
 from bot.ranking import Need
 from bot.services import catalog, intake, requests, standing
@@ -117,7 +117,7 @@ def blank_form(ctx: ServiceContext, *, private_metadata: str, user_id: str) -> d
     def serialised() -> dict[str, Any]:
         return build_form(ctx, private_metadata="", user_id=user_id, team=team).to_dict()
 
-    return {**remembered(ctx.memo, key, intake.POOL_CACHE_SECONDS, serialised), "private_metadata": private_metadata}
+    return {**kept_fresh(ctx.memo, key, intake.POOL_CACHE_SECONDS, serialised), "private_metadata": private_metadata}
 
 
 def customer_block_of(values: dict[str, Any]) -> str:

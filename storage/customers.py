@@ -7,7 +7,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, literal_column, or_, select, text, union
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    union,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from bot.domain import CustomerStatus
@@ -19,43 +34,52 @@ def _like_escape(text: str) -> str:
 
 
 def search(session: Session, query: str, *, limit: int = 100) -> list[tuple[int, str, CustomerStatus]]:
-    """(id, name, status) of the customers whose name contains `query`: the typeahead needs no more, and
-    loading whole customers cost more than finding them."""
-    return [(i, name, status) for i, name, status in session.execute(search_statement(session, query, limit=limit))]
+    """(id, name, status) of the customers whose name contains `query` (any case), prefix matches first, then
+    by name: the typeahead needs no more, and loading whole customers cost more than finding them."""
+    stmt, params = _search(session, query, limit)
+    return [(i, name, status) for i, name, status in session.execute(stmt, params)]
 
 
 def search_statement(session: Session, query: str, *, limit: int = 100) -> Select[int, str, CustomerStatus]:
-    """Customers whose name contains `query` (any case), prefix matches first, then by name.
-
-    From three characters on, a trigram index finds the candidates instead of a scan of the pool: SQLite's
-    FTS5 table `customer_names` (its rows narrowed by the LIKE below to the same matches as before), and on
-    PostgreSQL pg_trgm's GIN index serves the LIKE itself."""
-    wanted = query.strip().lower()
-    needle = _like_escape(wanted)
-    name = func.lower(Customer.name)
-    stmt = select(Customer.id, Customer.name, Customer.status)
-    if needle:
-        stmt = stmt.where(name.like(f"%{needle}%", escape="\\")).order_by(
-            case((name.like(f"{needle}%", escape="\\"), 0), else_=1), name
-        )
-        if len(wanted) >= TRIGRAM and session.get_bind().dialect.name == "sqlite":
-            stmt = stmt.where(Customer.id.in_(_fts_matches(wanted)))
-    else:
-        stmt = stmt.order_by(name)
-    return stmt.limit(limit)
+    """The search as one statement with its values (for a look at its query plan)."""
+    stmt, params = _search(session, query, limit)
+    return stmt.params(**params)
 
 
 TRIGRAM = 3  # the shortest query a trigram index can answer
 
 
-def _fts_matches(wanted: str) -> Any:
-    """Ids of customers whose name holds `wanted`, from the FTS5 trigram index (a phrase: any characters)."""
-    phrase = '"' + wanted.replace('"', '""') + '"'
-    return (
+def _search(session: Session, query: str, limit: int) -> tuple[Select[int, str, CustomerStatus], dict[str, Any]]:
+    wanted = query.strip().lower()
+    if not wanted:
+        return _SEARCH_ALL, {"limit": limit}
+    needle = _like_escape(wanted)
+    params: dict[str, Any] = {"contains": f"%{needle}%", "prefix": f"{needle}%", "limit": limit}
+    if len(wanted) >= TRIGRAM and session.get_bind().dialect.name == "sqlite":
+        return _SEARCH_BY_TRIGRAMS, {**params, "phrase": '"' + wanted.replace('"', '""') + '"'}
+    return _SEARCH, params
+
+
+# Built once with bound parameters (a typeahead runs on every keystroke; building statements cost more
+# than running them). From three characters on a trigram index finds the candidates instead of a scan of the
+# pool: on SQLite the FTS5 table `customer_names` (its rows narrowed by the LIKE to the same matches as
+# before); on PostgreSQL pg_trgm's GIN index serves the LIKE itself.
+_name = func.lower(Customer.name)
+_LIMIT = bindparam("limit", type_=Integer)
+_SEARCH_ALL = select(Customer.id, Customer.name, Customer.status).order_by(_name).limit(_LIMIT)
+_SEARCH = (
+    select(Customer.id, Customer.name, Customer.status)
+    .where(_name.like(bindparam("contains", type_=String), escape="\\"))
+    .order_by(case((_name.like(bindparam("prefix", type_=String), escape="\\"), 0), else_=1), _name)
+    .limit(_LIMIT)
+)
+_SEARCH_BY_TRIGRAMS = _SEARCH.where(
+    Customer.id.in_(
         select(literal_column("rowid"))
         .select_from(text("customer_names"))
-        .where(text("customer_names MATCH :phrase").bindparams(phrase=phrase))
+        .where(text("customer_names MATCH :phrase").bindparams(bindparam("phrase", type_=String)))
     )
+)
 
 
 def find_by_name(session: Session, name: str) -> Customer | None:

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 from sqlalchemy.orm import Session
 
 from bot import domain
-from bot.context import ServiceContext, remembered
+from bot.context import ServiceContext, kept_fresh
 from bot.domain import (
     AskType,
     CustomerStatus,
@@ -76,15 +76,21 @@ class PoolChoices:
 POOL_CACHE_SECONDS = 60.0
 
 
-def _pool_values(ctx: ServiceContext, session: Session) -> dict[str, list[str]]:
-    """The pool's values for the form's menus, read at most once a minute: grouping 100,000 customers on
-    every form opened would eat into the 3 s a trigger_id lives. A new product shows within a minute."""
-    return remembered(ctx.memo, "pool_values", POOL_CACHE_SECONDS, lambda: customer_repo.pool_values(session))
+def pool_values(ctx: ServiceContext) -> dict[str, list[str]]:
+    """The pool's values for the form's menus, read again in the background once a minute old: grouping
+    100,000 customers takes most of a second, which no one opening the form should wait for. A new product
+    shows within a minute or so."""
+
+    def read() -> dict[str, list[str]]:
+        with ctx.session_factory() as session:
+            return customer_repo.pool_values(session)
+
+    return kept_fresh(ctx.memo, "pool_values", POOL_CACHE_SECONDS, read)
 
 
 def pool_choices(ctx: ServiceContext, *, customer_id: int | None = None) -> PoolChoices:
+    values = pool_values(ctx)
     with ctx.session_factory() as session:
-        values = _pool_values(ctx, session)
         products = values["products"]
         customer = customer_repo.get(session, customer_id) if customer_id else None
         if customer is not None:
