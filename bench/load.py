@@ -159,7 +159,7 @@ def digest_run(url: str, standin: SlackStandIn, *, every: int) -> str:
         session.execute(delete(DigestClaim))
         session.execute(delete(OutboxMessage))
     standin.calls.clear()
-    earlier = {id(m) for mgr in MANAGERS for m in standin.dms_to(mgr)}
+    earlier = {(m.channel, m.ts) for mgr in MANAGERS for m in standin.dms_to(mgr)}
     standin.rate_limit_every(every)
     worker = make_outbox_worker(settings, deps)
     start = time.perf_counter()
@@ -172,7 +172,7 @@ def digest_run(url: str, standin: SlackStandIn, *, every: int) -> str:
         m
         for mgr in MANAGERS
         for m in standin.dms_to(mgr)
-        if m.text.startswith("Weekly reference digest") and id(m) not in earlier
+        if m.text.startswith("Weekly reference digest") and (m.channel, m.ts) not in earlier
     ]
     refused = sum(1 for c in standin.calls if c.status == 429)
     whole = sum(1 for m in digests if json.dumps(m.blocks).count("|#") >= digest.SHOWN_WAITING)
