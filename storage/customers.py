@@ -17,13 +17,14 @@ from sqlalchemy import (
     case,
     exists,
     func,
-    literal_column,
     or_,
     select,
     text,
     union,
 )
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql import column as sql_column
+from sqlalchemy.sql import table
 
 from bot.domain import CustomerStatus
 from storage.models import LAST_DAY, NEVER_TOUCHED, Contact, Customer, CustomerChange, CustomerProduct, Touch
@@ -34,51 +35,65 @@ def _like_escape(text: str) -> str:
 
 
 def search(session: Session, query: str, *, limit: int = 100) -> list[tuple[int, str, CustomerStatus]]:
-    """(id, name, status) of the customers whose name contains `query` (any case), prefix matches first, then
-    by name: the typeahead needs no more, and loading whole customers cost more than finding them."""
-    stmt, params = _search(session, query, limit)
-    return [(i, name, status) for i, name, status in session.execute(stmt, params)]
+    """(id, name, status) of customers whose name contains `query` (any case): those it starts with first, in
+    name order, then others that contain it, in name order.
+
+    Flat in the size of the pool: the names starting with it are a range of an index on the lowered name;
+    the others come from a trigram index (SQLite's FTS5 table `customer_names`, PostgreSQL's pg_trgm) and
+    only as many as the list has room for, so a fragment half the pool shares costs no more than a rare one.
+    When more match than fit, which of the others are listed is not by name: typing more narrows it."""
+    found: list[tuple[int, str, CustomerStatus]] = []
+    for stmt, params in search_statements(session, query, limit=limit):
+        rows = [(i, name, status) for i, name, status in session.execute(stmt, params)]
+        found += sorted(rows, key=lambda row: (row[1].lower(), row[0]))[: limit - len(found)]
+        if len(found) >= limit:
+            break
+    return found
 
 
-def search_statement(session: Session, query: str, *, limit: int = 100) -> Select[int, str, CustomerStatus]:
-    """The search as one statement with its values (for a look at its query plan)."""
-    stmt, params = _search(session, query, limit)
-    return stmt.params(**params)
+def search_statements(
+    session: Session, query: str, *, limit: int = 100
+) -> list[tuple[Select[int, str, CustomerStatus], dict[str, Any]]]:
+    """The search's statements with their values: names starting with the query, then names containing it."""
+    wanted = query.strip().lower()
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if not wanted:
+        return [(_SEARCH_ALL, {"limit": limit})]
+    needle = _like_escape(wanted)
+    starting = (
+        _STARTING_SQLITE if sqlite else _STARTING_PG,
+        {"lo": wanted, "hi": wanted + "\U0010ffff", "limit": limit},
+    )
+    params: dict[str, Any] = {"contains": f"%{needle}%", "prefix": f"{needle}%", "limit": limit}
+    if sqlite and len(wanted) >= TRIGRAM:
+        return [starting, (_CONTAINING_BY_TRIGRAMS, {**params, "phrase": '"' + wanted.replace('"', '""') + '"'})]
+    return [starting, (_CONTAINING, params)]
 
 
 TRIGRAM = 3  # the shortest query a trigram index can answer
 
-
-def _search(session: Session, query: str, limit: int) -> tuple[Select[int, str, CustomerStatus], dict[str, Any]]:
-    wanted = query.strip().lower()
-    if not wanted:
-        return _SEARCH_ALL, {"limit": limit}
-    needle = _like_escape(wanted)
-    params: dict[str, Any] = {"contains": f"%{needle}%", "prefix": f"{needle}%", "limit": limit}
-    if len(wanted) >= TRIGRAM and session.get_bind().dialect.name == "sqlite":
-        return _SEARCH_BY_TRIGRAMS, {**params, "phrase": '"' + wanted.replace('"', '""') + '"'}
-    return _SEARCH, params
-
-
-# Built once with bound parameters (a typeahead runs on every keystroke; building statements cost more
-# than running them). From three characters on a trigram index finds the candidates instead of a scan of the
-# pool: on SQLite the FTS5 table `customer_names` (its rows narrowed by the LIKE to the same matches as
-# before); on PostgreSQL pg_trgm's GIN index serves the LIKE itself.
-_name = func.lower(Customer.name)
+# Built once with bound parameters: a typeahead runs on every keystroke, and building statements cost more
+# than running them.
 _LIMIT = bindparam("limit", type_=Integer)
-_SEARCH_ALL = select(Customer.id, Customer.name, Customer.status).order_by(_name).limit(_LIMIT)
-_SEARCH = (
-    select(Customer.id, Customer.name, Customer.status)
-    .where(_name.like(bindparam("contains", type_=String), escape="\\"))
-    .order_by(case((_name.like(bindparam("prefix", type_=String), escape="\\"), 0), else_=1), _name)
+_name = func.lower(Customer.name)
+_name_c = _name.collate("C")  # byte order on PostgreSQL, whatever the database's collation: a prefix is a range
+_columns = (Customer.id, Customer.name, Customer.status)
+_SEARCH_ALL = select(*_columns).order_by(_name).limit(_LIMIT)
+_lo, _hi = bindparam("lo", type_=String), bindparam("hi", type_=String)
+_STARTING_SQLITE = select(*_columns).where(_name >= _lo, _name < _hi).order_by(_name).limit(_LIMIT)
+_STARTING_PG = select(*_columns).where(_name_c >= _lo, _name_c < _hi).order_by(_name_c).limit(_LIMIT)
+# No ORDER BY: the database stops after `limit` rows instead of sorting every match.
+_CONTAINING = (
+    select(*_columns)
+    .where(
+        _name.like(bindparam("contains", type_=String), escape="\\"),
+        ~_name.like(bindparam("prefix", type_=String), escape="\\"),
+    )
     .limit(_LIMIT)
 )
-_SEARCH_BY_TRIGRAMS = _SEARCH.where(
-    Customer.id.in_(
-        select(literal_column("rowid"))
-        .select_from(text("customer_names"))
-        .where(text("customer_names MATCH :phrase").bindparams(bindparam("phrase", type_=String)))
-    )
+_fts = table("customer_names", sql_column("rowid", Integer))
+_CONTAINING_BY_TRIGRAMS = _CONTAINING.join_from(_fts, Customer, Customer.id == _fts.c.rowid).where(
+    text("customer_names MATCH :phrase").bindparams(bindparam("phrase", type_=String))
 )
 
 

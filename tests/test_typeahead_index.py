@@ -43,20 +43,29 @@ def test_customers_imported_or_renamed_are_found_at_once_with_quotes_and_wildcar
     assert _labels(bot, "windmill") == [] and _labels(bot, "gale") == ["Gale Power"]
 
 
-def test_a_query_of_three_characters_or_more_reads_the_index_not_the_pool(database):
+def test_the_search_reads_index_ranges_not_the_pool(database):
     for i in range(500):
         add_customer(database, f"Customer {i:05d} Labs")
+    add_customer(database, "0042 Holdings")
     with database.session_factory() as session:
         found = [name for _id, name, _status in customer_repo.search(session, "0042")]
-        assert found == ["Customer 00042 Labs"] + [f"Customer {i:05d} Labs" for i in range(420, 430)]
-        statement = customer_repo.search_statement(session, "0042", limit=100)
+        assert found == ["0042 Holdings", "Customer 00042 Labs"] + [f"Customer {i:05d} Labs" for i in range(420, 430)]
+        assert len(customer_repo.search(session, "customer", limit=100)) == 100
+        plans = []
+        for statement, values in customer_repo.search_statements(session, "0042", limit=100):
+            bound = statement.params(**values)
+            if database.backend == "sqlite":
+                compiled = bound.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
+                plans.append(" ".join(str(row[-1]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))))
+            else:
+                session.execute(text("ANALYZE customers"))
+                session.execute(text("SET LOCAL enable_seqscan = off"))  # a 500-row table would be scanned anyway
+                compiled = bound.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+                plans.append(" ".join(str(row[0]) for row in session.execute(text(f"EXPLAIN {compiled}"))))
+        starting, containing = plans
         if database.backend == "sqlite":
-            compiled = statement.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
-            plan = " ".join(str(row[-1]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
-            assert "VIRTUAL TABLE INDEX" in plan and "SCAN customers" not in plan, plan
+            assert "USING INDEX ix_customers_name_lower" in starting, starting
+            assert "VIRTUAL TABLE INDEX" in containing and "SCAN customers" not in containing, containing
         else:
-            session.execute(text("ANALYZE customers"))
-            session.execute(text("SET LOCAL enable_seqscan = off"))  # a 500-row table would be scanned anyway
-            compiled = statement.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
-            plan = " ".join(str(row[0]) for row in session.execute(text(f"EXPLAIN {compiled}")))
-            assert "ix_customers_name_trgm" in plan, plan
+            assert "ix_customers_name_lower_c" in starting, starting
+            assert "ix_customers_name_trgm" in containing, containing
