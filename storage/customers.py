@@ -10,17 +10,18 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Integer,
-    Select,
     String,
     and_,
     bindparam,
     case,
     exists,
     func,
+    literal,
     or_,
     select,
     text,
     union,
+    union_all,
 )
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import column as sql_column
@@ -41,33 +42,34 @@ def search(session: Session, query: str, *, limit: int = 100) -> list[tuple[int,
     Flat in the size of the pool: the names starting with it are a range of an index on the lowered name;
     the others come from a trigram index (SQLite's FTS5 table `customer_names`, PostgreSQL's pg_trgm) and
     only as many as the list has room for, so a fragment half the pool shares costs no more than a rare one.
-    When more match than fit, which of the others are listed is not by name: typing more narrows it."""
-    found: list[tuple[int, str, CustomerStatus]] = []
-    for stmt, params in search_statements(session, query, limit=limit):
-        rows = [(i, name, status) for i, name, status in session.execute(stmt, params)]
-        found += sorted(rows, key=lambda row: (row[1].lower(), row[0]))[: limit - len(found)]
-        if len(found) >= limit:
-            break
-    return found
+    When more match than fit, which of the others are listed is not by name: typing more narrows it. One
+    statement, one round trip."""
+    stmt, params = search_statement(session, query, limit=limit)
+    rows = session.execute(stmt, params).all()
+    ordered = sorted(rows, key=lambda row: (row[3], row[1].lower(), row[0]))
+    return [(i, name, status) for i, name, status, _rank in ordered[:limit]]
 
 
-def search_statements(
-    session: Session, query: str, *, limit: int = 100
-) -> list[tuple[Select[int, str, CustomerStatus], dict[str, Any]]]:
-    """The search's statements with their values: names starting with the query, then names containing it."""
+def search_statement(session: Session, query: str, *, limit: int = 100) -> tuple[Any, dict[str, Any]]:
+    """The search's statement with its values: names starting with the query (rank 0), then others containing
+    it (rank 1)."""
     wanted = query.strip().lower()
     sqlite = session.get_bind().dialect.name == "sqlite"
     if not wanted:
-        return [(_SEARCH_ALL, {"limit": limit})]
+        return _SEARCH_ALL, {"limit": limit}
     needle = _like_escape(wanted)
-    starting = (
-        _STARTING_SQLITE if sqlite else _STARTING_PG,
-        {"lo": wanted, "hi": wanted + "\U0010ffff", "limit": limit},
-    )
-    params: dict[str, Any] = {"contains": f"%{needle}%", "prefix": f"{needle}%", "limit": limit}
-    if sqlite and len(wanted) >= TRIGRAM:
-        return [starting, (_CONTAINING_BY_TRIGRAMS, {**params, "phrase": '"' + wanted.replace('"', '""') + '"'})]
-    return [starting, (_CONTAINING, params)]
+    params: dict[str, Any] = {
+        "lo": wanted,
+        "hi": wanted + "\U0010ffff",
+        "contains": f"%{needle}%",
+        "prefix": f"{needle}%",
+        "limit": limit,
+    }
+    if not sqlite:
+        return _SEARCH_PG, params
+    if len(wanted) >= TRIGRAM:
+        return _SEARCH_SQLITE_TRIGRAMS, {**params, "phrase": '"' + wanted.replace('"', '""') + '"'}
+    return _SEARCH_SQLITE, params
 
 
 TRIGRAM = 3  # the shortest query a trigram index can answer
@@ -77,14 +79,18 @@ TRIGRAM = 3  # the shortest query a trigram index can answer
 _LIMIT = bindparam("limit", type_=Integer)
 _name = func.lower(Customer.name)
 _name_c = _name.collate("C")  # byte order on PostgreSQL, whatever the database's collation: a prefix is a range
-_columns = (Customer.id, Customer.name, Customer.status)
-_SEARCH_ALL = select(*_columns).order_by(_name).limit(_LIMIT)
 _lo, _hi = bindparam("lo", type_=String), bindparam("hi", type_=String)
-_STARTING_SQLITE = select(*_columns).where(_name >= _lo, _name < _hi).order_by(_name).limit(_LIMIT)
-_STARTING_PG = select(*_columns).where(_name_c >= _lo, _name_c < _hi).order_by(_name_c).limit(_LIMIT)
+_columns = (Customer.id, Customer.name, Customer.status)
+_SEARCH_ALL = select(*_columns, literal(0).label("rank")).order_by(_name).limit(_LIMIT)
+
+
+def _starting(name: Any) -> Any:
+    return select(*_columns, literal(0).label("rank")).where(name >= _lo, name < _hi).order_by(name).limit(_LIMIT)
+
+
 # No ORDER BY: the database stops after `limit` rows instead of sorting every match.
-_CONTAINING = (
-    select(*_columns)
+_containing = (
+    select(*_columns, literal(1).label("rank"))
     .where(
         _name.like(bindparam("contains", type_=String), escape="\\"),
         ~_name.like(bindparam("prefix", type_=String), escape="\\"),
@@ -92,9 +98,19 @@ _CONTAINING = (
     .limit(_LIMIT)
 )
 _fts = table("customer_names", sql_column("rowid", Integer))
-_CONTAINING_BY_TRIGRAMS = _CONTAINING.join_from(_fts, Customer, Customer.id == _fts.c.rowid).where(
+_containing_by_trigrams = _containing.join_from(_fts, Customer, Customer.id == _fts.c.rowid).where(
     text("customer_names MATCH :phrase").bindparams(bindparam("phrase", type_=String))
 )
+
+
+def _both(starting: Any, containing: Any) -> Any:
+    first, second = starting.subquery("starting"), containing.subquery("containing")
+    return union_all(select(first), select(second))
+
+
+_SEARCH_SQLITE = _both(_starting(_name), _containing)
+_SEARCH_SQLITE_TRIGRAMS = _both(_starting(_name), _containing_by_trigrams)
+_SEARCH_PG = _both(_starting(_name_c), _containing)
 
 
 def find_by_name(session: Session, name: str) -> Customer | None:
