@@ -23,12 +23,13 @@ from pathlib import Path
 
 from sqlalchemy import insert, text
 
+from bench.serving import env_for
 from bench.stats import print_table
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Customer, CustomerProduct, ReferenceRequest
-from tests.harness import SIGNING_SECRET, SlackDriver
-from tests.serving import bot_env, serving
+from tests.harness import SlackDriver
+from tests.serving import serving
 from tests.slack_standin import SlackStandIn
 
 PRODUCTS = ["Analytics", "Billing", "Payments", "Identity", "Search"]
@@ -124,15 +125,7 @@ def main() -> int:
     print(f"seeded {args.customers} customers, {args.history} requests in {time.time() - t0:.0f} s", file=sys.stderr)
 
     standin = SlackStandIn().start()
-    env = bot_env(
-        SLACK_BOT_TOKEN=standin.token,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=standin.base_url,
-        DATABASE_URL=url,
-        REFERENCE_MANAGERS="UMGR0001,UMGR0002",
-        LOG_LEVEL="WARNING",
-    )
-    with serving(env, workdir, capture=False) as served:
+    with serving(env_for(standin, url), workdir, capture=False) as served:
         slack = SlackDriver(served.url, standin)
         view = {"type": "modal", "id": "V1", "callback_id": "reference_request", "blocks": []}
         cases = {

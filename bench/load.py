@@ -27,10 +27,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import delete, insert, select, text
+from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import make_url
 
 from bench import ack_latency
+from bench.serving import env_for, postgres_database
 from bench.stats import percentile
 from bot.app import make_outbox_worker
 from bot.context import Deps
@@ -187,12 +188,7 @@ def database_urls(workdir: Path) -> list[str]:
     urls = [f"sqlite:///{workdir / 'load.db'}"]
     admin_url = os.environ.get("TEST_DATABASE_URL")
     if admin_url:
-        admin = make_engine(admin_url)
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = 'refbot_load'")).scalar():
-                conn.execute(text('CREATE DATABASE "refbot_load"'))
-        admin.dispose()
-        urls.append(make_url(admin_url).set(database="refbot_load").render_as_string(hide_password=False))
+        urls.append(postgres_database(admin_url, "refbot_load"))
     return urls
 
 
@@ -214,15 +210,7 @@ def main() -> int:
         standin = SlackStandIn().start()
         with bare_app(standin) as (bare_url, bare_pid):
             bare = run_cases(bare_url, standin, args.requests, bare_pid)
-        env = bot_env(
-            SLACK_BOT_TOKEN=standin.token,
-            SLACK_SIGNING_SECRET=SIGNING_SECRET,
-            SLACK_API_URL=standin.base_url,
-            DATABASE_URL=url,
-            REFERENCE_MANAGERS="UMGR0001,UMGR0002",
-            LOG_LEVEL="WARNING",
-        )
-        with serving(env, workdir, capture=False) as served:
+        with serving(env_for(standin, url), workdir, capture=False) as served:
             bot = run_cases(served.url, standin, args.requests, served.process.pid)
         report(f"{backend}, {args.customers} customers, {args.history} past requests", bot, bare)
         add_cards(url)

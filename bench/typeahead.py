@@ -17,15 +17,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from bench import ack_latency
 from bench.load import _timed, _typeahead
+from bench.serving import env_for, postgres_database
 from bench.stats import percentile
-from storage.db import make_engine
-from tests.harness import SIGNING_SECRET, SlackDriver
-from tests.serving import bot_env, serving
+from tests.harness import SlackDriver
+from tests.serving import serving
 from tests.slack_standin import SlackStandIn
 
 
@@ -33,13 +32,7 @@ def _urls(workdir: Path, size: int) -> list[str]:
     urls = [f"sqlite:///{workdir / f'typeahead-{size}.db'}"]
     admin_url = os.environ.get("TEST_DATABASE_URL")
     if admin_url:
-        name = f"refbot_typeahead_{size}"
-        admin = make_engine(admin_url)
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar():
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        urls.append(make_url(admin_url).set(database=name).render_as_string(hide_password=False))
+        urls.append(postgres_database(admin_url, f"refbot_typeahead_{size}"))
     return urls
 
 
@@ -57,15 +50,7 @@ def main() -> int:
         for url in _urls(workdir, size):
             ack_latency.seed(url, size, 0)
             standin = SlackStandIn().start()
-            env = bot_env(
-                SLACK_BOT_TOKEN=standin.token,
-                SLACK_SIGNING_SECRET=SIGNING_SECRET,
-                SLACK_API_URL=standin.base_url,
-                DATABASE_URL=url,
-                REFERENCE_MANAGERS="UMGR0001",
-                LOG_LEVEL="ERROR",
-            )
-            with serving(env, workdir, capture=False) as served:
+            with serving(env_for(standin, url, log_level="ERROR"), workdir, capture=False) as served:
                 slack = SlackDriver(served.url, standin)
                 time.sleep(2)
                 for i in range(10):
