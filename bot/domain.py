@@ -40,6 +40,7 @@ class AskType(Labelled):
     EVENT_SPEAKER = "event_speaker"
     PEER_REVIEW = "peer_review"
     BETA_FEEDBACK = "beta_feedback"
+    LOGO_USE = "logo_use"
 
 
 _labels(
@@ -54,6 +55,7 @@ _labels(
         "event_speaker": "Event speaker",
         "peer_review": "Peer review",
         "beta_feedback": "Beta / product feedback",
+        "logo_use": "Logo use (slide, website)",
     },
 )
 

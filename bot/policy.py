@@ -31,6 +31,7 @@ DEFAULT_WEIGHTS: Mapping[str, int] = {
     AskType.EVENT_SPEAKER: 2,
     AskType.PEER_REVIEW: 1,
     AskType.BETA_FEEDBACK: 1,
+    AskType.LOGO_USE: 1,
 }
 
 

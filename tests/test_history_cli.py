@@ -69,7 +69,7 @@ Acme,,video_testimonial,U0SALES1,astrology,2999-01-01,,Teleportation
         "row 3, column customer: no customer named 'Nobody Inc' (import customers first)",
         "row 4, column contact_email: ghost@acme.test is not a contact at Acme",
         "row 4, column type: 'coffee' is not one of reference_call, case_study, press_quote, video_testimonial, "
-        "analyst_briefing, site_visit, event_speaker, peer_review, beta_feedback",
+        "analyst_briefing, site_visit, event_speaker, peer_review, beta_feedback, logo_use",
         "row 4, column requester: required (a Slack user ID, an email or a name)",
         "row 4, column date: '15/01/2025' is not a date (YYYY-MM-DD)",
         "row 4, column outcome: 'great' is not one of planned, completed, did_not_happen, customer_declined",

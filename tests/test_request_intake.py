@@ -32,6 +32,7 @@ def test_command_opens_the_request_modal_with_every_field(bot):
         "Event speaker",
         "Peer review",
         "Beta / product feedback",
+        "Logo use (slide, website)",
     ]
     assert blocks["customer_id"]["element"]["type"] == "external_select"
     assert blocks["contact_id"]["optional"] is True

@@ -1,0 +1,345 @@
+"""Reading a Slack message in plain words: is it a reference ask, and what does it ask for?
+
+Pure: a message and the pool's vocabulary in, a `Reading` out. An ask needs a wish (someone needs, looks
+for, asks whether...) and something only a customer can give (a reference call, a case study, a quote, a
+logo, ...); "reference" alone is not enough ("per our reference architecture", "thanks for the reference").
+Customer names are matched against the pool, exactly or within a typo (rapidfuzz); products, industries,
+regions and company sizes against the pool's own values; dates in everyday words against `today`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from rapidfuzz import fuzz, process
+
+from bot.domain import AskType
+
+MAX_READ = 2000  # characters read of a message; asks are short, pasted logs are not
+FUZZY_MIN_SCORE = 88
+
+# -- what a message must hold to read as an ask --------------------------------------------------------
+_WISH = re.compile(
+    r"\b(need|needs|needed|needing|looking for|look for|searching for|hoping to find|want|wants|wanted"
+    r"|would love|i'd like|i would like|we'd like|any ?one|any ?body|some ?one|some ?body|who can|who could"
+    r"|who'?s our best|is there|are there|any chance|asking for|help me find|connect me|intro me"
+    r"|line up|set up|ok to contact|okay to contact|can we (?:get|ask|use|contact)|could we (?:get|ask|use)"
+    r"|can i (?:get|ask)|could i (?:get|ask))\b"
+    r"|^\s*(?:any|can|could|would|is|does|do)\b",
+    re.IGNORECASE,
+)
+# Phrases in which "reference" (and friends) mean something else; removed before looking for an ask.
+_LOOKALIKES = re.compile(
+    r"\b(reference (?:architecture|number|implementation|manual|docs?|data|id|guide|design|page)s?"
+    r"|api reference|for reference|as a reference|point of reference|frame of reference|reference point"
+    r"|cross-?reference\w*|thanks for the (?:reference|intro)|job reference|reference (?:check|letter)"
+    r"|please reference|referencing|referenced|reference:|customer references page)\b",
+    re.IGNORECASE,
+)
+# Where a customer is mentioned for support, billing or an incident, it is not being asked for a reference.
+_SUPPORT = re.compile(r"\b(support|ticket|bug|outage|refund|incident|invoice|escalation)s?\b", re.IGNORECASE)
+_CUSTOMER_WORDS = re.compile(
+    r"\b(customers?|clients?|referenceable|references?|reference (?:account|customer)s?|user of|users of)\b",
+    re.IGNORECASE,
+)
+_QUALIFIED_PROSPECT = re.compile(r"\b(a|an|any|some)\s+(?:\w+\s+){0,2}(bank|retailer|hospital|insurer|company)\b", re.I)
+
+# Kinds of ask by everyday words, most specific first: the first kind found wins. `strong` words are an ask
+# object on their own; the others need a customer in view ("a quote from legal" is not a press quote).
+_KINDS: list[tuple[AskType, str, str]] = [
+    (AskType.LOGO_USE, r"logo slides?|customer logos?", r"logos?"),
+    (
+        AskType.PEER_REVIEW,
+        r"peer reviews?|peer insights|g2 reviews?|trustradius",
+        r"reviews?(?= (?:\w+ ){0,3}on (?:g2|gartner|trustradius))|g2",
+    ),
+    (AskType.ANALYST_BRIEFING, r"analyst briefings?|analyst references?", r"analysts?|gartner|forrester|idc|briefing"),
+    (AskType.CASE_STUDY, r"case stud(?:y|ies)|success stor(?:y|ies)|customer stor(?:y|ies)", r""),
+    (AskType.PRESS_QUOTE, r"press release quotes?", r"quotes?"),
+    (AskType.VIDEO_TESTIMONIAL, r"testimonials?", r"videos?"),
+    (AskType.SITE_VISIT, r"site visits?", r""),
+    (
+        AskType.EVENT_SPEAKER,
+        r"customer speakers?",
+        r"speakers?|speak (?:at|on a panel)|panel|keynote|webinar|conference|meetup|roadshow|present at",
+    ),
+    (AskType.BETA_FEEDBACK, r"", r"beta|product feedback|feedback on"),
+    (
+        AskType.REFERENCE_CALL,
+        r"reference calls?|customer references?|reference (?:account|customer)s?|referenceable|references?",
+        r"calls?|intro\w*|talk (?:to|with)|speak (?:to|with)|chat with|connect|peer call|interview",
+    ),
+]
+_KIND_PATTERNS = [
+    (
+        kind,
+        re.compile(rf"\b(?:{strong})\b", re.IGNORECASE) if strong else None,
+        re.compile(rf"\b(?:{weak})\b", re.IGNORECASE) if weak else None,
+    )
+    for kind, strong, weak in _KINDS
+]
+# Existing material ("update the case study template") is not a wish for new material.
+_EXISTING = re.compile(r"\b(the|this|that|our|my|your)\s+$", re.IGNORECASE)
+_MATERIAL = {AskType.CASE_STUDY, AskType.PRESS_QUOTE, AskType.VIDEO_TESTIMONIAL, AskType.LOGO_USE}
+
+_NAME_SUFFIXES = {"inc", "corp", "co", "ltd", "llc", "gmbh", "plc", "ag", "sa", "group", "the"}
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9&'.-]*")
+
+_REGION_WORDS = {
+    "emea": ("europe", "european", "eu", "uk", "germany", "german", "france", "french", "emea", "nordics"),
+    "na": ("north america", "us", "usa", "american", "canada", "canadian", "na"),
+    "apac": ("apac", "asia", "asian", "japan", "australia", "singapore", "india"),
+    "latam": ("latam", "latin america", "brazil", "mexico", "argentina"),
+}
+_SIZE_WORDS = (
+    ("small", "smb", "startup", "small business"),
+    ("mid-market", "mid-size", "midsize"),
+    ("enterprise", "large", "big"),
+)
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The pool's own words, indexed once (and again after an import): customers by their normalised name and
+    by the first three letters of it, products, industries, regions and company sizes."""
+
+    names: dict[str, tuple[int, str]] = field(default_factory=dict)  # normalised name -> (id, name)
+    buckets: dict[str, list[tuple[str, int, str]]] = field(default_factory=dict)  # see _bucket
+    longest: int = 1  # words in the longest normalised name
+    products: tuple[str, ...] = ()
+    industries: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    sizes: tuple[str, ...] = ()
+    product_pattern: re.Pattern[str] | None = None
+
+    @classmethod
+    def build(
+        cls,
+        customers: Iterable[tuple[int, str]],
+        *,
+        products: Sequence[str] = (),
+        industries: Sequence[str] = (),
+        regions: Sequence[str] = (),
+        sizes: Sequence[str] = (),
+    ) -> Vocabulary:
+        names: dict[str, tuple[int, str]] = {}
+        buckets: dict[str, list[tuple[str, int, str]]] = {}
+        longest = 1
+        for customer_id, name in customers:
+            key = normalise(name)
+            if len(key) < 3:
+                continue
+            names.setdefault(key, (customer_id, name))
+            buckets.setdefault(_bucket(key), []).append((key, customer_id, name))
+            longest = max(longest, key.count(" ") + 1)
+        ordered = sorted(products, key=len, reverse=True)
+        pattern = (
+            re.compile(r"\b(" + "|".join(re.escape(p) for p in ordered) + r")\b", re.IGNORECASE) if ordered else None
+        )
+        return cls(
+            names, buckets, min(longest, 5), tuple(products), tuple(industries), tuple(regions), tuple(sizes), pattern
+        )
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a message asks for, as far as its words say."""
+
+    is_ask: bool
+    ask_type: AskType | None = None
+    product: str | None = None
+    customer: tuple[int, str] | None = None  # (id, name) of a customer of the pool the message names
+    industry: str | None = None
+    region: str | None = None
+    size: str | None = None
+    needed_by: date | None = None
+
+
+def _bucket(key: str) -> str:
+    """Names within a typo of each other share their first three letters and about their length."""
+    return f"{key[:3]}:{len(key) // 4}"
+
+
+def _bands(key: str) -> list[str]:
+    """The buckets a typo of `key` may be in: its own and those of names a little shorter or longer."""
+    return [f"{key[:3]}:{len(key) // 4 + step}" for step in (-1, 0, 1)]
+
+
+def normalise(name: str) -> str:
+    """A customer name as it is matched: lower case, words only, without "Inc", "GmbH" and the like."""
+    words = [w.strip("'.").lower() for w in _WORD.findall(name.replace("'s ", " "))]
+    return " ".join(w for w in words if w and w not in _NAME_SUFFIXES)
+
+
+def read(text: str, vocabulary: Vocabulary, *, today: date) -> Reading:
+    """Read one message (only its first MAX_READ characters). Code blocks and links are not words."""
+    text = re.sub(r"```.*?```|`[^`]*`|<[^>]*>|https?://\S+", " ", text[:MAX_READ], flags=re.DOTALL)
+    plain = _LOOKALIKES.sub(" ", text)
+    customer = _customer(text, vocabulary)
+    product = _first(vocabulary.product_pattern, plain)
+    kind = _kind(plain, in_view=bool(customer or _CUSTOMER_WORDS.search(plain) or _QUALIFIED_PROSPECT.search(plain)))
+    wished = bool(_WISH.search(plain))
+    is_ask = wished and kind is not None and not (_SUPPORT.search(plain) and not _strong_kind(plain))
+    if not is_ask:
+        return Reading(False)
+    return Reading(
+        True,
+        ask_type=kind,
+        product=product,
+        customer=customer,
+        industry=_industry(plain, vocabulary),
+        region=_region(plain, vocabulary),
+        size=_size(plain, vocabulary),
+        needed_by=needed_by(plain, today),
+    )
+
+
+def _first(pattern: re.Pattern[str] | None, text: str) -> str | None:
+    if pattern is None:
+        return None
+    found = pattern.search(text)
+    return found.group(1) if found else None
+
+
+def _strong_kind(text: str) -> bool:
+    return any(strong is not None and strong.search(text) for _kind, strong, _weak in _KIND_PATTERNS)
+
+
+def _kind(text: str, *, in_view: bool) -> AskType | None:
+    """The most specific kind of ask the words name (a weak word only with a customer in view), skipping
+    things that already exist ("the case study template")."""
+    for kind, strong, weak in _KIND_PATTERNS:
+        for pattern in (strong, weak if in_view else None):
+            if pattern is None:
+                continue
+            for found in pattern.finditer(text):
+                existing = kind in _MATERIAL and _EXISTING.search(text[max(0, found.start() - 8) : found.start()])
+                if not existing:
+                    return kind
+    return None
+
+
+def _customer(text: str, vocabulary: Vocabulary) -> tuple[int, str] | None:
+    """A customer of the pool the message names: the longest run of words that is a customer's name, or
+    within a typo of one (only words written with a capital, so "box" in "check the box" is not Box Inc)."""
+    words = [(m.group(0), m.start()) for m in _WORD.finditer(text)]
+    keys = [normalise(w) for w, _ in words]
+    for length in range(vocabulary.longest, 0, -1):
+        for i in range(len(words) - length + 1):
+            if not words[i][0][:1].isupper():
+                continue
+            key = " ".join(k for k in keys[i : i + length] if k)
+            if len(key) < 3:
+                continue
+            if key in vocabulary.names:
+                return vocabulary.names[key]
+            if len(key) >= 5:
+                bucket = [entry for band in _bands(key) for entry in vocabulary.buckets.get(band, [])]
+                best = process.extractOne(
+                    key, [k for k, _cid, _name in bucket], scorer=fuzz.ratio, score_cutoff=FUZZY_MIN_SCORE
+                )
+                if best is not None:
+                    _key, _score, index = best
+                    return bucket[index][1], bucket[index][2]
+    return None
+
+
+def _industry(text: str, vocabulary: Vocabulary) -> str | None:
+    lowered = text.lower()
+    for industry in vocabulary.industries:
+        stem = industry.lower()[: max(4, len(industry) - 3)]
+        if re.search(rf"\b{re.escape(stem)}", lowered):
+            return industry
+    return None
+
+
+def _region(text: str, vocabulary: Vocabulary) -> str | None:
+    lowered = f" {text.lower()} "
+    for region in vocabulary.regions:
+        words = _REGION_WORDS.get(region.lower(), (region.lower(),))
+        if any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words):
+            return region
+    return None
+
+
+def _size(text: str, vocabulary: Vocabulary) -> str | None:
+    if not vocabulary.sizes:
+        return None
+    ordered = sorted(vocabulary.sizes, key=lambda s: int(re.sub(r"\D.*", "", s) or 0))
+    lowered = text.lower()
+    for rank, words in enumerate(_SIZE_WORDS):
+        if any(re.search(rf"\b{re.escape(w)}\b", lowered) for w in words):
+            return ordered[0] if rank == 0 else ordered[-1] if rank == 2 else ordered[len(ordered) // 2]
+    return None
+
+
+# -- dates in everyday words ----------------------------------------------------------------------------
+_MONTHS = {m.lower(): i for i, m in enumerate(calendar.month_name) if m}
+_MONTHS.update({m.lower(): i for i, m in enumerate(calendar.month_abbr) if m})
+_MONTHS["sept"] = 9
+_DAYS = {d.lower(): i for i, d in enumerate(calendar.day_name)}
+_MONTH = (
+    r"(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)"
+)
+_ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+_DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b", re.IGNORECASE)
+_MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.IGNORECASE)
+_WEEKDAY = re.compile(r"\b(next\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)
+_IN_N = re.compile(r"\bin\s+(a|one|two|three|four|\d+)\s+(day|week)s?\b", re.IGNORECASE)
+_NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4}
+
+
+def needed_by(text: str, today: date) -> date | None:
+    """The date a message asks for, in everyday words: "15 Jan", "December 12", "2027-01-31", "tomorrow",
+    "by Friday", "next Tuesday", "this week" (its Friday), "next week" (its Monday), "end of next week",
+    "in two weeks", "end of the month". A day and month already past this year mean next year's."""
+    lowered = text.lower()
+    if found := _ISO.search(lowered):
+        try:
+            return date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+        except ValueError:
+            return None
+    for pattern, day_group, month_group in ((_DAY_MONTH, 1, 2), (_MONTH_DAY, 2, 1)):
+        if found := pattern.search(lowered):
+            word = found.group(month_group).lower()
+            month = _MONTHS.get(word) or _MONTHS.get(word[:3])
+            if month:
+                return _this_or_next_year(today, month, int(found.group(day_group)))
+    monday = today - timedelta(days=today.weekday())
+    if "end of next week" in lowered:
+        return monday + timedelta(days=11)
+    if re.search(r"\b(end of (?:the )?month|end of month|eom)\b", lowered):
+        return date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])
+    if re.search(r"\b(this week|end of (?:the )?week|eow)\b", lowered):
+        return monday + timedelta(days=4)
+    if re.search(r"\bnext week\b", lowered):
+        return monday + timedelta(days=7)
+    if re.search(r"\btomorrow\b", lowered):
+        return today + timedelta(days=1)
+    if re.search(r"\btoday\b", lowered):
+        return today
+    if found := _IN_N.search(lowered):
+        n = _NUMBERS.get(found.group(1)) or int(found.group(1))
+        return today + timedelta(days=n * (7 if found.group(2) == "week" else 1))
+    if found := _WEEKDAY.search(lowered):
+        weekday = _DAYS[found.group(2)]
+        if found.group(1):
+            return monday + timedelta(days=7 + weekday)
+        return today + timedelta(days=(weekday - today.weekday()) % 7)
+    return None
+
+
+def _this_or_next_year(today: date, month: int, day: int) -> date | None:
+    for year in (today.year, today.year + 1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            return None
+        if candidate >= today:
+            return candidate
+    return None
