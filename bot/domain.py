@@ -201,6 +201,19 @@ _labels(
 )
 
 
+class AskSource(Labelled):
+    """Where an ask came in: the form (command, shortcut, Home), a mention of the bot, or a watched channel."""
+
+    FORM = "form"
+    MENTION = "mention"
+    WATCHED_CHANNEL = "watched_channel"
+
+
+_labels(
+    AskSource, {"form": "The request form", "mention": "A mention of the bot", "watched_channel": "A watched channel"}
+)
+
+
 class SignoffMode(Labelled):
     """OWNER_SIGNOFF: whether the account owner must OK a contact, or is only told."""
 

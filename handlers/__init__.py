@@ -14,6 +14,7 @@ from handlers import (
     nominations,
     program,
     request_modal,
+    side_doors,
     signoff,
     touch_log,
 )
@@ -34,5 +35,6 @@ def register_all(app: App) -> None:
         nominations,
         program,
         signoff,
+        side_doors,
     ):
         surface.register(app)

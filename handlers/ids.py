@@ -137,3 +137,4 @@ class Action(enum.StrEnum):
     OWNER_OK = "owner_ok_to_contact"
     OWNER_NOT_NOW = "owner_not_now"
     OVERRIDE_OWNER = "approve_without_owner"
+    FILE_FROM_MESSAGE = "file_from_message"  # "Open the request form" under an ask in plain words

@@ -84,6 +84,23 @@ class FollowupContext(_Payload):
 
 
 class RequestModalContext(_Payload):
-    """The request modal: the channel where the command was typed (for replies the modal cannot show)."""
+    """The request modal: the channel where the command was typed (for replies the modal cannot show), and
+    where the ask came in (an AskSource value; "" is the form)."""
 
     channel: str = Field(default="", max_length=32)
+    source: str = Field(default="", max_length=20)
+
+
+class SideDoorRef(_Payload):
+    """ "Open the request form" under an ask written in plain words: what was understood, to prefill the form."""
+
+    source: str = Field(max_length=20)  # an AskSource value
+    ask_type: str = Field(default="", max_length=40)
+    product: str = Field(default="", max_length=100)
+    customer_id: int | None = Field(default=None, gt=0, lt=2**31)
+    needed_by: str = Field(default="", max_length=10)
+    industry: str = Field(default="", max_length=100)
+    region: str = Field(default="", max_length=100)
+    size: str = Field(default="", max_length=50)
+    channel: str = Field(default="", max_length=32)
+    details: str = Field(default="", max_length=700)

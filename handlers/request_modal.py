@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import Option
 from slack_sdk.models.views import View
 
 from bot.context import ServiceContext, kept_fresh
-from bot.domain import MAX_DETAILS, AskType, Team, member
+from bot.domain import MAX_DETAILS, AskSource, AskType, Team, member
 from bot.ranking import Need
 from bot.services import catalog, intake, requests, standing
 from bot.services.intake import RequestForm
@@ -250,11 +250,14 @@ def read_form(values: dict[str, Any]) -> RequestForm:
 def request_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     d = deps(context)
     # Stored before the ack, so a refusal (FormErrors) can still be shown in the open modal.
+    meta = RequestModalContext.parse((view or {}).get("private_metadata"))
+    source = member(AskSource, meta.source) if isinstance(meta, RequestModalContext) else None
     summary = intake.file_request(
         d.services,
         form=read_form(view_values(view)),
         requester_id=body["user"]["id"],
         confirm_by=context.get("answer_by"),
+        source=source or AskSource.FORM,
     )
     ack()
     d.wake_outbox()

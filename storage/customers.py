@@ -397,6 +397,11 @@ class RoomRule:
 PoolRow = tuple[str, str, str, str | None, bool, int]  # industry, region, size, product, primary, customers
 
 
+def names(session: Session) -> list[tuple[int, str]]:
+    """(id, name) of every customer, for the vocabulary mentions are read against."""
+    return [(int(i), str(n)) for i, n in session.execute(select(Customer.id, Customer.name))]
+
+
 def pool_fingerprint(session: Session) -> tuple[int, str]:
     """Changes whenever the pool does (an import, a status change): customers and their latest update."""
     count, latest = session.execute(select(func.count(Customer.id), func.max(Customer.updated_at))).one()

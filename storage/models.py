@@ -26,6 +26,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.domain import (
+    AskSource,
     AskType,
     CustomerStatus,
     EventKind,
@@ -212,6 +213,8 @@ class ReferenceRequest(Base):
     # Follow-up after the needed-by date: when it was sent (claimed), and the answer.
     followup_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # managers reminded it waits (once)
+    # Where the ask came in (None: the form, as every ask before mentions were read).
+    source: Mapped[AskSource | None] = mapped_column(_enum(AskSource, "ask_source", 20))
     # The account owner's sign-off (OWNER_SIGNOFF=required): None when the ask does not wait for it.
     owner_signoff: Mapped[OwnerSignoff | None] = mapped_column(_enum(OwnerSignoff, "owner_signoff", 20))
     owner_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

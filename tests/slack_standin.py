@@ -69,6 +69,7 @@ class SlackStandIn:
         self.views: dict[str, dict[str, Any]] = {}
         self.responses: list[dict[str, Any]] = []  # posts to response_url
         self.users_by_email: dict[str, str] = {}
+        self.not_in: set[str] = set()  # channels the bot is not a member of (postEphemeral: not_in_channel)
         self.uploads: dict[str, dict[str, Any]] = {}  # file id -> name, alt text, bytes, completed, title
         self._used_triggers: set[str] = set()
         self._faults: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = {}
@@ -351,10 +352,25 @@ class SlackStandIn:
         return {"ok": True, "channel": key[0], "ts": key[1]}
 
     def _api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        if channel in self.not_in:
+            return {"ok": False, "error": "not_in_channel"}
+        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        blocks = self._json_arg(args, "blocks") or []
         with self._lock:
-            self.responses.append({"user": args.get("user"), "text": args.get("text"), "at": time.time()})
+            self.responses.append(
+                {
+                    "user": args.get("user"),
+                    "text": args.get("text"),
+                    "channel": channel,
+                    "thread_ts": args.get("thread_ts"),
+                    "blocks": blocks,
+                    "ts": ts,
+                    "at": time.time(),
+                }
+            )
             self._lock.notify_all()
-        return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
+        return {"ok": True, "message_ts": ts}
 
     def _trigger_error(self, trigger_id: str) -> str | None:
         try:

@@ -13,6 +13,7 @@ METHOD_SCOPES = {
     "chat_postMessage": {"chat:write"},
     "chat_update": {"chat:write"},
     "chat_getPermalink": set(),
+    "chat_postEphemeral": {"chat:write"},
     "views_open": set(),
     "views_update": set(),
     "views_publish": set(),
@@ -23,6 +24,10 @@ METHOD_SCOPES = {
     "conversations_replies": {"im:history", "channels:history", "groups:history"},
     "files_upload_v2": {"files:write"},
 }
+
+
+# Bot scope each subscribed event needs.
+EVENT_SCOPES = {"app_home_opened": set(), "app_mention": {"app_mentions:read"}}
 
 
 def manifest() -> dict:
@@ -46,7 +51,8 @@ def test_bot_scopes_are_exactly_what_the_code_uses():
     source = "\n".join(p.read_text() for d in ("bot", "handlers") for p in (ROOT / d).rglob("*.py"))
     called = set(re.findall(r"\.(chat_\w+|views_\w+|users_\w+|conversations_\w+|files_\w+)\(", source))
     assert called <= set(METHOD_SCOPES), f"add the scopes for {called - set(METHOD_SCOPES)}"
-    needed = {"commands"}.union(*(METHOD_SCOPES[m] for m in called))
+    events = manifest()["settings"]["event_subscriptions"]["bot_events"]
+    needed = {"commands"}.union(*(METHOD_SCOPES[m] for m in called), *(EVENT_SCOPES[e] for e in events))
     assert set(manifest()["oauth_config"]["scopes"]["bot"]) == needed
 
 

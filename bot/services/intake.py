@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from bot import domain
 from bot.context import ServiceContext, kept_fresh
 from bot.domain import (
+    AskSource,
     AskType,
     CustomerStatus,
     EventKind,
@@ -270,7 +271,12 @@ def _validate(session: Session, form: RequestForm, today: date) -> ValidAsk:
 
 
 def file_request(
-    ctx: ServiceContext, *, form: RequestForm, requester_id: str, confirm_by: float | None = None
+    ctx: ServiceContext,
+    *,
+    form: RequestForm,
+    requester_id: str,
+    confirm_by: float | None = None,
+    source: AskSource = AskSource.FORM,
 ) -> RequestSummary:
     """Validate and store a request in one transaction. Raises FormErrors and writes nothing on bad input.
 
@@ -296,6 +302,7 @@ def file_request(
         request = request_repo.add(
             session,
             ReferenceRequest(
+                source=source,
                 owner_signoff=OwnerSignoff.WAITING if owner else None,
                 owner_asked_at=now if owner else None,
                 ask_type=ask.ask_type,

@@ -1,0 +1,62 @@
+"""Asks written in plain words where people work (a mention of the bot, a watched channel): what the bot
+understood, against the pool's own vocabulary, for a person to file with one click."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import cast
+
+from bot.ask_reader import Reading, Vocabulary, read
+from bot.context import ServiceContext, kept_fresh
+from bot.ranking import Need
+from bot.services import intake, standing
+from bot.services.standing import StandingReport
+from storage import customers as customer_repo
+
+VOCABULARY_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class Understood:
+    reading: Reading
+    report: StandingReport | None = None  # the named customer's standing for this ask
+
+
+def vocabulary(ctx: ServiceContext) -> Vocabulary:
+    """The pool's words, indexed once and again (in the background) when the pool changed: an import shows
+    within a minute."""
+
+    def build() -> tuple[tuple[int, str], Vocabulary]:
+        with ctx.session_factory() as session:
+            fingerprint = customer_repo.pool_fingerprint(session)
+            held = ctx.memo.get("ask_vocabulary")
+            if held is not None and held[1][0] == fingerprint:
+                return cast(tuple[tuple[int, str], Vocabulary], held[1])
+            values = intake.pool_values(ctx)
+            built = Vocabulary.build(
+                customer_repo.names(session),
+                products=values["products"],
+                industries=values["industries"],
+                regions=values["regions"],
+                sizes=values["sizes"],
+            )
+            return fingerprint, built
+
+    return kept_fresh(ctx.memo, "ask_vocabulary", VOCABULARY_SECONDS, build)[1]
+
+
+def understand(ctx: ServiceContext, *, text: str) -> Understood:
+    """What a message asks for, with the named customer's standing when it names one."""
+    reading = read(text, vocabulary(ctx), today=ctx.today())
+    if not reading.is_ask or reading.customer is None or reading.ask_type is None:
+        return Understood(reading)
+    need = Need(
+        ask_type=reading.ask_type,
+        on=reading.needed_by or intake.default_needed_by(ctx.today()),
+        product=reading.product,
+        industry=reading.industry or "",
+        region=reading.region or "",
+        size=reading.size or "",
+        use_case="",
+    )
+    return Understood(reading, standing.preview(ctx, customer_id=reading.customer[0], need=need))

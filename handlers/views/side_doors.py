@@ -1,0 +1,69 @@
+"""The private answer to an ask written in plain words: what the bot understood, the named customer's
+standing, and a button to the prefilled request form."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, MarkdownTextObject, SectionBlock
+
+from bot.domain import AskSource
+from bot.services.side_doors import Understood
+from handlers.ids import COMMAND, Action
+from handlers.payloads import SideDoorRef
+from handlers.views import standing as standing_view
+from handlers.views.text import clip, esc, slack_date
+
+HELP = (
+    f"I file reference requests. Say what you need, for instance _@reference-bot need a case study from a "
+    f"European bank using Billing by 15 Jan_, and I will prefill the form for you; or use `{COMMAND}`."
+)
+
+
+def understood_reply(u: Understood, *, source: AskSource, channel: str, details: str) -> tuple[str, list[Block]]:
+    """What was understood, for the author only; a mention with no ask in it gets the short help."""
+    r = u.reading
+    if not r.is_ask or r.ask_type is None:
+        return "Reference requests: say what you need and I will prefill the form.", [
+            SectionBlock(text=MarkdownTextObject(text=HELP))
+        ]
+    prospect = ", ".join(x for x in (r.industry, r.region, r.size) if x)
+    lines = [
+        f"*Kind of ask:* {r.ask_type.label}",
+        f"*Product:* {esc(r.product)}" if r.product else "*Product:* _not said; choose it in the form_",
+        f"*Customer:* {esc(r.customer[1])}" if r.customer else "*Customer:* _not named; the reference managers choose_",
+    ]
+    if prospect:
+        lines.append(f"*Prospect:* {esc(prospect)}")
+    lines.append(f"*Needed by:* {slack_date(r.needed_by)}" if r.needed_by else "*Needed by:* _not said_")
+    blocks: list[Block] = [
+        SectionBlock(text=MarkdownTextObject(text="I read this as a reference request:\n" + "\n".join(lines)))
+    ]
+    if u.report is not None:
+        blocks.append(
+            ContextBlock(elements=[MarkdownTextObject(text=clip(standing_view.badge(u.report.standing), 3000))])
+        )
+    ref = SideDoorRef(
+        source=source.value,
+        ask_type=r.ask_type.value,
+        product=r.product or "",
+        customer_id=r.customer[0] if r.customer else None,
+        needed_by=r.needed_by.isoformat() if r.needed_by else "",
+        industry=r.industry or "",
+        region=r.region or "",
+        size=r.size or "",
+        channel=channel[:32],
+        details=clip(details, 700),
+    )
+    blocks += [
+        ActionsBlock(
+            elements=[
+                ButtonElement(
+                    text="Open the request form", action_id=Action.FILE_FROM_MESSAGE, value=ref.dump(), style="primary"
+                )
+            ]
+        ),
+        ContextBlock(
+            elements=[MarkdownTextObject(text="Correct anything in the form; nothing is filed until you submit it.")]
+        ),
+    ]
+    what = r.ask_type.label.lower() + (f" on {r.product}" if r.product else "")
+    return f"I read this as a request for a {what}. Open the form to file it.", blocks

@@ -1,0 +1,75 @@
+"""Issue 14: an ask written as a mention of the bot gets a private answer in its thread with what the bot
+understood and a button to the prefilled form; the filed ask records where it came in. Signed Events API
+requests against the Slack stand-in, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from sqlalchemy import select
+
+from storage.models import ReferenceRequest
+from tests.harness import REQUESTER, add_customer
+from tests.slack_standin import Message
+
+BOT = "UBOT0001"
+
+
+def _mention(bot, text: str, *, user: str = REQUESTER, channel: str = "CDEALS01", **extra) -> str:
+    ts = f"1700000{uuid.uuid4().int % 1000:03d}.000100"
+    body = {
+        "token": "x",
+        "team_id": "T0001",
+        "api_app_id": "A0001",
+        "type": "event_callback",
+        "event_id": f"Ev{uuid.uuid4().hex[:10].upper()}",
+        "event_time": 1,
+        "event": {"type": "app_mention", "user": user, "text": text, "channel": channel, "ts": ts, **extra},
+    }
+    assert bot.slack.send(json.dumps(body).encode(), content_type="application/json").status == 200
+    return ts
+
+
+def _answer(bot, words: str) -> dict:
+    return bot.standin.wait_for(
+        lambda: [e for e in bot.standin.ephemerals_for(REQUESTER) if words in json.dumps(e)], what=words
+    )[0]
+
+
+def test_a_mention_with_an_ask_is_understood_privately_and_filed_from_the_prefilled_form(bot):
+    globex = add_customer(bot.database, "Globex Bank", products=("Billing",), industry="Banking", region="EMEA")
+    ts = _mention(bot, f"<@{BOT}> can we get Globex Bank for a case study on Billing by 15 Jan?")
+    answer = _answer(bot, "I read this as a reference request")
+    shown = json.dumps(answer["blocks"])
+    assert answer["channel"] == "CDEALS01" and answer["thread_ts"] == ts  # in the thread, for the author only
+    assert "*Kind of ask:* Case study / success story" in shown and "*Product:* Billing" in shown
+    assert "*Customer:* Globex Bank" in shown and "Needed by:* Fri 15 Jan 2027" in shown
+    assert "touches in" in shown  # the named customer's standing comes with it
+    assert not bot.standin.calls_to("chat.postMessage")  # nothing public, nothing filed
+    opened = len(bot.standin.calls_to("views.open"))
+    message = Message(answer["channel"], answer["ts"], answer["text"], answer["blocks"])
+    assert bot.slack.click_in(REQUESTER, message, "file_from_message").status == 200
+    view = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    form = json.dumps(view)
+    assert '"value": "case_study"' in form and f'"value": "{globex}"' in form and "2027-01-15" in form
+    assert "Billing" in form and "can we get Globex Bank for a case study" in form
+    reply = bot.slack.submit(REQUESTER, view, {"team": "sales"})
+    assert reply.status == 200 and not reply.body, reply.body
+    with bot.database.session_factory() as session:
+        filed = session.scalars(select(ReferenceRequest)).one()
+        assert (filed.customer_id, filed.ask_type.value, filed.source.value) == (globex, "case_study", "mention")
+
+
+def test_a_mention_without_an_ask_gets_the_short_help_and_bots_edits_and_other_channels_get_nothing(bot):
+    _mention(bot, f"<@{BOT}> thanks for the reference!")
+    assert "I file reference requests" in _answer(bot, "I file reference requests")["blocks"][0]["text"]["text"]
+    before = len(bot.standin.ephemerals_for(REQUESTER))
+    _mention(bot, f"<@{BOT}> need a reference call", bot_id="B0001")
+    _mention(bot, f"<@{BOT}> need a reference call", subtype="message_changed")
+    bot.standin.not_in.add("CSECRET1")
+    _mention(bot, f"<@{BOT}> need a reference call", channel="CSECRET1")  # not a member: logged, no error
+    _mention(bot, f"<@{BOT}> need a reference call")
+    _answer(bot, "Reference call")
+    bot.drained()
+    assert len(bot.standin.ephemerals_for(REQUESTER)) == before + 1
