@@ -7,7 +7,7 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import logs
 from bot.errors import ImportRefused, SettingsError
@@ -62,6 +62,20 @@ def _services(settings: DatabaseSettings) -> ServiceContext:
     return ServiceContext(session_factory=session_factory)
 
 
+def _check_watched_channels(client: Any, channels: list[str]) -> None:
+    """One line at start-up for each WATCH_CHANNELS channel the bot cannot read; offers go on elsewhere."""
+    from slack_sdk.errors import SlackApiError
+
+    for channel in channels:
+        try:
+            info = client.conversations_info(channel=channel)
+            if not (info.get("channel") or {}).get("is_member", True):
+                logger.warning("setting WATCH_CHANNELS: the bot is not in %s; invite it to read asks there", channel)
+        except SlackApiError as exc:
+            error = exc.response.get("error")
+            logger.warning("setting WATCH_CHANNELS: %s cannot be read (%s); no offers there", channel, error)
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = load(Settings)
     from slack_bolt.error import BoltError
@@ -83,6 +97,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         error = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
         return _fail(f"cannot check the Slack token at {settings.slack_api_url}: {error}")
     app.outbox.start()
+    _check_watched_channels(app.bolt.client, settings.watch_channels)
     from bot import scheduler
 
     jobs = scheduler.start(deps)

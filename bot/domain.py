@@ -350,6 +350,7 @@ class OutboxKind(Labelled):
     OWNER_CARD_UPDATE = "owner_card_update"
     OWNER_ANSWERED_DM = "owner_answered_dm"
     OWNER_NUDGE = "owner_nudge"
+    SIDE_DOOR_OFFER = "side_door_offer"
 
     @property
     def spec(self) -> KindSpec:
@@ -401,6 +402,9 @@ OUTBOX_KINDS: dict[OutboxKind, KindSpec] = {
     ),
     OutboxKind.OWNER_NUDGE: KindSpec(
         "reminder of an ask waiting two working days for the owner's OK", "account owner", Subject.REQUEST
+    ),
+    OutboxKind.SIDE_DOOR_OFFER: KindSpec(
+        "offer to file an ask written in a watched channel", "the message's thread", Subject.DATA
     ),
     OutboxKind.CANCELLED_DM: KindSpec("cancellation notice to the account owner", "account owner", Subject.REQUEST),
     OutboxKind.HOME_UPDATE: KindSpec("Home tab refresh", "who opened the Home tab", Subject.HOME, home=True),

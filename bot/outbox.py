@@ -306,7 +306,7 @@ class OutboxWorker:
             self._settle(message_id, OutboxStatus.SENT, error="nothing left to send")
             return 1
         posting = not kind.spec.updates and not kind.spec.home
-        thread = self._thread_of(kind, request_id) if posting else None
+        thread = self._thread_of(kind, request_id, channel, data) if posting else None
         if posting and in_doubt:
             # An earlier post may have reached Slack without its answer reaching us: look before posting again.
             found = self._find_posted(channel, message_id, thread)
@@ -370,8 +370,13 @@ class OutboxWorker:
                     now=self.ctx.now(),
                 )
 
-    def _thread_of(self, kind: OutboxKind, request_id: int | None) -> tuple[str, str] | None:
-        """The ask's thread (its first DM to the requester) for the kinds that reply in it; None: post anew."""
+    def _thread_of(
+        self, kind: OutboxKind, request_id: int | None, channel: str, data: Mapping[str, Any]
+    ) -> tuple[str, str] | None:
+        """The thread a reply goes in: the one named with the message (a watched channel's), or the ask's
+        (its first DM to the requester) for the kinds that reply there; None: post anew."""
+        if data.get("thread_ts"):
+            return channel, str(data["thread_ts"])
         if not kind.spec.in_thread or request_id is None:
             return None
         with self.ctx.session_factory() as session:

@@ -138,6 +138,8 @@ class Settings(DirectorySettings):
     digest_time: str = Field(default="15:00", alias="DIGEST_TIME")
     # Whether the account owner must OK every contact of their customer (`required`) or is only told (`notify`).
     owner_signoff: SignoffMode = Field(default=SignoffMode.REQUIRED, alias="OWNER_SIGNOFF")
+    # Channels whose messages are read for reference asks (each gets one offer to file it); none by default.
+    watch_channels: Annotated[list[str], NoDecode] = Field(default_factory=list, alias="WATCH_CHANNELS")
     # How long a replica may hold an outbox message without renewing its lease before another takes it over.
     outbox_lease_seconds: int = Field(default=60, ge=1, le=3600, alias="OUTBOX_LEASE_SECONDS")
 
@@ -174,6 +176,16 @@ class Settings(DirectorySettings):
         if day not in _DAYS:
             raise ValueError("must be a weekday: mon, tue, wed, thu, fri, sat or sun")
         return day
+
+    @field_validator("watch_channels", mode="before")
+    @classmethod
+    def _watched(cls, value: object) -> list[str]:
+        items = value if isinstance(value, list | tuple) else str(value or "").split(",")
+        ids = [str(item).strip() for item in items if str(item).strip()]
+        bad = [i for i in ids if not re.match(r"^[CG][A-Z0-9]{2,}$", i)]
+        if bad:
+            raise ValueError(f"not channel IDs (such as C012ABCDEF): {', '.join(bad)}")
+        return ids
 
     @field_validator("owner_signoff", mode="before")
     @classmethod

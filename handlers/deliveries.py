@@ -16,6 +16,7 @@ from bot.services.nominations import NominationSummary
 from bot.services.summaries import RequestSummary
 from handlers.views import messages
 from handlers.views import nominations as nomination_views
+from handlers.views import side_doors as side_door_views
 from handlers.views import signoff as signoff_views
 from handlers.views.cards import approval_card, approval_card_text
 from handlers.views.digest import digest_blocks, digest_copy
@@ -98,4 +99,5 @@ RENDERERS: dict[OutboxKind, Renderer] = {
     OutboxKind.OWNER_CARD_UPDATE: _about_request(signoff_views.owner_card),
     OutboxKind.OWNER_ANSWERED_DM: _about_request(signoff_views.owner_answered_dm),
     OutboxKind.OWNER_NUDGE: _about_request(signoff_views.owner_nudge),
+    OutboxKind.SIDE_DOOR_OFFER: lambda d: Rendered(*side_door_views.offer_message(d.data, d.channel)),
 }

@@ -138,3 +138,5 @@ class Action(enum.StrEnum):
     OWNER_NOT_NOW = "owner_not_now"
     OVERRIDE_OWNER = "approve_without_owner"
     FILE_FROM_MESSAGE = "file_from_message"  # "Open the request form" under an ask in plain words
+    DISMISS_OFFER = "dismiss_offer"
+    OFFERS_OFF = "offers_off"

@@ -17,7 +17,7 @@ from bot.errors import UnknownRequest
 from bot.services import catalog, side_doors
 from handlers.common import action_value, deps, open_modal, tell
 from handlers.errors import guarded
-from handlers.ids import Action
+from handlers.ids import COMMAND, Action
 from handlers.payloads import RequestModalContext, SideDoorRef
 from handlers.request_modal import build_form
 from handlers.views.request_modal import Prefill, customer_option
@@ -29,7 +29,49 @@ _MENTION = re.compile(r"<@[UW][A-Z0-9]+>")
 
 def register(app: App) -> None:
     app.event("app_mention")(guarded(mentioned))
+    app.event("message")(guarded(watched_message))
     app.action(Action.FILE_FROM_MESSAGE)(guarded(file_clicked))
+    app.action(Action.DISMISS_OFFER)(guarded(dismiss_clicked))
+    app.action(Action.OFFERS_OFF)(guarded(offers_off_clicked))
+
+
+def watched_message(event: dict[str, Any], context: BoltContext) -> None:
+    """A message in a watched channel (WATCH_CHANNELS): one offer per thread when it reads as an ask. Bots,
+    edits, thread broadcasts and messages mentioning the bot (answered as mentions) get nothing."""
+    d = deps(context)
+    channel = str(event.get("channel") or "")
+    text = str(event.get("text") or "")
+    if channel not in d.settings.watch_channels or event.get("bot_id") or event.get("subtype"):
+        return
+    if not event.get("user") or (context.bot_user_id and f"<@{context.bot_user_id}>" in text):
+        return
+    thread_ts = str(event.get("thread_ts") or event.get("ts") or "")
+    if thread_ts and side_doors.offer(
+        d.services, channel=channel, thread_ts=thread_ts, author=str(event["user"]), text=text
+    ):
+        d.wake_outbox()
+
+
+def _offer_answer(body: dict[str, Any], respond: Respond, words: str) -> bool:
+    """Only the author answers the offer made to them; the offer is replaced by `words`."""
+    author = str((body.get("actions") or [{}])[0].get("value") or "")
+    if body["user"]["id"] != author:
+        tell(respond, "This offer is for the person who wrote the message.")
+        return False
+    respond(text=words, replace_original=True)
+    return True
+
+
+def dismiss_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    _offer_answer(body, respond, "Dismissed: not filed.")
+
+
+def offers_off_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    words = f"No more offers for <@{body['user']['id']}>; `{COMMAND}` and mentions of the bot still work."
+    if _offer_answer(body, respond, words):
+        side_doors.offers_off(deps(context).services, user_id=body["user"]["id"])
 
 
 def mentioned(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:

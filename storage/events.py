@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.domain import EventKind, Team
+from bot.domain import AskSource, EventKind, Team
 from storage.models import ProcessedEvent, ReferenceRequest, RequestEvent
 
 
@@ -51,6 +51,19 @@ def week_counts(session: Session, start: datetime, end: datetime) -> dict[str, d
             .group_by(ReferenceRequest.team)
         )
         counts[kind.value] = {team: int(n) for team, n in session.execute(stmt)}
+    return counts
+
+
+def source_counts(session: Session, start: datetime, end: datetime) -> dict[AskSource, int]:
+    """Asks filed in [start, end) by where they came in (asks from before sources were kept count as the form)."""
+    stmt = (
+        select(ReferenceRequest.source, func.count())
+        .where(ReferenceRequest.created_at >= start, ReferenceRequest.created_at < end)
+        .group_by(ReferenceRequest.source)
+    )
+    counts: dict[AskSource, int] = {}
+    for source, n in session.execute(stmt):
+        counts[source or AskSource.FORM] = counts.get(source or AskSource.FORM, 0) + int(n)
     return counts
 
 

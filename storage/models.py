@@ -275,6 +275,20 @@ class UserPreference(Base):
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_team: Mapped[Team | None] = mapped_column(_enum(Team, "team", 40))
     home_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: never opened the Home tab
+    offers_off: Mapped[bool] = mapped_column(Boolean, default=False)  # no offers to file asks in watched channels
+
+
+class SideDoorOffer(Base):
+    """An offer to file an ask written in a watched channel: one per thread."""
+
+    __tablename__ = "side_door_offers"
+    __table_args__ = (UniqueConstraint("channel", "thread_ts", name="uq_side_door_offers_thread"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    thread_ts: Mapped[str] = mapped_column(String(32))
+    author: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Touch(Base):

@@ -42,3 +42,12 @@ def home_viewers(session: Session, user_ids: Sequence[str]) -> list[str]:
 
 def remember_team(session: Session, user_id: str, team: Team) -> None:
     _own(session, user_id).last_team = team
+
+
+def offers_off(session: Session, user_id: str) -> bool:
+    """The user turned off offers to file what they write in watched channels."""
+    return bool(session.scalar(select(UserPreference.offers_off).where(UserPreference.user_id == user_id)))
+
+
+def turn_offers_off(session: Session, user_id: str) -> None:
+    _own(session, user_id).offers_off = True

@@ -70,6 +70,7 @@ class SlackStandIn:
         self.responses: list[dict[str, Any]] = []  # posts to response_url
         self.users_by_email: dict[str, str] = {}
         self.not_in: set[str] = set()  # channels the bot is not a member of (postEphemeral: not_in_channel)
+        self.missing: set[str] = set()  # channels that do not exist, or the bot may not see
         self.uploads: dict[str, dict[str, Any]] = {}  # file id -> name, alt text, bytes, completed, title
         self._used_triggers: set[str] = set()
         self._faults: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = {}
@@ -297,6 +298,12 @@ class SlackStandIn:
                 thread_ts=thread_ts,
             )
         return {"ok": True, "channel": channel, "ts": ts, "message": {"text": text, "blocks": blocks or []}}
+
+    def _api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel") or "")
+        if not channel.startswith(("C", "G")) or channel in self.missing:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"ok": True, "channel": {"id": channel, "is_member": channel not in self.not_in}}
 
     def _api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
         users = str(args.get("users") or "")

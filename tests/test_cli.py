@@ -172,6 +172,15 @@ def test_db_upgrade_brings_an_empty_database_to_the_head(tmp_path):
             {"SLACK_BOT_TOKEN": "xoxb-1", "REFERENCE_MANAGERS": "U0AAA1", "SLACK_SIGNING_SECRET": "s", "CURRENCY": "$"},
             "setting CURRENCY: not a three-letter currency code such as USD or EUR",
         ),
+        (
+            {
+                "SLACK_BOT_TOKEN": "xoxb-1",
+                "REFERENCE_MANAGERS": "U0AAA1",
+                "SLACK_SIGNING_SECRET": "s",
+                "WATCH_CHANNELS": "C0DEALS1,#deals",
+            },
+            "setting WATCH_CHANNELS: not channel IDs (such as C012ABCDEF): #deals",
+        ),
     ],
 )
 def test_a_missing_or_malformed_setting_stops_serve_with_one_line_naming_it(tmp_path, env, message):
@@ -195,6 +204,24 @@ def test_serve_migrates_the_database_and_answers_health_checks_and_slack(databas
         assert slack.command("UREQ0001", "help", secret="wrong").status == 401
     assert f"database at revision {head_revision()}" in served.output
     assert standin.token not in served.output and SIGNING_SECRET not in served.output
+
+
+def test_a_watched_channel_the_bot_cannot_read_is_one_line_at_start_up(database, standin, tmp_path):
+    standin.missing.add("CGONE0001")
+    standin.not_in.add("CNOTIN001")
+    env = bot_env(
+        SLACK_BOT_TOKEN=standin.token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=standin.base_url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'served.db'}",
+        REFERENCE_MANAGERS="UMGR0001",
+        WATCH_CHANNELS="CDEALS001,CGONE0001,CNOTIN001",
+    )
+    with serving(env, tmp_path) as served:
+        assert SlackDriver(served.url, standin).command("UREQ0001", "help").status == 200
+    lines = [line for line in served.output.splitlines() if "WATCH_CHANNELS" in line]
+    assert len(lines) == 2, served.output
+    assert "CGONE0001 cannot be read (channel_not_found)" in lines[0] and "not in CNOTIN001" in lines[1]
 
 
 def test_healthz_answers_503_when_the_database_cannot_be_reached(start_bot):

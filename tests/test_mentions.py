@@ -73,3 +73,94 @@ def test_a_mention_without_an_ask_gets_the_short_help_and_bots_edits_and_other_c
     _answer(bot, "Reference call")
     bot.drained()
     assert len(bot.standin.ephemerals_for(REQUESTER)) == before + 1
+
+
+def _said(bot, text: str, *, channel: str = "CWATCH01", user: str = REQUESTER, thread_ts: str | None = None, **extra):
+    """Someone writes in a channel: the message exists in Slack, and its event reaches the bot."""
+    ts = f"1700001{uuid.uuid4().int % 1000:03d}.000200"
+    bot.standin.put_message(channel, ts, text)
+    event = {"type": "message", "user": user, "text": text, "channel": channel, "ts": ts, **extra}
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    body = {
+        "token": "x",
+        "team_id": "T0001",
+        "api_app_id": "A0001",
+        "type": "event_callback",
+        "event_id": f"Ev{uuid.uuid4().hex[:10].upper()}",
+        "event_time": 1,
+        "event": event,
+    }
+    assert bot.slack.send(json.dumps(body).encode(), content_type="application/json").status == 200
+    return ts
+
+
+def _offers(bot) -> list:
+    return [m for m in bot.standin.messages_in("CWATCH01") if "reads like a request" in m.text]
+
+
+def test_a_watched_channel_offers_once_per_thread_to_file_an_ask_and_the_author_can_turn_it_off(start_bot):
+    bot = start_bot(WATCH_CHANNELS="CWATCH01")
+    add_customer(bot.database, "Acme Retail", products=("Analytics",))
+    ask = _said(bot, "anyone have a retail customer on Analytics who'd take a call this week?")
+    offer = bot.standin.wait_for(lambda: _offers(bot), what="the offer")[0]
+    assert offer.thread_ts == ask and f"<@{REQUESTER}>" in json.dumps(offer.blocks)
+    assert "reference call on Analytics" in offer.text
+    # Once per thread; chatter, other channels, bots and edits get nothing.
+    _said(bot, "need a case study too, on Analytics", thread_ts=ask)
+    _said(bot, "per our reference architecture, Analytics talks to Billing")
+    _said(bot, "anyone have a retail customer on Analytics for a call?", channel="COTHER01")
+    _said(bot, "need a reference call on Analytics", bot_id="B0001")
+    _said(bot, "need a reference call on Analytics", subtype="message_changed")
+    bot.drained()
+    assert len(_offers(bot)) == 1
+    # File it: the prefilled form, filed as an ask from a watched channel.
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click_in(M2_ANYONE, offer, "file_from_message").status == 200
+    view = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    assert '"value": "reference_call"' in json.dumps(view)
+    # Only the author answers the offer; "No more offers for me" replaces it and holds for later asks.
+    assert bot.slack.click_in(M2_ANYONE, offer, "offers_off").status == 200
+    assert "for the person who wrote" in _answer_to(bot, M2_ANYONE, "for the person who wrote")
+    assert bot.slack.click_in(REQUESTER, offer, "offers_off").status == 200
+    replaced = bot.standin.wait_for(
+        lambda: [r for r in bot.standin.ephemerals_for(REQUESTER) if "No more offers" in str(r.get("text"))],
+        what="offer replaced",
+    )[0]
+    assert replaced.get("replace_original") in (True, "true")
+    _said(bot, "need a reference call with a retail customer on Analytics by Friday")
+    bot.drained()
+    assert len(_offers(bot)) == 1
+
+
+M2_ANYONE = "USOMEONE"
+
+
+def _answer_to(bot, user: str, words: str) -> str:
+    return bot.standin.wait_for(
+        lambda: [str(r.get("text")) for r in bot.standin.ephemerals_for(user) if words in str(r.get("text"))],
+        what=words,
+    )[0]
+
+
+def test_the_digest_counts_where_asks_came_in_so_side_doors_can_be_seen_closing(bot):
+    from bot.services import digest as digest_service
+    from handlers.views.digest import digest_blocks
+
+    globex = add_customer(bot.database, "Globex Bank", products=("Billing",))
+    _mention(bot, f"<@{BOT}> can we get Globex Bank for a case study on Billing?")
+    answer = _answer(bot, "I read this as a reference request")
+    opened = len(bot.standin.calls_to("views.open"))
+    bot.slack.click_in(
+        REQUESTER, Message(answer["channel"], answer["ts"], answer["text"], answer["blocks"]), "file_from_message"
+    )
+    view = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    assert bot.slack.submit(REQUESTER, view, {"team": "sales"}).status == 200
+    from tests.harness import file_request
+
+    file_request(bot, globex, product="Billing")
+    built = digest_service.build(bot.deps.services, recipient="UMGR0001")
+    text = json.dumps([b.to_dict() for b in digest_blocks(built)[1]])
+    assert (
+        "Came in through (this week / the 4 weeks before): the request form 1 / 0, a mention of the bot 1 / 0" in text
+    )

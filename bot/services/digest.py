@@ -14,7 +14,17 @@ from sqlalchemy.orm import Session
 from bot import program
 from bot.charts import ChartImage
 from bot.context import ServiceContext, remembered
-from bot.domain import AskType, CustomerStatus, Level, NominationStatus, OutboxKind, OwnerSignoff, RequestStatus, Team
+from bot.domain import (
+    AskSource,
+    AskType,
+    CustomerStatus,
+    Level,
+    NominationStatus,
+    OutboxKind,
+    OwnerSignoff,
+    RequestStatus,
+    Team,
+)
 from bot.errors import UnknownRequest
 from bot.policy import Limits, Standing
 from bot.program import ProgramStanding
@@ -103,6 +113,8 @@ class Digest:
     at_risk: Section[RiskItem] = field(default_factory=lambda: Section([], 0))
     nominations: Section[NominationItem] = field(default_factory=lambda: Section([], 0))
     images: dict[str, ChartImage] = field(default_factory=dict)  # the program's charts, uploaded ("mix", "spread")
+    # Where asks came in, this week and in the four weeks before: side doors (mentions, watched channels) closing.
+    sources: tuple[dict[AskSource, int], dict[AskSource, int]] = field(default_factory=lambda: ({}, {}))
 
     def shown_items(self) -> list[Item]:
         """The asks the message names (each list shows its first few, then "and N more")."""
@@ -173,6 +185,10 @@ def compose(
         at_risk=at_risk,
         nominations=Section(nominations, nominated_total),
         numbers=event_repo.week_counts(session, start, start + timedelta(days=7)),
+        sources=(
+            event_repo.source_counts(session, start, start + timedelta(days=7)),
+            event_repo.source_counts(session, start - timedelta(days=28), start),
+        ),
         health=(customer_repo.active_count(session), *program.spread(standing.histogram)),
         program=standing,
         window_days=window,

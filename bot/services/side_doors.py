@@ -8,10 +8,14 @@ from typing import cast
 
 from bot.ask_reader import Reading, Vocabulary, read
 from bot.context import ServiceContext, kept_fresh
+from bot.domain import OutboxKind
 from bot.ranking import Need
 from bot.services import intake, standing
 from bot.services.standing import StandingReport
 from storage import customers as customer_repo
+from storage import outbox as outbox_repo
+from storage import preferences as preference_repo
+from storage import side_doors as offer_repo
 
 VOCABULARY_SECONDS = 60.0
 
@@ -60,3 +64,39 @@ def understand(ctx: ServiceContext, *, text: str) -> Understood:
         use_case="",
     )
     return Understood(reading, standing.preview(ctx, customer_id=reading.customer[0], need=need))
+
+
+def offer(ctx: ServiceContext, *, channel: str, thread_ts: str, author: str, text: str) -> bool:
+    """A message in a watched channel: when it reads as an ask, one reply in its thread offers to file it
+    (once per thread, and never to someone who turned the offers off). True when an offer was queued."""
+    understood = understand(ctx, text=text)
+    reading = understood.reading
+    if not reading.is_ask or reading.ask_type is None:
+        return False
+    now = ctx.now()
+    with ctx.session_factory.begin() as session:
+        if preference_repo.offers_off(session, author):
+            return False
+        if not offer_repo.claim_offer(session, channel=channel, thread_ts=thread_ts, author=author, at=now):
+            return False
+        data = {
+            "thread_ts": thread_ts,
+            "author": author,
+            "ask_type": reading.ask_type.value,
+            "product": reading.product or "",
+            "customer_id": reading.customer[0] if reading.customer else None,
+            "customer_name": reading.customer[1] if reading.customer else "",
+            "needed_by": reading.needed_by.isoformat() if reading.needed_by else "",
+            "industry": reading.industry or "",
+            "region": reading.region or "",
+            "size": reading.size or "",
+            "details": text[:700],
+        }
+        outbox_repo.enqueue(session, kind=OutboxKind.SIDE_DOOR_OFFER, channel=channel, data=data, now=now)
+    return True
+
+
+def offers_off(ctx: ServiceContext, *, user_id: str) -> None:
+    """The user wants no more offers in watched channels (the form and mentions still work)."""
+    with ctx.session_factory.begin() as session:
+        preference_repo.turn_offers_off(session, user_id)

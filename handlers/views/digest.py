@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.blocks.basic_components import SlackFile
 
 from bot.charts import ChartImage
+from bot.domain import AskSource
 from bot.services.digest import DECISION_BLOCK, SHOWN_WAITING, Digest, DigestCopy, Item, RiskItem, Section
 from handlers.ids import Action
 from handlers.payloads import CustomerRef
@@ -99,7 +100,15 @@ def _numbers(d: Digest) -> str:
             approved = d.numbers.get("approved", {}).get(team, 0)
             parts.append(f"{esc(label)} {new} new / {approved} approved")
         line += "\nBy team: " + "; ".join(parts) + "."
-    return line
+    return line + sources_line(*d.sources)
+
+
+def sources_line(week: Mapping[AskSource, int], before: Mapping[AskSource, int]) -> str:
+    """Where asks came in, this week against the four weeks before (empty when none came in either)."""
+    if not week and not before:
+        return ""
+    parts = [f"{s.label.lower()} {week.get(s, 0)} / {before.get(s, 0)}" for s in AskSource]
+    return "\nCame in through (this week / the 4 weeks before): " + ", ".join(parts) + "."
 
 
 def _health(d: Digest) -> str:

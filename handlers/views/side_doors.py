@@ -3,19 +3,68 @@ standing, and a button to the prefilled request form."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.domain import AskSource
+from bot.domain import AskSource, AskType, member
 from bot.services.side_doors import Understood
 from handlers.ids import COMMAND, Action
 from handlers.payloads import SideDoorRef
 from handlers.views import standing as standing_view
-from handlers.views.text import clip, esc, slack_date
+from handlers.views.text import clip, esc, slack_date, user
 
 HELP = (
     f"I file reference requests. Say what you need, for instance _@reference-bot need a case study from a "
     f"European bank using Billing by 15 Jan_, and I will prefill the form for you; or use `{COMMAND}`."
 )
+
+
+def _file_button(ref: SideDoorRef, text: str = "Open the request form") -> ButtonElement:
+    return ButtonElement(text=text, action_id=Action.FILE_FROM_MESSAGE, value=ref.dump(), style="primary")
+
+
+def offer_message(data: Mapping[str, Any], channel: str) -> tuple[str, list[Block]]:
+    """The one reply in a watched channel's thread: this reads like a reference request; file it, dismiss
+    it, or no more offers for me."""
+    kind = member(AskType, data.get("ask_type"))
+    what = (kind.label.lower() if kind else "reference request") + (
+        f" on {data['product']}" if data.get("product") else ""
+    )
+    customer = f" with {data['customer_name']}" if data.get("customer_name") else ""
+    author = str(data.get("author") or "")
+    ref = SideDoorRef(
+        source=AskSource.WATCHED_CHANNEL.value,
+        ask_type=str(data.get("ask_type") or ""),
+        product=str(data.get("product") or ""),
+        customer_id=data.get("customer_id") or None,
+        needed_by=str(data.get("needed_by") or ""),
+        industry=str(data.get("industry") or ""),
+        region=str(data.get("region") or ""),
+        size=str(data.get("size") or ""),
+        channel=channel[:32],
+        details=clip(str(data.get("details") or ""), 700),
+    )
+    text = f"This reads like a request for a {what}{customer}. It can be filed with the reference managers."
+    return text, [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=clip(
+                    f":wave: {user(author)}, this reads like a request for a *{esc(what)}*{esc(customer)}. "
+                    "Filed through the bot, the reference managers see it and the customer is not over-asked.",
+                    3000,
+                )
+            )
+        ),
+        ActionsBlock(
+            elements=[
+                _file_button(ref, "File it"),
+                ButtonElement(text="Dismiss", action_id=Action.DISMISS_OFFER, value=author[:32] or "-"),
+                ButtonElement(text="No more offers for me", action_id=Action.OFFERS_OFF, value=author[:32] or "-"),
+            ]
+        ),
+    ]
 
 
 def understood_reply(u: Understood, *, source: AskSource, channel: str, details: str) -> tuple[str, list[Block]]:
@@ -54,13 +103,7 @@ def understood_reply(u: Understood, *, source: AskSource, channel: str, details:
         details=clip(details, 700),
     )
     blocks += [
-        ActionsBlock(
-            elements=[
-                ButtonElement(
-                    text="Open the request form", action_id=Action.FILE_FROM_MESSAGE, value=ref.dump(), style="primary"
-                )
-            ]
-        ),
+        ActionsBlock(elements=[_file_button(ref)]),
         ContextBlock(
             elements=[MarkdownTextObject(text="Correct anything in the form; nothing is filed until you submit it.")]
         ),
