@@ -15,6 +15,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
+from bot.domain import AskSource
+
 
 @dataclass(frozen=True)
 class MixLine:
@@ -92,6 +94,13 @@ class ProgramStanding:
     variety: Variety | None = None
     betas: tuple[Beta, ...] = ()
     histogram: dict[int, int] = field(default_factory=dict)  # touches in the window -> customers with that many
+    sources: dict[AskSource, int] = field(default_factory=dict)  # asks filed in the window, by where they came in
+
+
+def sources_words(sources: dict[AskSource, int], window_days: int) -> str:
+    """ "Asks of the last 90 days came in through: the request form 12, a mention of the bot 3, ..." """
+    parts = ", ".join(f"{s.label.lower()} {sources.get(s, 0)}" for s in AskSource)
+    return f"Asks of the last {window_days} days came in through: {parts}"
 
 
 def mix_lines(

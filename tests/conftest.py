@@ -35,7 +35,17 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
 
 
+_FIGURES: list[str] = []  # lines tests record as "figures" (they reach here from xdist's workers too)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        _FIGURES.extend(str(value) for key, value in report.user_properties if key == "figures")
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
+    for line in _FIGURES:
+        terminalreporter.write_line(line)
     if PG_URL:
         terminalreporter.write_line(f"PostgreSQL half: ran against {make_url(PG_URL).render_as_string()}")
     else:

@@ -16,18 +16,21 @@ from tests.slack_standin import Message
 BOT = "UBOT0001"
 
 
-def _mention(bot, text: str, *, user: str = REQUESTER, channel: str = "CDEALS01", **extra) -> str:
+def _mention(
+    bot, text: str, *, user: str = REQUESTER, channel: str = "CDEALS01", event_id: str = "", retry: int = 0, **extra
+) -> str:
     ts = f"1700000{uuid.uuid4().int % 1000:03d}.000100"
     body = {
         "token": "x",
         "team_id": "T0001",
         "api_app_id": "A0001",
         "type": "event_callback",
-        "event_id": f"Ev{uuid.uuid4().hex[:10].upper()}",
+        "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
         "event_time": 1,
         "event": {"type": "app_mention", "user": user, "text": text, "channel": channel, "ts": ts, **extra},
     }
-    assert bot.slack.send(json.dumps(body).encode(), content_type="application/json").status == 200
+    headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
+    assert bot.slack.send(json.dumps(body).encode(), content_type="application/json", headers=headers).status == 200
     return ts
 
 
@@ -69,8 +72,9 @@ def test_a_mention_without_an_ask_gets_the_short_help_and_bots_edits_and_other_c
     _mention(bot, f"<@{BOT}> need a reference call", subtype="message_changed")
     bot.standin.not_in.add("CSECRET1")
     _mention(bot, f"<@{BOT}> need a reference call", channel="CSECRET1")  # not a member: logged, no error
-    _mention(bot, f"<@{BOT}> need a reference call")
+    _mention(bot, f"<@{BOT}> need a reference call", event_id="EvONCE00001")
     _answer(bot, "Reference call")
+    _mention(bot, f"<@{BOT}> need a reference call", event_id="EvONCE00001", retry=1)  # Slack's retry: once only
     bot.drained()
     assert len(bot.standin.ephemerals_for(REQUESTER)) == before + 1
 
@@ -143,7 +147,7 @@ def _answer_to(bot, user: str, words: str) -> str:
     )[0]
 
 
-def test_the_digest_counts_where_asks_came_in_so_side_doors_can_be_seen_closing(bot):
+def test_the_digest_and_the_program_count_where_asks_came_in_so_side_doors_can_be_seen_closing(bot):
     from bot.services import digest as digest_service
     from handlers.views.digest import digest_blocks
 

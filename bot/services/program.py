@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from bot.policy import Limits
 from bot.program import ProgramStanding
 from bot.services.customer_io import read_rows
 from storage import customers as customer_repo
+from storage import events as event_repo
 from storage import nominations as nomination_repo
 from storage import program as program_repo
 from storage import touches as touch_repo
@@ -368,6 +369,9 @@ def compute(
         variety=pool,
         betas=_betas(session, today),
         histogram=touch_repo.histogram(session, first),
+        sources=event_repo.source_counts(
+            session, datetime.combine(first, time(), tzinfo=UTC), datetime.combine(today, time.max, tzinfo=UTC)
+        ),
     )
 
 
@@ -450,6 +454,7 @@ def as_text(s: ProgramStanding) -> str:
             )
     if not s.mix and not s.initiatives:
         lines += ["", "No targets yet: `reference-bot program import FILE` sets them."]
+    lines += ["", program.sources_words(s.sources, s.window_days)]
     if s.variety is not None:
         v = s.variety
         lines += [

@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ContextBlock,
     DatePickerElement,
     DividerBlock,
     InputBlock,
@@ -20,7 +21,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.program import InitiativeLine, MixLine, ProgramStanding
+from bot.program import InitiativeLine, MixLine, ProgramStanding, sources_words
 from bot.services.program import Targets
 from handlers.ids import Action, Callback
 from handlers.ids import Block as BlockId
@@ -173,7 +174,8 @@ def beta_blocks(s: ProgramStanding, nominations_waiting: list[str] | None = None
 
 
 def program_blocks(s: ProgramStanding) -> list[Block]:
-    return [*target_blocks(s), *variety_blocks(s), *beta_blocks(s)]
+    sources = ContextBlock(elements=[MarkdownTextObject(text=sources_words(s.sources, s.window_days) + ".")])
+    return [*target_blocks(s), *variety_blocks(s), *beta_blocks(s), sources]
 
 
 def variety_text(s: ProgramStanding) -> str:
