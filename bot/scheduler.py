@@ -16,7 +16,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.context import Deps
-from bot.services import digest, followups, intake, nudges
+from bot.services import digest, followups, intake, nudges, side_doors
 
 logger = logging.getLogger("reference_bot.scheduler")
 FOLLOWUP_TIME = time(9, 0)
@@ -51,6 +51,7 @@ def run_followups(deps: Deps) -> int:
 
 def warm_up(deps: Deps) -> None:
     intake.pool_values(deps.services)
+    side_doors.vocabulary(deps.services)  # the customer names mentions are read against
 
 
 def _safely(job: Callable[[Deps], object], deps: Deps) -> None:
@@ -76,8 +77,8 @@ def start(deps: Deps) -> BackgroundScheduler:
     now = datetime.now(zone)
     scheduler.add_job(_safely, "date", run_date=now, args=[run_digest, deps], id="digest-catch-up")
     scheduler.add_job(_safely, "date", run_date=now, args=[run_followups, deps], id="followups-catch-up")
-    # The form's menus read the whole pool (most of a second at 100,000 customers): read them now, not
-    # when the first person opens the form.
+    # The form's menus and the vocabulary of asks in plain words read the whole pool (most of a second at
+    # 100,000 customers): read them now, not when the first person opens the form or mentions the bot.
     scheduler.add_job(_safely, "date", run_date=now, args=[warm_up, deps], id="warm-up")
     scheduler.start()
     job = scheduler.get_job("weekly-digest")

@@ -371,7 +371,8 @@ def text_of(message) -> str:
     return json.dumps(message.blocks, ensure_ascii=False)
 
 
-def home_opened(bot, user: str, event_id: str | None = None, retry: int | None = None) -> None:
+def send_event(bot, event: dict, *, event_id: str | None = None, retry: int | None = None) -> None:
+    """A signed Events API delivery of `event` (with Slack's retry headers when `retry` is set)."""
     body = {
         "token": "x",
         "team_id": "T0001",
@@ -379,10 +380,19 @@ def home_opened(bot, user: str, event_id: str | None = None, retry: int | None =
         "type": "event_callback",
         "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
         "event_time": 1,
-        "event": {"type": "app_home_opened", "user": user, "channel": "D0001", "tab": "home"},
+        "event": event,
     }
     headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
     assert bot.slack.send(json.dumps(body).encode(), content_type="application/json", headers=headers).status == 200
+
+
+def home_opened(bot, user: str, event_id: str | None = None, retry: int | None = None) -> None:
+    send_event(
+        bot,
+        {"type": "app_home_opened", "user": user, "channel": "D0001", "tab": "home"},
+        event_id=event_id,
+        retry=retry,
+    )
 
 
 def run(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:

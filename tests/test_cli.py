@@ -189,14 +189,19 @@ def test_a_missing_or_malformed_setting_stops_serve_with_one_line_naming_it(tmp_
     assert result.stderr.strip() == f"reference-bot: {message}"
 
 
-def test_serve_migrates_the_database_and_answers_health_checks_and_slack(database, standin, tmp_path):
-    env = bot_env(
+def _serve_env(standin, tmp_path, **extra: str) -> dict[str, str]:
+    return bot_env(
         SLACK_BOT_TOKEN=standin.token,
         SLACK_SIGNING_SECRET=SIGNING_SECRET,
         SLACK_API_URL=standin.base_url,
         DATABASE_URL=f"sqlite:///{tmp_path / 'served.db'}",
         REFERENCE_MANAGERS="UMGR0001",
+        **extra,
     )
+
+
+def test_serve_migrates_the_database_and_answers_health_checks_and_slack(database, standin, tmp_path):
+    env = _serve_env(standin, tmp_path)
     with serving(env, tmp_path) as served:
         slack = SlackDriver(served.url, standin)
         reply = slack.command("UREQ0001", "help")
@@ -209,14 +214,7 @@ def test_serve_migrates_the_database_and_answers_health_checks_and_slack(databas
 def test_a_watched_channel_the_bot_cannot_read_is_one_line_at_start_up(database, standin, tmp_path):
     standin.missing.add("CGONE0001")
     standin.not_in.add("CNOTIN001")
-    env = bot_env(
-        SLACK_BOT_TOKEN=standin.token,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=standin.base_url,
-        DATABASE_URL=f"sqlite:///{tmp_path / 'served.db'}",
-        REFERENCE_MANAGERS="UMGR0001",
-        WATCH_CHANNELS="CDEALS001,CGONE0001,CNOTIN001",
-    )
+    env = _serve_env(standin, tmp_path, WATCH_CHANNELS="CDEALS001,CGONE0001,CNOTIN001")
     with serving(env, tmp_path) as served:
         assert SlackDriver(served.url, standin).command("UREQ0001", "help").status == 200
     lines = [line for line in served.output.splitlines() if "WATCH_CHANNELS" in line]

@@ -10,7 +10,7 @@ import uuid
 from sqlalchemy import select
 
 from storage.models import ReferenceRequest
-from tests.harness import REQUESTER, add_customer
+from tests.harness import REQUESTER, add_customer, send_event
 from tests.slack_standin import Message
 
 BOT = "UBOT0001"
@@ -20,17 +20,8 @@ def _mention(
     bot, text: str, *, user: str = REQUESTER, channel: str = "CDEALS01", event_id: str = "", retry: int = 0, **extra
 ) -> str:
     ts = f"1700000{uuid.uuid4().int % 1000:03d}.000100"
-    body = {
-        "token": "x",
-        "team_id": "T0001",
-        "api_app_id": "A0001",
-        "type": "event_callback",
-        "event_id": event_id or f"Ev{uuid.uuid4().hex[:10].upper()}",
-        "event_time": 1,
-        "event": {"type": "app_mention", "user": user, "text": text, "channel": channel, "ts": ts, **extra},
-    }
-    headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
-    assert bot.slack.send(json.dumps(body).encode(), content_type="application/json", headers=headers).status == 200
+    event = {"type": "app_mention", "user": user, "text": text, "channel": channel, "ts": ts, **extra}
+    send_event(bot, event, event_id=event_id or None, retry=retry or None)
     return ts
 
 
@@ -86,16 +77,7 @@ def _said(bot, text: str, *, channel: str = "CWATCH01", user: str = REQUESTER, t
     event = {"type": "message", "user": user, "text": text, "channel": channel, "ts": ts, **extra}
     if thread_ts:
         event["thread_ts"] = thread_ts
-    body = {
-        "token": "x",
-        "team_id": "T0001",
-        "api_app_id": "A0001",
-        "type": "event_callback",
-        "event_id": f"Ev{uuid.uuid4().hex[:10].upper()}",
-        "event_time": 1,
-        "event": event,
-    }
-    assert bot.slack.send(json.dumps(body).encode(), content_type="application/json").status == 200
+    send_event(bot, event)
     return ts
 
 
