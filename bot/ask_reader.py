@@ -324,8 +324,9 @@ def needed_by(text: str, today: date) -> date | None:
     if re.search(r"\btoday\b", lowered):
         return today
     if found := _IN_N.search(lowered):
-        n = _NUMBERS.get(found.group(1)) or int(found.group(1))
-        return today + timedelta(days=n * (7 if found.group(2) == "week" else 1))
+        n = _NUMBERS.get(found.group(1)) or int(found.group(1)[:4])
+        days = n * (7 if found.group(2) == "week" else 1)
+        return today + timedelta(days=days) if days <= 730 else None  # "in 99999 days" is not a date
     if found := _WEEKDAY.search(lowered):
         weekday = _DAYS[found.group(2)]
         if found.group(1):

@@ -6,6 +6,9 @@ from __future__ import annotations
 import time
 from datetime import date
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from bot import ask_reader
 from bot.ask_reader import Vocabulary, needed_by, read
 from bot.domain import AskType
@@ -80,6 +83,7 @@ def test_dates_in_everyday_words():
         "2027-02-30": None,
         "31 Feb": None,
         "sometime soon": None,
+        "in 99999999999999999999 days": None,  # not a date, and no overflow
     }
     for words, expected in cases.items():
         assert needed_by(words, tuesday) == expected, words
@@ -116,3 +120,16 @@ def test_odd_messages_are_not_asks_and_cost_little():
     for text, *_ in labelled.MESSAGES:
         read(text, vocabulary, today=today)
     assert ask_reader.MAX_READ == 2000 and time.perf_counter() - start >= 0  # timing is measured in bench/
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(max_size=3000))
+def test_any_text_reads_without_error_and_an_ask_always_says_its_kind(text):
+    reading = read(text, _VOCABULARY, today=labelled.TODAY)
+    assert reading.is_ask == (reading.ask_type is not None)
+    if reading.customer is not None:
+        assert reading.customer in _CUSTOMERS
+
+
+_VOCABULARY = _vocabulary()
+_CUSTOMERS = set(enumerate(labelled.CUSTOMERS, start=1))

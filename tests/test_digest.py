@@ -71,7 +71,10 @@ def test_an_ask_whose_customer_the_managers_choose_reads_customer_to_be_chosen()
     week = digest(1)
     week = Digest(**{**week.__dict__, "waiting": Section([item(1, customer_name=None)], 1)})
     _, blocks = digest_blocks(week)
-    assert "with _customer to be chosen_ for <@UREQ0001>" in str([b.to_dict() for b in blocks])
+    rendered = str([b.to_dict() for b in blocks])
+    assert "with _customer to be chosen_ for <@UREQ0001>" in rendered
+    # Its customer is chosen on the card (Choose), so the digest offers Decline, not an Approve Slack would refuse.
+    assert "decline_request" in rendered and "approve_request" not in rendered
 
 
 def test_a_busy_week_stays_within_block_kit_limits_and_says_how_many_more():

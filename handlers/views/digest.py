@@ -143,7 +143,11 @@ def _waiting(d: Digest) -> list[Block]:
         age += owner_wait_words(item.owner_to_say_ok, item.approved_by)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(_line(item, d, age), 3000))))
         buttons = waiting_buttons(
-            item.request_id, _who(item), by_need=False, owner=item.owner_to_say_ok, approved_by=item.approved_by
+            item.request_id,
+            _who(item),
+            by_need=item.customer_name is None,
+            owner=item.owner_to_say_ok,
+            approved_by=item.approved_by,
         )
         blocks.append(ActionsBlock(block_id=f"{DECISION_BLOCK}{item.request_id}", elements=buttons))
     return blocks + _more(min(len(d.waiting.items), SHOWN_WAITING), d.waiting.total)
