@@ -58,12 +58,10 @@ def decide(
     database lets exactly one change a pending row. `chosen_customer_id` sets the customer of an ask by
     need in the same statement (only while it has none).
     """
-    stmt = update(ReferenceRequest).where(
-        ReferenceRequest.id == request_id, ReferenceRequest.status == RequestStatus.PENDING
-    )
+    conditions: list[Any] = [ReferenceRequest.status == RequestStatus.PENDING]
     if status is RequestStatus.APPROVED:  # not while the account owner's OK is awaited
-        stmt = stmt.where(_not_waiting_for_owner)
-    values: dict[str, object] = {
+        conditions.append(_not_waiting_for_owner)
+    values: dict[str, Any] = {
         "status": status,
         "decided_by": actor_id,
         "decided_at": at,
@@ -72,10 +70,9 @@ def decide(
         "suggested_customer_id": suggested_customer_id,
     }
     if chosen_customer_id is not None:
-        stmt = stmt.where(ReferenceRequest.customer_id.is_(None))
+        conditions.append(ReferenceRequest.customer_id.is_(None))
         values["customer_id"] = chosen_customer_id
-    result = session.execute(stmt.values(**values).execution_options(synchronize_session=False))
-    if getattr(result, "rowcount", 0) != 1:
+    if not _changed(session, request_id, *conditions, **values):
         return False
     kind = EventKind.APPROVED if status is RequestStatus.APPROVED else EventKind.DECLINED
     events.record(session, request_id, kind, actor_id=actor_id, at=at, reason=reason, suggestion=suggestion)
@@ -179,13 +176,9 @@ def cancel(session: Session, request_id: int, *, actor_id: str, at: datetime, to
         & (ReferenceRequest.needed_by >= today)
         & ReferenceRequest.outcome.is_(None),
     )
-    result = session.execute(
-        update(ReferenceRequest)
-        .where(ReferenceRequest.id == request_id, cancellable)
-        .values(status=RequestStatus.CANCELLED, decided_by=actor_id, decided_at=at)
-        .execution_options(synchronize_session=False)
-    )
-    if getattr(result, "rowcount", 0) != 1:
+    if not _changed(
+        session, request_id, cancellable, status=RequestStatus.CANCELLED, decided_by=actor_id, decided_at=at
+    ):
         return False
     session.execute(update(Touch).where(Touch.request_id == request_id).values(counts=False))
     events.record(session, request_id, EventKind.CANCELLED, actor_id=actor_id, at=at)
@@ -301,17 +294,8 @@ def waiting_unnudged(session: Session, *, limit: int = 500) -> Sequence[tuple[in
 
 def claim_nudge(session: Session, request_id: int, now: datetime) -> bool:
     """Mark the reminder sent, once: of several replicas or runs, one wins."""
-    result = session.execute(
-        update(ReferenceRequest)
-        .where(
-            ReferenceRequest.id == request_id,
-            ReferenceRequest.nudged_at.is_(None),
-            ReferenceRequest.status == RequestStatus.PENDING,
-        )
-        .values(nudged_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return getattr(result, "rowcount", 0) == 1
+    unreminded = ReferenceRequest.nudged_at.is_(None)
+    return _changed(session, request_id, unreminded, ReferenceRequest.status == RequestStatus.PENDING, nudged_at=now)
 
 
 # -- outcome follow-ups ---------------------------------------------------------------------------------
@@ -333,10 +317,4 @@ def due_followups(session: Session, today: date, *, limit: int = 200) -> list[in
 
 def claim_followup(session: Session, request_id: int, now: datetime) -> bool:
     """Mark the follow-up of a request as sent; False when another run did so first."""
-    result = session.execute(
-        update(ReferenceRequest)
-        .where(ReferenceRequest.id == request_id, ReferenceRequest.followup_sent_at.is_(None))
-        .values(followup_sent_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return getattr(result, "rowcount", 0) == 1
+    return _changed(session, request_id, ReferenceRequest.followup_sent_at.is_(None), followup_sent_at=now)
