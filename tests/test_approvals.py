@@ -152,7 +152,11 @@ def test_decline_asks_for_a_reason_then_tells_the_requester(bot):
             "Acme did two calls this month.",
             "Try Globex",
         )
-    assert not bot.standin.dms_to(OWNER)  # the account owner hears only of approved asks
+    # The account owner hears of the decline once (issue 12), and of nothing else.
+    bot.drained()
+    assert [m.text for m in bot.standin.dms_to(OWNER)] == [
+        "Request #1 for Acme was declined; the customer will not be contacted for it."
+    ]
 
 
 def test_someone_who_is_not_a_manager_cannot_decide(start_bot):

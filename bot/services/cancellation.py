@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from bot.context import ServiceContext
 from bot.domain import OutboxKind, RequestStatus
 from bot.errors import TooLateToCancel, UnknownRequest
-from bot.services import decisions, digest, home
+from bot.services import decisions, digest
 from bot.services.requests import get
 from bot.services.summaries import RequestSummary
 from storage import outbox as outbox_repo
@@ -50,10 +50,8 @@ def _settle_cancel(
     session: Session, ctx: ServiceContext, request: ReferenceRequest, actor_id: str, now: datetime, today: date
 ) -> None:
     request_id = request.id
-    outbox_repo.update_cards(session, request, now)
+    decisions.show_change(session, ctx, request, now)
     owner = request.customer.account_owner if request.customer else None
     if owner and owner != actor_id:
         outbox_repo.enqueue(session, kind=OutboxKind.CANCELLED_DM, channel=owner, request_id=request_id, now=now)
     digest.update_copies(session, request_id=request_id, today=today, now=now)
-    outbox_repo.update_first_dm(session, request_id, now)
-    home.refresh(session, [request.requester_id, *ctx.managers], now)

@@ -90,7 +90,15 @@ def settle(
     if approve:
         _record_touch(session, request, actor_id=actor_id, now=now, limits=ctx.limits)
     _enqueue_notices(session, request, approve=approve, now=now)
+    show_change(session, ctx, request, now)
     digest.update_copies(session, request_id=request_id, today=ctx.today(), now=now)
+
+
+def show_change(session: Session, ctx: ServiceContext, request: ReferenceRequest, now: datetime) -> None:
+    """The ask changed: every copy of its card (the owner's too), the requester's first DM and the Home tabs
+    of the requester and the managers show it as it now stands."""
+    outbox_repo.update_cards(session, request, now)
+    outbox_repo.update_first_dm(session, request.id, now)
     home.refresh(session, [request.requester_id, *ctx.managers], now)
 
 
@@ -125,14 +133,15 @@ def _approve_when_owner_agrees(
     request = _check_customer(session, ctx, request_id, chosen)
     if request.status is not RequestStatus.PENDING:
         return False
-    if chosen is not None and request.customer_id is None:
+    owner = None
+    if chosen is not None:
+        if request.customer_id is not None:
+            return False  # a customer chosen meanwhile: the usual approval's conditional UPDATE says who won
         owner = owner_to_ask(ctx, customer_repo.get(session, chosen), request.requester_id)
         if owner is None:
             return False
-    elif chosen is not None or request.owner_signoff is not OwnerSignoff.WAITING:
-        return False  # (a customer chosen meanwhile: the usual approval's conditional UPDATE says who won)
-    else:
-        owner, chosen = None, None
+    elif request.owner_signoff is not OwnerSignoff.WAITING:
+        return False
     # Conditional: if the owner answered (or someone decided) meanwhile, the usual approval decides instead.
     if not request_repo.approve_when_owner_agrees(
         session, request_id, actor_id=actor_id, at=now, chosen_customer_id=chosen
@@ -143,20 +152,16 @@ def _approve_when_owner_agrees(
     session.expire_all()
     updated = request_repo.get(session, request_id)
     assert updated is not None
-    outbox_repo.update_cards(session, updated, now)
-    outbox_repo.update_first_dm(session, request_id, now)
-    home.refresh(session, [updated.requester_id, *ctx.managers], now)
+    show_change(session, ctx, updated, now)
     return True
 
 
 def _enqueue_notices(session: Session, request: ReferenceRequest, *, approve: bool, now: datetime) -> None:
-    """Every card shows the decision; the requester hears it in the ask's thread; so does the account owner,
-    unless they said OK themselves (their card shows the approval) or said Not now (their own decline)."""
+    """The requester hears the decision in the ask's thread; so does the account owner, unless they said OK
+    themselves (their card shows the approval) or said Not now (their own decline)."""
     request_id = request.id
-    outbox_repo.update_cards(session, request, now)
     kind = OutboxKind.APPROVED_DM if approve else OutboxKind.DECLINED_DM
     outbox_repo.enqueue(session, kind=kind, channel=request.requester_id, request_id=request_id, now=now)
-    outbox_repo.update_first_dm(session, request_id, now)
     owner = request.customer.account_owner if request.customer else None
     answered_themselves = request.owner_answered_by == owner and request.owner_signoff in (
         OwnerSignoff.OK,

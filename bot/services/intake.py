@@ -400,8 +400,6 @@ def _apply_edit(
     if changes:
         request.needed_by, request.use_case, request.details = new_date, new_use_case, new_details
         events.record(session, request_id, EventKind.EDITED, actor_id=actor_id, at=now, reason="; ".join(changes))
-        outbox_repo.update_cards(session, request, now)
-        home.refresh(session, [request.requester_id, *ctx.managers], now)
-        outbox_repo.update_first_dm(session, request_id, now)
+        decisions.show_change(session, ctx, request, now)
     session.flush()
     return summarize(session, request)

@@ -11,7 +11,7 @@ from bot import domain
 from bot.context import ServiceContext
 from bot.domain import OutboxKind
 from bot.errors import FormErrors, UnknownRequest
-from bot.services import decisions, digest, home, requests
+from bot.services import decisions, digest, requests
 from bot.services.summaries import RequestSummary
 from storage import outbox as outbox_repo
 from storage import requests as request_repo
@@ -48,16 +48,11 @@ def answer(ctx: ServiceContext, *, request_id: int, actor_id: str, ok: bool, rea
             ):
                 decisions.settle(session, ctx, request_id, approve=True, actor_id=approver, now=now)
             else:  # still the managers' decision: they and the requester see the OK
-                outbox_repo.update_cards(session, request, now)
-                outbox_repo.update_first_dm(session, request_id, now)
+                decisions.show_change(session, ctx, request, now)
+                requester = request.requester_id
                 outbox_repo.enqueue(
-                    session,
-                    kind=OutboxKind.OWNER_ANSWERED_DM,
-                    channel=request.requester_id,
-                    request_id=request_id,
-                    now=now,
+                    session, kind=OutboxKind.OWNER_ANSWERED_DM, channel=requester, request_id=request_id, now=now
                 )
-                home.refresh(session, [request.requester_id, *ctx.managers], now)
     if won:
         digest.forget_composed(ctx)
     else:
