@@ -76,9 +76,9 @@ def _alive(pid: int) -> bool:
     return True
 
 
-# Errors Slack may answer with HTTP 200 that are worth another try.
 # Messages that show an ask as it stands, and the kind that updates them in place.
 _KEPT_CURRENT = {
+    OutboxKind.CARD_POST: OutboxKind.CARD_UPDATE,
     OutboxKind.REQUEST_FILED_DM: OutboxKind.REQUEST_DM_UPDATE,
     OutboxKind.OWNER_CARD: OutboxKind.OWNER_CARD_UPDATE,
 }
@@ -89,6 +89,7 @@ def _shown_state(r: RequestSummary) -> tuple[object, ...]:
     return (r.status, r.outcome, r.owner_signoff, r.approval_waiting_by, r.needed_by, r.use_case, r.details)
 
 
+# Errors Slack may answer with HTTP 200 that are worth another try.
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
 
@@ -356,7 +357,7 @@ class OutboxWorker:
             self._mark_sent(session, message_id, channel, ts)
             if kind.spec.records_card and request is not None:
                 self._record_card(session, request, channel, ts, permalink)
-            elif kind in _KEPT_CURRENT and request is not None:
+            if kind in _KEPT_CURRENT and request is not None:
                 self._keep_current(session, request, _KEPT_CURRENT[kind], channel, ts)
             if kind is OutboxKind.DIGEST_DM and delivery is not None and rendered is not None:
                 digest.record_posted(
@@ -423,21 +424,14 @@ class OutboxWorker:
         self, session: Session, request: RequestSummary, channel: str, ts: str, permalink: str | None
     ) -> None:
         # Lock the request first: a decision committing meanwhile either sees this card (and updates it)
-        # or is seen here (and the card is updated below), never neither.
+        # or is seen by _keep_current right after (and the card is updated there), never neither.
         request_repo.lock(session, request.id)
         request_repo.add_card(session, request.id, channel, ts, permalink)
-        current = request_repo.get(session, request.id)
-        if current is not None and current.status is not request.status:
-            # Decided between rendering and recording this card: the decision could not see it.
-            outbox_repo.enqueue(
-                session, kind=OutboxKind.CARD_UPDATE, channel=channel, ts=ts, request_id=request.id, now=self.ctx.now()
-            )
-            self._wake.set()
 
     def _keep_current(
         self, session: Session, request: RequestSummary, update: OutboxKind, channel: str, ts: str
     ) -> None:
-        # As for cards: a change committing while this message was on its way could not update it; it is here.
+        # A change committing while this message was on its way could not update it; it is updated here.
         request_repo.lock(session, request.id)
         current = request_repo.get(session, request.id)
         if current is not None and _shown_state(summaries.summarize(session, current)) != _shown_state(request):
