@@ -117,7 +117,7 @@ def blank_form(ctx: ServiceContext, *, private_metadata: str, user_id: str) -> d
     def serialised() -> dict[str, Any]:
         return build_form(ctx, private_metadata="", user_id=user_id, team=team).to_dict()
 
-    return {**kept_fresh(ctx.memo, key, intake.POOL_CACHE_SECONDS, serialised), "private_metadata": private_metadata}
+    return {**kept_fresh(ctx.memo, key, catalog.POOL_CHECK_SECONDS, serialised), "private_metadata": private_metadata}
 
 
 def customer_block_of(values: dict[str, Any]) -> str:

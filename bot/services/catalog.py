@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
-from bot.context import ServiceContext
+from sqlalchemy.orm import Session
+
+from bot.context import ServiceContext, kept_fresh
 from bot.domain import CustomerStatus, without_control_characters
 from storage import customers as customer_repo
 
@@ -59,3 +63,24 @@ def get_customer(ctx: ServiceContext, *, customer_id: int) -> CustomerChoice | N
     with ctx.session_factory() as session:
         found = customer_repo.get(session, customer_id)
         return CustomerChoice(found.id, found.name, found.status) if found else None
+
+
+T = TypeVar("T")
+POOL_CHECK_SECONDS = 60.0
+
+
+def while_pool_unchanged(ctx: ServiceContext, key: str, build: Callable[[Session], T]) -> T:
+    """`build(session)`'s value, kept while the pool is unchanged. Reading the whole pool takes most of a second
+    at 100,000 customers, which no one should wait for: once a minute the pool's fingerprint (a count and the
+    latest update, a few milliseconds) is checked in the background, and the value built again only when it
+    changed. An import shows within a minute or so."""
+
+    def read() -> tuple[Any, T]:
+        with ctx.session_factory() as session:
+            fingerprint = customer_repo.pool_fingerprint(session)
+            held = ctx.memo.get(key)
+            if held is not None and held[1][0] == fingerprint:
+                return cast(tuple[Any, T], held[1])
+            return fingerprint, build(session)
+
+    return kept_fresh(ctx.memo, key, POOL_CHECK_SECONDS, read)[1]

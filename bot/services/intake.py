@@ -6,13 +6,12 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import cast
 from urllib.parse import urlparse
 
 from sqlalchemy.orm import Session
 
 from bot import domain
-from bot.context import ServiceContext, kept_fresh
+from bot.context import ServiceContext
 from bot.domain import (
     AskSource,
     AskType,
@@ -26,7 +25,7 @@ from bot.domain import (
     member,
 )
 from bot.errors import FormErrors, TooSlow, UnknownRequest
-from bot.services import decisions, home, requests, standing
+from bot.services import catalog, decisions, home, requests, standing
 from bot.services.summaries import RequestSummary, summarize
 from storage import customers as customer_repo
 from storage import events
@@ -75,24 +74,9 @@ class PoolChoices:
     sizes: list[str]
 
 
-POOL_CACHE_SECONDS = 60.0
-
-
 def pool_values(ctx: ServiceContext) -> dict[str, list[str]]:
-    """The pool's values for the form's menus. Grouping 100,000 customers takes most of a second, which no
-    one opening the form should wait for: once a minute old they are checked in the background against the
-    pool's fingerprint (a count and the latest update, a few milliseconds) and grouped again only when the
-    pool changed. A new product shows within a minute or so."""
-
-    def read() -> tuple[tuple[int, str], dict[str, list[str]]]:
-        with ctx.session_factory() as session:
-            fingerprint = customer_repo.pool_fingerprint(session)
-            held = ctx.memo.get("pool_values")
-            if held is not None and held[1][0] == fingerprint:
-                return cast(tuple[tuple[int, str], dict[str, list[str]]], held[1])
-            return fingerprint, customer_repo.pool_values(session)
-
-    return kept_fresh(ctx.memo, "pool_values", POOL_CACHE_SECONDS, read)[1]
+    """The pool's values for the form's menus (grouped again only when the pool changed)."""
+    return catalog.while_pool_unchanged(ctx, "pool_values", customer_repo.pool_values)
 
 
 def pool_choices(ctx: ServiceContext, *, customer_id: int | None = None) -> PoolChoices:

@@ -4,20 +4,19 @@ understood, against the pool's own vocabulary, for a person to file with one cli
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
+
+from sqlalchemy.orm import Session
 
 from bot.ask_reader import Reading, Vocabulary, read
-from bot.context import ServiceContext, kept_fresh
+from bot.context import ServiceContext
 from bot.domain import OutboxKind
 from bot.ranking import Need
-from bot.services import intake, standing
+from bot.services import catalog, intake, standing
 from bot.services.standing import StandingReport
 from storage import customers as customer_repo
 from storage import outbox as outbox_repo
 from storage import preferences as preference_repo
 from storage import side_doors as offer_repo
-
-VOCABULARY_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -27,26 +26,19 @@ class Understood:
 
 
 def vocabulary(ctx: ServiceContext) -> Vocabulary:
-    """The pool's words, indexed once and again (in the background) when the pool changed: an import shows
-    within a minute."""
+    """The pool's words, indexed once and again (in the background) when the pool changed."""
 
-    def build() -> tuple[tuple[int, str], Vocabulary]:
-        with ctx.session_factory() as session:
-            fingerprint = customer_repo.pool_fingerprint(session)
-            held = ctx.memo.get("ask_vocabulary")
-            if held is not None and held[1][0] == fingerprint:
-                return cast(tuple[tuple[int, str], Vocabulary], held[1])
-            values = intake.pool_values(ctx)
-            built = Vocabulary.build(
-                customer_repo.names(session),
-                products=values["products"],
-                industries=values["industries"],
-                regions=values["regions"],
-                sizes=values["sizes"],
-            )
-            return fingerprint, built
+    def build(session: Session) -> Vocabulary:
+        values = intake.pool_values(ctx)
+        return Vocabulary.build(
+            customer_repo.names(session),
+            products=values["products"],
+            industries=values["industries"],
+            regions=values["regions"],
+            sizes=values["sizes"],
+        )
 
-    return kept_fresh(ctx.memo, "ask_vocabulary", VOCABULARY_SECONDS, build)[1]
+    return catalog.while_pool_unchanged(ctx, "ask_vocabulary", build)
 
 
 def understand(ctx: ServiceContext, *, text: str) -> Understood:
