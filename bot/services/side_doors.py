@@ -4,6 +4,7 @@ understood, against the pool's own vocabulary, for a person to file with one cli
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -58,12 +59,28 @@ def understand(ctx: ServiceContext, *, text: str) -> Understood:
     return Understood(reading, standing.preview(ctx, customer_id=reading.customer[0], need=need))
 
 
+def prefill_of(reading: Reading, text: str) -> dict[str, Any]:
+    """What a reading puts in the request form, as plain values: the button under a mention carries them, and
+    an offer in a watched channel keeps them until it is sent."""
+    return {
+        "ask_type": reading.ask_type.value if reading.ask_type else "",
+        "product": reading.product or "",
+        "customer_id": reading.customer[0] if reading.customer else None,
+        "customer_name": reading.customer[1] if reading.customer else "",
+        "needed_by": reading.needed_by.isoformat() if reading.needed_by else "",
+        "industry": reading.industry or "",
+        "region": reading.region or "",
+        "size": reading.size or "",
+        "details": text,
+    }
+
+
 def offer(ctx: ServiceContext, *, channel: str, thread_ts: str, author: str, text: str) -> bool:
     """A message in a watched channel: when it reads as an ask, one reply in its thread offers to file it
-    (once per thread, and never to someone who turned the offers off). True when an offer was queued."""
-    understood = understand(ctx, text=text)
-    reading = understood.reading
-    if not reading.is_ask or reading.ask_type is None:
+    (once per thread, and never to someone who turned the offers off). True when an offer was queued. The
+    offer names no standing, so none is read here."""
+    reading = read(text, vocabulary(ctx), today=ctx.today())
+    if not reading.is_ask:
         return False
     now = ctx.now()
     with ctx.session_factory.begin() as session:
@@ -71,19 +88,7 @@ def offer(ctx: ServiceContext, *, channel: str, thread_ts: str, author: str, tex
             return False
         if not offer_repo.claim_offer(session, channel=channel, thread_ts=thread_ts, author=author, at=now):
             return False
-        data = {
-            "thread_ts": thread_ts,
-            "author": author,
-            "ask_type": reading.ask_type.value,
-            "product": reading.product or "",
-            "customer_id": reading.customer[0] if reading.customer else None,
-            "customer_name": reading.customer[1] if reading.customer else "",
-            "needed_by": reading.needed_by.isoformat() if reading.needed_by else "",
-            "industry": reading.industry or "",
-            "region": reading.region or "",
-            "size": reading.size or "",
-            "details": text[:700],
-        }
+        data = {"thread_ts": thread_ts, "author": author, **prefill_of(reading, text[:700])}
         outbox_repo.enqueue(session, kind=OutboxKind.SIDE_DOOR_OFFER, channel=channel, data=data, now=now)
     return True
 

@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.domain import AskSource, AskType, member
-from bot.services.side_doors import Understood
+from bot.services.side_doors import Understood, prefill_of
 from handlers.ids import COMMAND, Action
 from handlers.payloads import SideDoorRef
 from handlers.views import standing as standing_view
@@ -19,6 +19,22 @@ HELP = (
     f"I file reference requests. Say what you need, for instance _@reference-bot need a case study from a "
     f"European bank using Billing by 15 Jan_, and I will prefill the form for you; or use `{COMMAND}`."
 )
+
+
+def _ref(fields: Mapping[str, Any], *, source: AskSource, channel: str) -> SideDoorRef:
+    """The prefill a File button carries (`fields` as `side_doors.prefill_of` gives them)."""
+    return SideDoorRef(
+        source=source.value,
+        ask_type=str(fields.get("ask_type") or ""),
+        product=str(fields.get("product") or ""),
+        customer_id=fields.get("customer_id") or None,
+        needed_by=str(fields.get("needed_by") or ""),
+        industry=str(fields.get("industry") or ""),
+        region=str(fields.get("region") or ""),
+        size=str(fields.get("size") or ""),
+        channel=channel[:32],
+        details=clip(str(fields.get("details") or ""), 700),
+    )
 
 
 def _file_button(ref: SideDoorRef, text: str = "Open the request form") -> ButtonElement:
@@ -34,18 +50,7 @@ def offer_message(data: Mapping[str, Any], channel: str) -> tuple[str, list[Bloc
     )
     customer = f" with {data['customer_name']}" if data.get("customer_name") else ""
     author = str(data.get("author") or "")
-    ref = SideDoorRef(
-        source=AskSource.WATCHED_CHANNEL.value,
-        ask_type=str(data.get("ask_type") or ""),
-        product=str(data.get("product") or ""),
-        customer_id=data.get("customer_id") or None,
-        needed_by=str(data.get("needed_by") or ""),
-        industry=str(data.get("industry") or ""),
-        region=str(data.get("region") or ""),
-        size=str(data.get("size") or ""),
-        channel=channel[:32],
-        details=clip(str(data.get("details") or ""), 700),
-    )
+    ref = _ref(data, source=AskSource.WATCHED_CHANNEL, channel=channel)
     text = f"This reads like a request for a {what}{customer}. It can be filed with the reference managers."
     return text, [
         SectionBlock(
@@ -90,18 +95,7 @@ def understood_reply(u: Understood, *, source: AskSource, channel: str, details:
         blocks.append(
             ContextBlock(elements=[MarkdownTextObject(text=clip(standing_view.badge(u.report.standing), 3000))])
         )
-    ref = SideDoorRef(
-        source=source.value,
-        ask_type=r.ask_type.value,
-        product=r.product or "",
-        customer_id=r.customer[0] if r.customer else None,
-        needed_by=r.needed_by.isoformat() if r.needed_by else "",
-        industry=r.industry or "",
-        region=r.region or "",
-        size=r.size or "",
-        channel=channel[:32],
-        details=clip(details, 700),
-    )
+    ref = _ref(prefill_of(r, details), source=source, channel=channel)
     blocks += [
         ActionsBlock(elements=[_file_button(ref)]),
         ContextBlock(
