@@ -35,15 +35,20 @@ def register(app: App) -> None:
     app.action(Action.OFFERS_OFF)(guarded(offers_off_clicked))
 
 
+def _from_a_person(event: dict[str, Any]) -> bool:
+    """Messages from bots, edits and thread broadcasts (all of which carry a subtype) are not asks from a person."""
+    return bool(event.get("user")) and not event.get("bot_id") and not event.get("subtype")
+
+
 def watched_message(event: dict[str, Any], context: BoltContext) -> None:
     """A message in a watched channel (WATCH_CHANNELS): one offer per thread when it reads as an ask. Bots,
     edits, thread broadcasts and messages mentioning the bot (answered as mentions) get nothing."""
     d = deps(context)
     channel = str(event.get("channel") or "")
     text = str(event.get("text") or "")
-    if channel not in d.settings.watch_channels or event.get("bot_id") or event.get("subtype"):
+    if channel not in d.settings.watch_channels or not _from_a_person(event):
         return
-    if not event.get("user") or (context.bot_user_id and f"<@{context.bot_user_id}>" in text):
+    if context.bot_user_id and f"<@{context.bot_user_id}>" in text:
         return
     thread_ts = str(event.get("thread_ts") or event.get("ts") or "")
     if thread_ts and side_doors.offer(
@@ -75,8 +80,8 @@ def offers_off_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context
 
 
 def mentioned(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """Messages from bots, edits and thread broadcasts are not asks from a person."""
-    if event.get("bot_id") or event.get("subtype") or not event.get("user"):
+    """A mention of the bot: what it understood, privately, in the message's thread."""
+    if not _from_a_person(event):
         return
     text = _MENTION.sub(" ", str(event.get("text") or "")).strip()
     understood = side_doors.understand(deps(context).services, text=text)
