@@ -201,10 +201,11 @@ def approval_card(r: RequestSummary) -> list[Block]:
     if r.pending:
         if r.waits_for_owner:
             blocks.append(SectionBlock(text=MarkdownTextObject(text=waiting_line(r))))
-        # An ask by need is approved by choosing its customer (the Choose buttons above); an Approve waiting
-        # for the owner is not offered again.
-        approve = not r.by_need and not r.approval_waiting_by
-        buttons = decision_buttons(r.id, customer_words(r), approve=approve, override=r.waits_for_owner)
+        # An ask by need is approved by choosing its customer (the Choose buttons above).
+        waited_for = r.account_owner if r.waits_for_owner else None
+        buttons = waiting_buttons(
+            r.id, customer_words(r), by_need=r.by_need, owner=waited_for, approved_by=r.approval_waiting_by
+        )
         blocks.append(ActionsBlock(block_id=BlockId.DECISION, elements=buttons))
     else:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=decision_line(r))))
