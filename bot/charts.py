@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+from typing import TYPE_CHECKING
 
 from bot.program import ProgramStanding
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 SPREAD_BUCKETS = ("not asked", "once", "twice", "3 times", "4 or more")
 
@@ -35,7 +35,16 @@ class ChartImage:
     alt: str
 
 
+def _figure() -> Figure:
+    # matplotlib costs about a second to import: paid when a chart is first drawn, not by every command.
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(6, 3))
+
+
 def _png(figure: Figure) -> bytes:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     FigureCanvasAgg(figure)
     out = io.BytesIO()
     figure.savefig(out, format="png", dpi=100, bbox_inches="tight")
@@ -48,7 +57,7 @@ def mix_chart(s: ProgramStanding) -> Chart | None:
         return None
     lines = s.mix[:12]
     names = [m.product if len(m.product) <= 18 else m.product[:17] + "…" for m in lines]
-    figure = Figure(figsize=(6, 3))
+    figure = _figure()
     axes = figure.add_subplot()
     positions = range(len(lines))
     axes.bar([x - 0.2 for x in positions], [m.target_pct for m in lines], width=0.4, label="target", color="#9aa5b1")
@@ -76,10 +85,12 @@ def spread_chart(s: ProgramStanding) -> Chart | None:
     if s.variety is None or not s.variety.active:
         return None
     buckets = spread_buckets(s.histogram, s.variety.active)
-    figure = Figure(figsize=(6, 3))
+    figure = _figure()
     axes = figure.add_subplot()
     axes.bar(list(SPREAD_BUCKETS), buckets, color=["#9aa5b1", "#2e7d32", "#2e7d32", "#f9a825", "#c62828"])
     axes.set_ylabel("customers")
+    from matplotlib.ticker import MaxNLocator
+
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title(f"How often each active customer was asked, last {s.window_days} days")
     alt = f"Of {s.variety.active} active customers in the last {s.window_days} days: " + ", ".join(

@@ -8,23 +8,20 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import now as clock_now
 from bot.domain import SignoffMode
 from bot.errors import NotAManager, NotYours
 from bot.policy import Limits
 from bot.settings import Settings
 
 T = TypeVar("T")
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -36,7 +33,7 @@ class ServiceContext:
     managers: tuple[str, ...] = ()
     approval_channel: str | None = None
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
-    clock: Callable[[], datetime] = utc_now
+    clock: Callable[[], datetime] = clock_now
     currency: str = "USD"  # of the deal amounts filed from now on
     # OWNER_SIGNOFF (`serve` defaults to required; a bare context, as in unit tests, only tells the owner).
     signoff: SignoffMode = SignoffMode.NOTIFY
@@ -119,7 +116,7 @@ class Deps:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
-    now: Callable[[], datetime] = field(default=utc_now)
+    now: Callable[[], datetime] = field(default=clock_now)
     # Set by create_app: nudges the outbox worker after a transaction that enqueued messages.
     wake_outbox: Callable[[], None] = field(default=lambda: None)
     memo: dict[str, tuple[float, Any]] = field(default_factory=dict, repr=False)

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
+from bot.clock import now as clock_now
+
 
 class Labelled(enum.StrEnum):
     """A StrEnum whose members carry the words a person reads; subclasses fill `_labels`."""
@@ -438,7 +440,7 @@ def member(enum_cls: type[E], value: object) -> E | None:
 
 def day_words(day: date, *, today: date | None = None) -> str:
     """A date as people write it: "Thu 10 Dec", with the year only when it is not this year's."""
-    this_year = (today or date.today()).year
+    this_year = (today or clock_now().date()).year
     return day.strftime("%a %d %b") if day.year == this_year else day.strftime("%a %d %b %Y")
 
 

@@ -95,7 +95,6 @@ class Standing:
     rest_until: date | None  # last day of the rest period, when one is running
     free_on: date | None  # first day an ask of this weight fits every rule (None: it fits now, or never will)
     would_exceed: bool  # filing this ask now breaks a rule: it can be filed, but is flagged
-    last_touch: Touch | None
     reasons: tuple[str, ...]
 
 
@@ -184,8 +183,6 @@ def standing(
     weight = limits.weight(ask_type) if ask_type else 1
     before = used_on(touches, on, limits.customer_window_days, limits)
     used = before + weight if counted else before
-    past = [t for t in touches if t.on <= on]
-    last = past[-1] if past else None
     reasons: list[str] = []
 
     if status is not CustomerStatus.ACTIVE:
@@ -194,7 +191,7 @@ def standing(
         level = Level.DO_NOT_CONTACT if blocked else Level.PAUSED
         return Standing(
             level, used, limits.customer_max, limits.customer_window_days, None, limits.contact_max, None, None,
-            True, last, tuple(reasons),
+            True, tuple(reasons),
         )  # fmt: skip
 
     window = limits.customer_window_days
@@ -260,7 +257,6 @@ def standing(
         rest_until=rest_until,
         free_on=free_on,
         would_exceed=would_exceed,
-        last_touch=last,
         reasons=tuple(reasons),
     )
 

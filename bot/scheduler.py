@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, time, tzinfo
+from datetime import time, tzinfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -73,13 +73,14 @@ def start(deps: Deps) -> BackgroundScheduler:
         **common,
     )
     scheduler.add_job(_safely, followup_trigger(zone), args=[run_followups, deps], id="outcome-followups", **common)
-    # Catch up at start-up: a digest or follow-ups missed while the bot was down go out now.
-    now = datetime.now(zone)
-    scheduler.add_job(_safely, "date", run_date=now, args=[run_digest, deps], id="digest-catch-up")
-    scheduler.add_job(_safely, "date", run_date=now, args=[run_followups, deps], id="followups-catch-up")
+    # Catch up at start-up (a date trigger with no date runs at once): follow-ups missed while the bot was
+    # down go out now, and so does this week's digest if its moment has passed, unless DIGEST_CATCH_UP is off.
+    if deps.settings.digest_catch_up:
+        scheduler.add_job(_safely, "date", args=[run_digest, deps], id="digest-catch-up")
+    scheduler.add_job(_safely, "date", args=[run_followups, deps], id="followups-catch-up")
     # The form's menus and the vocabulary of asks in plain words read the whole pool (most of a second at
     # 100,000 customers): read them now, not when the first person opens the form or mentions the bot.
-    scheduler.add_job(_safely, "date", run_date=now, args=[warm_up, deps], id="warm-up")
+    scheduler.add_job(_safely, "date", args=[warm_up, deps], id="warm-up")
     scheduler.start()
     job = scheduler.get_job("weekly-digest")
     logger.info("weekly digest scheduled; next at %s", job.next_run_time if job else "?")

@@ -136,6 +136,8 @@ class Settings(DirectorySettings):
     reference_approval_channel: str | None = Field(default=None, alias="REFERENCE_APPROVAL_CHANNEL")
     digest_day: str = Field(default="fri", alias="DIGEST_DAY")
     digest_time: str = Field(default="15:00", alias="DIGEST_TIME")
+    # Whether `serve` sends this week's digest at start-up when its moment passed while the bot was down.
+    digest_catch_up: bool = Field(default=True, alias="DIGEST_CATCH_UP")
     # Whether the account owner must OK every contact of their customer (`required`) or is only told (`notify`).
     owner_signoff: SignoffMode = Field(default=SignoffMode.REQUIRED, alias="OWNER_SIGNOFF")
     # Channels whose messages are read for reference asks (each gets one offer to file it); none by default.

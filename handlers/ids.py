@@ -43,8 +43,6 @@ class Block(enum.StrEnum):
     SUGGESTION = "suggestion"
     # Approval card
     DECISION = "decision"
-    # Request modal: the customer's standing, redrawn when customer, contact or type change
-    STANDING = "standing"
     # Log modal (customer, contact, type and team reuse the request modal's ids)
     TOUCH_DATE = "touched_on"
     OUTCOME = "outcome"

@@ -3,7 +3,6 @@ deliveries already handled."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
@@ -27,11 +26,6 @@ def record(
     session.add(
         RequestEvent(request_id=request_id, kind=kind, actor_id=actor_id, at=at, reason=reason, suggestion=suggestion)
     )
-
-
-def of_request(session: Session, request_id: int) -> Sequence[RequestEvent]:
-    stmt = select(RequestEvent).where(RequestEvent.request_id == request_id).order_by(RequestEvent.id)
-    return session.scalars(stmt).all()
 
 
 def week_counts(session: Session, start: datetime, end: datetime) -> dict[str, dict[Team, int]]:

@@ -134,7 +134,8 @@ def _serve_until_closed(server: Any) -> None:
 
 @pytest.fixture
 def start_bot(database: Database, standin: SlackStandIn) -> Iterator[Callable[..., RunningBot]]:
-    """Start the bot over HTTP on 127.0.0.1 with the given setting overrides (by variable name)."""
+    """Start the bot over HTTP on 127.0.0.1 with the given setting overrides (by variable name; None leaves a
+    setting at the product's default)."""
     running: list[tuple[Any, threading.Thread, Engine, Any]] = []
 
     def start(deliver: bool = True, **overrides: Any) -> RunningBot:
@@ -149,7 +150,7 @@ def start_bot(database: Database, standin: SlackStandIn) -> Iterator[Callable[..
             "OWNER_SIGNOFF": "notify",
             **overrides,
         }
-        settings = Settings(_env_file=None, **values)
+        settings = Settings(_env_file=None, **{name: value for name, value in values.items() if value is not None})
         engine = make_engine(settings.database_url, interactive=True)  # as `serve` does
         deps = Deps(settings=settings, engine=engine, session_factory=make_session_factory(engine))
         app = create_app(settings, deps=deps)

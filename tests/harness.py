@@ -17,17 +17,25 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from bot import clock
 from bot.domain import CustomerStatus, OutboxStatus
 from storage.models import Contact, Customer, CustomerProduct, OutboxMessage
-from tests.serving import EXE, bot_env
+from tests.serving import bot_env, command
 from tests.slack_standin import Message, SlackStandIn, new_trigger_id
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
 MANAGERS = ("UMGR0001", "UMGR0002")
 M1, M2 = MANAGERS
+
+
+def today(zone: str = "UTC") -> date:
+    """Today as the bot counts it: by its clock, in the program's TIMEZONE (UTC unless the test sets another).
+    Never `today()`, which is the host's zone: behind UTC in the afternoon it is the bot's yesterday."""
+    return clock.now().astimezone(ZoneInfo(zone)).date()
 
 
 @dataclass
@@ -347,7 +355,7 @@ def answers(customer: int | None, **extra) -> dict:
         "product": "Analytics",
         "customer_id": str(customer) if customer is not None else None,
         "team": "sales",
-        "needed_by": (date.today() + timedelta(days=14)).isoformat(),
+        "needed_by": (today() + timedelta(days=14)).isoformat(),
         "details": "Prospect Globex wants to hear about the roll-out.",
     }
     base.update(extra)
@@ -395,9 +403,12 @@ def home_opened(bot, user: str, event_id: str | None = None, retry: int | None =
     )
 
 
-def run(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+def run(
+    args: list[str], env: dict[str, str], timeout: float = 60, at: datetime | None = None
+) -> subprocess.CompletedProcess:
+    """`reference-bot ARGS` with the bot's settings from `env` only (its clock started at `at`, if given)."""
     return subprocess.run(
-        [str(EXE), *args], env=bot_env(**env), capture_output=True, text=True, timeout=timeout, cwd=env.get("CWD")
+        command(*args, at=at), env=bot_env(**env), capture_output=True, text=True, timeout=timeout, cwd=env.get("CWD")
     )
 
 

@@ -7,21 +7,33 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 EXE = Path(sys.executable).parent / "reference-bot"
+AT_INSTANT = Path(__file__).parent / "at_instant.py"
 # The bot's own settings: a developer's shell must not leak them into a test.
 _BOT_SETTINGS = ("SLACK_", "REFERENCE_", "DATABASE_", "LOG_", "DIGEST_", "TIMEZONE", "CURRENCY", "OWNER_")
 
 
 def bot_env(**settings: str) -> dict[str, str]:
-    """This process's environment without any of the bot's settings, plus `settings`."""
-    return {**{k: v for k, v in os.environ.items() if not k.startswith(_BOT_SETTINGS)}, **settings}
+    """This process's environment without any of the bot's settings, plus `settings`. The start-up catch-up
+    of a missed digest is off unless a test turns it on: whether it fires depends on the calendar."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(_BOT_SETTINGS)}
+    return {**inherited, "DIGEST_CATCH_UP": "false", **settings}
+
+
+def command(*args: str, at: datetime | None = None) -> list[str]:
+    """The `reference-bot` command line; with `at`, its clock starts at that instant (tests/at_instant.py)."""
+    if at is None:
+        return [str(EXE), *args]
+    return [sys.executable, str(AT_INSTANT), at.isoformat(), *args]
 
 
 def free_port() -> int:
@@ -34,11 +46,15 @@ def free_port() -> int:
 class Served:
     process: subprocess.Popen
     port: int | None
-    output: str = ""  # everything it printed, once it has stopped
+    log: Path  # where everything it prints goes: a file, so a full pipe can never hold the server up
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
 
 
 def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 20) -> None:
@@ -55,29 +71,33 @@ def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 20) -> N
 
 
 @contextmanager
-def serving(env: dict[str, str], cwd: Path, *, http: bool = True, capture: bool = True) -> Iterator[Served]:
-    """`reference-bot serve` (HTTP on a free port once /healthz answers, or Socket Mode), stopped with ^C."""
+def serving(env: dict[str, str], cwd: Path, *, http: bool = True, at: datetime | None = None) -> Iterator[Served]:
+    """`reference-bot serve` (HTTP on a free port once /healthz answers, or Socket Mode), stopped with ^C.
+    Its output goes to a file; when the test fails inside, the output is printed with the failure."""
     port = free_port() if http else None
-    args = [str(EXE), "serve", "--port", str(port), "--host", "127.0.0.1"] if http else [str(EXE), "serve"]
-    pipes = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT, "text": True} if capture else {}
-    process = subprocess.Popen(args, env=env, cwd=cwd, **pipes)
-    served = Served(process, port)
+    args = ["serve", "--port", str(port), "--host", "127.0.0.1"] if http else ["serve"]
+    handle, name = tempfile.mkstemp(prefix="serve-", suffix=".log", dir=cwd)
+    with os.fdopen(handle, "w") as log:
+        process = subprocess.Popen(command(*args, at=at), env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+    served = Served(process, port, Path(name))
     try:
         if http:
             wait_healthy(port, process)
         yield served
+    except BaseException:
+        stop(process)
+        print(f"--- reference-bot serve (pid {process.pid}) printed:\n{served.output}", file=sys.stderr)
+        raise
     finally:
-        stop(process, served)
+        stop(process)
 
 
-def stop(process: subprocess.Popen, served: Served | None = None) -> None:
+def stop(process: subprocess.Popen) -> None:
     """^C, as an operator would; a process still running 10 s later is killed, so none outlives its test."""
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
     try:
-        output = process.communicate(timeout=10)[0]
+        process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
-        output = process.communicate()[0]
-    if served is not None:
-        served.output = output or ""
+        process.wait()

@@ -4,11 +4,11 @@ approval worded by the customer's standing, a decline, and an unhappy outcome.""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 from bot.services import followups as followups_service
 from storage.models import Customer
-from tests.harness import M1, OWNER, REQUESTER, add_customer, add_touch, card_for, file_request, text_of
+from tests.harness import M1, OWNER, REQUESTER, add_customer, add_touch, card_for, file_request, text_of, today
 
 
 def _to_owner(bot, words: str):
@@ -30,7 +30,7 @@ def test_an_approval_over_the_limits_is_not_a_cheerful_heads_up(bot):
     acme = add_customer(bot.database, "Acme", account_owner=OWNER)
     with bot.database.session_factory.begin() as session:
         session.get(Customer, acme).max_touches = 1
-    add_touch(bot.database, acme, date.today() - timedelta(days=5))
+    add_touch(bot.database, acme, today() - timedelta(days=5))
     file_request(bot, acme)  # a second touch against a limit of one: flagged
     assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
     told = _to_owner(bot, "about to be contacted")
@@ -48,10 +48,10 @@ def test_the_owner_hears_of_a_decline_and_of_an_unhappy_customer(bot):
     assert bot.slack.submit(M1, modal, {"reason": "Acme is resting"}).status == 200
     declined = _to_owner(bot, "was declined")
     assert "Acme is resting" in text_of(declined)
-    file_request(bot, globex, needed_by=date.today().isoformat())
+    file_request(bot, globex, needed_by=today().isoformat())
     assert bot.slack.click(M1, card_for(bot, M1, 1), "approve_request").status == 200
     bot.standin.wait_for(lambda: [m for m in bot.standin.dms_to(REQUESTER) if " approved: " in m.text], what="ok")
-    followups_service.send_due(bot.deps.services, on=date.today() + timedelta(days=1))
+    followups_service.send_due(bot.deps.services, on=today() + timedelta(days=1))
     bot.deps.wake_outbox()
     followup = bot.standin.wait_for(
         lambda: [m for m in bot.standin.dms_to(REQUESTER) if m.text.startswith("How did request")], what="follow-up"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -23,6 +23,7 @@ from tests.harness import (
     file_request,
     open_modal,
     text_of,
+    today,
 )
 
 
@@ -79,7 +80,7 @@ def test_history_line_counts_the_customers_touches_like_the_badge(bot):
     assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
     file_request(bot, acme)
     card = card_for(bot, M1, index=1)
-    day = day_words(date.today() + timedelta(days=14))
+    day = day_words(today() + timedelta(days=14))
     # The first ask's touch, dated its day of contact, counted in the history line and the badge alike.
     assert f"History: 1 other touch in the 90 days to {day}, the last on {day}." in text_of(card)
     assert "1 of 3 touches in 90 days" in text_of(card)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -25,9 +25,10 @@ from tests.harness import (
     file_request,
     open_modal,
     text_of,
+    today,
 )
 
-IN_TWO_WEEKS = date.today() + timedelta(days=14)
+IN_TWO_WEEKS = today() + timedelta(days=14)
 
 
 def stored(bot, request_id: int) -> ReferenceRequest:
@@ -140,7 +141,7 @@ def test_the_touch_is_dated_on_the_needed_by_day_and_the_card_after_approval_is_
 def test_a_second_ask_a_week_after_a_planned_call_with_the_same_contact_is_flagged(bot):
     acme = add_customer(bot.database, "Acme", contacts=(("Jane Doe", "jane@acme.test", "CTO"),))
     jane = str(contact_id(bot.database, "Jane Doe"))
-    later = date.today() + timedelta(days=30)
+    later = today() + timedelta(days=30)
     file_request(bot, acme, contact_id=jane, needed_by=later.isoformat())
     assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
     bot.standin.wait_for(lambda: _touches(bot) == 1, what="the approval recorded")

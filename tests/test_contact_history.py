@@ -4,13 +4,13 @@ instead, logged touches, manager limits."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from storage.models import CustomerChange, ReferenceRequest, Touch
 from tests.blockkit_limits import unlabelled_repeats
-from tests.harness import M1, M2, REQUESTER, add_customer, answers, card_for, file_request, open_modal, text_of
+from tests.harness import M1, M2, REQUESTER, add_customer, answers, card_for, file_request, open_modal, text_of, today
 
 
 def approve_latest(bot, index: int) -> None:
@@ -144,7 +144,7 @@ def test_a_logged_touch_counts_like_an_approved_ask(bot):
             "Called about the beta",
         )
     view = open_modal(bot)
-    soon = (date.today() + timedelta(days=3)).isoformat()
+    soon = (today() + timedelta(days=3)).isoformat()
     updated = pick_customer(bot, view, acme, ask_type="reference_call", needed_by=soon)
     # Touched today with no contact named: the whole customer rests for 14 days (the conservative reading).
     assert "*Resting*: 2 of 3 touches in 90 days; resting until" in json.dumps(updated["blocks"])

@@ -13,8 +13,8 @@ from bot.scheduler import digest_trigger
 from bot.services.digest import Digest, Item, LimitItem, Section, scheduled_moment
 from handlers.views.digest import digest_blocks
 from tests.blockkit_limits import message_problems, unlabelled_repeats
-from tests.harness import MANAGERS, SIGNING_SECRET, add_customer, card_for, file_request, text_of, wait_drained
-from tests.serving import EXE, bot_env, serving
+from tests.harness import MANAGERS, SIGNING_SECRET, add_customer, card_for, file_request, text_of, today, wait_drained
+from tests.serving import bot_env, command, serving
 
 TODAY = date(2026, 11, 20)
 
@@ -36,7 +36,7 @@ def item(i: int, **kw) -> Item:
 
 
 def standing(used: int) -> Standing:
-    return Standing(Level.OVER_LIMIT, used, 3, 90, None, 2, None, TODAY + timedelta(days=9), True, None, ())
+    return Standing(Level.OVER_LIMIT, used, 3, 90, None, 2, None, TODAY + timedelta(days=9), True, ())
 
 
 def digest(n: int) -> Digest:
@@ -132,19 +132,19 @@ def test_the_digest_command_sends_once_a_week_unless_forced_and_dry_runs(bot, tm
     file_request(bot, acme)
     card_for(bot, MANAGERS[0])
     env = cli_env(bot.database, bot.standin)
-    dry = subprocess.run([str(EXE), "digest", "--dry-run"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    dry = subprocess.run(command("digest", "--dry-run"), env=env, capture_output=True, text=True, cwd=tmp_path)
     assert dry.returncode == 0, dry.stderr
     assert "Decisions waiting* (1, oldest first)" in dry.stdout and "Acme" in dry.stdout
     assert "for @Person 0001 (Sales)" in dry.stdout and "<@" not in dry.stdout  # names, not mentions
     assert not digests_to(bot.standin, MANAGERS[0])
-    first = subprocess.run([str(EXE), "digest"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    first = subprocess.run(command("digest"), env=env, capture_output=True, text=True, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert f"digest sent to {MANAGERS[0]}, {MANAGERS[1]}" in first.stdout
     digest_dm = digests_to(bot.standin, MANAGERS[0])[0]
     assert "Approve" in text_of(digest_dm) and "https://example.slack.com/archives/DMGR0001/p" in text_of(digest_dm)
-    second = subprocess.run([str(EXE), "digest"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    second = subprocess.run(command("digest"), env=env, capture_output=True, text=True, cwd=tmp_path)
     assert "digest sent to nobody; already sent this week to" in second.stdout
-    forced = subprocess.run([str(EXE), "digest", "--force"], env=env, capture_output=True, text=True, cwd=tmp_path)
+    forced = subprocess.run(command("digest", "--force"), env=env, capture_output=True, text=True, cwd=tmp_path)
     assert f"digest sent to {MANAGERS[0]}, {MANAGERS[1]}" in forced.stdout
     assert len(digests_to(bot.standin, MANAGERS[0])) == 2
     # Approving straight from the digest works like the card.
@@ -159,7 +159,7 @@ def test_two_processes_racing_send_each_digest_once(database, standin, tmp_path)
 
     def run() -> None:
         gate.wait()
-        results.append(subprocess.run([str(EXE), "digest"], env=env, capture_output=True, text=True, cwd=tmp_path))
+        results.append(subprocess.run(command("digest"), env=env, capture_output=True, text=True, cwd=tmp_path))
 
     threads = [threading.Thread(target=run) for _ in range(3)]
     for t in threads:
@@ -173,20 +173,29 @@ def test_two_processes_racing_send_each_digest_once(database, standin, tmp_path)
     assert sum(r.stdout.count("UMGR") for r in results if "sent to UMGR" in r.stdout) >= 2
 
 
+# A Friday and the moments around the default digest time (Friday 15:00), whatever day the suite runs on.
+FRIDAY_AFTERNOON = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
+
+
 def test_a_digest_missed_while_down_goes_out_at_start_and_only_once(database, standin, tmp_path):
-    now = datetime.now(UTC)
-    if now.hour == 0 and now.minute < 2:  # the moment chosen below must already have passed
-        now += timedelta(minutes=2)
-    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[now.weekday()]
-    env = cli_env(database, standin, DIGEST_DAY=day, DIGEST_TIME="00:00", TIMEZONE="UTC")
-    for attempt in range(2):
-        with serving(env, tmp_path):
-            if attempt == 0:
-                standin.wait_for(lambda: all(digests_to(standin, m) for m in MANAGERS), timeout=20, what="digests")
-            else:
-                standin.settle(quiet=1.5, timeout=10)  # time for the start-up catch-up to (not) send again
+    env = cli_env(database, standin, DIGEST_CATCH_UP="true", TIMEZONE="UTC")
+    with serving(env, tmp_path, at=FRIDAY_AFTERNOON):
+        standin.wait_for(lambda: all(digests_to(standin, m) for m in MANAGERS), timeout=20, what="digests")
+    with serving(env, tmp_path, at=FRIDAY_AFTERNOON + timedelta(hours=1)):
+        standin.settle(quiet=1.5, timeout=10)  # time for the start-up catch-up to (not) send again
     for manager in MANAGERS:
         assert len(digests_to(standin, manager)) == 1
+
+
+def test_no_digest_at_start_before_its_moment_or_with_the_catch_up_off(database, standin, tmp_path):
+    before = cli_env(database, standin, DIGEST_CATCH_UP="true", TIMEZONE="UTC")
+    with serving(before, tmp_path, at=FRIDAY_AFTERNOON - timedelta(hours=2)):  # Friday 14:00: not yet
+        standin.settle(quiet=1.5, timeout=10)
+    off = cli_env(database, standin, DIGEST_CATCH_UP="false", TIMEZONE="UTC")
+    with serving(off, tmp_path, at=FRIDAY_AFTERNOON):  # past the moment, but the operator turned it off
+        standin.settle(quiet=1.5, timeout=10)
+    assert not any(digests_to(standin, m) for m in MANAGERS)
+    assert not standin.calls_to("chat.postMessage")
 
 
 def test_the_digest_lists_the_customers_at_their_limits_and_resting(database):
@@ -196,7 +205,7 @@ def test_the_digest_lists_the_customers_at_their_limits_and_resting(database):
     from storage import touches as touch_repo
     from storage.models import Touch
 
-    today = date.today()
+    on = today()
     busy = add_customer(database, "Busy Co")
     rested = add_customer(database, "Rested Co")
     calm = add_customer(database, "Calm Co")
@@ -223,7 +232,7 @@ def test_the_digest_lists_the_customers_at_their_limits_and_resting(database):
                     ask_type=kind,
                     requester="U1",
                     team="sales",
-                    touched_on=today - timedelta(days=days_ago),
+                    touched_on=on - timedelta(days=days_ago),
                     outcome="completed",
                     note="",
                     source=TouchSource.IMPORTED,
@@ -327,7 +336,7 @@ def test_a_customer_at_risk_is_paused_from_the_digest_in_one_click(bot):
                 ask_type="reference_call",
                 requester="U1",
                 team="sales",
-                touched_on=date.today() - timedelta(days=10),
+                touched_on=today() - timedelta(days=10),
                 outcome="completed",
                 note="",
                 source="logged",
@@ -360,9 +369,7 @@ def _program(database, **targets: int) -> None:
     with database.session_factory.begin() as session:
         for product, share in targets.items():
             session.add(
-                ProgramTarget(
-                    kind="mix", name=product, products=product, target=share, starts=date.today(), created_at=now
-                )
+                ProgramTarget(kind="mix", name=product, products=product, target=share, starts=today(), created_at=now)
             )
 
 
@@ -371,7 +378,7 @@ def test_the_digest_shows_the_mix_and_spread_charts_uploaded_once_for_every_mana
 
     acme = add_customer(bot.database, "Acme", products=("Analytics",))
     add_customer(bot.database, "Globex", products=("Billing",))
-    add_touch(bot.database, acme, date.today() - timedelta(days=10), product="Analytics")
+    add_touch(bot.database, acme, today() - timedelta(days=10), product="Analytics")
     _program(bot.database, Analytics=75, Billing=25)
     assert digest_service_send(bot) == list(MANAGERS)
     sent = [bot.standin.wait_for(lambda m=m: digests_to(bot.standin, m), what="digest")[0] for m in MANAGERS]

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from bot.scheduler import run_followups
 from bot.services import followups as followups_service
 from storage.models import ReferenceRequest, RequestEvent, Touch
-from tests.harness import M1, MANAGERS, REQUESTER, add_customer, card_for, file_request, text_of
+from tests.harness import M1, MANAGERS, REQUESTER, add_customer, card_for, file_request, text_of, today
 
 
 def approved_ask(bot, index: int = 0) -> None:
     acme = add_customer(bot.database, f"Acme {index}")
-    file_request(bot, acme, needed_by=date.today().isoformat())
+    file_request(bot, acme, needed_by=today().isoformat())
     bot.slack.click(M1, card_for(bot, M1, index), "approve_request")
     bot.standin.wait_for(
         lambda: sum(" approved: " in m.text for m in bot.standin.dms_to(REQUESTER)) == index + 1, what="approved"
@@ -29,7 +29,7 @@ def follow_up_on(bot, day: date) -> int:
     return sent
 
 
-TOMORROW = date.today() + timedelta(days=1)
+TOMORROW = today() + timedelta(days=1)
 
 
 def followups(bot) -> list:
@@ -108,9 +108,9 @@ def test_still_planned_asks_for_the_new_date_and_follows_up_after_it(bot):
     opened = len(bot.standin.calls_to("views.open"))
     bot.slack.click(REQUESTER, message, "followup_still_planned")
     modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
-    past = bot.slack.submit(REQUESTER, modal, {"new_date": date.today().isoformat()})
+    past = bot.slack.submit(REQUESTER, modal, {"new_date": today().isoformat()})
     assert "after today" in past.json["errors"]["new_date"]
-    later = date.today() + timedelta(days=10)
+    later = today() + timedelta(days=10)
     assert bot.slack.submit(REQUESTER, modal, {"new_date": later.isoformat()}).status == 200
     stored = request(bot)
     assert (stored.needed_by, stored.outcome, stored.followup_sent_at) == (later, None, None)
@@ -133,7 +133,7 @@ def test_done_dates_the_touch_the_day_it_happened_and_didnt_happen_stops_countin
     modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
     future = bot.slack.submit(REQUESTER, modal, {"happened_on": TOMORROW.isoformat()})
     assert "after today" in future.json["errors"]["happened_on"]
-    earlier = date.today() - timedelta(days=3)
+    earlier = today() - timedelta(days=3)
     assert bot.slack.submit(REQUESTER, modal, {"happened_on": earlier.isoformat()}).status == 200
     assert bot.slack.click(REQUESTER, second, "followup_not_happened").status == 200
 
@@ -143,5 +143,5 @@ def test_done_dates_the_touch_the_day_it_happened_and_didnt_happen_stops_countin
 
     # Done: dated the day it happened. Didn't happen: the customer never heard of it, so it stops counting.
     # (The answer is recorded after Slack's acknowledgement: wait for it.)
-    expected = {1: (earlier, True), 2: (date.today(), False)}
+    expected = {1: (earlier, True), 2: (today(), False)}
     bot.standin.wait_for(lambda: touches() == expected, what="the two outcomes recorded")

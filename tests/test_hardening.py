@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from tests.harness import (
     open_modal,
     run,
     text_of,
+    today,
     write,
 )
 
@@ -122,7 +123,7 @@ def test_control_characters_are_refused_under_the_field_and_by_row_and_column(bo
 def test_only_the_requester_can_open_the_form_for_the_suggested_customer(bot):
     acme = add_customer(bot.database, "Acme")
     for days in (10, 30, 50):
-        add_touch(bot.database, acme, date.today() + timedelta(days=days))
+        add_touch(bot.database, acme, today() + timedelta(days=days))
     add_customer(bot.database, "Globex")
     file_request(bot, acme, deal_name="Secret deal", deal_amount="999")
     assert bot.slack.click_in(M1, card_for(bot, M1), "suggest_instead").status == 200
@@ -166,13 +167,13 @@ def test_forged_follow_up_metadata_cannot_overwrite_another_message(bot):
     from bot.services import followups as followup_service
 
     acme = add_customer(bot.database, "Acme")
-    file_request(bot, acme, needed_by=date.today().isoformat())
+    file_request(bot, acme, needed_by=today().isoformat())
     card = card_for(bot, M1)
     bot.slack.click(M1, card, "approve_request")
     # The decision is taken after Slack's acknowledgement: wait for the card to show it.
     bot.standin.wait_for(lambda: "Approved by" in json.dumps(card_for(bot, M1).blocks), what="the card approved")
     bot.drained()
-    followup_service.send_due(bot.deps.services, on=date.today() + timedelta(days=1))
+    followup_service.send_due(bot.deps.services, on=today() + timedelta(days=1))
     bot.deps.wake_outbox()
     bot.standin.wait_for(
         lambda: [m for m in bot.standin.dms_to(REQUESTER) if m.text.startswith("How did")], what="f-up"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from storage.models import Customer, Touch
-from tests.harness import add_customer, run, write
+from tests.harness import add_customer, run, today, write
 
 HEADER = "customer,contact_email,type,requester,team,date,outcome"
 
@@ -25,7 +25,7 @@ def touches(database) -> list[tuple]:
 
 def test_history_import_adds_touches_that_count_and_never_duplicates(cli_env, tmp_path, database):
     acme = add_customer(database, "Acme", contacts=(("Jane Doe", "jane@acme.test", "CTO"),))
-    recent = (date.today() - timedelta(days=10)).isoformat()
+    recent = (today() - timedelta(days=10)).isoformat()
     sheet = write(
         tmp_path,
         f"""{HEADER}

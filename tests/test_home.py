@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.blockkit_limits import unlabelled_repeats
-from tests.harness import REQUESTER, add_customer, file_request, home_opened
+from tests.harness import REQUESTER, add_customer, file_request, home_opened, today
 
 
 def test_home_tab_lists_the_users_open_requests(bot):
@@ -38,14 +38,14 @@ def _home_of(bot, user: str, count: int = 1) -> dict:
 
 
 def test_a_managers_home_is_a_dashboard_rebuilt_when_something_changes(bot):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from bot.services import program
     from tests.harness import M1, M2, add_touch, answers, card_for, open_modal
 
     acme = add_customer(bot.database, "Acme", products=("Analytics",))
     globex = add_customer(bot.database, "Globex", products=("Analytics",))
-    add_touch(bot.database, globex, date.today() - timedelta(days=5), product="Analytics", sentiment="unhappy")
+    add_touch(bot.database, globex, today() - timedelta(days=5), product="Analytics", sentiment="unhappy")
     with bot.database.session_factory.begin() as session:
         from storage.models import ProgramTarget
 
@@ -55,7 +55,7 @@ def test_a_managers_home_is_a_dashboard_rebuilt_when_something_changes(bot):
                 name="Analytics",
                 products="Analytics",
                 target=100,
-                starts=date.today(),
+                starts=today(),
                 created_at=bot.deps.now(),
             )
         )

@@ -8,7 +8,7 @@ import json
 from sqlalchemy import select
 
 from storage.models import Customer, CustomerChange, Nomination
-from tests.harness import M1, M2, OWNER, add_customer, text_of
+from tests.harness import M1, M2, OWNER, add_customer, text_of, today
 from tests.slack_standin import new_trigger_id
 
 NOMINATOR = "UPMPM001"
@@ -102,7 +102,7 @@ def test_the_message_shortcut_prefills_the_note_with_the_message_and_its_link(bo
 
 
 def test_owners_of_beta_customers_not_yet_references_are_asked_weekly_to_nominate_them(bot):
-    from datetime import date, timedelta
+    from datetime import timedelta
 
     from bot.services import digest
     from storage.models import Contact
@@ -113,7 +113,7 @@ def test_owners_of_beta_customers_not_yet_references_are_asked_weekly_to_nominat
     )
     given = add_customer(bot.database, "Giving Beta", account_owner=OWNER)
     add_customer(bot.database, "Not Beta", account_owner=OWNER)
-    add_touch(bot.database, given, date.today() - timedelta(days=3))
+    add_touch(bot.database, given, today() - timedelta(days=3))
     with bot.database.session_factory.begin() as session:
         for customer_id in (quiet, given):
             session.get(Customer, customer_id).beta = True
@@ -135,7 +135,7 @@ def test_owners_of_beta_customers_not_yet_references_are_asked_weekly_to_nominat
     assert bot.slack.click(M1, card, "nomination_approve").status == 200
     with bot.database.session_factory() as session:
         bot.standin.wait_for(lambda: session.get(Contact, ann).reference_since is not None or session.expire_all())
-        assert session.get(Contact, ann).reference_since == date.today()  # the contact itself is a reference
+        assert session.get(Contact, ann).reference_since == today()  # the contact itself is a reference
     # ... and says so where requesters pick a contact.
     form = open_modal(bot)
     offered = bot.slack.suggest(REQUESTER, form, "contact_id", "contact_select", "", {"customer_id": str(quiet)})

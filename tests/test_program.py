@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from bot.program import initiative_line, mix_lines
 from storage.models import ProgramChange
-from tests.harness import add_customer, add_touch, run, write
+from tests.harness import add_customer, add_touch, run, today, write
 
 HEADER = "kind,name,products,target,due"
-DUE = (date.today() + timedelta(days=90)).isoformat()
+DUE = (today() + timedelta(days=90)).isoformat()
 
 
 def pool(database) -> dict[str, int]:
@@ -24,10 +24,10 @@ def pool(database) -> dict[str, int]:
         "Initech": add_customer(database, "Initech", products=("Billing",)),
         "Hooli": add_customer(database, "Hooli", products=("Forecast",)),
     }
-    today = date.today()
+    on = today()
     for name, product, days in (("Acme", "Analytics", 10), ("Globex", "Analytics", 20), ("Initech", "Billing", 5)):
-        add_touch(database, ids[name], today - timedelta(days=days), product=product)
-    add_touch(database, ids["Acme"], today - timedelta(days=40), product="Analytics")
+        add_touch(database, ids[name], on - timedelta(days=days), product=product)
+    add_touch(database, ids["Acme"], on - timedelta(days=40), product="Analytics")
     return ids
 
 
@@ -80,7 +80,7 @@ def test_bad_targets_are_named_by_row_and_column_and_nothing_changes(cli_env, tm
     pool(database)
     good = write(tmp_path, f"{HEADER}\nmix,All Analytics,Analytics,100,\n", "good.csv")
     assert run(["program", "import", str(good)], cli_env).returncode == 0
-    past = (date.today() - timedelta(days=1)).isoformat()
+    past = (today() - timedelta(days=1)).isoformat()
     bad = write(
         tmp_path,
         f"""{HEADER}
@@ -155,7 +155,7 @@ def test_managers_set_the_mix_and_initiatives_in_a_modal_all_or_nothing(bot):
     assert set(blocks) == {"Analytics", "Billing", "Forecast"}
     standing = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(M1), what="the standing")[0]
     assert "The program has no targets yet" in json.dumps(standing["blocks"])
-    past = (date.today() - timedelta(days=1)).isoformat()
+    past = (today() - timedelta(days=1)).isoformat()
     bad = {
         blocks["Analytics"]: "70",
         blocks["Billing"]: "20",
@@ -236,7 +236,7 @@ def test_show_names_thin_segments_customers_never_asked_and_beta_customers(cli_e
     ids = pool(database)
     add_customer(database, "Lone Energy", industry="Energy", region="NA", products=("Billing",))
     add_customer(database, "Dormant Energy", industry="Energy", region="NA", status="paused")
-    month_ago = date.today() - timedelta(days=30)
+    month_ago = today() - timedelta(days=30)
     with database.session_factory.begin() as session:
         session.get(Customer, ids["Hooli"]).beta = True
         acme = session.get(Customer, ids["Acme"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from tests.harness import (
     MANAGERS,
@@ -73,8 +73,6 @@ def test_a_post_in_flight_when_its_process_is_killed_is_not_posted_again(databas
 
 def test_a_digest_slower_than_the_lease_is_sent_once(database, standin, tmp_path):
     acme = add_customer(database, "Acme")
-    now = datetime.now(UTC) - timedelta(minutes=5)
-    day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[now.weekday()]
     quiet = env_for(database, standin)
     with serving(quiet, tmp_path) as filer:
         slack_bot = type("Bot", (), {"slack": SlackDriver(filer.url, standin), "standin": standin})
@@ -83,8 +81,10 @@ def test_a_digest_slower_than_the_lease_is_sent_once(database, standin, tmp_path
         wait_drained(standin, database, timeout=20)
     # Each digest links six cards; each link takes 0.8 s: about 5 s, more than twice the 2 s lease.
     standin.stall_next("chat.getPermalink", seconds=0.8, times=24)
-    due = env_for(database, standin, DIGEST_DAY=day, DIGEST_TIME=now.strftime("%H:%M"), TIMEZONE="UTC")
-    with serving(due, tmp_path), serving(due, tmp_path):
+    # Both replicas start on a Friday afternoon, past the digest's moment: each catches the week's digest up.
+    due = env_for(database, standin, DIGEST_CATCH_UP="true", TIMEZONE="UTC")
+    friday = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
+    with serving(due, tmp_path, at=friday), serving(due, tmp_path, at=friday):
         standin.wait_for(
             lambda: all(_digests(standin, m) for m in MANAGERS), timeout=40, what="a digest for each manager"
         )

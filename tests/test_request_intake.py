@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from storage.models import ReferenceRequest, RequestEvent
-from tests.harness import REQUESTER, add_customer, answers, contact_id, open_modal
+from tests.harness import REQUESTER, add_customer, answers, contact_id, open_modal, today
 from tests.slack_standin import new_trigger_id
 
 
@@ -156,7 +156,7 @@ def test_bad_input_is_refused_on_the_field_and_nothing_is_written(bot):
     paused = add_customer(bot.database, "Sleepy", status="paused")
     dnc = add_customer(bot.database, "Hands Off", status="do_not_contact")
     view = open_modal(bot)
-    past = (date.today() - timedelta(days=3)).isoformat()
+    past = (today() - timedelta(days=3)).isoformat()
     assert "past" in _errors(bot, view, answers(acme, needed_by=past))["needed_by"]
     assert "do-not-contact" in _errors(bot, view, answers(dnc))["customer_id"]
     assert "paused" in _errors(bot, view, answers(paused))["customer_id"]

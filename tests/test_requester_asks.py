@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 
 from bot.services import digest as digest_service
 from storage.models import ReferenceRequest, RequestEvent, Touch
-from tests.harness import M1, M2, OWNER, REQUESTER, add_customer, card_for, file_request, text_of
+from tests.harness import M1, M2, OWNER, REQUESTER, add_customer, card_for, file_request, text_of, today
 
 
 def _filed_dm(bot):
@@ -58,7 +58,7 @@ def test_cancelling_an_approved_ask_before_its_date_stops_its_touch_counting_and
     acme = add_customer(bot.database, "Acme")
     globex = add_customer(bot.database, "Globex")
     for customer in (acme, globex):
-        file_request(bot, customer, needed_by=(date.today() + timedelta(days=10)).isoformat())
+        file_request(bot, customer, needed_by=(today() + timedelta(days=10)).isoformat())
     for index in (0, 1):
         assert bot.slack.click(M1, card_for(bot, M1, index), "approve_request").status == 200
 
@@ -74,7 +74,7 @@ def test_cancelling_an_approved_ask_before_its_date_stops_its_touch_counting_and
     assert counting == {acme: False, globex: True}  # Acme's ask no longer counts against its limit
     with bot.database.session_factory.begin() as session:  # set-up: Globex's contact date has passed
         session.execute(
-            update(ReferenceRequest).where(ReferenceRequest.id == 2).values(needed_by=date.today() - timedelta(days=1))
+            update(ReferenceRequest).where(ReferenceRequest.id == 2).values(needed_by=today() - timedelta(days=1))
         )
     assert bot.slack.click_in(REQUESTER, second, "cancel_request").status == 200
     refused = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(REQUESTER)[1:], what="too late")[0]
@@ -119,9 +119,9 @@ def test_an_ask_waiting_two_working_days_reminds_the_managers_once(bot):
     assert bot.slack.click(M1, card_for(bot, M1, 1), "approve_request").status == 200  # the second is decided
     bot.standin.wait_for(lambda: _events(bot)[-1][0] == "approved", what="the approval")
     ctx = bot.deps.services
-    assert nudges.send_due(ctx, on=date.today() + timedelta(days=1)) == 0  # at most one working day later
-    assert nudges.send_due(ctx, on=date.today() + timedelta(days=4)) == 1  # two working days or more: the first
-    assert nudges.send_due(ctx, on=date.today() + timedelta(days=5)) == 0  # once
+    assert nudges.send_due(ctx, on=today() + timedelta(days=1)) == 0  # at most one working day later
+    assert nudges.send_due(ctx, on=today() + timedelta(days=4)) == 1  # two working days or more: the first
+    assert nudges.send_due(ctx, on=today() + timedelta(days=5)) == 0  # once
     bot.deps.wake_outbox()
     for manager in (M1, M2):
         reminder = bot.standin.wait_for(
@@ -146,10 +146,10 @@ def test_the_requester_edits_a_waiting_ask_and_every_card_shows_it(bot):
     opened = len(bot.standin.calls_to("views.open"))
     assert bot.slack.click_in(REQUESTER, dm, "edit_request").status == 200
     modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
-    past = (date.today() - timedelta(days=1)).isoformat()
+    past = (today() - timedelta(days=1)).isoformat()
     bad = bot.slack.submit(REQUESTER, modal, {"needed_by": past})
     assert "That date is in the past" in bad.json["errors"]["needed_by"]
-    later = date.today() + timedelta(days=30)
+    later = today() + timedelta(days=30)
     good = bot.slack.submit(REQUESTER, modal, {"needed_by": later.isoformat(), "details": "Now for the board meeting"})
     assert good.status == 200 and not good.body, good.body
     card = bot.standin.wait_for(lambda: [m for m in bot.standin.dms_to(M2)[:1] if m.history], what="card updated")[0]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +14,19 @@ from sqlalchemy import select
 from bot.services import nudges
 from storage.models import ReferenceRequest, RequestEvent
 from tests.blockkit_limits import unlabelled_repeats
-from tests.harness import M1, M2, OWNER, REQUESTER, add_customer, answers, card_for, file_request, open_modal, text_of
+from tests.harness import (
+    M1,
+    M2,
+    OWNER,
+    REQUESTER,
+    add_customer,
+    answers,
+    card_for,
+    file_request,
+    open_modal,
+    text_of,
+    today,
+)
 
 
 @pytest.fixture
@@ -295,7 +307,7 @@ def test_choosing_a_customer_for_an_ask_by_need_asks_its_owner_first(bot):
 def test_notify_keeps_the_heads_up_worded_by_the_customers_standing(start_bot):
     bot = start_bot(OWNER_SIGNOFF="notify")
     acme = add_customer(bot.database, "Acme", account_owner=OWNER)
-    file_request(bot, acme, needed_by=(date.today() + timedelta(days=7)).isoformat())
+    file_request(bot, acme, needed_by=(today() + timedelta(days=7)).isoformat())
     assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
     heads_up = _to(bot, OWNER, "Heads-up")
     assert "about to be contacted" in text_of(heads_up)

@@ -55,7 +55,6 @@ class StandingReport:
     alternatives: tuple[Candidate, ...]
     on: date  # the day of contact the standing is for
     history_days: int = 90
-    touches_in_window: int = 0  # touches other than this ask in the window ending on `on`
 
 
 def customer_limits(customer: Customer, limits: Limits) -> Limits:
@@ -166,7 +165,6 @@ def report(
         alternatives,
         need.on,
         own.customer_window_days,
-        len(in_window),
     )
 
 

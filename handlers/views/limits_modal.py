@@ -78,5 +78,4 @@ def limits_modal(c: CustomerLimits) -> View:
     )
 
 
-FIELD_BLOCKS = {name: ids[0] for name, ids in _ACTIONS.items()}
 FIELD_ACTIONS = _ACTIONS
