@@ -3,12 +3,18 @@ tests share: filing a request, finding a manager's card, opening the Home tab, r
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import hashlib
 import hmac
+import io
 import json
+import logging
+import os
 import secrets
 import subprocess
 import time
+import traceback
 import urllib.error
 import urllib.request
 import uuid
@@ -404,12 +410,47 @@ def home_opened(bot, user: str, event_id: str | None = None, retry: int | None =
 
 
 def run(
-    args: list[str], env: dict[str, str], timeout: float = 60, at: datetime | None = None
+    args: list[str], env: dict[str, str], timeout: float = 60, at: datetime | None = None, process: bool = False
 ) -> subprocess.CompletedProcess:
-    """`reference-bot ARGS` with the bot's settings from `env` only (its clock started at `at`, if given)."""
-    return subprocess.run(
-        command(*args, at=at), env=bot_env(**env), capture_output=True, text=True, timeout=timeout, cwd=env.get("CWD")
-    )
+    """`reference-bot ARGS` with the bot's settings from `env` only: the command's own `main()` in this
+    process (its environment, working directory, output and logging as a process of its own would have them,
+    restored afterwards), or with `process` or `at` the installed command in a process of its own (its clock
+    started at `at`). In this process it costs a tenth of a second instead of a second of imports."""
+    environment, cwd = bot_env(**env), env.get("CWD")
+    if process or at is not None:
+        return subprocess.run(
+            command(*args, at=at), env=environment, capture_output=True, text=True, timeout=timeout, cwd=cwd
+        )
+    return _run_here(args, environment, cwd)
+
+
+def _run_here(args: list[str], environment: dict[str, str], cwd: str | None) -> subprocess.CompletedProcess:
+    from bot.cli import main
+
+    saved_environ, saved_cwd = dict(os.environ), os.getcwd()
+    root = logging.getLogger()
+    saved_logging = (root.handlers[:], root.level)
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.clear()
+    os.environ.update(environment)
+    try:
+        if cwd:
+            os.chdir(cwd)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(args)
+            except SystemExit as exc:  # argparse's usage errors
+                code = exc.code if isinstance(exc.code, int) else 1
+            except Exception:
+                traceback.print_exc()
+                code = 1
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_environ)
+        os.chdir(saved_cwd)
+        root.handlers[:], root.level = saved_logging
+        gc.collect()  # the command's engines, and with them their database connections
+    return subprocess.CompletedProcess(["reference-bot", *args], code, out.getvalue(), err.getvalue())
 
 
 def write(tmp_path: Path, text: str, name: str = "customers.csv") -> Path:

@@ -126,7 +126,7 @@ def test_xlsx_import_and_csv_export_round_trip(cli_env, tmp_path, database):
 
 def test_db_upgrade_brings_an_empty_database_to_the_head(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    result = run(["db", "upgrade"], {"DATABASE_URL": url})
+    result = run(["db", "upgrade"], {"DATABASE_URL": url}, process=True)  # the installed command
     assert result.returncode == 0 and f"database at revision {head_revision()}" in result.stdout
     engine = create_engine(url)
     with engine.connect() as conn:

@@ -13,7 +13,17 @@ from bot.scheduler import digest_trigger
 from bot.services.digest import Digest, Item, LimitItem, Section, scheduled_moment
 from handlers.views.digest import digest_blocks
 from tests.blockkit_limits import message_problems, unlabelled_repeats
-from tests.harness import MANAGERS, SIGNING_SECRET, add_customer, card_for, file_request, text_of, today, wait_drained
+from tests.harness import (
+    MANAGERS,
+    SIGNING_SECRET,
+    add_customer,
+    card_for,
+    file_request,
+    run,
+    text_of,
+    today,
+    wait_drained,
+)
 from tests.serving import bot_env, command, serving
 
 TODAY = date(2026, 11, 20)
@@ -131,20 +141,20 @@ def test_the_digest_command_sends_once_a_week_unless_forced_and_dry_runs(bot, tm
     acme = add_customer(bot.database, "Acme")
     file_request(bot, acme)
     card_for(bot, MANAGERS[0])
-    env = cli_env(bot.database, bot.standin)
-    dry = subprocess.run(command("digest", "--dry-run"), env=env, capture_output=True, text=True, cwd=tmp_path)
+    env = cli_env(bot.database, bot.standin, CWD=str(tmp_path))
+    dry = run(["digest", "--dry-run"], env)
     assert dry.returncode == 0, dry.stderr
     assert "Decisions waiting* (1, oldest first)" in dry.stdout and "Acme" in dry.stdout
     assert "for @Person 0001 (Sales)" in dry.stdout and "<@" not in dry.stdout  # names, not mentions
     assert not digests_to(bot.standin, MANAGERS[0])
-    first = subprocess.run(command("digest"), env=env, capture_output=True, text=True, cwd=tmp_path)
+    first = run(["digest"], env)
     assert first.returncode == 0, first.stderr
     assert f"digest sent to {MANAGERS[0]}, {MANAGERS[1]}" in first.stdout
     digest_dm = digests_to(bot.standin, MANAGERS[0])[0]
     assert "Approve" in text_of(digest_dm) and "https://example.slack.com/archives/DMGR0001/p" in text_of(digest_dm)
-    second = subprocess.run(command("digest"), env=env, capture_output=True, text=True, cwd=tmp_path)
+    second = run(["digest"], env)
     assert "digest sent to nobody; already sent this week to" in second.stdout
-    forced = subprocess.run(command("digest", "--force"), env=env, capture_output=True, text=True, cwd=tmp_path)
+    forced = run(["digest", "--force"], env)
     assert f"digest sent to {MANAGERS[0]}, {MANAGERS[1]}" in forced.stdout
     assert len(digests_to(bot.standin, MANAGERS[0])) == 2
     # Approving straight from the digest works like the card.
@@ -157,11 +167,11 @@ def test_two_processes_racing_send_each_digest_once(database, standin, tmp_path)
     gate = threading.Barrier(3)
     results = []
 
-    def run() -> None:
+    def race() -> None:  # three processes of their own
         gate.wait()
         results.append(subprocess.run(command("digest"), env=env, capture_output=True, text=True, cwd=tmp_path))
 
-    threads = [threading.Thread(target=run) for _ in range(3)]
+    threads = [threading.Thread(target=race) for _ in range(3)]
     for t in threads:
         t.start()
     for t in threads:
