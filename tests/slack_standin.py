@@ -76,6 +76,7 @@ class SlackStandIn:
         self._faults: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = {}
         self._rate_limit_every, self._rate_limit_retry_after, self._api_calls = 0, 1, 0
         self._stalls: dict[str, list[float]] = {}
+        self._holds: dict[str, threading.Event] = {}
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
@@ -152,10 +153,22 @@ class SlackStandIn:
         with self._lock:
             self._stalls.setdefault(method, []).extend([seconds] * times)
 
+    def hold(self, method: str) -> threading.Event:
+        """Carry out every call of `method` from now on, but answer none until the returned event is set (at
+        most 30 s): "is X done before Slack answers?" as an order of events, not a race against the clock."""
+        release = threading.Event()
+        with self._lock:
+            self._holds[method] = release
+        return release
+
     def take_stall(self, method: str) -> float:
         with self._lock:
             stalls = self._stalls.get(method)
             return stalls.pop(0) if stalls else 0.0
+
+    def take_hold(self, method: str) -> threading.Event | None:
+        with self._lock:
+            return self._holds.get(method)
 
     def put_message(self, channel: str, ts: str, text: str) -> Message:
         """A message someone else posted (for shortcuts and permalinks)."""
@@ -543,6 +556,9 @@ class SlackStandIn:
                 stall = standin.take_stall(method)
                 if stall:
                     time.sleep(stall)  # done, but the answer comes too late for the caller
+                held = standin.take_hold(method)
+                if held is not None:
+                    held.wait(30)
                 with contextlib.suppress(OSError):  # the caller may have given up waiting
                     self._send(status, headers, body)
 

@@ -14,16 +14,19 @@ from storage.models import ReferenceRequest
 from tests.harness import REQUESTER, add_customer, answers, open_modal
 
 
-def test_thirty_commands_are_acknowledged_in_time_while_views_open_takes_seconds(bot):
-    bot.standin.stall_next("views.open", seconds=4, times=30)
-    with ThreadPoolExecutor(max_workers=30) as pool:
-        timings = list(
-            pool.map(lambda i: _timed(lambda: bot.slack.command(f"U{i:07d}", "help" if i % 3 else "")), range(30))
-        )
-    assert all(status == 200 for status, _ in timings)
-    slowest = max(seconds for _, seconds in timings)
-    assert slowest < 3, f"slowest acknowledgement {slowest:.2f} s"
-    bot.standin.wait_calls("views.open", 10, timeout=15, ok=None)  # the ten forms did open, late but opened
+def test_thirty_commands_are_acknowledged_while_views_open_has_not_answered(bot):
+    # Slack's answer to views.open is held back until every command has been answered: each acknowledgement
+    # comes first, whatever views.open takes (how fast, against a bare Bolt app, is measured in bench/).
+    release = bot.standin.hold("views.open")
+    try:
+        with ThreadPoolExecutor(max_workers=30) as pool:
+            replies = list(pool.map(lambda i: bot.slack.command(f"U{i:07d}", "help" if i % 3 else ""), range(30)))
+        assert [r.status for r in replies] == [200] * 30
+        assert sum("/reference-request" in r.body.decode() for r in replies) == 20  # the help, at once
+        assert not release.is_set()
+    finally:
+        release.set()
+    bot.standin.wait_calls("views.open", 10, timeout=15)  # the ten forms did open
 
 
 def test_a_submission_that_cannot_be_saved_in_time_is_answered_in_time_and_not_filed_later(bot):
@@ -31,6 +34,7 @@ def test_a_submission_that_cannot_be_saved_in_time_is_answered_in_time_and_not_f
     view = open_modal(bot)
     held = threading.Event()
     release = threading.Event()
+    released_by_the_test: list[bool] = []
 
     def hold_the_table() -> None:
         with bot.database.engine.connect() as conn:
@@ -40,16 +44,16 @@ def test_a_submission_that_cannot_be_saved_in_time_is_answered_in_time_and_not_f
                 conn.execute(text("BEGIN"))
                 conn.execute(text("LOCK TABLE reference_requests IN EXCLUSIVE MODE"))
             held.set()
-            release.wait(10)
+            released_by_the_test.append(release.wait(10))  # False: the lock outlived its 10 s
             conn.exec_driver_sql("ROLLBACK")
 
     holder = threading.Thread(target=hold_the_table)
     holder.start()
     held.wait(5)
-    status, seconds = _timed(lambda: bot.slack.submit(REQUESTER, view, answers(acme)))
+    status = bot.slack.submit(REQUESTER, view, answers(acme)).status
     release.set()
     holder.join()
-    assert seconds < 3, f"answered after {seconds:.2f} s"
+    assert released_by_the_test == [True]  # the answer came while the table was still locked
     with bot.database.session_factory() as session:
         assert session.scalar(select(func.count(ReferenceRequest.id))) == 0
     assert status == 200
