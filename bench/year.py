@@ -26,7 +26,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.context import ServiceContext
-from bot.domain import AskType, CustomerStatus, Outcome, Team
+from bot.domain import AskType, CustomerStatus, Outcome, SignoffMode, Team
 from bot.errors import DomainError
 from bot.policy import Limits, used_on
 from bot.policy import Touch as PolicyTouch
@@ -126,7 +126,14 @@ def run(seed: int, customers: int, asks: int) -> dict[str, float]:
     engine = make_engine(f"sqlite:///{folder / 'year.db'}")
     upgrade(engine)
     moment = [datetime.combine(START, datetime.min.time(), tzinfo=UTC)]
-    ctx = ServiceContext(make_session_factory(engine), limits=Limits(), managers=(MANAGER,), clock=lambda: moment[0])
+    # The year measures the pool under demand, so the owner is told rather than asked (as the simulation always ran).
+    ctx = ServiceContext(
+        make_session_factory(engine),
+        limits=Limits(),
+        managers=(MANAGER,),
+        clock=lambda: moment[0],
+        signoff=SignoffMode.NOTIFY,
+    )
     pool = seed_pool(ctx, rng, customers)
     famous = pool[: max(1, customers // 20)]
     others = pool[len(famous) :]

@@ -53,13 +53,11 @@ def _database(url: str) -> tuple[Engine, sessionmaker[Session], str]:
 
 
 def _services(settings: DatabaseSettings) -> ServiceContext:
-    """The service context for a command: the migrated database, and the program's time zone if it has one."""
-    from bot.context import ServiceContext
+    """The service context for a command, on the migrated database."""
+    from bot.context import context_for
 
     _, session_factory, _ = _database(settings.database_url)
-    if isinstance(settings, ProgramSettings):
-        return ServiceContext(session_factory=session_factory, zone=settings.zone)
-    return ServiceContext(session_factory=session_factory)
+    return context_for(settings, session_factory)
 
 
 def _check_watched_channels(client: Any, channels: list[str]) -> None:
@@ -340,12 +338,9 @@ def cmd_program_export(args: argparse.Namespace) -> int:
 
 def cmd_program_show(args: argparse.Namespace) -> int:
     settings = load(ProgramSettings)
-    from bot.context import ServiceContext
     from bot.services import program
 
-    _, session_factory, _ = _database(settings.database_url)
-    ctx = ServiceContext(session_factory=session_factory, limits=settings.limits, zone=settings.zone)
-    print(program.as_text(program.standing(ctx)))
+    print(program.as_text(program.standing(_services(settings))))
     return 0
 
 

@@ -3,6 +3,7 @@ for listeners, the wider `Deps` (settings, engine, the outbox's wake-up)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -19,7 +20,7 @@ from bot.clock import now as clock_now
 from bot.domain import SignoffMode
 from bot.errors import NotAManager, NotYours
 from bot.policy import Limits
-from bot.settings import Settings
+from bot.settings import DatabaseSettings, ProgramSettings, Settings
 
 T = TypeVar("T")
 
@@ -35,8 +36,7 @@ class ServiceContext:
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     clock: Callable[[], datetime] = clock_now
     currency: str = "USD"  # of the deal amounts filed from now on
-    # OWNER_SIGNOFF (`serve` defaults to required; a bare context, as in unit tests, only tells the owner).
-    signoff: SignoffMode = SignoffMode.NOTIFY
+    signoff: SignoffMode = SignoffMode.REQUIRED  # OWNER_SIGNOFF, with the product's default
     # Values a service may keep for a short while (the form's menus), shared by the contexts of one app.
     memo: dict[str, tuple[float, Any]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -68,6 +68,27 @@ class ServiceContext:
     def card_targets(self) -> list[str]:
         """Where approval cards and alerts for managers go: the approval channel, or each manager's DM."""
         return [self.approval_channel] if self.approval_channel else list(self.managers)
+
+
+def context_for(
+    settings: DatabaseSettings,
+    session_factory: sessionmaker[Session],
+    *,
+    clock: Callable[[], datetime] = clock_now,
+    memo: dict[str, tuple[float, Any]] | None = None,
+) -> ServiceContext:
+    """The one way from settings to a service context (`serve`, the scheduler, the CLI and the tests). A command
+    that reads fewer settings (only the database, say) gets the product's defaults for the rest."""
+    values: dict[str, Any] = {}
+    if isinstance(settings, ProgramSettings):
+        values.update(zone=settings.zone, limits=settings.limits, currency=settings.currency)
+    if isinstance(settings, Settings):
+        values.update(
+            managers=tuple(settings.reference_managers),
+            approval_channel=settings.reference_approval_channel,
+            signoff=settings.owner_signoff,
+        )
+    return ServiceContext(session_factory=session_factory, clock=clock, memo={} if memo is None else memo, **values)
 
 
 _refreshing: set[str] = set()
@@ -121,16 +142,7 @@ class Deps:
     wake_outbox: Callable[[], None] = field(default=lambda: None)
     memo: dict[str, tuple[float, Any]] = field(default_factory=dict, repr=False)
 
-    @property
+    @functools.cached_property
     def services(self) -> ServiceContext:
-        return ServiceContext(
-            session_factory=self.session_factory,
-            limits=self.settings.limits,
-            managers=tuple(self.settings.reference_managers),
-            approval_channel=self.settings.reference_approval_channel,
-            zone=self.settings.zone,
-            clock=lambda: self.now(),
-            currency=self.settings.currency,
-            signoff=self.settings.owner_signoff,
-            memo=self.memo,
-        )
+        """Built once; its clock follows `now`, which a test may move."""
+        return context_for(self.settings, self.session_factory, clock=lambda: self.now(), memo=self.memo)

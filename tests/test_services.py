@@ -19,6 +19,7 @@ from bot.domain import (
     OutboxKind,
     Outcome,
     RequestStatus,
+    SignoffMode,
     Team,
     member,
     parse_choice,
@@ -40,7 +41,8 @@ NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 @pytest.fixture
 def ctx(database) -> ServiceContext:
-    return ServiceContext(database.session_factory, managers=MANAGERS, clock=lambda: NOON)
+    # The owner is told rather than asked, as in most of the suite (the sign-off has tests/test_signoff.py).
+    return ServiceContext(database.session_factory, managers=MANAGERS, clock=lambda: NOON, signoff=SignoffMode.NOTIFY)
 
 
 def form(customer: int, **changes: str | None) -> RequestForm:
