@@ -9,292 +9,179 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bot.clock import now as clock_now
 
 
 class Labelled(enum.StrEnum):
-    """A StrEnum whose members carry the words a person reads; subclasses fill `_labels`."""
+    """A StrEnum whose members carry the words a person reads beside their stored value:
+    `ACTIVE = "active", "Active"` (a member without its label cannot be written)."""
+
+    _label: str
+
+    if TYPE_CHECKING:  # the stored value is the first of the pair; the label is not part of it
+
+        @property
+        def value(self) -> str: ...
+
+    else:  # type checkers would take `Team("pr")`, a lookup, for a call of this constructor
+
+        def __new__(cls, value: str, label: str) -> Labelled:
+            member = str.__new__(cls, value)
+            member._value_ = value
+            member._label = label
+            return member
 
     @property
     def label(self) -> str:
-        return _LABELS[type(self)][self]
-
-
-_LABELS: dict[type[Labelled], dict[Labelled, str]] = {}
-
-
-def _labels(cls: type[Labelled], labels: dict[str, str]) -> None:
-    """Register the labels of `cls`; every member must have one (checked at import)."""
-    missing = {m.value for m in cls} - set(labels)
-    assert not missing, f"{cls.__name__} members without a label: {missing}"
-    _LABELS[cls] = {cls(value): text for value, text in labels.items()}
+        return self._label
 
 
 class AskType(Labelled):
-    REFERENCE_CALL = "reference_call"
-    CASE_STUDY = "case_study"
-    PRESS_QUOTE = "press_quote"
-    VIDEO_TESTIMONIAL = "video_testimonial"
-    ANALYST_BRIEFING = "analyst_briefing"
-    SITE_VISIT = "site_visit"
-    EVENT_SPEAKER = "event_speaker"
-    PEER_REVIEW = "peer_review"
-    BETA_FEEDBACK = "beta_feedback"
-    LOGO_USE = "logo_use"
-
-
-_labels(
-    AskType,
-    {
-        "reference_call": "Reference call",
-        "case_study": "Case study / success story",
-        "press_quote": "Press-release quote",
-        "video_testimonial": "Video testimonial",
-        "analyst_briefing": "Analyst briefing",
-        "site_visit": "Site visit",
-        "event_speaker": "Event speaker",
-        "peer_review": "Peer review",
-        "beta_feedback": "Beta / product feedback",
-        "logo_use": "Logo use (slide, website)",
-    },
-)
+    REFERENCE_CALL = "reference_call", "Reference call"
+    CASE_STUDY = "case_study", "Case study / success story"
+    PRESS_QUOTE = "press_quote", "Press-release quote"
+    VIDEO_TESTIMONIAL = "video_testimonial", "Video testimonial"
+    ANALYST_BRIEFING = "analyst_briefing", "Analyst briefing"
+    SITE_VISIT = "site_visit", "Site visit"
+    EVENT_SPEAKER = "event_speaker", "Event speaker"
+    PEER_REVIEW = "peer_review", "Peer review"
+    BETA_FEEDBACK = "beta_feedback", "Beta / product feedback"
+    LOGO_USE = "logo_use", "Logo use (slide, website)"
 
 
 class Team(Labelled):
-    SALES = "sales"
-    PR = "pr"
-    PRODUCT_MANAGEMENT = "product_management"
-    ANALYST_RELATIONS = "analyst_relations"
-    MARKETING = "marketing"
-    OTHER = "other"
-
-
-_labels(
-    Team,
-    {
-        "sales": "Sales",
-        "pr": "PR",
-        "product_management": "Product Management",
-        "analyst_relations": "Analyst Relations",
-        "marketing": "Marketing",
-        "other": "Other",
-    },
-)
+    SALES = "sales", "Sales"
+    PR = "pr", "PR"
+    PRODUCT_MANAGEMENT = "product_management", "Product Management"
+    ANALYST_RELATIONS = "analyst_relations", "Analyst Relations"
+    MARKETING = "marketing", "Marketing"
+    OTHER = "other", "Other"
 
 
 class Outcome(Labelled):
     """How an approved ask (or a logged touch) went. A request without an outcome yet stores none (NULL)."""
 
-    PLANNED = "planned"
-    COMPLETED = "completed"
-    DID_NOT_HAPPEN = "did_not_happen"
-    CUSTOMER_DECLINED = "customer_declined"
-
-
-_labels(
-    Outcome,
-    {
-        "planned": "Planned",
-        "completed": "Done",
-        "did_not_happen": "Didn't happen",
-        "customer_declined": "Customer declined",
-    },
-)
+    PLANNED = "planned", "Planned"
+    COMPLETED = "completed", "Done"
+    DID_NOT_HAPPEN = "did_not_happen", "Didn't happen"
+    CUSTOMER_DECLINED = "customer_declined", "Customer declined"
 
 
 class Sentiment(Labelled):
     """How the customer felt, as the requester saw it (answered with Done)."""
 
-    HAPPY = "happy"
-    NEUTRAL = "neutral"
-    UNHAPPY = "unhappy"
-
-
-_labels(Sentiment, {"happy": "Happy", "neutral": "Neutral", "unhappy": "Unhappy"})
+    HAPPY = "happy", "Happy"
+    NEUTRAL = "neutral", "Neutral"
+    UNHAPPY = "unhappy", "Unhappy"
 
 
 class RequestStatus(Labelled):
-    PENDING = "pending"
-    APPROVED = "approved"
-    DECLINED = "declined"
-    CANCELLED = "cancelled"  # by its requester (or a manager) before the contact
-
-
-_labels(RequestStatus, {"pending": "Pending", "approved": "Approved", "declined": "Declined", "cancelled": "Cancelled"})
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"  # by its requester (or a manager) before the contact
 
 
 class CustomerStatus(Labelled):
-    ACTIVE = "active"
-    PAUSED = "paused"
-    DO_NOT_CONTACT = "do_not_contact"
-
-
-_labels(CustomerStatus, {"active": "Active", "paused": "Paused", "do_not_contact": "Do not contact"})
+    ACTIVE = "active", "Active"
+    PAUSED = "paused", "Paused"
+    DO_NOT_CONTACT = "do_not_contact", "Do not contact"
 
 
 class Level(Labelled):
     """A customer's standing against the policy, worst first when several apply."""
 
-    OK = "ok"
-    NEAR_LIMIT = "near_limit"  # this ask takes the customer to its limit
-    AT_LIMIT = "at_limit"  # at its limit, this ask included
-    NO_ROOM = "no_room"  # this ask would take the customer past its limit
-    OVER_LIMIT = "over_limit"  # past its limit
-    RESTING = "resting"
-    DO_NOT_CONTACT = "do_not_contact"
-    PAUSED = "paused"
-
-
-_labels(
-    Level,
-    {
-        "ok": "OK",
-        "near_limit": "Near limit",
-        "at_limit": "At its limit",
-        "no_room": "No room",
-        "over_limit": "Over limit",
-        "resting": "Resting",
-        "do_not_contact": "Do not contact",
-        "paused": "Paused",
-    },
-)
+    OK = "ok", "OK"
+    NEAR_LIMIT = "near_limit", "Near limit"  # this ask takes the customer to its limit
+    AT_LIMIT = "at_limit", "At its limit"  # at its limit, this ask included
+    NO_ROOM = "no_room", "No room"  # this ask would take the customer past its limit
+    OVER_LIMIT = "over_limit", "Over limit"  # past its limit
+    RESTING = "resting", "Resting"
+    DO_NOT_CONTACT = "do_not_contact", "Do not contact"
+    PAUSED = "paused", "Paused"
 
 
 class EventKind(Labelled):
     """One state change of a request (stored with who, when and why)."""
 
-    CREATED = "created"
-    APPROVED = "approved"
-    DECLINED = "declined"
-    COMPLETED = "completed"
-    DID_NOT_HAPPEN = "did_not_happen"
-    RESCHEDULED = "rescheduled"
-    CANCELLED = "cancelled"
-    EDITED = "edited"
+    CREATED = "created", "Filed"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    COMPLETED = "completed", "Done"
+    DID_NOT_HAPPEN = "did_not_happen", "Didn't happen"
+    RESCHEDULED = "rescheduled", "Still planned"
+    CANCELLED = "cancelled", "Cancelled"
+    EDITED = "edited", "Edited"
     # The account owner's sign-off (OWNER_SIGNOFF=required)
-    APPROVAL_WAITING = "approval_waiting"  # a manager approved; it completes when the owner agrees
-    OWNER_OK = "owner_ok"
-    OWNER_NOT_NOW = "owner_not_now"
-    OWNER_OVERRIDDEN = "owner_overridden"  # a manager approved without the owner's OK, with a reason
-    OWNER_REMINDED = "owner_reminded"
-    TOO_LATE = "too_late"  # an answer, decision, cancel or edit that came after another outcome won
-
-
-_labels(
-    EventKind,
-    {
-        "cancelled": "Cancelled",
-        "edited": "Edited",
-        "approval_waiting": "Approved, waiting for the account owner",
-        "owner_ok": "OK to contact (account owner)",
-        "owner_not_now": "Not now (account owner)",
-        "owner_overridden": "Approved without the account owner's OK",
-        "owner_reminded": "Account owner reminded",
-        "too_late": "Too late",
-        "created": "Filed",
-        "approved": "Approved",
-        "declined": "Declined",
-        "completed": "Done",
-        "did_not_happen": "Didn't happen",
-        "rescheduled": "Still planned",
-    },
-)
+    APPROVAL_WAITING = (
+        "approval_waiting",
+        "Approved, waiting for the account owner",
+    )  # a manager approved; it completes when the owner agrees
+    OWNER_OK = "owner_ok", "OK to contact (account owner)"
+    OWNER_NOT_NOW = "owner_not_now", "Not now (account owner)"
+    # a manager approved without the owner's OK, with a reason
+    OWNER_OVERRIDDEN = "owner_overridden", "Approved without the account owner's OK"
+    OWNER_REMINDED = "owner_reminded", "Account owner reminded"
+    TOO_LATE = "too_late", "Too late"  # an answer, decision, cancel or edit that came after another outcome won
 
 
 class AskSource(Labelled):
     """Where an ask came in: the form (command, shortcut, Home), a mention of the bot, or a watched channel."""
 
-    FORM = "form"
-    MENTION = "mention"
-    WATCHED_CHANNEL = "watched_channel"
-
-
-_labels(
-    AskSource, {"form": "The request form", "mention": "A mention of the bot", "watched_channel": "A watched channel"}
-)
+    FORM = "form", "The request form"
+    MENTION = "mention", "A mention of the bot"
+    WATCHED_CHANNEL = "watched_channel", "A watched channel"
 
 
 class SignoffMode(Labelled):
     """OWNER_SIGNOFF: whether the account owner must OK a contact, or is only told."""
 
-    REQUIRED = "required"
-    NOTIFY = "notify"
-
-
-_labels(SignoffMode, {"required": "The account owner must OK a contact", "notify": "The account owner is told"})
+    REQUIRED = "required", "The account owner must OK a contact"
+    NOTIFY = "notify", "The account owner is told"
 
 
 class OwnerSignoff(Labelled):
     """Where the account owner's say on an ask stands (None on an ask that does not wait for it: `notify`, no
     owner, or the owner asked themselves)."""
 
-    WAITING = "waiting"
-    OK = "ok"
-    NOT_NOW = "not_now"
-    OVERRIDDEN = "overridden"  # a reference manager approved without waiting, with a reason
-
-
-_labels(
-    OwnerSignoff,
-    {
-        "waiting": "Waiting for the account owner",
-        "ok": "OK to contact",
-        "not_now": "Not now",
-        "overridden": "Approved without the account owner",
-    },
-)
+    WAITING = "waiting", "Waiting for the account owner"
+    OK = "ok", "OK to contact"
+    NOT_NOW = "not_now", "Not now"
+    OVERRIDDEN = (
+        "overridden",
+        "Approved without the account owner",
+    )  # a reference manager approved without waiting, with a reason
 
 
 class TouchSource(Labelled):
-    REQUEST = "request"  # an approved ask
-    LOGGED = "logged"  # logged in Slack after the fact
-    IMPORTED = "imported"  # from the spreadsheet kept before the bot
-
-
-_labels(TouchSource, {"request": "Approved ask", "logged": "Logged in Slack", "imported": "Imported"})
+    REQUEST = "request", "Approved ask"  # an approved ask
+    LOGGED = "logged", "Logged in Slack"  # logged in Slack after the fact
+    IMPORTED = "imported", "Imported"  # from the spreadsheet kept before the bot
 
 
 class OutboxStatus(Labelled):
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-
-
-_labels(OutboxStatus, {"pending": "Waiting", "sent": "Sent", "failed": "Failed"})
+    PENDING = "pending", "Waiting"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
 
 
 class TargetKind(Labelled):
     """A target of the reference program."""
 
-    MIX = "mix"  # a product's share of the references, in percent
-    INITIATIVE = "initiative"  # references needed for some products by a date
-
-
-_labels(TargetKind, {"mix": "Product mix", "initiative": "Initiative"})
+    MIX = "mix", "Product mix"  # a product's share of the references, in percent
+    INITIATIVE = "initiative", "Initiative"  # references needed for some products by a date
 
 
 class NominationStatus(Labelled):
     """A proposal that a customer join the pool as a reference: the owner agrees, then a manager decides."""
 
-    WAITING_OWNER = "waiting_owner"
-    WAITING_MANAGER = "waiting_manager"
-    APPROVED = "approved"
-    DECLINED = "declined"
-    OWNER_DECLINED = "owner_declined"
-
-
-_labels(
-    NominationStatus,
-    {
-        "waiting_owner": "Waiting for the account owner",
-        "waiting_manager": "Waiting for a reference manager",
-        "approved": "Approved",
-        "declined": "Declined",
-        "owner_declined": "Not now (account owner)",
-    },
-)
+    WAITING_OWNER = "waiting_owner", "Waiting for the account owner"
+    WAITING_MANAGER = "waiting_manager", "Waiting for a reference manager"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    OWNER_DECLINED = "owner_declined", "Not now (account owner)"
 
 
 class Subject(enum.Enum):
@@ -322,7 +209,18 @@ class KindSpec:
 
 
 class OutboxKind(Labelled):
-    """Every kind of message the outbox carries; `spec` says how each is sent."""
+    """Every kind of message the outbox carries; its entry in OUTBOX_KINDS says how it is sent and names it."""
+
+    if not TYPE_CHECKING:
+
+        def __new__(cls, value: str) -> OutboxKind:  # named by its spec, below
+            member = str.__new__(cls, value)
+            member._value_ = value
+            return member
+
+    @property
+    def label(self) -> str:
+        return OUTBOX_KINDS[self].label
 
     REQUEST_FILED_DM = "request_filed_dm"
     CARD_POST = "card_post"
@@ -413,8 +311,8 @@ OUTBOX_KINDS: dict[OutboxKind, KindSpec] = {
     OutboxKind.BETA_NUDGE_DM: KindSpec("weekly ask to nominate beta customers", "account owner", Subject.DATA),
     OutboxKind.UNHAPPY_ALERT: KindSpec("unhappy-customer alert", "managers or approval channel", Subject.REQUEST),
 }
-_labels(OutboxKind, {kind.value: spec.label for kind, spec in OUTBOX_KINDS.items()})
-assert set(OUTBOX_KINDS) == set(OutboxKind), "every outbox kind needs its spec"
+if set(OUTBOX_KINDS) != set(OutboxKind):  # not an assert: `python -O` would drop it
+    raise RuntimeError(f"outbox kinds without a spec: {set(OutboxKind) - set(OUTBOX_KINDS)}")
 
 E = TypeVar("E", bound=Labelled)
 

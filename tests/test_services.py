@@ -134,7 +134,9 @@ def test_refusals_land_under_their_own_field_or_the_first_one():
 
 
 def test_every_closed_set_has_labels_and_parses_from_value_or_label():
+    assert set(OUTBOX_KINDS) == set(OutboxKind)  # every outbox kind is named and sent by its spec
     for enum_cls in Labelled.__subclasses__():
+        assert len({item.label for item in enum_cls}) == len(enum_cls), f"{enum_cls.__name__}: two labels alike"
         for item in enum_cls:
             assert item.label and parse_choice(enum_cls, f"  {item.label.upper()} ") is item
             assert member(enum_cls, item.value) is item
