@@ -359,7 +359,7 @@ class OutboxWorker:
                 self._record_card(session, request, channel, ts, permalink)
             if kind in _KEPT_CURRENT and request is not None:
                 self._keep_current(session, request, _KEPT_CURRENT[kind], channel, ts)
-            if kind is OutboxKind.DIGEST_DM and delivery is not None and rendered is not None:
+            if kind is OutboxKind.DIGEST_DM and delivery is not None and delivery.digest and rendered is not None:
                 digest.record_posted(
                     session,
                     recipient=delivery.channel,
@@ -368,6 +368,7 @@ class OutboxWorker:
                     ts=ts,
                     text=rendered.text,
                     blocks=[b if isinstance(b, dict) else b.to_dict() for b in rendered.blocks],
+                    offered=delivery.digest.offered(),
                     now=self.ctx.now(),
                 )
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from storage.models import DigestClaim
+from storage.models import DigestClaim, DigestOffer
 
 
 def claim(session: Session, recipient: str, week: str, now: datetime) -> bool:
@@ -30,21 +30,36 @@ def force(session: Session, recipient: str, week: str) -> None:
     )
 
 
-def record_posted(session: Session, recipient: str, week: str, *, channel: str, ts: str, blocks: str) -> None:
-    """Where this week's digest for `recipient` was posted, and what it showed (JSON)."""
+def record_posted(
+    session: Session, recipient: str, week: str, *, channel: str, ts: str, blocks: str, offered: Sequence[int]
+) -> None:
+    """Where this week's digest for `recipient` was posted, what it showed (JSON, for redrawing it), and the
+    waiting asks it offered decisions for."""
     session.execute(
         update(DigestClaim)
         .where(DigestClaim.recipient == recipient, DigestClaim.week == week)
         .values(channel=channel, ts=ts, blocks=blocks)
     )
+    claim = find(session, recipient, week)
+    if claim is not None:
+        session.execute(delete(DigestOffer).where(DigestOffer.claim_id == claim.id))  # a forced resend
+        session.add_all(DigestOffer(claim_id=claim.id, request_id=i) for i in dict.fromkeys(offered))
 
 
-def posted_showing(session: Session, week: str, marker: str) -> Sequence[DigestClaim]:
-    """This week's posted digests whose blocks hold `marker` (a waiting ask's buttons)."""
-    stmt = select(DigestClaim).where(
-        DigestClaim.week == week, DigestClaim.ts.is_not(None), DigestClaim.blocks.contains(marker)
+def posted_offering(session: Session, week: str, request_id: int) -> Sequence[DigestClaim]:
+    """This week's posted digests that offered a decision on `request_id`."""
+    stmt = (
+        select(DigestClaim)
+        .join(DigestOffer, DigestOffer.claim_id == DigestClaim.id)
+        .where(DigestClaim.week == week, DigestClaim.ts.is_not(None), DigestOffer.request_id == request_id)
     )
     return session.scalars(stmt).all()
+
+
+def offered(session: Session, claim_id: int) -> list[int]:
+    """The asks a posted digest offered decisions for."""
+    stmt = select(DigestOffer.request_id).where(DigestOffer.claim_id == claim_id).order_by(DigestOffer.request_id)
+    return list(session.scalars(stmt))
 
 
 def get(session: Session, claim_id: int) -> DigestClaim | None:

@@ -422,6 +422,16 @@ class DigestClaim(Base):
     blocks: Mapped[str | None] = mapped_column(Text)
 
 
+class DigestOffer(Base):
+    """A waiting ask a posted digest offered Approve / Decline for (recorded as it is sent, migration 0019)."""
+
+    __tablename__ = "digest_offers"
+    __table_args__ = (Index("ix_digest_offers_request", "request_id"),)
+
+    claim_id: Mapped[int] = mapped_column(ForeignKey("digest_claims.id", ondelete="CASCADE"), primary_key=True)
+    request_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 class Suggestion(Base):
     """A customer offered for a request (as a candidate or an alternative), counted against offering it again."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -120,6 +121,36 @@ def test_a_value_no_member_names_stops_the_upgrade_with_where_it_is_and_changes_
     assert current_revision(empty_engine) == "0004"
     with empty_engine.connect() as conn:
         assert conn.execute(text("SELECT outcome FROM reference_requests WHERE id = 1")).scalar_one() == ""
+
+
+def test_a_digest_posted_before_0019_keeps_the_asks_it_offered(empty_engine):
+    """Digests posted this week by the release before keep being updated when one of their asks is decided."""
+    upgrade(empty_engine, "0018")
+    shown = json.dumps(
+        {
+            "text": "Weekly reference digest",
+            "blocks": [
+                {"type": "section", "block_id": "intro"},
+                {"type": "actions", "block_id": "digest_decision:7", "elements": []},
+                {"type": "actions", "block_id": "digest_decision:9", "elements": []},
+            ],
+        }
+    )
+    with empty_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO digest_claims (id, recipient, week, claimed_at, forced, channel, ts, blocks)"
+                " VALUES (1, 'UMGR0001', '2026-W49', :at, 0, 'DMGR0001', '1.000100', :shown),"
+                " (2, 'UMGR0002', '2026-W49', :at, 0, NULL, NULL, NULL)"
+            ),
+            {"at": NOW, "shown": shown},
+        )
+    upgrade(empty_engine)
+    with make_session_factory(empty_engine)() as session:
+        from storage import digests
+
+        assert digests.offered(session, 1) == [7, 9] and digests.offered(session, 2) == []
+        assert [c.id for c in digests.posted_offering(session, "2026-W49", 9)] == [1]
 
 
 def test_the_models_and_the_migrated_schema_are_the_same(migrated_database):

@@ -116,6 +116,10 @@ class Digest:
     # Where asks came in, this week and in the four weeks before: side doors (mentions, watched channels) closing.
     sources: tuple[dict[AskSource, int], dict[AskSource, int]] = field(default_factory=lambda: ({}, {}))
 
+    def offered(self) -> list[int]:
+        """The waiting asks the message offers Approve / Decline for."""
+        return [item.request_id for item in self.waiting.items[:SHOWN_WAITING]]
+
     def shown_items(self) -> list[Item]:
         """The asks the message names (each list shows its first few, then "and N more")."""
         return self.waiting.items[:SHOWN_WAITING] + self.overdue.items + self.due_soon.items
@@ -252,9 +256,6 @@ def unhappy_lately(session: Session, limits: Limits, today: date) -> list[RiskIt
     return sorted(found, key=lambda r: r.customer_name)
 
 
-DECISION_BLOCK = "digest_decision:"  # block id of a waiting ask's Approve / Decline, + the request id
-
-
 @dataclass(frozen=True)
 class DigestCopy:
     """A digest as it was posted, and the asks it offered buttons for that have been decided since."""
@@ -273,18 +274,15 @@ def record_posted(
     ts: str,
     text: str,
     blocks: list[Any],
+    offered: list[int],
     now: datetime,
 ) -> None:
-    """Called as the digest is recorded sent. An ask decided while it was on its way is caught here (the
-    decision could not see this copy yet), as the approval cards do."""
+    """Called as the digest is recorded sent, with the asks it offered decisions for (`Digest.offered()`). An
+    ask decided while it was on its way is caught here (the decision could not see this copy yet), as the
+    approval cards do."""
     shown = json.dumps({"text": text, "blocks": blocks}, separators=(",", ":"))
-    digest_repo.record_posted(session, recipient, week, channel=channel, ts=ts, blocks=shown)
-    ids = [
-        int(str(b.get("block_id"))[len(DECISION_BLOCK) :])
-        for b in blocks
-        if isinstance(b, dict) and str(b.get("block_id") or "").startswith(DECISION_BLOCK)
-    ]
-    if any(request_repo.status_of(session, i) not in (None, RequestStatus.PENDING) for i in ids):
+    digest_repo.record_posted(session, recipient, week, channel=channel, ts=ts, blocks=shown, offered=offered)
+    if any(request_repo.status_of(session, i) not in (None, RequestStatus.PENDING) for i in offered):
         claim = digest_repo.find(session, recipient, week)
         if claim is not None:
             outbox_repo.enqueue(
@@ -294,7 +292,7 @@ def record_posted(
 
 def update_copies(session: Session, *, request_id: int, today: date, now: datetime) -> None:
     """A decision taken anywhere: every copy of this week's digest offering its buttons is updated too."""
-    for claim in digest_repo.posted_showing(session, iso_week(today), f'"{DECISION_BLOCK}{request_id}"'):
+    for claim in digest_repo.posted_offering(session, iso_week(today), request_id):
         assert claim.channel is not None and claim.ts is not None
         outbox_repo.enqueue(
             session,
@@ -310,19 +308,18 @@ def load_copy(ctx: ServiceContext, *, claim_id: int) -> DigestCopy | None:
     with ctx.session_factory() as session:
         claim = digest_repo.get(session, claim_id)
         shown = json.loads(claim.blocks) if claim is not None and claim.blocks else None
+        offered = digest_repo.offered(session, claim_id)
     if not isinstance(shown, dict):
         return None
     blocks = [b for b in shown.get("blocks") or [] if isinstance(b, dict)]
     decided: dict[int, RequestSummary] = {}
-    for block in blocks:
-        block_id = str(block.get("block_id") or "")
-        if block_id.startswith(DECISION_BLOCK) and block_id[len(DECISION_BLOCK) :].isdigit():
-            try:
-                found = requests.get(ctx, request_id=int(block_id[len(DECISION_BLOCK) :]))
-            except UnknownRequest:
-                continue
-            if found.status is not RequestStatus.PENDING:
-                decided[found.id] = found
+    for request_id in offered:
+        try:
+            found = requests.get(ctx, request_id=request_id)
+        except UnknownRequest:
+            continue
+        if found.status is not RequestStatus.PENDING:
+            decided[found.id] = found
     return DigestCopy(str(shown.get("text") or ""), blocks, decided)
 
 

@@ -22,7 +22,7 @@ from slack_sdk.models.blocks.basic_components import SlackFile
 
 from bot.charts import ChartImage
 from bot.domain import AskSource
-from bot.services.digest import DECISION_BLOCK, SHOWN_WAITING, Digest, DigestCopy, Item, RiskItem, Section
+from bot.services.digest import SHOWN_WAITING, Digest, DigestCopy, Item, RiskItem, Section
 from handlers.ids import Action
 from handlers.payloads import CustomerRef
 from handlers.views import standing as standing_view
@@ -31,6 +31,7 @@ from handlers.views.program import beta_blocks, target_blocks, variety_blocks
 from handlers.views.text import clip, esc, slack_date, user
 
 MAX_BLOCKS = 50
+DECISION_BLOCK = "digest_decision:"  # block id of a waiting ask's Approve / Decline, + the request id
 T = TypeVar("T")
 LINES_PER_LIST = 15
 RISKS_WITH_BUTTONS = 4
