@@ -377,6 +377,10 @@ class OutboxMessage(Base):
     channel: Mapped[str] = mapped_column(String(32))
     ts: Mapped[str] = mapped_column(String(32), default="")  # the message to update, for updates
     request_id: Mapped[int | None] = mapped_column(ForeignKey("reference_requests.id"), index=True)
+    # The nomination it is about (migration 0020): the copies of a nomination's card are found by this index.
+    nomination_id: Mapped[int | None] = mapped_column(
+        ForeignKey("nominations.id", name="fk_outbox_nomination"), index=True
+    )
     data: Mapped[str] = mapped_column(Text, default="{}")  # JSON: what the renderer needs beyond the request
     status: Mapped[OutboxStatus] = mapped_column(_enum(OutboxStatus, "outbox_status"))
     attempts: Mapped[int] = mapped_column(Integer, default=0)

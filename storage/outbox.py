@@ -21,6 +21,7 @@ def enqueue(
     channel: str,
     now: datetime,
     request_id: int | None = None,
+    nomination_id: int | None = None,
     ts: str = "",
     data: dict[str, Any] | None = None,
 ) -> OutboxMessage:
@@ -29,6 +30,7 @@ def enqueue(
         channel=channel,
         ts=ts,
         request_id=request_id,
+        nomination_id=nomination_id,
         data=json.dumps(data or {}),
         status=OutboxStatus.PENDING,
         attempts=0,
@@ -166,16 +168,15 @@ def was_sent(session: Session, kind: OutboxKind, request_id: int, channel: str, 
     return session.scalar(stmt.limit(1)) is not None
 
 
-def sent_copies(session: Session, kind: OutboxKind, key: str, value: int) -> list[tuple[str, str]]:
-    """(channel, ts) of every message of `kind` sent whose data names `key` = `value` (all copies of a card)."""
-    stmt = select(OutboxMessage).where(
-        OutboxMessage.kind == kind, OutboxMessage.status == OutboxStatus.SENT, OutboxMessage.sent_ts != ""
+def sent_about_nomination(session: Session, kind: OutboxKind, nomination_id: int) -> list[tuple[str, str]]:
+    """(channel, ts) of every message of `kind` sent about the nomination (all copies of its card)."""
+    stmt = select(OutboxMessage.sent_channel, OutboxMessage.sent_ts).where(
+        OutboxMessage.nomination_id == nomination_id,
+        OutboxMessage.kind == kind,
+        OutboxMessage.status == OutboxStatus.SENT,
+        OutboxMessage.sent_ts != "",
     )
-    return [
-        (m.sent_channel, m.sent_ts)
-        for m in session.scalars(stmt.where(OutboxMessage.data.contains(f'"{key}": {value}')))
-        if json.loads(m.data or "{}").get(key) == value
-    ]
+    return [(channel, ts) for channel, ts in session.execute(stmt.order_by(OutboxMessage.id))]
 
 
 def pending_for(session: Session, kind: OutboxKind, channels: Sequence[str]) -> set[str]:

@@ -153,6 +153,41 @@ def test_a_digest_posted_before_0019_keeps_the_asks_it_offered(empty_engine):
         assert [c.id for c in digests.posted_offering(session, "2026-W49", 9)] == [1]
 
 
+def test_nomination_cards_sent_before_0020_are_still_found_by_their_nomination(empty_engine):
+    upgrade(empty_engine, "0019")
+    with empty_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO customers (id, name, industry, region, company_size, account_owner, status, beta,"
+                " created_at, updated_at) VALUES (1, 'Acme', 'Retail', 'EMEA', '1000+', 'UOWNER01', 'active', false,"
+                " :at, :at)"
+            ),
+            {"at": NOW},
+        )
+        conn.execute(
+            text(
+                "INSERT INTO nominations (id, customer_id, nominator_id, note, status, reason, created_at)"
+                " VALUES (4, 1, 'UREQ0001', '', 'waiting_manager', '', :at)"
+            ),
+            {"at": NOW},
+        )
+        for message_id, data in ((1, '{"nomination_id": 4}'), (2, '{"nomination_id": 44}'), (3, "{}")):
+            conn.execute(
+                text(
+                    "INSERT INTO outbox (id, kind, channel, ts, data, status, attempts, next_attempt_at, last_error,"
+                    " created_at, sent_channel, sent_ts, in_doubt) VALUES (:id, 'nomination_card', 'DMGR0001', '',"
+                    " :data, 'sent', 1, :at, '', :at, 'DMGR0001', :ts, false)"
+                ),
+                {"id": message_id, "data": data, "at": NOW, "ts": f"1.00010{message_id}"},
+            )
+    upgrade(empty_engine)
+    with make_session_factory(empty_engine)() as session:
+        from storage import outbox
+
+        assert outbox.sent_about_nomination(session, OutboxKind.NOMINATION_CARD, 4) == [("DMGR0001", "1.000101")]
+        assert outbox.sent_about_nomination(session, OutboxKind.NOMINATION_CARD, 44) == []  # no such nomination
+
+
 def test_the_models_and_the_migrated_schema_are_the_same(migrated_database):
     """Alembic's autogenerate comparison finds nothing to change: no index, column or table made by a migration
     and missing from the models (or the other way round), on either database."""

@@ -282,6 +282,10 @@ def record_posted(
     approval cards do."""
     shown = json.dumps({"text": text, "blocks": blocks}, separators=(",", ":"))
     digest_repo.record_posted(session, recipient, week, channel=channel, ts=ts, blocks=shown, offered=offered)
+    # The asks' rows held while their status is read: a decision or a cancel committing at this moment either
+    # comes first (its status is seen here) or waits for these offers (and then finds this copy itself).
+    for request_id in sorted(set(offered)):
+        request_repo.lock(session, request_id)
     if any(request_repo.status_of(session, i) not in (None, RequestStatus.PENDING) for i in offered):
         claim = digest_repo.find(session, recipient, week)
         if claim is not None:

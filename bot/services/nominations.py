@@ -102,10 +102,24 @@ def nominate(
         )
         data = {"nomination_id": nomination.id}
         if asks_owner and owner:
-            outbox_repo.enqueue(session, kind=OutboxKind.NOMINATION_OWNER_ASK, channel=owner, data=data, now=now)
+            outbox_repo.enqueue(
+                session,
+                kind=OutboxKind.NOMINATION_OWNER_ASK,
+                nomination_id=nomination.id,
+                channel=owner,
+                data=data,
+                now=now,
+            )
         else:
             for target in ctx.card_targets:
-                outbox_repo.enqueue(session, kind=OutboxKind.NOMINATION_CARD, channel=target, data=data, now=now)
+                outbox_repo.enqueue(
+                    session,
+                    kind=OutboxKind.NOMINATION_CARD,
+                    nomination_id=nomination.id,
+                    channel=target,
+                    data=data,
+                    now=now,
+                )
         session.refresh(nomination)
         return _summary(nomination)
 
@@ -131,10 +145,22 @@ def owner_answers(ctx: ServiceContext, *, nomination_id: int, user_id: str, agre
         data = {"nomination_id": nomination_id}
         if agree:
             for target in ctx.card_targets:
-                outbox_repo.enqueue(session, kind=OutboxKind.NOMINATION_CARD, channel=target, data=data, now=now)
+                outbox_repo.enqueue(
+                    session,
+                    kind=OutboxKind.NOMINATION_CARD,
+                    nomination_id=nomination_id,
+                    channel=target,
+                    data=data,
+                    now=now,
+                )
         else:
             outbox_repo.enqueue(
-                session, kind=OutboxKind.NOMINATION_DECIDED_DM, channel=found.nominator_id, data=data, now=now
+                session,
+                kind=OutboxKind.NOMINATION_DECIDED_DM,
+                nomination_id=nomination_id,
+                channel=found.nominator_id,
+                data=data,
+                now=now,
             )
     return get(ctx, nomination_id=nomination_id)
 
@@ -161,10 +187,11 @@ def decide(
         )
         if not moved:
             raise AlreadyDone(found.status)
-        for channel, ts in outbox_repo.sent_copies(session, OutboxKind.NOMINATION_CARD, "nomination_id", nomination_id):
+        for channel, ts in outbox_repo.sent_about_nomination(session, OutboxKind.NOMINATION_CARD, nomination_id):
             outbox_repo.enqueue(
                 session,
                 kind=OutboxKind.NOMINATION_CARD_UPDATE,
+                nomination_id=nomination_id,
                 channel=channel,
                 ts=ts,
                 data={"nomination_id": nomination_id},
@@ -177,6 +204,7 @@ def decide(
         outbox_repo.enqueue(
             session,
             kind=OutboxKind.NOMINATION_DECIDED_DM,
+            nomination_id=nomination_id,
             channel=found.nominator_id,
             data={"nomination_id": nomination_id},
             now=now,
