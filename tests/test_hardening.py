@@ -3,11 +3,15 @@ bytes, forged payloads. Each test reproduces one finding."""
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import os
 from datetime import timedelta
+from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -193,3 +197,48 @@ def test_forged_follow_up_metadata_cannot_overwrite_another_message(bot):
     assert card_for(bot, M1).blocks == card_before.blocks  # the approval card was not overwritten
     with bot.database.session_factory() as session:
         assert session.scalars(select(ReferenceRequest)).one().outcome.value == "completed"
+
+
+def _open_files() -> set[str]:
+    """The paths this process holds open (Linux)."""
+    paths = set()
+    for fd in Path("/proc/self/fd").iterdir():
+        with contextlib.suppress(OSError):
+            paths.add(os.readlink(fd))
+    return paths
+
+
+def test_every_import_closes_its_file_and_a_file_not_in_utf8_is_one_line(database, tmp_path):
+    """Read, refused or unreadable, no sheet is left open by any of the three importers."""
+    from bot.context import ServiceContext
+    from bot.errors import ImportRefused
+    from bot.services.customer_io import import_customers
+    from bot.services.program import import_program
+    from bot.services.touch_log import import_history
+
+    ctx = ServiceContext(database.session_factory)
+    folder = tmp_path
+    good = folder / "customers.csv"
+    good.write_text(
+        "name,industry,region,company_size,products,account_owner,status,beta,contact_name,contact_email,"
+        "contact_title\nAcme,Retail,EMEA,1000+,Analytics,,active,no,,,\n",
+        encoding="utf-8",
+    )
+    wrong = folder / "wrong.csv"
+    wrong.write_text("nothing,we,know\n1,2,3\n", encoding="utf-8")
+    latin = folder / "latin.csv"
+    latin.write_bytes("kind,name,products,target,due\nmix,Caf\xe9,Analytics,50,\n".encode("latin-1"))
+    import_customers(ctx, path=good, resolve_email=None)
+    for importer in (
+        lambda p: import_customers(ctx, path=p, resolve_email=None),
+        lambda p: import_history(ctx, path=p),
+        lambda p: import_program(ctx, path=p),
+    ):
+        for sheet in (wrong, latin):
+            with pytest.raises(ImportRefused) as refused:
+                importer(sheet)
+            if sheet is latin:
+                assert len(refused.value.problems) == 1
+                assert "cannot be read as CSV in UTF-8" in refused.value.problems[0]
+            assert str(sheet) not in _open_files()  # even while the refusal (and its traceback) is in hand
+    assert not {str(p) for p in (good, wrong, latin)} & _open_files()

@@ -65,19 +65,26 @@ class _CustomerRow:
     contacts: list[tuple[int, str, str, str]] = field(default_factory=list)  # row, name, email, title
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]] | list[str]]:
-    """Yield the header (a list) first, then (row number, values) with row numbers as a spreadsheet shows them."""
+def _sheet(path: Path) -> list[list[str]]:
+    """Every row of the file's first sheet (or of the CSV) as text, read whole and the file closed."""
     if path.suffix.lower() == ".xlsx":
         from openpyxl import load_workbook
 
         workbook = load_workbook(path, read_only=True, data_only=True)
-        sheet = workbook.worksheets[0] if workbook.worksheets else None
-        rows: Iterable[list[str]] = (
-            [("" if v is None else str(v)) for v in row] for row in (sheet.iter_rows(values_only=True) if sheet else ())
-        )
-    else:
-        handle = path.open(newline="", encoding="utf-8-sig")
-        rows = csv.reader(handle)
+        try:
+            sheet = workbook.worksheets[0] if workbook.worksheets else None
+            cells = sheet.iter_rows(values_only=True) if sheet else ()
+            return [[("" if v is None else str(v)) for v in row] for row in cells]
+        finally:
+            workbook.close()
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return list(csv.reader(handle))
+
+
+def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]] | list[str]]:
+    """Yield the header (a list) first, then (row number, values) with row numbers as a spreadsheet shows them.
+    The whole file is read (and closed) on the first `next()`, so an unreadable one fails there."""
+    rows: Iterable[list[str]] = _sheet(path)
     header: list[str] | None = None
     for number, row in enumerate(rows, start=1):
         if header is None:

@@ -3,6 +3,7 @@ column), every change recorded, and the program's standing computed (see `bot.pr
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -89,7 +90,10 @@ def import_program(ctx: ServiceContext, *, path: Path, actor_id: str = IMPORTER)
     """Replace the program's targets with the file's, all or nothing; the change is recorded."""
     today, now = ctx.today(), ctx.now()
     rows = read_rows(path)
-    header = next(rows, None)
+    try:
+        header = next(rows, None)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise ImportRefused([f"{path.name}: cannot be read as CSV in UTF-8 ({exc})"]) from exc
     if not isinstance(header, list) or not any(header):
         raise ImportRefused(["row 1: the file is empty; it needs a header row naming the columns"])
     missing = [c for c in PROGRAM_COLUMNS if c not in header]
