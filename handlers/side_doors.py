@@ -57,26 +57,29 @@ def watched_message(event: dict[str, Any], context: BoltContext) -> None:
         d.wake_outbox()
 
 
-def _offer_answer(body: dict[str, Any], respond: Respond, words: str) -> bool:
-    """Only the author answers the offer made to them; the offer is replaced by `words`."""
+def _from_the_author(body: dict[str, Any], respond: Respond) -> bool:
+    """Only the author answers the offer made to them; anyone else is told so."""
     author = str((body.get("actions") or [{}])[0].get("value") or "")
     if body["user"]["id"] != author:
         tell(respond, "This offer is for the person who wrote the message.")
         return False
-    respond(text=words, replace_original=True)
     return True
 
 
 def dismiss_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
-    _offer_answer(body, respond, "Dismissed: not filed.")
+    if _from_the_author(body, respond):
+        respond(text="Dismissed: not filed.", replace_original=True)
 
 
 def offers_off_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
-    words = f"No more offers for <@{body['user']['id']}>; `{COMMAND}` and mentions of the bot still work."
-    if _offer_answer(body, respond, words):
-        side_doors.offers_off(deps(context).services, user_id=body["user"]["id"])
+    if _from_the_author(body, respond):
+        user = body["user"]["id"]
+        side_doors.offers_off(deps(context).services, user_id=user)  # saved before the author is told so
+        respond(
+            text=f"No more offers for <@{user}>; `{COMMAND}` and mentions of the bot still work.", replace_original=True
+        )
 
 
 def mentioned(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
