@@ -28,14 +28,18 @@ class Labelled(enum.StrEnum):
     else:  # type checkers would take `Team("pr")`, a lookup, for a call of this constructor
 
         def __new__(cls, value: str, label: str) -> Labelled:
-            member = str.__new__(cls, value)
-            member._value_ = value
-            member._label = label
-            return member
+            return _member(cls, value, label)
 
     @property
     def label(self) -> str:
         return self._label
+
+
+def _member(cls: type[Labelled], value: str, label: str) -> Labelled:
+    member = str.__new__(cls, value)
+    member._value_ = value
+    member._label = label
+    return member
 
 
 class AskType(Labelled):
@@ -115,10 +119,8 @@ class EventKind(Labelled):
     CANCELLED = "cancelled", "Cancelled"
     EDITED = "edited", "Edited"
     # The account owner's sign-off (OWNER_SIGNOFF=required)
-    APPROVAL_WAITING = (
-        "approval_waiting",
-        "Approved, waiting for the account owner",
-    )  # a manager approved; it completes when the owner agrees
+    # a manager approved; it completes when the owner agrees
+    APPROVAL_WAITING = "approval_waiting", "Approved, waiting for the account owner"
     OWNER_OK = "owner_ok", "OK to contact (account owner)"
     OWNER_NOT_NOW = "owner_not_now", "Not now (account owner)"
     # a manager approved without the owner's OK, with a reason
@@ -149,10 +151,8 @@ class OwnerSignoff(Labelled):
     WAITING = "waiting", "Waiting for the account owner"
     OK = "ok", "OK to contact"
     NOT_NOW = "not_now", "Not now"
-    OVERRIDDEN = (
-        "overridden",
-        "Approved without the account owner",
-    )  # a reference manager approved without waiting, with a reason
+    # a reference manager approved without waiting, with a reason
+    OVERRIDDEN = "overridden", "Approved without the account owner"
 
 
 class TouchSource(Labelled):
@@ -214,9 +214,7 @@ class OutboxKind(Labelled):
     if not TYPE_CHECKING:
 
         def __new__(cls, value: str) -> OutboxKind:  # named by its spec, below
-            member = str.__new__(cls, value)
-            member._value_ = value
-            return member
+            return _member(cls, value, "")
 
     @property
     def label(self) -> str:

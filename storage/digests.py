@@ -32,18 +32,16 @@ def force(session: Session, recipient: str, week: str) -> None:
 
 def record_posted(
     session: Session, recipient: str, week: str, *, channel: str, ts: str, blocks: str, offered: Sequence[int]
-) -> None:
+) -> DigestClaim | None:
     """Where this week's digest for `recipient` was posted, what it showed (JSON, for redrawing it), and the
-    waiting asks it offered decisions for."""
-    session.execute(
-        update(DigestClaim)
-        .where(DigestClaim.recipient == recipient, DigestClaim.week == week)
-        .values(channel=channel, ts=ts, blocks=blocks)
-    )
+    waiting asks it offered decisions for; the claim, or None when there is none to record on."""
     claim = find(session, recipient, week)
-    if claim is not None:
-        session.execute(delete(DigestOffer).where(DigestOffer.claim_id == claim.id))  # a forced resend
-        session.add_all(DigestOffer(claim_id=claim.id, request_id=i) for i in dict.fromkeys(offered))
+    if claim is None:
+        return None
+    claim.channel, claim.ts, claim.blocks = channel, ts, blocks
+    session.execute(delete(DigestOffer).where(DigestOffer.claim_id == claim.id))  # a forced resend
+    session.add_all(DigestOffer(claim_id=claim.id, request_id=i) for i in dict.fromkeys(offered))
+    return claim
 
 
 def posted_offering(session: Session, week: str, request_id: int) -> Sequence[DigestClaim]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -84,7 +84,7 @@ def _sheet(path: Path) -> list[list[str]]:
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]] | list[str]]:
     """Yield the header (a list) first, then (row number, values) with row numbers as a spreadsheet shows them.
     The whole file is read (and closed) on the first `next()`, so an unreadable one fails there."""
-    rows: Iterable[list[str]] = _sheet(path)
+    rows = _sheet(path)
     header: list[str] | None = None
     for number, row in enumerate(rows, start=1):
         if header is None:

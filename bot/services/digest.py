@@ -281,17 +281,17 @@ def record_posted(
     ask decided while it was on its way is caught here (the decision could not see this copy yet), as the
     approval cards do."""
     shown = json.dumps({"text": text, "blocks": blocks}, separators=(",", ":"))
-    digest_repo.record_posted(session, recipient, week, channel=channel, ts=ts, blocks=shown, offered=offered)
+    claim = digest_repo.record_posted(session, recipient, week, channel=channel, ts=ts, blocks=shown, offered=offered)
+    if claim is None:
+        return
     # The asks' rows held while their status is read: a decision or a cancel committing at this moment either
     # comes first (its status is seen here) or waits for these offers (and then finds this copy itself).
     for request_id in sorted(set(offered)):
         request_repo.lock(session, request_id)
     if any(request_repo.status_of(session, i) not in (None, RequestStatus.PENDING) for i in offered):
-        claim = digest_repo.find(session, recipient, week)
-        if claim is not None:
-            outbox_repo.enqueue(
-                session, kind=OutboxKind.DIGEST_UPDATE, channel=channel, ts=ts, data={"claim_id": claim.id}, now=now
-            )
+        outbox_repo.enqueue(
+            session, kind=OutboxKind.DIGEST_UPDATE, channel=channel, ts=ts, data={"claim_id": claim.id}, now=now
+        )
 
 
 def update_copies(session: Session, *, request_id: int, today: date, now: datetime) -> None:

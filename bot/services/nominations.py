@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.orm import Session
+
 from bot.context import ServiceContext
 from bot.domain import MAX_NOMINATION_NOTE, CustomerStatus, NominationStatus, OutboxKind, has_control_characters
 from bot.errors import AlreadyDone, FormErrors, NotTheOwner, UnknownNomination
@@ -59,6 +61,20 @@ def get(ctx: ServiceContext, *, nomination_id: int) -> NominationSummary:
         return _summary(found)
 
 
+def _enqueue(session: Session, kind: OutboxKind, channel: str, nomination_id: int, now: datetime, ts: str = "") -> None:
+    """A message about a nomination: the nomination is the message's column (its copies are found by it) and
+    what its renderer loads."""
+    outbox_repo.enqueue(
+        session,
+        kind=kind,
+        channel=channel,
+        ts=ts,
+        nomination_id=nomination_id,
+        data={"nomination_id": nomination_id},
+        now=now,
+    )
+
+
 def nominate(
     ctx: ServiceContext, *, nominator_id: str, customer_id: str | None, contact_id: str | None, note: str
 ) -> NominationSummary:
@@ -100,26 +116,11 @@ def nominate(
                 created_at=now,
             ),
         )
-        data = {"nomination_id": nomination.id}
         if asks_owner and owner:
-            outbox_repo.enqueue(
-                session,
-                kind=OutboxKind.NOMINATION_OWNER_ASK,
-                nomination_id=nomination.id,
-                channel=owner,
-                data=data,
-                now=now,
-            )
+            _enqueue(session, OutboxKind.NOMINATION_OWNER_ASK, owner, nomination.id, now)
         else:
             for target in ctx.card_targets:
-                outbox_repo.enqueue(
-                    session,
-                    kind=OutboxKind.NOMINATION_CARD,
-                    nomination_id=nomination.id,
-                    channel=target,
-                    data=data,
-                    now=now,
-                )
+                _enqueue(session, OutboxKind.NOMINATION_CARD, target, nomination.id, now)
         session.refresh(nomination)
         return _summary(nomination)
 
@@ -142,26 +143,11 @@ def owner_answers(ctx: ServiceContext, *, nomination_id: int, user_id: str, agre
         )
         if not moved:
             raise AlreadyDone(found.status)
-        data = {"nomination_id": nomination_id}
         if agree:
             for target in ctx.card_targets:
-                outbox_repo.enqueue(
-                    session,
-                    kind=OutboxKind.NOMINATION_CARD,
-                    nomination_id=nomination_id,
-                    channel=target,
-                    data=data,
-                    now=now,
-                )
+                _enqueue(session, OutboxKind.NOMINATION_CARD, target, nomination_id, now)
         else:
-            outbox_repo.enqueue(
-                session,
-                kind=OutboxKind.NOMINATION_DECIDED_DM,
-                nomination_id=nomination_id,
-                channel=found.nominator_id,
-                data=data,
-                now=now,
-            )
+            _enqueue(session, OutboxKind.NOMINATION_DECIDED_DM, found.nominator_id, nomination_id, now)
     return get(ctx, nomination_id=nomination_id)
 
 
@@ -188,25 +174,10 @@ def decide(
         if not moved:
             raise AlreadyDone(found.status)
         for channel, ts in outbox_repo.sent_about_nomination(session, OutboxKind.NOMINATION_CARD, nomination_id):
-            outbox_repo.enqueue(
-                session,
-                kind=OutboxKind.NOMINATION_CARD_UPDATE,
-                nomination_id=nomination_id,
-                channel=channel,
-                ts=ts,
-                data={"nomination_id": nomination_id},
-                now=now,
-            )
+            _enqueue(session, OutboxKind.NOMINATION_CARD_UPDATE, channel, nomination_id, now, ts=ts)
         if approve and found.contact is not None and found.contact.reference_since is None:
             found.contact.reference_since = ctx.today()  # the contact itself is now a reference
         if approve:
             customer_repo.change_status(session, found.customer, CustomerStatus.ACTIVE, actor_id=actor_id, at=now)
-        outbox_repo.enqueue(
-            session,
-            kind=OutboxKind.NOMINATION_DECIDED_DM,
-            nomination_id=nomination_id,
-            channel=found.nominator_id,
-            data={"nomination_id": nomination_id},
-            now=now,
-        )
+        _enqueue(session, OutboxKind.NOMINATION_DECIDED_DM, found.nominator_id, nomination_id, now)
     return get(ctx, nomination_id=nomination_id)
