@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import insert, text
 
-from bench.serving import env_for
+from bench.bot_env import env_for
 from bench.stats import print_table
 from storage.db import make_engine
 from storage.migrate import upgrade

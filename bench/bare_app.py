@@ -14,7 +14,7 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 
-from bot.server import make_server
+from bot.entry.server import make_server
 from storage.db import make_engine
 
 OPTIONS = [{"text": {"type": "plain_text", "text": f"Customer {i:06d}"}, "value": str(i)} for i in range(100)]

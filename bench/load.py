@@ -31,12 +31,12 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import make_url
 
 from bench import ack_latency
-from bench.serving import env_for, postgres_database
+from bench.bot_env import env_for, postgres_database
 from bench.stats import percentile
-from bot.app import make_outbox_worker
-from bot.context import Deps
+from bot.entry.app import make_outbox_worker
 from bot.services import digest
-from bot.settings import Settings
+from bot.services.context import Deps
+from bot.services.settings import Settings
 from storage.db import make_engine, make_session_factory
 from storage.models import ApprovalCard, DigestClaim, OutboxMessage, ReferenceRequest
 from tests.harness import SIGNING_SECRET, Reply, SlackDriver

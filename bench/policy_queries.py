@@ -20,10 +20,10 @@ from pathlib import Path
 from sqlalchemy import insert, text
 
 from bench.stats import print_table
-from bot.app import settle_memory
 from bot.domain import AskType
-from bot.policy import Limits
-from bot.ranking import Need
+from bot.entry.app import settle_memory
+from bot.rules.policy import Limits
+from bot.rules.ranking import Need
 from bot.services import standing
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade

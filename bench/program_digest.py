@@ -26,12 +26,12 @@ from sqlalchemy import delete, insert, select, text
 
 from bench.policy_queries import PRODUCTS, TEAMS, seed
 from bench.stats import print_table
-from bot.app import make_outbox_worker, settle_memory
-from bot.context import Deps
+from bot.entry.app import make_outbox_worker, settle_memory
 from bot.services import digest, home, program
-from bot.settings import Settings
-from handlers.views.digest import digest_blocks
-from handlers.views.home import home_blocks
+from bot.services.context import Deps
+from bot.services.settings import Settings
+from handlers.views.digest_blocks import digest_blocks
+from handlers.views.home_blocks import home_blocks
 from storage.db import make_engine, make_session_factory
 from storage.models import DigestClaim, OutboxMessage, ProgramTarget, ReferenceRequest
 from tests.slack_standin import SlackStandIn
@@ -149,7 +149,7 @@ def main() -> int:
         digest_blocks(built)
 
     def home_tab() -> None:
-        from bot.outbox import HomeTab
+        from bot.services.home import HomeTab
 
         board = home.dashboard(ctx, user_id=managers[0])
         home_blocks(HomeTab(board, [], {}))

@@ -20,8 +20,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bench import ack_latency
+from bench.bot_env import env_for, postgres_database
 from bench.load import _timed, _typeahead
-from bench.serving import env_for, postgres_database
 from bench.stats import percentile
 from tests.harness import SlackDriver
 from tests.serving import serving

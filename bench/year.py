@@ -25,15 +25,15 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bot.context import ServiceContext
 from bot.domain import AskType, CustomerStatus, Outcome, SignoffMode, Team
 from bot.errors import DomainError
-from bot.policy import Limits, used_on
-from bot.policy import Touch as PolicyTouch
-from bot.ranking import Candidate, Need
-from bot.services import decisions, followups, intake, requests, standing
+from bot.rules.policy import Limits, used_on
+from bot.rules.policy import Touch as PolicyTouch
+from bot.rules.ranking import Candidate, Need
+from bot.services import asks, decisions, followups, intake, standing
+from bot.services.context import ServiceContext
 from bot.services.intake import RequestForm
-from storage import customers as customer_repo
+from storage import customer_repo
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Contact, Customer, CustomerProduct, ReferenceRequest, Touch
@@ -178,7 +178,7 @@ def ask(ctx: ServiceContext, rng: random.Random, tally: Tally, wanted_from: list
         request_id = file(ctx, form, requester)
         if request_id is None:
             return
-        card = requests.for_card(ctx, request_id=request_id)
+        card = asks.for_card(ctx, request_id=request_id)
         checked(ctx, tally, list(card.candidates), need)
         if card.candidates:
             decisions.decide(
@@ -205,7 +205,7 @@ def ask(ctx: ServiceContext, rng: random.Random, tally: Tally, wanted_from: list
     request_id = file(ctx, RequestForm(**{**form.__dict__, "customer_id": str(target)}), requester)
     if request_id is None:
         return
-    card = requests.for_card(ctx, request_id=request_id)
+    card = asks.for_card(ctx, request_id=request_id)
     if card.report is not None:
         checked(ctx, tally, list(card.report.alternatives), need)
     if card.flagged:

@@ -7,7 +7,6 @@ members, never strings. Adding a member is a data change, not a schema change.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
@@ -184,133 +183,40 @@ class NominationStatus(Labelled):
     OWNER_DECLINED = "owner_declined", "Not now (account owner)"
 
 
-class Subject(enum.Enum):
-    """What an outbox message's renderer is given, loaded by the delivery worker when it sends."""
-
-    REQUEST = "request"  # the request as it stands now
-    REQUEST_WITH_STANDING = "request_with_standing"  # ... with the customer's standing report (cards)
-    LOGGED_TOUCH = "logged_touch"  # a touch logged in Slack, with the customer's standing now
-    DIGEST = "digest"  # this week's digest for the recipient, with links to the cards
-    DATA = "data"  # only what was stored with the message
-    NOMINATION = "nomination"  # the nomination (data["nomination_id"]) as it stands now
-    DIGEST_COPY = "digest_copy"  # a digest as posted (data["claim_id"]) and the decisions taken since
-    HOME = "home"  # the recipient's Home tab as it stands now (published with views.publish)
-
-
-@dataclass(frozen=True)
-class KindSpec:
-    label: str  # how the managers' Home tab names a message Slack refused
-    recipient: str  # who it goes to, in words
-    subject: Subject
-    updates: bool = False  # chat.update of the message at (channel, ts) instead of chat.postMessage
-    records_card: bool = False  # a posted approval card: remembered, so the decision can update it
-    home: bool = False  # views.publish of the recipient's Home tab instead of a message
-    in_thread: bool = False  # a reply in the ask's thread (under the requester's first DM about it)
-
-
 class OutboxKind(Labelled):
-    """Every kind of message the outbox carries; its entry in OUTBOX_KINDS says how it is sent and names it."""
+    """Every kind of message the outbox carries, with the words the managers' Home tab names it by when Slack
+    refused it. How each is loaded, drawn and sent is its entry in `bot.delivery.kinds.KINDS`."""
 
-    if not TYPE_CHECKING:
+    REQUEST_FILED_DM = "request_filed_dm", "confirmation to the requester"
+    CARD_POST = "card_post", "approval card"
+    CARD_UPDATE = "card_update", "approval card update"
+    APPROVED_DM = "approved_dm", "approval notice to the requester"
+    OWNER_DM = "account_owner_dm", "heads-up to the account owner"
+    DECLINED_DM = "declined_dm", "decline notice to the requester"
+    TOUCH_LOGGED_DM = "touch_logged_dm", "logged-touch confirmation"
+    LIMITS_SAVED_DM = "limits_saved_dm", "limits confirmation"
+    DIGEST_DM = "digest_dm", "weekly digest"
+    FOLLOWUP_DM = "followup_dm", "outcome follow-up"
+    FOLLOWUP_UPDATE = "followup_update", "follow-up update"
+    UNHAPPY_ALERT = "unhappy_customer_alert", "unhappy-customer alert"
+    NOMINATION_OWNER_ASK = "nomination_owner_ask", "nomination, to the account owner"
+    NOMINATION_CARD = "nomination_card", "nomination card"
+    NOMINATION_DECIDED_DM = "nomination_decided_dm", "nomination outcome to the nominator"
+    NOMINATION_CARD_UPDATE = "nomination_card_update", "nomination card update"
+    DIGEST_UPDATE = "digest_update", "digest update"
+    BETA_NUDGE_DM = "beta_nudge_dm", "weekly ask to nominate beta customers"
+    HOME_UPDATE = "home_update", "Home tab refresh"
+    CANCELLED_DM = "cancelled_dm", "cancellation notice to the account owner"
+    DECISION_NUDGE = "decision_nudge", "reminder of an ask waiting two working days"
+    REQUEST_DM_UPDATE = "request_dm_update", "the requester's first DM, updated with the ask's status"
+    OWNER_DECLINED_DM = "owner_declined_dm", "decline notice to the account owner"
+    OWNER_UNHAPPY_DM = "owner_unhappy_dm", "unhappy-customer notice to the account owner"
+    OWNER_CARD = "owner_card", "sign-off card to the account owner"
+    OWNER_CARD_UPDATE = "owner_card_update", "sign-off card update"
+    OWNER_ANSWERED_DM = "owner_answered_dm", "the account owner's answer, to the requester"
+    OWNER_NUDGE = "owner_nudge", "reminder of an ask waiting two working days for the owner's OK"
+    SIDE_DOOR_OFFER = "side_door_offer", "offer to file an ask written in a watched channel"
 
-        def __new__(cls, value: str) -> OutboxKind:  # named by its spec, below
-            return _member(cls, value, "")
-
-    @property
-    def label(self) -> str:
-        return OUTBOX_KINDS[self].label
-
-    REQUEST_FILED_DM = "request_filed_dm"
-    CARD_POST = "card_post"
-    CARD_UPDATE = "card_update"
-    APPROVED_DM = "approved_dm"
-    OWNER_DM = "account_owner_dm"
-    DECLINED_DM = "declined_dm"
-    TOUCH_LOGGED_DM = "touch_logged_dm"
-    LIMITS_SAVED_DM = "limits_saved_dm"
-    DIGEST_DM = "digest_dm"
-    FOLLOWUP_DM = "followup_dm"
-    FOLLOWUP_UPDATE = "followup_update"
-    UNHAPPY_ALERT = "unhappy_customer_alert"
-    NOMINATION_OWNER_ASK = "nomination_owner_ask"
-    NOMINATION_CARD = "nomination_card"
-    NOMINATION_DECIDED_DM = "nomination_decided_dm"
-    NOMINATION_CARD_UPDATE = "nomination_card_update"
-    DIGEST_UPDATE = "digest_update"
-    BETA_NUDGE_DM = "beta_nudge_dm"
-    HOME_UPDATE = "home_update"
-    CANCELLED_DM = "cancelled_dm"
-    DECISION_NUDGE = "decision_nudge"
-    REQUEST_DM_UPDATE = "request_dm_update"
-    OWNER_DECLINED_DM = "owner_declined_dm"
-    OWNER_UNHAPPY_DM = "owner_unhappy_dm"
-    OWNER_CARD = "owner_card"
-    OWNER_CARD_UPDATE = "owner_card_update"
-    OWNER_ANSWERED_DM = "owner_answered_dm"
-    OWNER_NUDGE = "owner_nudge"
-    SIDE_DOOR_OFFER = "side_door_offer"
-
-    @property
-    def spec(self) -> KindSpec:
-        return OUTBOX_KINDS[self]
-
-
-# The one registry of outbox kinds: what each is about, where it goes, whether it posts or updates.
-OUTBOX_KINDS: dict[OutboxKind, KindSpec] = {
-    OutboxKind.REQUEST_FILED_DM: KindSpec("confirmation to the requester", "requester", Subject.REQUEST),
-    OutboxKind.CARD_POST: KindSpec(
-        "approval card", "managers or approval channel", Subject.REQUEST_WITH_STANDING, records_card=True
-    ),
-    OutboxKind.CARD_UPDATE: KindSpec(
-        "approval card update", "managers or approval channel", Subject.REQUEST_WITH_STANDING, updates=True
-    ),
-    OutboxKind.APPROVED_DM: KindSpec("approval notice to the requester", "requester", Subject.REQUEST, in_thread=True),
-    OutboxKind.OWNER_DM: KindSpec("heads-up to the account owner", "account owner", Subject.REQUEST),
-    OutboxKind.DECLINED_DM: KindSpec("decline notice to the requester", "requester", Subject.REQUEST, in_thread=True),
-    OutboxKind.TOUCH_LOGGED_DM: KindSpec("logged-touch confirmation", "who logged it", Subject.LOGGED_TOUCH),
-    OutboxKind.LIMITS_SAVED_DM: KindSpec("limits confirmation", "the manager", Subject.DATA),
-    OutboxKind.DIGEST_DM: KindSpec("weekly digest", "each manager", Subject.DIGEST),
-    OutboxKind.FOLLOWUP_DM: KindSpec("outcome follow-up", "requester", Subject.REQUEST, in_thread=True),
-    OutboxKind.FOLLOWUP_UPDATE: KindSpec("follow-up update", "requester", Subject.REQUEST, updates=True),
-    OutboxKind.NOMINATION_OWNER_ASK: KindSpec("nomination, to the account owner", "account owner", Subject.NOMINATION),
-    OutboxKind.NOMINATION_CARD: KindSpec("nomination card", "managers or approval channel", Subject.NOMINATION),
-    OutboxKind.NOMINATION_DECIDED_DM: KindSpec("nomination outcome to the nominator", "nominator", Subject.NOMINATION),
-    OutboxKind.NOMINATION_CARD_UPDATE: KindSpec(
-        "nomination card update", "managers or approval channel", Subject.NOMINATION, updates=True
-    ),
-    OutboxKind.DIGEST_UPDATE: KindSpec("digest update", "each manager", Subject.DIGEST_COPY, updates=True),
-    OutboxKind.OWNER_DECLINED_DM: KindSpec("decline notice to the account owner", "account owner", Subject.REQUEST),
-    OutboxKind.OWNER_UNHAPPY_DM: KindSpec(
-        "unhappy-customer notice to the account owner", "account owner", Subject.REQUEST
-    ),
-    OutboxKind.REQUEST_DM_UPDATE: KindSpec(
-        "the requester's first DM, updated with the ask's status", "requester", Subject.REQUEST, updates=True
-    ),
-    OutboxKind.DECISION_NUDGE: KindSpec(
-        "reminder of an ask waiting two working days", "managers or approval channel", Subject.REQUEST
-    ),
-    OutboxKind.OWNER_CARD: KindSpec(
-        "sign-off card to the account owner", "account owner", Subject.REQUEST_WITH_STANDING
-    ),
-    OutboxKind.OWNER_CARD_UPDATE: KindSpec(
-        "sign-off card update", "account owner", Subject.REQUEST_WITH_STANDING, updates=True
-    ),
-    OutboxKind.OWNER_ANSWERED_DM: KindSpec(
-        "the account owner's answer, to the requester", "requester", Subject.REQUEST, in_thread=True
-    ),
-    OutboxKind.OWNER_NUDGE: KindSpec(
-        "reminder of an ask waiting two working days for the owner's OK", "account owner", Subject.REQUEST
-    ),
-    OutboxKind.SIDE_DOOR_OFFER: KindSpec(
-        "offer to file an ask written in a watched channel", "the message's thread", Subject.DATA
-    ),
-    OutboxKind.CANCELLED_DM: KindSpec("cancellation notice to the account owner", "account owner", Subject.REQUEST),
-    OutboxKind.HOME_UPDATE: KindSpec("Home tab refresh", "who opened the Home tab", Subject.HOME, home=True),
-    OutboxKind.BETA_NUDGE_DM: KindSpec("weekly ask to nominate beta customers", "account owner", Subject.DATA),
-    OutboxKind.UNHAPPY_ALERT: KindSpec("unhappy-customer alert", "managers or approval channel", Subject.REQUEST),
-}
-if set(OUTBOX_KINDS) != set(OutboxKind):  # not an assert: `python -O` would drop it
-    raise RuntimeError(f"outbox kinds without a spec: {set(OutboxKind) - set(OUTBOX_KINDS)}")
 
 E = TypeVar("E", bound=Labelled)
 

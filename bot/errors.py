@@ -1,6 +1,6 @@
 """Every exception the domain raises, each carrying the sentence the user sees.
 
-Services raise these; `handlers/errors.py` shows them where the user acted (under a modal's field, as a
+Services raise these; `handlers/error_replies.py` shows them where the user acted (under a modal's field, as a
 private reply, as a command's answer) and the CLI prints them. A service that raises one has written
 nothing: every write is one transaction.
 """

@@ -4,37 +4,37 @@ from slack_bolt import App
 
 from handlers import (
     approvals,
-    cancellation,
+    cancellation_listeners,
     commands,
-    customer_limits,
-    errors,
-    followups,
+    customer_limits_listeners,
+    error_replies,
+    followup_listeners,
     guard,
-    home,
-    nominations,
-    program,
+    home_listeners,
+    nomination_listeners,
+    program_listeners,
     request_modal,
-    side_doors,
-    signoff,
-    touch_log,
+    side_door_listeners,
+    signoff_listeners,
+    touch_log_listeners,
 )
 
 
 def register_all(app: App) -> None:
     guard.register(app)
-    errors.register(app)
+    error_replies.register(app)
     for surface in (
         commands,
         request_modal,
         approvals,
-        cancellation,
-        touch_log,
-        customer_limits,
-        followups,
-        home,
-        nominations,
-        program,
-        signoff,
-        side_doors,
+        cancellation_listeners,
+        touch_log_listeners,
+        customer_limits_listeners,
+        followup_listeners,
+        home_listeners,
+        nomination_listeners,
+        program_listeners,
+        signoff_listeners,
+        side_door_listeners,
     ):
         surface.register(app)

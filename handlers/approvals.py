@@ -10,15 +10,15 @@ from slack_sdk import WebClient
 
 from bot import domain
 from bot.errors import FormErrors, UnknownRequest
-from bot.services import catalog, decisions, requests
+from bot.services import asks, catalog, decisions
 from handlers.common import action_value, clicked_request, deps, open_modal, state_value, tell, view_values
-from handlers.errors import guarded
+from handlers.error_replies import guarded
 from handlers.ids import Action, Block, Callback
 from handlers.payloads import ChooseRef, DeclineContext, RequestModalContext, SuggestRef
 from handlers.request_modal import build_form
 from handlers.views import messages
 from handlers.views.decline_modal import decided_notice, decline_modal
-from handlers.views.request_modal import Prefill, customer_option
+from handlers.views.request_modal_blocks import Prefill, customer_option
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def decline_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: 
     ctx = deps(context).services
     request_id = clicked_request(body)
     ctx.require_manager(body["user"]["id"])
-    request = requests.get(ctx, request_id=request_id)
+    request = asks.get(ctx, request_id=request_id)
     if not request.pending:
         tell(respond, messages.already_decided(request))
         return
@@ -86,7 +86,7 @@ def suggest_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: B
     alternative = catalog.get_customer(ctx, customer_id=ref.customer_id)
     if alternative is None:
         raise UnknownRequest()
-    current = requests.get(ctx, request_id=ref.request_id)
+    current = asks.get(ctx, request_id=ref.request_id)
     _decide_on_click(
         context,
         body,
@@ -106,7 +106,7 @@ def request_suggested_clicked(
     ack()
     d = deps(context)
     ctx = d.services
-    old = requests.get(ctx, request_id=clicked_request(body))
+    old = asks.get(ctx, request_id=clicked_request(body))
     alternative = (
         catalog.get_customer(ctx, customer_id=old.suggested_customer_id) if old.suggested_customer_id else None
     )

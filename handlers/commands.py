@@ -9,19 +9,19 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
-from bot.services import catalog, customer_limits, home, requests
+from bot.services import asks, catalog, customer_limits, home
 from handlers.common import deps, open_modal
-from handlers.errors import guarded
+from handlers.error_replies import guarded
 from handlers.ids import COMMAND
 from handlers.payloads import RequestModalContext
-from handlers.program import open_program
+from handlers.program_listeners import open_program
 from handlers.request_modal import blank_form, build_form
 from handlers.views import messages
-from handlers.views.home import waiting_blocks
+from handlers.views.home_blocks import waiting_blocks
 from handlers.views.limits_modal import limits_modal
 from handlers.views.log_modal import log_modal
-from handlers.views.nominations import nomination_modal
-from handlers.views.request_modal import customer_option
+from handlers.views.nomination_blocks import nomination_modal
+from handlers.views.request_modal_blocks import customer_option
 
 logger = logging.getLogger(__name__)
 QUEUE_SHOWN = 20  # two blocks each, within a message's 50
@@ -49,7 +49,7 @@ def reference_request(
         ack(text=reply, blocks=blocks)
         return
     if word == "list" and not rest:
-        reply, blocks = messages.own_requests_reply(requests.recent_for(ctx, requester_id=user_id), ctx.today())
+        reply, blocks = messages.own_requests_reply(asks.recent_for(ctx, requester_id=user_id), ctx.today())
         ack(text=reply, blocks=blocks)
         return
     if word == "queue" and not rest:
@@ -66,7 +66,7 @@ def reference_request(
         return
     if word == "log" and not rest:
         ack()
-        log_form = log_modal(today=ctx.today(), initial_team=requests.last_team(ctx, user_id=user_id))
+        log_form = log_modal(today=ctx.today(), initial_team=asks.last_team(ctx, user_id=user_id))
         open_modal(client, trigger_id=body["trigger_id"], view=log_form, tell=tell)
         return
     if word == "limits":

@@ -11,9 +11,9 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
-from bot.context import Deps, ServiceContext
 from bot.domain import CONTROL_CHARACTERS, has_control_characters, without_control_characters
 from bot.errors import FormErrors, UnknownRequest
+from bot.services.context import Deps, ServiceContext
 from handlers.ids import COMMAND
 from handlers.payloads import RequestRef
 

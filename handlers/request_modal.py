@@ -14,10 +14,10 @@ from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.blocks import Option
 from slack_sdk.models.views import View
 
-from bot.context import ServiceContext, kept_fresh
 from bot.domain import MAX_DETAILS, AskSource, AskType, Team, member
-from bot.ranking import Need
-from bot.services import catalog, intake, requests, standing
+from bot.rules.ranking import Need
+from bot.services import asks, catalog, intake, standing
+from bot.services.context import ServiceContext, kept_fresh
 from bot.services.intake import RequestForm
 from handlers.common import (
     action_value,
@@ -28,11 +28,11 @@ from handlers.common import (
     state_value,
     view_values,
 )
-from handlers.errors import guarded
+from handlers.error_replies import guarded
 from handlers.ids import CUSTOMER_BLOCK_SEPARATOR, Action, Block, Callback
 from handlers.payloads import RequestModalContext, SwitchRef
-from handlers.views import standing as standing_view
-from handlers.views.request_modal import (
+from handlers.views import standing_blocks as standing_view
+from handlers.views.request_modal_blocks import (
     CUSTOMER_OPTION_LIMIT,
     Prefill,
     contact_option,
@@ -100,7 +100,7 @@ def build_form(
         default_date=intake.default_needed_by(ctx.today()),
         initial_customer=customer,
         customer_block=customer_block,
-        initial_team=team if team is not None else requests.last_team(ctx, user_id=user_id),
+        initial_team=team if team is not None else asks.last_team(ctx, user_id=user_id),
         standing=standing_blocks,
         prefill=prefill,
         currency=ctx.currency,
@@ -111,7 +111,7 @@ def blank_form(ctx: ServiceContext, *, private_metadata: str, user_id: str) -> d
     """The request form with nothing chosen yet, as Slack receives it. Serialising the Block Kit models costs
     more CPU than the rest of the command, so the form is serialised once per team, day and minute (the
     pool's menus are kept as long) and each opening gets its own metadata."""
-    team = requests.last_team(ctx, user_id=user_id)
+    team = asks.last_team(ctx, user_id=user_id)
     key = f"blank_form:{ctx.today().isoformat()}:{team}:{ctx.currency}"
 
     def serialised() -> dict[str, Any]:

@@ -63,7 +63,7 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 NEVER_TOUCHED = date(1900, 1, 1)
-LAST_DAY = date(9999, 12, 31)  # an upper bound for open-ended date ranges (see storage.customers)
+LAST_DAY = date(9999, 12, 31)  # an upper bound for open-ended date ranges (see storage.customer_repo)
 
 
 class Base(DeclarativeBase):

@@ -5,7 +5,7 @@ import sys
 from datetime import datetime
 
 from bot import clock
-from bot.cli import main
+from bot.entry.cli import main
 
 if __name__ == "__main__":
     clock.start_at(datetime.fromisoformat(sys.argv[1]))

@@ -16,10 +16,10 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.app import create_app
-from bot.context import Deps
-from bot.server import make_server
-from bot.settings import Settings
+from bot.entry.app import create_app
+from bot.entry.server import make_server
+from bot.services.context import Deps
+from bot.services.settings import Settings
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Base

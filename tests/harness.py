@@ -425,7 +425,7 @@ def run(
 
 
 def _run_here(args: list[str], environment: dict[str, str], cwd: str | None) -> subprocess.CompletedProcess:
-    from bot.cli import main
+    from bot.entry.cli import main
 
     saved_environ, saved_cwd = dict(os.environ), os.getcwd()
     root = logging.getLogger()
@@ -483,7 +483,7 @@ def add_touch(
     sentiment: str | None = None,
 ) -> None:
     """A touch on record (test set-up: what an import or an earlier approval left)."""
-    from storage import touches as touch_repo
+    from storage import touch_repo
     from storage.models import Touch
 
     with database.session_factory.begin() as session:

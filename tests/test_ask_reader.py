@@ -9,9 +9,9 @@ from datetime import date
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import ask_reader
-from bot.ask_reader import Vocabulary, needed_by, read
 from bot.domain import AskType
+from bot.rules import ask_reader
+from bot.rules.ask_reader import Vocabulary, needed_by, read
 from tests import side_door_messages as labelled
 
 

@@ -17,7 +17,7 @@ from handlers.payloads import DeclineContext, RequestRef
 from handlers.views.cards import approval_card
 from handlers.views.decline_modal import decline_modal
 from handlers.views.messages import account_owner_dm, approved_dm, declined_dm, filed_dm, own_requests_reply
-from handlers.views.request_modal import Prefill, customer_option, request_modal
+from handlers.views.request_modal_blocks import Prefill, customer_option, request_modal
 from tests.blockkit_limits import message_problems, unlabelled_repeats, view_problems
 
 
@@ -129,7 +129,7 @@ def test_the_stand_in_answers_invalid_blocks_like_slack(standin):
 
 def test_the_typeaheads_plain_json_options_are_the_checked_option_models_serialised():
     from bot.domain import CustomerStatus
-    from handlers.views.request_modal import customer_option, customer_option_json
+    from handlers.views.request_modal_blocks import customer_option, customer_option_json
 
     for name, status in [("Acme", CustomerStatus.ACTIVE), ("X" * 90, CustomerStatus.DO_NOT_CONTACT)]:
         assert customer_option_json(7, name, status) == customer_option(7, name, status).to_dict()

@@ -8,10 +8,10 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.domain import AskType, Level, NominationStatus, Team
-from bot.policy import Standing
-from bot.scheduler import digest_trigger
+from bot.entry.scheduler import digest_trigger
+from bot.rules.policy import Standing
 from bot.services.digest import Digest, Item, LimitItem, Section, scheduled_moment
-from handlers.views.digest import digest_blocks
+from handlers.views.digest_blocks import digest_blocks
 from tests.blockkit_limits import message_problems, unlabelled_repeats
 from tests.harness import (
     MANAGERS,
@@ -209,10 +209,10 @@ def test_no_digest_at_start_before_its_moment_or_with_the_catch_up_off(database,
 
 
 def test_the_digest_lists_the_customers_at_their_limits_and_resting(database):
-    from bot.context import ServiceContext
     from bot.domain import TouchSource
     from bot.services import digest as digest_service
-    from storage import touches as touch_repo
+    from bot.services.context import ServiceContext
+    from storage import touch_repo
     from storage.models import Touch
 
     on = today()
@@ -265,7 +265,7 @@ def test_the_digest_lists_the_customers_at_their_limits_and_resting(database):
 
 
 def test_the_program_against_its_targets_fits_in_a_busy_digest():
-    from bot.program import ProgramStanding, initiative_line, mix_lines
+    from bot.rules.program_rules import ProgramStanding, initiative_line, mix_lines
 
     products = {f"Product {i} " + "p" * 60: 100 // 40 for i in range(40)}
     mix = mix_lines(products, {p: i for i, p in enumerate(products)}, {p: 3 for p in products}, 100)
@@ -282,7 +282,7 @@ def test_the_program_against_its_targets_fits_in_a_busy_digest():
         )
         for i in range(40)
     )
-    from bot.program import Beta, variety
+    from bot.rules.program_rules import Beta, variety
 
     thin = variety(
         [(f"Industry {i} " + "i" * 80, "Region " + "r" * 80, f"Size {i % 3}", 3, i % 2) for i in range(60)],
@@ -291,7 +291,7 @@ def test_the_program_against_its_targets_fits_in_a_busy_digest():
         active=900,
     )
     betas = tuple(Beta(f"Beta {i} " + "b" * 80, TODAY, 0, None) for i in range(30))
-    from bot.charts import ChartImage
+    from bot.rules.charts import ChartImage
     from bot.services.digest import NominationItem, RiskItem
 
     standing = ProgramStanding(TODAY, 90, 780, mix, initiatives, variety=thin, betas=betas)

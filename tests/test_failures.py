@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from bot.services.intake import PoolChoices
-from handlers.views.request_modal import request_modal
+from handlers.views.request_modal_blocks import request_modal
 from storage.models import OutboxMessage, ReferenceRequest, RequestEvent, Touch
 from tests.harness import M1, M2, MANAGERS, REQUESTER, add_customer, answers, card_for, file_request, today
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from bot.scheduler import run_followups
+from bot.entry.scheduler import run_followups
 from bot.services import followups as followups_service
 from storage.models import ReferenceRequest, RequestEvent, Touch
 from tests.harness import M1, MANAGERS, REQUESTER, add_customer, card_for, file_request, text_of, today

@@ -131,7 +131,7 @@ def _answer_to(bot, user: str, words: str) -> str:
 
 def test_the_digest_and_the_program_count_where_asks_came_in_so_side_doors_can_be_seen_closing(bot):
     from bot.services import digest as digest_service
-    from handlers.views.digest import digest_blocks
+    from handlers.views.digest_blocks import digest_blocks
 
     globex = add_customer(bot.database, "Globex Bank", products=("Billing",))
     _mention(bot, f"<@{BOT}> can we get Globex Bank for a case study on Billing?")

@@ -147,10 +147,10 @@ def test_a_digest_posted_before_0019_keeps_the_asks_it_offered(empty_engine):
         )
     upgrade(empty_engine)
     with make_session_factory(empty_engine)() as session:
-        from storage import digests
+        from storage import digest_repo
 
-        assert digests.offered(session, 1) == [7, 9] and digests.offered(session, 2) == []
-        assert [c.id for c in digests.posted_offering(session, "2026-W49", 9)] == [1]
+        assert digest_repo.offered(session, 1) == [7, 9] and digest_repo.offered(session, 2) == []
+        assert [c.id for c in digest_repo.posted_offering(session, "2026-W49", 9)] == [1]
 
 
 def test_nomination_cards_sent_before_0020_are_still_found_by_their_nomination(empty_engine):
@@ -182,10 +182,10 @@ def test_nomination_cards_sent_before_0020_are_still_found_by_their_nomination(e
             )
     upgrade(empty_engine)
     with make_session_factory(empty_engine)() as session:
-        from storage import outbox
+        from storage import outbox_repo
 
-        assert outbox.sent_about_nomination(session, OutboxKind.NOMINATION_CARD, 4) == [("DMGR0001", "1.000101")]
-        assert outbox.sent_about_nomination(session, OutboxKind.NOMINATION_CARD, 44) == []  # no such nomination
+        assert outbox_repo.sent_about_nomination(session, OutboxKind.NOMINATION_CARD, 4) == [("DMGR0001", "1.000101")]
+        assert outbox_repo.sent_about_nomination(session, OutboxKind.NOMINATION_CARD, 44) == []  # no such nomination
 
 
 def test_the_models_and_the_migrated_schema_are_the_same(migrated_database):

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from bot.domain import SignoffMode
-from bot.scheduler import run_digest
+from bot.entry.scheduler import run_digest
 from bot.services import followups
 from storage.models import ReferenceRequest, RequestEvent
 from tests.harness import M1, M2, OWNER, REQUESTER, add_customer, file_request, text_of, today

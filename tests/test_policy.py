@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.domain import AskType, CustomerStatus, Level
-from bot.policy import DEFAULT_WEIGHTS, Limits, Touch, standing, used_on
+from bot.rules.policy import DEFAULT_WEIGHTS, Limits, Touch, standing, used_on
 
 TODAY = date(2026, 11, 20)
 LIMITS = Limits()

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from bot.program import initiative_line, mix_lines
+from bot.rules.program_rules import initiative_line, mix_lines
 from storage.models import ProgramChange
 from tests.harness import add_customer, add_touch, run, today, write
 
@@ -229,8 +229,8 @@ def test_managers_see_the_program_in_slack_and_in_the_digest(bot, tmp_path):
 
 
 def test_show_names_thin_segments_customers_never_asked_and_beta_customers(cli_env, database):
-    from bot.context import ServiceContext
     from bot.services import nominations
+    from bot.services.context import ServiceContext
     from storage.models import Customer
 
     ids = pool(database)

@@ -1,4 +1,4 @@
-"""The ranking of customers for a need, as a pure function (bot/ranking.py)."""
+"""The ranking of customers for a need, as a pure function (bot/rules/ranking.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import date, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import policy
 from bot.domain import AskType, CustomerStatus
-from bot.policy import Limits
-from bot.ranking import Need, Profile, rank
+from bot.rules import policy
+from bot.rules.policy import Limits
+from bot.rules.ranking import Need, Profile, rank
 
 ON = date(2026, 12, 7)
 

@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.context import ServiceContext
+from bot.delivery import kinds
+from bot.delivery.kinds import KINDS
 from bot.domain import (
-    OUTBOX_KINDS,
     AskType,
     CustomerStatus,
     Labelled,
@@ -25,13 +25,13 @@ from bot.domain import (
     parse_choice,
 )
 from bot.errors import FormErrors, NotAManager, UnknownRequest
-from bot.outbox import Delivery
-from bot.services import decisions, intake, requests
+from bot.outbox_payloads import BetaNudge, LimitsSaved, SideDoorOffer
+from bot.services import asks, decisions, intake
+from bot.services.context import ServiceContext
 from bot.services.intake import RequestForm
 from bot.services.nominations import NominationSummary
 from bot.services.summaries import CustomerHistory, RequestSummary
-from handlers.deliveries import RENDERERS
-from handlers.errors import field_errors
+from handlers.error_replies import field_errors
 from storage.models import OutboxMessage, ReferenceRequest
 from tests.blockkit_limits import message_problems
 from tests.harness import MANAGERS, REQUESTER, add_customer, contact_id
@@ -107,7 +107,7 @@ def test_a_good_form_files_the_request_with_its_messages_in_one_go(database, ctx
     )
     assert filed.pending and filed.needed_by == date(2026, 12, 7)
     assert stored_rows(ctx) == (1, 1 + len(MANAGERS))  # the requester's confirmation and a card per manager
-    assert requests.last_team(ctx, user_id=REQUESTER) is Team.SALES
+    assert asks.last_team(ctx, user_id=REQUESTER) is Team.SALES
 
 
 def test_only_managers_decide_and_a_decline_needs_a_reason(database, ctx):
@@ -119,12 +119,12 @@ def test_only_managers_decide_and_a_decline_needs_a_reason(database, ctx):
     with pytest.raises(FormErrors) as no_reason:
         decisions.decide(ctx, request_id=filed.id, actor_id=MANAGERS[0], approve=False, reason="  ")
     assert no_reason.value.errors == {"reason": "Give the requester a reason."}
-    assert requests.get(ctx, request_id=filed.id).pending
+    assert asks.get(ctx, request_id=filed.id).pending
     first = decisions.decide(ctx, request_id=filed.id, actor_id=MANAGERS[0], approve=True)
     second = decisions.decide(ctx, request_id=filed.id, actor_id=MANAGERS[1], approve=False, reason="late")
     assert (first.decided_now, second.decided_now, second.request.decided_by) == (True, False, MANAGERS[0])
     with pytest.raises(UnknownRequest):
-        requests.get(ctx, request_id=filed.id + 1)
+        asks.get(ctx, request_id=filed.id + 1)
 
 
 def test_refusals_land_under_their_own_field_or_the_first_one():
@@ -134,7 +134,6 @@ def test_refusals_land_under_their_own_field_or_the_first_one():
 
 
 def test_every_closed_set_has_labels_and_parses_from_value_or_label():
-    assert set(OUTBOX_KINDS) == set(OutboxKind)  # every outbox kind is named and sent by its spec
     for enum_cls in Labelled.__subclasses__():
         assert len({item.label for item in enum_cls}) == len(enum_cls), f"{enum_cls.__name__}: two labels alike"
         for item in enum_cls:
@@ -181,22 +180,23 @@ def nomination() -> NominationSummary:
     )  # fmt: skip
 
 
-def test_every_outbox_kind_has_one_spec_and_one_renderer_whose_message_slack_accepts():
-    assert set(OUTBOX_KINDS) == set(RENDERERS) == set(OutboxKind)
-    for kind, spec in OUTBOX_KINDS.items():
-        data = {"customer_name": "Acme", "changes": ["Status: active → paused"], "customers": [[1, "Acme"]], "total": 3}
-        delivery = Delivery(kind, "UMGR0001", data)
-        if spec.subject.value.startswith("request"):
-            assert RENDERERS[kind](delivery) is None  # the request is gone: nothing left to send
-            delivery = replace(delivery, request=summary())
-        if spec.subject.value == "nomination":
-            assert RENDERERS[kind](delivery) is None  # the nomination is gone: nothing left to send
-            delivery = replace(delivery, nomination=nomination())
-        rendered = RENDERERS[kind](delivery)
-        if spec.subject.value in ("logged_touch", "digest", "digest_copy", "home"):
-            assert rendered is None  # rendered from what the worker loads; covered end to end
-            continue
-        assert rendered is not None and rendered.text, kind
+def test_every_outbox_kind_has_one_entry_whose_message_slack_accepts():
+    assert set(KINDS) == set(OutboxKind)
+    queued = {  # a payload as each payload-only kind is queued with
+        OutboxKind.LIMITS_SAVED_DM: LimitsSaved(customer_name="Acme", changes=["Status: active → paused"]),
+        OutboxKind.BETA_NUDGE_DM: BetaNudge(customers=[(1, "Acme")], total=3),
+        OutboxKind.SIDE_DOOR_OFFER: SideDoorOffer(thread_ts="1.2", author="UREQ0001", product="Analytics"),
+    }
+    subjects = {kinds.request_now: summary(), kinds.request_for_card: summary(), kinds.nomination_now: nomination()}
+    drawn_end_to_end = {kinds.touch_now, kinds.digest_now, kinds.digest_copy_now, kinds.home_now}
+    for kind, entry in KINDS.items():
+        if entry.load in drawn_end_to_end:
+            continue  # drawn from what the worker loads from the database and Slack; covered end to end
+        payload = queued[kind] if entry.load is kinds.as_queued else entry.payload()
+        subject = payload if entry.load is kinds.as_queued else subjects[entry.load]
+        drawn = entry.render(subject, payload, "UMGR0001")
+        assert drawn is not None and drawn[0], kind
+        rendered = kinds.Rendered(drawn[0], list(drawn[1]))
         # The notification text is a plain sentence: no mrkdwn, no mention markup, no quote marks.
         assert not re.search(r"[*_~`]|<[@#!]|&gt;|\n>", rendered.text), (kind, rendered.text)
         assert message_problems([b.to_dict() for b in rendered.blocks]) == [], kind

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 
-from storage import customers as customer_repo
+from storage import customer_repo
 from storage.models import Customer
 from tests.harness import REQUESTER, add_customer, open_modal, run, write
 from tests.test_cli import HEADER

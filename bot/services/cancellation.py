@@ -6,14 +6,13 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot.context import ServiceContext
 from bot.domain import OutboxKind, RequestStatus
 from bot.errors import TooLateToCancel, UnknownRequest
 from bot.services import decisions, digest
-from bot.services.requests import get
+from bot.services.asks import get
+from bot.services.context import ServiceContext
 from bot.services.summaries import RequestSummary
-from storage import outbox as outbox_repo
-from storage import requests as request_repo
+from storage import outbox_repo, request_repo
 from storage.models import ReferenceRequest
 
 

@@ -8,9 +8,9 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
-from bot.context import ServiceContext, kept_fresh
 from bot.domain import CustomerStatus, without_control_characters
-from storage import customers as customer_repo
+from bot.services.context import ServiceContext, kept_fresh
+from storage import customer_repo
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from typing import TextIO
 
 from sqlalchemy.orm import Session
 
-from bot.context import ServiceContext
 from bot.domain import CustomerStatus, has_control_characters
 from bot.errors import ImportRefused
-from bot.policy import OVERRIDE_BOUNDS
-from storage import customers as customer_repo
+from bot.rules.policy import OVERRIDE_BOUNDS
+from bot.services.context import ServiceContext
+from storage import customer_repo
 from storage.models import Contact, Customer, CustomerProduct
 
 COLUMNS = (

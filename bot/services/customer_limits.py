@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.context import ServiceContext
 from bot.domain import CustomerStatus, OutboxKind, member
 from bot.errors import FormErrors, UnknownCustomer
-from bot.policy import OVERRIDE_BOUNDS, Limits
+from bot.outbox_payloads import LimitsSaved
+from bot.rules.policy import OVERRIDE_BOUNDS, Limits
 from bot.services import home
-from storage import customers as customer_repo
-from storage import outbox as outbox_repo
+from bot.services.context import ServiceContext
+from storage import customer_repo, outbox_repo
 
 BOUNDS = OVERRIDE_BOUNDS
 
@@ -95,7 +95,7 @@ def update(
             session,
             kind=OutboxKind.LIMITS_SAVED_DM,
             channel=actor_id,
-            data={"customer_name": customer.name, "changes": changes},
+            payload=LimitsSaved(customer_name=customer.name, changes=changes),
             now=now,
         )
     return load(ctx, customer_id=customer_id), changes

@@ -7,18 +7,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import domain, ranking
-from bot.context import ServiceContext
+from bot import domain
 from bot.domain import EventKind, OutboxKind, Outcome, OwnerSignoff, RequestStatus, SignoffMode, TouchSource
 from bot.errors import FormErrors, NeedsACustomer, NotACandidate, UnknownRequest
-from bot.policy import Limits
-from bot.services import digest, home, requests, standing
+from bot.rules import ranking
+from bot.rules.policy import Limits
+from bot.services import asks, digest, home, standing
+from bot.services.context import ServiceContext
 from bot.services.summaries import RequestSummary, need_of, state_words, summarize
-from storage import customers as customer_repo
-from storage import events
-from storage import outbox as outbox_repo
-from storage import requests as request_repo
-from storage import touches as touch_repo
+from storage import customer_repo, event_repo, outbox_repo, request_repo, touch_repo
 from storage.models import Customer, ReferenceRequest, Touch
 
 
@@ -76,7 +73,7 @@ def decide(
     if won:
         digest.forget_composed(ctx)
     # The clicker only needs who decided and how: no standing report here (the cards render their own).
-    return Decision(decided_now=won, request=requests.get(ctx, request_id=request_id), waits_for_owner=waits)
+    return Decision(decided_now=won, request=asks.get(ctx, request_id=request_id), waits_for_owner=waits)
 
 
 def settle(
@@ -108,7 +105,7 @@ def too_late(ctx: ServiceContext, *, request_id: int, actor_id: str, what: str) 
         request = request_repo.get(session, request_id)
         if request is not None:
             reason = f"{what} came after: {state_words(summarize(session, request))}"
-            events.record(session, request_id, EventKind.TOO_LATE, actor_id=actor_id, at=ctx.now(), reason=reason)
+            event_repo.record(session, request_id, EventKind.TOO_LATE, actor_id=actor_id, at=ctx.now(), reason=reason)
 
 
 # -- the account owner's sign-off ------------------------------------------------------------------------

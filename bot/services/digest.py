@@ -11,9 +11,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot import program
-from bot.charts import ChartImage
-from bot.context import ServiceContext, remembered
 from bot.domain import (
     AskSource,
     AskType,
@@ -26,19 +23,17 @@ from bot.domain import (
     Team,
 )
 from bot.errors import UnknownRequest
-from bot.policy import Limits, Standing
-from bot.program import ProgramStanding
+from bot.outbox_payloads import BetaNudge, DigestCopyOf, DigestWeek
+from bot.rules import program_rules
+from bot.rules.charts import ChartImage
+from bot.rules.policy import Limits, Standing
+from bot.rules.program_rules import ProgramStanding
+from bot.services import asks
 from bot.services import program as program_service
-from bot.services import requests
 from bot.services import standing as standing_service
+from bot.services.context import ServiceContext, remembered
 from bot.services.summaries import RequestSummary
-from storage import customers as customer_repo
-from storage import digests as digest_repo
-from storage import events as event_repo
-from storage import nominations as nomination_repo
-from storage import outbox as outbox_repo
-from storage import requests as request_repo
-from storage import touches as touch_repo
+from storage import customer_repo, digest_repo, event_repo, nomination_repo, outbox_repo, request_repo, touch_repo
 from storage.models import ReferenceRequest
 
 ITEMS_PER_LIST = 15  # fetched per list: what the message shows; it counts the rest ("and N more")
@@ -193,7 +188,7 @@ def compose(
             event_repo.source_counts(session, start, start + timedelta(days=7)),
             event_repo.source_counts(session, start - timedelta(days=28), start),
         ),
-        health=(customer_repo.active_count(session), *program.spread(standing.histogram)),
+        health=(customer_repo.active_count(session), *program_rules.spread(standing.histogram)),
         program=standing,
         window_days=window,
     )
@@ -290,7 +285,12 @@ def record_posted(
         request_repo.lock(session, request_id)
     if any(request_repo.status_of(session, i) not in (None, RequestStatus.PENDING) for i in offered):
         outbox_repo.enqueue(
-            session, kind=OutboxKind.DIGEST_UPDATE, channel=channel, ts=ts, data={"claim_id": claim.id}, now=now
+            session,
+            kind=OutboxKind.DIGEST_UPDATE,
+            channel=channel,
+            ts=ts,
+            payload=DigestCopyOf(claim_id=claim.id),
+            now=now,
         )
 
 
@@ -303,7 +303,7 @@ def update_copies(session: Session, *, request_id: int, today: date, now: dateti
             kind=OutboxKind.DIGEST_UPDATE,
             channel=claim.channel,
             ts=claim.ts,
-            data={"claim_id": claim.id},
+            payload=DigestCopyOf(claim_id=claim.id),
             now=now,
         )
 
@@ -319,7 +319,7 @@ def load_copy(ctx: ServiceContext, *, claim_id: int) -> DigestCopy | None:
     decided: dict[int, RequestSummary] = {}
     for request_id in offered:
         try:
-            found = requests.get(ctx, request_id=request_id)
+            found = asks.get(ctx, request_id=request_id)
         except UnknownRequest:
             continue
         if found.status is not RequestStatus.PENDING:
@@ -374,7 +374,7 @@ def send(ctx: ServiceContext, *, force: bool = False) -> list[str]:
                 session,
                 kind=OutboxKind.DIGEST_DM,
                 channel=recipient,
-                data={"week": week, "today": today.isoformat()},
+                payload=DigestWeek(week=week, today=today.isoformat()),
                 now=now,
             )
             sent.append(recipient)
@@ -405,8 +405,8 @@ def nudge_beta_owners(ctx: ServiceContext) -> list[str]:
         with ctx.session_factory.begin() as session:
             if not digest_repo.claim(session, f"{BETA_NUDGE}{owner}"[:32], week, now):
                 continue
-            data = {"customers": customers[:MAX_NUDGED], "total": len(customers)}
-            outbox_repo.enqueue(session, kind=OutboxKind.BETA_NUDGE_DM, channel=owner, data=data, now=now)
+            nudge = BetaNudge(customers=customers[:MAX_NUDGED], total=len(customers))
+            outbox_repo.enqueue(session, kind=OutboxKind.BETA_NUDGE_DM, channel=owner, payload=nudge, now=now)
             sent.append(owner)
     return sent
 

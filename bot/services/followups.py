@@ -5,13 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.context import ServiceContext
 from bot.domain import MAX_FOLLOWUP_NOTE, EventKind, OutboxKind, Outcome, RequestStatus, Sentiment, day_words, member
 from bot.errors import AlreadyAnswered, FormErrors, NotTheRequester, UnknownRequest
-from storage import events
-from storage import outbox as outbox_repo
-from storage import requests as request_repo
-from storage import touches as touch_repo
+from bot.services.context import ServiceContext
+from storage import event_repo, outbox_repo, request_repo, touch_repo
 
 
 @dataclass(frozen=True)
@@ -115,7 +112,7 @@ def record(
                     touch.counts = False
             kind = EventKind.COMPLETED if outcome is Outcome.COMPLETED else EventKind.DID_NOT_HAPPEN
             reason = note
-        events.record(session, request_id, kind, actor_id=user_id, at=now, reason=reason)
+        event_repo.record(session, request_id, kind, actor_id=user_id, at=now, reason=reason)
         outbox_repo.update_first_dm(session, request_id, now)
         # The message to update travels through Slack (private_metadata): only the follow-up this bot sent
         # about this very request may be updated, never a message a forged payload points at.

@@ -10,16 +10,15 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot.context import ServiceContext
 from bot.domain import OutboxKind
-from bot.program import ProgramStanding
-from bot.services import digest, program, requests
+from bot.rules.charts import ChartImage
+from bot.rules.program_rules import ProgramStanding
+from bot.services import asks, digest, program
+from bot.services.context import ServiceContext
 from bot.services.digest import Item, RiskItem, Section
+from bot.services.outbox_queue import FailedDelivery
 from bot.services.summaries import RequestSummary
-from storage import outbox as outbox_repo
-from storage import preferences as preference_repo
-from storage import requests as request_repo
-from storage import suggestions as suggestion_repo
+from storage import outbox_repo, preference_repo, request_repo, suggestion_repo
 
 WAITING_SHOWN = 8
 
@@ -61,7 +60,7 @@ def waiting(ctx: ServiceContext, *, limit: int = WAITING_SHOWN) -> Section[Waiti
 
 
 def dashboard(ctx: ServiceContext, *, user_id: str) -> Dashboard:
-    own = requests.recent_for(ctx, requester_id=user_id)
+    own = asks.recent_for(ctx, requester_id=user_id)
     today = ctx.today()
     if not ctx.is_manager(user_id):
         return Dashboard(user_id, own, None, today)
@@ -84,3 +83,12 @@ def refresh(session: Session, user_ids: Iterable[str], now: datetime) -> None:
     for user_id in viewers:
         if user_id not in queued:
             outbox_repo.enqueue(session, kind=OutboxKind.HOME_UPDATE, channel=user_id, now=now)
+
+
+@dataclass(frozen=True)
+class HomeTab:
+    """What a Home tab shows: the dashboard, with the failed deliveries and charts for managers."""
+
+    dashboard: Dashboard
+    failed: list[FailedDelivery]
+    images: dict[str, ChartImage]

@@ -11,7 +11,6 @@ from urllib.parse import urlparse
 from sqlalchemy.orm import Session
 
 from bot import domain
-from bot.context import ServiceContext
 from bot.domain import (
     AskSource,
     AskType,
@@ -25,13 +24,10 @@ from bot.domain import (
     member,
 )
 from bot.errors import FormErrors, TooSlow, UnknownRequest
-from bot.services import catalog, decisions, home, requests, standing
+from bot.services import asks, catalog, decisions, home, standing
+from bot.services.context import ServiceContext
 from bot.services.summaries import RequestSummary, summarize
-from storage import customers as customer_repo
-from storage import events
-from storage import outbox as outbox_repo
-from storage import preferences as preference_repo
-from storage import requests as request_repo
+from storage import customer_repo, event_repo, outbox_repo, preference_repo, request_repo
 from storage.models import Customer, ReferenceRequest
 
 MAX_USE_CASE = 300
@@ -327,7 +323,7 @@ def file_request(
         summary = summarize(session, request)
         if confirm_by is not None and time.monotonic() > confirm_by:
             raise TooSlow()  # leaving the block by an exception rolls the transaction back
-    ctx.memo.pop(requests.last_team_key(requester_id), None)  # the next form starts on this team
+    ctx.memo.pop(asks.last_team_key(requester_id), None)  # the next form starts on this team
     return summary
 
 
@@ -383,7 +379,7 @@ def _apply_edit(
         changes.append("details changed")
     if changes:
         request.needed_by, request.use_case, request.details = new_date, new_use_case, new_details
-        events.record(session, request_id, EventKind.EDITED, actor_id=actor_id, at=now, reason="; ".join(changes))
+        event_repo.record(session, request_id, EventKind.EDITED, actor_id=actor_id, at=now, reason="; ".join(changes))
         decisions.show_change(session, ctx, request, now)
     session.flush()
     return summarize(session, request)

@@ -9,12 +9,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.context import ServiceContext
 from bot.domain import MAX_NOMINATION_NOTE, CustomerStatus, NominationStatus, OutboxKind, has_control_characters
 from bot.errors import AlreadyDone, FormErrors, NotTheOwner, UnknownNomination
-from storage import customers as customer_repo
-from storage import nominations as nomination_repo
-from storage import outbox as outbox_repo
+from bot.services.context import ServiceContext
+from storage import customer_repo, nomination_repo, outbox_repo
 from storage.models import Nomination
 
 
@@ -62,17 +60,8 @@ def get(ctx: ServiceContext, *, nomination_id: int) -> NominationSummary:
 
 
 def _enqueue(session: Session, kind: OutboxKind, channel: str, nomination_id: int, now: datetime, ts: str = "") -> None:
-    """A message about a nomination: the nomination is the message's column (its copies are found by it) and
-    what its renderer loads."""
-    outbox_repo.enqueue(
-        session,
-        kind=kind,
-        channel=channel,
-        ts=ts,
-        nomination_id=nomination_id,
-        data={"nomination_id": nomination_id},
-        now=now,
-    )
+    """A message about a nomination: its column says which (its copies are found by it, the worker loads it)."""
+    outbox_repo.enqueue(session, kind=kind, channel=channel, ts=ts, nomination_id=nomination_id, now=now)
 
 
 def nominate(

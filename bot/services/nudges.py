@@ -8,10 +8,9 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.context import ServiceContext
 from bot.domain import OutboxKind
-from storage import outbox as outbox_repo
-from storage import requests as request_repo
+from bot.services.context import ServiceContext
+from storage import outbox_repo, request_repo
 
 WORKING_DAYS = 2
 

@@ -1,5 +1,5 @@
 """The reference program's targets: read from and written to a file (all or nothing, problems by row and
-column), every change recorded, and the program's standing computed (see `bot.program`)."""
+column), every change recorded, and the program's standing computed (see `bot.rules.program_rules`)."""
 
 from __future__ import annotations
 
@@ -12,18 +12,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot import program
-from bot.context import ServiceContext, remembered
 from bot.domain import CustomerStatus, TargetKind, has_control_characters, member
 from bot.errors import FormErrors, ImportRefused
-from bot.policy import Limits
-from bot.program import ProgramStanding
+from bot.rules import program_rules
+from bot.rules.policy import Limits
+from bot.rules.program_rules import ProgramStanding
+from bot.services.context import ServiceContext, remembered
 from bot.services.customer_io import read_rows
-from storage import customers as customer_repo
-from storage import events as event_repo
-from storage import nominations as nomination_repo
-from storage import program as program_repo
-from storage import touches as touch_repo
+from storage import customer_repo, event_repo, nomination_repo, program_repo, touch_repo
 from storage.models import NEVER_TOUCHED, ProgramTarget
 
 PROGRAM_COLUMNS = ("kind", "name", "products", "target", "due")
@@ -342,9 +338,9 @@ def compute(
         return customer_repo.using_any_count(session, products) - len(busy_using)
 
     mix_targets = {t.product_list[0]: t.target for t in targets if t.kind is TargetKind.MIX and t.product_list}
-    mix = program.mix_lines(mix_targets, served, {p: free.get(p, 0) for p in mix_targets}, active)
+    mix = program_rules.mix_lines(mix_targets, served, {p: free.get(p, 0) for p in mix_targets}, active)
     initiatives = [
-        program.initiative_line(
+        program_rules.initiative_line(
             name=t.name,
             products=tuple(t.product_list),
             target=t.target,
@@ -357,7 +353,7 @@ def compute(
         for t in targets
         if t.kind is TargetKind.INITIATIVE
     ]
-    pool = program.variety(
+    pool = program_rules.variety(
         segment_rows,
         products=by_product,
         never_asked=customer_repo.never_asked_count(session),
@@ -369,7 +365,7 @@ def compute(
         window,
         sum(served.values()),
         mix,
-        program.ordered(initiatives),
+        program_rules.ordered(initiatives),
         variety=pool,
         betas=_betas(session, today),
         histogram=touch_repo.histogram(session, first),
@@ -401,7 +397,7 @@ def _pool(
     )
 
 
-def _could_fill(session: Session, segment: program.Segment, today: date) -> tuple[str, ...]:
+def _could_fill(session: Session, segment: program_rules.Segment, today: date) -> tuple[str, ...]:
     """Customers of a thin segment that are not free today, in words: paused ones could be asked again."""
     found = []
     for c in customer_repo.in_segment(session, segment.industry, segment.region):
@@ -412,7 +408,7 @@ def _could_fill(session: Session, segment: program.Segment, today: date) -> tupl
     return tuple(found)
 
 
-def _betas(session: Session, today: date) -> tuple[program.Beta, ...]:
+def _betas(session: Session, today: date) -> tuple[program_rules.Beta, ...]:
     """Beta customers: how long in beta, the references they gave, and where their nomination stands."""
     customers = customer_repo.betas(session)
     ids = [c.id for c in customers]
@@ -421,7 +417,7 @@ def _betas(session: Session, today: date) -> tuple[program.Beta, ...]:
     contacts = customer_repo.reference_contacts(session, ids)
     none: tuple[int, date | None] = (0, None)
     return tuple(
-        program.Beta(
+        program_rules.Beta(
             c.name,
             c.beta_since or c.created_at.date(),
             references=given.get(c.id, none)[0],
@@ -458,7 +454,7 @@ def as_text(s: ProgramStanding) -> str:
             )
     if not s.mix and not s.initiatives:
         lines += ["", "No targets yet: `reference-bot program import FILE` sets them."]
-    lines += ["", program.sources_words(s.sources, s.window_days)]
+    lines += ["", program_rules.sources_words(s.sources, s.window_days)]
     if s.variety is not None:
         v = s.variety
         lines += [

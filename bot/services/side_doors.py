@@ -8,16 +8,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.ask_reader import Reading, Vocabulary, read
-from bot.context import ServiceContext
 from bot.domain import OutboxKind
-from bot.ranking import Need
+from bot.outbox_payloads import SideDoorOffer
+from bot.rules.ask_reader import Reading, Vocabulary, read
+from bot.rules.ranking import Need
 from bot.services import catalog, intake, standing
+from bot.services.context import ServiceContext
 from bot.services.standing import StandingReport
-from storage import customers as customer_repo
-from storage import outbox as outbox_repo
-from storage import preferences as preference_repo
-from storage import side_doors as offer_repo
+from storage import customer_repo, offer_repo, outbox_repo, preference_repo
 
 
 @dataclass(frozen=True)
@@ -88,8 +86,8 @@ def offer(ctx: ServiceContext, *, channel: str, thread_ts: str, author: str, tex
             return False
         if not offer_repo.claim_offer(session, channel=channel, thread_ts=thread_ts, author=author, at=now):
             return False
-        data = {"thread_ts": thread_ts, "author": author, **prefill_of(reading, text[:700])}
-        outbox_repo.enqueue(session, kind=OutboxKind.SIDE_DOOR_OFFER, channel=channel, data=data, now=now)
+        offered = SideDoorOffer(thread_ts=thread_ts, author=author, **prefill_of(reading, text[:700]))
+        outbox_repo.enqueue(session, kind=OutboxKind.SIDE_DOOR_OFFER, channel=channel, payload=offered, now=now)
     return True
 
 

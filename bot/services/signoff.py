@@ -8,13 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot import domain
-from bot.context import ServiceContext
 from bot.domain import OutboxKind
 from bot.errors import FormErrors, UnknownRequest
-from bot.services import decisions, digest, requests
+from bot.services import asks, decisions, digest
+from bot.services.context import ServiceContext
 from bot.services.summaries import RequestSummary
-from storage import outbox as outbox_repo
-from storage import requests as request_repo
+from storage import outbox_repo, request_repo
 
 
 @dataclass(frozen=True)
@@ -58,7 +57,7 @@ def answer(ctx: ServiceContext, *, request_id: int, actor_id: str, ok: bool, rea
     else:
         said = "OK to contact" if ok else "Not now"
         decisions.too_late(ctx, request_id=request_id, actor_id=actor_id, what=f"{said} from <@{actor_id}>")
-    return Answered(won, requests.get(ctx, request_id=request_id))
+    return Answered(won, asks.get(ctx, request_id=request_id))
 
 
 def override(ctx: ServiceContext, *, request_id: int, actor_id: str, reason: str) -> Answered:
@@ -81,4 +80,4 @@ def override(ctx: ServiceContext, *, request_id: int, actor_id: str, reason: str
         digest.forget_composed(ctx)
     else:
         decisions.too_late(ctx, request_id=request_id, actor_id=actor_id, what=f"An override by <@{actor_id}>")
-    return Answered(won, requests.get(ctx, request_id=request_id))
+    return Answered(won, asks.get(ctx, request_id=request_id))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.context import ServiceContext
-from storage import events as event_repo
+from bot.services.context import ServiceContext
+from storage import event_repo
 
 
 def first_delivery(ctx: ServiceContext, *, event_id: str) -> bool:

@@ -1,5 +1,5 @@
 """A customer's standing against the policy on the day of contact, with its touches, open asks and the
-customers that fit the same need (ranked by `bot.ranking`)."""
+customers that fit the same need (ranked by `bot.rules.ranking`)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,12 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot import policy, ranking
-from bot.context import ServiceContext
 from bot.domain import AskType, CustomerStatus, Outcome, RequestStatus, Team
-from bot.policy import Limits, Standing
-from bot.ranking import Candidate, Need
-from storage import customers as customer_repo
-from storage import requests as request_repo
-from storage import suggestions as suggestion_repo
-from storage import touches as touch_repo
+from bot.rules import policy, ranking
+from bot.rules.policy import Limits, Standing
+from bot.rules.ranking import Candidate, Need
+from bot.services.context import ServiceContext
+from storage import customer_repo, request_repo, suggestion_repo, touch_repo
 from storage.models import Customer, Touch
 
 ALTERNATIVES = 3
@@ -171,7 +168,7 @@ def report(
 def candidates(
     session: Session, need: Need, limits: Limits, *, count: int = ranking.CANDIDATES, exclude: Sequence[int] = ()
 ) -> list[Candidate]:
-    """The customers that fit `need` best, ranked (see `bot.ranking`).
+    """The customers that fit `need` best, ranked (see `bot.rules.ranking`).
 
     A handful of indexed queries find the pool (the freshest users of the product, then those sharing the
     prospect's industry, region and size), so the cost does not grow with the number of customers.

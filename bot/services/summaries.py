@@ -9,11 +9,11 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from bot.domain import HISTORY_WINDOW_DAYS, AskType, Outcome, OwnerSignoff, RequestStatus, Sentiment, Team
-from bot.policy import Limits
-from bot.ranking import Candidate, Need
+from bot.rules.policy import Limits
+from bot.rules.ranking import Candidate, Need
 from bot.services import standing
 from bot.services.standing import StandingReport
-from storage import touches as touch_repo
+from storage import touch_repo
 from storage.models import ReferenceRequest
 
 

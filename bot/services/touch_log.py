@@ -8,15 +8,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bot.context import ServiceContext
 from bot.domain import MAX_LOG_NOTE, AskType, OutboxKind, Outcome, Team, TouchSource, parse_choice
 from bot.errors import FormErrors, ImportRefused
-from bot.policy import Standing
+from bot.outbox_payloads import LoggedTouchOf
+from bot.rules.policy import Standing
 from bot.services import standing
+from bot.services.context import ServiceContext
 from bot.services.customer_io import read_rows
-from storage import customers as customer_repo
-from storage import outbox as outbox_repo
-from storage import touches as touch_repo
+from storage import customer_repo, outbox_repo, touch_repo
 from storage.models import Customer, Touch
 
 HISTORY_COLUMNS = ("customer", "contact_email", "type", "requester", "team", "date", "outcome")
@@ -103,7 +102,7 @@ def log_touch(ctx: ServiceContext, *, form: LogForm, user_id: str) -> LoggedTouc
         )
         session.flush()
         outbox_repo.enqueue(
-            session, kind=OutboxKind.TOUCH_LOGGED_DM, channel=user_id, data={"touch_id": touch.id}, now=now
+            session, kind=OutboxKind.TOUCH_LOGGED_DM, channel=user_id, payload=LoggedTouchOf(touch_id=touch.id), now=now
         )
         after = standing.assess(session, customer, ctx.limits, today)
         return LoggedTouch(customer.name, ask_type, touched_on, after)

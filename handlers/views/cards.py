@@ -17,7 +17,7 @@ from bot.services.summaries import CustomerHistory, RequestSummary
 from handlers.ids import Action
 from handlers.ids import Block as BlockId
 from handlers.payloads import RequestRef
-from handlers.views import standing as standing_view
+from handlers.views import standing_blocks as standing_view
 from handlers.views.text import clip, esc, link, money, slack_date, slack_time, user
 
 TO_BE_CHOSEN = "customer to be chosen"

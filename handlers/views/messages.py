@@ -15,13 +15,13 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain import OwnerSignoff, RequestStatus
-from bot.outbox import FailedDelivery
 from bot.services.cancellation import cancellable
+from bot.services.outbox_queue import FailedDelivery
 from bot.services.summaries import RequestSummary, state_words
 from bot.services.touch_log import LoggedTouch
 from handlers.ids import COMMAND, Action
 from handlers.payloads import OutboxRef, RequestRef
-from handlers.views import standing as standing_view
+from handlers.views import standing_blocks as standing_view
 from handlers.views.cards import ask_line, customer_words, decision_buttons, decision_line
 from handlers.views.text import clip, esc, slack_date, slack_time, user
 

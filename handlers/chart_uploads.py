@@ -1,0 +1,70 @@
+"""Charts uploaded to Slack (files.getUploadURLExternal, the upload, files.completeUploadExternal, through
+slack_sdk's `files_upload_v2`), privately (no channel): image blocks point at them by file id.
+
+The same picture is uploaded once: the file id is remembered by the chart's content, so the week's digests
+for a hundred managers and every Home tab share one upload. A chart that cannot be drawn or uploaded is
+logged and left out; the text it illustrates goes out regardless."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.rules.charts import Chart, ChartImage, program_charts
+from bot.rules.program_rules import ProgramStanding
+
+logger = logging.getLogger(__name__)
+_lock = threading.Lock()
+
+
+def upload(client: WebClient, chart: Chart, memo: dict[str, tuple[float, Any]]) -> ChartImage | None:
+    key = "chart:" + hashlib.sha256(chart.png).hexdigest()
+    with _lock:
+        known = memo.get(key)
+    if known is not None:
+        return ChartImage(chart.key, str(known[1]), chart.title, chart.alt)
+    try:
+        answer = client.files_upload_v2(
+            content=chart.png, filename=chart.filename, title=chart.title, alt_txt=chart.alt[:1000]
+        )
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+        logger.warning("chart %s not uploaded (%s); the text goes out without it", chart.filename, error)
+        return None
+    file_id = str((answer.get("file") or {}).get("id") or "")
+    if not file_id:
+        logger.warning("chart %s: Slack answered without a file id; left out", chart.filename)
+        return None
+    with _lock:
+        memo[key] = (time.monotonic(), file_id)
+    return ChartImage(chart.key, file_id, chart.title, chart.alt)
+
+
+def images(
+    client: WebClient, standing: ProgramStanding | None, memo: dict[str, tuple[float, Any]]
+) -> dict[str, ChartImage]:
+    """The program's charts as uploaded images, by key ("mix", "spread"); those that failed are missing."""
+    if standing is None:
+        return {}
+    with _lock:
+        last = memo.get("charts:last")
+    if last is not None and last[1][0] is standing:  # the same reading: drawn and uploaded already
+        shown: dict[str, ChartImage] = last[1][1]
+        return shown
+    try:
+        drawn = program_charts(standing)
+    except Exception:  # a chart that cannot be drawn never blocks the message it belongs to
+        logger.exception("program charts could not be drawn")
+        return {}
+    found = (upload(client, chart, memo) for chart in drawn)
+    shown = {image.key: image for image in found if image is not None}
+    if len(shown) == len(drawn):  # a failed upload is tried again with the next message
+        with _lock:
+            memo["charts:last"] = (time.monotonic(), (standing, shown))
+    return shown

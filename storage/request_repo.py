@@ -1,0 +1,320 @@
+"""Repository functions for reference requests and their approval cards."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from bot.domain import EventKind, OwnerSignoff, RequestStatus
+from storage import event_repo
+from storage.models import ApprovalCard, ReferenceRequest, Touch
+
+
+def add(session: Session, request: ReferenceRequest) -> ReferenceRequest:
+    """Store a new request with its first event."""
+    session.add(request)
+    session.flush()
+    event_repo.record(session, request.id, EventKind.CREATED, actor_id=request.requester_id, at=request.created_at)
+    return request
+
+
+def status_of(session: Session, request_id: int) -> RequestStatus | None:
+    return session.scalar(select(ReferenceRequest.status).where(ReferenceRequest.id == request_id))
+
+
+def get(session: Session, request_id: int) -> ReferenceRequest | None:
+    stmt = (
+        select(ReferenceRequest)
+        .where(ReferenceRequest.id == request_id)
+        .options(
+            selectinload(ReferenceRequest.customer),
+            selectinload(ReferenceRequest.contact),
+            selectinload(ReferenceRequest.cards),
+            selectinload(ReferenceRequest.suggested_customer),
+        )
+    )
+    return session.scalar(stmt)
+
+
+def decide(
+    session: Session,
+    request_id: int,
+    *,
+    status: RequestStatus,
+    actor_id: str,
+    at: datetime,
+    reason: str = "",
+    suggestion: str = "",
+    suggested_customer_id: int | None = None,
+    chosen_customer_id: int | None = None,
+) -> bool:
+    """Move a pending request to `status`, with its event. Returns False when it was no longer pending.
+
+    The conditional UPDATE is the whole race guard: of two managers clicking at once, the
+    database lets exactly one change a pending row. `chosen_customer_id` sets the customer of an ask by
+    need in the same statement (only while it has none).
+    """
+    conditions: list[Any] = [ReferenceRequest.status == RequestStatus.PENDING]
+    if status is RequestStatus.APPROVED:  # not while the account owner's OK is awaited
+        conditions.append(_not_waiting_for_owner)
+    values: dict[str, Any] = {
+        "status": status,
+        "decided_by": actor_id,
+        "decided_at": at,
+        "decision_reason": reason,
+        "decision_suggestion": suggestion,
+        "suggested_customer_id": suggested_customer_id,
+    }
+    if chosen_customer_id is not None:
+        conditions.append(ReferenceRequest.customer_id.is_(None))
+        values["customer_id"] = chosen_customer_id
+    if not _changed(session, request_id, *conditions, **values):
+        return False
+    kind = EventKind.APPROVED if status is RequestStatus.APPROVED else EventKind.DECLINED
+    event_repo.record(session, request_id, kind, actor_id=actor_id, at=at, reason=reason, suggestion=suggestion)
+    return True
+
+
+_not_waiting_for_owner = or_(
+    ReferenceRequest.owner_signoff.is_(None), ReferenceRequest.owner_signoff != OwnerSignoff.WAITING
+)
+_owner_waited_for = (ReferenceRequest.status == RequestStatus.PENDING) & (
+    ReferenceRequest.owner_signoff == OwnerSignoff.WAITING
+)
+
+
+def _changed(session: Session, request_id: int, *conditions: Any, **values: Any) -> bool:
+    """One conditional UPDATE of the request: True when it matched (the race guard of every transition)."""
+    result = session.execute(
+        update(ReferenceRequest)
+        .where(ReferenceRequest.id == request_id, *conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return getattr(result, "rowcount", 0) == 1
+
+
+def approve_when_owner_agrees(
+    session: Session, request_id: int, *, actor_id: str, at: datetime, chosen_customer_id: int | None = None
+) -> bool:
+    """A manager's Approve while the account owner's OK is awaited: kept, to complete when they agree. With
+    `chosen_customer_id` (an ask by need) the customer is set and its owner asked in the same statement."""
+    if chosen_customer_id is None:
+        conditions: list[Any] = [_owner_waited_for, ReferenceRequest.approval_waiting_by.is_(None)]
+        values: dict[str, Any] = {}
+    else:
+        conditions = [ReferenceRequest.status == RequestStatus.PENDING, ReferenceRequest.customer_id.is_(None)]
+        values = {"customer_id": chosen_customer_id, "owner_signoff": OwnerSignoff.WAITING, "owner_asked_at": at}
+    if not _changed(session, request_id, *conditions, approval_waiting_by=actor_id, approval_waiting_at=at, **values):
+        return False
+    event_repo.record(session, request_id, EventKind.APPROVAL_WAITING, actor_id=actor_id, at=at)
+    return True
+
+
+def owner_answers(session: Session, request_id: int, *, ok: bool, actor_id: str, at: datetime, reason: str) -> bool:
+    """The account owner's OK (the ask stays pending, or completes a manager's approval) or Not now (the ask is
+    declined with their reason). False when the owner's answer was no longer awaited."""
+    values: dict[str, Any] = {"owner_answered_by": actor_id, "owner_answered_at": at, "owner_reason": reason}
+    if ok:
+        values["owner_signoff"] = OwnerSignoff.OK
+    else:
+        values.update(
+            owner_signoff=OwnerSignoff.NOT_NOW,
+            status=RequestStatus.DECLINED,
+            decided_by=actor_id,
+            decided_at=at,
+            decision_reason=reason,
+        )
+    if not _changed(session, request_id, _owner_waited_for, **values):
+        return False
+    kind = EventKind.OWNER_OK if ok else EventKind.OWNER_NOT_NOW
+    event_repo.record(session, request_id, kind, actor_id=actor_id, at=at, reason=reason)
+    return True
+
+
+def override_owner(session: Session, request_id: int, *, actor_id: str, at: datetime, reason: str) -> bool:
+    """A manager stops waiting for the account owner, with a reason (the approval follows in the same
+    transaction). False when the owner's answer was no longer awaited."""
+    values = {"owner_signoff": OwnerSignoff.OVERRIDDEN, "owner_answered_by": actor_id, "owner_answered_at": at}
+    if not _changed(session, request_id, _owner_waited_for, owner_reason=reason, **values):
+        return False
+    event_repo.record(session, request_id, EventKind.OWNER_OVERRIDDEN, actor_id=actor_id, at=at, reason=reason)
+    return True
+
+
+def owners_unreminded(session: Session, *, limit: int = 500) -> Sequence[tuple[int, datetime]]:
+    """Asks waiting for the account owner's OK whose owner was not reminded yet: (id, asked at), oldest first."""
+    stmt = (
+        select(ReferenceRequest.id, ReferenceRequest.owner_asked_at)
+        .where(_owner_waited_for, ReferenceRequest.owner_nudged_at.is_(None))
+        .order_by(ReferenceRequest.owner_asked_at)
+        .limit(limit)
+    )
+    return [(int(i), at) for i, at in session.execute(stmt) if at is not None]
+
+
+def claim_owner_nudge(session: Session, request_id: int, now: datetime) -> bool:
+    """Mark the owner's reminder sent, once (of several replicas or runs, one wins)."""
+    unreminded = ReferenceRequest.owner_nudged_at.is_(None)
+    if not _changed(session, request_id, _owner_waited_for, unreminded, owner_nudged_at=now):
+        return False
+    event_repo.record(session, request_id, EventKind.OWNER_REMINDED, actor_id="", at=now)
+    return True
+
+
+def cancel(session: Session, request_id: int, *, actor_id: str, at: datetime, today: date) -> bool:
+    """Cancel an ask before its contact: waiting for a decision, or approved for today or later without an
+    outcome. One conditional UPDATE, so a cancel racing a decision leaves exactly one of them standing; the
+    ask's touch, if approved, stops counting. False when it could not be cancelled (any more)."""
+    cancellable = or_(
+        ReferenceRequest.status == RequestStatus.PENDING,
+        (ReferenceRequest.status == RequestStatus.APPROVED)
+        & (ReferenceRequest.needed_by >= today)
+        & ReferenceRequest.outcome.is_(None),
+    )
+    if not _changed(
+        session, request_id, cancellable, status=RequestStatus.CANCELLED, decided_by=actor_id, decided_at=at
+    ):
+        return False
+    session.execute(update(Touch).where(Touch.request_id == request_id).values(counts=False))
+    event_repo.record(session, request_id, EventKind.CANCELLED, actor_id=actor_id, at=at)
+    return True
+
+
+def recent_for_requester(
+    session: Session, requester_id: str, since: datetime, *, limit: int = 40
+) -> Sequence[ReferenceRequest]:
+    """The requester's asks filed since `since`, whatever became of them, and older ones still in play;
+    newest first."""
+    in_play = ReferenceRequest.status.in_(
+        [RequestStatus.PENDING, RequestStatus.APPROVED]
+    ) & ReferenceRequest.outcome.is_(None)
+    stmt = (
+        select(ReferenceRequest)
+        .where(ReferenceRequest.requester_id == requester_id, or_(ReferenceRequest.created_at >= since, in_play))
+        .options(selectinload(ReferenceRequest.customer), selectinload(ReferenceRequest.contact))
+        .order_by(ReferenceRequest.created_at.desc(), ReferenceRequest.id.desc())
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def open_for_customer(session: Session, customer_id: int, today: date) -> Sequence[ReferenceRequest]:
+    """Asks of the customer still in play: waiting for a decision, or approved and not yet due."""
+    stmt = (
+        select(ReferenceRequest)
+        .where(
+            ReferenceRequest.customer_id == customer_id,
+            or_(
+                ReferenceRequest.status == RequestStatus.PENDING,
+                (ReferenceRequest.status == RequestStatus.APPROVED) & (ReferenceRequest.needed_by >= today),
+            ),
+        )
+        .order_by(ReferenceRequest.id)
+        .limit(20)
+    )
+    return session.scalars(stmt).all()
+
+
+def lock(session: Session, request_id: int) -> None:
+    """Hold the request's row until the transaction ends (PostgreSQL; SQLite serialises writers anyway).
+
+    A decision's conditional UPDATE takes the same lock, so the two cannot interleave.
+    """
+    session.execute(select(ReferenceRequest.id).where(ReferenceRequest.id == request_id).with_for_update())
+
+
+def add_card(session: Session, request_id: int, channel: str, ts: str, permalink: str | None = None) -> None:
+    session.add(ApprovalCard(request_id=request_id, channel=channel, ts=ts, permalink=permalink))
+
+
+# -- lists for the weekly digest ------------------------------------------------------------------------
+def _listed(session: Session, *conditions: Any, order: list[Any], limit: int) -> tuple[Sequence[ReferenceRequest], int]:
+    total = session.scalar(select(func.count(ReferenceRequest.id)).where(*conditions)) or 0
+    stmt = (
+        select(ReferenceRequest)
+        .where(*conditions)
+        .order_by(*order)
+        .limit(limit)
+        .options(selectinload(ReferenceRequest.customer), selectinload(ReferenceRequest.cards))
+    )
+    return session.scalars(stmt).all(), int(total)
+
+
+def waiting(session: Session, *, limit: int) -> tuple[Sequence[ReferenceRequest], int]:
+    """Pending requests, oldest first, and how many there are."""
+    return _listed(
+        session, ReferenceRequest.status == RequestStatus.PENDING, order=[ReferenceRequest.created_at], limit=limit
+    )
+
+
+def overdue(session: Session, today: date, *, limit: int) -> tuple[Sequence[ReferenceRequest], int]:
+    """Approved asks past their needed-by date without an outcome."""
+    return _listed(
+        session,
+        ReferenceRequest.status == RequestStatus.APPROVED,
+        ReferenceRequest.needed_by < today,
+        ReferenceRequest.outcome.is_(None),
+        order=[ReferenceRequest.needed_by],
+        limit=limit,
+    )
+
+
+def due_between(session: Session, first: date, last: date, *, limit: int) -> tuple[Sequence[ReferenceRequest], int]:
+    return _listed(
+        session,
+        ReferenceRequest.status == RequestStatus.APPROVED,
+        ReferenceRequest.needed_by >= first,
+        ReferenceRequest.needed_by <= last,
+        ReferenceRequest.outcome.is_(None),
+        order=[ReferenceRequest.needed_by],
+        limit=limit,
+    )
+
+
+# -- reminders of asks waiting for a decision -----------------------------------------------------------
+def waiting_unnudged(session: Session, *, limit: int = 500) -> Sequence[tuple[int, datetime]]:
+    """Pending asks the managers were not reminded of yet: (id, filed at), oldest first."""
+    stmt = (
+        select(ReferenceRequest.id, ReferenceRequest.created_at)
+        .where(
+            ReferenceRequest.status == RequestStatus.PENDING,
+            ReferenceRequest.nudged_at.is_(None),
+            ReferenceRequest.approval_waiting_by.is_(None),  # decided: it waits for the owner, not the managers
+        )
+        .order_by(ReferenceRequest.created_at)
+        .limit(limit)
+    )
+    return [(int(i), at) for i, at in session.execute(stmt)]
+
+
+def claim_nudge(session: Session, request_id: int, now: datetime) -> bool:
+    """Mark the reminder sent, once: of several replicas or runs, one wins."""
+    unreminded = ReferenceRequest.nudged_at.is_(None)
+    return _changed(session, request_id, unreminded, ReferenceRequest.status == RequestStatus.PENDING, nudged_at=now)
+
+
+# -- outcome follow-ups ---------------------------------------------------------------------------------
+def due_followups(session: Session, today: date, *, limit: int = 200) -> list[int]:
+    """Approved asks whose needed-by date has passed, with no outcome and no follow-up sent yet."""
+    stmt = (
+        select(ReferenceRequest.id)
+        .where(
+            ReferenceRequest.status == RequestStatus.APPROVED,
+            ReferenceRequest.needed_by < today,
+            ReferenceRequest.outcome.is_(None),
+            ReferenceRequest.followup_sent_at.is_(None),
+        )
+        .order_by(ReferenceRequest.id)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def claim_followup(session: Session, request_id: int, now: datetime) -> bool:
+    """Mark the follow-up of a request as sent; False when another run did so first."""
+    return _changed(session, request_id, ReferenceRequest.followup_sent_at.is_(None), followup_sent_at=now)
