@@ -230,7 +230,7 @@ def cmd_history_export(args: argparse.Namespace) -> int:
 
 
 def _write(rows: Iterator[list[str]], file: str | None) -> int:
-    from bot.services.customer_io import write_csv, write_xlsx
+    from bot.services.sheets import write_csv, write_xlsx
 
     if not file:
         write_csv(rows, sys.stdout)

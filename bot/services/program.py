@@ -3,7 +3,6 @@ column), every change recorded, and the program's standing computed (see `bot.ru
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -12,17 +11,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.domain import CustomerStatus, TargetKind, has_control_characters, member
+from bot.domain import CustomerStatus, TargetKind
 from bot.errors import FormErrors, ImportRefused
 from bot.rules import program_rules
 from bot.rules.policy import Limits
 from bot.rules.program_rules import ProgramStanding
+from bot.services import sheets
 from bot.services.context import ServiceContext, remembered
-from bot.services.customer_io import read_rows
 from storage import customer_repo, event_repo, nomination_repo, program_repo, touch_repo
 from storage.models import NEVER_TOUCHED, ProgramTarget
 
-PROGRAM_COLUMNS = ("kind", "name", "products", "target", "due")
 IMPORTER = "import"
 
 
@@ -32,104 +30,65 @@ class ProgramReport:
     initiatives: int
 
 
-@dataclass(frozen=True)
-class _Row:
-    kind: TargetKind
-    name: str
-    products: list[str]
-    target: int
-    due: date | None
+PROGRAM_SHEET = (
+    sheets.Column("kind", sheets.one_of(TargetKind, "mix or initiative"), needed="required (mix or initiative)"),
+    sheets.Column("name", sheets.text(200), needed="required"),
+    sheets.Column("products", sheets.listed(100), needed="name at least one product"),
+    sheets.Column("target", empty=""),  # what it may hold depends on the kind: read with the row
+    sheets.Column("due", empty=""),  # an initiative's; a mix row's is not read
+)
+PROGRAM_COLUMNS = tuple(c.name for c in PROGRAM_SHEET)
 
 
-def _row_problems(number: int, raw: dict[str, str], today: date, known: set[str]) -> tuple[list[str], _Row | None]:
-    here: list[str] = []
-    bad = [col for col, value in raw.items() if has_control_characters(value)]
-    if bad:
-        return [f"row {number}, column {col}: holds a control character (such as NUL)" for col in bad], None
-    kind = member(TargetKind, raw["kind"].strip().lower())
-    if kind is None:
-        here.append(f"row {number}, column kind: '{raw['kind']}' is not mix or initiative")
-    name = raw["name"].strip()
-    if not name:
-        here.append(f"row {number}, column name: required")
-    elif len(name) > 200:
-        here.append(f"row {number}, column name: longer than 200 characters")
-    products = [p.strip() for p in raw["products"].split(";") if p.strip()]
-    if not products:
-        here.append(f"row {number}, column products: name at least one product")
-    for product in products:
-        if product not in known:
-            here.append(f"row {number}, column products: no customer uses '{product}'")
+def _target(sheet: sheets.Sheet, row: sheets.Row, known: set[str], today: date, now: datetime) -> ProgramTarget | None:
+    """A program row checked across its cells and against the pool; the target it sets, or None."""
+    kind, products, text = row["kind"], row["products"] or [], row["target"] or ""
+    if row["products"] == []:  # only separators
+        sheet.add(row, "products", "name at least one product")
+    for product in (p for p in products if p not in known):
+        sheet.add(row, "products", f"no customer uses '{product}'")
     if kind is TargetKind.MIX and len(products) > 1:
-        here.append(f"row {number}, column products: a mix row is one product's share; give one product")
-    text = raw["target"].strip()
+        sheet.add(row, "products", "a mix row is one product's share; give one product")
     target = int(text) if text.isdigit() else None
     if kind is TargetKind.MIX and (target is None or not 0 <= target <= 100):
-        here.append(f"row {number}, column target: '{text}' is not a percentage from 0 to 100")
+        sheet.add(row, "target", f"'{text}' is not a percentage from 0 to 100")
     if kind is TargetKind.INITIATIVE and (target is None or target < 1):
-        here.append(f"row {number}, column target: '{text}' is not a number of references (1 or more)")
-    due = None
-    if kind is TargetKind.INITIATIVE:
-        try:
-            due = date.fromisoformat(raw["due"].strip())
-        except ValueError:
-            here.append(f"row {number}, column due: '{raw['due']}' is not a date (YYYY-MM-DD); an initiative needs one")
-        else:
-            if due < today:
-                here.append(f"row {number}, column due: {due.isoformat()} is in the past")
-    if here or kind is None or target is None:
-        return here, None
-    return here, _Row(kind, name, products, target, due)
+        sheet.add(row, "target", f"'{text}' is not a number of references (1 or more)")
+    due = _due(sheet, row, today) if kind is TargetKind.INITIATIVE else None
+    if not row.clean or kind is None or target is None:
+        return None
+    return ProgramTarget(
+        kind=kind, name=row["name"], products=";".join(products), target=target, due=due, starts=today, created_at=now
+    )
+
+
+def _due(sheet: sheets.Sheet, row: sheets.Row, today: date) -> date | None:
+    try:
+        due = sheets.day(row["due"])
+    except sheets.Bad:
+        sheet.add(row, "due", f"'{row['due']}' is not a date (YYYY-MM-DD); an initiative needs one")
+        return None
+    if due < today:
+        sheet.add(row, "due", f"{due.isoformat()} is in the past")
+    return due
 
 
 def import_program(ctx: ServiceContext, *, path: Path, actor_id: str = IMPORTER) -> ProgramReport:
     """Replace the program's targets with the file's, all or nothing; the change is recorded."""
     today, now = ctx.today(), ctx.now()
-    rows = read_rows(path)
-    try:
-        header = next(rows, None)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise ImportRefused([f"{path.name}: cannot be read as CSV in UTF-8 ({exc})"]) from exc
-    if not isinstance(header, list) or not any(header):
-        raise ImportRefused(["row 1: the file is empty; it needs a header row naming the columns"])
-    missing = [c for c in PROGRAM_COLUMNS if c not in header]
-    unknown = [c for c in header if c and c not in PROGRAM_COLUMNS]
-    problems = [f"row 1: missing column(s) {', '.join(missing)}"] if missing else []
-    problems += [f"row 1, column {c}: unknown column" for c in unknown]
-    if problems:
-        raise ImportRefused(problems)
-    new: list[ProgramTarget] = []
-    mix_total = 0
-    mix_rows: list[int] = []
+    sheet = sheets.read(path, PROGRAM_SHEET)
     with ctx.session_factory.begin() as session:
         known = set(customer_repo.pool_values(session)["products"])
-        for item in rows:
-            assert isinstance(item, tuple)
-            number, raw = item
-            here, parsed = _row_problems(number, raw, today, known)
-            problems += here
-            if here or parsed is None:
-                continue
-            if parsed.kind is TargetKind.MIX:
-                mix_total += parsed.target
-                mix_rows.append(number)
-            new.append(
-                ProgramTarget(
-                    kind=parsed.kind,
-                    name=parsed.name,
-                    products=";".join(parsed.products),
-                    target=parsed.target,
-                    due=parsed.due,
-                    starts=today,
-                    created_at=now,
-                )
-            )
-        if mix_rows and mix_total != 100 and not problems:
-            problems.append(
+        read = [(row, _target(sheet, row, known, today, now)) for row in sheet.rows]
+        new = [target for _row, target in read if target is not None]
+        mix_rows = [row.number for row, target in read if target is not None and target.kind is TargetKind.MIX]
+        mix_total = sum(t.target for t in new if t.kind is TargetKind.MIX)
+        if mix_rows and mix_total != 100 and not sheet.problems:
+            sheet.problems.append(
                 f"rows {', '.join(map(str, mix_rows))}, column target: the mix shares add up to {mix_total}, not 100"
             )
-        if problems:
-            raise ImportRefused(problems)  # leaving the block by an exception writes nothing
+        if sheet.problems:
+            raise ImportRefused(sheet.problems)  # leaving the block by an exception writes nothing
         # An initiative already running keeps the day it started (what it has delivered since then counts).
         started = {(t.kind, t.name): t.starts for t in program_repo.targets(session)}
         for target_row in new:

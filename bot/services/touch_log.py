@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
+
+from sqlalchemy.orm import Session
 
 from bot.domain import MAX_LOG_NOTE, AskType, OutboxKind, Outcome, Team, TouchSource, parse_choice
 from bot.errors import FormErrors, ImportRefused
 from bot.outbox_payloads import LoggedTouchOf
 from bot.rules.policy import Standing
-from bot.services import standing
+from bot.services import sheets, standing
 from bot.services.context import ServiceContext
-from bot.services.customer_io import read_rows
 from storage import customer_repo, outbox_repo, touch_repo
 from storage.models import Customer, Touch
 
-HISTORY_COLUMNS = ("customer", "contact_email", "type", "requester", "team", "date", "outcome")
-OPTIONAL_HISTORY_COLUMNS = ("product",)  # the product the reference spoke to
+HISTORY_SHEET = (
+    sheets.Column("customer", sheets.text(200), needed="required"),
+    sheets.Column("contact_email", sheets.text(320), empty=""),
+    sheets.Column("type", sheets.one_of(AskType), needed="required"),
+    sheets.Column("requester", sheets.text(100), needed="required (a Slack user ID, an email or a name)"),
+    sheets.Column("team", sheets.one_of(Team), needed="required"),
+    sheets.Column("date", sheets.day, needed="required (YYYY-MM-DD)"),
+    sheets.Column("outcome", sheets.one_of(Outcome), empty=Outcome.COMPLETED),
+    sheets.Column("product", sheets.text(100), in_header=False),  # the product the reference spoke to
+)
+HISTORY_COLUMNS = tuple(c.name for c in HISTORY_SHEET if c.in_header)
+OPTIONAL_HISTORY_COLUMNS = tuple(c.name for c in HISTORY_SHEET if not c.in_header)
 _OLDEST = timedelta(days=10 * 366)
 
 
@@ -124,116 +134,17 @@ class HistoryReport:
     already_there: int = 0
 
 
-def _parse_day(text: str) -> date | None:
-    text = text.strip()
-    for parse in (date.fromisoformat, lambda t: datetime.fromisoformat(t).date()):
-        try:
-            return parse(text)
-        except ValueError:
-            continue
-    return None
-
-
 def import_history(ctx: ServiceContext, *, path: Path) -> HistoryReport:
     """Import past touches, all or nothing. Identical touches already stored are not added twice."""
-    now, today = ctx.now(), ctx.today()
-    problems: list[str] = []
-    touches: list[Touch] = []
-    try:
-        rows = read_rows(path)
-        header = next(rows, None)
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise ImportRefused([f"{path.name}: cannot be read as CSV in UTF-8 ({exc})"]) from exc
-    if not isinstance(header, list) or not any(header):
-        raise ImportRefused(["row 1: the file is empty; it needs a header row naming the columns"])
-    missing = [c for c in HISTORY_COLUMNS if c not in header]
-    unknown = [c for c in header if c and c not in HISTORY_COLUMNS + OPTIONAL_HISTORY_COLUMNS]
-    if missing:
-        problems.append(
-            f"row 1: missing column(s) {', '.join(missing)}; the header must name {', '.join(HISTORY_COLUMNS)}"
-        )
-    problems += [f"row 1, column {c}: unknown column" for c in unknown]
-    if problems:
-        raise ImportRefused(problems)
+    sheet = sheets.read(path, HISTORY_SHEET)
     with ctx.session_factory.begin() as session:
         customers: dict[str, Customer | None] = {}
-        for item in rows:
-            assert isinstance(item, tuple)
-            number, raw = item
-            here: list[str] = []
-            name = raw["customer"]
-            if name not in customers:
-                customers[name] = customer_repo.find_by_name(session, name) if name else None
-            customer = customers[name]
-            if not name:
-                here.append(f"row {number}, column customer: required")
-            elif customer is None:
-                here.append(f"row {number}, column customer: no customer named '{name}' (import customers first)")
-            contact_id = None
-            email = raw["contact_email"].lower()
-            if email and customer is not None:
-                match = [c for c in customer.contacts if c.email.lower() == email]
-                if not match:
-                    here.append(f"row {number}, column contact_email: {email} is not a contact at {name}")
-                else:
-                    contact_id = match[0].id
-            ask_type = parse_choice(AskType, raw["type"])
-            if ask_type is None:
-                here.append(
-                    f"row {number}, column type: '{raw['type']}' is not one of " + ", ".join(t.value for t in AskType)
-                )
-            team = parse_choice(Team, raw["team"])
-            if team is None:
-                here.append(
-                    f"row {number}, column team: '{raw['team']}' is not one of " + ", ".join(t.value for t in Team)
-                )
-            requester = raw["requester"]
-            if not requester:
-                here.append(f"row {number}, column requester: required (a Slack user ID, an email or a name)")
-            elif len(requester) > 100:
-                here.append(f"row {number}, column requester: longer than 100 characters")
-            day = _parse_day(raw["date"])
-            if day is None:
-                here.append(f"row {number}, column date: '{raw['date']}' is not a date (YYYY-MM-DD)")
-            elif day > today:
-                here.append(f"row {number}, column date: {day.isoformat()} is in the future")
-            outcome = parse_choice(Outcome, raw["outcome"]) if raw["outcome"] else Outcome.COMPLETED
-            if outcome is None:
-                here.append(
-                    f"row {number}, column outcome: '{raw['outcome']}' is not one of "
-                    + ", ".join(o.value for o in Outcome)
-                )
-            product = (raw.get("product") or "").strip() or None
-            if product is not None and not customer_repo.product_in_pool(session, product):
-                here.append(
-                    f"row {number}, column product: no customer uses '{product}' "
-                    "(the products come from the customer import)"
-                )
-            problems += here
-            if here or customer is None or ask_type is None or team is None or day is None or outcome is None:
-                continue
-            touches.append(
-                Touch(
-                    customer_id=customer.id,
-                    contact_id=contact_id,
-                    ask_type=ask_type,
-                    product=product,
-                    requester=requester,
-                    team=team,
-                    touched_on=day,
-                    outcome=outcome,
-                    note="",
-                    source=TouchSource.IMPORTED,
-                    flagged=False,
-                    created_by="import",
-                    created_at=now,
-                )
-            )
-        if problems:
+        read = [_touch(session, sheet, row, customers, ctx) for row in sheet.rows]
+        if sheet.problems:
             # Leaving the block by an exception rolls the transaction back: nothing is written.
-            raise ImportRefused(problems)
+            raise ImportRefused(sheet.problems)
         report = HistoryReport()
-        for touch in touches:
+        for touch in (t for t in read if t is not None):
             if touch_repo.exists_like(session, touch):
                 report.already_there += 1
                 continue
@@ -241,6 +152,48 @@ def import_history(ctx: ServiceContext, *, path: Path) -> HistoryReport:
             session.flush()
             report.imported += 1
         return report
+
+
+def _touch(
+    session: Session, sheet: sheets.Sheet, row: sheets.Row, customers: dict[str, Customer | None], ctx: ServiceContext
+) -> Touch | None:
+    """A history row checked against the pool (its customer, contact and product) and the calendar; the touch
+    it records, or None when anything in it is wrong (the problems are on the sheet)."""
+    name = row["customer"]
+    if name and name not in customers:
+        customers[name] = customer_repo.find_by_name(session, name)
+    customer = customers.get(name) if name else None
+    if name and customer is None:
+        sheet.add(row, "customer", f"no customer named '{name}' (import customers first)")
+    contact_id = None
+    email = (row["contact_email"] or "").lower()
+    if email and customer is not None:
+        match = [c.id for c in customer.contacts if c.email.lower() == email]
+        if not match:
+            sheet.add(row, "contact_email", f"{email} is not a contact at {name}")
+        contact_id = match[0] if match else None
+    if row["date"] is not None and row["date"] > ctx.today():
+        sheet.add(row, "date", f"{row['date'].isoformat()} is in the future")
+    product = row["product"]
+    if product and not customer_repo.product_in_pool(session, product):
+        sheet.add(row, "product", f"no customer uses '{product}' (the products come from the customer import)")
+    if not row.clean or customer is None:
+        return None
+    return Touch(
+        customer_id=customer.id,
+        contact_id=contact_id,
+        ask_type=row["type"],
+        product=product,
+        requester=row["requester"],
+        team=row["team"],
+        touched_on=row["date"],
+        outcome=row["outcome"],
+        note="",
+        source=TouchSource.IMPORTED,
+        flagged=False,
+        created_by="import",
+        created_at=ctx.now(),
+    )
 
 
 def export_history(ctx: ServiceContext) -> Iterator[list[str]]:
