@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -10,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
 from bot.services import asks, catalog, customer_limits, home
+from bot.services.context import ServiceContext
 from handlers.common import deps, open_modal
 from handlers.error_replies import guarded
 from handlers.ids import COMMAND
@@ -31,70 +34,112 @@ def register(app: App) -> None:
     app.command(COMMAND)(guarded(reference_request))
 
 
+@dataclass(frozen=True)
+class _Typed:
+    """A `/reference-request` as typed: who, the rest of the words after the first, and how to answer."""
+
+    ack: Ack
+    body: dict[str, Any]
+    client: WebClient
+    respond: Respond
+    context: BoltContext
+    ctx: ServiceContext
+    user_id: str
+    rest: str
+
+    def tell(self, message: str) -> None:
+        self.respond(text=message, response_type="ephemeral")
+
+    def open(self, view: View | dict[str, Any]) -> bool:
+        return open_modal(self.client, trigger_id=self.body["trigger_id"], view=view, tell=self.tell)
+
+
+def _help(t: _Typed) -> None:
+    reply, blocks = messages.help_reply()
+    t.ack(text=reply, blocks=blocks)
+
+
+def _list(t: _Typed) -> None:
+    reply, blocks = messages.own_requests_reply(asks.recent_for(t.ctx, requester_id=t.user_id), t.ctx.today())
+    t.ack(text=reply, blocks=blocks)
+
+
+def _queue(t: _Typed) -> None:
+    t.ctx.require_manager(t.user_id, "see the queue of asks")
+    waiting = home.waiting(t.ctx, limit=QUEUE_SHOWN)
+    t.ack(text=f"{waiting.total} asks waiting for a decision.", blocks=waiting_blocks(waiting))
+
+
+def _program(t: _Typed) -> None:
+    open_program(t.ack, t.body, t.client, t.respond, t.context, t.user_id)
+
+
+def _nominate(t: _Typed) -> None:
+    t.ack()
+    t.open(nomination_modal())
+
+
+def _log(t: _Typed) -> None:
+    t.ack()
+    t.open(log_modal(today=t.ctx.today(), initial_team=asks.last_team(t.ctx, user_id=t.user_id)))
+
+
+def _limits(t: _Typed) -> None:
+    t.ctx.require_manager(t.user_id, "change a customer's limits")
+    chosen = catalog.find_customer(t.ctx, text=t.rest)
+    if chosen is None:
+        t.ack(text=f"No single customer matches “{t.rest}”. Try `{COMMAND} limits` with the exact name.")
+        return
+    t.ack()
+    t.open(limits_modal(customer_limits.load(t.ctx, customer_id=chosen.id)))
+
+
+# The first word's answers; those in _TAKES_MORE read the words after it, the rest stand alone.
+_WORDS: dict[str, Callable[[_Typed], None]] = {
+    "help": _help,
+    "?": _help,
+    "list": _list,
+    "queue": _queue,
+    "program": _program,
+    "nominate": _nominate,
+    "log": _log,
+    "limits": _limits,
+}
+_TAKES_MORE = {"help", "?", "limits"}
+
+
 def reference_request(
     ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
 ) -> None:
-    d = deps(context)
-    ctx = d.services
+    ctx = deps(context).services
     text = str(body.get("text") or "").strip()
-    user_id = str(body.get("user_id") or "")
     word, _, rest = text.partition(" ")
-    word = word.lower()
+    typed = _Typed(ack, body, client, respond, context, ctx, str(body.get("user_id") or ""), rest)
+    answer = _WORDS.get(word.lower())
+    if answer is not None and (not rest or word.lower() in _TAKES_MORE):
+        answer(typed)
+        return
+    _request_form(typed, text)
 
-    def tell(message: str) -> None:
-        respond(text=message, response_type="ephemeral")
 
-    if word in ("help", "?"):
-        reply, blocks = messages.help_reply()
-        ack(text=reply, blocks=blocks)
-        return
-    if word == "list" and not rest:
-        reply, blocks = messages.own_requests_reply(asks.recent_for(ctx, requester_id=user_id), ctx.today())
-        ack(text=reply, blocks=blocks)
-        return
-    if word == "queue" and not rest:
-        ctx.require_manager(user_id, "see the queue of asks")
-        waiting = home.waiting(ctx, limit=QUEUE_SHOWN)
-        ack(text=f"{waiting.total} asks waiting for a decision.", blocks=waiting_blocks(waiting))
-        return
-    if word == "program" and not rest:
-        open_program(ack, body, client, respond, context, user_id)
-        return
-    if word == "nominate" and not rest:
-        ack()
-        open_modal(client, trigger_id=body["trigger_id"], view=nomination_modal(), tell=tell)
-        return
-    if word == "log" and not rest:
-        ack()
-        log_form = log_modal(today=ctx.today(), initial_team=asks.last_team(ctx, user_id=user_id))
-        open_modal(client, trigger_id=body["trigger_id"], view=log_form, tell=tell)
-        return
-    if word == "limits":
-        ctx.require_manager(user_id, "change a customer's limits")
-        chosen = catalog.find_customer(ctx, text=rest)
-        if chosen is None:
-            ack(text=f"No single customer matches “{rest}”. Try `{COMMAND} limits` with the exact name.")
-            return
-        ack()
-        current = customer_limits.load(ctx, customer_id=chosen.id)
-        open_modal(client, trigger_id=body["trigger_id"], view=limits_modal(current), tell=tell)
-        return
+def _request_form(t: _Typed, text: str) -> None:
+    """The request form, with the customer the words name (when they name one)."""
     # The trigger_id lives 3 seconds: acknowledge first, then open the modal straight away.
-    ack()
-    chosen = catalog.find_customer(ctx, text=text) if text else None
-    meta = RequestModalContext(channel=str(body.get("channel_id") or "")[:32]).dump()
+    t.ack()
+    chosen = catalog.find_customer(t.ctx, text=text) if text else None
+    meta = RequestModalContext(channel=str(t.body.get("channel_id") or "")[:32]).dump()
     view: View | dict[str, Any] = (
         build_form(
-            ctx,
+            t.ctx,
             private_metadata=meta,
-            user_id=user_id,
+            user_id=t.user_id,
             customer=customer_option(chosen.id, chosen.name, chosen.status),
             customer_id=chosen.id,
         )
         if chosen
-        else blank_form(ctx, private_metadata=meta, user_id=user_id)
+        else blank_form(t.ctx, private_metadata=meta, user_id=t.user_id)
     )
-    if not open_modal(client, trigger_id=body["trigger_id"], view=view, tell=tell):
+    if not t.open(view):
         return
     if text and chosen is None:
-        tell(f"No single customer matches “{text}”; pick one in the form.")
+        t.tell(f"No single customer matches “{text}”; pick one in the form.")

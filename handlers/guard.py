@@ -34,51 +34,69 @@ def _user_ok(body: dict[str, Any]) -> bool:
     return isinstance(user, dict) and _is_str(user.get("id"), 32)
 
 
+def _command_problem(body: dict[str, Any]) -> str | None:
+    if not (_is_str(body.get("user_id"), 32) and _is_str(body.get("trigger_id"), 255)):
+        return "slash command without user_id or trigger_id"
+    if not isinstance(body.get("text", ""), str) or len(body.get("text", "")) > 4000:
+        return "slash command text is not a string of at most 4000 characters"
+    return None
+
+
+def _actions_problem(body: dict[str, Any]) -> str | None:
+    actions = body.get("actions")
+    if not _user_ok(body) or not isinstance(actions, list) or not actions:
+        return "block_actions without a user or actions"
+    if not all(isinstance(a, dict) and _is_str(a.get("action_id")) for a in actions):
+        return "an action without an action_id"
+    view = body.get("view")
+    if view is not None and not isinstance(view, dict):
+        return "view is not an object"
+    return None
+
+
+def _submission_problem(body: dict[str, Any]) -> str | None:
+    view = body.get("view")
+    if not _user_ok(body) or not isinstance(view, dict):
+        return "view_submission without a user or view"
+    state = view.get("state")
+    if not isinstance(state, dict) or not isinstance(state.get("values"), dict):
+        return "view without state.values"
+    if not all(isinstance(v, dict) and all(isinstance(e, dict) for e in v.values()) for v in state["values"].values()):
+        return "state.values is not shaped as block -> action -> element"
+    if not isinstance(view.get("private_metadata", ""), str):
+        return "private_metadata is not a string"
+    return None
+
+
+def _suggestion_problem(body: dict[str, Any]) -> str | None:
+    if not _user_ok(body) or not isinstance(body.get("value", ""), str) or not _is_str(body.get("action_id")):
+        return "block_suggestion without a user, action_id or value"
+    return None
+
+
+def _event_problem(body: dict[str, Any]) -> str | None:
+    if not isinstance(body.get("event"), dict) or not _is_str(body.get("event_id"), 64):
+        return "event_callback without an event or event_id"
+    return None
+
+
+# By payload type; url_verification and the rest Bolt answers or refuses itself.
+_CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {
+    "block_actions": _actions_problem,
+    "view_submission": _submission_problem,
+    "block_suggestion": _suggestion_problem,
+    "event_callback": _event_problem,
+}
+
+
 def problem(body: Any) -> str | None:
     """What is wrong with the payload's shape, or None when listeners can rely on it."""
     if not isinstance(body, dict):
         return "not an object"
-    kind = body.get("type")
     if "command" in body:
-        if not (_is_str(body.get("user_id"), 32) and _is_str(body.get("trigger_id"), 255)):
-            return "slash command without user_id or trigger_id"
-        if not isinstance(body.get("text", ""), str) or len(body.get("text", "")) > 4000:
-            return "slash command text is not a string of at most 4000 characters"
-        return None
-    if kind == "block_actions":
-        actions = body.get("actions")
-        if not _user_ok(body) or not isinstance(actions, list) or not actions:
-            return "block_actions without a user or actions"
-        if not all(isinstance(a, dict) and _is_str(a.get("action_id")) for a in actions):
-            return "an action without an action_id"
-        view = body.get("view")
-        if view is not None and not isinstance(view, dict):
-            return "view is not an object"
-        return None
-    if kind == "view_submission":
-        view = body.get("view")
-        if not _user_ok(body) or not isinstance(view, dict):
-            return "view_submission without a user or view"
-        state = view.get("state")
-        if not isinstance(state, dict) or not isinstance(state.get("values"), dict):
-            return "view without state.values"
-        if not all(
-            isinstance(v, dict) and all(isinstance(e, dict) for e in v.values()) for v in state["values"].values()
-        ):
-            return "state.values is not shaped as block -> action -> element"
-        if not isinstance(view.get("private_metadata", ""), str):
-            return "private_metadata is not a string"
-        return None
-    if kind == "block_suggestion":
-        if not _user_ok(body) or not isinstance(body.get("value", ""), str) or not _is_str(body.get("action_id")):
-            return "block_suggestion without a user, action_id or value"
-        return None
-    if kind == "event_callback":
-        event = body.get("event")
-        if not isinstance(event, dict) or not _is_str(body.get("event_id"), 64):
-            return "event_callback without an event or event_id"
-        return None
-    return None  # url_verification and the rest: Bolt answers or refuses them itself
+        return _command_problem(body)
+    check = _CHECKS.get(str(body.get("type")))
+    return check(body) if check is not None else None
 
 
 def stamp_arrival(context: BoltContext, next: Callable[[], BoltResponse | None]) -> BoltResponse | None:  # noqa: A002

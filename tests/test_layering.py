@@ -19,6 +19,8 @@ import sys
 from importlib.metadata import packages_distributions
 from pathlib import Path
 
+from radon.complexity import cc_visit
+
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ["base", "rules", "storage", "services", "slack edge", "delivery", "entry"]
 BASE = {"bot.domain", "bot.errors", "bot.clock", "bot.outbox_payloads", "bot.logs"}
@@ -91,3 +93,14 @@ def test_no_two_modules_share_a_name_and_none_shadows_a_library():
     assert {name: paths for name, paths in names.items() if len(paths) > 1} == {}
     libraries = set(sys.stdlib_module_names) | set(packages_distributions())
     assert sorted(set(names) & libraries) == []
+
+
+def test_no_function_of_ours_is_more_complex_than_twenty():
+    """Cyclomatic complexity as radon measures it: past 20, a function wants its steps named."""
+    tangled = {
+        f"{module_name(path)}.{block.fullname}": block.complexity
+        for path in ours()
+        for block in cc_visit(path.read_text(encoding="utf-8"))
+        if block.complexity > 20
+    }
+    assert tangled == {}

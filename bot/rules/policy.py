@@ -183,17 +183,9 @@ def standing(
     weight = limits.weight(ask_type) if ask_type else 1
     before = used_on(touches, on, limits.customer_window_days, limits)
     used = before + weight if counted else before
-    reasons: list[str] = []
-
     if status is not CustomerStatus.ACTIVE:
-        blocked = status is CustomerStatus.DO_NOT_CONTACT
-        reasons.append("marked do-not-contact" if blocked else "paused as a reference")
-        level = Level.DO_NOT_CONTACT if blocked else Level.PAUSED
-        return Standing(
-            level, used, limits.customer_max, limits.customer_window_days, None, limits.contact_max, None, None,
-            True, tuple(reasons),
-        )  # fmt: skip
-
+        return _not_active(status, used, limits)
+    reasons: list[str] = []
     window = limits.customer_window_days
     exceeds = peak_around(touches, on, window, limits) + weight > limits.customer_max
     if exceeds:
@@ -201,54 +193,19 @@ def standing(
             f"{before} of {limits.customer_max} touches in the {window} days around {day_words(on)}"
             f", and a {_what(ask_type)} weighs {weight}"
         )
-
     contact_used = None
-    rested = touches
     if contact_id is not None:
-        mine = [t for t in touches if t.contact_id == contact_id]
-        rested = mine
-        contact_before = used_on(mine, on, limits.contact_window_days, limits)
-        contact_used = contact_before + weight if counted else contact_before
-        if peak_around(mine, on, limits.contact_window_days, limits) + weight > limits.contact_max:
-            exceeds = True
-            reasons.append(
-                f"this contact has {contact_before} of {limits.contact_max} touches in the "
-                f"{limits.contact_window_days} days around {day_words(on)}"
-            )
-
-    rest_until = None
-    near = _too_close(rested, on, limits.rest_days) if limits.rest_days > 0 else None
-    if near is not None:
-        who = "this contact" if contact_id is not None else "the customer"
-        if near.on <= on:
-            rest_until = near.on + timedelta(days=limits.rest_days - 1)
-            reasons.append(f"{who} was touched on {day_words(near.on)}; resting until {day_words(rest_until)}")
-        else:
-            reasons.append(
-                f"{who} has a touch planned on {day_words(near.on)}; keep {limits.rest_days} days between touches"
-            )
-
+        contact_used, contact_exceeds = _contact(touches, contact_id, on, weight, counted, limits, reasons)
+        exceeds = exceeds or contact_exceeds
+    near, rest_until = _rest(touches, contact_id, on, limits, reasons)
     would_exceed = exceeds or near is not None
     free_on = None
     if would_exceed and not counted and find_free_day:
         free_on = first_free_day(touches, on, weight, limits, contact_id)
         if free_on is None:
             reasons.append(f"a {_what(ask_type)} weighs {weight}, more than this customer's limits allow")
-
-    if used > limits.customer_max or (counted and exceeds):
-        level = Level.OVER_LIMIT
-    elif exceeds:
-        level = Level.AT_LIMIT if counted else Level.NO_ROOM
-    elif near is not None:
-        level = Level.RESTING
-    elif counted and used == limits.customer_max:
-        level = Level.AT_LIMIT
-    elif used + (0 if counted else weight) >= limits.customer_max:
-        level = Level.NEAR_LIMIT
-    else:
-        level = Level.OK
     return Standing(
-        level=level,
+        level=_level(used, weight, limits.customer_max, counted=counted, exceeds=exceeds, resting=near is not None),
         used=used,
         limit=limits.customer_max,
         window_days=window,
@@ -259,6 +216,66 @@ def standing(
         would_exceed=would_exceed,
         reasons=tuple(reasons),
     )
+
+
+def _not_active(status: CustomerStatus, used: int, limits: Limits) -> Standing:
+    """A paused or do-not-contact customer: no ask fits, whatever the counts."""
+    blocked = status is CustomerStatus.DO_NOT_CONTACT
+    reason = "marked do-not-contact" if blocked else "paused as a reference"
+    level = Level.DO_NOT_CONTACT if blocked else Level.PAUSED
+    return Standing(
+        level, used, limits.customer_max, limits.customer_window_days, None, limits.contact_max, None, None,
+        True, (reason,),
+    )  # fmt: skip
+
+
+def _contact(
+    touches: list[Touch], contact_id: int, on: date, weight: int, counted: bool, limits: Limits, reasons: list[str]
+) -> tuple[int, bool]:
+    """The contact's own count on `on`, and whether the ask takes it over the contact's limit (said why)."""
+    mine = [t for t in touches if t.contact_id == contact_id]
+    before = used_on(mine, on, limits.contact_window_days, limits)
+    exceeds = peak_around(mine, on, limits.contact_window_days, limits) + weight > limits.contact_max
+    if exceeds:
+        reasons.append(
+            f"this contact has {before} of {limits.contact_max} touches in the "
+            f"{limits.contact_window_days} days around {day_words(on)}"
+        )
+    return (before + weight if counted else before), exceeds
+
+
+def _rest(
+    touches: list[Touch], contact_id: int | None, on: date, limits: Limits, reasons: list[str]
+) -> tuple[Touch | None, date | None]:
+    """The touch (of the contact, or of the customer) too close to `on`, and the day the rest after it ends
+    (None when it is a touch planned after `on`); said why."""
+    rested = [t for t in touches if t.contact_id == contact_id] if contact_id is not None else touches
+    near = _too_close(rested, on, limits.rest_days) if limits.rest_days > 0 else None
+    if near is None:
+        return None, None
+    who = "this contact" if contact_id is not None else "the customer"
+    if near.on > on:
+        reasons.append(
+            f"{who} has a touch planned on {day_words(near.on)}; keep {limits.rest_days} days between touches"
+        )
+        return near, None
+    rest_until = near.on + timedelta(days=limits.rest_days - 1)
+    reasons.append(f"{who} was touched on {day_words(near.on)}; resting until {day_words(rest_until)}")
+    return near, rest_until
+
+
+def _level(used: int, weight: int, limit: int, *, counted: bool, exceeds: bool, resting: bool) -> Level:
+    if used > limit or (counted and exceeds):
+        return Level.OVER_LIMIT
+    if exceeds:
+        return Level.AT_LIMIT if counted else Level.NO_ROOM
+    if resting:
+        return Level.RESTING
+    if counted and used == limit:
+        return Level.AT_LIMIT
+    if used + (0 if counted else weight) >= limit:
+        return Level.NEAR_LIMIT
+    return Level.OK
 
 
 def _what(ask_type: AskType | None) -> str:

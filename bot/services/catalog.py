@@ -1,4 +1,4 @@
-"""Looking customers and contacts up for the request form."""
+"""Looking customers and contacts up for the forms: their menus, and the customer and contact a form chose."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from bot.domain import CustomerStatus, without_control_characters
 from bot.services.context import ServiceContext, kept_fresh
 from storage import customer_repo
+from storage.models import Contact, Customer
 
 
 @dataclass(frozen=True)
@@ -84,3 +85,20 @@ def while_pool_unchanged(ctx: ServiceContext, key: str, build: Callable[[Session
             return fingerprint, build(session)
 
     return kept_fresh(ctx.memo, key, POOL_CHECK_SECONDS, read)[1]
+
+
+def chosen(
+    session: Session, customer_id: str | None, contact_id: str | None, errors: dict[str, str], *, none_chosen: str
+) -> tuple[Customer | None, Contact | None]:
+    """The customer a form chose (`none_chosen` under its field when none), and the contact, who must be at
+    that customer (a value a forged payload could set to anyone's)."""
+    customer = customer_repo.get(session, int(customer_id)) if customer_id and customer_id.isdigit() else None
+    if customer is None:
+        errors["customer_id"] = none_chosen
+    if not contact_id:
+        return customer, None
+    contact = customer_repo.get_contact(session, int(contact_id)) if contact_id.isdigit() else None
+    if contact is None or (customer is not None and contact.customer_id != customer.id):
+        errors["contact_id"] = "That contact is not at this customer."
+        return customer, None
+    return customer, contact

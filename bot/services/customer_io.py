@@ -189,6 +189,14 @@ def _apply(
     customer.updated_at = now
     if parsed.products:
         customer.products = [CustomerProduct(product=p, position=i) for i, p in enumerate(parsed.products)]
+    _apply_limits(session, customer, values, now, report, new=new)
+    _apply_contacts(customer, parsed.contacts, report)
+
+
+def _apply_limits(
+    session: Session, customer: Customer, values: dict[str, str], now: datetime, report: ImportReport, *, new: bool
+) -> None:
+    """The per-customer limits the row sets (`default`: back to the setting); each change recorded."""
     for col in OVERRIDE_COLUMNS:
         text = values.get(col, "")
         if not text:
@@ -199,9 +207,12 @@ def _apply(
             if not new:
                 _record(session, customer, col, _limit(old), _limit(value), now, report)
             setattr(customer, col, value)
-    # A contact is the same person again when the email matches, or, without an email, the name.
+
+
+def _apply_contacts(customer: Customer, contacts: list[tuple[int, str, str, str]], report: ImportReport) -> None:
+    """A contact is the same person again when the email matches, or, without an email, the name."""
     by_key = {(c.email.lower() or c.name.lower()): c for c in customer.contacts}
-    for _row, name, email, title in parsed.contacts:
+    for _row, name, email, title in contacts:
         key = email.lower() or name.lower()
         contact = by_key.get(key)
         if contact is None:

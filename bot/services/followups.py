@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlalchemy.orm import Session
+
 from bot.domain import MAX_FOLLOWUP_NOTE, EventKind, OutboxKind, Outcome, RequestStatus, Sentiment, day_words, member
 from bot.errors import AlreadyAnswered, FormErrors, NotTheRequester, UnknownRequest
 from bot.services.context import ServiceContext
 from storage import event_repo, outbox_repo, request_repo, touch_repo
+from storage.models import ReferenceRequest, Touch
 
 
 @dataclass(frozen=True)
@@ -58,39 +61,11 @@ def record(
     """
     now, today = ctx.now(), ctx.today()
     note = note.strip()
-    if len(note) > MAX_FOLLOWUP_NOTE:
-        raise FormErrors({"note": f"Please keep the note to {MAX_FOLLOWUP_NOTE} characters."})
-    mood = member(Sentiment, sentiment) if sentiment else None
-    if sentiment and mood is None:
-        raise FormErrors({"sentiment": "Choose how the customer felt."})
-    planned_for = None
-    if outcome is Outcome.PLANNED:
-        try:
-            planned_for = date.fromisoformat(new_date or "")
-        except ValueError:
-            raise FormErrors({"new_date": "Pick the new date."}) from None
-        if planned_for <= today:
-            raise FormErrors({"new_date": "Pick a date after today."})
-        if planned_for > today + timedelta(days=3 * 365):
-            raise FormErrors({"new_date": "That is more than three years away."})
-    happened: date | None = None
-    if outcome is Outcome.COMPLETED and happened_on:
-        try:
-            happened = date.fromisoformat(happened_on)
-        except ValueError:
-            raise FormErrors({"happened_on": "Pick the day it happened."}) from None
-        if happened > today:
-            raise FormErrors({"happened_on": f"That is after today ({day_words(today)}); pick the day it happened."})
-        if happened < today - timedelta(days=366):
-            raise FormErrors({"happened_on": "That is more than a year ago."})
+    mood = _checked_answer(note, sentiment)
+    planned_for = _new_date(new_date, today) if outcome is Outcome.PLANNED else None
+    happened = _happened_on(happened_on, today) if outcome is Outcome.COMPLETED and happened_on else None
     with ctx.session_factory.begin() as session:
-        request = request_repo.get(session, request_id)
-        if request is None or request.status is not RequestStatus.APPROVED:
-            raise UnknownRequest()
-        if request.requester_id != user_id:
-            raise NotTheRequester()
-        if request.outcome is not None:
-            raise AlreadyAnswered(request.outcome)
+        request = _answerable(session, request_id, user_id)
         touch = touch_repo.for_request(session, request_id)
         if planned_for is not None:
             request.needed_by = planned_for
@@ -99,41 +74,109 @@ def record(
                 touch_repo.move(session, touch, planned_for)
             kind, reason = EventKind.RESCHEDULED, f"still planned, now for {day_words(planned_for)}"
         else:
-            request.outcome = outcome
-            request.outcome_note = note
-            request.sentiment = mood
-            if touch is not None:
-                touch.outcome = outcome
-                touch.note = note
-                touch.sentiment = mood
-                if outcome is Outcome.COMPLETED:
-                    touch_repo.move(session, touch, happened or min(request.needed_by, today))
-                elif outcome is Outcome.DID_NOT_HAPPEN:
-                    touch.counts = False
+            _settle_outcome(session, request, touch, outcome, note, mood, happened or min(request.needed_by, today))
             kind = EventKind.COMPLETED if outcome is Outcome.COMPLETED else EventKind.DID_NOT_HAPPEN
             reason = note
         event_repo.record(session, request_id, kind, actor_id=user_id, at=now, reason=reason)
         outbox_repo.update_first_dm(session, request_id, now)
-        # The message to update travels through Slack (private_metadata): only the follow-up this bot sent
-        # about this very request may be updated, never a message a forged payload points at.
-        if message is not None and outbox_repo.was_sent(
-            session, OutboxKind.FOLLOWUP_DM, request_id, message.channel, message.ts
-        ):
-            outbox_repo.enqueue(
-                session,
-                kind=OutboxKind.FOLLOWUP_UPDATE,
-                channel=message.channel,
-                ts=message.ts,
-                request_id=request_id,
-                now=now,
-            )
-        if mood is Sentiment.UNHAPPY:
-            for target in ctx.card_targets:
-                outbox_repo.enqueue(
-                    session, kind=OutboxKind.UNHAPPY_ALERT, channel=target, request_id=request_id, now=now
-                )
-            owner = request.customer.account_owner if request.customer else None
-            if owner and owner not in ctx.card_targets:
-                outbox_repo.enqueue(
-                    session, kind=OutboxKind.OWNER_UNHAPPY_DM, channel=owner, request_id=request_id, now=now
-                )
+        _tell(session, ctx, request, message, mood)
+
+
+def _checked_answer(note: str, sentiment: str) -> Sentiment | None:
+    """The note's length and how the customer felt, checked; the feeling as a member."""
+    if len(note) > MAX_FOLLOWUP_NOTE:
+        raise FormErrors({"note": f"Please keep the note to {MAX_FOLLOWUP_NOTE} characters."})
+    mood = member(Sentiment, sentiment) if sentiment else None
+    if sentiment and mood is None:
+        raise FormErrors({"sentiment": "Choose how the customer felt."})
+    return mood
+
+
+def _new_date(new_date: str | None, today: date) -> date:
+    """Still planned: the new date, after today and within three years."""
+    try:
+        planned_for = date.fromisoformat(new_date or "")
+    except ValueError:
+        raise FormErrors({"new_date": "Pick the new date."}) from None
+    if planned_for <= today:
+        raise FormErrors({"new_date": "Pick a date after today."})
+    if planned_for > today + timedelta(days=3 * 365):
+        raise FormErrors({"new_date": "That is more than three years away."})
+    return planned_for
+
+
+def _happened_on(happened_on: str, today: date) -> date:
+    """Done: the day it happened, not after today and within a year."""
+    try:
+        happened = date.fromisoformat(happened_on)
+    except ValueError:
+        raise FormErrors({"happened_on": "Pick the day it happened."}) from None
+    if happened > today:
+        raise FormErrors({"happened_on": f"That is after today ({day_words(today)}); pick the day it happened."})
+    if happened < today - timedelta(days=366):
+        raise FormErrors({"happened_on": "That is more than a year ago."})
+    return happened
+
+
+def _answerable(session: Session, request_id: int, user_id: str) -> ReferenceRequest:
+    """The approved ask its requester may still answer for."""
+    request = request_repo.get(session, request_id)
+    if request is None or request.status is not RequestStatus.APPROVED:
+        raise UnknownRequest()
+    if request.requester_id != user_id:
+        raise NotTheRequester()
+    if request.outcome is not None:
+        raise AlreadyAnswered(request.outcome)
+    return request
+
+
+def _settle_outcome(
+    session: Session,
+    request: ReferenceRequest,
+    touch: Touch | None,
+    outcome: Outcome,
+    note: str,
+    mood: Sentiment | None,
+    happened: date,
+) -> None:
+    """Done or Didn't happen: the ask's outcome, and its touch's (dated the day it happened, or no longer
+    counting when the customer was never contacted)."""
+    request.outcome, request.outcome_note, request.sentiment = outcome, note, mood
+    if touch is None:
+        return
+    touch.outcome, touch.note, touch.sentiment = outcome, note, mood
+    if outcome is Outcome.COMPLETED:
+        touch_repo.move(session, touch, happened)
+    elif outcome is Outcome.DID_NOT_HAPPEN:
+        touch.counts = False
+
+
+def _tell(
+    session: Session,
+    ctx: ServiceContext,
+    request: ReferenceRequest,
+    message: FollowupRef | None,
+    mood: Sentiment | None,
+) -> None:
+    """The follow-up shows the answer; an unhappy customer alerts the managers and the account owner."""
+    now = ctx.now()
+    # The message to update travels through Slack (private_metadata): only the follow-up this bot sent about
+    # this very request may be updated, never a message a forged payload points at.
+    if message is not None and outbox_repo.was_sent(
+        session, OutboxKind.FOLLOWUP_DM, request.id, message.channel, message.ts
+    ):
+        outbox_repo.enqueue(
+            session,
+            kind=OutboxKind.FOLLOWUP_UPDATE,
+            channel=message.channel,
+            ts=message.ts,
+            request_id=request.id,
+            now=now,
+        )
+    if mood is not Sentiment.UNHAPPY:
+        return
+    for target in ctx.card_targets:
+        outbox_repo.enqueue(session, kind=OutboxKind.UNHAPPY_ALERT, channel=target, request_id=request.id, now=now)
+    owner = request.customer.account_owner if request.customer else None
+    if owner and owner not in ctx.card_targets:
+        outbox_repo.enqueue(session, kind=OutboxKind.OWNER_UNHAPPY_DM, channel=owner, request_id=request.id, now=now)

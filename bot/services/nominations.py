@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.domain import MAX_NOMINATION_NOTE, CustomerStatus, NominationStatus, OutboxKind, has_control_characters
 from bot.errors import AlreadyDone, FormErrors, NotTheOwner, UnknownNomination
+from bot.services import catalog
 from bot.services.context import ServiceContext
 from storage import customer_repo, nomination_repo, outbox_repo
 from storage.models import Nomination
@@ -77,14 +78,9 @@ def nominate(
         errors["note"] = "This holds a control character; please retype it."
     now = ctx.now()
     with ctx.session_factory.begin() as session:
-        customer = customer_repo.get(session, int(customer_id)) if customer_id and customer_id.isdigit() else None
-        if customer is None:
-            errors["customer_id"] = "Choose the customer you nominate."
-        contact = None
-        if contact_id and contact_id.isdigit():
-            contact = customer_repo.get_contact(session, int(contact_id))
-            if contact is None or (customer is not None and contact.customer_id != customer.id):
-                errors["contact_id"] = "That contact is not at this customer."
+        customer, contact = catalog.chosen(
+            session, customer_id, contact_id, errors, none_chosen="Choose the customer you nominate."
+        )
         if errors or customer is None:
             raise FormErrors(errors)
         if customer.status is CustomerStatus.DO_NOT_CONTACT:

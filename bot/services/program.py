@@ -174,18 +174,7 @@ def update_targets(
     removed, one added. All or nothing; every change recorded. Returns the change in words."""
     ctx.require_manager(actor_id, "change the program's targets")
     today, now = ctx.today(), ctx.now()
-    errors: dict[str, str] = {}
-    mix: dict[str, int] = {}
-    for index, (product, share) in enumerate(zip(products, shares, strict=False)):
-        text = (share or "").strip()
-        if not text:
-            continue
-        if not text.isdigit() or int(text) > 100:
-            errors[f"{MIX_FIELD}~{index}"] = "A share is a whole percentage from 0 to 100."
-        elif int(text):
-            mix[product] = int(text)
-    if mix and not errors and sum(mix.values()) != 100:
-        errors[MIX_FIELD] = f"The shares add up to {sum(mix.values())}; they must add up to 100."
+    mix, errors = _typed_mix(products, shares)
     with ctx.session_factory.begin() as session:
         known = set(customer_repo.pool_values(session)["products"])
         errors.update(
@@ -201,40 +190,58 @@ def update_targets(
             errors.update(problems)
         if errors:
             raise FormErrors(errors)
-        current = program_repo.targets(session)
-        removed = [t for t in current if t.kind is TargetKind.INITIATIVE and str(t.id) in remove]
-        kept = [t for t in current if t.kind is TargetKind.INITIATIVE and t not in removed]
-        if new is not None and any(t.name == new.name for t in kept):
-            raise FormErrors({"initiative_name": f"An initiative named {new.name} is already running."})
-        program_repo.remove(session, [t for t in current if t.kind is TargetKind.MIX] + removed)
-        for product, pct in mix.items():
-            session.add(
-                ProgramTarget(
-                    kind=TargetKind.MIX, name=product, products=product, target=pct, starts=today, created_at=now
-                )
-            )
-        parts = [
-            "mix " + (", ".join(f"{p} {pct}%" for p, pct in mix.items()) if mix else "cleared"),
-        ]
-        if removed:
-            parts.append("removed " + ", ".join(t.name for t in removed))
-        if new is not None:
-            session.add(
-                ProgramTarget(
-                    kind=TargetKind.INITIATIVE,
-                    name=new.name,
-                    products=";".join(new.products),
-                    target=target,
-                    due=due,
-                    starts=today,
-                    created_at=now,
-                )
-            )
-            parts.append(f"added {new.name} ({target} by {due.isoformat() if due else '?'})")
-        summary = "; ".join(parts)
+        summary = _replace_targets(session, mix, remove, new, target, due, today, now)
         program_repo.record_change(session, actor_id=actor_id, at=now, summary=summary)
     forget_standing(ctx)
     return summary
+
+
+def _replace_targets(
+    session: Session,
+    mix: dict[str, int],
+    remove: list[str],
+    new: NewInitiative | None,
+    target: int,
+    due: date | None,
+    today: date,
+    now: datetime,
+) -> str:
+    """The mix replaced, the initiatives named in `remove` removed, `new` added; the change in words."""
+    current = program_repo.targets(session)
+    removed = [t for t in current if t.kind is TargetKind.INITIATIVE and str(t.id) in remove]
+    kept = [t for t in current if t.kind is TargetKind.INITIATIVE and t not in removed]
+    if new is not None and any(t.name == new.name for t in kept):
+        raise FormErrors({"initiative_name": f"An initiative named {new.name} is already running."})
+    program_repo.remove(session, [t for t in current if t.kind is TargetKind.MIX] + removed)
+    added = [ProgramTarget(kind=TargetKind.MIX, name=p, products=p, target=pct) for p, pct in mix.items()]
+    parts = ["mix " + (", ".join(f"{p} {pct}%" for p, pct in mix.items()) if mix else "cleared")]
+    if removed:
+        parts.append("removed " + ", ".join(t.name for t in removed))
+    if new is not None:
+        products = ";".join(new.products)
+        added.append(
+            ProgramTarget(kind=TargetKind.INITIATIVE, name=new.name, products=products, target=target, due=due)
+        )
+        parts.append(f"added {new.name} ({target} by {due.isoformat() if due else '?'})")
+    for added_target in added:
+        added_target.starts, added_target.created_at = today, now
+        session.add(added_target)
+    return "; ".join(parts)
+
+
+def _typed_mix(products: list[str], shares: list[str | None]) -> tuple[dict[str, int], dict[str, str]]:
+    """The mix as typed in the modal (a product without a share has no target) and what is wrong with it."""
+    errors: dict[str, str] = {}
+    mix: dict[str, int] = {}
+    for index, (product, share) in enumerate(zip(products, shares, strict=False)):
+        text = (share or "").strip()
+        if text and (not text.isdigit() or int(text) > 100):
+            errors[f"{MIX_FIELD}~{index}"] = "A share is a whole percentage from 0 to 100."
+        elif text and int(text):
+            mix[product] = int(text)
+    if mix and not errors and sum(mix.values()) != 100:
+        errors[MIX_FIELD] = f"The shares add up to {sum(mix.values())}; they must add up to 100."
+    return mix, errors
 
 
 def export_program(ctx: ServiceContext) -> Iterator[list[str]]:
@@ -414,26 +421,33 @@ def as_text(s: ProgramStanding) -> str:
     if not s.mix and not s.initiatives:
         lines += ["", "No targets yet: `reference-bot program import FILE` sets them."]
     lines += ["", program_rules.sources_words(s.sources, s.window_days)]
-    if s.variety is not None:
-        v = s.variety
-        lines += [
-            "",
-            f"Variety: {v.segments} industry/region segments; {len(v.thin)} thin shown, {v.empty} with no one free; "
-            f"{v.never_asked} of {v.active} active customers never asked",
-        ]
-        for t in v.thin:
-            fill = f"; could fill it: {', '.join(t.could_fill)}" if t.could_fill else ""
-            lines.append(f"  thin: {t.industry or '?'} / {t.region or '?'}: {t.available} of {t.customers} free{fill}")
-        for c in v.coverage:
-            thin = ", ".join(f"{value} {free} of {n} free" for value, n, free in c.thin) or "none thin"
-            lines.append(f"  {c.dimension}: {c.values} values; {thin}")
-    if s.betas:
-        lines += ["", "Beta customers"]
-        for b in s.betas:
-            first = f" (first {b.first_reference.isoformat()})" if b.first_reference else " (none yet)"
-            lines.append(
-                f"  {b.name}: in beta since {b.beta_since.isoformat()} ({b.days_in_beta(s.today)} days), "
-                f"{b.references} references{first}; nomination: {b.nomination or 'none'}"
-                + (f"; {b.reference_contacts} reference contacts" if b.reference_contacts else "")
-            )
+    lines += _variety_lines(s.variety) if s.variety is not None else []
+    lines += _beta_lines(s) if s.betas else []
     return "\n".join(lines)
+
+
+def _variety_lines(v: program_rules.Variety) -> list[str]:
+    lines = [
+        "",
+        f"Variety: {v.segments} industry/region segments; {len(v.thin)} thin shown, {v.empty} with no one free; "
+        f"{v.never_asked} of {v.active} active customers never asked",
+    ]
+    for t in v.thin:
+        fill = f"; could fill it: {', '.join(t.could_fill)}" if t.could_fill else ""
+        lines.append(f"  thin: {t.industry or '?'} / {t.region or '?'}: {t.available} of {t.customers} free{fill}")
+    for c in v.coverage:
+        thin = ", ".join(f"{value} {free} of {n} free" for value, n, free in c.thin) or "none thin"
+        lines.append(f"  {c.dimension}: {c.values} values; {thin}")
+    return lines
+
+
+def _beta_lines(s: ProgramStanding) -> list[str]:
+    lines = ["", "Beta customers"]
+    for b in s.betas:
+        first = f" (first {b.first_reference.isoformat()})" if b.first_reference else " (none yet)"
+        lines.append(
+            f"  {b.name}: in beta since {b.beta_since.isoformat()} ({b.days_in_beta(s.today)} days), "
+            f"{b.references} references{first}; nomination: {b.nomination or 'none'}"
+            + (f"; {b.reference_contacts} reference contacts" if b.reference_contacts else "")
+        )
+    return lines

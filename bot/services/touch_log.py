@@ -6,14 +6,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from bot.domain import MAX_LOG_NOTE, AskType, OutboxKind, Outcome, Team, TouchSource, parse_choice
+from bot.domain import MAX_LOG_NOTE, AskType, Labelled, OutboxKind, Outcome, Team, TouchSource, parse_choice
 from bot.errors import FormErrors, ImportRefused
 from bot.outbox_payloads import LoggedTouchOf
 from bot.rules.policy import Standing
-from bot.services import sheets, standing
+from bot.services import catalog, sheets, standing
 from bot.services.context import ServiceContext
 from storage import customer_repo, outbox_repo, touch_repo
 from storage.models import Customer, Touch
@@ -57,36 +58,14 @@ def log_touch(ctx: ServiceContext, *, form: LogForm, user_id: str) -> LoggedTouc
     errors: dict[str, str] = {}
     now, today = ctx.now(), ctx.today()
     with ctx.session_factory.begin() as session:
-        customer = None
-        if form.customer_id and form.customer_id.isdigit():
-            customer = customer_repo.get(session, int(form.customer_id))
-        if customer is None:
-            errors["customer_id"] = "Choose a customer from the list."
-        contact_id = None
-        if form.contact_id:
-            contact = customer_repo.get_contact(session, int(form.contact_id)) if form.contact_id.isdigit() else None
-            if contact is None or (customer is not None and contact.customer_id != customer.id):
-                errors["contact_id"] = "That contact is not at this customer."
-            else:
-                contact_id = contact.id
-        ask_type = parse_choice(AskType, form.ask_type or "")
-        if ask_type is None:
-            errors["ask_type"] = "Choose what the customer was asked for."
-        team = parse_choice(Team, form.team or "")
-        if team is None:
-            errors["team"] = "Choose the team that asked."
-        outcome = parse_choice(Outcome, form.outcome or "")
-        if outcome is None:
-            errors["outcome"] = "Choose how it went."
-        touched_on = None
-        try:
-            touched_on = date.fromisoformat(form.touched_on or "")
-        except ValueError:
-            errors["touched_on"] = "Pick the date of the touch."
-        if touched_on is not None and touched_on > today:
-            errors["touched_on"] = "That date is in the future; log touches once they have happened."
-        elif touched_on is not None and touched_on < today - _OLDEST:
-            errors["touched_on"] = "That is more than ten years ago."
+        customer, contact = catalog.chosen(
+            session, form.customer_id, form.contact_id, errors, none_chosen="Choose a customer from the list."
+        )
+        contact_id = contact.id if contact else None
+        ask_type = _chosen(AskType, form.ask_type, "ask_type", "Choose what the customer was asked for.", errors)
+        team = _chosen(Team, form.team, "team", "Choose the team that asked.", errors)
+        outcome = _chosen(Outcome, form.outcome, "outcome", "Choose how it went.", errors)
+        touched_on = _touched_on(form.touched_on, today, errors)
         note = (form.note or "").strip()
         if len(note) > MAX_LOG_NOTE:
             errors["note"] = f"Please keep the note to {MAX_LOG_NOTE} characters."
@@ -126,6 +105,30 @@ def load_logged(ctx: ServiceContext, *, touch_id: int) -> LoggedTouch | None:
             return None
         after = standing.assess(session, touch.customer, ctx.limits, ctx.today())
         return LoggedTouch(touch.customer.name, touch.ask_type, touch.touched_on, after)
+
+
+E = TypeVar("E", bound=Labelled)
+
+
+def _chosen(choices: type[E], value: str | None, field: str, words: str, errors: dict[str, str]) -> E | None:
+    found = parse_choice(choices, value or "")
+    if found is None:
+        errors[field] = words
+    return found
+
+
+def _touched_on(value: str | None, today: date, errors: dict[str, str]) -> date | None:
+    """The day of the touch: not in the future, not more than ten years ago."""
+    try:
+        touched_on = date.fromisoformat(value or "")
+    except ValueError:
+        errors["touched_on"] = "Pick the date of the touch."
+        return None
+    if touched_on > today:
+        errors["touched_on"] = "That date is in the future; log touches once they have happened."
+    elif touched_on < today - _OLDEST:
+        errors["touched_on"] = "That is more than ten years ago."
+    return touched_on
 
 
 @dataclass
