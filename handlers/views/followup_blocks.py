@@ -109,51 +109,54 @@ def unhappy_alert(r: RequestSummary) -> tuple[str, list[Block]]:
 def done_modal(r: RequestSummary, *, private_metadata: str, today: date) -> View:
     moods = [Option(value=m.value, text=m.label) for m in Sentiment]
     happened = min(r.needed_by, today)
-    return View(
-        type="modal",
-        callback_id=Callback.FOLLOWUP_DONE_MODAL,
-        title="How did it go?",
-        submit="Save",
-        close="Cancel",
-        private_metadata=private_metadata,
-        blocks=[
-            _section(f"Request #{r.id}: {ask_line(r)}."),
-            InputBlock(
-                block_id=BlockId.SENTIMENT,
-                label="How did the customer feel?",
-                optional=True,
-                element=StaticSelectElement(action_id=Action.SENTIMENT, options=moods),
-            ),
-            InputBlock(
-                block_id=BlockId.HAPPENED_ON,
-                label="When was the customer contacted?",
-                hint="The customer's limits count this day.",
-                element=DatePickerElement(action_id=Action.HAPPENED_ON, initial_date=happened.isoformat()),
-            ),
-            InputBlock(
-                block_id=BlockId.NOTE,
-                label="How did it go?",
-                optional=True,
-                element=PlainTextInputElement(action_id=Action.NOTE, multiline=True, max_length=MAX_FOLLOWUP_NOTE),
-            ),
-        ],
+    return _answer_modal(
+        r,
+        Callback.FOLLOWUP_DONE_MODAL,
+        "How did it go?",
+        private_metadata,
+        InputBlock(
+            block_id=BlockId.SENTIMENT,
+            label="How did the customer feel?",
+            optional=True,
+            element=StaticSelectElement(action_id=Action.SENTIMENT, options=moods),
+        ),
+        InputBlock(
+            block_id=BlockId.HAPPENED_ON,
+            label="When was the customer contacted?",
+            hint="The customer's limits count this day.",
+            element=DatePickerElement(action_id=Action.HAPPENED_ON, initial_date=happened.isoformat()),
+        ),
+        InputBlock(
+            block_id=BlockId.NOTE,
+            label="How did it go?",
+            optional=True,
+            element=PlainTextInputElement(action_id=Action.NOTE, multiline=True, max_length=MAX_FOLLOWUP_NOTE),
+        ),
     )
 
 
 def new_date_modal(r: RequestSummary, *, private_metadata: str, today: date) -> View:
+    return _answer_modal(
+        r,
+        Callback.FOLLOWUP_DATE_MODAL,
+        "Still planned",
+        private_metadata,
+        InputBlock(
+            block_id=BlockId.NEW_DATE,
+            label="When is it planned now?",
+            element=DatePickerElement(action_id=Action.NEW_DATE),
+        ),
+    )
+
+
+def _answer_modal(r: RequestSummary, callback: str, title: str, private_metadata: str, *inputs: InputBlock) -> View:
+    """A requester's answer to a follow-up: which ask, then what the answer needs."""
     return View(
         type="modal",
-        callback_id=Callback.FOLLOWUP_DATE_MODAL,
-        title="Still planned",
+        callback_id=callback,
+        title=title,
         submit="Save",
         close="Cancel",
         private_metadata=private_metadata,
-        blocks=[
-            _section(f"Request #{r.id}: {ask_line(r)}."),
-            InputBlock(
-                block_id=BlockId.NEW_DATE,
-                label="When is it planned now?",
-                element=DatePickerElement(action_id=Action.NEW_DATE),
-            ),
-        ],
+        blocks=[_section(f"Request #{r.id}: {ask_line(r)}."), *inputs],
     )

@@ -7,24 +7,17 @@ from datetime import date
 from slack_sdk.models.blocks import (
     ContextBlock,
     DatePickerElement,
-    ExternalDataSelectElement,
     InputBlock,
     MarkdownTextObject,
     Option,
     PlainTextInputElement,
-    StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.domain import MAX_LOG_NOTE as MAX_NOTE
 from bot.domain import AskType, Outcome, Team
 from handlers.ids import Action, Block, Callback
-
-
-def _static(choices: dict[str, str], action_id: str, initial: str | None) -> StaticSelectElement:
-    options = [Option(value=value, text=label) for value, label in choices.items()]
-    chosen = next((o for o in options if o.value == initial), None)
-    return StaticSelectElement(action_id=action_id, options=options, initial_option=chosen)
+from handlers.views.inputs import contact_input, customer_input, static_select
 
 
 def log_modal(*, today: date, initial_team: Team | None, initial_customer: Option | None = None) -> View:
@@ -43,31 +36,17 @@ def log_modal(*, today: date, initial_team: Team | None, initial_customer: Optio
                     )
                 ]
             ),
-            InputBlock(
-                block_id=Block.CUSTOMER,
-                label="Customer",
-                element=ExternalDataSelectElement(
-                    action_id=Action.CUSTOMER,
-                    placeholder="Search customers",
-                    min_query_length=1,
-                    initial_option=initial_customer,
-                ),
-            ),
-            InputBlock(
-                block_id=Block.CONTACT,
-                label="Contact",
-                optional=True,
-                element=ExternalDataSelectElement(action_id=Action.CONTACT, placeholder="Search contacts"),
-            ),
+            customer_input(initial=initial_customer),
+            contact_input(label="Contact"),
             InputBlock(
                 block_id=Block.ASK_TYPE,
                 label="What was asked",
-                element=_static({t.value: t.label for t in AskType}, Action.ASK_TYPE, None),
+                element=static_select({t.value: t.label for t in AskType}, Action.ASK_TYPE, None),
             ),
             InputBlock(
                 block_id=Block.TEAM,
                 label="Team",
-                element=_static(
+                element=static_select(
                     {t.value: t.label for t in Team}, Action.TEAM, initial_team.value if initial_team else None
                 ),
             ),
@@ -79,7 +58,7 @@ def log_modal(*, today: date, initial_team: Team | None, initial_customer: Optio
             InputBlock(
                 block_id=Block.OUTCOME,
                 label="Outcome",
-                element=_static({o.value: o.label for o in Outcome}, Action.OUTCOME, Outcome.COMPLETED.value),
+                element=static_select({o.value: o.label for o in Outcome}, Action.OUTCOME, Outcome.COMPLETED.value),
             ),
             InputBlock(
                 block_id=Block.NOTE,

@@ -7,7 +7,6 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
-    ExternalDataSelectElement,
     InputBlock,
     MarkdownTextObject,
     Option,
@@ -21,6 +20,7 @@ from bot.services.nominations import NominationSummary
 from handlers.ids import Action, Callback
 from handlers.ids import Block as BlockId
 from handlers.payloads import CustomerRef, NominationRef
+from handlers.views.inputs import contact_input, customer_input
 from handlers.views.text import clip, esc, user
 
 
@@ -38,24 +38,8 @@ def nomination_modal(*, note: str = "", customer: Option | None = None) -> View:
                     "reference manager decides; you hear either way."
                 )
             ),
-            InputBlock(
-                block_id=BlockId.CUSTOMER,
-                label="Customer",
-                element=ExternalDataSelectElement(
-                    action_id=Action.CUSTOMER,
-                    placeholder="Search customers",
-                    initial_option=customer,
-                    min_query_length=1,
-                ),
-            ),
-            InputBlock(
-                block_id=BlockId.CONTACT,
-                label="Contact at the customer",
-                optional=True,
-                element=ExternalDataSelectElement(
-                    action_id=Action.CONTACT, placeholder="Search contacts", min_query_length=0
-                ),
-            ),
+            customer_input(initial=customer),
+            contact_input(),
             InputBlock(
                 block_id=BlockId.NOTE,
                 label="Why they would make a good reference",

@@ -11,7 +11,6 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DatePickerElement,
     DividerBlock,
-    ExternalDataSelectElement,
     InputBlock,
     MarkdownTextObject,
     NumberInputElement,
@@ -19,7 +18,6 @@ from slack_sdk.models.blocks import (
     PlainTextInputElement,
     PlainTextObject,
     SectionBlock,
-    StaticSelectElement,
     UrlInputElement,
 )
 from slack_sdk.models.views import View
@@ -31,6 +29,7 @@ from bot.services.summaries import RequestSummary
 from handlers.ids import Action, Block, Callback
 from handlers.payloads import RequestRef
 from handlers.views.cards import ask_line
+from handlers.views.inputs import contact_input, customer_input, static_select
 from handlers.views.text import clip
 
 CUSTOMER_OPTION_LIMIT = 100
@@ -64,12 +63,6 @@ def contact_option(
     return Option(value=str(contact_id), text=clip(("★ reference: " if reference else "") + label, 75))
 
 
-def _static(options: dict[str, str], action_id: str, initial: str | None, placeholder: str) -> StaticSelectElement:
-    opts = [Option(value=value, text=label) for value, label in options.items()]
-    chosen = next((o for o in opts if o.value == initial), None)
-    return StaticSelectElement(action_id=action_id, options=opts, initial_option=chosen, placeholder=placeholder)
-
-
 @dataclass(frozen=True)
 class Prefill:
     """Values to start the form with (a request made again for a suggested customer, or a redraw)."""
@@ -99,7 +92,7 @@ def _optional_static(
             block_id=block_id,
             label=label,
             optional=True,
-            element=_static(options, action_id, initial or None, placeholder),
+            element=static_select(options, action_id, initial or None, placeholder),
         )
     ]
 
@@ -129,7 +122,7 @@ def request_modal(
             block_id=Block.ASK_TYPE,
             label="What are you asking for?",
             dispatch_action=True,  # the weight of the ask changes the customer's standing
-            element=_static(
+            element=static_select(
                 {t.value: t.label for t in AskType},
                 Action.ASK_TYPE,
                 prefill.ask_type.value if prefill.ask_type else None,
@@ -143,7 +136,7 @@ def request_modal(
                 block_id=Block.PRODUCT,
                 label="Product the reference must speak to",
                 dispatch_action=True,  # the product decides which customers fit
-                element=_static(
+                element=static_select(
                     product_options,
                     Action.PRODUCT,
                     prefill.product if prefill.product in product_options else None,
@@ -152,34 +145,20 @@ def request_modal(
             )
         )
     blocks += [
-        InputBlock(
+        customer_input(
             block_id=customer_block,
-            label="Customer",
+            initial=initial_customer,
+            placeholder="Let the reference managers choose",
             optional=True,
             hint="Type part of the name, or leave empty to let the reference managers choose the best fit.",
-            dispatch_action=True,  # picking one shows its standing right away
-            element=ExternalDataSelectElement(
-                action_id=Action.CUSTOMER,
-                placeholder="Let the reference managers choose",
-                initial_option=initial_customer,
-                min_query_length=1,
-            ),
+            dispatch=True,  # picking one shows its standing right away
         ),
-        InputBlock(
-            block_id=Block.CONTACT,
-            label="Contact at the customer",
-            optional=True,
-            hint="Pick the customer first; leave empty to let the reference manager choose.",
-            dispatch_action=True,
-            element=ExternalDataSelectElement(
-                action_id=Action.CONTACT, placeholder="Search contacts", min_query_length=0
-            ),
-        ),
+        contact_input(hint="Pick the customer first; leave empty to let the reference manager choose.", dispatch=True),
         *(standing or []),
         InputBlock(
             block_id=Block.TEAM,
             label="Requesting team",
-            element=_static(
+            element=static_select(
                 {t.value: t.label for t in Team}, Action.TEAM, initial_team.value if initial_team else None, "Team"
             ),
         ),
