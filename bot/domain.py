@@ -259,7 +259,17 @@ def without_control_characters(text: str) -> str:
     return "".join(c for c in text if c not in _CONTROL)
 
 
-# Longest text each request field keeps; the modal states the same numbers as max_length.
+# The longest text each field keeps: the database's columns (storage.models), the forms' max_length, the
+# services' checks and the imports' columns all read these numbers, so they cannot disagree.
+MAX_SLACK_ID = 32  # a user, channel or message timestamp
+MAX_NAME = 200  # a customer's, a contact's, an initiative's
+MAX_SEGMENT = 100  # an industry or a region
+MAX_COMPANY_SIZE = 50
+MAX_PRODUCT = 100
+MAX_EMAIL = 254
+MAX_TITLE = 200
+MAX_REQUESTER = 100  # an imported touch's requester: a Slack user ID, an email or a name
+MAX_USE_CASE = 300
 MAX_DEAL_NAME = 150
 MAX_DEAL_URL = 500
 # Characters a link may not hold: they would end Slack's <url|text> syntax or start a mention.

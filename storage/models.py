@@ -26,6 +26,17 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.domain import (
+    MAX_COMPANY_SIZE,
+    MAX_DEAL_NAME,
+    MAX_DEAL_URL,
+    MAX_EMAIL,
+    MAX_NAME,
+    MAX_PRODUCT,
+    MAX_REQUESTER,
+    MAX_SEGMENT,
+    MAX_SLACK_ID,
+    MAX_TITLE,
+    MAX_USE_CASE,
     AskSource,
     AskType,
     CustomerStatus,
@@ -87,11 +98,11 @@ def _enum(cls: type[enum.Enum], name: str, length: int = 32) -> Enum:
 class Customer(Base):
     __tablename__ = "customers"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(200), unique=True)
-    industry: Mapped[str] = mapped_column(String(100), default="")
-    region: Mapped[str] = mapped_column(String(100), default="")
-    company_size: Mapped[str] = mapped_column(String(50), default="")
-    account_owner: Mapped[str | None] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(MAX_NAME), unique=True)
+    industry: Mapped[str] = mapped_column(String(MAX_SEGMENT), default="")
+    region: Mapped[str] = mapped_column(String(MAX_SEGMENT), default="")
+    company_size: Mapped[str] = mapped_column(String(MAX_COMPANY_SIZE), default="")
+    account_owner: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID))
     status: Mapped[CustomerStatus] = mapped_column(_enum(CustomerStatus, "customer_status"))
     beta: Mapped[bool] = mapped_column(Boolean, default=False)
     beta_since: Mapped[date | None] = mapped_column(Date)  # the day it became a beta customer
@@ -157,7 +168,7 @@ class CustomerProduct(Base):
     __tablename__ = "customer_products"
 
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True)
-    product: Mapped[str] = mapped_column(String(100), primary_key=True)
+    product: Mapped[str] = mapped_column(String(MAX_PRODUCT), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     customer: Mapped[Customer] = relationship(back_populates="products")
@@ -172,9 +183,9 @@ class Contact(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
-    name: Mapped[str] = mapped_column(String(200))
-    email: Mapped[str] = mapped_column(String(254), default="")
-    title: Mapped[str] = mapped_column(String(200), default="")
+    name: Mapped[str] = mapped_column(String(MAX_NAME))
+    email: Mapped[str] = mapped_column(String(MAX_EMAIL), default="")
+    title: Mapped[str] = mapped_column(String(MAX_TITLE), default="")
     reference_since: Mapped[date | None] = mapped_column(Date)  # approved as a reference (a nomination)
 
     customer: Mapped[Customer] = relationship(back_populates="contacts")
@@ -199,22 +210,22 @@ class ReferenceRequest(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     # The need: the product the reference must speak to (None only on asks filed before products were asked),
     # a use case, and the prospect's industry, region and size ("" when not given).
-    product: Mapped[str | None] = mapped_column(String(100))
-    use_case: Mapped[str] = mapped_column(String(300), default="")
-    prospect_industry: Mapped[str] = mapped_column(String(100), default="")
-    prospect_region: Mapped[str] = mapped_column(String(100), default="")
-    prospect_size: Mapped[str] = mapped_column(String(50), default="")
+    product: Mapped[str | None] = mapped_column(String(MAX_PRODUCT))
+    use_case: Mapped[str] = mapped_column(String(MAX_USE_CASE), default="")
+    prospect_industry: Mapped[str] = mapped_column(String(MAX_SEGMENT), default="")
+    prospect_region: Mapped[str] = mapped_column(String(MAX_SEGMENT), default="")
+    prospect_size: Mapped[str] = mapped_column(String(MAX_COMPANY_SIZE), default="")
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
-    requester_id: Mapped[str] = mapped_column(String(32))
+    requester_id: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
     team: Mapped[Team] = mapped_column(_enum(Team, "team", 40))
     needed_by: Mapped[date] = mapped_column(Date)
-    deal_name: Mapped[str] = mapped_column(String(150), default="")
-    deal_url: Mapped[str] = mapped_column(String(500), default="")
+    deal_name: Mapped[str] = mapped_column(String(MAX_DEAL_NAME), default="")
+    deal_url: Mapped[str] = mapped_column(String(MAX_DEAL_URL), default="")
     deal_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     deal_currency: Mapped[str | None] = mapped_column(String(3))  # CURRENCY when it was filed
     details: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_status"))
-    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_by: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     decision_suggestion: Mapped[str] = mapped_column(Text, default="")
@@ -234,11 +245,11 @@ class ReferenceRequest(Base):
     owner_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     owner_nudged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # owner reminded (once)
     # Who answered for the owner (the owner, or a manager overriding), when, and why (Not now, override).
-    owner_answered_by: Mapped[str | None] = mapped_column(String(32))
+    owner_answered_by: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID))
     owner_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     owner_reason: Mapped[str] = mapped_column(Text, default="")
     # A manager's Approve waiting for the owner's OK: it completes when the owner agrees.
-    approval_waiting_by: Mapped[str | None] = mapped_column(String(32))
+    approval_waiting_by: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID))
     approval_waiting_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # None until the requester answers the follow-up.
     outcome: Mapped[Outcome | None] = mapped_column(_enum(Outcome, "outcome", 40))
@@ -260,7 +271,7 @@ class RequestEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("reference_requests.id"), index=True)
     kind: Mapped[EventKind] = mapped_column(_enum(EventKind, "event_kind"))
-    actor_id: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     reason: Mapped[str] = mapped_column(Text, default="")
     suggestion: Mapped[str] = mapped_column(Text, default="")
@@ -276,8 +287,8 @@ class ApprovalCard(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("reference_requests.id"), index=True)
-    channel: Mapped[str] = mapped_column(String(32))
-    ts: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
+    ts: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
     permalink: Mapped[str | None] = mapped_column(String(500))  # asked once when posted; the digest links it
 
     request: Mapped[ReferenceRequest] = relationship(back_populates="cards")
@@ -286,7 +297,7 @@ class ApprovalCard(Base):
 class UserPreference(Base):
     __tablename__ = "user_preferences"
 
-    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(MAX_SLACK_ID), primary_key=True)
     last_team: Mapped[Team | None] = mapped_column(_enum(Team, "team", 40))
     home_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: never opened the Home tab
     offers_off: Mapped[bool] = mapped_column(Boolean, default=False)  # no offers to file asks in watched channels
@@ -299,9 +310,9 @@ class SideDoorOffer(Base):
     __table_args__ = (UniqueConstraint("channel", "thread_ts", name="uq_side_door_offers_thread"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    channel: Mapped[str] = mapped_column(String(32))
-    thread_ts: Mapped[str] = mapped_column(String(32))
-    author: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
+    thread_ts: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
+    author: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -330,18 +341,18 @@ class Touch(Base):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
     request_id: Mapped[int | None] = mapped_column(ForeignKey("reference_requests.id"), unique=True)
     ask_type: Mapped[AskType] = mapped_column(_enum(AskType, "ask_type", 40))
-    requester: Mapped[str] = mapped_column(String(100))
+    requester: Mapped[str] = mapped_column(String(MAX_REQUESTER))
     team: Mapped[Team] = mapped_column(_enum(Team, "team", 40))
     touched_on: Mapped[date] = mapped_column(Date)  # the day the customer is (or was) contacted
     outcome: Mapped[Outcome] = mapped_column(_enum(Outcome, "outcome", 40))
-    product: Mapped[str | None] = mapped_column(String(100))
+    product: Mapped[str | None] = mapped_column(String(MAX_PRODUCT))
     # False once the customer never heard of it (it did not happen before contact): no longer counted.
     counts: Mapped[bool] = mapped_column(Boolean, default=True)
     note: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[TouchSource] = mapped_column(_enum(TouchSource, "touch_source"))
     flagged: Mapped[bool] = mapped_column(Boolean, default=False)
     sentiment: Mapped[Sentiment | None] = mapped_column(_enum(Sentiment, "sentiment", 20))
-    created_by: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     customer: Mapped[Customer] = relationship()
@@ -355,7 +366,7 @@ class CustomerChange(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
-    actor_id: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     field: Mapped[str] = mapped_column(String(40))
     old: Mapped[str] = mapped_column(String(100), default="")
@@ -374,8 +385,8 @@ class OutboxMessage(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[OutboxKind] = mapped_column(_enum(OutboxKind, "outbox_kind", 40))
-    channel: Mapped[str] = mapped_column(String(32))
-    ts: Mapped[str] = mapped_column(String(32), default="")  # the message to update, for updates
+    channel: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
+    ts: Mapped[str] = mapped_column(String(MAX_SLACK_ID), default="")  # the message to update, for updates
     request_id: Mapped[int | None] = mapped_column(ForeignKey("reference_requests.id"), index=True)
     # The nomination it is about (migration 0020): the copies of a nomination's card are found by this index.
     nomination_id: Mapped[int | None] = mapped_column(
@@ -396,8 +407,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    sent_channel: Mapped[str] = mapped_column(String(32), default="")
-    sent_ts: Mapped[str] = mapped_column(String(32), default="")
+    sent_channel: Mapped[str] = mapped_column(String(MAX_SLACK_ID), default="")
+    sent_ts: Mapped[str] = mapped_column(String(MAX_SLACK_ID), default="")
 
 
 class ProcessedEvent(Base):
@@ -416,13 +427,13 @@ class DigestClaim(Base):
     __table_args__ = (UniqueConstraint("recipient", "week", name="uq_digest_claims_recipient_week"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    recipient: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
     week: Mapped[str] = mapped_column(String(8))  # ISO week, e.g. 2026-W47
     claimed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     forced: Mapped[int] = mapped_column(Integer, default=0)  # extra sends asked for with --force
     # Where it was posted and what it showed, so a decision taken elsewhere updates this copy too.
-    channel: Mapped[str | None] = mapped_column(String(32))
-    ts: Mapped[str | None] = mapped_column(String(32))
+    channel: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID))
+    ts: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID))
     blocks: Mapped[str | None] = mapped_column(Text)
 
 
@@ -458,7 +469,7 @@ class ProgramTarget(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[TargetKind] = mapped_column(_enum(TargetKind, "target_kind", 20))
-    name: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(MAX_NAME))
     products: Mapped[str] = mapped_column(Text)  # ";"-separated, as in the file
     target: Mapped[int] = mapped_column(Integer)  # percent (mix) or references (initiative)
     due: Mapped[date | None] = mapped_column(Date)
@@ -476,7 +487,7 @@ class ProgramChange(Base):
     __tablename__ = "program_changes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    actor_id: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     summary: Mapped[str] = mapped_column(Text)
 
@@ -489,12 +500,12 @@ class Nomination(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="SET NULL"))
-    nominator_id: Mapped[str] = mapped_column(String(32))
+    nominator_id: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
     note: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[NominationStatus] = mapped_column(_enum(NominationStatus, "nomination_status", 20))
-    owner_answered_by: Mapped[str | None] = mapped_column(String(32))
+    owner_answered_by: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID))
     owner_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_by: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reason: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from bot.domain import CustomerStatus
+from bot.domain import MAX_COMPANY_SIZE, MAX_NAME, MAX_PRODUCT, MAX_SEGMENT, MAX_TITLE, CustomerStatus
 from bot.errors import ImportRefused
 from bot.rules.policy import OVERRIDE_BOUNDS
 from bot.services import sheets
@@ -33,17 +33,17 @@ def _override(column: str) -> sheets.Parser:
 # The columns of GUIDE section 4, in order, then the optional per-customer policy overrides (empty = the
 # configured default; left out of the file, nothing changes).
 SHEET = (
-    sheets.Column("name", sheets.text(200), needed="required"),
-    sheets.Column("industry", sheets.text(100), empty=""),
-    sheets.Column("region", sheets.text(100), empty=""),
-    sheets.Column("company_size", sheets.text(50), empty=""),
-    sheets.Column("products", sheets.listed(100), empty=[]),
+    sheets.Column("name", sheets.text(MAX_NAME), needed="required"),
+    sheets.Column("industry", sheets.text(MAX_SEGMENT), empty=""),
+    sheets.Column("region", sheets.text(MAX_SEGMENT), empty=""),
+    sheets.Column("company_size", sheets.text(MAX_COMPANY_SIZE), empty=""),
+    sheets.Column("products", sheets.listed(MAX_PRODUCT), empty=[]),
     sheets.Column("account_owner", sheets.matching(_OWNER, "neither a Slack user ID nor an email"), empty=""),
     sheets.Column("status", sheets.one_of(CustomerStatus)),
     sheets.Column("beta", sheets.yes_no),
-    sheets.Column("contact_name", sheets.text(200), empty=""),
+    sheets.Column("contact_name", sheets.text(MAX_NAME), empty=""),
     sheets.Column("contact_email", sheets.matching(_EMAIL, "not an email address"), empty=""),
-    sheets.Column("contact_title", sheets.text(200), empty=""),
+    sheets.Column("contact_title", sheets.text(MAX_TITLE), empty=""),
     *(sheets.Column(c, _override(c), in_header=False, empty="") for c in OVERRIDE_BOUNDS),
 )
 COLUMNS = tuple(c.name for c in SHEET if c.in_header)

@@ -30,7 +30,6 @@ from bot.services.summaries import RequestSummary, summarize
 from storage import customer_repo, event_repo, outbox_repo, preference_repo, request_repo
 from storage.models import Customer, ReferenceRequest
 
-MAX_USE_CASE = 300
 LEAD_DAYS = 14  # the form suggests a date two weeks ahead: time for the owner and the customer to say yes
 
 
@@ -224,7 +223,7 @@ def _validate(session: Session, form: RequestForm, today: date) -> ValidAsk:
     industry = _choice(session, form.prospect_industry, "industry", "prospect_industry", "an industry", errors)
     region = _choice(session, form.prospect_region, "region", "prospect_region", "a region", errors)
     size = _choice(session, form.prospect_size, "company_size", "prospect_size", "a company size", errors)
-    use_case = _text(form.use_case, MAX_USE_CASE, "use_case", errors)
+    use_case = _text(form.use_case, domain.MAX_USE_CASE, "use_case", errors)
     needed_by = _needed_by(form.needed_by, today, errors)
     deal_name = _text(form.deal_name, domain.MAX_DEAL_NAME, "deal_name", errors)
     deal_url = _deal_url(form.deal_url, errors)
@@ -341,7 +340,7 @@ def edit(
     today, now = ctx.today(), ctx.now()
     errors: dict[str, str] = {}
     new_date = _needed_by(needed_by, today, errors)
-    new_use_case = _text(use_case, MAX_USE_CASE, "use_case", errors)
+    new_use_case = _text(use_case, domain.MAX_USE_CASE, "use_case", errors)
     new_details = _text(details, domain.MAX_DETAILS, "details", errors)
     if errors or new_date is None:
         raise FormErrors(errors)

@@ -9,7 +9,14 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.domain import MAX_NOMINATION_NOTE, CustomerStatus, NominationStatus, OutboxKind, has_control_characters
+from bot.domain import (
+    MAX_NOMINATION_NOTE,
+    MAX_REASON,
+    CustomerStatus,
+    NominationStatus,
+    OutboxKind,
+    has_control_characters,
+)
 from bot.errors import AlreadyDone, FormErrors, NotTheOwner, UnknownNomination
 from bot.services import catalog
 from bot.services.context import ServiceContext
@@ -141,7 +148,7 @@ def decide(
 ) -> NominationSummary:
     """A manager approves (the customer joins the pool as active, the change recorded) or declines."""
     ctx.require_manager(actor_id, "approve or decline nominations")
-    reason = reason.strip()
+    reason = reason.strip()[:MAX_REASON]
     if not approve and not reason:
         raise FormErrors({"reason": "Give the nominator a reason."})
     now = ctx.now()

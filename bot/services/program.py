@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.domain import CustomerStatus, TargetKind
+from bot.domain import MAX_NAME, MAX_PRODUCT, CustomerStatus, TargetKind
 from bot.errors import FormErrors, ImportRefused
 from bot.rules import program_rules
 from bot.rules.policy import Limits
@@ -32,8 +32,8 @@ class ProgramReport:
 
 PROGRAM_SHEET = (
     sheets.Column("kind", sheets.one_of(TargetKind, "mix or initiative"), needed="required (mix or initiative)"),
-    sheets.Column("name", sheets.text(200), needed="required"),
-    sheets.Column("products", sheets.listed(100), needed="name at least one product"),
+    sheets.Column("name", sheets.text(MAX_NAME), needed="required"),
+    sheets.Column("products", sheets.listed(MAX_PRODUCT), needed="name at least one product"),
     sheets.Column("target", empty=""),  # what it may hold depends on the kind: read with the row
     sheets.Column("due", empty=""),  # an initiative's; a mix row's is not read
 )
@@ -142,8 +142,8 @@ def targets_for_form(ctx: ServiceContext) -> Targets:
 
 def _initiative_problems(new: NewInitiative, known: set[str], today: date) -> tuple[dict[str, str], int, date | None]:
     errors: dict[str, str] = {}
-    if len(new.name) > 200:
-        errors["initiative_name"] = "Please keep the name to 200 characters."
+    if len(new.name) > MAX_NAME:
+        errors["initiative_name"] = f"Please keep the name to {MAX_NAME} characters."
     if not new.products:
         errors["initiative_products"] = "Choose the products the initiative needs references for."
     elif unknown := [p for p in new.products if p not in known]:

@@ -10,7 +10,20 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from bot.domain import MAX_LOG_NOTE, AskType, Labelled, OutboxKind, Outcome, Team, TouchSource, parse_choice
+from bot.domain import (
+    MAX_EMAIL,
+    MAX_LOG_NOTE,
+    MAX_NAME,
+    MAX_PRODUCT,
+    MAX_REQUESTER,
+    AskType,
+    Labelled,
+    OutboxKind,
+    Outcome,
+    Team,
+    TouchSource,
+    parse_choice,
+)
 from bot.errors import FormErrors, ImportRefused
 from bot.outbox_payloads import LoggedTouchOf
 from bot.rules.policy import Standing
@@ -20,14 +33,14 @@ from storage import customer_repo, outbox_repo, touch_repo
 from storage.models import Customer, Touch
 
 HISTORY_SHEET = (
-    sheets.Column("customer", sheets.text(200), needed="required"),
-    sheets.Column("contact_email", sheets.text(320), empty=""),
+    sheets.Column("customer", sheets.text(MAX_NAME), needed="required"),
+    sheets.Column("contact_email", sheets.text(MAX_EMAIL), empty=""),
     sheets.Column("type", sheets.one_of(AskType), needed="required"),
-    sheets.Column("requester", sheets.text(100), needed="required (a Slack user ID, an email or a name)"),
+    sheets.Column("requester", sheets.text(MAX_REQUESTER), needed="required (a Slack user ID, an email or a name)"),
     sheets.Column("team", sheets.one_of(Team), needed="required"),
     sheets.Column("date", sheets.day, needed="required (YYYY-MM-DD)"),
     sheets.Column("outcome", sheets.one_of(Outcome), empty=Outcome.COMPLETED),
-    sheets.Column("product", sheets.text(100), in_header=False),  # the product the reference spoke to
+    sheets.Column("product", sheets.text(MAX_PRODUCT), in_header=False),  # the product the reference spoke to
 )
 HISTORY_COLUMNS = tuple(c.name for c in HISTORY_SHEET if c.in_header)
 OPTIONAL_HISTORY_COLUMNS = tuple(c.name for c in HISTORY_SHEET if not c.in_header)

@@ -15,7 +15,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.domain import MAX_NOMINATION_NOTE, NominationStatus
+from bot.domain import MAX_NOMINATION_NOTE, MAX_REASON, NominationStatus
 from bot.services.nominations import NominationSummary
 from handlers.ids import Action, Callback
 from handlers.ids import Block as BlockId
@@ -131,7 +131,7 @@ def decline_modal(n: NominationSummary) -> View:
             InputBlock(
                 block_id=BlockId.REASON,
                 label="Reason (the nominator sees it)",
-                element=PlainTextInputElement(action_id=Action.REASON, multiline=True, max_length=1000),
+                element=PlainTextInputElement(action_id=Action.REASON, multiline=True, max_length=MAX_REASON),
             ),
         ],
     )

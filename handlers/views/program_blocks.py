@@ -21,6 +21,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot import domain
 from bot.rules.program_rules import InitiativeLine, MixLine, ProgramStanding, sources_words
 from bot.services.program import Targets
 from handlers.ids import Action, Callback
@@ -84,7 +85,7 @@ def program_modal(t: Targets) -> View:
             label="New initiative",
             optional=True,
             hint="For example: Forecast launch. Leave empty to add none.",
-            element=PlainTextInputElement(action_id=Action.INITIATIVE_NAME, max_length=200),
+            element=PlainTextInputElement(action_id=Action.INITIATIVE_NAME, max_length=domain.MAX_NAME),
         ),
         InputBlock(
             block_id=BlockId.INITIATIVE_PRODUCTS,

@@ -24,7 +24,7 @@ from slack_sdk.models.views import View
 
 from bot import domain
 from bot.domain import AskType, CustomerStatus, Team
-from bot.services.intake import MAX_USE_CASE, PoolChoices
+from bot.services.intake import PoolChoices
 from bot.services.summaries import RequestSummary
 from handlers.ids import Action, Block, Callback
 from handlers.payloads import RequestRef
@@ -176,7 +176,7 @@ def request_modal(
             optional=True,
             hint="What the prospect wants to hear about, e.g. “roll-out across 40 stores”.",
             element=PlainTextInputElement(
-                action_id=Action.USE_CASE, max_length=MAX_USE_CASE, initial_value=prefill.use_case or None
+                action_id=Action.USE_CASE, max_length=domain.MAX_USE_CASE, initial_value=prefill.use_case or None
             ),
         ),
         *_optional_static(
@@ -266,7 +266,7 @@ def edit_modal(r: RequestSummary, today: date) -> View:
                 label="Use case",
                 optional=True,
                 element=PlainTextInputElement(
-                    action_id=Action.USE_CASE, max_length=MAX_USE_CASE, initial_value=r.use_case or None
+                    action_id=Action.USE_CASE, max_length=domain.MAX_USE_CASE, initial_value=r.use_case or None
                 ),
             ),
             InputBlock(
