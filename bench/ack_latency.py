@@ -125,7 +125,7 @@ def main() -> int:
     print(f"seeded {args.customers} customers, {args.history} requests in {time.time() - t0:.0f} s", file=sys.stderr)
 
     standin = SlackStandIn().start()
-    with serving(env_for(standin, url), workdir, capture=False) as served:
+    with serving(env_for(standin, url), workdir) as served:
         slack = SlackDriver(served.url, standin)
         view = {"type": "modal", "id": "V1", "callback_id": "reference_request", "blocks": []}
         cases = {

@@ -210,7 +210,7 @@ def main() -> int:
         standin = SlackStandIn().start()
         with bare_app(standin) as (bare_url, bare_pid):
             bare = run_cases(bare_url, standin, args.requests, bare_pid)
-        with serving(env_for(standin, url), workdir, capture=False) as served:
+        with serving(env_for(standin, url), workdir) as served:
             bot = run_cases(served.url, standin, args.requests, served.process.pid)
         report(f"{backend}, {args.customers} customers, {args.history} past requests", bot, bare)
         add_cards(url)

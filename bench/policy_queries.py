@@ -145,6 +145,7 @@ def main() -> int:
             start = time.perf_counter()
             with factory() as session:
                 customer = session.get(Customer, customer_id)
+                assert customer is not None
                 standing.assess(session, customer, limits, on, ask_type=AskType.REFERENCE_CALL)
             check = (time.perf_counter() - start) * 1000
             need = Need(

@@ -50,7 +50,7 @@ def main() -> int:
         for url in _urls(workdir, size):
             ack_latency.seed(url, size, 0)
             standin = SlackStandIn().start()
-            with serving(env_for(standin, url, log_level="ERROR"), workdir, capture=False) as served:
+            with serving(env_for(standin, url, log_level="ERROR"), workdir) as served:
                 slack = SlackDriver(served.url, standin)
                 time.sleep(2)
                 for i in range(10):

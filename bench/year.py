@@ -233,7 +233,14 @@ def answer_followups(ctx: ServiceContext, rng: random.Random) -> None:
             outcome, extra = Outcome.PLANNED, {"new_date": (today + timedelta(days=7)).isoformat()}
         else:
             outcome, extra = Outcome.DID_NOT_HAPPEN, {}
-        followups.record(ctx, request_id=request_id, user_id=requester, outcome=outcome, **extra)
+        followups.record(
+            ctx,
+            request_id=request_id,
+            user_id=requester,
+            outcome=outcome,
+            new_date=extra.get("new_date"),
+            happened_on=extra.get("happened_on"),
+        )
 
 
 def gini(values: list[int]) -> float:

@@ -347,7 +347,7 @@ def contact_id(database: Any, name: str) -> int:
 REQUESTER = "UREQ0001"
 
 
-def open_modal(bot, text: str = "", user: str = REQUESTER) -> dict:
+def open_modal(bot, text: str = "", user: str = REQUESTER) -> dict[str, Any]:
     before = len(bot.standin.calls_to("views.open"))
     reply = bot.slack.command(user, text)
     assert reply.status == 200
@@ -355,7 +355,7 @@ def open_modal(bot, text: str = "", user: str = REQUESTER) -> dict:
     return calls[-1].answer["view"]
 
 
-def answers(customer: int | None, **extra) -> dict:
+def answers(customer: int | None, **extra) -> dict[str, Any]:
     base = {
         "ask_type": "reference_call",
         "product": "Analytics",
@@ -385,7 +385,7 @@ def text_of(message) -> str:
     return json.dumps(message.blocks, ensure_ascii=False)
 
 
-def send_event(bot, event: dict, *, event_id: str | None = None, retry: int | None = None) -> None:
+def send_event(bot, event: dict[str, Any], *, event_id: str | None = None, retry: int | None = None) -> None:
     """A signed Events API delivery of `event` (with Slack's retry headers when `retry` is set)."""
     body = {
         "token": "x",
@@ -411,7 +411,7 @@ def home_opened(bot, user: str, event_id: str | None = None, retry: int | None =
 
 def run(
     args: list[str], env: dict[str, str], timeout: float = 60, at: datetime | None = None, process: bool = False
-) -> subprocess.CompletedProcess:
+) -> subprocess.CompletedProcess[str]:
     """`reference-bot ARGS` with the bot's settings from `env` only: the command's own `main()` in this
     process (its environment, working directory, output and logging as a process of its own would have them,
     restored afterwards), or with `process` or `at` the installed command in a process of its own (its clock
@@ -424,7 +424,7 @@ def run(
     return _run_here(args, environment, cwd)
 
 
-def _run_here(args: list[str], environment: dict[str, str], cwd: str | None) -> subprocess.CompletedProcess:
+def _run_here(args: list[str], environment: dict[str, str], cwd: str | None) -> subprocess.CompletedProcess[str]:
     from bot.entry.cli import main
 
     saved_environ, saved_cwd = dict(os.environ), os.getcwd()

@@ -44,7 +44,7 @@ def free_port() -> int:
 
 @dataclass
 class Served:
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     port: int | None
     log: Path  # where everything it prints goes: a file, so a full pipe can never hold the server up
 
@@ -57,7 +57,7 @@ class Served:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-def wait_healthy(port: int, process: subprocess.Popen, timeout: float = 20) -> None:
+def wait_healthy(port: int, process: subprocess.Popen[bytes], timeout: float = 20) -> None:
     deadline = time.time() + timeout
     while True:
         try:
@@ -82,6 +82,7 @@ def serving(env: dict[str, str], cwd: Path, *, http: bool = True, at: datetime |
     served = Served(process, port, Path(name))
     try:
         if http:
+            assert port is not None
             wait_healthy(port, process)
         yield served
     except BaseException:
@@ -92,7 +93,7 @@ def serving(env: dict[str, str], cwd: Path, *, http: bool = True, at: datetime |
         stop(process)
 
 
-def stop(process: subprocess.Popen) -> None:
+def stop(process: subprocess.Popen[bytes]) -> None:
     """^C, as an operator would; a process still running 10 s later is killed, so none outlives its test."""
     if process.poll() is None:
         process.send_signal(signal.SIGINT)

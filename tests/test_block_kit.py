@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -22,32 +23,33 @@ from tests.blockkit_limits import message_problems, unlabelled_repeats, view_pro
 
 
 def longest_request(status: str = "pending", **overrides) -> RequestSummary:
-    values = dict(
-        id=2**31 - 1,
-        ask_type=AskType.BETA_FEEDBACK,
-        customer_id=1,
-        customer_name="C" * 200,
-        account_owner="UOWNER01",
-        contact_name="N" * 200,
-        contact_title="T" * 200,
-        contact_email="e" * 240 + "@example.com",
-        requester_id="UREQ0001",
-        team=Team.ANALYST_RELATIONS,
-        needed_by=date(2030, 12, 31),
-        deal_name="<&>" * 50,
-        deal_url="https://crm.example.com/" + "x" * 470,
-        deal_amount=Decimal("999999999999.99"),
-        details="<b>&" * 500,
-        status=RequestStatus(status),
-        decided_by="UMGR0001",
-        decided_at=datetime.now(UTC),
-        decision_reason="r&" * 500,
-        decision_suggestion="s<" * 250,
-        created_at=datetime.now(UTC),
-        history=CustomerHistory(asks_in_window=12, window_days=90, last_ask=date(2030, 1, 1)),
+    return replace(
+        RequestSummary(
+            id=2**31 - 1,
+            ask_type=AskType.BETA_FEEDBACK,
+            customer_id=1,
+            customer_name="C" * 200,
+            account_owner="UOWNER01",
+            contact_name="N" * 200,
+            contact_title="T" * 200,
+            contact_email="e" * 240 + "@example.com",
+            requester_id="UREQ0001",
+            team=Team.ANALYST_RELATIONS,
+            needed_by=date(2030, 12, 31),
+            deal_name="<&>" * 50,
+            deal_url="https://crm.example.com/" + "x" * 470,
+            deal_amount=Decimal("999999999999.99"),
+            details="<b>&" * 500,
+            status=RequestStatus(status),
+            decided_by="UMGR0001",
+            decided_at=datetime.now(UTC),
+            decision_reason="r&" * 500,
+            decision_suggestion="s<" * 250,
+            created_at=datetime.now(UTC),
+            history=CustomerHistory(asks_in_window=12, window_days=90, last_ask=date(2030, 1, 1)),
+        ),
+        **overrides,
     )
-    values.update(overrides)
-    return RequestSummary(**values)
 
 
 @pytest.mark.parametrize("status", ["pending", "approved", "declined"])

@@ -97,7 +97,7 @@ def test_a_wrong_header_is_reported_on_row_1(cli_env, tmp_path, database):
 
 def test_xlsx_import_and_csv_export_round_trip(cli_env, tmp_path, database):
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]
     sheet.append(HEADER.split(","))
     sheet.append(
         ["Acme", "Retail", "EMEA", "1000+", "Analytics", "UOWNER01", "active", "no", "Jane", "j@a.test", "CTO"]

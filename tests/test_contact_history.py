@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -21,7 +22,7 @@ def approve_latest(bot, index: int) -> None:
     )
 
 
-def pick_customer(bot, view: dict, customer_id: int, user: str = REQUESTER, **answers_) -> dict:
+def pick_customer(bot, view: dict[str, Any], customer_id: int, user: str = REQUESTER, **answers_) -> dict[str, Any]:
     before = len(bot.standin.calls_to("views.update"))
     assert bot.slack.select(user, view, "customer_id", "customer_select", str(customer_id), answers_).status == 200
     return bot.standin.wait_calls("views.update", before + 1)[-1].answer["view"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import subprocess
 import threading
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain import AskType, Level, NominationStatus, Team
@@ -30,19 +32,20 @@ TODAY = date(2026, 11, 20)
 
 
 def item(i: int, **kw) -> Item:
-    values = dict(
-        request_id=i,
-        customer_name=f"Customer <{i}> " + "x" * 150,
-        ask_type=AskType.CASE_STUDY,
-        team=Team.PR,
-        requester_id="UREQ0001",
-        needed_by=TODAY,
-        age_days=i % 30,
-        cards=(("DMGR0001", f"1.{i}", None),),
-        flagged=i % 2 == 0,
+    return replace(
+        Item(
+            request_id=i,
+            customer_name=f"Customer <{i}> " + "x" * 150,
+            ask_type=AskType.CASE_STUDY,
+            team=Team.PR,
+            requester_id="UREQ0001",
+            needed_by=TODAY,
+            age_days=i % 30,
+            cards=(("DMGR0001", f"1.{i}", None),),
+            flagged=i % 2 == 0,
+        ),
+        **kw,
     )
-    values.update(kw)
-    return Item(**values)
 
 
 def standing(used: int) -> Standing:
@@ -133,7 +136,7 @@ def cli_env(database, standin, **extra) -> dict[str, str]:
     )
 
 
-def digests_to(standin, manager: str) -> list:
+def digests_to(standin, manager: str) -> list[Any]:
     return [m for m in standin.dms_to(manager) if m.text.startswith("Weekly reference digest")]
 
 

@@ -6,6 +6,7 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -121,7 +122,7 @@ payloads = st.one_of(
 )
 
 
-def counts(bot) -> tuple:
+def counts(bot) -> tuple[Any, ...]:
     with bot.database.session_factory() as session:
         return tuple(
             session.scalar(select(func.count()).select_from(model))
@@ -174,7 +175,7 @@ def test_two_managers_racing_over_a_dozen_requests_give_one_decision_each(bot):
     for _ in range(RACED):
         file_request(bot, acme, needed_by=needed)
 
-    def cards_of(manager: str) -> list:
+    def cards_of(manager: str) -> list[Any]:
         return [c for c in bot.standin.dms_to(manager) if c.text.startswith("Reference request")]
 
     cards = {

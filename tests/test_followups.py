@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -32,7 +33,7 @@ def follow_up_on(bot, day: date) -> int:
 TOMORROW = today() + timedelta(days=1)
 
 
-def followups(bot) -> list:
+def followups(bot) -> list[Any]:
     return [m for m in bot.standin.dms_to(REQUESTER) if m.text.startswith("How did request")]
 
 
@@ -137,7 +138,7 @@ def test_done_dates_the_touch_the_day_it_happened_and_didnt_happen_stops_countin
     assert bot.slack.submit(REQUESTER, modal, {"happened_on": earlier.isoformat()}).status == 200
     assert bot.slack.click(REQUESTER, second, "followup_not_happened").status == 200
 
-    def touches() -> dict:
+    def touches() -> dict[str, Any]:
         with bot.database.session_factory() as session:
             return {t.request_id: (t.touched_on, t.counts) for t in session.scalars(select(Touch))}
 

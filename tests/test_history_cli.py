@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -14,7 +15,7 @@ from tests.harness import add_customer, run, today, write
 HEADER = "customer,contact_email,type,requester,team,date,outcome"
 
 
-def touches(database) -> list[tuple]:
+def touches(database) -> list[tuple[Any, ...]]:
     with database.session_factory() as session:
         rows = session.scalars(select(Touch).order_by(Touch.touched_on, Touch.id)).all()
         return [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from tests.blockkit_limits import unlabelled_repeats
 from tests.harness import REQUESTER, add_customer, file_request, home_opened, today
@@ -29,7 +30,7 @@ def test_slack_retries_of_an_event_are_handled_once(bot):
     bot.standin.wait_calls("views.publish", 2)
 
 
-def _home_of(bot, user: str, count: int = 1) -> dict:
+def _home_of(bot, user: str, count: int = 1) -> dict[str, Any]:
     calls = bot.standin.wait_for(
         lambda: [c for c in bot.standin.calls_to("views.publish") if c.args["user_id"] == user][count - 1 :],
         what=f"Home tab {count} of {user}",

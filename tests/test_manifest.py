@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -36,7 +37,7 @@ EVENT_SCOPES = {
 }
 
 
-def manifest() -> dict:
+def manifest() -> dict[str, Any]:
     return yaml.safe_load((ROOT / "manifest.yml").read_text())
 
 

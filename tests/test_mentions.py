@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 from sqlalchemy import select
 
@@ -25,7 +26,7 @@ def _mention(
     return ts
 
 
-def _answer(bot, words: str) -> dict:
+def _answer(bot, words: str) -> dict[str, Any]:
     return bot.standin.wait_for(
         lambda: [e for e in bot.standin.ephemerals_for(REQUESTER) if words in json.dumps(e)], what=words
     )[0]
@@ -81,7 +82,7 @@ def _said(bot, text: str, *, channel: str = "CWATCH01", user: str = REQUESTER, t
     return ts
 
 
-def _offers(bot) -> list:
+def _offers(bot) -> list[Any]:
     return [m for m in bot.standin.messages_in("CWATCH01") if "reads like a request" in m.text]
 
 

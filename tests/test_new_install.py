@@ -5,6 +5,7 @@ they ship (the rest of the suite mostly runs with `notify` and has the sign-off 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -22,7 +23,7 @@ def next_friday_afternoon(now: datetime) -> datetime:
 
 
 def dm_saying(bot, user: str, *words: str):
-    def found() -> list:
+    def found() -> list[Any]:
         return [m for m in bot.standin.dms_to(user) if all(w in m.text + text_of(m) for w in words)]
 
     return bot.standin.wait_for(found, what=f"a message to {user} saying {words}")[-1]

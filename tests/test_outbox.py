@@ -8,6 +8,7 @@ import socket
 import subprocess
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -15,7 +16,7 @@ from storage.models import OutboxMessage
 from tests.harness import M1, OWNER, REQUESTER, add_customer, answers, card_for, home_opened, open_modal
 
 
-def delivered(standin, method: str) -> list:
+def delivered(standin, method: str) -> list[Any]:
     return [c for c in standin.calls_to(method) if c.answer.get("ok")]
 
 
@@ -53,7 +54,7 @@ def test_429_and_500_answers_delay_but_never_lose_or_double_a_message(bot):
     bot.standin.fail_next("chat.postMessage", status=503)
     assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
 
-    def card_updates() -> list:
+    def card_updates() -> list[Any]:
         return [c for c in delivered(bot.standin, "chat.update") if c.args["channel"].startswith("DMGR")]
 
     started = time.time()

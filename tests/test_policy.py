@@ -136,6 +136,7 @@ def test_the_standing_shown_matches_the_limits(touches, limits, ask_type, contac
     never = weight > limits.customer_max or (contact_id is not None and weight > limits.contact_max)
     if s.would_exceed and not never:
         # The day it is free again really is free, for this ask, by every rule.
+        assert s.free_on is not None
         again = standing(
             touches=touches,
             limits=limits,

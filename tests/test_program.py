@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, timedelta
+from typing import Any
 
 from openpyxl import load_workbook
 from sqlalchemy import select
@@ -63,7 +64,8 @@ initiative,Forecast launch,Forecast,5,{DUE}
     ]
     xlsx = tmp_path / "program.xlsx"
     assert run(["program", "export", str(xlsx)], cli_env).returncode == 0
-    assert load_workbook(xlsx).active.max_row == 4
+    written = load_workbook(xlsx).worksheets[0]
+    assert written.max_row == 4
     again = run(["program", "import", str(xlsx)], cli_env)
     assert again.returncode == 0, again.stderr
     with database.session_factory() as session:
@@ -136,7 +138,7 @@ def test_initiatives_are_at_risk_when_the_pool_or_the_pace_cannot_make_it():
     ]
 
 
-def _shares(view: dict) -> dict[str, str]:
+def _shares(view: dict[str, Any]) -> dict[str, str]:
     """The modal's mix inputs by product label: block id -> product."""
     return {b["label"]["text"]: b["block_id"] for b in view["blocks"] if b.get("block_id", "").startswith("mix~")}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from hypothesis import given, settings
@@ -16,26 +17,25 @@ ON = date(2026, 12, 7)
 
 
 def profile(customer_id: int, **kw) -> Profile:
-    values = dict(
-        customer_id=customer_id,
-        name=f"C{customer_id}",
-        status=CustomerStatus.ACTIVE,
-        products=("Analytics",),
-        industry="Retail",
-        region="EMEA",
-        size="1000+",
-        limits=Limits(),
-        touches=(),
-        last_touched_on=date(2026, 1, 1),
+    return replace(
+        Profile(
+            customer_id=customer_id,
+            name=f"C{customer_id}",
+            status=CustomerStatus.ACTIVE,
+            products=("Analytics",),
+            industry="Retail",
+            region="EMEA",
+            size="1000+",
+            limits=Limits(),
+            touches=(),
+            last_touched_on=date(2026, 1, 1),
+        ),
+        **kw,
     )
-    values.update(kw)
-    return Profile(**values)
 
 
 def need(**kw) -> Need:
-    values = dict(ask_type=AskType.REFERENCE_CALL, on=ON, product="Analytics")
-    values.update(kw)
-    return Need(**values)
+    return replace(Need(ask_type=AskType.REFERENCE_CALL, on=ON, product="Analytics"), **kw)
 
 
 def test_only_active_users_of_the_product_with_room_for_this_ask_are_offered():

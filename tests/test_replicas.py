@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 from datetime import UTC, datetime
+from typing import Any
 
 from tests.harness import (
     MANAGERS,
@@ -93,5 +94,5 @@ def test_a_digest_slower_than_the_lease_is_sent_once(database, standin, tmp_path
         assert len(_digests(standin, manager)) == 1
 
 
-def _digests(standin, manager: str) -> list:
+def _digests(standin, manager: str) -> list[Any]:
     return [m for m in standin.dms_to(manager) if m.text.startswith("Weekly reference digest")]

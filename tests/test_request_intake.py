@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -143,7 +144,7 @@ def test_team_choice_is_remembered_for_next_time(bot):
     assert team["element"]["initial_option"]["value"] == "pr"
 
 
-def _errors(bot, view, answers_: dict) -> dict:
+def _errors(bot, view, answers_: dict[str, Any]) -> dict[str, Any]:
     reply = bot.slack.submit(REQUESTER, view, answers_)
     assert reply.status == 200
     assert reply.json["response_action"] == "errors", reply.json

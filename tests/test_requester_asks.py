@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 
@@ -62,7 +63,7 @@ def test_cancelling_an_approved_ask_before_its_date_stops_its_touch_counting_and
     for index in (0, 1):
         assert bot.slack.click(M1, card_for(bot, M1, index), "approve_request").status == 200
 
-    def approvals() -> list:
+    def approvals() -> list[Any]:
         found = [m for m in bot.standin.dms_to(REQUESTER) if "is approved" in text_of(m)]
         return found if len(found) == 2 else []
 
@@ -173,7 +174,7 @@ def test_each_ask_has_one_thread_its_first_dm_kept_up_to_date_and_later_news_as_
     assert "Status: *pending*" in text_of(first) and "edit_request" in text_of(first)
     assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
 
-    def thread() -> list:
+    def thread() -> list[Any]:
         return [m for m in bot.standin.dms_to(REQUESTER) if m.thread_ts == first.ts]
 
     [approval] = bot.standin.wait_for(thread, what="the approval, in the ask's thread")

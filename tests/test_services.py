@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -143,34 +144,35 @@ def test_every_closed_set_has_labels_and_parses_from_value_or_label():
     assert parse_choice(Outcome, "Didn't happen") is Outcome.DID_NOT_HAPPEN
 
 
-def summary(**changes: object) -> RequestSummary:
-    values: dict[str, object] = dict(
-        id=7,
-        ask_type=AskType.CASE_STUDY,
-        customer_id=1,
-        customer_name="Acme <Corp>",
-        account_owner="UOWNER01",
-        contact_name=None,
-        contact_title=None,
-        contact_email=None,
-        requester_id=REQUESTER,
-        team=Team.PR,
-        needed_by=date(2026, 12, 7),
-        deal_name="",
-        deal_url="",
-        deal_amount=None,
-        details="",
-        status=RequestStatus.APPROVED,
-        decided_by=MANAGERS[0],
-        decided_at=NOON,
-        decision_reason="",
-        decision_suggestion="",
-        created_at=NOON - timedelta(days=1),
-        history=CustomerHistory(0, 90, None),
-        outcome=Outcome.COMPLETED,
+def summary(**changes: Any) -> RequestSummary:
+    return replace(
+        RequestSummary(
+            id=7,
+            ask_type=AskType.CASE_STUDY,
+            customer_id=1,
+            customer_name="Acme <Corp>",
+            account_owner="UOWNER01",
+            contact_name=None,
+            contact_title=None,
+            contact_email=None,
+            requester_id=REQUESTER,
+            team=Team.PR,
+            needed_by=date(2026, 12, 7),
+            deal_name="",
+            deal_url="",
+            deal_amount=None,
+            details="",
+            status=RequestStatus.APPROVED,
+            decided_by=MANAGERS[0],
+            decided_at=NOON,
+            decision_reason="",
+            decision_suggestion="",
+            created_at=NOON - timedelta(days=1),
+            history=CustomerHistory(0, 90, None),
+            outcome=Outcome.COMPLETED,
+        ),
+        **changes,
     )
-    values.update(changes)
-    return RequestSummary(**values)
 
 
 def nomination() -> NominationSummary:
@@ -187,7 +189,11 @@ def test_every_outbox_kind_has_one_entry_whose_message_slack_accepts():
         OutboxKind.BETA_NUDGE_DM: BetaNudge(customers=[(1, "Acme")], total=3),
         OutboxKind.SIDE_DOOR_OFFER: SideDoorOffer(thread_ts="1.2", author="UREQ0001", product="Analytics"),
     }
-    subjects = {kinds.request_now: summary(), kinds.request_for_card: summary(), kinds.nomination_now: nomination()}
+    subjects: dict[Any, Any] = {
+        kinds.request_now: summary(),
+        kinds.request_for_card: summary(),
+        kinds.nomination_now: nomination(),
+    }
     drawn_end_to_end = {kinds.touch_now, kinds.digest_now, kinds.digest_copy_now, kinds.home_now}
     for kind, entry in KINDS.items():
         if entry.load in drawn_end_to_end:

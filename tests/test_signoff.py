@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.domain import OwnerSignoff
 from bot.services import nudges
 from storage.models import ReferenceRequest, RequestEvent
 from tests.blockkit_limits import unlabelled_repeats
@@ -19,6 +20,7 @@ from tests.harness import (
     M2,
     OWNER,
     REQUESTER,
+    Reply,
     add_customer,
     answers,
     card_for,
@@ -169,7 +171,11 @@ def test_the_owner_says_not_now_and_the_requester_hears_who_and_why(bot):
     managers = _card_saying(bot, M1, "Not now from")
     assert "Renewal talks this month" in text_of(managers) and "approve_request" not in text_of(managers)
     request = _stored(bot)
-    assert (request.status.value, request.decided_by, request.owner_signoff.value) == ("declined", OWNER, "not_now")
+    assert (request.status.value, request.decided_by, request.owner_signoff) == (
+        "declined",
+        OWNER,
+        OwnerSignoff.NOT_NOW,
+    )
     bot.drained()
     assert _events(bot) == [("created", REQUESTER), ("owner_not_now", OWNER)]
     assert _reasons(bot, "owner_not_now") == ["Renewal talks this month"]
@@ -217,7 +223,7 @@ def test_two_answers_for_the_owner_at_once_give_one_outcome(bot):
     assert bot.slack.click(M1, card, "owner_not_now").status == 200
     modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
     gate = threading.Barrier(2)
-    replies: dict[str, object] = {}
+    replies: dict[str, Reply] = {}
 
     def ok() -> None:
         gate.wait()
@@ -249,7 +255,9 @@ def test_an_owner_who_has_not_answered_in_two_working_days_is_reminded_once_and_
     file_request(bot, acme)
     _owner_card(bot)
     ctx = bot.deps.services
-    asked = _stored(bot).owner_asked_at.astimezone(ctx.zone).date()
+    asked_at = _stored(bot).owner_asked_at
+    assert asked_at is not None
+    asked = asked_at.astimezone(ctx.zone).date()
     one_day, two_days = asked, asked
     while nudges.working_days_between(asked, one_day) < 1:
         one_day += timedelta(days=1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import time
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -217,7 +217,7 @@ class Settings(DirectorySettings):
         return self.slack_app_token is not None
 
 
-def load(cls: type[_S], **overrides: object) -> _S:
+def load(cls: type[_S], **overrides: Any) -> _S:
     """Build settings, turning pydantic's report into one line that names the setting."""
     try:
         settings = cls(**overrides)
