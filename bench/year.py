@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -27,12 +27,13 @@ from sqlalchemy import select
 
 from bot.domain import AskType, CustomerStatus, Outcome, SignoffMode, Team
 from bot.errors import DomainError
-from bot.rules.policy import Limits, used_on
 from bot.rules.policy import Touch as PolicyTouch
+from bot.rules.policy import used_on
 from bot.rules.ranking import Candidate, Need
 from bot.services import asks, decisions, followups, intake, standing
-from bot.services.context import ServiceContext
+from bot.services.context import ServiceContext, context_for
 from bot.services.intake import RequestForm
+from bot.services.settings import DatabaseSettings
 from storage import customer_repo
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
@@ -127,13 +128,9 @@ def run(seed: int, customers: int, asks: int) -> dict[str, float]:
     upgrade(engine)
     moment = [datetime.combine(START, datetime.min.time(), tzinfo=UTC)]
     # The year measures the pool under demand, so the owner is told rather than asked (as the simulation always ran).
-    ctx = ServiceContext(
-        make_session_factory(engine),
-        limits=Limits(),
-        managers=(MANAGER,),
-        clock=lambda: moment[0],
-        signoff=SignoffMode.NOTIFY,
-    )
+    url = f"sqlite:///{folder / 'year.db'}"
+    built = context_for(DatabaseSettings(DATABASE_URL=url), make_session_factory(engine), clock=lambda: moment[0])
+    ctx = replace(built, managers=(MANAGER,), signoff=SignoffMode.NOTIFY)
     pool = seed_pool(ctx, rng, customers)
     famous = pool[: max(1, customers // 20)]
     others = pool[len(famous) :]

@@ -18,7 +18,7 @@ import traceback
 import urllib.error
 import urllib.request
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,8 @@ from sqlalchemy import func, select
 
 from bot import clock
 from bot.domain import CustomerStatus, OutboxStatus
+from bot.services.context import ServiceContext, context_for
+from bot.services.settings import DatabaseSettings
 from storage.models import Contact, Customer, CustomerProduct, OutboxMessage
 from tests.serving import bot_env, command
 from tests.slack_standin import Message, SlackStandIn, new_trigger_id
@@ -52,6 +54,12 @@ class Reply:
     @property
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
+
+
+def service_context(database: Any, **overrides: Any) -> ServiceContext:
+    """The services' context as `serve` builds it from settings (the product's defaults), with what a test sets."""
+    built = context_for(DatabaseSettings(DATABASE_URL=database.url), database.session_factory)
+    return replace(built, **overrides)
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:

@@ -22,6 +22,7 @@ from tests.harness import (
     card_for,
     file_request,
     run,
+    service_context,
     text_of,
     today,
     wait_drained,
@@ -214,7 +215,6 @@ def test_no_digest_at_start_before_its_moment_or_with_the_catch_up_off(database,
 def test_the_digest_lists_the_customers_at_their_limits_and_resting(database):
     from bot.domain import TouchSource
     from bot.services import digest as digest_service
-    from bot.services.context import ServiceContext
     from storage import touch_repo
     from storage.models import Touch
 
@@ -254,7 +254,7 @@ def test_the_digest_lists_the_customers_at_their_limits_and_resting(database):
                     created_at=now,
                 ),
             )
-    built = digest_service.build(ServiceContext(database.session_factory), recipient="UMGR0001")
+    built = digest_service.build(service_context(database), recipient="UMGR0001")
     listed = {c.customer_name: c.standing.level.value for c in built.at_limit.items}
     assert listed == {"Busy Co": "no_room", "Rested Co": "resting", "Strict Co": "no_room", "Fresh Co": "no_room"}
     assert built.at_limit.total == 4

@@ -26,6 +26,7 @@ from tests.harness import (
     file_request,
     open_modal,
     run,
+    service_context,
     text_of,
     today,
     write,
@@ -211,12 +212,11 @@ def _open_files() -> set[str]:
 def test_every_import_closes_its_file_and_a_file_not_in_utf8_is_one_line(database, tmp_path):
     """Read, refused or unreadable, no sheet is left open by any of the three importers."""
     from bot.errors import ImportRefused
-    from bot.services.context import ServiceContext
     from bot.services.customer_io import import_customers
     from bot.services.program import import_program
     from bot.services.touch_log import import_history
 
-    ctx = ServiceContext(database.session_factory)
+    ctx = service_context(database)
     folder = tmp_path
     good = folder / "customers.csv"
     good.write_text(

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.rules.program_rules import initiative_line, mix_lines
 from storage.models import ProgramChange
-from tests.harness import add_customer, add_touch, run, today, write
+from tests.harness import add_customer, add_touch, run, service_context, today, write
 
 HEADER = "kind,name,products,target,due"
 DUE = (today() + timedelta(days=90)).isoformat()
@@ -232,7 +232,6 @@ def test_managers_see_the_program_in_slack_and_in_the_digest(bot, tmp_path):
 
 def test_show_names_thin_segments_customers_never_asked_and_beta_customers(cli_env, database):
     from bot.services import nominations
-    from bot.services.context import ServiceContext
     from storage.models import Customer
 
     ids = pool(database)
@@ -243,7 +242,7 @@ def test_show_names_thin_segments_customers_never_asked_and_beta_customers(cli_e
         session.get(Customer, ids["Hooli"]).beta = True
         acme = session.get(Customer, ids["Acme"])
         acme.beta, acme.beta_since = True, month_ago
-    ctx = ServiceContext(database.session_factory)
+    ctx = service_context(database)
     nominations.nominate(ctx, nominator_id="UNOM0001", customer_id=str(ids["Hooli"]), contact_id=None, note="")
     shown = run(["program", "show"], cli_env)
     assert shown.returncode == 0, shown.stderr

@@ -35,7 +35,7 @@ from bot.services.summaries import CustomerHistory, RequestSummary
 from handlers.error_replies import field_errors
 from storage.models import OutboxMessage, ReferenceRequest
 from tests.blockkit_limits import message_problems
-from tests.harness import MANAGERS, REQUESTER, add_customer, contact_id
+from tests.harness import MANAGERS, REQUESTER, add_customer, contact_id, service_context
 
 NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -43,7 +43,7 @@ NOON = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 @pytest.fixture
 def ctx(database) -> ServiceContext:
     # The owner is told rather than asked, as in most of the suite (the sign-off has tests/test_signoff.py).
-    return ServiceContext(database.session_factory, managers=MANAGERS, clock=lambda: NOON, signoff=SignoffMode.NOTIFY)
+    return service_context(database, managers=MANAGERS, clock=lambda: NOON, signoff=SignoffMode.NOTIFY)
 
 
 def form(customer: int, **changes: str | None) -> RequestForm:
