@@ -170,14 +170,8 @@ def request_modal(
         ),
         DividerBlock(),
         ContextBlock(elements=[MarkdownTextObject(text="*The prospect* (optional): who the reference is for")]),
-        InputBlock(
-            block_id=Block.USE_CASE,
-            label="Use case",
-            optional=True,
-            hint="What the prospect wants to hear about, e.g. “roll-out across 40 stores”.",
-            element=PlainTextInputElement(
-                action_id=Action.USE_CASE, max_length=domain.MAX_USE_CASE, initial_value=prefill.use_case or None
-            ),
+        _use_case_input(
+            prefill.use_case, hint="What the prospect wants to hear about, e.g. “roll-out across 40 stores”."
         ),
         *_optional_static(
             choices.industries,
@@ -221,18 +215,7 @@ def request_modal(
             ),
         ),
         DividerBlock(),
-        InputBlock(
-            block_id=Block.DETAILS,
-            label="Details",
-            optional=True,
-            hint="What should the customer do, with whom, and why them?",
-            element=PlainTextInputElement(
-                action_id=Action.DETAILS,
-                multiline=True,
-                max_length=domain.MAX_DETAILS,
-                initial_value=prefill.details or None,
-            ),
-        ),
+        _details_input(prefill.details, hint="What should the customer do, with whom, and why them?"),
     ]
     return View(
         type="modal",
@@ -242,6 +225,33 @@ def request_modal(
         close=PlainTextObject(text="Cancel"),
         private_metadata=private_metadata,
         blocks=blocks,
+    )
+
+
+def _use_case_input(initial: str, *, hint: str | None = None) -> InputBlock:
+    return InputBlock(
+        block_id=Block.USE_CASE,
+        label="Use case",
+        optional=True,
+        hint=hint,
+        element=PlainTextInputElement(
+            action_id=Action.USE_CASE, max_length=domain.MAX_USE_CASE, initial_value=initial or None
+        ),
+    )
+
+
+def _details_input(initial: str, *, hint: str | None = None) -> InputBlock:
+    return InputBlock(
+        block_id=Block.DETAILS,
+        label="Details",
+        optional=True,
+        hint=hint,
+        element=PlainTextInputElement(
+            action_id=Action.DETAILS,
+            multiline=True,
+            max_length=domain.MAX_DETAILS,
+            initial_value=clip(initial, domain.MAX_DETAILS) or None,
+        ),
     )
 
 
@@ -261,24 +271,7 @@ def edit_modal(r: RequestSummary, today: date) -> View:
                 label="Needed by",
                 element=DatePickerElement(action_id=Action.NEEDED_BY, initial_date=max(r.needed_by, today).isoformat()),
             ),
-            InputBlock(
-                block_id=Block.USE_CASE,
-                label="Use case",
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id=Action.USE_CASE, max_length=domain.MAX_USE_CASE, initial_value=r.use_case or None
-                ),
-            ),
-            InputBlock(
-                block_id=Block.DETAILS,
-                label="Details",
-                optional=True,
-                element=PlainTextInputElement(
-                    action_id=Action.DETAILS,
-                    multiline=True,
-                    max_length=domain.MAX_DETAILS,
-                    initial_value=clip(r.details, domain.MAX_DETAILS) or None,
-                ),
-            ),
+            _use_case_input(r.use_case),
+            _details_input(r.details),
         ],
     )
