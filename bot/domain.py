@@ -87,6 +87,44 @@ class RequestStatus(Labelled):
     CANCELLED = "cancelled", "Cancelled"  # by its requester (or a manager) before the contact
 
 
+class AskState(Labelled):
+    """Where an ask stands in its life, read from its columns by `bot.rules.ask_lifecycle` (the one place that
+    says which columns make which state and which move leads from which state)."""
+
+    WAITING_DECISION = "waiting_decision", "Waiting for a decision"
+    WAITING_OWNER = "waiting_owner", "Waiting for the account owner"
+    APPROVED_WAITING_OWNER = "approved_waiting_owner", "Approved, waiting for the account owner"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    CANCELLED = "cancelled", "Cancelled"
+    DONE = "done", "Done"
+    DID_NOT_HAPPEN = "did_not_happen", "Didn't happen"
+
+
+class Role(Labelled):
+    """Who a person is to an ask: what a move of it checks before anything changes."""
+
+    MANAGER = "manager", "a reference manager"
+    REQUESTER = "requester", "the person who asked"
+    OWNER = "owner", "the customer's account owner"
+
+
+class Move(Labelled):
+    """A change of an ask; each is one row of `bot.rules.ask_lifecycle.MOVES`."""
+
+    EDIT = "edit", "Edit"
+    APPROVE = "approve", "Approve"
+    APPROVE_WHEN_OWNER_AGREES = "approve_when_owner_agrees", "Approve, once the account owner agrees"
+    DECLINE = "decline", "Decline"
+    OWNER_OK = "owner_ok", "OK to contact"
+    OWNER_NOT_NOW = "owner_not_now", "Not now"
+    OVERRIDE_OWNER = "override_owner", "Approve without the account owner"
+    CANCEL = "cancel", "Cancel"
+    DONE = "done", "Done"
+    DID_NOT_HAPPEN = "did_not_happen", "Didn't happen"
+    STILL_PLANNED = "still_planned", "Still planned"
+
+
 class CustomerStatus(Labelled):
     ACTIVE = "active", "Active"
     PAUSED = "paused", "Paused"

@@ -7,7 +7,7 @@ nothing: every write is one transaction.
 
 from __future__ import annotations
 
-from bot.domain import NominationStatus, Outcome
+from bot.domain import CustomerStatus, NominationStatus, Outcome
 
 
 class DomainError(Exception):
@@ -104,4 +104,22 @@ class TooLateToCancel(DomainError):
         super().__init__(
             f"This ask can no longer be cancelled ({status_label.lower()}, or its contact date has passed): "
             "record how it went instead."
+        )
+
+
+class NotContactable(DomainError):
+    """The customer is paused or marked do-not-contact at this moment, so the ask cannot go ahead with it."""
+
+    def __init__(self, customer_name: str, status: CustomerStatus, what: str = "it cannot be approved") -> None:
+        words = "marked do-not-contact" if status is CustomerStatus.DO_NOT_CONTACT else "paused as a reference"
+        super().__init__(f"{customer_name} is {words}; {what}. Nothing was changed.")
+
+
+class StaysDoNotContact(DomainError):
+    """Only a reference manager's change of the customer's status, by name, lifts do-not-contact."""
+
+    def __init__(self, customer_name: str) -> None:
+        super().__init__(
+            f"{customer_name} is marked do-not-contact and stays so: only a reference manager lifts it, with "
+            f"`/reference-request limits {customer_name}`. Nothing was changed."
         )

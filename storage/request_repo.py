@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
-from bot.domain import EventKind, OwnerSignoff, RequestStatus
+from bot.domain import AskState, CustomerStatus, EventKind, Move, OwnerSignoff, RequestStatus
+from bot.rules.ask_lifecycle import MOVES, STATES, Columns
 from storage import event_repo
-from storage.models import ApprovalCard, ReferenceRequest, Touch
+from storage.models import ApprovalCard, Customer, ReferenceRequest, Touch
 
 
 def add(session: Session, request: ReferenceRequest) -> ReferenceRequest:
@@ -58,9 +59,8 @@ def decide(
     database lets exactly one change a pending row. `chosen_customer_id` sets the customer of an ask by
     need in the same statement (only while it has none).
     """
-    conditions: list[Any] = [ReferenceRequest.status == RequestStatus.PENDING]
-    if status is RequestStatus.APPROVED:  # not while the account owner's OK is awaited
-        conditions.append(_not_waiting_for_owner)
+    approve = status is RequestStatus.APPROVED
+    conditions: list[Any] = [in_states(MOVES[Move.APPROVE if approve else Move.DECLINE].from_states)]
     values: dict[str, Any] = {
         "status": status,
         "decided_by": actor_id,
@@ -72,6 +72,8 @@ def decide(
     if chosen_customer_id is not None:
         conditions.append(ReferenceRequest.customer_id.is_(None))
         values["customer_id"] = chosen_customer_id
+    if approve:  # the customer is contactable at this moment (it may have been marked since the ask was filed)
+        conditions.append(contactable(chosen_customer_id))
     if not _changed(session, request_id, *conditions, **values):
         return False
     kind = EventKind.APPROVED if status is RequestStatus.APPROVED else EventKind.DECLINED
@@ -79,12 +81,45 @@ def decide(
     return True
 
 
-_not_waiting_for_owner = or_(
-    ReferenceRequest.owner_signoff.is_(None), ReferenceRequest.owner_signoff != OwnerSignoff.WAITING
-)
-_owner_waited_for = (ReferenceRequest.status == RequestStatus.PENDING) & (
-    ReferenceRequest.owner_signoff == OwnerSignoff.WAITING
-)
+def in_states(states: frozenset[AskState]) -> ColumnElement[bool]:
+    """The SQL of `bot.rules.ask_lifecycle.STATES`: an ask in one of `states`."""
+    return or_(*(_columns(STATES[state]) for state in sorted(states)))
+
+
+def _columns(c: Columns) -> ColumnElement[bool]:
+    parts: list[ColumnElement[bool]] = [ReferenceRequest.status == c.status]
+    if c.owner_signoff is not None:
+        parts.append(_one_of(ReferenceRequest.owner_signoff, c.owner_signoff))
+    if c.approval_waiting is not None:
+        waiting = ReferenceRequest.approval_waiting_by
+        parts.append(waiting.is_not(None) if c.approval_waiting else waiting.is_(None))
+    if c.outcome is not None:
+        parts.append(_one_of(ReferenceRequest.outcome, c.outcome))
+    return and_(*parts)
+
+
+def _one_of(column: InstrumentedAttribute[Any], values: frozenset[Any]) -> ColumnElement[bool]:
+    named = sorted(v for v in values if v is not None)
+    either: list[ColumnElement[bool]] = [column.in_(named)] if named else []
+    if None in values:
+        either.append(column.is_(None))
+    return or_(*either)
+
+
+def contactable(customer_id: int | None = None) -> ColumnElement[bool]:
+    """The ask's customer (or the one being chosen for it) is active now: not paused, not do-not-contact."""
+    active = select(Customer.id).where(Customer.status == CustomerStatus.ACTIVE)
+    if customer_id is not None:
+        return active.where(Customer.id == customer_id).exists()
+    return ReferenceRequest.customer_id.in_(active)
+
+
+def move(session: Session, request_id: int, to: Move, *conditions: Any, **values: Any) -> bool:
+    """`to` if the ask is in one of the states it leads from (and `conditions` hold): one conditional UPDATE."""
+    return _changed(session, request_id, in_states(MOVES[to].from_states), *conditions, **values)
+
+
+_owner_waited_for = in_states(frozenset({AskState.WAITING_OWNER, AskState.APPROVED_WAITING_OWNER}))
 
 
 def _changed(session: Session, request_id: int, *conditions: Any, **values: Any) -> bool:
@@ -104,12 +139,13 @@ def approve_when_owner_agrees(
     """A manager's Approve while the account owner's OK is awaited: kept, to complete when they agree. With
     `chosen_customer_id` (an ask by need) the customer is set and its owner asked in the same statement."""
     if chosen_customer_id is None:
-        conditions: list[Any] = [_owner_waited_for, ReferenceRequest.approval_waiting_by.is_(None)]
+        conditions: list[Any] = [ReferenceRequest.owner_signoff == OwnerSignoff.WAITING, contactable()]
         values: dict[str, Any] = {}
     else:
-        conditions = [ReferenceRequest.status == RequestStatus.PENDING, ReferenceRequest.customer_id.is_(None)]
+        conditions = [ReferenceRequest.customer_id.is_(None), contactable(chosen_customer_id)]
         values = {"customer_id": chosen_customer_id, "owner_signoff": OwnerSignoff.WAITING, "owner_asked_at": at}
-    if not _changed(session, request_id, *conditions, approval_waiting_by=actor_id, approval_waiting_at=at, **values):
+    to = Move.APPROVE_WHEN_OWNER_AGREES
+    if not move(session, request_id, to, *conditions, approval_waiting_by=actor_id, approval_waiting_at=at, **values):
         return False
     event_repo.record(session, request_id, EventKind.APPROVAL_WAITING, actor_id=actor_id, at=at)
     return True
@@ -129,7 +165,9 @@ def owner_answers(session: Session, request_id: int, *, ok: bool, actor_id: str,
             decided_at=at,
             decision_reason=reason,
         )
-    if not _changed(session, request_id, _owner_waited_for, **values):
+    if not move(
+        session, request_id, Move.OWNER_OK if ok else Move.OWNER_NOT_NOW, *([contactable()] if ok else []), **values
+    ):
         return False
     kind = EventKind.OWNER_OK if ok else EventKind.OWNER_NOT_NOW
     event_repo.record(session, request_id, kind, actor_id=actor_id, at=at, reason=reason)
@@ -140,7 +178,7 @@ def override_owner(session: Session, request_id: int, *, actor_id: str, at: date
     """A manager stops waiting for the account owner, with a reason (the approval follows in the same
     transaction). False when the owner's answer was no longer awaited."""
     values = {"owner_signoff": OwnerSignoff.OVERRIDDEN, "owner_answered_by": actor_id, "owner_answered_at": at}
-    if not _changed(session, request_id, _owner_waited_for, owner_reason=reason, **values):
+    if not move(session, request_id, Move.OVERRIDE_OWNER, contactable(), owner_reason=reason, **values):
         return False
     event_repo.record(session, request_id, EventKind.OWNER_OVERRIDDEN, actor_id=actor_id, at=at, reason=reason)
     return True
@@ -170,14 +208,15 @@ def cancel(session: Session, request_id: int, *, actor_id: str, at: datetime, to
     """Cancel an ask before its contact: waiting for a decision, or approved for today or later without an
     outcome. One conditional UPDATE, so a cancel racing a decision leaves exactly one of them standing; the
     ask's touch, if approved, stops counting. False when it could not be cancelled (any more)."""
-    cancellable = or_(
-        ReferenceRequest.status == RequestStatus.PENDING,
-        (ReferenceRequest.status == RequestStatus.APPROVED)
-        & (ReferenceRequest.needed_by >= today)
-        & ReferenceRequest.outcome.is_(None),
-    )
-    if not _changed(
-        session, request_id, cancellable, status=RequestStatus.CANCELLED, decided_by=actor_id, decided_at=at
+    before_contact = or_(ReferenceRequest.status == RequestStatus.PENDING, ReferenceRequest.needed_by >= today)
+    if not move(
+        session,
+        request_id,
+        Move.CANCEL,
+        before_contact,
+        status=RequestStatus.CANCELLED,
+        decided_by=actor_id,
+        decided_at=at,
     ):
         return False
     session.execute(update(Touch).where(Touch.request_id == request_id).values(counts=False))

@@ -287,6 +287,11 @@ class SlackDriver:
             raise AssertionError(f"no {action_id} button on the message: {message.blocks}")
         return self._click(user_id, message, block_id, button)
 
+    def forged_click(self, user_id: str, message: Message, action_id: str, value: str) -> Reply:
+        """A press of `action_id` on the message carrying `value`, whatever the message's buttons carry (a
+        payload an insider crafted)."""
+        return self._click(user_id, message, None, {"action_id": action_id, "value": value})
+
     def _click(self, user_id: str, message: Message, block_id: str | None, button: dict[str, Any]) -> Reply:
         action_id = button["action_id"]
         payload = {

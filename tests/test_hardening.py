@@ -82,7 +82,9 @@ Plain Co,Retail,EMEA,1000+,Analytics,UOWNER01,active,no,,,
     assert names[0].startswith("=HYPERLINK") and len(names) == 2
 
 
-def test_a_reimport_keeps_what_empty_cells_leave_out_and_records_every_status_change(cli_env, tmp_path, database):
+def test_a_reimport_keeps_what_empty_cells_leave_out_records_every_change_and_never_lifts_do_not_contact(
+    cli_env, tmp_path, database
+):
     acme = add_customer(database, "Acme Corp", status="do_not_contact")
     with database.session_factory.begin() as session:
         session.get(Customer, acme).max_touches = 5
@@ -103,11 +105,15 @@ Globex,Energy,NA,50-200,Billing,UOWNER01,,,,,,
         assert customers["Globex"].status.value == "active"
     lifted = write(tmp_path, f"{HEADER},max_touches\nacme corp,,,,,,active,,,,,default\n", "lift.csv")
     result = run(["customers", "import", str(lifted)], cli_env)
-    assert "changed Acme Corp: status do_not_contact → active (recorded)" in result.stdout
+    # Issue 21: an import never lifts do-not-contact; it says so, and the rest of the row is applied.
+    assert "kept Acme Corp: do_not_contact (only a reference manager lifts it, in Slack)" in result.stdout
     assert "changed Acme Corp: max_touches 5 → default (recorded)" in result.stdout
     with database.session_factory() as session:
         changes = {(c.field, c.old, c.new, c.actor_id) for c in session.scalars(select(CustomerChange))}
-    assert changes == {("status", "do_not_contact", "active", "import"), ("max_touches", "5", "default", "import")}
+        assert session.get(Customer, acme).status.value == "do_not_contact"
+    assert changes == {("max_touches", "5", "default", "import")}
+    paused = write(tmp_path, f"{HEADER}\nacme corp,,,,,,paused,,,,\n", "pause.csv")
+    assert "kept Acme Corp: do_not_contact" in run(["customers", "import", str(paused)], cli_env).stdout
 
 
 def test_control_characters_are_refused_under_the_field_and_by_row_and_column(bot, cli_env, tmp_path):

@@ -201,6 +201,8 @@ def cmd_customers_import(args: argparse.Namespace) -> int:
     )
     for change in report.changes:
         print(f"  changed {change} (recorded)")
+    for kept in report.kept:
+        print(f"  kept {kept}")
     return 0
 
 

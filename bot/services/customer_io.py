@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from bot.domain import MAX_COMPANY_SIZE, MAX_NAME, MAX_PRODUCT, MAX_SEGMENT, MAX_TITLE, CustomerStatus
 from bot.errors import ImportRefused
 from bot.rules.policy import OVERRIDE_BOUNDS
-from bot.services import sheets
+from bot.services import customer_status, sheets
 from bot.services.context import ServiceContext
 from storage import customer_repo
 from storage.models import Contact, Customer, CustomerProduct
@@ -62,6 +62,7 @@ class ImportReport:
     contacts_created: int = 0
     contacts_updated: int = 0
     changes: list[str] = field(default_factory=list)  # status and limit changes, one line each (also recorded)
+    kept: list[str] = field(default_factory=list)  # what the file asked that the import may not do
 
 
 @dataclass
@@ -161,12 +162,19 @@ def import_customers(ctx: ServiceContext, *, path: Path, resolve_email: EmailRes
                 report.customers_created += 1
             else:
                 report.customers_updated += 1
-            _apply(session, customer, parsed, now, report, new=customer not in stored.values())
+            _apply(session, ctx, customer, parsed, now, report, new=customer not in stored.values())
     return report
 
 
 def _apply(
-    session: Session, customer: Customer, parsed: _CustomerRow, now: datetime, report: ImportReport, *, new: bool
+    session: Session,
+    ctx: ServiceContext,
+    customer: Customer,
+    parsed: _CustomerRow,
+    now: datetime,
+    report: ImportReport,
+    *,
+    new: bool,
 ) -> None:
     """Write one customer's row. An empty cell keeps what is stored; a change of status or of a limit is
     recorded (who: the import) and reported, so a re-import never lifts do-not-contact unnoticed."""
@@ -177,9 +185,13 @@ def _apply(
     if values["account_owner"]:
         customer.account_owner = values["account_owner"]
     if parsed.status is not None and parsed.status is not customer.status:
-        if not new:
-            _record(session, customer, "status", customer.status.value, parsed.status.value, now, report)
-        customer.status = parsed.status
+        if new:
+            customer.status = parsed.status
+        elif customer_status.lifts_do_not_contact(customer, parsed.status):
+            report.kept.append(f"{customer.name}: do_not_contact (only a reference manager lifts it, in Slack)")
+        else:
+            report.changes.append(f"{customer.name}: status {customer.status.value} → {parsed.status.value}")
+            customer_status.change(session, ctx, customer, parsed.status, actor_id=IMPORTER, now=now)
     if parsed.beta is not None:
         if parsed.beta and not customer.beta:
             customer.beta_since = now.date()

@@ -8,7 +8,7 @@ from bot.domain import CustomerStatus, OutboxKind, member
 from bot.errors import FormErrors, UnknownCustomer
 from bot.outbox_payloads import LimitsSaved
 from bot.rules.policy import OVERRIDE_BOUNDS, Limits
-from bot.services import home
+from bot.services import customer_status, home
 from bot.services.context import ServiceContext
 from storage import customer_repo, outbox_repo
 
@@ -87,7 +87,7 @@ def update(
                 )
                 changes.append(f"{BOUNDS[name][0]}: {_show(old)} → {_show(number)}")
         old_status = customer.status
-        if customer_repo.change_status(session, customer, new_status, actor_id=actor_id, at=now):
+        if customer_status.change(session, ctx, customer, new_status, actor_id=actor_id, now=now, by_name=True):
             changes.append(f"Status: {old_status.value} → {new_status.value}")
         if changes:
             customer.updated_at = now
@@ -114,6 +114,6 @@ def pause(ctx: ServiceContext, *, customer_id: int, actor_id: str) -> str:
         customer = customer_repo.get(session, customer_id)
         if customer is None:
             raise UnknownCustomer()
-        if customer_repo.change_status(session, customer, CustomerStatus.PAUSED, actor_id=actor_id, at=now):
+        if customer_status.change(session, ctx, customer, CustomerStatus.PAUSED, actor_id=actor_id, now=now):
             home.refresh(session, ctx.managers, now)
         return customer.name

@@ -8,8 +8,17 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot import domain
-from bot.domain import EventKind, OutboxKind, Outcome, OwnerSignoff, RequestStatus, SignoffMode, TouchSource
-from bot.errors import FormErrors, NeedsACustomer, NotACandidate, UnknownRequest
+from bot.domain import (
+    CustomerStatus,
+    EventKind,
+    OutboxKind,
+    Outcome,
+    OwnerSignoff,
+    RequestStatus,
+    SignoffMode,
+    TouchSource,
+)
+from bot.errors import FormErrors, NeedsACustomer, NotACandidate, NotContactable, UnknownRequest
 from bot.rules import ranking
 from bot.rules.policy import Limits
 from bot.services import asks, digest, home, standing
@@ -51,6 +60,11 @@ def decide(
     now = ctx.now()
     waits = False
     with ctx.session_factory.begin() as session:
+        if suggested_customer_id is not None:
+            suggested = customer_repo.get(session, suggested_customer_id)
+            if suggested is None:
+                raise NotACandidate()
+            require_contactable(suggested, "it cannot be suggested")
         if approve:
             waits = _approve_when_owner_agrees(session, ctx, request_id, actor_id, chosen_customer_id, now)
         # The UPDATE comes first so SQLite takes its write lock at once instead of upgrading a read.
@@ -169,6 +183,13 @@ def _enqueue_notices(session: Session, request: ReferenceRequest, *, approve: bo
         outbox_repo.enqueue(session, kind=told, channel=owner, request_id=request_id, now=now)
 
 
+def require_contactable(customer: Customer, what: str = "it cannot be approved") -> None:
+    """The customer as it stands at this moment: paused or marked do-not-contact since the ask was filed, an ask
+    of it cannot go ahead (the conditional UPDATE checks the same, for a change racing this one)."""
+    if customer.status is not CustomerStatus.ACTIVE:
+        raise NotContactable(customer.name, customer.status, what)
+
+
 def _check_customer(session: Session, ctx: ServiceContext, request_id: int, chosen: int | None) -> ReferenceRequest:
     """An ask by need is approved only by choosing a customer that still fits it; a named ask by Approve."""
     request = request_repo.get(session, request_id)
@@ -177,8 +198,9 @@ def _check_customer(session: Session, ctx: ServiceContext, request_id: int, chos
     if request.status is not RequestStatus.PENDING:
         return request  # decided already: the conditional UPDATE reports who won
     if chosen is None:
-        if request.customer_id is None:
+        if request.customer is None:
             raise NeedsACustomer()
+        require_contactable(request.customer)
         return request
     if request.customer_id is not None:
         return request  # chosen meanwhile by someone else: the UPDATE will not match, and says so

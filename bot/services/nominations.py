@@ -18,9 +18,9 @@ from bot.domain import (
     has_control_characters,
 )
 from bot.errors import AlreadyDone, FormErrors, NotTheOwner, UnknownNomination
-from bot.services import catalog
+from bot.services import catalog, customer_status
 from bot.services.context import ServiceContext
-from storage import customer_repo, nomination_repo, outbox_repo
+from storage import nomination_repo, outbox_repo
 from storage.models import Nomination
 
 
@@ -169,7 +169,7 @@ def decide(
             _enqueue(session, OutboxKind.NOMINATION_CARD_UPDATE, channel, nomination_id, now, ts=ts)
         if approve and found.contact is not None and found.contact.reference_since is None:
             found.contact.reference_since = ctx.today()  # the contact itself is now a reference
-        if approve:
-            customer_repo.change_status(session, found.customer, CustomerStatus.ACTIVE, actor_id=actor_id, at=now)
+        if approve:  # a do-not-contact customer stays so: the approval is refused and nothing is written
+            customer_status.change(session, ctx, found.customer, CustomerStatus.ACTIVE, actor_id=actor_id, now=now)
         _enqueue(session, OutboxKind.NOMINATION_DECIDED_DM, found.nominator_id, nomination_id, now)
     return get(ctx, nomination_id=nomination_id)

@@ -34,6 +34,8 @@ def answer(ctx: ServiceContext, *, request_id: int, actor_id: str, ok: bool, rea
         if request is None:
             raise UnknownRequest()
         ctx.require_owner_or_manager(request.customer.account_owner if request.customer else None, actor_id)
+        if ok and request.customer is not None and request.status is domain.RequestStatus.PENDING:
+            decisions.require_contactable(request.customer, "it cannot be contacted")
         won = request_repo.owner_answers(session, request_id, ok=ok, actor_id=actor_id, at=now, reason=reason)
         if won:
             session.expire_all()
@@ -69,6 +71,11 @@ def override(ctx: ServiceContext, *, request_id: int, actor_id: str, reason: str
         raise FormErrors({"reason": "Say why this cannot wait for the account owner; they will read it."})
     now = ctx.now()
     with ctx.session_factory.begin() as session:
+        request = request_repo.get(session, request_id)
+        if request is None:
+            raise UnknownRequest()
+        if request.customer is not None and request.status is domain.RequestStatus.PENDING:
+            decisions.require_contactable(request.customer)
         won = request_repo.override_owner(session, request_id, actor_id=actor_id, at=now, reason=reason)
         if won:
             approved = request_repo.decide(

@@ -8,7 +8,16 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from bot.domain import HISTORY_WINDOW_DAYS, AskType, Outcome, OwnerSignoff, RequestStatus, Sentiment, Team
+from bot.domain import (
+    HISTORY_WINDOW_DAYS,
+    AskType,
+    CustomerStatus,
+    Outcome,
+    OwnerSignoff,
+    RequestStatus,
+    Sentiment,
+    Team,
+)
 from bot.rules.policy import Limits
 from bot.rules.ranking import Candidate, Need
 from bot.services import standing
@@ -76,6 +85,12 @@ class RequestSummary:
     owner_nudged_at: datetime | None = None
     approval_waiting_by: str | None = None
     approval_waiting_at: datetime | None = None
+    customer_status: CustomerStatus | None = None  # the customer's status now (None: an ask by need)
+
+    @property
+    def contactable(self) -> bool:
+        """Its customer may be contacted now (an ask by need: its customer is yet to be chosen)."""
+        return self.customer_status in (None, CustomerStatus.ACTIVE)
 
     @property
     def pending(self) -> bool:
@@ -156,6 +171,7 @@ def summarize(
         ask_type=request.ask_type,
         customer_id=customer.id if customer else None,
         customer_name=customer.name if customer else None,
+        customer_status=customer.status if customer else None,
         account_owner=customer.account_owner if customer else None,
         contact_name=contact.name if contact else None,
         contact_title=(contact.title or None) if contact else None,

@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain import OwnerSignoff, RequestStatus
+from bot.domain import CustomerStatus, OwnerSignoff, RequestStatus
 from bot.services.summaries import CustomerHistory, RequestSummary
 from handlers.ids import Action
 from handlers.ids import Block as BlockId
@@ -133,6 +133,12 @@ def waiting_buttons(
     return decision_buttons(request_id, customer, approve=not by_need and not approved_by, override=bool(owner))
 
 
+def blocked_line(r: RequestSummary) -> str:
+    """An open ask whose customer was paused or marked do-not-contact after it was filed."""
+    marked = "marked do-not-contact" if r.customer_status is CustomerStatus.DO_NOT_CONTACT else "paused as a reference"
+    return f":no_entry: *{esc(r.customer_name or '')} is {marked}*: this ask cannot go ahead with it."
+
+
 def waiting_line(r: RequestSummary) -> str:
     """A pending ask the account owner has not answered: what the managers' Approve does meanwhile."""
     owner = user(r.account_owner)
@@ -198,7 +204,12 @@ def approval_card(r: RequestSummary) -> list[Block]:
         blocks.append(
             SectionBlock(text=MarkdownTextObject(text=clip(f":warning: *Flagged:* {esc(r.flag_reason)}", 3000)))
         )
-    if r.pending:
+    if r.pending and not r.contactable:
+        # Marked since it was filed: no button that would approve it stays; Decline (or suggest another) does.
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=blocked_line(r))))
+        buttons = decision_buttons(r.id, customer_words(r), approve=False)
+        blocks.append(ActionsBlock(block_id=BlockId.DECISION, elements=buttons))
+    elif r.pending:
         if r.waits_for_owner:
             blocks.append(SectionBlock(text=MarkdownTextObject(text=waiting_line(r))))
         # An ask by need is approved by choosing its customer (the Choose buttons above).

@@ -39,7 +39,8 @@ def decision_nudge(r: RequestSummary) -> tuple[str, list[Block]]:
         _section(f":hourglass: *Request #{r.id} has waited two working days for a decision.*\n{ask_line(r)}."),
     ]
     if r.pending:  # an ask by need is approved by choosing its customer on the card
-        blocks.append(ActionsBlock(elements=decision_buttons(r.id, customer_words(r), approve=not r.by_need)))
+        approve = not r.by_need and r.contactable
+        blocks.append(ActionsBlock(elements=decision_buttons(r.id, customer_words(r), approve=approve)))
     return text, blocks
 
 

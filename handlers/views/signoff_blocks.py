@@ -23,7 +23,15 @@ from handlers.ids import Action, Callback
 from handlers.ids import Block as BlockId
 from handlers.payloads import RequestRef
 from handlers.views import standing_blocks as standing_view
-from handlers.views.cards import ask_line, customer_words, deal_text, decision_line, need_text, waiting_line
+from handlers.views.cards import (
+    ask_line,
+    blocked_line,
+    customer_words,
+    deal_text,
+    decision_line,
+    need_text,
+    waiting_line,
+)
 from handlers.views.text import clip, esc, slack_time, user
 
 OK_TO_CONTACT = "OK to contact"
@@ -102,7 +110,9 @@ def owner_card(r: RequestSummary) -> tuple[str, list[Block]]:
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip("\n".join(lines), 3000))]))
     if r.flagged:
         blocks.append(_section(f":warning: *Over its limits:* {clip(esc(r.flag_reason), 2900)}"))
-    if r.waits_for_owner:
+    if r.waits_for_owner and not r.contactable:
+        blocks.append(_section(blocked_line(r)))
+    elif r.waits_for_owner:
         if r.approval_waiting_by:
             blocks.append(_section(waiting_line(r)))
         blocks.append(signoff_buttons(r))
@@ -118,7 +128,7 @@ def owner_nudge(r: RequestSummary) -> tuple[str, list[Block]]:
         _section(f":hourglass: *Request #{r.id} has waited two working days for your answer.*\n{ask_line(r)}."),
         ContextBlock(elements=[MarkdownTextObject(text="The reference managers see that you were reminded.")]),
     ]
-    if r.waits_for_owner:
+    if r.waits_for_owner and r.contactable:
         blocks.append(signoff_buttons(r))
     return text, blocks
 

@@ -1,0 +1,107 @@
+"""Issue 21: one lifecycle for the ask. Each test reproduces one finding of the issue, end to end over signed
+HTTP against the Slack stand-in, with OWNER_SIGNOFF=required unless the finding is about something else."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from bot.domain import CustomerStatus, RequestStatus
+from handlers.payloads import SuggestRef
+from storage.models import Customer, Nomination, ReferenceRequest
+from tests.harness import M1, M2, OWNER, REQUESTER, add_customer, card_for, file_request, text_of
+from tests.test_nominations import nominate
+
+
+@pytest.fixture
+def bot(start_bot):
+    return start_bot(OWNER_SIGNOFF="required")
+
+
+def mark(bot, manager: str, name: str, status: str) -> None:
+    """A reference manager sets the customer's status in its limits form, by name."""
+    before = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.command(manager, f"limits {name}").status == 200
+    view = bot.standin.wait_calls("views.open", before + 1)[-1].answer["view"]
+    assert bot.slack.submit(manager, view, {"status": status}).status == 200
+    bot.drained()
+
+
+def status_of(bot, customer_id: int) -> CustomerStatus:
+    with bot.database.session_factory() as session:
+        customer = session.get(Customer, customer_id)
+        assert customer is not None
+        return customer.status
+
+
+def ask(bot, request_id: int = 1) -> ReferenceRequest:
+    with bot.database.session_factory() as session:
+        request = session.get(ReferenceRequest, request_id)
+        assert request is not None
+        return request
+
+
+def told(bot, user: str, words: str) -> str:
+    return bot.standin.wait_for(
+        lambda: [e["text"] for e in bot.standin.ephemerals_for(user) if words in e["text"]], what=words
+    )[0]
+
+
+def test_approving_a_nomination_never_lifts_do_not_contact(bot):
+    beta = add_customer(bot.database, "Beta Co", status="paused", account_owner=OWNER)
+    nominate(bot, beta)
+    question = bot.standin.wait_for(lambda: bot.standin.dms_to(OWNER), what="the owner's question")[0]
+    assert bot.slack.click(OWNER, question, "nomination_agree").status == 200
+    card = bot.standin.wait_for(lambda: bot.standin.dms_to(M2), what="the managers' card")[0]
+    mark(bot, M1, "Beta Co", "do_not_contact")
+    assert bot.slack.click(M2, card, "nomination_approve").status == 200
+    assert "marked do-not-contact and stays so" in told(bot, M2, "do-not-contact")
+    assert status_of(bot, beta) is CustomerStatus.DO_NOT_CONTACT
+    with bot.database.session_factory() as session:
+        assert session.scalars(select(Nomination)).one().status.value == "waiting_manager"  # nothing written
+
+
+def test_a_customer_marked_do_not_contact_after_filing_is_never_approved_and_its_cards_say_so(bot):
+    acme = add_customer(bot.database, "Acme", account_owner=OWNER)
+    file_request(bot, acme)
+    m1_card, m2_card = card_for(bot, M1), card_for(bot, M2)
+    owner_card = bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(OWNER) if "OK to contact?" in text_of(m)], what="the owner's card"
+    )[0]
+    assert bot.slack.click(M1, m1_card, "approve_request").status == 200  # kept until the owner agrees
+    bot.drained()
+    mark(bot, M2, "Acme", "do_not_contact")
+    # Every card of the open ask shows the customer as it now stands.
+    bot.standin.wait_for(lambda: "do-not-contact" in text_of(card_for(bot, M2)).lower(), what="M2's card redrawn")
+    bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(OWNER) if m.ts == owner_card.ts and "do-not-contact" in text_of(m)],
+        what="the owner's card redrawn",
+    )
+    # The owner's OK cannot complete the approval, nor can another manager approve.
+    assert bot.slack.click(OWNER, owner_card, "owner_ok_to_contact").status == 200
+    assert "Acme is marked do-not-contact" in told(bot, OWNER, "do-not-contact")
+    assert bot.slack.click(M2, m2_card, "approve_request").status == 200
+    assert "Acme is marked do-not-contact" in told(bot, M2, "do-not-contact")
+    bot.drained()
+    assert ask(bot).status is RequestStatus.PENDING
+    assert not [m for m in bot.standin.dms_to(REQUESTER) if m.text.startswith("Request #1 approved")]
+
+
+def test_pause_never_turns_do_not_contact_into_paused(bot):
+    from bot.services import customer_limits
+
+    acme = add_customer(bot.database, "Acme", status="do_not_contact")
+    with pytest.raises(Exception, match="marked do-not-contact and stays so"):
+        customer_limits.pause(bot.deps.services, customer_id=acme, actor_id=M1)
+    assert status_of(bot, acme) is CustomerStatus.DO_NOT_CONTACT
+
+
+def test_suggest_instead_refuses_a_do_not_contact_customer_named_in_the_buttons_value(bot):
+    acme = add_customer(bot.database, "Acme", account_owner=OWNER)
+    banned = add_customer(bot.database, "Banned Co", status="do_not_contact")
+    file_request(bot, acme)
+    card = card_for(bot, M1)
+    forged = SuggestRef(request_id=1, customer_id=banned).dump()
+    assert bot.slack.forged_click(M1, card, "suggest_instead", forged).status == 200
+    assert "Banned Co is marked do-not-contact; it cannot be suggested" in told(bot, M1, "Banned Co")
+    assert ask(bot).status is RequestStatus.PENDING
