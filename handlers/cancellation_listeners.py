@@ -9,6 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import FormErrors, UnknownRequest
+from bot.rules.ask_lifecycle import state as request_state
 from bot.services import asks, cancellation, intake
 from handlers.common import clicked_request, deps, open_modal, state_value, tell, view_values
 from handlers.error_replies import guarded
@@ -28,8 +29,9 @@ def edit_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Res
     ctx = deps(context).services
     request = asks.get(ctx, request_id=clicked_request(body))
     ctx.require_own_or_manager(request.requester_id, body["user"]["id"], "change")
-    if not request.pending:
-        tell(respond, f"Request #{request.id} was {request.status.label.lower()} already; it can no longer be edited.")
+    if not intake.editable(request):
+        became = request_state(request).label.lower()
+        tell(respond, f"Request #{request.id} was {became} already; it can no longer be edited.")
         return
     view = edit_modal(request, ctx.today())
     open_modal(

@@ -3,12 +3,14 @@ HTTP against the Slack stand-in, with OWNER_SIGNOFF=required unless the finding 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 
-from bot.domain import CustomerStatus, RequestStatus
+from bot.domain import AskType, CustomerStatus, Outcome, RequestStatus, Team, TouchSource
 from handlers.payloads import SuggestRef
-from storage.models import Customer, Nomination, ReferenceRequest
+from storage.models import Customer, Nomination, ReferenceRequest, Touch
 from tests.harness import M1, M2, OWNER, REQUESTER, add_customer, card_for, file_request, text_of
 from tests.test_nominations import nominate
 
@@ -105,3 +107,106 @@ def test_suggest_instead_refuses_a_do_not_contact_customer_named_in_the_buttons_
     assert bot.slack.forged_click(M1, card, "suggest_instead", forged).status == 200
     assert "Banned Co is marked do-not-contact; it cannot be suggested" in told(bot, M1, "Banned Co")
     assert ask(bot).status is RequestStatus.PENDING
+
+
+def _first_dm(bot):
+    return bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(REQUESTER) if m.text.startswith("Request #1 is in")], what="first DM"
+    )[0]
+
+
+def test_an_ask_a_manager_approved_pending_the_owner_cannot_be_edited(bot):
+    acme = add_customer(bot.database, "Acme", account_owner=OWNER)
+    file_request(bot, acme)
+    dm = _first_dm(bot)
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click_in(REQUESTER, dm, "edit_request").status == 200
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200  # waits for the owner's OK
+    bot.drained()
+    late = bot.slack.submit(REQUESTER, modal, {"needed_by": (ask(bot).needed_by + timedelta(days=1)).isoformat()})
+    assert "approved, waiting for the account owner meanwhile; nothing was changed" in late.json["errors"]["needed_by"]
+    # The first DM no longer offers Edit, and a click on the old one is told why.
+    updated = bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(REQUESTER) if m.ts == dm.ts and "edit_request" not in text_of(m)],
+        what="the first DM without Edit",
+    )[0]
+    assert "cancel_request" in text_of(updated)
+    assert bot.slack.click_in(REQUESTER, dm, "edit_request").status == 200
+    assert "it can no longer be edited" in told(bot, REQUESTER, "no longer be edited")
+
+
+def test_an_edit_racing_an_approval_leaves_exactly_one_of_them(bot):
+    import threading
+
+    from tests.harness import today
+
+    acme = add_customer(bot.database, "Acme", account_owner=None)  # no owner: Approve decides at once
+    file_request(bot, acme)
+    dm, card = _first_dm(bot), card_for(bot, M1)
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click_in(REQUESTER, dm, "edit_request").status == 200
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    later = today() + timedelta(days=40)
+    gate = threading.Barrier(2)
+
+    def edit() -> None:
+        gate.wait()
+        bot.slack.submit(REQUESTER, modal, {"needed_by": later.isoformat()})
+
+    def approve() -> None:
+        gate.wait()
+        bot.slack.click(M1, card, "approve_request")
+
+    threads = [threading.Thread(target=edit), threading.Thread(target=approve)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    bot.drained()
+    stored = ask(bot)
+    with bot.database.session_factory() as session:
+        touch = session.scalars(select(Touch).where(Touch.request_id == 1)).one()
+    # Whichever landed first, the approved ask and its touch are on the same day.
+    assert stored.status is RequestStatus.APPROVED and touch.touched_on == stored.needed_by
+
+
+def test_an_edited_ask_is_flagged_by_its_new_date_and_the_requester_is_told(bot):
+    from tests.harness import today
+
+    acme = add_customer(bot.database, "Acme", account_owner=None)
+    busy = today() + timedelta(days=200)  # beyond the 90-day window of the default date
+    with bot.database.session_factory.begin() as session:
+        for offset in (0, 1, 2):  # three touches around `busy`: an ask then breaks the limit of 3
+            session.add(_touch(acme, busy + timedelta(days=offset * 3)))
+    file_request(bot, acme)  # filed for the default date (two weeks ahead): within the limit
+    assert not ask(bot).flagged
+    dm = _first_dm(bot)
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click_in(REQUESTER, dm, "edit_request").status == 200
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    assert bot.slack.submit(REQUESTER, modal, {"needed_by": (busy + timedelta(days=3)).isoformat()}).status == 200
+    bot.drained()
+    assert ask(bot).flagged
+    bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(REQUESTER) if m.ts == dm.ts and "Flagged" in text_of(m)],
+        what="the requester told the ask is flagged",
+    )
+
+
+def _touch(customer_id: int, on) -> Touch:
+    from datetime import UTC, datetime
+
+    return Touch(
+        customer_id=customer_id,
+        ask_type=AskType.REFERENCE_CALL,
+        requester="UOTHER01",
+        team=Team.SALES,
+        touched_on=on,
+        outcome=Outcome.PLANNED,
+        note="",
+        source=TouchSource.LOGGED,
+        flagged=False,
+        created_by="test",
+        created_at=datetime.now(UTC),
+    )

@@ -9,6 +9,7 @@ disagree. `docs/architecture.md` shows the table in words; a test keeps it and t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from bot.domain import AskState, Move, Outcome, OwnerSignoff, RequestStatus, Role
 
@@ -52,6 +53,23 @@ STATES: dict[AskState, Columns] = {
 }
 if set(STATES) != set(AskState):  # not an assert: `python -O` would drop it
     raise RuntimeError(f"ask states without columns: {sorted(set(AskState) - set(STATES))}")
+
+
+class Ask(Protocol):
+    """What the lifecycle reads of an ask (a stored request, or its summary)."""
+
+    @property
+    def status(self) -> RequestStatus: ...
+    @property
+    def owner_signoff(self) -> OwnerSignoff | None: ...
+    @property
+    def approval_waiting_by(self) -> str | None: ...
+    @property
+    def outcome(self) -> Outcome | None: ...
+
+
+def state(ask: Ask) -> AskState:
+    return state_of(ask.status, ask.owner_signoff, ask.approval_waiting_by is not None, ask.outcome)
 
 
 def state_of(status: RequestStatus, signoff: OwnerSignoff | None, waiting: bool, outcome: Outcome | None) -> AskState:

@@ -16,6 +16,7 @@ from bot.domain import (
     AskType,
     CustomerStatus,
     EventKind,
+    Move,
     OutboxKind,
     OwnerSignoff,
     RequestStatus,
@@ -24,6 +25,8 @@ from bot.domain import (
     member,
 )
 from bot.errors import FormErrors, TooSlow, UnknownRequest
+from bot.rules.ask_lifecycle import MOVES
+from bot.rules.ask_lifecycle import state as request_state
 from bot.services import asks, catalog, decisions, home, standing
 from bot.services.context import ServiceContext
 from bot.services.summaries import RequestSummary, summarize
@@ -271,12 +274,7 @@ def file_request(
     with ctx.session_factory.begin() as session:
         ask = _validate(session, form, ctx.today())
         customer = customer_repo.get(session, ask.customer_id) if ask.customer_id else None
-        flags: tuple[str, ...] = ()
-        if customer is not None:
-            verdict = standing.assess(
-                session, customer, ctx.limits, ask.needed_by, ask_type=ask.ask_type, contact_id=ask.contact_id
-            )
-            flags = verdict.reasons if verdict.would_exceed else ()
+        flags = _flags(session, ctx, customer, ask.needed_by, ask.ask_type, ask.contact_id)
         owner = decisions.owner_to_ask(ctx, customer, requester_id)
         request = request_repo.add(
             session,
@@ -349,36 +347,60 @@ def edit(
         if request is None:
             raise UnknownRequest()
         ctx.require_own_or_manager(request.requester_id, actor_id, "change")
-        request_repo.lock(session, request_id)
+        flags = _flags(session, ctx, request.customer, new_date, request.ask_type, request.contact_id, request.id)
+        values = {"needed_by": new_date, "use_case": new_use_case, "details": new_details}
+        # One conditional UPDATE from the states an edit may leave (not once a manager approved, even pending
+        # the owner's OK): of an edit and a decision racing, exactly one lands.
+        if request_repo.move(
+            session, request_id, Move.EDIT, flagged=bool(flags), flag_reason="; ".join(flags), **values
+        ):
+            return _edited(session, ctx, request, actor_id, now)
         session.refresh(request)
-        if request.status is RequestStatus.PENDING:
-            return _apply_edit(session, ctx, request, actor_id, now, new_date, new_use_case, new_details)
-        became = request.status.label.lower()
+        became = request_state(request).label.lower()
     decisions.too_late(ctx, request_id=request_id, actor_id=actor_id, what=f"An edit by <@{actor_id}>")
     raise FormErrors({"needed_by": f"It was {became} meanwhile; nothing was changed."})
 
 
-def _apply_edit(
-    session: Session,
-    ctx: ServiceContext,
-    request: ReferenceRequest,
-    actor_id: str,
-    now: datetime,
-    new_date: date,
-    new_use_case: str,
-    new_details: str,
+def editable(r: RequestSummary) -> bool:
+    """The ask may still be edited: it waits for a decision (or for the owner), no manager approved it yet."""
+    return request_state(r) in MOVES[Move.EDIT].from_states
+
+
+def _edited(
+    session: Session, ctx: ServiceContext, before: ReferenceRequest, actor_id: str, now: datetime
 ) -> RequestSummary:
-    request_id = request.id
+    """The edit landed: recorded with what changed, and every message that shows the ask redrawn."""
+    old_date, old_use_case, old_details = before.needed_by, before.use_case, before.details
+    session.expire(before)
+    request = request_repo.get(session, before.id)
+    assert request is not None
     changes = []
-    if new_date != request.needed_by:
-        changes.append(f"needed by {day_words(request.needed_by)} -> {day_words(new_date)}")
-    if new_use_case != request.use_case:
+    if request.needed_by != old_date:
+        changes.append(f"needed by {day_words(old_date)} -> {day_words(request.needed_by)}")
+    if request.use_case != old_use_case:
         changes.append("use case changed")
-    if new_details != request.details:
+    if request.details != old_details:
         changes.append("details changed")
     if changes:
-        request.needed_by, request.use_case, request.details = new_date, new_use_case, new_details
-        event_repo.record(session, request_id, EventKind.EDITED, actor_id=actor_id, at=now, reason="; ".join(changes))
+        event_repo.record(session, request.id, EventKind.EDITED, actor_id=actor_id, at=now, reason="; ".join(changes))
         decisions.show_change(session, ctx, request, now)
-    session.flush()
     return summarize(session, request)
+
+
+def _flags(
+    session: Session,
+    ctx: ServiceContext,
+    customer: Customer | None,
+    on: date,
+    ask_type: AskType,
+    contact_id: int | None,
+    exclude_request: int | None = None,
+) -> tuple[str, ...]:
+    """Why an ask of `customer` on `on` breaks a policy rule (empty: it does not); filed or edited, it is
+    flagged with these reasons."""
+    if customer is None:
+        return ()
+    verdict = standing.assess(
+        session, customer, ctx.limits, on, ask_type=ask_type, contact_id=contact_id, exclude_request=exclude_request
+    )
+    return verdict.reasons if verdict.would_exceed else ()

@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
 
 from bot.domain import OwnerSignoff, RequestStatus
 from bot.services.cancellation import cancellable
+from bot.services.intake import editable
 from bot.services.outbox_queue import FailedDelivery
 from bot.services.summaries import RequestSummary, state_words
 from bot.services.touch_log import LoggedTouch
@@ -70,8 +71,10 @@ def filed_dm(r: RequestSummary) -> tuple[str, list[Block]]:
         )
     else:
         where = f"Status: *{status}*. {decision_line(r)}"
+    if r.pending and r.flagged:
+        where += f"\n:warning: *Flagged:* {esc(r.flag_reason)}. A reference manager decides whether it goes ahead."
     buttons: list[ButtonElement] = []
-    if r.pending:
+    if editable(r):
         buttons.append(
             ButtonElement(
                 text="Edit",
