@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from bot.domain import AskType, CustomerStatus, Outcome, RequestStatus, Team, TouchSource
 from handlers.payloads import SuggestRef
-from storage.models import Customer, Nomination, ReferenceRequest, Touch
-from tests.harness import M1, M2, OWNER, REQUESTER, add_customer, card_for, file_request, text_of
+from handlers.views.text import slack_date
+from storage.models import Customer, Nomination, ReferenceRequest, RequestEvent, Touch
+from tests.harness import M1, M2, OWNER, REQUESTER, add_customer, card_for, file_request, text_of, today
 from tests.test_nominations import nominate
 
 
@@ -139,8 +140,6 @@ def test_an_ask_a_manager_approved_pending_the_owner_cannot_be_edited(bot):
 def test_an_edit_racing_an_approval_leaves_exactly_one_of_them(bot):
     import threading
 
-    from tests.harness import today
-
     acme = add_customer(bot.database, "Acme", account_owner=None)  # no owner: Approve decides at once
     file_request(bot, acme)
     dm, card = _first_dm(bot), card_for(bot, M1)
@@ -172,7 +171,6 @@ def test_an_edit_racing_an_approval_leaves_exactly_one_of_them(bot):
 
 
 def test_an_edited_ask_is_flagged_by_its_new_date_and_the_requester_is_told(bot):
-    from tests.harness import today
 
     acme = add_customer(bot.database, "Acme", account_owner=None)
     busy = today() + timedelta(days=200)  # beyond the 90-day window of the default date
@@ -210,3 +208,59 @@ def _touch(customer_id: int, on) -> Touch:
         created_by="test",
         created_at=datetime.now(UTC),
     )
+
+
+def test_done_and_didnt_happen_sent_at_once_leave_exactly_one_outcome(start_bot):
+    import threading
+
+    from tests.test_followups import TOMORROW, approved_ask, follow_up_on, followups
+
+    bot = start_bot()  # notify: approving decides at once
+    approved_ask(bot)
+    follow_up_on(bot, TOMORROW)
+    message = bot.standin.wait_for(lambda: followups(bot), what="follow-up")[0]
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click(REQUESTER, message, "followup_done").status == 200
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    gate = threading.Barrier(2)
+
+    def done() -> None:
+        gate.wait()
+        bot.slack.submit(REQUESTER, modal, {"note": "Went well"})
+
+    def not_happened() -> None:
+        gate.wait()
+        bot.slack.click(REQUESTER, message, "followup_not_happened")
+
+    threads = [threading.Thread(target=done), threading.Thread(target=not_happened)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    bot.drained()
+    with bot.database.session_factory() as session:
+        outcomes = [e.kind.value for e in session.scalars(select(RequestEvent).order_by(RequestEvent.id))]
+        touch = session.scalars(select(Touch)).one()
+    answered = [k for k in outcomes if k in ("completed", "did_not_happen")]
+    assert len(answered) == 1
+    stored = ask(bot)
+    # The ask and its touch agree: Done counts, Didn't happen does not.
+    assert (stored.outcome.value, touch.counts) in (("completed", True), ("did_not_happen", False))
+
+
+def test_still_planned_moves_the_date_on_every_card_not_only_the_first_dm(start_bot):
+    from tests.test_followups import TOMORROW, approved_ask, follow_up_on, followups
+
+    bot = start_bot()  # notify: the card's owner line is not what this is about
+    approved_ask(bot)
+    follow_up_on(bot, TOMORROW)
+    message = bot.standin.wait_for(lambda: followups(bot), what="follow-up")[0]
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click(REQUESTER, message, "followup_still_planned").status == 200
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    later = today() + timedelta(days=21)
+    assert bot.slack.submit(REQUESTER, modal, {"new_date": later.isoformat()}).status == 200
+    bot.drained()
+    shown = slack_date(later)
+    for manager in (M1, M2):  # every manager's copy of the card, not only the requester's first DM
+        bot.standin.wait_for(lambda m=manager: shown in text_of(card_for(bot, m)), what=f"{manager}'s card")

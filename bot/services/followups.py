@@ -7,8 +7,19 @@ from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.domain import MAX_FOLLOWUP_NOTE, EventKind, OutboxKind, Outcome, RequestStatus, Sentiment, day_words, member
+from bot.domain import (
+    MAX_FOLLOWUP_NOTE,
+    EventKind,
+    Move,
+    OutboxKind,
+    Outcome,
+    RequestStatus,
+    Sentiment,
+    day_words,
+    member,
+)
 from bot.errors import AlreadyAnswered, FormErrors, NotTheRequester, UnknownRequest
+from bot.services import decisions
 from bot.services.context import ServiceContext
 from storage import event_repo, outbox_repo, request_repo, touch_repo
 from storage.models import ReferenceRequest, Touch
@@ -68,17 +79,23 @@ def record(
         request = _answerable(session, request_id, user_id)
         touch = touch_repo.for_request(session, request_id)
         if planned_for is not None:
-            request.needed_by = planned_for
-            request.followup_sent_at = None  # ask again the day after the new date
+            # Ask again the day after the new date. The conditional UPDATE is the race guard: of two answers
+            # sent at once exactly one lands, the other is told it was answered already.
+            _answer(session, request, Move.STILL_PLANNED, needed_by=planned_for, followup_sent_at=None)
             if touch is not None:
                 touch_repo.move(session, touch, planned_for)
             kind, reason = EventKind.RESCHEDULED, f"still planned, now for {day_words(planned_for)}"
         else:
-            _settle_outcome(session, request, touch, outcome, note, mood, happened or min(request.needed_by, today))
+            move = Move.DONE if outcome is Outcome.COMPLETED else Move.DID_NOT_HAPPEN
+            _answer(session, request, move, outcome=outcome, outcome_note=note, sentiment=mood)
+            _settle_touch(session, touch, outcome, note, mood, happened or min(request.needed_by, today))
             kind = EventKind.COMPLETED if outcome is Outcome.COMPLETED else EventKind.DID_NOT_HAPPEN
             reason = note
         event_repo.record(session, request_id, kind, actor_id=user_id, at=now, reason=reason)
-        outbox_repo.update_first_dm(session, request_id, now)
+        session.expire(request)
+        # Every message and screen that shows the ask (cards, the owner's card, the first DM, digest copies,
+        # Home tabs) shows the answer or the new date.
+        decisions.show_change(session, ctx, request, now)
         _tell(session, ctx, request, message, mood)
 
 
@@ -130,18 +147,20 @@ def _answerable(session: Session, request_id: int, user_id: str) -> ReferenceReq
     return request
 
 
-def _settle_outcome(
-    session: Session,
-    request: ReferenceRequest,
-    touch: Touch | None,
-    outcome: Outcome,
-    note: str,
-    mood: Sentiment | None,
-    happened: date,
+def _answer(session: Session, request: ReferenceRequest, move: Move, **values: object) -> None:
+    """The requester's answer, if the ask still waits for one (else `AlreadyAnswered`, and nothing written).
+    Still planned clears the follow-up's date, so a second Still planned sent at once does not land either."""
+    waits = [ReferenceRequest.requester_id == request.requester_id, ReferenceRequest.followup_sent_at.is_not(None)]
+    if not request_repo.move(session, request.id, move, *waits, **values):
+        session.refresh(request)
+        raise AlreadyAnswered(request.outcome or Outcome.PLANNED)
+
+
+def _settle_touch(
+    session: Session, touch: Touch | None, outcome: Outcome, note: str, mood: Sentiment | None, happened: date
 ) -> None:
-    """Done or Didn't happen: the ask's outcome, and its touch's (dated the day it happened, or no longer
-    counting when the customer was never contacted)."""
-    request.outcome, request.outcome_note, request.sentiment = outcome, note, mood
+    """Done or Didn't happen: the touch's outcome (dated the day it happened, or no longer counting when the
+    customer was never contacted)."""
     if touch is None:
         return
     touch.outcome, touch.note, touch.sentiment = outcome, note, mood
