@@ -290,6 +290,9 @@ class ApprovalCard(Base):
     channel: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
     ts: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
     permalink: Mapped[str | None] = mapped_column(String(500))  # asked once when posted; the digest links it
+    # Whom this copy was addressed to (a manager, or the approval channel); None on cards from before 0021 that
+    # no outbox row names.
+    addressed_to: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID))
 
     request: Mapped[ReferenceRequest] = relationship(back_populates="cards")
 

@@ -267,8 +267,17 @@ def lock(session: Session, request_id: int) -> None:
     session.execute(select(ReferenceRequest.id).where(ReferenceRequest.id == request_id).with_for_update())
 
 
-def add_card(session: Session, request_id: int, channel: str, ts: str, permalink: str | None = None) -> None:
-    session.add(ApprovalCard(request_id=request_id, channel=channel, ts=ts, permalink=permalink))
+def add_card(
+    session: Session,
+    request_id: int,
+    channel: str,
+    ts: str,
+    permalink: str | None = None,
+    addressed_to: str | None = None,
+) -> None:
+    session.add(
+        ApprovalCard(request_id=request_id, channel=channel, ts=ts, permalink=permalink, addressed_to=addressed_to)
+    )
 
 
 # -- lists for the weekly digest ------------------------------------------------------------------------

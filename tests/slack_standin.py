@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import hashlib
 import itertools
 import json
 import secrets
@@ -55,6 +56,12 @@ class Message:
 class _Server(ThreadingHTTPServer):
     # socketserver's default backlog of 5 resets connections when 50 callers arrive at once; Slack does not.
     request_queue_size = 256
+
+
+def dm_channel(user_id: str) -> str:
+    """The IM channel with `user_id`, as conversations.open names it: an ID of its own (Slack's DM channel IDs do
+    not follow from the user's, so nothing may guess one from the other)."""
+    return "D" + hashlib.sha1(user_id.encode()).hexdigest()[:10].upper()
 
 
 class SlackStandIn:
@@ -216,7 +223,7 @@ class SlackStandIn:
         return [f"{c.method}:{c.answer.get('ok')}:{c.answer.get('error', '')}" for c in self.calls]
 
     def dm_channel(self, user_id: str) -> str:
-        return "D" + user_id[1:]
+        return dm_channel(user_id)
 
     def messages_in(self, channel: str) -> list[Message]:
         """Snapshots of the messages in `channel` as they look now, oldest first."""

@@ -42,7 +42,7 @@ def item(i: int, **kw) -> Item:
             requester_id="UREQ0001",
             needed_by=TODAY,
             age_days=i % 30,
-            cards=(("DMGR0001", f"1.{i}", None),),
+            cards=(("DMGR0001", f"1.{i}", None, "UMGR0001"),),
             flagged=i % 2 == 0,
         ),
         **kw,
@@ -155,7 +155,9 @@ def test_the_digest_command_sends_once_a_week_unless_forced_and_dry_runs(bot, tm
     assert first.returncode == 0, first.stderr
     assert f"digest sent to {MANAGERS[0]}, {MANAGERS[1]}" in first.stdout
     digest_dm = digests_to(bot.standin, MANAGERS[0])[0]
-    assert "Approve" in text_of(digest_dm) and "https://example.slack.com/archives/DMGR0001/p" in text_of(digest_dm)
+    assert "Approve" in text_of(
+        digest_dm
+    ) and f"https://example.slack.com/archives/{bot.standin.dm_channel(MANAGERS[0])}/p" in text_of(digest_dm)
     second = run(["digest"], env)
     assert "digest sent to nobody; already sent this week to" in second.stdout
     forced = run(["digest", "--force"], env)

@@ -245,7 +245,7 @@ def test_done_and_didnt_happen_sent_at_once_leave_exactly_one_outcome(start_bot)
     assert len(answered) == 1
     stored = ask(bot)
     # The ask and its touch agree: Done counts, Didn't happen does not.
-    assert (stored.outcome.value, touch.counts) in (("completed", True), ("did_not_happen", False))
+    assert (stored.outcome, touch.counts) in ((Outcome.COMPLETED, True), (Outcome.DID_NOT_HAPPEN, False))
 
 
 def test_still_planned_moves_the_date_on_every_card_not_only_the_first_dm(start_bot):

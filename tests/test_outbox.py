@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import select, update
 
 from storage.models import OutboxMessage
-from tests.harness import M1, OWNER, REQUESTER, add_customer, answers, card_for, home_opened, open_modal
+from tests.harness import M1, M2, OWNER, REQUESTER, add_customer, answers, card_for, home_opened, open_modal
+from tests.slack_standin import dm_channel
 
 
 def delivered(standin, method: str) -> list[Any]:
@@ -41,9 +42,9 @@ def test_429_and_500_answers_delay_but_never_lose_or_double_a_message(bot):
     assert bot.slack.submit(REQUESTER, view, answers(acme)).status == 200
     bot.standin.wait_for(
         lambda: (
-            posts_to(bot.standin, "DREQ0001")
-            and posts_to(bot.standin, "DMGR0001")
-            and posts_to(bot.standin, "DMGR0002")
+            posts_to(bot.standin, dm_channel(REQUESTER))
+            and posts_to(bot.standin, dm_channel(M1))
+            and posts_to(bot.standin, dm_channel(M2))
         ),
         timeout=20,
         what="DM and both cards",
@@ -55,22 +56,24 @@ def test_429_and_500_answers_delay_but_never_lose_or_double_a_message(bot):
     assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
 
     def card_updates() -> list[Any]:
-        return [c for c in delivered(bot.standin, "chat.update") if c.args["channel"].startswith("DMGR")]
+        return [
+            c for c in delivered(bot.standin, "chat.update") if c.args["channel"] in (dm_channel(M1), dm_channel(M2))
+        ]
 
     started = time.time()
     bot.standin.wait_for(
-        lambda: len(card_updates()) == 2 and posts_to(bot.standin, "DOWNER01"),
+        lambda: len(card_updates()) == 2 and posts_to(bot.standin, dm_channel(OWNER)),
         timeout=20,
         what="card updates and owner DM",
     )
     decided_after = time.time() - started
     bot.drained()
-    assert posts_to(bot.standin, "DREQ0001") == 2  # filed + approved, each once
-    assert posts_to(bot.standin, "DMGR0001") == posts_to(bot.standin, "DMGR0002") == 1
-    assert posts_to(bot.standin, "DOWNER01") == 1
+    assert posts_to(bot.standin, dm_channel(REQUESTER)) == 2  # filed + approved, each once
+    assert posts_to(bot.standin, dm_channel(M1)) == posts_to(bot.standin, dm_channel(M2)) == 1
+    assert posts_to(bot.standin, dm_channel(OWNER)) == 1
     updated = sorted((c.args["channel"], c.args["ts"]) for c in card_updates())
     assert len(set(updated)) == len(updated) == 2  # each card updated exactly once
-    first_dm = [c for c in delivered(bot.standin, "chat.update") if c.args["channel"] == "DREQ0001"]
+    first_dm = [c for c in delivered(bot.standin, "chat.update") if c.args["channel"] == dm_channel(REQUESTER)]
     assert len(first_dm) == 1  # the requester's first DM now says approved
     refused = [c for c in bot.standin.calls if not c.answer.get("ok")]
     assert len(refused) == 6
@@ -102,8 +105,8 @@ def test_a_restart_between_the_change_and_the_delivery_still_delivers(start_bot)
     second = start_bot()
     second.standin.wait_for(lambda: len(delivered(second.standin, "chat.postMessage")) == 3, what="3 deliveries")
     second.drained()
-    assert posts_to(second.standin, "DREQ0001") == 1
-    assert posts_to(second.standin, "DMGR0001") == posts_to(second.standin, "DMGR0002") == 1
+    assert posts_to(second.standin, dm_channel(REQUESTER)) == 1
+    assert posts_to(second.standin, dm_channel(M1)) == posts_to(second.standin, dm_channel(M2)) == 1
     assert len(delivered(second.standin, "chat.postMessage")) == 3
 
 
@@ -113,7 +116,8 @@ def test_a_message_slack_refuses_is_kept_and_shown_to_the_managers(bot):
     view = open_modal(bot)
     assert bot.slack.submit(REQUESTER, view, answers(acme)).status == 200
     bot.standin.wait_for(
-        lambda: posts_to(bot.standin, "DMGR0001") and posts_to(bot.standin, "DMGR0002"), what="both cards"
+        lambda: posts_to(bot.standin, dm_channel(M1)) and posts_to(bot.standin, dm_channel(M2)),
+        what="both cards",
     )
     assert ("request_filed_dm", "failed", "channel_not_found") in outbox_rows(bot)
     home_opened(bot, M1)
@@ -126,7 +130,7 @@ def test_a_message_slack_refuses_is_kept_and_shown_to_the_managers(bot):
     assert "Messages Slack refused" not in json.dumps(requester_home["blocks"])
     # Once the cause is fixed, a manager sends it again from the Home tab; the tab no longer lists it.
     assert bot.slack.click_in_view(M1, home, "outbox_retry").status == 200
-    bot.standin.wait_for(lambda: posts_to(bot.standin, "DREQ0001") == 1, what="re-sent confirmation")
+    bot.standin.wait_for(lambda: posts_to(bot.standin, dm_channel(REQUESTER)) == 1, what="re-sent confirmation")
     again = bot.standin.wait_calls("views.publish", 3)[-1].answer["view"]
     assert "Messages Slack refused" not in json.dumps(again["blocks"])
 
@@ -156,7 +160,7 @@ def test_an_outage_longer_than_the_old_eight_attempts_loses_nothing(bot):
     bot.standin.wait_for(lambda: len(delivered(bot.standin, "chat.postMessage")) == 3, timeout=20, what="3 posts")
     bot.drained()
     assert [status for _, status, _ in outbox_rows(bot)] == ["sent"] * 3
-    assert posts_to(bot.standin, "DREQ0001") == 1
+    assert posts_to(bot.standin, dm_channel(REQUESTER)) == 1
 
 
 def test_a_post_whose_answer_is_lost_is_found_in_the_history_not_posted_twice(bot):
@@ -198,7 +202,7 @@ def test_failed_messages_can_be_listed_and_sent_again_from_the_cli(bot, cli_env)
     one = run(["outbox", "retry", "1"], cli_env)
     assert one.returncode == 0 and "1 message(s) queued again" in one.stdout
     bot.deps.wake_outbox()
-    bot.standin.wait_for(lambda: posts_to(bot.standin, "DREQ0001") == 1, what="re-sent")
+    bot.standin.wait_for(lambda: posts_to(bot.standin, dm_channel(REQUESTER)) == 1, what="re-sent")
     rest = run(["outbox", "retry", "--all"], cli_env)
     assert "2 message(s) queued again" in rest.stdout
     bot.deps.wake_outbox()

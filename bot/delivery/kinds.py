@@ -200,7 +200,12 @@ def as_queued(loading: Loading, stored: Stored[P]) -> P:
 # -- after-sent steps ----------------------------------------------------------------------------------
 def record_card(session: Session, posted: Posted[RequestSummary, Payload]) -> None:
     asks.record_card(
-        session, request_id=posted.subject.id, channel=posted.channel, ts=posted.ts, permalink=posted.permalink
+        session,
+        request_id=posted.subject.id,
+        addressed_to=posted.stored.channel,
+        channel=posted.channel,
+        ts=posted.ts,
+        permalink=posted.permalink,
     )
 
 

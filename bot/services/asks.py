@@ -69,12 +69,14 @@ def last_team_key(user_id: str) -> str:
     return f"last_team:{user_id}"
 
 
-def record_card(session: Session, *, request_id: int, channel: str, ts: str, permalink: str | None) -> None:
+def record_card(
+    session: Session, *, request_id: int, addressed_to: str, channel: str, ts: str, permalink: str | None
+) -> None:
     """An approval card Slack posted: remembered (with its link), so a decision updates it and a digest links it."""
     # Lock the ask first: a decision committing meanwhile either sees this card (and updates it) or is seen
     # by `keep_shown_current` right after (and the card is updated there), never neither.
     request_repo.lock(session, request_id)
-    request_repo.add_card(session, request_id, channel, ts, permalink)
+    request_repo.add_card(session, request_id, channel, ts, permalink, addressed_to)
 
 
 def _shown_state(r: RequestSummary) -> tuple[object, ...]:

@@ -51,14 +51,16 @@ class Item:
     requester_id: str
     needed_by: date
     age_days: int
-    cards: tuple[tuple[str, str, str | None], ...] = ()  # every copy of its approval card: channel, ts, permalink
+    # Every copy of its approval card: channel, ts, permalink, and whom the copy was addressed to.
+    cards: tuple[tuple[str, str, str | None, str | None], ...] = ()
     flagged: bool = False
     owner_to_say_ok: str | None = None  # the account owner whose OK it waits for (OWNER_SIGNOFF=required)
     approved_by: str | None = None  # a manager's Approve waiting for that OK
 
-    def card_for(self, recipient: str) -> tuple[str, str, str | None] | None:
-        """The copy to link for `recipient`: their own DM's (its buttons are theirs), else the first."""
-        own = next((c for c in self.cards if c[0] == "D" + recipient[1:]), None)
+    def card_for(self, recipient: str) -> tuple[str, str, str | None, str | None] | None:
+        """The copy to link for `recipient`: the one addressed to them (its buttons are theirs), else the first
+        (the approval channel's)."""
+        own = next((c for c in self.cards if c[3] == recipient), None)
         return own or (self.cards[0] if self.cards else None)
 
 
@@ -145,7 +147,7 @@ def item_of(r: ReferenceRequest, today: date) -> Item:
         requester_id=r.requester_id,
         needed_by=r.needed_by,
         age_days=(today - r.created_at.date()).days,
-        cards=tuple((c.channel, c.ts, c.permalink) for c in r.cards),
+        cards=tuple((c.channel, c.ts, c.permalink, c.addressed_to) for c in r.cards),
         flagged=r.flagged,
         owner_to_say_ok=r.customer.account_owner if r.owner_signoff is OwnerSignoff.WAITING and r.customer else None,
         approved_by=r.approval_waiting_by,
