@@ -254,6 +254,20 @@ class OutboxKind(Labelled):
     OWNER_ANSWERED_DM = "owner_answered_dm", "the account owner's answer, to the requester"
     OWNER_NUDGE = "owner_nudge", "reminder of an ask waiting two working days for the owner's OK"
     SIDE_DOOR_OFFER = "side_door_offer", "offer to file an ask written in a watched channel"
+    DECISION_NUDGE_UPDATE = "decision_nudge_update", "reminder to the managers, updated with the decision"
+    OWNER_NUDGE_UPDATE = "owner_nudge_update", "reminder to the account owner, updated with their answer"
+
+
+# Messages that show an ask as it stands, and the kind that redraws each in place when the ask changes
+# (`bot.services.redraw.ask_changed` is the one step that queues them).
+REDRAWN_BY: dict[OutboxKind, OutboxKind] = {
+    OutboxKind.REQUEST_FILED_DM: OutboxKind.REQUEST_DM_UPDATE,
+    OutboxKind.CARD_POST: OutboxKind.CARD_UPDATE,
+    OutboxKind.OWNER_CARD: OutboxKind.OWNER_CARD_UPDATE,
+    OutboxKind.FOLLOWUP_DM: OutboxKind.FOLLOWUP_UPDATE,
+    OutboxKind.DECISION_NUDGE: OutboxKind.DECISION_NUDGE_UPDATE,
+    OutboxKind.OWNER_NUDGE: OutboxKind.OWNER_NUDGE_UPDATE,
+}
 
 
 E = TypeVar("E", bound=Labelled)

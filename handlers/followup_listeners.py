@@ -13,7 +13,6 @@ from slack_sdk.models.views import View
 from bot.domain import Outcome
 from bot.errors import AlreadyAnswered, NotTheRequester, UnknownRequest
 from bot.services import asks, followups
-from bot.services.followups import FollowupRef
 from bot.services.summaries import RequestSummary
 from handlers.common import clicked_request, deps, open_modal, state_value, tell, view_values
 from handlers.error_replies import guarded
@@ -35,12 +34,7 @@ def register(app: App) -> None:
 
 def _context(body: dict[str, Any]) -> FollowupContext:
     request_id = clicked_request(body, _STALE)
-    container = body.get("container") or {}
-    return FollowupContext(
-        request_id=request_id,
-        channel=str(container.get("channel_id") or "")[:32],
-        ts=str(container.get("message_ts") or "")[:32],
-    )
+    return FollowupContext(request_id=request_id)
 
 
 def _open(
@@ -83,7 +77,6 @@ def _record(context: BoltContext, meta: FollowupContext, user_id: str, outcome: 
             request_id=meta.request_id,
             user_id=user_id,
             outcome=outcome,
-            message=FollowupRef(meta.channel, meta.ts) if meta.channel and meta.ts else None,
             **answers,
         )
     except UnknownRequest:

@@ -76,11 +76,9 @@ class DeclineContext(_Payload):
 
 
 class FollowupContext(_Payload):
-    """A follow-up modal: which request, and the follow-up message to update once answered."""
+    """A follow-up modal: which request (the messages that show it are redrawn once it is answered)."""
 
     request_id: int = Field(gt=0, lt=2**31)
-    channel: str = Field(default="", max_length=32)
-    ts: str = Field(default="", max_length=32)
 
 
 class RequestModalContext(_Payload):

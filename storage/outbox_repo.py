@@ -9,8 +9,8 @@ from pydantic import BaseModel
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.domain import OutboxKind, OutboxStatus
-from storage.models import OutboxMessage, ReferenceRequest
+from bot.domain import REDRAWN_BY, OutboxKind, OutboxStatus
+from storage.models import OutboxMessage
 
 
 def enqueue(
@@ -208,18 +208,12 @@ def first_dm_of(session: Session, request_id: int) -> tuple[str, str] | None:
     return found[0] if found else None
 
 
-def update_first_dm(session: Session, request_id: int, now: datetime) -> None:
-    """The ask changed: its first DM shows the new status (when it has been posted; else it will, as sent)."""
-    found = first_dm_of(session, request_id)
-    if found is not None:
-        channel, ts = found
-        enqueue(session, kind=OutboxKind.REQUEST_DM_UPDATE, channel=channel, ts=ts, request_id=request_id, now=now)
-
-
-def update_cards(session: Session, request: ReferenceRequest, now: datetime) -> None:
-    """The ask changed: every copy of its approval card shows it, and so does the account owner's card (one
-    not posted yet shows the ask as it stands when it goes)."""
-    for card in request.cards:
-        enqueue(session, kind=OutboxKind.CARD_UPDATE, channel=card.channel, ts=card.ts, request_id=request.id, now=now)
-    for channel, ts in posted(session, OutboxKind.OWNER_CARD, request.id):
-        enqueue(session, kind=OutboxKind.OWNER_CARD_UPDATE, channel=channel, ts=ts, request_id=request.id, now=now)
+def shown_messages(session: Session, request_id: int) -> list[tuple[OutboxKind, str, str]]:
+    """(kind, channel, ts) of every message Slack holds that shows the ask as it stands."""
+    stmt = select(OutboxMessage.kind, OutboxMessage.sent_channel, OutboxMessage.sent_ts).where(
+        OutboxMessage.request_id == request_id,
+        OutboxMessage.kind.in_(list(REDRAWN_BY)),
+        OutboxMessage.status == OutboxStatus.SENT,
+        OutboxMessage.sent_ts != "",
+    )
+    return [(kind, str(channel), str(ts)) for kind, channel, ts in session.execute(stmt.order_by(OutboxMessage.id))]

@@ -264,3 +264,49 @@ def test_still_planned_moves_the_date_on_every_card_not_only_the_first_dm(start_
     shown = slack_date(later)
     for manager in (M1, M2):  # every manager's copy of the card, not only the requester's first DM
         bot.standin.wait_for(lambda m=manager: shown in text_of(card_for(bot, m)), what=f"{manager}'s card")
+
+
+def test_no_service_but_the_redraw_step_queues_a_redraw_of_an_ask():
+    """One redraw: the kinds that redraw an ask are named only by the registry, the vocabulary and `redraw`."""
+    import ast
+    from pathlib import Path
+
+    from bot.domain import REDRAWN_BY
+
+    root = Path(__file__).resolve().parent.parent
+    redraws = {kind.name for kind in REDRAWN_BY.values()}
+    allowed = {"bot/domain.py", "bot/delivery/kinds.py", "bot/services/redraw.py"}
+    named = {}
+    for package in ("bot", "handlers", "storage"):
+        for path in (root / package).rglob("*.py"):
+            where = str(path.relative_to(root))
+            found = {
+                node.attr
+                for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                if isinstance(node, ast.Attribute) and node.attr in redraws
+            }
+            if found and where not in allowed:
+                named[where] = sorted(found)
+    assert named == {}
+
+
+def test_a_reminder_to_the_managers_shows_the_decision_once_taken(start_bot):
+    from bot.services import nudges
+
+    bot = start_bot()
+    acme = add_customer(bot.database, "Acme")
+    file_request(bot, acme)
+    card = card_for(bot, M1)
+    assert nudges.send_due(bot.deps.services, on=today() + timedelta(days=4)) == 1
+    bot.deps.wake_outbox()
+    reminder = bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(M2) if "waited two working days" in m.text], what="the reminder"
+    )[0]
+    assert "approve_request" in text_of(reminder)
+    assert bot.slack.click(M1, card, "approve_request").status == 200
+    bot.drained()
+    redrawn = bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(M2) if m.ts == reminder.ts and "approve_request" not in text_of(m)],
+        what="the reminder redrawn without its buttons",
+    )[0]
+    assert f"*Approved by <@{M1}>*" in text_of(redrawn)

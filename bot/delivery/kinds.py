@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bot.domain import OutboxKind
+from bot.domain import REDRAWN_BY, OutboxKind
 from bot.errors import UnknownNomination, UnknownRequest
 from bot.outbox_payloads import (
     BetaNudge,
@@ -42,7 +42,7 @@ from handlers.home_tab import home_tab
 from handlers.views import messages, nomination_blocks, side_door_blocks, signoff_blocks
 from handlers.views.cards import approval_card, approval_card_text
 from handlers.views.digest_blocks import digest_blocks, digest_copy
-from handlers.views.followup_blocks import followup_answered, followup_dm, unhappy_alert, unhappy_for_owner
+from handlers.views.followup_blocks import followup_dm, unhappy_alert, unhappy_for_owner
 from handlers.views.home_blocks import home_blocks
 
 logger = logging.getLogger("reference_bot.outbox")
@@ -209,8 +209,10 @@ def record_card(session: Session, posted: Posted[RequestSummary, Payload]) -> No
     )
 
 
-def kept_current_by(update: OutboxKind) -> AfterSent:
-    """A message showing the ask: a change that committed while it was on its way is drawn on it now."""
+def kept_current_by(shown: OutboxKind) -> AfterSent:
+    """A message showing the ask: a change that committed while it was on its way is drawn on it now (by the
+    kind `REDRAWN_BY` names)."""
+    update = REDRAWN_BY[shown]
 
     def keep(session: Session, posted: Posted[RequestSummary, Payload]) -> None:
         if asks.keep_shown_current(
@@ -267,9 +269,10 @@ def _about_nomination(recipient: str, build: Callable[[NominationSummary], Drawi
 
 
 _MANAGERS = "managers or approval channel"
-_CARD: dict[str, Any] = {"wants_permalink": True, "after_sent": (record_card, kept_current_by(OutboxKind.CARD_UPDATE))}
-_OWNER_CARD: dict[str, Any] = {"after_sent": (kept_current_by(OutboxKind.OWNER_CARD_UPDATE),)}
-_FIRST_DM: dict[str, Any] = {"after_sent": (kept_current_by(OutboxKind.REQUEST_DM_UPDATE),)}
+# A message that shows an ask: a change that committed while it was on its way is drawn on it at once.
+_CARD: dict[str, Any] = {"wants_permalink": True, "after_sent": (record_card, kept_current_by(OutboxKind.CARD_POST))}
+_OWNER_CARD: dict[str, Any] = {"after_sent": (kept_current_by(OutboxKind.OWNER_CARD),)}
+_FIRST_DM: dict[str, Any] = {"after_sent": (kept_current_by(OutboxKind.REQUEST_FILED_DM),)}
 
 KINDS: dict[OutboxKind, Kind[Any, Any]] = {
     OutboxKind.REQUEST_FILED_DM: _about_ask("requester", messages.filed_dm, **_FIRST_DM),
@@ -281,9 +284,14 @@ KINDS: dict[OutboxKind, Kind[Any, Any]] = {
     OutboxKind.OWNER_DM: _about_ask("account owner", messages.account_owner_dm),
     OutboxKind.OWNER_DECLINED_DM: _about_ask("account owner", messages.owner_declined_dm),
     OutboxKind.CANCELLED_DM: _about_ask("account owner", messages.cancelled_dm),
-    OutboxKind.DECISION_NUDGE: _about_ask(_MANAGERS, messages.decision_nudge),
-    OutboxKind.FOLLOWUP_DM: _about_ask("requester", followup_dm, in_thread=True),
-    OutboxKind.FOLLOWUP_UPDATE: _about_ask("requester", followup_answered, updates=True),
+    OutboxKind.DECISION_NUDGE: _about_ask(
+        _MANAGERS, messages.decision_nudge, after_sent=(kept_current_by(OutboxKind.DECISION_NUDGE),)
+    ),
+    OutboxKind.DECISION_NUDGE_UPDATE: _about_ask(_MANAGERS, messages.decision_nudge, updates=True),
+    OutboxKind.FOLLOWUP_DM: _about_ask(
+        "requester", followup_dm, in_thread=True, after_sent=(kept_current_by(OutboxKind.FOLLOWUP_DM),)
+    ),
+    OutboxKind.FOLLOWUP_UPDATE: _about_ask("requester", followup_dm, updates=True),
     OutboxKind.UNHAPPY_ALERT: _about_ask(_MANAGERS, unhappy_alert),
     OutboxKind.OWNER_UNHAPPY_DM: _about_ask("account owner", unhappy_for_owner),
     OutboxKind.OWNER_CARD: Kind(
@@ -293,7 +301,10 @@ KINDS: dict[OutboxKind, Kind[Any, Any]] = {
         "account owner", Payload, request_for_card, _of(signoff_blocks.owner_card), updates=True
     ),
     OutboxKind.OWNER_ANSWERED_DM: _about_ask("requester", signoff_blocks.owner_answered_dm, in_thread=True),
-    OutboxKind.OWNER_NUDGE: _about_ask("account owner", signoff_blocks.owner_nudge),
+    OutboxKind.OWNER_NUDGE: _about_ask(
+        "account owner", signoff_blocks.owner_nudge, after_sent=(kept_current_by(OutboxKind.OWNER_NUDGE),)
+    ),
+    OutboxKind.OWNER_NUDGE_UPDATE: _about_ask("account owner", signoff_blocks.owner_nudge, updates=True),
     OutboxKind.NOMINATION_OWNER_ASK: _about_nomination("account owner", nomination_blocks.owner_ask),
     OutboxKind.NOMINATION_CARD: _about_nomination(_MANAGERS, nomination_blocks.manager_card),
     OutboxKind.NOMINATION_CARD_UPDATE: _about_nomination(_MANAGERS, nomination_blocks.manager_card, updates=True),

@@ -53,4 +53,3 @@ def _settle_cancel(
     owner = request.customer.account_owner if request.customer else None
     if owner and owner != actor_id:
         outbox_repo.enqueue(session, kind=OutboxKind.CANCELLED_DM, channel=owner, request_id=request_id, now=now)
-    digest.update_copies(session, request_id=request_id, today=today, now=now)

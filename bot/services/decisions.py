@@ -21,7 +21,7 @@ from bot.domain import (
 from bot.errors import FormErrors, NeedsACustomer, NotACandidate, NotContactable, UnknownRequest
 from bot.rules import ranking
 from bot.rules.policy import Limits
-from bot.services import asks, digest, home, standing
+from bot.services import asks, digest, redraw, standing
 from bot.services.context import ServiceContext
 from bot.services.summaries import RequestSummary, need_of, state_words, summarize
 from storage import customer_repo, event_repo, outbox_repo, request_repo, touch_repo
@@ -102,15 +102,11 @@ def settle(
         _record_touch(session, request, actor_id=actor_id, now=now, limits=ctx.limits)
     _enqueue_notices(session, request, approve=approve, now=now)
     show_change(session, ctx, request, now)
-    digest.update_copies(session, request_id=request_id, today=ctx.today(), now=now)
 
 
 def show_change(session: Session, ctx: ServiceContext, request: ReferenceRequest, now: datetime) -> None:
-    """The ask changed: every copy of its card (the owner's too), the requester's first DM and the Home tabs
-    of the requester and the managers show it as it now stands."""
-    outbox_repo.update_cards(session, request, now)
-    outbox_repo.update_first_dm(session, request.id, now)
-    home.refresh(session, [request.requester_id, *ctx.managers], now)
+    """The ask changed: everything that shows it is redrawn (see `bot.services.redraw`)."""
+    redraw.ask_changed(session, ctx, request, now)
 
 
 def too_late(ctx: ServiceContext, *, request_id: int, actor_id: str, what: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy.orm import Session
@@ -23,12 +22,6 @@ from bot.services import decisions
 from bot.services.context import ServiceContext
 from storage import event_repo, outbox_repo, request_repo, touch_repo
 from storage.models import ReferenceRequest, Touch
-
-
-@dataclass(frozen=True)
-class FollowupRef:
-    channel: str
-    ts: str
 
 
 def send_due(ctx: ServiceContext, *, on: date | None = None) -> int:
@@ -57,7 +50,6 @@ def record(
     request_id: int,
     user_id: str,
     outcome: Outcome,
-    message: FollowupRef | None = None,
     note: str = "",
     sentiment: str = "",
     new_date: str | None = None,
@@ -96,7 +88,7 @@ def record(
         # Every message and screen that shows the ask (cards, the owner's card, the first DM, digest copies,
         # Home tabs) shows the answer or the new date.
         decisions.show_change(session, ctx, request, now)
-        _tell(session, ctx, request, message, mood)
+        _tell(session, ctx, request, mood)
 
 
 def _checked_answer(note: str, sentiment: str) -> Sentiment | None:
@@ -170,28 +162,9 @@ def _settle_touch(
         touch.counts = False
 
 
-def _tell(
-    session: Session,
-    ctx: ServiceContext,
-    request: ReferenceRequest,
-    message: FollowupRef | None,
-    mood: Sentiment | None,
-) -> None:
-    """The follow-up shows the answer; an unhappy customer alerts the managers and the account owner."""
+def _tell(session: Session, ctx: ServiceContext, request: ReferenceRequest, mood: Sentiment | None) -> None:
+    """An unhappy customer alerts the managers and the account owner at once."""
     now = ctx.now()
-    # The message to update travels through Slack (private_metadata): only the follow-up this bot sent about
-    # this very request may be updated, never a message a forged payload points at.
-    if message is not None and outbox_repo.was_sent(
-        session, OutboxKind.FOLLOWUP_DM, request.id, message.channel, message.ts
-    ):
-        outbox_repo.enqueue(
-            session,
-            kind=OutboxKind.FOLLOWUP_UPDATE,
-            channel=message.channel,
-            ts=message.ts,
-            request_id=request.id,
-            now=now,
-        )
     if mood is not Sentiment.UNHAPPY:
         return
     for target in ctx.card_targets:

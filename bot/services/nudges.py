@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.domain import OutboxKind
+from bot.services import redraw
 from bot.services.context import ServiceContext
 from storage import outbox_repo, request_repo
 
@@ -53,7 +54,7 @@ def remind_owners(ctx: ServiceContext, *, on: date | None = None) -> int:
         if request is None or not owner:
             return False
         outbox_repo.enqueue(session, kind=OutboxKind.OWNER_NUDGE, channel=owner, request_id=request_id, now=now)
-        outbox_repo.update_cards(session, request, now)
+        redraw.ask_changed(session, ctx, request, now)  # the managers' cards say the owner was reminded
         return True
 
     with ctx.session_factory() as session:

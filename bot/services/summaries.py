@@ -86,6 +86,7 @@ class RequestSummary:
     approval_waiting_by: str | None = None
     approval_waiting_at: datetime | None = None
     customer_status: CustomerStatus | None = None  # the customer's status now (None: an ask by need)
+    followup_sent_at: datetime | None = None  # the follow-up asked how it went (cleared by Still planned)
 
     @property
     def contactable(self) -> bool:
@@ -172,6 +173,7 @@ def summarize(
         customer_id=customer.id if customer else None,
         customer_name=customer.name if customer else None,
         customer_status=customer.status if customer else None,
+        followup_sent_at=request.followup_sent_at,
         account_owner=customer.account_owner if customer else None,
         contact_name=contact.name if contact else None,
         contact_title=(contact.title or None) if contact else None,

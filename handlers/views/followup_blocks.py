@@ -34,7 +34,7 @@ def _section(text: str) -> SectionBlock:
 
 def followup_dm(r: RequestSummary) -> tuple[str, list[Block]]:
     text = f"How did request #{r.id} with {customer_words(r)} go?"
-    if r.outcome:
+    if r.outcome or r.followup_sent_at is None:  # answered (Still planned clears the follow-up until the new date)
         return text, followup_answered(r)[1]
     value = RequestRef(request_id=r.id).dump()
     return text, [

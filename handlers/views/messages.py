@@ -42,6 +42,8 @@ def decision_nudge(r: RequestSummary) -> tuple[str, list[Block]]:
     if r.pending:  # an ask by need is approved by choosing its customer on the card
         approve = not r.by_need and r.contactable
         blocks.append(ActionsBlock(elements=decision_buttons(r.id, customer_words(r), approve=approve)))
+    else:  # decided since: what happened, instead of buttons that can no longer act
+        blocks.append(_section(decision_line(r)))
     return text, blocks
 
 

@@ -130,6 +130,8 @@ def owner_nudge(r: RequestSummary) -> tuple[str, list[Block]]:
     ]
     if r.waits_for_owner and r.contactable:
         blocks.append(signoff_buttons(r))
+    elif not r.waits_for_owner:  # answered (or decided) since: what happened, instead of the buttons
+        blocks.append(_section(answer_line(r)))
     return text, blocks
 
 

@@ -1,0 +1,29 @@
+"""The one step after an ask changed: every message and screen that shows it is brought up to date.
+
+Which messages show an ask, and which kind redraws each, is `bot.domain.REDRAWN_BY`; where each went is what
+Slack answered when it was posted (the outbox row's sent channel and ts). A message still on its way is drawn
+as the ask stands when it goes (and the worker redraws it if the ask changed meanwhile). No other service
+queues a redraw of an ask (a test keeps it so).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.domain import REDRAWN_BY
+from bot.services import digest, home
+from bot.services.context import ServiceContext
+from storage import outbox_repo
+from storage.models import ReferenceRequest
+
+
+def ask_changed(session: Session, ctx: ServiceContext, request: ReferenceRequest, now: datetime) -> None:
+    """The cards, the owner's card, the requester's first DM, the follow-up, the reminders, this week's digest
+    copies and the Home tabs of the people concerned show the ask as it now stands."""
+    for kind, channel, ts in outbox_repo.shown_messages(session, request.id):
+        outbox_repo.enqueue(session, kind=REDRAWN_BY[kind], channel=channel, ts=ts, request_id=request.id, now=now)
+    digest.update_copies(session, request_id=request.id, today=ctx.today(), now=now)
+    owner = request.customer.account_owner if request.customer else None
+    home.refresh(session, [request.requester_id, *ctx.managers, *([owner] if owner else [])], now)
