@@ -310,3 +310,64 @@ def test_a_reminder_to_the_managers_shows_the_decision_once_taken(start_bot):
         what="the reminder redrawn without its buttons",
     )[0]
     assert f"*Approved by <@{M1}>*" in text_of(redrawn)
+
+
+# -- one calendar: days counted in TIMEZONE everywhere ------------------------------------------------------
+def _calendar_ctx(database, zone: str, instant: str):
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    from bot.domain import SignoffMode
+    from tests.harness import MANAGERS, service_context
+
+    moment = datetime.fromisoformat(instant).astimezone(UTC)  # the product's clock answers in UTC
+    return service_context(
+        database, zone=ZoneInfo(zone), clock=lambda: moment, managers=MANAGERS, signoff=SignoffMode.NOTIFY
+    )
+
+
+def _file(ctx, customer_id: int, needed_by: str) -> None:
+    from bot.services import intake
+    from bot.services.intake import RequestForm
+
+    form = RequestForm(
+        ask_type="reference_call", customer_id=str(customer_id), team="sales", needed_by=needed_by, product="Analytics"
+    )
+    intake.file_request(ctx, form=form, requester_id=REQUESTER)
+
+
+@pytest.mark.parametrize(
+    ("zone", "instant"),
+    [
+        ("America/Los_Angeles", "2026-12-08T17:30:00-08:00"),  # Tuesday evening: already Wednesday in UTC
+        ("Asia/Tokyo", "2026-12-09T08:00:00+09:00"),  # Wednesday morning: still Tuesday in UTC
+    ],
+)
+def test_an_ask_filed_minutes_ago_was_filed_today_in_the_digest_and_the_program_counts_it(database, zone, instant):
+    from bot.services import digest, program
+
+    ctx = _calendar_ctx(database, zone, instant)
+    acme = add_customer(database, "Acme")
+    _file(ctx, acme, "2026-12-21")
+    built = digest.build(ctx, recipient=M1)
+    assert [item.age_days for item in built.waiting.items] == [0]  # not "waiting -1 days", nor "1 days"
+    this_week, _before = built.sources
+    assert sum(this_week.values()) == 1
+    assert sum(program.standing(ctx).sources.values()) == 1  # `program show` counts it too
+
+
+def test_a_customer_imported_into_beta_this_morning_in_tokyo_is_in_beta_since_today(database, tmp_path):
+    from datetime import date
+
+    from bot.services import customer_io, program
+
+    ctx = _calendar_ctx(database, "Asia/Tokyo", "2026-12-09T08:00:00+09:00")
+    sheet = tmp_path / "customers.csv"
+    sheet.write_text(
+        "name,industry,region,company_size,products,account_owner,status,beta,contact_name,contact_email,"
+        "contact_title\nAcme,Retail,APAC,1000+,Analytics,UOWNER01,active,yes,,,\n",
+        encoding="utf-8",
+    )
+    customer_io.import_customers(ctx, path=sheet, resolve_email=None)
+    [beta] = program.standing(ctx).betas
+    assert beta.beta_since == date(2026, 12, 9) and beta.days_in_beta(ctx.today()) == 0

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.clock import day_in
 from bot.clock import now as clock_now
 from bot.domain import SignoffMode
 from bot.errors import NotAManager, NotYours
@@ -45,7 +46,11 @@ class ServiceContext:
 
     def today(self) -> date:
         """Today where the reference program runs (TIMEZONE): touches, windows and due dates count in it."""
-        return self.now().astimezone(self.zone).date()
+        return day_in(self.now(), self.zone)
+
+    def day_of(self, moment: datetime) -> date:
+        """The day a stored moment (when an ask was filed, say) falls on in TIMEZONE."""
+        return day_in(moment, self.zone)
 
     def is_manager(self, user_id: str) -> bool:
         return user_id in self.managers

@@ -194,7 +194,7 @@ def _apply(
             customer_status.change(session, ctx, customer, parsed.status, actor_id=IMPORTER, now=now)
     if parsed.beta is not None:
         if parsed.beta and not customer.beta:
-            customer.beta_since = now.date()
+            customer.beta_since = ctx.today()
         elif not parsed.beta:
             customer.beta_since = None
         customer.beta = parsed.beta

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.clock import day_in, start_of
 from bot.domain import (
     AskSource,
     AskType,
@@ -138,7 +139,7 @@ def scheduled_moment(today: date, day: str, at: str, zone: ZoneInfo) -> datetime
     return datetime.combine(target, time.fromisoformat(at), tzinfo=zone)
 
 
-def item_of(r: ReferenceRequest, today: date) -> Item:
+def item_of(r: ReferenceRequest, today: date, zone: tzinfo) -> Item:
     return Item(
         request_id=r.id,
         customer_name=r.customer.name if r.customer else None,
@@ -146,7 +147,7 @@ def item_of(r: ReferenceRequest, today: date) -> Item:
         team=r.team,
         requester_id=r.requester_id,
         needed_by=r.needed_by,
-        age_days=(today - r.created_at.date()).days,
+        age_days=(today - day_in(r.created_at, zone)).days,
         cards=tuple((c.channel, c.ts, c.permalink, c.addressed_to) for c in r.cards),
         flagged=r.flagged,
         owner_to_say_ok=r.customer.account_owner if r.owner_signoff is OwnerSignoff.WAITING and r.customer else None,
@@ -163,25 +164,26 @@ def compose(
     limits: Limits,
     program_standing: ProgramStanding | None = None,
 ) -> Digest:
-    standing = program_standing or program_service.compute(session, limits, today)
+    standing = program_standing or program_service.compute(session, limits, today, zone)
     waiting, waiting_total = request_repo.waiting(session, limit=ITEMS_PER_LIST)
     overdue, overdue_total = request_repo.overdue(session, today, limit=ITEMS_PER_LIST)
     soon, soon_total = request_repo.due_between(session, today, today + timedelta(days=7), limit=ITEMS_PER_LIST)
     window = limits.customer_window_days
     at_limit, at_limit_total, at_risk = _limits_and_risks(session, limits, today)
     monday = today - timedelta(days=today.weekday())
-    start = datetime.combine(monday, time(0), tzinfo=zone)
+    start = start_of(monday, zone)
     nominated, nominated_total = nomination_repo.waiting(session)
     nominations = [
-        NominationItem(n.customer.name, n.nominator_id, n.status, (today - n.created_at.date()).days) for n in nominated
+        NominationItem(n.customer.name, n.nominator_id, n.status, (today - day_in(n.created_at, zone)).days)
+        for n in nominated
     ]
     return Digest(
         recipient=recipient,
         week=iso_week(today),
         today=today,
-        waiting=Section([item_of(r, today) for r in waiting], waiting_total),
-        overdue=Section([item_of(r, today) for r in overdue], overdue_total),
-        due_soon=Section([item_of(r, today) for r in soon], soon_total),
+        waiting=Section([item_of(r, today, zone) for r in waiting], waiting_total),
+        overdue=Section([item_of(r, today, zone) for r in overdue], overdue_total),
+        due_soon=Section([item_of(r, today, zone) for r in soon], soon_total),
         at_limit=Section(at_limit, at_limit_total),
         at_risk=at_risk,
         nominations=Section(nominations, nominated_total),

@@ -51,7 +51,7 @@ def waiting(ctx: ServiceContext, *, limit: int = WAITING_SHOWN) -> Section[Waiti
         found, total = request_repo.waiting(session, limit=limit)
         asks = [
             WaitingAsk(
-                digest.item_of(r, today),
+                digest.item_of(r, today, ctx.zone),
                 suggestion_repo.offered_for(session, r.id) if r.customer_id is None else [],
             )
             for r in found

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.clock import day_in, start_of
 from bot.domain import MAX_NAME, MAX_PRODUCT, CustomerStatus, TargetKind
 from bot.errors import FormErrors, ImportRefused
 from bot.rules import program_rules
@@ -254,7 +255,7 @@ def export_program(ctx: ServiceContext) -> Iterator[list[str]]:
 def standing(ctx: ServiceContext) -> ProgramStanding:
     """The program against its targets today (window: the customer touch window, 90 days by default)."""
     with ctx.session_factory() as session:
-        return compute(session, ctx.limits, ctx.today(), ctx.memo)
+        return compute(session, ctx.limits, ctx.today(), ctx.zone, ctx.memo)
 
 
 PROGRAM_MEMO_SECONDS = 600.0
@@ -283,7 +284,11 @@ def _pool_counts(session: Session, memo: dict[str, tuple[float, Any]]) -> list[c
 
 
 def compute(
-    session: Session, limits: Limits, today: date, memo: dict[str, tuple[float, Any]] | None = None
+    session: Session,
+    limits: Limits,
+    today: date,
+    zone: tzinfo,
+    memo: dict[str, tuple[float, Any]] | None = None,
 ) -> ProgramStanding:
     """The standing read in one session (the digest composes it beside its other lists)."""
     window = limits.customer_window_days
@@ -333,11 +338,9 @@ def compute(
         mix,
         program_rules.ordered(initiatives),
         variety=pool,
-        betas=_betas(session, today),
+        betas=_betas(session, today, zone),
         histogram=touch_repo.histogram(session, first),
-        sources=event_repo.source_counts(
-            session, datetime.combine(first, time(), tzinfo=UTC), datetime.combine(today, time.max, tzinfo=UTC)
-        ),
+        sources=event_repo.source_counts(session, start_of(first, zone), start_of(today + timedelta(days=1), zone)),
     )
 
 
@@ -374,7 +377,7 @@ def _could_fill(session: Session, segment: program_rules.Segment, today: date) -
     return tuple(found)
 
 
-def _betas(session: Session, today: date) -> tuple[program_rules.Beta, ...]:
+def _betas(session: Session, today: date, zone: tzinfo) -> tuple[program_rules.Beta, ...]:
     """Beta customers: how long in beta, the references they gave, and where their nomination stands."""
     customers = customer_repo.betas(session)
     ids = [c.id for c in customers]
@@ -385,7 +388,7 @@ def _betas(session: Session, today: date) -> tuple[program_rules.Beta, ...]:
     return tuple(
         program_rules.Beta(
             c.name,
-            c.beta_since or c.created_at.date(),
+            c.beta_since or day_in(c.created_at, zone),
             references=given.get(c.id, none)[0],
             first_reference=given.get(c.id, none)[1],
             nomination=nominated[c.id].label if c.id in nominated else None,
