@@ -70,6 +70,16 @@ class Outcome(Labelled):
     COMPLETED = "completed", "Done"
     DID_NOT_HAPPEN = "did_not_happen", "Didn't happen"
     CUSTOMER_DECLINED = "customer_declined", "Customer declined"
+    CANCELLED = "cancelled", "Cancelled"  # a touch whose ask was cancelled before the contact
+
+
+# The one definition of a touch that counts: against the limits, in the program, the charts, the digest. A
+# touch that did not happen (or was cancelled, or the customer declined) was never a contact.
+COUNTING = frozenset({Outcome.COMPLETED, Outcome.PLANNED})
+
+
+def touch_counts(outcome: Outcome) -> bool:
+    return outcome in COUNTING
 
 
 class Sentiment(Labelled):

@@ -37,7 +37,15 @@ def week_counts(session: Session, start: datetime, end: datetime) -> dict[str, d
         .group_by(ReferenceRequest.team)
     )
     counts["new"] = {team: int(n) for team, n in session.execute(created)}
-    for kind in (EventKind.APPROVED, EventKind.DECLINED, EventKind.COMPLETED):
+    kinds = (
+        EventKind.APPROVED,
+        EventKind.DECLINED,
+        EventKind.OWNER_NOT_NOW,
+        EventKind.CANCELLED,
+        EventKind.COMPLETED,
+        EventKind.DID_NOT_HAPPEN,
+    )
+    for kind in kinds:
         stmt = (
             select(ReferenceRequest.team, func.count())
             .join(RequestEvent, RequestEvent.request_id == ReferenceRequest.id)

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
 
-from bot.domain import AskState, CustomerStatus, EventKind, Move, OwnerSignoff, RequestStatus
+from bot.domain import AskState, CustomerStatus, EventKind, Move, Outcome, OwnerSignoff, RequestStatus
 from bot.rules.ask_lifecycle import MOVES, STATES, Columns
-from storage import event_repo
+from storage import event_repo, touch_repo
 from storage.models import ApprovalCard, Customer, ReferenceRequest, Touch
 
 
@@ -219,7 +219,8 @@ def cancel(session: Session, request_id: int, *, actor_id: str, at: datetime, to
         decided_at=at,
     ):
         return False
-    session.execute(update(Touch).where(Touch.request_id == request_id).values(counts=False))
+    for touch in session.scalars(select(Touch).where(Touch.request_id == request_id)):
+        touch_repo.set_outcome(session, touch, Outcome.CANCELLED)
     event_repo.record(session, request_id, EventKind.CANCELLED, actor_id=actor_id, at=at)
     return True
 

@@ -9,20 +9,43 @@ from datetime import date
 from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.orm import Session
 
-from bot.domain import AskType, Sentiment
-from storage.models import LAST_DAY, Contact, Customer, Touch
+from bot.domain import AskType, Outcome, Sentiment, touch_counts
+from storage.models import LAST_DAY, NEVER_TOUCHED, Contact, Customer, Touch
 
 
 def add(session: Session, touch: Touch) -> Touch:
-    """Store a touch and move the customer's last-touched date forward (never back)."""
+    """Store a touch (counting as its outcome says, `bot.domain.touch_counts`) and move the customer's
+    last-touched date forward when it counts."""
+    touch.counts = touch_counts(touch.outcome)
     session.add(touch)
+    if touch.counts:
+        session.execute(
+            update(Customer)
+            .where(Customer.id == touch.customer_id, Customer.last_touched_on < touch.touched_on)
+            .values(last_touched_on=touch.touched_on)
+            .execution_options(synchronize_session=False)
+        )
+    return touch
+
+
+def set_outcome(session: Session, touch: Touch, outcome: Outcome) -> None:
+    """How the contact went: a touch that did not happen (or was cancelled) stops counting, and the customer's
+    last-touched date is read again from the touches that still count."""
+    touch.outcome = outcome
+    touch.counts = touch_counts(outcome)
+    session.flush()
+    recount_last(session, touch.customer_id)
+
+
+def recount_last(session: Session, customer_id: int) -> None:
+    """The customer's last-touched date: its latest touch that counts (never touched: none)."""
+    latest = select(func.max(Touch.touched_on)).where(Touch.customer_id == customer_id, Touch.counts).scalar_subquery()
     session.execute(
         update(Customer)
-        .where(Customer.id == touch.customer_id, Customer.last_touched_on < touch.touched_on)
-        .values(last_touched_on=touch.touched_on)
+        .where(Customer.id == customer_id)
+        .values(last_touched_on=func.coalesce(latest, NEVER_TOUCHED))
         .execution_options(synchronize_session=False)
     )
-    return touch
 
 
 def all_for_export(session: Session) -> Iterable[tuple[Touch, str, str]]:
@@ -53,11 +76,12 @@ def for_request(session: Session, request_id: int) -> Touch | None:
     return session.scalar(select(Touch).where(Touch.request_id == request_id))
 
 
-def histogram(session: Session, since: date) -> dict[int, int]:
-    """Touches since `since` per customer, counted: {number of touches: customers with that many}. One pass."""
+def histogram(session: Session, since: date, today: date) -> dict[int, int]:
+    """Touches that happened (or count, and are dated) from `since` to `today`, per customer: {number of
+    touches: customers with that many}. One pass."""
     per_customer = (
         select(Touch.customer_id, func.count().label("n"))
-        .where(Touch.touched_on >= since)
+        .where(Touch.counts, Touch.touched_on >= since, Touch.touched_on <= today)
         .group_by(Touch.customer_id)
         .subquery()
     )
@@ -103,19 +127,19 @@ def counted_for(session: Session, customer_ids: Sequence[int], first: date, last
 def move(session: Session, touch: Touch, day: date) -> None:
     """Date the touch on `day` (the contact was moved, or happened on another day)."""
     touch.touched_on = day
-    session.execute(
-        update(Customer)
-        .where(Customer.id == touch.customer_id, Customer.last_touched_on < day)
-        .values(last_touched_on=day)
-        .execution_options(synchronize_session=False)
-    )
+    session.flush()
+    recount_last(session, touch.customer_id)
+
+
+# A reference served: a contact that happened (not one planned, past due, declined or cancelled).
+_HAPPENED = Touch.counts & (Touch.outcome == Outcome.COMPLETED)
 
 
 def served_by_product(session: Session, first: date, last: date) -> dict[str, int]:
     """Counted touches dated `first` .. `last` that spoke to a product, by product."""
     stmt = (
         select(Touch.product, func.count())
-        .where(Touch.counts, Touch.product.is_not(None), Touch.touched_on >= first, Touch.touched_on <= last)
+        .where(_HAPPENED, Touch.product.is_not(None), Touch.touched_on >= first, Touch.touched_on <= last)
         .group_by(Touch.product)
     )
     return {str(product): int(n) for product, n in session.execute(stmt)}
@@ -124,7 +148,7 @@ def served_by_product(session: Session, first: date, last: date) -> dict[str, in
 def delivered_for(session: Session, products: Sequence[str], first: date, last: date) -> int:
     """Counted touches on any of `products` dated `first` .. `last`."""
     stmt = select(func.count(Touch.id)).where(
-        Touch.counts, Touch.product.in_(list(products)), Touch.touched_on >= first, Touch.touched_on <= last
+        _HAPPENED, Touch.product.in_(list(products)), Touch.touched_on >= first, Touch.touched_on <= last
     )
     return int(session.scalar(stmt) or 0)
 
@@ -135,7 +159,7 @@ def given_by(session: Session, customer_ids: Sequence[int], last: date) -> dict[
         return {}
     stmt = (
         select(Touch.customer_id, func.count(Touch.id), func.min(Touch.touched_on))
-        .where(Touch.customer_id.in_(list(customer_ids)), Touch.counts, Touch.touched_on <= last)
+        .where(Touch.customer_id.in_(list(customer_ids)), _HAPPENED, Touch.touched_on <= last)
         .group_by(Touch.customer_id)
     )
     return {int(c): (int(n), first) for c, n, first in session.execute(stmt)}

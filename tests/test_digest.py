@@ -101,7 +101,7 @@ def test_a_busy_week_stays_within_block_kit_limits_and_says_how_many_more():
     assert "https://example.slack.com/archives/D1/p1|#1>" in text
     sections = str([b["text"] for b in rendered if b["type"] == "section"])  # mrkdwn (labels are plain text)
     assert "&lt;3&gt;" in sections and "<3>" not in sections
-    assert "*This week:* 539 new, 1 approved, 0 declined, 1 completed." in text
+    assert "*This week:* 539 new, 1 approved, 0 declined, 0 cancelled, 1 completed, 0 didn't happen." in text
     assert "Reference digest, week of Mon 16 Nov" in text  # people's words, not "2026-W47"
     assert "40 of 1200 active customers (3.3%)" in text and "the 5 most asked took 49% of 90 touches" in text
     approve_buttons = [

@@ -73,7 +73,7 @@ Acme,,video_testimonial,U0SALES1,astrology,2999-01-01,,Teleportation
         "analyst_briefing, site_visit, event_speaker, peer_review, beta_feedback, logo_use",
         "row 4, column requester: required (a Slack user ID, an email or a name)",
         "row 4, column date: '15/01/2025' is not a date (YYYY-MM-DD)",
-        "row 4, column outcome: 'great' is not one of planned, completed, did_not_happen, customer_declined",
+        "row 4, column outcome: 'great' is not one of planned, completed, did_not_happen, customer_declined, cancelled",
         "row 5, column team: 'astrology' is not one of sales, pr, product_management, analyst_relations, "
         "marketing, other",
         "row 5, column date: 2999-01-01 is in the future",

@@ -3,6 +3,7 @@ HTTP against the Slack stand-in, with OWNER_SIGNOFF=required unless the finding 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -371,3 +372,80 @@ def test_a_customer_imported_into_beta_this_morning_in_tokyo_is_in_beta_since_to
     customer_io.import_customers(ctx, path=sheet, resolve_email=None)
     [beta] = program.standing(ctx).betas
     assert beta.beta_since == date(2026, 12, 9) and beta.days_in_beta(ctx.today()) == 0
+
+
+# -- one definition of a touch that counts ----------------------------------------------------------------
+HISTORY_HEADER = "customer,contact_email,type,requester,team,date,outcome,product\n"
+
+
+def _sheet(tmp_path, rows: list[list[str]]):
+    sheet = tmp_path / "history.csv"
+    sheet.write_text(HISTORY_HEADER + "".join(",".join(r) + "\n" for r in rows), encoding="utf-8")
+    return sheet
+
+
+def _used(database, ctx, customer_id: int, on) -> int:
+    from bot.services import standing
+
+    with database.session_factory() as session:
+        customer = session.get(Customer, customer_id)
+        assert customer is not None
+        return standing.assess(session, customer, ctx.limits, on).used
+
+
+def test_a_cancelled_ask_is_exported_as_cancelled_and_counts_nowhere(database, tmp_path):
+    from datetime import date
+
+    from bot.services import cancellation, decisions, touch_log
+    from storage.models import NEVER_TOUCHED
+
+    ctx = _calendar_ctx(database, "UTC", "2026-12-08T10:00:00+00:00")
+    acme = add_customer(database, "Acme", account_owner=None)
+    _file(ctx, acme, "2026-12-21")
+    decisions.decide(ctx, request_id=1, actor_id=M1, approve=True)
+    cancellation.cancel(ctx, request_id=1, actor_id=REQUESTER)
+    exported = list(touch_log.export_history(ctx))
+    assert [row[6] for row in exported[1:]] == ["cancelled"]  # not "planned": a re-import would count it
+    assert _used(database, ctx, acme, date(2026, 12, 21)) == 0
+    with database.session_factory.begin() as session:
+        assert session.get(Customer, acme).last_touched_on == NEVER_TOUCHED  # no "last asked" day for the digest
+        session.execute(Touch.__table__.delete())
+    # Imported back, the cancelled row stays a touch that does not count.
+    touch_log.import_history(ctx, path=_sheet(tmp_path, [r[:8] for r in exported[1:]]))
+    with database.session_factory() as session:
+        assert [(t.outcome, t.counts) for t in session.scalars(select(Touch))] == [(Outcome.CANCELLED, False)]
+
+
+def test_imported_touches_that_did_not_happen_count_neither_against_limits_nor_as_served(database, tmp_path):
+    from datetime import date
+
+    from bot.services import program, touch_log
+
+    ctx = _calendar_ctx(database, "UTC", "2026-12-08T10:00:00+00:00")
+    acme = add_customer(database, "Acme")
+    rows = [
+        ["Acme", "", "reference_call", "U0SALES1", "sales", f"2026-11-{day}", outcome, "Analytics"]
+        for day, outcome in (("18", "did_not_happen"), ("19", "customer_declined"), ("20", "planned"))
+    ]
+    touch_log.import_history(ctx, path=_sheet(tmp_path, rows))
+    assert _used(database, ctx, acme, date(2026, 12, 10)) == 1  # only the planned one is a contact
+    standing = program.standing(ctx)
+    assert standing.served == 0  # none happened: nothing was served
+    assert sum(standing.histogram.values()) == 1
+
+
+def test_the_weeks_numbers_count_the_owners_declines_and_the_cancellations(database):
+    from bot.domain import SignoffMode
+    from bot.services import cancellation, digest, signoff
+    from handlers.views.digest_blocks import digest_blocks
+
+    ctx = _calendar_ctx(database, "UTC", "2026-12-08T10:00:00+00:00")
+    ctx = replace(ctx, signoff=SignoffMode.REQUIRED)
+    acme = add_customer(database, "Acme", account_owner=OWNER)
+    _file(ctx, acme, "2026-12-21")
+    _file(ctx, acme, "2026-12-22")
+    signoff.answer(ctx, request_id=1, actor_id=OWNER, ok=False, reason="Renewal talks")
+    cancellation.cancel(ctx, request_id=2, actor_id=REQUESTER)
+    text, _blocks = digest_blocks(digest.build(ctx, recipient=M1))
+    shown = str(_blocks)
+    assert "2 new, 0 approved, 1 declined (1 by the account owner), 1 cancelled" in shown

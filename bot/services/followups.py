@@ -155,11 +155,10 @@ def _settle_touch(
     customer was never contacted)."""
     if touch is None:
         return
-    touch.outcome, touch.note, touch.sentiment = outcome, note, mood
+    touch.note, touch.sentiment = note, mood
+    touch_repo.set_outcome(session, touch, outcome)
     if outcome is Outcome.COMPLETED:
         touch_repo.move(session, touch, happened)
-    elif outcome is Outcome.DID_NOT_HAPPEN:
-        touch.counts = False
 
 
 def _tell(session: Session, ctx: ServiceContext, request: ReferenceRequest, mood: Sentiment | None) -> None:

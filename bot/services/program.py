@@ -339,7 +339,7 @@ def compute(
         program_rules.ordered(initiatives),
         variety=pool,
         betas=_betas(session, today, zone),
-        histogram=touch_repo.histogram(session, first),
+        histogram=touch_repo.histogram(session, first, today),
         sources=event_repo.source_counts(session, start_of(first, zone), start_of(today + timedelta(days=1), zone)),
     )
 

@@ -188,7 +188,9 @@ def _touch(
         if not match:
             sheet.add(row, "contact_email", f"{email} is not a contact at {name}")
         contact_id = match[0] if match else None
-    if row["date"] is not None and row["date"] > ctx.today():
+    # A contact still to come (planned, or cancelled before it) may be dated ahead; one that happened may not.
+    ahead_allowed = row["outcome"] in (Outcome.PLANNED, Outcome.CANCELLED)
+    if row["date"] is not None and row["date"] > ctx.today() and not ahead_allowed:
         sheet.add(row, "date", f"{row['date'].isoformat()} is in the future")
     product = row["product"]
     if product and not customer_repo.product_in_pool(session, product):

@@ -88,9 +88,11 @@ def _numbers(d: Digest) -> str:
     def total(kind: str) -> int:
         return sum(d.numbers.get(kind, {}).values())
 
+    declined, by_owner = total("declined") + total("owner_not_now"), total("owner_not_now")
+    owners = f" ({by_owner} by the account owner)" if by_owner else ""
     line = (
-        f"*This week:* {total('new')} new, {total('approved')} approved, {total('declined')} declined, "
-        f"{total('completed')} completed."
+        f"*This week:* {total('new')} new, {total('approved')} approved, {declined} declined{owners}, "
+        f"{total('cancelled')} cancelled, {total('completed')} completed, {total('did_not_happen')} didn't happen."
     )
     teams = sorted({team for counts in d.numbers.values() for team in counts})
     if teams:
