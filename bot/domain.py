@@ -266,6 +266,7 @@ class OutboxKind(Labelled):
     SIDE_DOOR_OFFER = "side_door_offer", "offer to file an ask written in a watched channel"
     DECISION_NUDGE_UPDATE = "decision_nudge_update", "reminder to the managers, updated with the decision"
     OWNER_NUDGE_UPDATE = "owner_nudge_update", "reminder to the account owner, updated with their answer"
+    SIDE_DOOR_OFFER_FILED = "side_door_offer_filed", "offer in a watched channel, updated once an ask is filed"
 
 
 # Messages that show an ask as it stands, and the kind that redraws each in place when the ask changes

@@ -87,6 +87,7 @@ class RequestModalContext(_Payload):
 
     channel: str = Field(default="", max_length=32)
     source: str = Field(default="", max_length=20)
+    offer_thread: str = Field(default="", max_length=32)  # filed from a watched channel's offer in this thread
 
 
 class SideDoorRef(_Payload):

@@ -247,6 +247,13 @@ def read_form(values: dict[str, Any]) -> RequestForm:
     )
 
 
+def _offer_of(meta: object) -> tuple[str, str] | None:
+    """The watched channel's offer the form was opened from: (channel, thread)."""
+    if isinstance(meta, RequestModalContext) and meta.offer_thread:
+        return meta.channel, meta.offer_thread
+    return None
+
+
 def request_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     d = deps(context)
     # Stored before the ack, so a refusal (FormErrors) can still be shown in the open modal.
@@ -258,6 +265,7 @@ def request_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
         requester_id=body["user"]["id"],
         confirm_by=context.get("answer_by"),
         source=source or AskSource.FORM,
+        offer=_offer_of(meta),
     )
     ack()
     d.wake_outbox()

@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.domain import AskSource, AskType, member
 from bot.errors import UnknownRequest
-from bot.services import catalog, side_doors
+from bot.services import catalog, offers, side_doors
 from handlers.common import action_value, deps, open_modal, tell
 from handlers.error_replies import guarded
 from handlers.ids import COMMAND, Action
@@ -109,6 +109,13 @@ def file_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Res
     ref = SideDoorRef.parse(action_value(body))
     if not isinstance(ref, SideDoorRef):
         raise UnknownRequest("That button no longer holds an ask. Please mention me again.")
+    # An offer in a watched channel files one ask: once filed, the offer says so and is not filed again.
+    message = body.get("message") or {}
+    thread = str(message.get("thread_ts") or "")[:32] if ref.source == AskSource.WATCHED_CHANNEL.value else ""
+    filed = offers.filed_request(ctx, channel=ref.channel, thread_ts=thread) if thread else None
+    if filed is not None:
+        tell(respond, f"An ask was filed from this message already: request #{filed}.")
+        return
     chosen = catalog.get_customer(ctx, customer_id=ref.customer_id) if ref.customer_id else None
     try:
         needed_by = date.fromisoformat(ref.needed_by) if ref.needed_by else None
@@ -116,7 +123,7 @@ def file_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Res
         needed_by = None
     view = build_form(
         ctx,
-        private_metadata=RequestModalContext(channel=ref.channel, source=ref.source).dump(),
+        private_metadata=RequestModalContext(channel=ref.channel, source=ref.source, offer_thread=thread).dump(),
         user_id=body["user"]["id"],
         customer=customer_option(chosen.id, chosen.name, chosen.status) if chosen else None,
         customer_id=chosen.id if chosen else None,

@@ -317,6 +317,9 @@ class SideDoorOffer(Base):
     thread_ts: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
     author: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    posted_ts: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID))  # the offer's own message, once posted
+    # The ask filed from this offer: it is filed once, and the offer says so.
+    filed_request_id: Mapped[int | None] = mapped_column(ForeignKey("reference_requests.id"))
 
 
 class Touch(Base):

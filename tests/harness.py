@@ -302,7 +302,13 @@ class SlackDriver:
             "container": {"type": "message", "message_ts": message.ts, "channel_id": message.channel},
             "trigger_id": new_trigger_id(),
             "channel": {"id": message.channel, "name": "directmessage"},
-            "message": {"type": "message", "ts": message.ts, "text": message.text, "blocks": message.blocks},
+            "message": {
+                "type": "message",
+                "ts": message.ts,
+                "text": message.text,
+                "blocks": message.blocks,
+                **({"thread_ts": message.thread_ts} if message.thread_ts else {}),
+            },
             "response_url": self.standin.response_url(f"{user_id}-{secrets.token_hex(3)}"),
             "actions": [
                 {

@@ -3,11 +3,12 @@ HTTP against the Slack stand-in, with OWNER_SIGNOFF=required unless the finding 
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.domain import AskType, CustomerStatus, Outcome, RequestStatus, Team, TouchSource
 from handlers.payloads import SuggestRef
@@ -409,7 +410,7 @@ def test_a_cancelled_ask_is_exported_as_cancelled_and_counts_nowhere(database, t
     assert _used(database, ctx, acme, date(2026, 12, 21)) == 0
     with database.session_factory.begin() as session:
         assert session.get(Customer, acme).last_touched_on == NEVER_TOUCHED  # no "last asked" day for the digest
-        session.execute(Touch.__table__.delete())
+        session.execute(delete(Touch))
     # Imported back, the cancelled row stays a touch that does not count.
     touch_log.import_history(ctx, path=_sheet(tmp_path, [r[:8] for r in exported[1:]]))
     with database.session_factory() as session:
@@ -449,3 +450,37 @@ def test_the_weeks_numbers_count_the_owners_declines_and_the_cancellations(datab
     text, _blocks = digest_blocks(digest.build(ctx, recipient=M1))
     shown = str(_blocks)
     assert "2 new, 0 approved, 1 declined (1 by the account owner), 1 cancelled" in shown
+
+
+def test_an_offer_in_a_watched_channel_files_one_ask_and_then_says_so(start_bot):
+    from tests.harness import fill
+    from tests.test_mentions import M2_ANYONE, _offers, _said
+
+    bot = start_bot(WATCH_CHANNELS="CWATCH01")
+    add_customer(bot.database, "Acme Retail", products=("Analytics",))
+    _said(bot, "anyone have a retail customer on Analytics who'd take a call this week?")
+    offer = bot.standin.wait_for(lambda: _offers(bot), what="the offer")[0]
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click_in(REQUESTER, offer, "file_from_message").status == 200
+    assert bot.slack.click_in(M2_ANYONE, offer, "file_from_message").status == 200  # a second form, opened too
+    first, second = bot.standin.wait_calls("views.open", opened + 2)[-2:]
+    answers = {"team": "sales", "product": "Analytics", "needed_by": (today() + timedelta(days=10)).isoformat()}
+    assert fill(first.answer["view"], answers)  # the form reads the prefill and these
+    filed = bot.slack.submit(REQUESTER, first.answer["view"], answers)
+    assert filed.status == 200 and not filed.body, filed.body
+    again = bot.slack.submit(M2_ANYONE, second.answer["view"], answers)
+    assert "filed from this message already (request #1)" in json.dumps(again.json)
+    bot.drained()
+    redrawn = bot.standin.wait_for(
+        lambda: [m for m in _offers_and_after(bot, offer) if "file_from_message" not in text_of(m)],
+        what="the offer saying it was filed",
+    )[0]
+    assert "request #1" in text_of(redrawn)
+    assert bot.slack.click_in(M2_ANYONE, offer, "file_from_message").status == 200  # the old button, clicked
+    assert "filed from this message already: request #1" in told(bot, M2_ANYONE, "already")
+    with bot.database.session_factory() as session:
+        assert len(session.scalars(select(ReferenceRequest)).all()) == 1
+
+
+def _offers_and_after(bot, offer):
+    return [m for m in bot.standin.messages_in(offer.channel) if m.ts == offer.ts]

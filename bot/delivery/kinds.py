@@ -30,7 +30,7 @@ from bot.outbox_payloads import (
     Payload,
     SideDoorOffer,
 )
-from bot.services import asks, digest, nominations, touch_log
+from bot.services import asks, digest, nominations, offers, touch_log
 from bot.services.context import ServiceContext
 from bot.services.digest import Digest, DigestCopy
 from bot.services.home import HomeTab
@@ -238,6 +238,11 @@ def record_digest(session: Session, posted: Posted[Digest, DigestWeek]) -> None:
     )
 
 
+def record_offer(session: Session, posted: Posted[SideDoorOffer, SideDoorOffer]) -> None:
+    """Where the offer went, so it can say so once an ask is filed from it."""
+    offers.record_offer_posted(session, channel=posted.channel, thread_ts=posted.subject.thread_ts, ts=posted.ts)
+
+
 # -- renderers -----------------------------------------------------------------------------------------
 def _of(build: Callable[[S], Drawing]) -> Callable[[S, Payload, str], Drawing]:
     """A message drawn from its subject alone."""
@@ -312,7 +317,10 @@ KINDS: dict[OutboxKind, Kind[Any, Any]] = {
     OutboxKind.TOUCH_LOGGED_DM: Kind("who logged it", LoggedTouchOf, touch_now, _of(messages.logged_dm)),
     OutboxKind.LIMITS_SAVED_DM: Kind("the manager", LimitsSaved, as_queued, _limits_saved),
     OutboxKind.BETA_NUDGE_DM: Kind("account owner", BetaNudge, as_queued, _beta_nudge),
-    OutboxKind.SIDE_DOOR_OFFER: Kind("the message's thread", SideDoorOffer, as_queued, _side_door_offer),
+    OutboxKind.SIDE_DOOR_OFFER: Kind(
+        "the message's thread", SideDoorOffer, as_queued, _side_door_offer, after_sent=(record_offer,)
+    ),
+    OutboxKind.SIDE_DOOR_OFFER_FILED: _about_ask("the message's thread", side_door_blocks.offer_filed, updates=True),
     OutboxKind.DIGEST_DM: Kind("each manager", DigestWeek, digest_now, _of(digest_blocks), after_sent=(record_digest,)),
     OutboxKind.DIGEST_UPDATE: Kind("each manager", DigestCopyOf, digest_copy_now, _of(digest_copy), updates=True),
     OutboxKind.HOME_UPDATE: Kind("who opened the Home tab", Payload, home_now, _of(home_blocks), publishes_home=True),

@@ -27,7 +27,7 @@ from bot.domain import (
 from bot.errors import FormErrors, TooSlow, UnknownRequest
 from bot.rules.ask_lifecycle import MOVES
 from bot.rules.ask_lifecycle import state as request_state
-from bot.services import asks, catalog, decisions, home, standing
+from bot.services import asks, catalog, decisions, home, offers, standing
 from bot.services.context import ServiceContext
 from bot.services.summaries import RequestSummary, summarize
 from storage import customer_repo, event_repo, outbox_repo, preference_repo, request_repo
@@ -259,6 +259,7 @@ def file_request(
     requester_id: str,
     confirm_by: float | None = None,
     source: AskSource = AskSource.FORM,
+    offer: tuple[str, str] | None = None,
 ) -> RequestSummary:
     """Validate and store a request in one transaction. Raises FormErrors and writes nothing on bad input.
 
@@ -315,6 +316,8 @@ def file_request(
         if owner:
             decisions.ask_owner(session, request.id, owner, now)
         home.refresh(session, [requester_id, *ctx.managers], now)
+        if offer is not None:
+            offers.filed_from_offer(session, channel=offer[0], thread_ts=offer[1], request_id=request.id, now=now)
         session.refresh(request)
         # No standing report: it is computed when each card is rendered, not before Slack's 3 s ack.
         summary = summarize(session, request)

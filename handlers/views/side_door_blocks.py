@@ -10,9 +10,11 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, ContextB
 
 from bot.domain import AskSource, AskType, member
 from bot.services.side_doors import Understood, prefill_of
+from bot.services.summaries import RequestSummary
 from handlers.ids import COMMAND, Action
 from handlers.payloads import SideDoorRef
 from handlers.views import standing_blocks as standing_view
+from handlers.views.cards import ask_line, customer_words
 from handlers.views.text import clip, esc, slack_date, user
 
 HELP = (
@@ -104,3 +106,15 @@ def understood_reply(u: Understood, *, source: AskSource, channel: str, details:
     ]
     what = r.ask_type.label.lower() + (f" on {r.product}" if r.product else "")
     return f"I read this as a request for a {what}. Open the form to file it.", blocks
+
+
+def offer_filed(r: RequestSummary) -> tuple[str, list[Block]]:
+    """The watched channel's offer once an ask was filed from it: which, by whom (no button that files again)."""
+    text = f"Filed as request #{r.id}: {r.ask_type.label} with {customer_words(r)}."
+    return text, [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=clip(f":inbox_tray: Filed by {user(r.requester_id)} as *request #{r.id}*: {ask_line(r)}.", 3000)
+            )
+        )
+    ]
