@@ -159,7 +159,7 @@ def main() -> int:
             )
             start = time.perf_counter()
             with factory() as session:
-                ranked = standing.candidates(session, need, limits)
+                ranked = standing.candidates(session, need, limits, today=today)
             rank = (time.perf_counter() - start) * 1000
             if not warm:
                 results["standing check"].append(check)

@@ -243,6 +243,18 @@ def recent_for_requester(
     return session.scalars(stmt).all()
 
 
+def pending_by(session: Session, requester_id: str, customer_ids: Sequence[int]) -> Sequence[ReferenceRequest]:
+    """The requester's own asks of these customers still waiting for a decision."""
+    if not customer_ids:
+        return []
+    stmt = select(ReferenceRequest).where(
+        ReferenceRequest.requester_id == requester_id,
+        ReferenceRequest.customer_id.in_(list(customer_ids)),
+        ReferenceRequest.status == RequestStatus.PENDING,
+    )
+    return session.scalars(stmt).all()
+
+
 def open_for_customer(session: Session, customer_id: int, today: date) -> Sequence[ReferenceRequest]:
     """Asks of the customer still in play: waiting for a decision, or approved and not yet due."""
     stmt = (

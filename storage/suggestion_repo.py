@@ -27,15 +27,17 @@ def record(session: Session, request_id: int, customer_ids: Sequence[int], at: d
             session.add(Suggestion(request_id=request_id, customer_id=customer_id, at=at))
 
 
-def recent_counts(session: Session, customer_ids: Sequence[int], *, since: datetime) -> dict[int, int]:
-    """How many requests each listed customer was offered for since `since`."""
+def recent_counts(
+    session: Session, customer_ids: Sequence[int], *, since: datetime, exclude_request: int | None = None
+) -> dict[int, int]:
+    """How many requests each listed customer was offered for since `since` (other than `exclude_request`:
+    a card's own offers do not count against what the same card offers when drawn again)."""
     if not customer_ids:
         return {}
-    stmt = (
-        select(Suggestion.customer_id, func.count())
-        .where(Suggestion.customer_id.in_(list(customer_ids)), Suggestion.at >= since)
-        .group_by(Suggestion.customer_id)
-    )
+    conditions = [Suggestion.customer_id.in_(list(customer_ids)), Suggestion.at >= since]
+    if exclude_request is not None:
+        conditions.append(Suggestion.request_id != exclude_request)
+    stmt = select(Suggestion.customer_id, func.count()).where(*conditions).group_by(Suggestion.customer_id)
     return {customer_id: int(n) for customer_id, n in session.execute(stmt)}
 
 

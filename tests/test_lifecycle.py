@@ -484,3 +484,68 @@ def test_an_offer_in_a_watched_channel_files_one_ask_and_then_says_so(start_bot)
 
 def _offers_and_after(bot, offer):
     return [m for m in bot.standin.messages_in(offer.channel) if m.ts == offer.ts]
+
+
+# -- one ranking per card ---------------------------------------------------------------------------------
+def _full(database, name: str, on, **kw) -> int:
+    """A customer with three touches around `on`: an ask then has no room, and its card offers alternatives."""
+    customer = add_customer(database, name, **kw)
+    with database.session_factory.begin() as session:
+        for offset in (-30, -20, -10):
+            session.add(_touch(customer, on + timedelta(days=offset)))
+    return customer
+
+
+def test_every_copy_of_a_card_offers_the_same_alternatives(database):
+    from datetime import date
+
+    from bot.services import asks
+
+    ctx = _calendar_ctx(database, "UTC", "2026-12-08T10:00:00+00:00")
+    full = _full(database, "Full Co", date(2026, 12, 21))
+    for i in range(6):
+        add_customer(database, f"Free {i}")
+    _file(ctx, full, "2026-12-21")
+    first = asks.for_card(ctx, request_id=1)  # the first manager's copy
+    second = asks.for_card(ctx, request_id=1)  # the second's, drawn after the first was recorded as offered
+    assert first.report is not None and second.report is not None
+    shown = [c.customer_id for c in first.report.alternatives]
+    assert shown and [c.customer_id for c in second.report.alternatives] == shown
+
+
+def test_a_suggestion_never_doubles_the_requesters_own_waiting_ask(database):
+    from datetime import date
+
+    from bot.services import asks
+
+    ctx = _calendar_ctx(database, "UTC", "2026-12-08T10:00:00+00:00")
+    full = _full(database, "Full Co", date(2026, 12, 21))
+    mine = add_customer(database, "Mine Co")
+    _file(ctx, mine, "2026-12-21")  # the requester already asks Mine Co for that day
+    _file(ctx, full, "2026-12-21")
+    card = asks.for_card(ctx, request_id=2)
+    assert card.report is not None
+    assert mine not in [c.customer_id for c in card.report.alternatives]
+
+
+def test_the_memory_of_offers_looks_back_from_today_not_from_the_day_of_contact(database):
+    from datetime import UTC, date, datetime
+
+    from bot.rules.ranking import Need
+    from bot.services import standing
+    from storage import suggestion_repo
+
+    ctx = _calendar_ctx(database, "UTC", "2026-12-08T10:00:00+00:00")
+    a, b = add_customer(database, "Twin A"), add_customer(database, "Twin B")
+    with database.session_factory.begin() as session:
+        session.add(_touch(a, date(2026, 1, 1)))  # equal in every way but their ids
+        session.add(_touch(b, date(2026, 1, 1)))
+    _file(ctx, a, "2026-12-21")  # an ask for the suggestions to hang on
+    need = Need(ask_type=AskType.REFERENCE_CALL, on=date(2027, 1, 20), product="Analytics")  # 43 days ahead
+    with database.session_factory() as session:
+        first = standing.candidates(session, need, ctx.limits, today=ctx.today(), count=1)[0].customer_id
+    other = b if first == a else a
+    with database.session_factory.begin() as session:  # offered today, for another ask: it takes its turn
+        suggestion_repo.record(session, 1, [first], datetime(2026, 12, 8, 10, tzinfo=UTC))
+    with database.session_factory() as session:
+        assert standing.candidates(session, need, ctx.limits, today=ctx.today(), count=1)[0].customer_id == other

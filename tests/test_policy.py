@@ -77,6 +77,13 @@ def test_rest_period_between_two_touches_of_the_same_contact():
     assert assess([days_ago(14, contact_id=7)], contact_id=7).level == Level.OK
 
 
+def test_rest_days_do_not_depend_on_which_touch_came_first():
+    # A touch that named no contact, then an ask naming a contact, within the rest days: resting, as the
+    # other order is (issue 21: it was OK one way round and flagged the other).
+    assert assess([days_ago(5)], contact_id=7).level == Level.RESTING
+    assert assess([days_ago(5, contact_id=7)]).level == Level.RESTING
+
+
 def test_paused_and_do_not_contact_customers_cannot_be_asked():
     for status in (CustomerStatus.PAUSED, CustomerStatus.DO_NOT_CONTACT):
         s = assess([], status=status)

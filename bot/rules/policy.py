@@ -127,6 +127,15 @@ def peak_around(touches: list[Touch], day: date, window_days: int, limits: Limit
     return _Timeline(touches, limits).peak(day, window_days)
 
 
+def _rested(touches: list[Touch], contact_id: int | None) -> list[Touch]:
+    """The touches an ask must keep the rest days from: with a contact named, that contact's and those that
+    named nobody (a touch of the customer as a whole); with none named, every touch of the customer. So the
+    rule does not depend on which of two touches came first."""
+    if contact_id is None:
+        return touches
+    return [t for t in touches if t.contact_id in (contact_id, None)]
+
+
 def _too_close(touches: list[Touch], day: date, rest_days: int) -> Touch | None:
     """The touch nearest to `day` that is fewer than `rest_days` away from it, before or after."""
     close = [t for t in touches if abs((t.on - day).days) < rest_days]
@@ -147,13 +156,14 @@ def first_free_day(
         days=max(limits.customer_window_days, limits.contact_window_days, limits.rest_days) + 1
     )
     mine = [t for t in touches if t.contact_id == contact_id] if contact_id is not None else touches
+    rested = _rested(touches, contact_id)
     everyone, theirs = _Timeline(touches, limits), _Timeline(mine, limits)
     current = day
     while current <= horizon:
         fits = (
             everyone.peak(current, limits.customer_window_days) + weight <= limits.customer_max
             and (contact_id is None or theirs.peak(current, limits.contact_window_days) + weight <= limits.contact_max)
-            and (limits.rest_days <= 0 or _too_close(mine, current, limits.rest_days) is None)
+            and (limits.rest_days <= 0 or _too_close(rested, current, limits.rest_days) is None)
         )
         if fits:
             return current
@@ -249,8 +259,7 @@ def _rest(
 ) -> tuple[Touch | None, date | None]:
     """The touch (of the contact, or of the customer) too close to `on`, and the day the rest after it ends
     (None when it is a touch planned after `on`); said why."""
-    rested = [t for t in touches if t.contact_id == contact_id] if contact_id is not None else touches
-    near = _too_close(rested, on, limits.rest_days) if limits.rest_days > 0 else None
+    near = _too_close(_rested(touches, contact_id), on, limits.rest_days) if limits.rest_days > 0 else None
     if near is None:
         return None, None
     who = "this contact" if contact_id is not None else "the customer"

@@ -2,10 +2,10 @@
 candidates and alternatives, the requester's DM and "Suggest instead".
 
 A customer is offered only when it is active, uses the product asked about, and has room for *this* ask
-(its weight, on its date, planned touches included). Among those, a customer ranks higher the better it
-fits the prospect (industry, region, size, words of the use case) and the fresher it is (room left after
-the ask, days since it was last touched); every time it was offered lately counts against it, so the
-closest twin is not offered again and again, and equals take turns.
+(its weight, on its date, planned touches included). Among those, the closest fit to the prospect comes
+first (industry, region, size, words of the use case); among equal fits, the fresher (room left after the
+ask, days since it was last touched), and every time it was offered lately counts against it, so the same
+twin is not offered again and again; equals take turns.
 """
 
 from __future__ import annotations
@@ -73,7 +73,8 @@ class Candidate:
     name: str
     standing: Standing
     shares: tuple[str, ...]  # what it shares with the need, in words: "uses Analytics", "same industry", ...
-    score: float
+    score: float  # freshness: room left, days rested, less what recent offers cost
+    fit: float = 0.0  # how closely it fits the prospect: ranks first
 
 
 def words(text: str) -> frozenset[str]:
@@ -104,30 +105,30 @@ def assess(need: Need, profile: Profile) -> Candidate | None:
     if standing.would_exceed:
         return None
     shares = [f"uses {', '.join(used_products)}"] if used_products else []
-    score = 0.0
+    fit = 0.0
     for trait, points in _FIT.items():
         wanted = getattr(need, trait)
         if wanted and wanted == getattr(profile, trait):
-            score += points
+            fit += points
             shares.append(f"same {trait}")
     overlap = words(need.use_case) & (profile.words | words(" ".join(profile.products + (profile.industry,))))
     if overlap:
-        score += _PER_WORD * min(len(overlap), _MAX_WORDS)
+        fit += _PER_WORD * min(len(overlap), _MAX_WORDS)
         shares.append("use case: " + ", ".join(sorted(overlap)[:_MAX_WORDS]))
     room = standing.limit - standing.used - profile.limits.weight(need.ask_type)
-    score += min(room, _MAX_ROOM_BONUS)
+    fresh = float(min(room, _MAX_ROOM_BONUS))
     rested = (need.on - profile.last_touched_on).days
-    score += min(max(rested, 0) / _DAYS_PER_POINT, _MAX_FRESH_BONUS)
-    score -= _PER_SUGGESTION * profile.recent_suggestions
-    return Candidate(profile.customer_id, profile.name, standing, tuple(shares), round(score, 3))
+    fresh += min(max(rested, 0) / _DAYS_PER_POINT, _MAX_FRESH_BONUS)
+    fresh -= _PER_SUGGESTION * profile.recent_suggestions
+    return Candidate(profile.customer_id, profile.name, standing, tuple(shares), round(fresh, 3), fit)
 
 
 def rank(need: Need, profiles: Iterable[Profile], *, count: int = CANDIDATES) -> list[Candidate]:
     """The best `count` candidates for the need, best first."""
-    found: list[tuple[float, int, int, Candidate]] = []
+    found: list[tuple[float, float, int, Candidate]] = []
     for profile in profiles:
         candidate = assess(need, profile)
         if candidate is not None:
-            found.append((-candidate.score, profile.recent_suggestions, _turn(profile.customer_id, need.on), candidate))
+            found.append((-candidate.fit, -candidate.score, _turn(profile.customer_id, need.on), candidate))
     found.sort(key=lambda entry: entry[:3])
     return [entry[3] for entry in found[:count]]

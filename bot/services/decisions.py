@@ -203,7 +203,10 @@ def _check_customer(session: Session, ctx: ServiceContext, request_id: int, chos
     customer = customer_repo.get(session, chosen)
     if customer is None:
         raise NotACandidate()
-    fits = ranking.assess(need_of(request), standing.profiles(session, [customer], ctx.limits, request.needed_by)[0])
+    profile = standing.profiles(
+        session, [customer], ctx.limits, request.needed_by, today=ctx.today(), exclude_request=request.id
+    )[0]
+    fits = ranking.assess(need_of(request), profile)
     if fits is None:
         raise NotACandidate()
     return request

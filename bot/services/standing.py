@@ -119,6 +119,7 @@ def report(
     contact_id: int | None = None,
     exclude_request: int | None = None,
     counted: bool = False,
+    requester: str | None = None,
 ) -> StandingReport:
     """Everything the form and the card show about the named customer for `need`."""
     standing = assess(
@@ -148,7 +149,18 @@ def report(
     if needs_alternatives and not need.products:
         need = replace(need, products_any=tuple(customer.product_names))
     alternatives = (
-        tuple(candidates(session, need, limits, count=ALTERNATIVES, exclude=[customer.id]))
+        tuple(
+            candidates(
+                session,
+                need,
+                limits,
+                today=today,
+                count=ALTERNATIVES,
+                exclude=[customer.id],
+                for_request=exclude_request,
+                requester=requester,
+            )
+        )
         if needs_alternatives
         else ()
     )
@@ -166,15 +178,34 @@ def report(
 
 
 def candidates(
-    session: Session, need: Need, limits: Limits, *, count: int = ranking.CANDIDATES, exclude: Sequence[int] = ()
+    session: Session,
+    need: Need,
+    limits: Limits,
+    *,
+    today: date,
+    count: int = ranking.CANDIDATES,
+    exclude: Sequence[int] = (),
+    for_request: int | None = None,
+    requester: str | None = None,
 ) -> list[Candidate]:
     """The customers that fit `need` best, ranked (see `bot.rules.ranking`).
 
-    A handful of indexed queries find the pool (the freshest users of the product, then those sharing the
-    prospect's industry, region and size), so the cost does not grow with the number of customers.
+    For an ask already offered customers (`for_request`, its card drawn before), the same customers again,
+    those that still fit, in the same order: one ranking per card, whichever copy is drawn and when.
+    Otherwise a handful of indexed queries find the pool (the freshest users of the product, then those sharing
+    the prospect's industry, region and size), so the cost does not grow with the number of customers.
     """
     if not need.products:
         return []
+    if for_request is not None:
+        shown = [i for i, _name in suggestion_repo.offered_for(session, for_request, limit=20) if i not in exclude]
+        if shown:
+            pool = customer_repo.with_products(session, shown)
+            again = profiles(
+                session, pool, limits, need.on, today=today, exclude_request=for_request, requester=requester
+            )
+            fitting = {c.customer_id: c for p in again if (c := ranking.assess(need, p)) is not None}
+            return [fitting[i] for i in shown if i in fitting][:count]
     found: list[int] = []
     traits = [("industry", need.industry), ("region", need.region), ("company_size", need.size)]
     tiers: list[dict[str, str]] = [{}]
@@ -187,17 +218,35 @@ def candidates(
             session, need.products, exclude=[*exclude, *found], limit=POOL_PER_QUERY, **tier
         )
     pool = customer_repo.with_products(session, found)
-    return ranking.rank(need, profiles(session, pool, limits, need.on), count=count)
+    ranked = profiles(session, pool, limits, need.on, today=today, exclude_request=for_request, requester=requester)
+    return ranking.rank(need, ranked, count=count)
 
 
-def profiles(session: Session, customers: Iterable[Customer], limits: Limits, on: date) -> list[ranking.Profile]:
-    """What the ranking needs of each customer: its touches around `on`, what they were about, and how often
-    it was offered lately."""
+def profiles(
+    session: Session,
+    customers: Iterable[Customer],
+    limits: Limits,
+    on: date,
+    *,
+    today: date,
+    exclude_request: int | None = None,
+    requester: str | None = None,
+) -> list[ranking.Profile]:
+    """What the ranking needs of each customer: its touches around `on` (with the requester's own asks still
+    waiting for a decision, as if approved: a suggestion never doubles an ask of theirs), what they were about,
+    and how often it was offered in the 30 days up to today (not counting `exclude_request`'s own offers)."""
     customers = list(customers)
     reach = _reach(limits)
     ids = [c.id for c in customers]
     touches = touch_repo.counted_for(session, ids, on - reach, on + reach)
-    offered = suggestion_repo.recent_counts(session, ids, since=_midnight(on) - SUGGESTION_MEMORY)
+    if requester is not None:
+        for ask in request_repo.pending_by(session, requester, ids):
+            if ask.id != exclude_request and ask.customer_id is not None:
+                touches.setdefault(ask.customer_id, []).append(
+                    touch_repo.TouchFacts(ask.needed_by, ask.ask_type, ask.contact_id, "")
+                )
+    since = _midnight(today) - SUGGESTION_MEMORY
+    offered = suggestion_repo.recent_counts(session, ids, since=since, exclude_request=exclude_request)
     result = []
     for customer in customers:
         own = customer_limits(customer, limits)
@@ -231,8 +280,10 @@ def preview(
     customer_id: int,
     need: Need,
     contact_id: int | None = None,
+    requester: str | None = None,
 ) -> StandingReport | None:
-    """The standing report the request form shows once a customer is picked (None: no such customer)."""
+    """The standing report the request form shows once a customer is picked (None: no such customer); the
+    alternatives it offers `requester` leave out customers they have an ask waiting with."""
     with ctx.session_factory() as session:
         customer = customer_repo.get(session, customer_id)
         if customer is None:
@@ -240,4 +291,6 @@ def preview(
         if contact_id is not None:
             contact = customer_repo.get_contact(session, contact_id)
             contact_id = contact.id if contact is not None and contact.customer_id == customer.id else None
-        return report(session, customer, ctx.limits, need, today=ctx.today(), contact_id=contact_id)
+        return report(
+            session, customer, ctx.limits, need, today=ctx.today(), contact_id=contact_id, requester=requester
+        )

@@ -164,9 +164,14 @@ def summarize(
                 contact_id=request.contact_id,
                 exclude_request=request.id,
                 counted=request.status is RequestStatus.APPROVED,
+                requester=request.requester_id,
             )
         elif request.status is RequestStatus.PENDING:
-            candidates = tuple(standing.candidates(session, need, limits))
+            candidates = tuple(
+                standing.candidates(
+                    session, need, limits, today=today, for_request=request.id, requester=request.requester_id
+                )
+            )
     return RequestSummary(
         id=request.id,
         ask_type=request.ask_type,
