@@ -6,8 +6,9 @@
 The most wanted 5% of customers are wanted by half of the asks. Each requester opens the form for the
 customer they want; when it has no room, they take the first customer the form offers seven times in ten,
 and otherwise send the ask anyway (the managers decline a flagged ask). One ask in ten names no customer and
-the managers choose the best candidate. Approved asks are followed up after their date: most happen, some
-move a week, a few do not happen. Every suggestion shown (in the form, on the card, as a candidate) is
+the managers choose the best candidate. Four named asks in ten name one of the customer's contacts, the
+rest the customer as a whole. Approved asks are followed up after their date: most happen, some move a week,
+a few do not happen. Every suggestion shown (in the form, on the card, as a candidate) is
 checked against the ask it was shown for. Not a test: the figures go into docs/performance.md.
 """
 
@@ -26,7 +27,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.domain import AskType, CustomerStatus, Outcome, SignoffMode, Team
-from bot.errors import DomainError
+from bot.errors import DomainError, FormErrors
 from bot.rules.policy import Touch as PolicyTouch
 from bot.rules.policy import used_on
 from bot.rules.ranking import Candidate, Need
@@ -159,6 +160,7 @@ def ask(ctx: ServiceContext, rng: random.Random, tally: Tally, wanted_from: list
         assert customer is not None
         product = rng.choice(customer.product_names)
         traits = (customer.industry, customer.region, customer.company_size)
+        contacts = [c.id for c in customer.contacts]
     on = intake.default_needed_by(today)
     need = Need(ask_type=ask_type, on=on, product=product, industry=traits[0], region=traits[1], size=traits[2])
     form = RequestForm(
@@ -189,17 +191,19 @@ def ask(ctx: ServiceContext, rng: random.Random, tally: Tally, wanted_from: list
         else:
             decisions.decide(ctx, request_id=request_id, actor_id=MANAGER, approve=False, reason="no one fits")
         return
-    preview = standing.preview(ctx, customer_id=wanted, need=need)
+    contact = rng.choice(contacts) if contacts and rng.random() < 0.4 else None
+    preview = standing.preview(ctx, customer_id=wanted, need=need, contact_id=contact)
     assert preview is not None
     checked(ctx, tally, list(preview.alternatives), need)
     target = wanted
     if preview.standing.would_exceed:
         if preview.alternatives and rng.random() < 0.7:
-            target = preview.alternatives[0].customer_id
+            target, contact = preview.alternatives[0].customer_id, None
             tally.took_suggestion += 1
         else:
             tally.sent_anyway += 1
-    request_id = file(ctx, RequestForm(**{**form.__dict__, "customer_id": str(target)}), requester)
+    named = {"customer_id": str(target), "contact_id": str(contact) if contact else None}
+    request_id = file(ctx, RequestForm(**{**form.__dict__, **named}), requester)
     if request_id is None:
         return
     card = asks.for_card(ctx, request_id=request_id)
@@ -230,14 +234,22 @@ def answer_followups(ctx: ServiceContext, rng: random.Random) -> None:
             outcome, extra = Outcome.PLANNED, {"new_date": (today + timedelta(days=7)).isoformat()}
         else:
             outcome, extra = Outcome.DID_NOT_HAPPEN, {}
-        followups.record(
-            ctx,
-            request_id=request_id,
-            user_id=requester,
-            outcome=outcome,
-            new_date=extra.get("new_date"),
-            happened_on=extra.get("happened_on"),
-        )
+        for later in range(60):  # Still planned on a day that breaks a rule is refused: the next day is tried
+            new_date = extra.get("new_date")
+            if new_date:
+                new_date = (date.fromisoformat(new_date) + timedelta(days=later)).isoformat()
+            try:
+                followups.record(
+                    ctx,
+                    request_id=request_id,
+                    user_id=requester,
+                    outcome=outcome,
+                    new_date=new_date,
+                    happened_on=extra.get("happened_on"),
+                )
+                break
+            except FormErrors:
+                continue
 
 
 def gini(values: list[int]) -> float:
@@ -257,10 +269,22 @@ def report(ctx: ServiceContext, tally: Tally, famous: list[int], pool: list[int]
         touches = session.scalars(select(Touch).where(Touch.counts)).all()
     per_customer: dict[int, list[PolicyTouch]] = {}
     for t in touches:
-        per_customer.setdefault(t.customer_id, []).append(PolicyTouch(on=t.touched_on, ask_type=t.ask_type))
+        per_customer.setdefault(t.customer_id, []).append(
+            PolicyTouch(on=t.touched_on, ask_type=t.ask_type, contact_id=t.contact_id)
+        )
     for mine in per_customer.values():
         for end in {t.on + timedelta(days=k) for t in mine for k in range(limits.customer_window_days)}:
             violations += used_on(mine, end, limits.customer_window_days, limits) > limits.customer_max
+    # Two touches closer than the rest days that the rule keeps apart (the same contact, or either naming none),
+    # whichever came first.
+    rest_pairs = sum(
+        1
+        for mine in per_customer.values()
+        for i, a in enumerate(mine)
+        for b in mine[i + 1 :]
+        if abs((a.on - b.on).days) < limits.rest_days
+        and (a.contact_id is None or b.contact_id is None or a.contact_id == b.contact_id)
+    )
     counts = [len(per_customer.get(c, [])) for c in pool]
     total = sum(counts)
     famous_share = sum(len(per_customer.get(c, [])) for c in famous) / total if total else 0.0
@@ -268,6 +292,7 @@ def report(ctx: ServiceContext, tally: Tally, famous: list[int], pool: list[int]
         "asks": tally.asks,
         "served": tally.served / tally.asks,
         "violations": violations,
+        "rest_pairs": rest_pairs,
         "touches": total,
         "famous_share": famous_share,
         "gini": gini(counts),
@@ -292,6 +317,7 @@ def main() -> int:
     goals = {
         "asks served": (f"{100 * r['served']:.1f}%", r["served"] >= 0.85, ">= 85%"),
         "limit violations": (f"{int(r['violations'])}", r["violations"] == 0, "0"),
+        "rest-day pairs (either order)": (f"{int(r['rest_pairs'])}", r["rest_pairs"] == 0, "0"),
         "touches to the 5% most wanted": (f"{100 * r['famous_share']:.1f}%", True, "(lower is more varied)"),
         "Gini of touches over the pool": (f"{r['gini']:.3f}", r["gini"] <= 0.35, "<= 0.35"),
         "suggestions on the asked product": (f"{100 * r['on_product']:.1f}%", r["on_product"] == 1, "100%"),

@@ -549,3 +549,21 @@ def test_the_memory_of_offers_looks_back_from_today_not_from_the_day_of_contact(
         suggestion_repo.record(session, 1, [first], datetime(2026, 12, 8, 10, tzinfo=UTC))
     with database.session_factory() as session:
         assert standing.candidates(session, need, ctx.limits, today=ctx.today(), count=1)[0].customer_id == other
+
+
+def test_still_planned_onto_a_day_that_breaks_the_rest_days_is_refused_with_the_first_free_day(start_bot):
+    from tests.test_followups import TOMORROW, approved_ask, follow_up_on, followups
+
+    bot = start_bot()
+    approved_ask(bot)  # Acme 0, approved for today
+    busy = today() + timedelta(days=20)
+    with bot.database.session_factory.begin() as session:
+        session.add(_touch(1, busy))  # another team's contact with Acme 0, naming no one
+    follow_up_on(bot, TOMORROW)
+    message = bot.standin.wait_for(lambda: followups(bot), what="follow-up")[0]
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click(REQUESTER, message, "followup_still_planned").status == 200
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    refused = bot.slack.submit(REQUESTER, modal, {"new_date": (busy + timedelta(days=3)).isoformat()})
+    assert "The first day that keeps them is" in refused.json["errors"]["new_date"]
+    assert ask(bot).needed_by == today()  # nothing changed

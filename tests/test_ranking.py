@@ -53,7 +53,7 @@ def test_only_active_users_of_the_product_with_room_for_this_ask_are_offered():
     assert ranked[0].shares[0] == "uses Analytics"
 
 
-def test_fit_to_the_prospect_first_then_freshness_and_recent_suggestions_count_against():
+def test_fit_to_the_prospect_first_recent_suggestions_counting_against_it_then_freshness():
     wanted = need(industry="Energy", region="NA", use_case="smart meter roll-out")
     ranked = rank(
         wanted,
@@ -64,9 +64,8 @@ def test_fit_to_the_prospect_first_then_freshness_and_recent_suggestions_count_a
             profile(4, industry="Energy", region="NA", words=frozenset({"meter"}), recent_suggestions=3),
         ],
     )
-    # Fit first (issue 21): the twin offered three times lately still comes before a poorer fit, but after its
-    # equal that was not offered.
-    assert [c.customer_id for c in ranked] == [1, 4, 2, 3]
+    # Fit first (issue 21); an offer made lately counts against the fit, so the twin offered three times comes last.
+    assert [c.customer_id for c in ranked] == [1, 2, 3, 4]
     assert "use case: meter" in ranked[0].shares and "same industry" in ranked[0].shares
 
 

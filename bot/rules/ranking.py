@@ -3,9 +3,9 @@ candidates and alternatives, the requester's DM and "Suggest instead".
 
 A customer is offered only when it is active, uses the product asked about, and has room for *this* ask
 (its weight, on its date, planned touches included). Among those, the closest fit to the prospect comes
-first (industry, region, size, words of the use case); among equal fits, the fresher (room left after the
-ask, days since it was last touched), and every time it was offered lately counts against it, so the same
-twin is not offered again and again; equals take turns.
+first (industry, region, size, words of the use case), every time it was offered lately counting against its
+fit, so the same twin is not offered again and again; among equal fits, the fresher (room left after the
+ask, days since it was last touched); equals take turns.
 """
 
 from __future__ import annotations
@@ -73,8 +73,8 @@ class Candidate:
     name: str
     standing: Standing
     shares: tuple[str, ...]  # what it shares with the need, in words: "uses Analytics", "same industry", ...
-    score: float  # freshness: room left, days rested, less what recent offers cost
-    fit: float = 0.0  # how closely it fits the prospect: ranks first
+    score: float  # freshness: room left, days rested
+    fit: float = 0.0  # how closely it fits the prospect, less what recent offers cost: ranks first
 
 
 def words(text: str) -> frozenset[str]:
@@ -119,7 +119,8 @@ def assess(need: Need, profile: Profile) -> Candidate | None:
     fresh = float(min(room, _MAX_ROOM_BONUS))
     rested = (need.on - profile.last_touched_on).days
     fresh += min(max(rested, 0) / _DAYS_PER_POINT, _MAX_FRESH_BONUS)
-    fresh -= _PER_SUGGESTION * profile.recent_suggestions
+    # Offered lately counts against the fit itself, so the same twin is not offered again and again.
+    fit -= _PER_SUGGESTION * profile.recent_suggestions
     return Candidate(profile.customer_id, profile.name, standing, tuple(shares), round(fresh, 3), fit)
 
 

@@ -18,7 +18,7 @@ from bot.domain import (
     member,
 )
 from bot.errors import AlreadyAnswered, FormErrors, NotTheRequester, UnknownRequest
-from bot.services import decisions
+from bot.services import decisions, standing
 from bot.services.context import ServiceContext
 from storage import event_repo, outbox_repo, request_repo, touch_repo
 from storage.models import ReferenceRequest, Touch
@@ -71,6 +71,7 @@ def record(
         request = _answerable(session, request_id, user_id)
         touch = touch_repo.for_request(session, request_id)
         if planned_for is not None:
+            _check_new_date(session, ctx, request, planned_for)
             # Ask again the day after the new date. The conditional UPDATE is the race guard: of two answers
             # sent at once exactly one lands, the other is told it was answered already.
             _answer(session, request, Move.STILL_PLANNED, needed_by=planned_for, followup_sent_at=None)
@@ -125,6 +126,26 @@ def _happened_on(happened_on: str, today: date) -> date:
     if happened < today - timedelta(days=366):
         raise FormErrors({"happened_on": "That is more than a year ago."})
     return happened
+
+
+def _check_new_date(session: Session, ctx: ServiceContext, request: ReferenceRequest, day: date) -> None:
+    """Still planned re-checks the customer on the new date, as an approval would: a date that breaks its
+    limits or rest days is refused under the field, with the first day that keeps them."""
+    if request.customer is None:
+        return
+    verdict = standing.assess(
+        session,
+        request.customer,
+        ctx.limits,
+        day,
+        ask_type=request.ask_type,
+        contact_id=request.contact_id,
+        exclude_request=request.id,
+    )
+    if not verdict.would_exceed:
+        return
+    first = f" The first day that keeps them is {day_words(verdict.free_on)}." if verdict.free_on else ""
+    raise FormErrors({"new_date": f"On {day_words(day)}: {'; '.join(verdict.reasons)}.{first}"})
 
 
 def _answerable(session: Session, request_id: int, user_id: str) -> ReferenceRequest:
