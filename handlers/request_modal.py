@@ -48,7 +48,7 @@ logger = logging.getLogger(__name__)
 def register(app: App) -> None:
     app.options(Action.CUSTOMER)(guarded(customer_options))
     app.options(Action.CONTACT)(guarded(contact_options))
-    for action in (Action.ASK_TYPE, Action.CUSTOMER, Action.CONTACT, Action.PRODUCT):
+    for action in (Action.ASK_TYPE, Action.CUSTOMER, Action.CONTACT, Action.PRODUCT, Action.NEEDED_BY):
         app.block_action(action)(guarded(form_changed))
     app.action(Action.SWITCH_CUSTOMER)(guarded(switch_clicked))
     app.view(Callback.REQUEST_MODAL)(guarded(request_submitted))
@@ -158,11 +158,11 @@ def _redraw(
             size=prefill.prospect_size,
             use_case=prefill.use_case,
         )
-        report = standing.preview(ctx, customer_id=customer_id, need=need, contact_id=contact_id)
+        report = standing.preview(ctx, customer_id=customer_id, need=need, contact_id=contact_id, requester=user_id)
         if report is None:
             return
         option = customer_option(report.customer_id, report.customer_name, report.status)
-        blocks = standing_view.modal_blocks(report, team)
+        blocks = standing_view.modal_blocks(report, team, viewer=user_id)
     if switch_to is not None:
         # A new block id: Slack keeps what was picked in an input whose block id stays the same.
         block = f"{Block.CUSTOMER}{CUSTOMER_BLOCK_SEPARATOR}{switch_to}"
@@ -192,7 +192,7 @@ def _date(text: str | None) -> date | None:
 
 
 def form_changed(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-    """Type, product, customer or contact changed: redraw the form with the customer's standing."""
+    """Type, product, customer, contact or date changed: redraw the form with the customer's standing."""
     ack()
     view = body.get("view") or {}
     if view.get("callback_id") != Callback.REQUEST_MODAL:

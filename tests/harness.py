@@ -228,10 +228,10 @@ class SlackDriver:
             "view": {**view, "state": {"values": values}, "hash": "1700000000.abcdef"},
             "actions": [
                 {
-                    "type": chosen["type"],
                     "action_id": action_id,
                     "block_id": block_id,
-                    "selected_option": chosen.get("selected_option"),
+                    # What the element holds, as Slack sends it: selected_option, or selected_date for a date.
+                    **chosen,
                     "action_ts": f"{time.time():.6f}",
                 }
             ],

@@ -567,3 +567,23 @@ def test_still_planned_onto_a_day_that_breaks_the_rest_days_is_refused_with_the_
     refused = bot.slack.submit(REQUESTER, modal, {"new_date": (busy + timedelta(days=3)).isoformat()})
     assert "The first day that keeps them is" in refused.json["errors"]["new_date"]
     assert ask(bot).needed_by == today()  # nothing changed
+
+
+def test_the_forms_standing_follows_a_changed_needed_by_date_and_names_your_own_ask(start_bot):
+    from tests.harness import open_modal
+    from tests.test_contact_history import pick_customer
+
+    bot = start_bot()
+    soon = today() + timedelta(days=14)
+    full = _full(bot.database, "Full Co", soon)
+    file_request(bot, full, needed_by=(soon + timedelta(days=60)).isoformat())  # the requester's own, later ask
+    view = open_modal(bot)
+    picked = pick_customer(bot, view, full, needed_by=soon.isoformat())
+    assert "*No room*" in json.dumps(picked["blocks"])
+    assert "You already have an open ask with Full Co" in json.dumps(picked["blocks"])  # not "coordinate with you"
+    later = (soon + timedelta(days=200)).isoformat()
+    before = len(bot.standin.calls_to("views.update"))
+    chosen = {"customer_id": str(full), "needed_by": later}
+    assert bot.slack.select(REQUESTER, picked, "needed_by", "needed_by_date", later, chosen).status == 200
+    redrawn = bot.standin.wait_calls("views.update", before + 1)[-1].answer["view"]
+    assert "*No room*" not in json.dumps(redrawn["blocks"]) and "*OK*" in json.dumps(redrawn["blocks"])

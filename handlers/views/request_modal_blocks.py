@@ -166,6 +166,7 @@ def request_modal(
             block_id=Block.NEEDED_BY,
             label="Needed by",
             hint="The day the customer would be contacted; their limits are counted on that day.",
+            dispatch_action=True,  # a new date redraws the customer's standing on it
             element=DatePickerElement(action_id=Action.NEEDED_BY, initial_date=needed_by.isoformat()),
         ),
         DividerBlock(),

@@ -54,9 +54,16 @@ def last_touch_line(report: StandingReport) -> str:
     return f"Last touch: {t.ask_type.label} by {t.team.label} on {slack_date(t.on)}."
 
 
-def open_ask_lines(report: StandingReport, requester_team: Team | None) -> list[str]:
+def open_ask_lines(report: StandingReport, requester_team: Team | None, viewer: str | None = None) -> list[str]:
+    """Other open asks of the customer, and whom to coordinate with (the viewer's own: said so)."""
     lines = []
     for ask in report.open_asks:
+        if ask.requester_id == viewer:
+            lines.append(
+                f":information_source: You already have an open ask with {esc(report.customer_name)} "
+                f"(#{ask.request_id}, {ask.ask_type.label.lower()}, {ask.status.label.lower()})."
+            )
+            continue
         if requester_team is not None and ask.team == requester_team:
             continue
         lines.append(
@@ -73,10 +80,10 @@ def candidate_line(c: Candidate) -> str:
     return f"*{esc(c.name)}*{why}: {s.used} of {s.limit} touches in {s.window_days} days"
 
 
-def modal_blocks(report: StandingReport, requester_team: Team | None) -> list[Block]:
+def modal_blocks(report: StandingReport, requester_team: Team | None, viewer: str | None = None) -> list[Block]:
     """Shown in the request modal under the customer once one is picked; each alternative is one click away."""
     s = report.standing
-    lines = [badge(s), last_touch_line(report), *open_ask_lines(report, requester_team)]
+    lines = [badge(s), last_touch_line(report), *open_ask_lines(report, requester_team, viewer)]
     if s.level in (Level.DO_NOT_CONTACT, Level.PAUSED):
         lines.append(f":no_entry: {esc(report.customer_name)} cannot be asked: " + "; ".join(s.reasons) + ".")
     elif s.would_exceed:
