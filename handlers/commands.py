@@ -55,7 +55,7 @@ class _Typed:
 
 
 def _help(t: _Typed) -> None:
-    reply, blocks = messages.help_reply()
+    reply, blocks = messages.help_reply(t.ctx.signoff)
     t.ack(text=reply, blocks=blocks)
 
 

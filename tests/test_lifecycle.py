@@ -587,3 +587,22 @@ def test_the_forms_standing_follows_a_changed_needed_by_date_and_names_your_own_
     assert bot.slack.select(REQUESTER, picked, "needed_by", "needed_by_date", later, chosen).status == 200
     redrawn = bot.standin.wait_calls("views.update", before + 1)[-1].answer["view"]
     assert "*No room*" not in json.dumps(redrawn["blocks"]) and "*OK*" in json.dumps(redrawn["blocks"])
+
+
+def test_the_documented_table_of_moves_is_the_one_the_code_enforces():
+    from pathlib import Path
+
+    from bot.rules.ask_lifecycle import table
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "lifecycle.md").read_text(encoding="utf-8")
+    assert table() in doc
+
+
+@pytest.mark.parametrize(
+    ("mode", "words"),
+    [("required", "says *OK to contact* (or *Not now*) before"), ("notify", "is told once a request is approved")],
+)
+def test_the_help_says_what_happens_with_the_account_owner_in_each_mode(start_bot, mode, words):
+    bot = start_bot(OWNER_SIGNOFF=mode)
+    reply = bot.slack.command(REQUESTER, "help")
+    assert words in reply.body.decode()

@@ -143,3 +143,15 @@ MOVES: dict[Move, Rule] = {
 }
 if set(MOVES) != set(Move):
     raise RuntimeError(f"moves without a rule: {sorted(set(Move) - set(MOVES))}")
+
+
+def table() -> str:
+    """The moves as a Markdown table (docs/lifecycle.md holds it; a test keeps the two the same)."""
+    order = list(AskState)
+    rows = ["| move | who may | from | to | the customer must be contactable |", "| --- | --- | --- | --- | --- |"]
+    for move, rule in MOVES.items():
+        who = " or ".join(role.label for role in Role if role in rule.who)
+        start = ", ".join(s.label for s in order if s in rule.from_states)
+        end = ", ".join(s.label for s in order if s in rule.to)
+        rows.append(f"| {move.label} | {who} | {start} | {end} | {'yes' if rule.customer_contactable else ''} |")
+    return "\n".join(rows)

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from bot.domain import OutboxKind
+from bot.domain import OutboxKind, SignoffMode
 from bot.rules.charts import ChartImage
 from bot.rules.program_rules import ProgramStanding
 from bot.services import asks, digest, program
@@ -42,6 +42,7 @@ class Dashboard:
     own: list[RequestSummary]  # their asks of the last 90 days
     board: ManagerBoard | None
     today: date
+    signoff: SignoffMode = SignoffMode.REQUIRED  # what the help says happens before a customer is contacted
 
 
 def waiting(ctx: ServiceContext, *, limit: int = WAITING_SHOWN) -> Section[WaitingAsk]:
@@ -63,11 +64,11 @@ def dashboard(ctx: ServiceContext, *, user_id: str) -> Dashboard:
     own = asks.recent_for(ctx, requester_id=user_id)
     today = ctx.today()
     if not ctx.is_manager(user_id):
-        return Dashboard(user_id, own, None, today)
+        return Dashboard(user_id, own, None, today, ctx.signoff)
     with ctx.session_factory() as session:
         at_risk = digest.unhappy_lately(session, ctx.limits, today)
     board = ManagerBoard(waiting(ctx), at_risk, program.cached_standing(ctx))
-    return Dashboard(user_id, own, board, today)
+    return Dashboard(user_id, own, board, today, ctx.signoff)
 
 
 def opened(ctx: ServiceContext, *, user_id: str) -> None:

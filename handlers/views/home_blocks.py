@@ -105,6 +105,6 @@ def home_blocks(tab: HomeTab) -> tuple[str, list[Block]]:
             blocks += [DividerBlock(), *risk]
         if tab.failed:
             blocks += [DividerBlock(), *messages.failed_deliveries(tab.failed)]
-    _, help_blocks = messages.help_reply()
+    _, help_blocks = messages.help_reply(tab.dashboard.signoff)
     blocks += [DividerBlock(), *help_blocks]
     return "Customer references", blocks[:MAX_BLOCKS]

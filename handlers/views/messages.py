@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain import OwnerSignoff, RequestStatus
+from bot.domain import OwnerSignoff, RequestStatus, SignoffMode
 from bot.services.cancellation import cancellable
 from bot.services.intake import editable
 from bot.services.outbox_queue import FailedDelivery
@@ -225,7 +225,7 @@ def own_requests_reply(requests: list[RequestSummary], today: date) -> tuple[str
     return f"You have {len(requests)} reference request(s) in the last 90 days.", blocks
 
 
-def help_reply() -> tuple[str, list[Block]]:
+def help_reply(signoff: SignoffMode) -> tuple[str, list[Block]]:
     text = (
         f"*{COMMAND}* asks a customer for a reference, through the reference managers.\n"
         f"• `{COMMAND}` opens the request form.\n"
@@ -238,8 +238,12 @@ def help_reply() -> tuple[str, list[Block]]:
         "*Nominate as a reference*).\n"
         f"• `{COMMAND} program` (reference managers) shows the program against its targets.\n"
         f"• `{COMMAND} help` shows this message.\n"
-        "A reference manager approves or declines each request; you get a direct message either way, "
-        "and the account owner is told before their customer is contacted."
+        "A reference manager approves or declines each request; you get a direct message either way. "
+        + (
+            "The customer's account owner says *OK to contact* (or *Not now*) before their customer is contacted."
+            if signoff is SignoffMode.REQUIRED
+            else "The customer's account owner is told once a request is approved."
+        )
     )
     return f"How to use {COMMAND}", [_section(text)]
 
