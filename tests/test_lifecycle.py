@@ -606,3 +606,38 @@ def test_the_help_says_what_happens_with_the_account_owner_in_each_mode(start_bo
     bot = start_bot(OWNER_SIGNOFF=mode)
     reply = bot.slack.command(REQUESTER, "help")
     assert words in reply.body.decode()
+
+
+def test_an_ask_by_need_is_chosen_from_the_digest_and_the_reminder_as_from_its_card(start_bot):
+    from bot.services import digest, nudges
+    from tests.harness import answers, open_modal
+    from tests.test_digest import digests_to
+
+    bot = start_bot()
+    for name in ("Acme", "Globex"):
+        add_customer(bot.database, name)
+    view = open_modal(bot)
+    assert bot.slack.submit(REQUESTER, view, answers(None)).status == 200  # the managers choose
+    card = card_for(bot, M1)
+    offered = {json.loads(b["value"])["customer_id"] for b in _buttons(card) if b["action_id"] == "choose_customer"}
+    assert offered
+    assert digest.send(bot.deps.services)
+    assert nudges.send_due(bot.deps.services, on=today() + timedelta(days=4)) == 1
+    bot.deps.wake_outbox()
+    sent = bot.standin.wait_for(lambda: digests_to(bot.standin, M1), what="the digest")[0]
+    reminder = bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(M1) if "waited two working days" in m.text], what="the reminder"
+    )[0]
+    for message in (sent, reminder):
+        choices = {
+            json.loads(b["value"])["customer_id"] for b in _buttons(message) if b["action_id"] == "choose_customer"
+        }
+        assert choices and choices <= offered, (message.text, choices)
+    assert bot.slack.click_in(M2, reminder, "choose_customer").status == 200  # chosen from the reminder
+    bot.standin.wait_for(lambda: ask(bot).status is RequestStatus.APPROVED, what="approved by choosing")
+
+
+def _buttons(message) -> list[dict]:
+    """Every button of a message: in actions blocks and as sections' accessories."""
+    found = [e for b in message.blocks if b.get("type") == "actions" for e in b.get("elements", [])]
+    return found + [b["accessory"] for b in message.blocks if (b.get("accessory") or {}).get("type") == "button"]

@@ -289,10 +289,17 @@ KINDS: dict[OutboxKind, Kind[Any, Any]] = {
     OutboxKind.OWNER_DM: _about_ask("account owner", messages.account_owner_dm),
     OutboxKind.OWNER_DECLINED_DM: _about_ask("account owner", messages.owner_declined_dm),
     OutboxKind.CANCELLED_DM: _about_ask("account owner", messages.cancelled_dm),
-    OutboxKind.DECISION_NUDGE: _about_ask(
-        _MANAGERS, messages.decision_nudge, after_sent=(kept_current_by(OutboxKind.DECISION_NUDGE),)
+    # With the card's candidates: an ask by need is chosen from the reminder as from the card.
+    OutboxKind.DECISION_NUDGE: Kind(
+        _MANAGERS,
+        Payload,
+        request_for_card,
+        _of(messages.decision_nudge),
+        after_sent=(kept_current_by(OutboxKind.DECISION_NUDGE),),
     ),
-    OutboxKind.DECISION_NUDGE_UPDATE: _about_ask(_MANAGERS, messages.decision_nudge, updates=True),
+    OutboxKind.DECISION_NUDGE_UPDATE: Kind(
+        _MANAGERS, Payload, request_for_card, _of(messages.decision_nudge), updates=True
+    ),
     OutboxKind.FOLLOWUP_DM: _about_ask(
         "requester", followup_dm, in_thread=True, after_sent=(kept_current_by(OutboxKind.FOLLOWUP_DM),)
     ),

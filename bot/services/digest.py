@@ -34,7 +34,16 @@ from bot.services import program as program_service
 from bot.services import standing as standing_service
 from bot.services.context import ServiceContext, remembered
 from bot.services.summaries import RequestSummary
-from storage import customer_repo, digest_repo, event_repo, nomination_repo, outbox_repo, request_repo, touch_repo
+from storage import (
+    customer_repo,
+    digest_repo,
+    event_repo,
+    nomination_repo,
+    outbox_repo,
+    request_repo,
+    suggestion_repo,
+    touch_repo,
+)
 from storage.models import ReferenceRequest
 
 ITEMS_PER_LIST = 15  # fetched per list: what the message shows; it counts the rest ("and N more")
@@ -57,6 +66,7 @@ class Item:
     flagged: bool = False
     owner_to_say_ok: str | None = None  # the account owner whose OK it waits for (OWNER_SIGNOFF=required)
     approved_by: str | None = None  # a manager's Approve waiting for that OK
+    choices: tuple[tuple[int, str], ...] = ()  # an ask by need: the customers offered for it (Choose each)
 
     def card_for(self, recipient: str) -> tuple[str, str, str | None, str | None] | None:
         """The copy to link for `recipient`: the one addressed to them (its buttons are theirs), else the first
@@ -155,6 +165,13 @@ def item_of(r: ReferenceRequest, today: date, zone: tzinfo) -> Item:
     )
 
 
+def _with_choices(session: Session, item: Item) -> Item:
+    """A waiting ask by need, with the customers its card offers, so the digest can Choose as the card does."""
+    if item.customer_name is not None:
+        return item
+    return replace(item, choices=tuple(suggestion_repo.offered_for(session, item.request_id)))
+
+
 def compose(
     session: Session,
     *,
@@ -181,7 +198,7 @@ def compose(
         recipient=recipient,
         week=iso_week(today),
         today=today,
-        waiting=Section([item_of(r, today, zone) for r in waiting], waiting_total),
+        waiting=Section([_with_choices(session, item_of(r, today, zone)) for r in waiting], waiting_total),
         overdue=Section([item_of(r, today, zone) for r in overdue], overdue_total),
         due_soon=Section([item_of(r, today, zone) for r in soon], soon_total),
         at_limit=Section(at_limit, at_limit_total),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
@@ -16,7 +18,7 @@ from bot.domain import CustomerStatus, OwnerSignoff, RequestStatus
 from bot.services.summaries import CustomerHistory, RequestSummary
 from handlers.ids import Action
 from handlers.ids import Block as BlockId
-from handlers.payloads import RequestRef
+from handlers.payloads import ChooseRef, RequestRef
 from handlers.views import standing_blocks as standing_view
 from handlers.views.text import clip, esc, link, money, slack_date, slack_time, user
 
@@ -124,6 +126,19 @@ def owner_wait_words(owner: str | None, approved_by: str | None) -> str:
     if approved_by:
         return f"; approved by {user(approved_by)}, waiting for {user(owner)}'s OK"
     return f"; waiting for {user(owner)}'s OK"
+
+
+def choose_buttons(request_id: int, choices: Sequence[tuple[int, str]]) -> list[ButtonElement]:
+    """An ask by need: one Choose per customer offered for it (choosing approves it for that customer)."""
+    return [
+        ButtonElement(
+            text=f"Choose {name}"[:75],
+            action_id=Action.CHOOSE,
+            value=ChooseRef(request_id=request_id, customer_id=customer_id).dump(),
+            accessibility_label=clip(f"Choose {name} for request {request_id}", 75),
+        )
+        for customer_id, name in choices
+    ]
 
 
 def waiting_buttons(

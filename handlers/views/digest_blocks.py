@@ -26,7 +26,7 @@ from bot.services.digest import SHOWN_WAITING, Digest, DigestCopy, Item, RiskIte
 from handlers.ids import Action
 from handlers.payloads import CustomerRef
 from handlers.views import standing_blocks as standing_view
-from handlers.views.cards import TO_BE_CHOSEN, decision_line, owner_wait_words, waiting_buttons
+from handlers.views.cards import TO_BE_CHOSEN, choose_buttons, decision_line, owner_wait_words, waiting_buttons
 from handlers.views.program_blocks import beta_blocks, target_blocks, variety_blocks
 from handlers.views.text import clip, esc, slack_date, user
 
@@ -145,7 +145,7 @@ def _waiting(d: Digest) -> list[Block]:
         age = "filed today" if item.age_days == 0 else f"waiting {item.age_days} days"
         age += owner_wait_words(item.owner_to_say_ok, item.approved_by)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(_line(item, d, age), 3000))))
-        buttons = waiting_buttons(
+        buttons = choose_buttons(item.request_id, item.choices) + waiting_buttons(
             item.request_id,
             _who(item),
             by_need=item.customer_name is None,

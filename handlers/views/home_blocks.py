@@ -18,9 +18,8 @@ from slack_sdk.models.blocks import (
 from bot.services.digest import Section
 from bot.services.home import HomeTab, ManagerBoard, WaitingAsk
 from handlers.ids import Action
-from handlers.payloads import ChooseRef
 from handlers.views import messages
-from handlers.views.cards import TO_BE_CHOSEN, owner_wait_words, waiting_buttons
+from handlers.views.cards import TO_BE_CHOSEN, choose_buttons, owner_wait_words, waiting_buttons
 from handlers.views.digest_blocks import image_block, risk_line
 from handlers.views.program_blocks import EDIT_BUTTON, target_blocks
 from handlers.views.text import clip, esc, slack_date, user
@@ -49,15 +48,7 @@ def waiting_blocks(waiting: Section[WaitingAsk]) -> list[Block]:
                 + owner_wait_words(i.owner_to_say_ok, i.approved_by)
             )
         )
-        buttons = [
-            ButtonElement(
-                text=f"Choose {name}"[:75],
-                action_id=Action.CHOOSE,
-                value=ChooseRef(request_id=i.request_id, customer_id=customer_id).dump(),
-                accessibility_label=clip(f"Choose {name} for request {i.request_id}", 75),
-            )
-            for customer_id, name in ask.choices
-        ]
+        buttons = choose_buttons(i.request_id, ask.choices)
         buttons += waiting_buttons(
             i.request_id,
             i.customer_name or TO_BE_CHOSEN,

@@ -23,7 +23,7 @@ from bot.services.touch_log import LoggedTouch
 from handlers.ids import COMMAND, Action
 from handlers.payloads import OutboxRef, RequestRef
 from handlers.views import standing_blocks as standing_view
-from handlers.views.cards import ask_line, customer_words, decision_buttons, decision_line
+from handlers.views.cards import ask_line, choose_buttons, customer_words, decision_buttons, decision_line
 from handlers.views.text import clip, esc, slack_date, slack_time, user
 
 MAX_LISTED = 40  # asks listed one section each (a message holds 50 blocks)
@@ -39,9 +39,11 @@ def decision_nudge(r: RequestSummary) -> tuple[str, list[Block]]:
     blocks: list[Block] = [
         _section(f":hourglass: *Request #{r.id} has waited two working days for a decision.*\n{ask_line(r)}."),
     ]
-    if r.pending:  # an ask by need is approved by choosing its customer on the card
+    if r.pending:  # an ask by need is approved by choosing its customer, here as on the card
         approve = not r.by_need and r.contactable
-        blocks.append(ActionsBlock(elements=decision_buttons(r.id, customer_words(r), approve=approve)))
+        choices = [(c.customer_id, c.name) for c in r.candidates[:3]]
+        buttons = choose_buttons(r.id, choices) + decision_buttons(r.id, customer_words(r), approve=approve)
+        blocks.append(ActionsBlock(elements=buttons))
     else:  # decided since: what happened, instead of buttons that can no longer act
         blocks.append(_section(decision_line(r)))
     return text, blocks
