@@ -133,6 +133,7 @@ class Move(Labelled):
     DONE = "done", "Done"
     DID_NOT_HAPPEN = "did_not_happen", "Didn't happen"
     STILL_PLANNED = "still_planned", "Still planned"
+    NAME_CONTACT = "name_contact", "Name the contact"
 
 
 class CustomerStatus(Labelled):

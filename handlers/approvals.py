@@ -10,15 +10,15 @@ from slack_sdk import WebClient
 
 from bot import domain
 from bot.errors import FormErrors, UnknownRequest
-from bot.services import asks, catalog, decisions
+from bot.services import asks, catalog, decisions, intake
 from handlers.common import action_value, clicked_request, deps, open_modal, state_value, tell, view_values
 from handlers.error_replies import guarded
 from handlers.ids import Action, Block, Callback
-from handlers.payloads import ChooseRef, DeclineContext, RequestModalContext, SuggestRef
+from handlers.payloads import ChooseRef, DeclineContext, RequestModalContext, RequestRef, SuggestRef
 from handlers.request_modal import build_form
 from handlers.views import messages
 from handlers.views.decline_modal import decided_notice, decline_modal
-from handlers.views.request_modal_blocks import Prefill, customer_option
+from handlers.views.request_modal_blocks import Prefill, contact_modal, customer_option
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +30,45 @@ def register(app: App) -> None:
     app.action(Action.CHOOSE)(guarded(choose_clicked))
     app.action(Action.REQUEST_SUGGESTED)(guarded(request_suggested_clicked))
     app.view(Callback.DECLINE_MODAL)(guarded(decline_submitted))
+    app.action(Action.NAME_CONTACT)(guarded(name_contact_clicked))
+    app.view(Callback.CONTACT_MODAL)(guarded(contact_submitted))
+
+
+def name_contact_clicked(
+    ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond, context: BoltContext
+) -> None:
+    """A reference manager names (or changes) whom to contact for an ask: a modal of the customer's contacts."""
+    ack()
+    ctx = deps(context).services
+    ctx.require_manager(body["user"]["id"], "name the contact of an ask")
+    request = asks.get(ctx, request_id=clicked_request(body))
+    if request.customer_id is None:
+        raise UnknownRequest()
+    contacts = [
+        (c.id, c.name + (f", {c.title}" if c.title else ""))
+        for c in catalog.contacts_of(ctx, customer_id=request.customer_id)
+    ]
+    if not contacts:
+        tell(respond, f"{request.customer_name} has no contacts on record; import them with the customer list.")
+        return
+    open_modal(
+        client, trigger_id=body["trigger_id"], view=contact_modal(request, contacts), tell=lambda t: tell(respond, t)
+    )
+
+
+def contact_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
+    ref = RequestRef.parse((view or {}).get("private_metadata"))
+    if not isinstance(ref, RequestRef):
+        raise FormErrors({Block.CONTACT: UnknownRequest.message})
+    d = deps(context)
+    intake.name_contact(
+        d.services,
+        request_id=ref.request_id,
+        actor_id=body["user"]["id"],
+        contact_id=state_value(view_values(view), Block.CONTACT, Action.CONTACT_CHOICE),
+    )
+    ack()
+    d.wake_outbox()
 
 
 def _decide_on_click(context: BoltContext, body: dict[str, Any], respond: Respond, request_id: int, **how: Any) -> None:

@@ -20,6 +20,7 @@ class Callback(enum.StrEnum):
     PROGRAM_MODAL = "program_targets"
     OWNER_NOT_NOW_MODAL = "owner_not_now"
     OVERRIDE_OWNER_MODAL = "approve_without_owner"
+    CONTACT_MODAL = "name_contact"
 
 
 class Block(enum.StrEnum):
@@ -138,3 +139,5 @@ class Action(enum.StrEnum):
     FILE_FROM_MESSAGE = "file_from_message"  # "Open the request form" under an ask in plain words
     DISMISS_OFFER = "dismiss_offer"
     OFFERS_OFF = "offers_off"
+    NAME_CONTACT = "name_contact"  # a manager names (or changes) the person to contact for an ask
+    CONTACT_CHOICE = "contact_choice"

@@ -71,6 +71,7 @@ def test_each_manager_gets_a_card_with_the_whole_ask(bot):
         assert [e["text"]["text"] for b in card.blocks if b["type"] == "actions" for e in b["elements"]] == [
             "Approve",
             "Decline",
+            "Change the contact",  # issue 21: whom to call is a manager's to name (or change)
         ]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import delete, select
@@ -637,7 +638,28 @@ def test_an_ask_by_need_is_chosen_from_the_digest_and_the_reminder_as_from_its_c
     bot.standin.wait_for(lambda: ask(bot).status is RequestStatus.APPROVED, what="approved by choosing")
 
 
-def _buttons(message) -> list[dict]:
+def _buttons(message) -> list[dict[str, Any]]:
     """Every button of a message: in actions blocks and as sections' accessories."""
     found = [e for b in message.blocks if b.get("type") == "actions" for e in b.get("elements", [])]
     return found + [b["accessory"] for b in message.blocks if (b.get("accessory") or {}).get("type") == "button"]
+
+
+def test_a_manager_names_the_contact_and_the_requester_is_told_whom_to_call(start_bot):
+    bot = start_bot()
+    acme = add_customer(bot.database, "Acme", contacts=(("Jane Doe", "jane@acme.test", "CTO"),))
+    file_request(bot, acme)  # no contact named: the managers choose one
+    card = card_for(bot, M1)
+    assert bot.slack.click_in(REQUESTER, card, "name_contact").status == 200
+    assert "Only reference managers can name the contact" in told(bot, REQUESTER, "Only reference managers")
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click_in(M1, card, "name_contact").status == 200
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    jane = next(o["value"] for b in modal["blocks"] if b["type"] == "input" for o in b["element"]["options"])
+    assert bot.slack.submit(M1, modal, {"contact_id": jane}).status == 200
+    bot.drained()
+    bot.standin.wait_for(lambda: "Jane Doe" in text_of(card_for(bot, M2)), what="every card names the contact")
+    assert bot.slack.click(M2, card_for(bot, M2), "approve_request").status == 200
+    approved = bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(REQUESTER) if m.text.startswith("Request #1 approved")], what="approved"
+    )[0]
+    assert "*Contact:* Jane Doe, CTO (jane@acme.test)." in text_of(approved)

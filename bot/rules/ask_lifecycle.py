@@ -137,6 +137,8 @@ MOVES: dict[Move, Rule] = {
     Move.DID_NOT_HAPPEN: Rule(
         frozenset({Role.REQUESTER}), frozenset({AskState.APPROVED}), frozenset({AskState.DID_NOT_HAPPEN})
     ),
+    # Whom to call: named or changed by a manager until the contact is made.
+    Move.NAME_CONTACT: Rule(_MANAGER, OPEN | {AskState.APPROVED}, OPEN | {AskState.APPROVED}),
     Move.STILL_PLANNED: Rule(
         frozenset({Role.REQUESTER}), frozenset({AskState.APPROVED}), frozenset({AskState.APPROVED})
     ),

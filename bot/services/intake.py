@@ -30,7 +30,7 @@ from bot.rules.ask_lifecycle import state as request_state
 from bot.services import asks, catalog, decisions, home, offers, standing
 from bot.services.context import ServiceContext
 from bot.services.summaries import RequestSummary, summarize
-from storage import customer_repo, event_repo, outbox_repo, preference_repo, request_repo
+from storage import customer_repo, event_repo, outbox_repo, preference_repo, request_repo, touch_repo
 from storage.models import Customer, ReferenceRequest
 
 LEAD_DAYS = 14  # the form suggests a date two weeks ahead: time for the owner and the customer to say yes
@@ -407,3 +407,45 @@ def _flags(
         session, customer, ctx.limits, on, ask_type=ask_type, contact_id=contact_id, exclude_request=exclude_request
     )
     return verdict.reasons if verdict.would_exceed else ()
+
+
+def name_contact(ctx: ServiceContext, *, request_id: int, actor_id: str, contact_id: str | None) -> RequestSummary:
+    """A reference manager names (or changes) the person to contact for an ask, until the contact is made: the
+    contact must be at the ask's customer; an approved ask's touch follows, the ask is flagged again on the
+    contact's own limits, and every message that shows it is redrawn."""
+    ctx.require_manager(actor_id, "name the contact of an ask")
+    now = ctx.now()
+    with ctx.session_factory.begin() as session:
+        request = request_repo.get(session, request_id)
+        if request is None or request.customer is None:
+            raise UnknownRequest()
+        errors: dict[str, str] = {}
+        _customer, contact = catalog.chosen(
+            session, str(request.customer_id), contact_id, errors, none_chosen="That ask has no customer."
+        )
+        if contact is None:
+            errors.setdefault("contact_id", "Choose a contact at the customer.")
+        if errors or contact is None:
+            raise FormErrors({"contact_id": errors.get("contact_id", "Choose a contact at the customer.")})
+        flags = _flags(session, ctx, request.customer, request.needed_by, request.ask_type, contact.id, request.id)
+        pending = request.status is RequestStatus.PENDING
+        values: dict[str, object] = {"contact_id": contact.id}
+        if pending:
+            values.update(flagged=bool(flags), flag_reason="; ".join(flags))
+        before_contact = (ReferenceRequest.status == RequestStatus.PENDING) | (
+            ReferenceRequest.needed_by >= ctx.today()
+        )
+        if not request_repo.move(session, request_id, Move.NAME_CONTACT, before_contact, **values):
+            session.refresh(request)
+            raise FormErrors(
+                {"contact_id": f"It was {request_state(request).label.lower()} meanwhile; nothing changed."}
+            )
+        touch = touch_repo.for_request(session, request_id)
+        if touch is not None:
+            touch.contact_id = contact.id
+        event_repo.record(
+            session, request_id, EventKind.EDITED, actor_id=actor_id, at=now, reason=f"contact: {contact.name}"
+        )
+        session.expire(request)
+        decisions.show_change(session, ctx, request, now)
+        return summarize(session, request)

@@ -87,6 +87,7 @@ class RequestSummary:
     approval_waiting_at: datetime | None = None
     customer_status: CustomerStatus | None = None  # the customer's status now (None: an ask by need)
     followup_sent_at: datetime | None = None  # the follow-up asked how it went (cleared by Still planned)
+    contact_id: int | None = None  # the person to contact, when one is named
 
     @property
     def contactable(self) -> bool:
@@ -179,6 +180,7 @@ def summarize(
         customer_name=customer.name if customer else None,
         customer_status=customer.status if customer else None,
         followup_sent_at=request.followup_sent_at,
+        contact_id=request.contact_id,
         account_owner=customer.account_owner if customer else None,
         contact_name=contact.name if contact else None,
         contact_title=(contact.title or None) if contact else None,

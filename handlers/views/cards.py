@@ -128,6 +128,16 @@ def owner_wait_words(owner: str | None, approved_by: str | None) -> str:
     return f"; waiting for {user(owner)}'s OK"
 
 
+def contact_button(r: RequestSummary) -> ButtonElement:
+    """A manager names (or changes) the person to contact, until the contact is made."""
+    return ButtonElement(
+        text="Change the contact" if r.contact_name else "Name the contact",
+        action_id=Action.NAME_CONTACT,
+        value=RequestRef(request_id=r.id).dump(),
+        accessibility_label=clip(f"Name the contact for request {r.id} with {customer_words(r)}", 75),
+    )
+
+
 def choose_buttons(request_id: int, choices: Sequence[tuple[int, str]]) -> list[ButtonElement]:
     """An ask by need: one Choose per customer offered for it (choosing approves it for that customer)."""
     return [
@@ -232,6 +242,8 @@ def approval_card(r: RequestSummary) -> list[Block]:
         buttons = waiting_buttons(
             r.id, customer_words(r), by_need=r.by_need, owner=waited_for, approved_by=r.approval_waiting_by
         )
+        if not r.by_need:
+            buttons.append(contact_button(r))
         blocks.append(ActionsBlock(block_id=BlockId.DECISION, elements=buttons))
     else:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=decision_line(r))))

@@ -102,13 +102,21 @@ def approved_dm(r: RequestSummary) -> tuple[str, list[Block]]:
     text = f"Request #{r.id} approved: {r.ask_type.label} with {customer_words(r)}."
     return text, [
         _section(f":white_check_mark: *Request #{r.id} is approved.*\n{ask_line(r)}."),
-        _section(
-            f"{decision_line(r)}\nPlease coordinate the contact with {user(r.account_owner)}, the account owner."
-            if r.account_owner
-            else decision_line(r)
-        ),
+        _section(f"{decision_line(r)}\n{whom_to_call(r)}"),
         ActionsBlock(elements=[cancel_button(r)]),
     ]
+
+
+def whom_to_call(r: RequestSummary) -> str:
+    """The person to contact, by name, and the account owner to coordinate with."""
+    if r.contact_name:
+        title = f", {esc(r.contact_title)}" if r.contact_title else ""
+        email = f" ({esc(r.contact_email)})" if r.contact_email else ""
+        who = f"*Contact:* {esc(r.contact_name)}{title}{email}."
+    else:
+        who = "*Contact:* none named yet; a reference manager can name one on the card."
+    owner = f" Coordinate with {user(r.account_owner)}, the account owner." if r.account_owner else ""
+    return who + owner
 
 
 def account_owner_dm(r: RequestSummary) -> tuple[str, list[Block]]:

@@ -276,3 +276,26 @@ def edit_modal(r: RequestSummary, today: date) -> View:
             _details_input(r.details),
         ],
     )
+
+
+def contact_modal(r: RequestSummary, contacts: list[tuple[int, str]]) -> View:
+    """A reference manager names (or changes) whom to contact for an ask: the customer's contacts."""
+    current = str(r.contact_id) if r.contact_id else None
+    return View(
+        type="modal",
+        callback_id=Callback.CONTACT_MODAL,
+        title=clip(f"Contact for #{r.id}", 24),
+        submit="Save",
+        close="Cancel",
+        private_metadata=RequestRef(request_id=r.id).dump(),
+        blocks=[
+            SectionBlock(text=MarkdownTextObject(text=clip(f"{ask_line(r)}.", 3000))),
+            InputBlock(
+                block_id=Block.CONTACT,
+                label="Whom to contact",
+                element=static_select(
+                    {str(i): clip(name, 75) for i, name in contacts[:100]}, Action.CONTACT_CHOICE, current
+                ),
+            ),
+        ],
+    )
