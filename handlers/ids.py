@@ -41,6 +41,7 @@ class Block(enum.StrEnum):
     PROSPECT_SIZE = "prospect_size"
     # Decline modal
     REASON = "reason"
+    NOT_BEFORE = "not_before"
     SUGGESTION = "suggestion"
     # Approval card
     DECISION = "decision"
@@ -141,3 +142,4 @@ class Action(enum.StrEnum):
     OFFERS_OFF = "offers_off"
     NAME_CONTACT = "name_contact"  # a manager names (or changes) the person to contact for an ask
     CONTACT_CHOICE = "contact_choice"
+    NOT_BEFORE = "not_before_date"

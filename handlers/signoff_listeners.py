@@ -3,6 +3,7 @@ the owner (with its reason modal)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -75,7 +76,14 @@ def _reason_submitted(
     d = deps(context)
     actor = body["user"]["id"]
     if owner:
-        answered = signoff.answer(d.services, request_id=ref.request_id, actor_id=actor, ok=False, reason=reason)
+        day = state_value(view_values(view), Block.NOT_BEFORE, Action.NOT_BEFORE)
+        try:
+            not_before = date.fromisoformat(day) if day else None
+        except ValueError:
+            raise FormErrors({Block.NOT_BEFORE: "Pick a day, or leave it empty."}) from None
+        answered = signoff.answer(
+            d.services, request_id=ref.request_id, actor_id=actor, ok=False, reason=reason, not_before=not_before
+        )
     else:
         answered = signoff.override(d.services, request_id=ref.request_id, actor_id=actor, reason=reason)
     if not answered.won:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
     func,
     text,
 )
@@ -116,6 +117,10 @@ class Customer(Base):
     # Kept up to date with every touch, so "least recently asked" is an index scan, not an aggregate over
     # the history. NEVER_TOUCHED (not NULL) for customers never asked: sorts first on every database.
     last_touched_on: Mapped[date] = mapped_column(Date, default=lambda: NEVER_TOUCHED)
+    # The account owner's "not before": no ask of the customer before that day (who said it, and why).
+    not_before: Mapped[date | None] = mapped_column(Date)
+    not_before_by: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID))
+    not_before_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     products: Mapped[list[CustomerProduct]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", order_by="CustomerProduct.position"
@@ -208,6 +213,8 @@ class ReferenceRequest(Base):
     ask_type: Mapped[AskType] = mapped_column(_enum(AskType, "ask_type", 40))
     # None: an ask by need, the reference managers choose the customer.
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    # Filed by need: the customer was (or is to be) chosen by a manager; an owner's Not now reopens the choice.
+    by_need: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The need: the product the reference must speak to (None only on asks filed before products were asked),
     # a use case, and the prospect's industry, region and size ("" when not given).
     product: Mapped[str | None] = mapped_column(String(MAX_PRODUCT))

@@ -174,6 +174,25 @@ def owner_answers(session: Session, request_id: int, *, ok: bool, actor_id: str,
     return True
 
 
+def owner_reopens(session: Session, request_id: int, *, actor_id: str, at: datetime, reason: str) -> bool:
+    """The chosen customer's owner says Not now to an ask by need: the choice is open again (the ask waits for a
+    manager to choose another customer), their answer kept. False when their answer was no longer awaited."""
+    values: dict[str, Any] = {
+        "owner_signoff": OwnerSignoff.NOT_NOW,
+        "owner_answered_by": actor_id,
+        "owner_answered_at": at,
+        "owner_reason": reason,
+        "customer_id": None,
+        "contact_id": None,
+        "approval_waiting_by": None,
+        "approval_waiting_at": None,
+    }
+    if not move(session, request_id, Move.OWNER_NOT_NOW, ReferenceRequest.by_need, **values):
+        return False
+    event_repo.record(session, request_id, EventKind.OWNER_NOT_NOW, actor_id=actor_id, at=at, reason=reason)
+    return True
+
+
 def override_owner(session: Session, request_id: int, *, actor_id: str, at: datetime, reason: str) -> bool:
     """A manager stops waiting for the account owner, with a reason (the approval follows in the same
     transaction). False when the owner's answer was no longer awaited."""

@@ -663,3 +663,41 @@ def test_a_manager_names_the_contact_and_the_requester_is_told_whom_to_call(star
         lambda: [m for m in bot.standin.dms_to(REQUESTER) if m.text.startswith("Request #1 approved")], what="approved"
     )[0]
     assert "*Contact:* Jane Doe, CTO (jane@acme.test)." in text_of(approved)
+
+
+def test_an_owners_not_now_to_an_ask_by_need_lets_the_managers_choose_another_and_keeps_their_date(bot):
+    from tests.harness import answers, open_modal
+    from tests.test_contact_history import pick_customer
+
+    nordic = add_customer(bot.database, "Nordic Shops", account_owner=OWNER)
+    add_customer(bot.database, "Other Co", account_owner=None)
+    view = open_modal(bot)
+    assert bot.slack.submit(REQUESTER, view, answers(None)).status == 200  # by need: the managers choose
+    card = card_for(bot, M1)
+    choose = next(
+        b["value"]
+        for b in _buttons(card)
+        if b["action_id"] == "choose_customer" and f'"customer_id":{nordic}' in b["value"]
+    )
+    assert bot.slack.click_in(M1, card, "choose_customer", choose).status == 200  # asks Nordic's owner first
+    owner_card = bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(OWNER) if "OK to contact?" in text_of(m)], what="the owner's card"
+    )[0]
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click(OWNER, owner_card, "owner_not_now").status == 200
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    after = today() + timedelta(days=60)
+    reply = bot.slack.submit(OWNER, modal, {"reason": "Renewal talks", "not_before": after.isoformat()})
+    assert reply.status == 200 and not reply.body, reply.body
+    bot.drained()
+    # Not declined: back to the managers, who can choose another customer, never Nordic before that day.
+    stored = ask(bot)
+    assert stored.status is RequestStatus.PENDING and stored.customer_id is None
+    redrawn = card_for(bot, M2)  # drained: as the manager's Slack shows it now
+    offered = {json.loads(b["value"])["customer_id"] for b in _buttons(redrawn) if b["action_id"] == "choose_customer"}
+    assert offered and nordic not in offered
+    # The next rep sees the owner's date on Nordic's standing.
+    form = pick_customer(bot, open_modal(bot), nordic)
+    assert "account owner said not before" in json.dumps(form["blocks"]) and "Renewal talks" in json.dumps(
+        form["blocks"]
+    )

@@ -120,10 +120,11 @@ MOVES: dict[Move, Rule] = {
         frozenset({AskState.WAITING_DECISION, AskState.APPROVED}),
         customer_contactable=True,
     ),
+    # An ask by need goes back to the managers to choose another customer; a named ask is declined.
     Move.OWNER_NOT_NOW: Rule(
         _OWNER_OR_MANAGER,
         frozenset({AskState.WAITING_OWNER, AskState.APPROVED_WAITING_OWNER}),
-        frozenset({AskState.DECLINED}),
+        frozenset({AskState.DECLINED, AskState.WAITING_DECISION}),
     ),
     Move.OVERRIDE_OWNER: Rule(
         _MANAGER,

@@ -65,6 +65,7 @@ class Profile:
     last_touched_on: date
     words: frozenset[str] = frozenset()  # from what its past touches were about
     recent_suggestions: int = 0
+    not_before: date | None = None  # its account owner's "not before": not offered for a date before it
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ def _turn(customer_id: int, day: date) -> int:
 def assess(need: Need, profile: Profile) -> Candidate | None:
     """The profile as a candidate for the need; None when it may not be offered."""
     if profile.status is not CustomerStatus.ACTIVE:
+        return None
+    if profile.not_before is not None and need.on < profile.not_before:
         return None
     used_products = [p for p in need.products if p in profile.products]
     if need.products and not used_products:

@@ -286,6 +286,7 @@ def file_request(
                 ask_type=ask.ask_type,
                 team=ask.team,
                 customer_id=ask.customer_id,
+                by_need=ask.customer_id is None,
                 contact_id=ask.contact_id,
                 needed_by=ask.needed_by,
                 deal_name=ask.deal_name,

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.domain import AskType, CustomerStatus, Outcome, RequestStatus, Team
+from bot.domain import AskType, CustomerStatus, Outcome, RequestStatus, Team, day_words
 from bot.rules import policy, ranking
 from bot.rules.policy import Limits, Standing
 from bot.rules.ranking import Candidate, Need
@@ -98,7 +98,7 @@ def assess(
     left out, and with `counted` the ask is described as on record."""
     own = customer_limits(customer, limits)
     touches = [as_policy_touch(t) for t in _touches_around(session, customer, own, on, exclude_request)]
-    return policy.standing(
+    found = policy.standing(
         touches=touches,
         limits=own,
         status=customer.status,
@@ -107,6 +107,13 @@ def assess(
         contact_id=contact_id,
         counted=counted,
     )
+    if customer.not_before is None or on >= customer.not_before or counted:
+        return found
+    # The account owner's "not before": the ask breaks it (flagged, said why), and is free again on that day.
+    said = f"the account owner said not before {day_words(customer.not_before)}"
+    said += f" ({customer.not_before_reason})" if customer.not_before_reason else ""
+    free_on = max(found.free_on or customer.not_before, customer.not_before)
+    return replace(found, would_exceed=True, reasons=(*found.reasons, said), free_on=free_on)
 
 
 def report(
@@ -265,6 +272,7 @@ def profiles(
                 last_touched_on=customer.last_touched_on,
                 words=ranking.words(" ".join(t.note for t in mine)),
                 recent_suggestions=offered.get(customer.id, 0),
+                not_before=customer.not_before,
             )
         )
     return result

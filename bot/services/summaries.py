@@ -88,6 +88,7 @@ class RequestSummary:
     customer_status: CustomerStatus | None = None  # the customer's status now (None: an ask by need)
     followup_sent_at: datetime | None = None  # the follow-up asked how it went (cleared by Still planned)
     contact_id: int | None = None  # the person to contact, when one is named
+    by_need_chosen: bool = False  # filed by need, its customer chosen by a manager (an owner's Not now reopens it)
 
     @property
     def contactable(self) -> bool:
@@ -181,6 +182,7 @@ def summarize(
         customer_status=customer.status if customer else None,
         followup_sent_at=request.followup_sent_at,
         contact_id=request.contact_id,
+        by_need_chosen=request.by_need and customer is not None,
         account_owner=customer.account_owner if customer else None,
         contact_name=contact.name if contact else None,
         contact_title=(contact.title or None) if contact else None,

@@ -8,6 +8,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
+    DatePickerElement,
     HeaderBlock,
     InputBlock,
     MarkdownTextObject,
@@ -141,7 +142,9 @@ def owner_answered_dm(r: RequestSummary) -> tuple[str, list[Block]]:
     return text, [_section(f":white_check_mark: {answer_line(r)}")]
 
 
-def _reason_modal(callback: Callback, title: str, submit: str, r: RequestSummary, intro: str, label: str) -> View:
+def _reason_modal(
+    callback: Callback, title: str, submit: str, r: RequestSummary, intro: str, label: str, *more: InputBlock
+) -> View:
     return View(
         type="modal",
         callback_id=callback,
@@ -156,18 +159,27 @@ def _reason_modal(callback: Callback, title: str, submit: str, r: RequestSummary
                 label=label,
                 element=PlainTextInputElement(action_id=Action.REASON, multiline=True, max_length=domain.MAX_REASON),
             ),
+            *more,
         ],
     )
 
 
 def not_now_modal(r: RequestSummary) -> View:
+    what = "The reference managers choose another customer for the ask" if r.by_need_chosen else "The ask is declined"
     return _reason_modal(
         Callback.OWNER_NOT_NOW_MODAL,
         f"Not now: #{r.id}",
         "Not now",
         r,
-        "The ask is declined; the requester and the reference managers see who said no and why.",
+        f"{what}; the requester and the reference managers see who said no and why.",
         "Why not now? (the requester sees it)",
+        InputBlock(
+            block_id=BlockId.NOT_BEFORE,
+            label="Ask again after (optional)",
+            optional=True,
+            hint="No ask of this customer before that day: its standing shows your date and reason.",
+            element=DatePickerElement(action_id=Action.NOT_BEFORE),
+        ),
     )
 
 

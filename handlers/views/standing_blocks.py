@@ -87,6 +87,8 @@ def modal_blocks(report: StandingReport, requester_team: Team | None, viewer: st
     if s.level in (Level.DO_NOT_CONTACT, Level.PAUSED):
         lines.append(f":no_entry: {esc(report.customer_name)} cannot be asked: " + "; ".join(s.reasons) + ".")
     elif s.would_exceed:
+        said = [r for r in s.reasons if r.startswith("the account owner said")]
+        lines += [f":raised_hand: {esc(r[0].upper() + r[1:])}." for r in said]
         lines.append(":warning: You can still send this ask; it will be flagged and the reference manager decides.")
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=clip("\n".join(lines), 3000)))]
     if report.alternatives:
