@@ -81,7 +81,20 @@ def record_card(
 
 def _shown_state(r: RequestSummary) -> tuple[object, ...]:
     """What of an ask its messages show that can change after it was filed."""
-    return (r.status, r.outcome, r.owner_signoff, r.approval_waiting_by, r.needed_by, r.use_case, r.details)
+    return (
+        r.status,
+        r.outcome,
+        r.owner_signoff,
+        r.approval_waiting_by,
+        r.needed_by,
+        r.use_case,
+        r.details,
+        r.customer_id,
+        r.customer_status,
+        r.contact_id,
+        r.flagged,
+        r.followup_sent_at,
+    )
 
 
 def keep_shown_current(
