@@ -702,3 +702,29 @@ def test_an_owners_not_now_to_an_ask_by_need_lets_the_managers_choose_another_an
     assert "account owner said not before" in json.dumps(form["blocks"]) and "Renewal talks" in json.dumps(
         form["blocks"]
     )
+
+
+@pytest.mark.parametrize(
+    ("zone", "instant"),
+    [("America/Los_Angeles", "2026-12-08T17:30:00-08:00"), ("Asia/Tokyo", "2026-12-09T08:00:00+09:00")],
+)
+def test_over_slack_an_ask_filed_minutes_ago_is_filed_today_in_the_digest_and_in_program_show(
+    start_bot, tmp_path, zone, instant
+):
+    from datetime import UTC, datetime
+
+    from tests.harness import run
+    from tests.test_digest import cli_env
+
+    moment = datetime.fromisoformat(instant).astimezone(UTC)
+    bot = start_bot(TIMEZONE=zone)
+    bot.deps.now = lambda: moment  # the bot's clock at that instant (the services' context follows it)
+    acme = add_customer(bot.database, "Acme")
+    file_request(bot, acme, needed_by="2026-12-21")  # over signed HTTP, minutes before the commands below
+    env = cli_env(bot.database, bot.standin, TIMEZONE=zone, CWD=str(tmp_path))
+    later = datetime.fromisoformat(instant) + timedelta(minutes=5)
+    dry = run(["digest", "--dry-run"], env, at=later)
+    assert dry.returncode == 0, dry.stderr
+    assert "filed today" in dry.stdout and "waiting -1 days" not in dry.stdout and "waiting 1 days" not in dry.stdout
+    shown = run(["program", "show"], env, at=later)
+    assert "came in through: the request form 1," in shown.stdout, shown.stdout
