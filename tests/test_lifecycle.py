@@ -728,3 +728,36 @@ def test_over_slack_an_ask_filed_minutes_ago_is_filed_today_in_the_digest_and_in
     assert "filed today" in dry.stdout and "waiting -1 days" not in dry.stdout and "waiting 1 days" not in dry.stdout
     shown = run(["program", "show"], env, at=later)
     assert "came in through: the request form 1," in shown.stdout, shown.stdout
+
+
+def test_no_service_takes_a_day_from_a_moment_but_through_the_calendar():
+    """One calendar: a day is taken from a stored moment only in TIMEZONE (`bot.clock.day_in`); a datetime's
+    own `.date()` (its UTC day) appears nowhere else in the product's services, views or storage."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    allowed = {"bot/clock.py", "bot/services/sheets.py"}  # sheets reads a spreadsheet's date-and-time text
+    found = {
+        str(p.relative_to(root))
+        for package in ("bot", "handlers", "storage")
+        for p in (root / package).rglob("*.py")
+        if re.search(r"\.date\(\)", p.read_text(encoding="utf-8"))
+    }
+    assert found - allowed - {"bot/domain.py"} == set()
+
+
+def test_after_one_manager_suggests_the_other_managers_card_names_a_customer_it_showed(start_bot):
+    bot = start_bot()
+    soon = today() + timedelta(days=14)
+    full = _full(bot.database, "Full Co", soon)
+    for i in range(4):
+        add_customer(bot.database, f"Free {i}")
+    file_request(bot, full, needed_by=soon.isoformat())
+    m1_card, m2_card = card_for(bot, M1), card_for(bot, M2)
+    shown_to_m2 = {b["value"] for b in _buttons(m2_card) if b["action_id"] == "suggest_instead"}
+    assert shown_to_m2 and {b["value"] for b in _buttons(m1_card) if b["action_id"] == "suggest_instead"} == shown_to_m2
+    assert bot.slack.click_in(M1, m1_card, "suggest_instead").status == 200
+    bot.drained()
+    suggested = ask(bot).suggested_customer_id
+    assert any(json.loads(v)["customer_id"] == suggested for v in shown_to_m2)

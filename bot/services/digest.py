@@ -434,8 +434,7 @@ def nudge_beta_owners(ctx: ServiceContext) -> list[str]:
 
 def send_if_due(ctx: ServiceContext, *, day: str, at: str) -> list[str]:
     """The scheduled job, and the catch-up at start-up: send once this week's moment has passed."""
-    local = ctx.now().astimezone(ctx.zone)
-    if local < scheduled_moment(local.date(), day, at, ctx.zone):
+    if ctx.now() < scheduled_moment(ctx.today(), day, at, ctx.zone):
         return []
     nudge_beta_owners(ctx)
     return send(ctx)

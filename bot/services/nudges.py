@@ -73,7 +73,7 @@ def _remind_due(
     today, now = on or ctx.today(), ctx.now()
     sent = 0
     for request_id, since in waiting:
-        if working_days_between(since.astimezone(ctx.zone).date(), today) < WORKING_DAYS:
+        if working_days_between(ctx.day_of(since), today) < WORKING_DAYS:
             continue
         with ctx.session_factory.begin() as session:
             sent += remind(session, request_id, now)
