@@ -761,3 +761,22 @@ def test_after_one_manager_suggests_the_other_managers_card_names_a_customer_it_
     bot.drained()
     suggested = ask(bot).suggested_customer_id
     assert any(json.loads(v)["customer_id"] == suggested for v in shown_to_m2)
+
+
+def test_a_manager_names_the_contact_after_approval_and_the_touch_follows(start_bot):
+    bot = start_bot()
+    acme = add_customer(bot.database, "Acme", contacts=(("Jane Doe", "jane@acme.test", "CTO"),))
+    file_request(bot, acme)
+    assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
+    bot.drained()
+    approved = card_for(bot, M1)
+    assert "approve_request" not in text_of(approved) and "name_contact" in text_of(approved)
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click_in(M1, approved, "name_contact").status == 200
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    jane = next(o["value"] for b in modal["blocks"] if b["type"] == "input" for o in b["element"]["options"])
+    named = bot.slack.submit(M1, modal, {"contact_id": jane})
+    assert named.status == 200 and not named.body, named.body
+    with bot.database.session_factory() as session:
+        touch = session.scalars(select(Touch)).one()
+        assert touch.contact_id == int(jane) and ask(bot).contact_id == int(jane)

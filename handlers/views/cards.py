@@ -254,6 +254,8 @@ def approval_card(r: RequestSummary) -> list[Block]:
             elif r.decision_suggestion:
                 reason += f"\n*Suggestion:* {clip(esc(r.decision_suggestion), 1400)}"
             blocks.append(SectionBlock(text=MarkdownTextObject(text=reason)))
+        if r.status is RequestStatus.APPROVED and r.outcome is None:  # whom to call, until the contact is made
+            blocks.append(ActionsBlock(elements=[contact_button(r)]))
     return blocks
 
 
