@@ -780,3 +780,60 @@ def test_a_manager_names_the_contact_after_approval_and_the_touch_follows(start_
     with bot.database.session_factory() as session:
         touch = session.scalars(select(Touch)).one()
         assert touch.contact_id == int(jane) and ask(bot).contact_id == int(jane)
+
+
+# -- the same findings over signed HTTP, with OWNER_SIGNOFF=required --------------------------------------
+def test_over_slack_a_cancelled_ask_is_exported_as_cancelled_and_its_customer_shows_no_touch(bot, tmp_path):
+    from tests.harness import open_modal, run
+    from tests.test_contact_history import pick_customer
+    from tests.test_digest import cli_env
+
+    acme = add_customer(bot.database, "Acme", account_owner=None)  # no owner: Approve decides at once
+    file_request(bot, acme)
+    dm = _first_dm(bot)
+    assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
+    bot.standin.wait_for(lambda: ask(bot).status is RequestStatus.APPROVED, what="approved")
+    assert bot.slack.click_in(REQUESTER, dm, "cancel_request").status == 200
+    bot.standin.wait_for(lambda: ask(bot).status is RequestStatus.CANCELLED, what="cancelled")
+    env = cli_env(bot.database, bot.standin, CWD=str(tmp_path))
+    exported = run(["history", "export"], env)
+    assert exported.returncode == 0 and ",cancelled," in exported.stdout, exported.stdout
+    form = pick_customer(bot, open_modal(bot), acme)
+    assert "0 of 3 touches" in json.dumps(form["blocks"])  # the cancelled ask's touch counts nowhere
+
+
+def test_over_slack_the_weeks_numbers_count_an_owners_decline_and_a_cancellation(bot, tmp_path):
+    from tests.harness import run
+    from tests.test_digest import cli_env
+
+    acme = add_customer(bot.database, "Acme", account_owner=OWNER)
+    file_request(bot, acme)
+    owner_card = bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(OWNER) if "OK to contact?" in text_of(m)], what="the owner's card"
+    )[0]
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click(OWNER, owner_card, "owner_not_now").status == 200
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    assert bot.slack.submit(OWNER, modal, {"reason": "Renewal talks"}).status == 200
+    file_request(bot, acme, needed_by=(today() + timedelta(days=30)).isoformat())
+    second = bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(REQUESTER) if m.text.startswith("Request #2 is in")], what="2nd DM"
+    )[0]
+    assert bot.slack.click_in(REQUESTER, second, "cancel_request").status == 200
+    bot.standin.wait_for(lambda: ask(bot, 2).status is RequestStatus.CANCELLED, what="cancelled")
+    dry = run(["digest", "--dry-run"], cli_env(bot.database, bot.standin, CWD=str(tmp_path)))
+    assert "2 new, 0 approved, 1 declined (1 by the account owner), 1 cancelled" in dry.stdout, dry.stdout
+
+
+def test_over_slack_the_forms_alternatives_never_double_the_requesters_own_waiting_ask(bot):
+    from tests.harness import open_modal
+    from tests.test_contact_history import pick_customer
+
+    soon = today() + timedelta(days=14)
+    full = _full(bot.database, "Full Co", soon)
+    mine = add_customer(bot.database, "Mine Co")
+    add_customer(bot.database, "Free Co")
+    file_request(bot, mine, needed_by=soon.isoformat())  # the requester already asks Mine Co for that day
+    form = pick_customer(bot, open_modal(bot), full, needed_by=soon.isoformat())
+    text = json.dumps(form["blocks"])
+    assert "Customers with room for this ask" in text and "Free Co" in text and "Mine Co" not in text
