@@ -7,6 +7,7 @@ members, never strings. Adding a member is a data change, not a schema change.
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
 
@@ -312,6 +313,15 @@ def day_words(day: date, *, today: date | None = None) -> str:
 
 _CONTROL = {chr(c) for c in range(32) if chr(c) not in "\t\n\r"} | {"\x7f"}
 CONTROL_CHARACTERS = "a character that cannot be stored (a control character such as NUL); please retype it"
+
+
+_WHOLE = re.compile(r"[0-9]{1,18}")
+
+
+def whole_number(text: str | None) -> int | None:
+    """A whole number written in ASCII digits (a file's cell, a form's field, a button's value), or None.
+    `str.isdigit()` also takes "²" and "①", which `int()` then refuses: every such check goes through here."""
+    return int(text) if text is not None and _WHOLE.fullmatch(text) else None
 
 
 def has_control_characters(text: str) -> bool:

@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.blocks import Option
 from slack_sdk.models.views import View
 
-from bot.domain import MAX_DETAILS, AskSource, AskType, Team, member
+from bot.domain import MAX_DETAILS, AskSource, AskType, Team, member, whole_number
 from bot.rules.ranking import Need
 from bot.services import asks, catalog, intake, standing
 from bot.services.context import ServiceContext, kept_fresh
@@ -131,9 +131,7 @@ def _redraw(
     values = view_values(view)
     form = read_form(values)
     block = customer_block_of(values)
-    customer_id = switch_to
-    if customer_id is None and form.customer_id and form.customer_id.isdigit():
-        customer_id = int(form.customer_id)
+    customer_id = switch_to if switch_to is not None else whole_number(form.customer_id)
     ask_type = member(AskType, form.ask_type)
     team = member(Team, form.team)
     prefill = Prefill(
@@ -148,7 +146,7 @@ def _redraw(
     option = None
     blocks: list[SlackBlock] | None = None
     if customer_id is not None:
-        contact_id = int(form.contact_id) if form.contact_id and form.contact_id.isdigit() and not switch_to else None
+        contact_id = whole_number(form.contact_id) if not switch_to else None
         need = Need(
             ask_type=ask_type or AskType.REFERENCE_CALL,
             on=prefill.needed_by or intake.default_needed_by(ctx.today()),
@@ -218,12 +216,12 @@ def customer_options(ack: Ack, payload: dict[str, Any], context: BoltContext) ->
 
 def contact_options(ack: Ack, body: dict[str, Any], payload: dict[str, Any], context: BoltContext) -> None:
     values = view_values(body.get("view"))
-    customer_id = state_value(values, customer_block_of(values), Action.CUSTOMER)
-    if not (customer_id and customer_id.isdigit()):
+    customer_id = whole_number(state_value(values, customer_block_of(values), Action.CUSTOMER))
+    if customer_id is None:
         ack(options=[])
         return
     contacts = catalog.contacts_of(
-        services(context), customer_id=int(customer_id), query=str(payload.get("value") or "")[:200]
+        services(context), customer_id=customer_id, query=str(payload.get("value") or "")[:200]
     )
     ack(options=[contact_option(c.id, c.name, c.title, reference=c.reference) for c in contacts])
 

@@ -57,10 +57,14 @@ def watched_message(event: dict[str, Any], context: BoltContext) -> None:
         d.wake_outbox()
 
 
-def _from_the_author(body: dict[str, Any], respond: Respond) -> bool:
-    """Only the author answers the offer made to them; anyone else is told so."""
-    author = str((body.get("actions") or [{}])[0].get("value") or "")
-    if body["user"]["id"] != author:
+def _from_the_author(body: dict[str, Any], respond: Respond, context: BoltContext) -> bool:
+    """Only the author answers the offer made to them; anyone else is told so. The author is the one the
+    offer was recorded for (its thread), never what a button's value says."""
+    message = body.get("message") or {}
+    channel = str((body.get("container") or {}).get("channel_id") or (body.get("channel") or {}).get("id") or "")
+    thread = str(message.get("thread_ts") or "")
+    author = offers.author_of(deps(context).services, channel=channel, thread_ts=thread) if thread else None
+    if author is None or body["user"]["id"] != author:
         tell(respond, "This offer is for the person who wrote the message.")
         return False
     return True
@@ -68,13 +72,13 @@ def _from_the_author(body: dict[str, Any], respond: Respond) -> bool:
 
 def dismiss_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
-    if _from_the_author(body, respond):
+    if _from_the_author(body, respond, context):
         respond(text="Dismissed: not filed.", replace_original=True)
 
 
 def offers_off_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     ack()
-    if _from_the_author(body, respond):
+    if _from_the_author(body, respond, context):
         user = body["user"]["id"]
         side_doors.offers_off(deps(context).services, user_id=user)  # saved before the author is told so
         respond(

@@ -38,7 +38,7 @@ from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
 from bot.delivery.kinds import KINDS, Kind, LeaseLost, Loading, Posted, Rendered, Stored, slack_permalink
-from bot.domain import OutboxStatus
+from bot.domain import OutboxStatus, whole_number
 from bot.services.context import ServiceContext
 from storage import outbox_repo
 
@@ -68,6 +68,14 @@ def _alive(pid: int) -> bool:
 
 # Errors Slack may answer with HTTP 200 that are worth another try.
 TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+
+
+def _seconds(retry_after: object) -> float:
+    """Slack's Retry-After, in seconds; 1 when it is missing or not a number."""
+    try:
+        return max(float(str(retry_after)), 0.0) if retry_after is not None else 1.0
+    except ValueError:
+        return 1.0
 
 
 def _span(length: timedelta) -> str:
@@ -115,7 +123,8 @@ class OutboxWorker:
             dead = []
             for message_id, holder in held:
                 pid = holder.split(":")[1] if holder.count(":") >= 2 else ""
-                if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+                number = whole_number(pid)
+                if number is not None and number != os.getpid() and not _alive(number):
                     dead.append(message_id)
             outbox_repo.release(session, dead)
 
@@ -308,7 +317,7 @@ class OutboxWorker:
         error = str(exc.response.get("error") or f"http_{status}")
         if status == 429:
             retry_after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
-            delay = float(retry_after) if retry_after and str(retry_after).replace(".", "", 1).isdigit() else 1.0
+            delay = _seconds(retry_after)
             self._retry_later(stored, attempts, since, error, delay)
         elif status >= 500 or error in TRANSIENT_ERRORS:
             self._retry_later(stored, attempts, since, error, None)

@@ -10,6 +10,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
 
+from bot.domain import whole_number
 from storage.db import ping
 
 if TYPE_CHECKING:
@@ -27,7 +28,9 @@ def _timestamp_ok(environ: WSGIEnvironment) -> bool:
     if environ.get("REQUEST_METHOD") != "POST":
         return True
     timestamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
-    return timestamp is None or (isinstance(timestamp, str) and timestamp.isdigit() and len(timestamp) <= 12)
+    return timestamp is None or (
+        isinstance(timestamp, str) and len(timestamp) <= 12 and whole_number(timestamp) is not None
+    )
 
 
 def wsgi_app(app: App, engine: Engine) -> WSGIApplication:

@@ -8,7 +8,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
-from bot.domain import CustomerStatus, without_control_characters
+from bot.domain import CustomerStatus, whole_number, without_control_characters
 from bot.services.context import ServiceContext, kept_fresh
 from storage import customer_repo
 from storage.models import Contact, Customer
@@ -92,12 +92,14 @@ def chosen(
 ) -> tuple[Customer | None, Contact | None]:
     """The customer a form chose (`none_chosen` under its field when none), and the contact, who must be at
     that customer (a value a forged payload could set to anyone's)."""
-    customer = customer_repo.get(session, int(customer_id)) if customer_id and customer_id.isdigit() else None
+    number = whole_number(customer_id)
+    customer = customer_repo.get(session, number) if number is not None else None
     if customer is None:
         errors["customer_id"] = none_chosen
     if not contact_id:
         return customer, None
-    contact = customer_repo.get_contact(session, int(contact_id)) if contact_id.isdigit() else None
+    contact_number = whole_number(contact_id)
+    contact = customer_repo.get_contact(session, contact_number) if contact_number is not None else None
     if contact is None or (customer is not None and contact.customer_id != customer.id):
         errors["contact_id"] = "That contact is not at this customer."
         return customer, None

@@ -23,6 +23,7 @@ from bot.domain import (
     Team,
     day_words,
     member,
+    whole_number,
 )
 from bot.errors import FormErrors, TooSlow, UnknownRequest
 from bot.rules.ask_lifecycle import MOVES
@@ -118,7 +119,8 @@ class ValidAsk:
 def _customer(session: Session, raw: str | None, errors: dict[str, str]) -> Customer | None:
     if not raw:
         return None  # an ask by need: the reference managers choose
-    customer = customer_repo.get(session, int(raw)) if raw.isdigit() else None
+    number = whole_number(raw)
+    customer = customer_repo.get(session, number) if number is not None else None
     if customer is None:
         errors["customer_id"] = "That customer is not in the customer list; pick one from the menu."
     elif customer.status is CustomerStatus.DO_NOT_CONTACT:
@@ -133,7 +135,8 @@ def _customer(session: Session, raw: str | None, errors: dict[str, str]) -> Cust
 def _contact_id(session: Session, raw: str | None, customer: Customer | None, errors: dict[str, str]) -> int | None:
     if not raw:
         return None
-    contact = customer_repo.get_contact(session, int(raw)) if raw.isdigit() else None
+    number = whole_number(raw)
+    contact = customer_repo.get_contact(session, number) if number is not None else None
     if contact is None:
         errors["contact_id"] = "That contact is not in the customer list."
     elif customer is not None and contact.customer_id != customer.id:

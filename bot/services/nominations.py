@@ -72,6 +72,9 @@ def _enqueue(session: Session, kind: OutboxKind, channel: str, nomination_id: in
     outbox_repo.enqueue(session, kind=kind, channel=channel, ts=ts, nomination_id=nomination_id, now=now)
 
 
+OPEN_NOMINATION = (NominationStatus.WAITING_OWNER, NominationStatus.WAITING_MANAGER)
+
+
 def nominate(
     ctx: ServiceContext, *, nominator_id: str, customer_id: str | None, contact_id: str | None, note: str
 ) -> NominationSummary:
@@ -92,6 +95,9 @@ def nominate(
             raise FormErrors(errors)
         if customer.status is CustomerStatus.DO_NOT_CONTACT:
             raise FormErrors({"customer_id": f"{customer.name} is marked do-not-contact; it cannot be nominated."})
+        if nomination_repo.latest_status(session, [customer.id]).get(customer.id) in OPEN_NOMINATION:
+            # One open nomination per customer: a second would ask its owner again for the same thing.
+            raise FormErrors({"customer_id": f"{customer.name} is nominated already; its nomination is waiting."})
         owner = customer.account_owner
         asks_owner = bool(owner) and owner != nominator_id
         nomination = nomination_repo.add(

@@ -42,3 +42,10 @@ def filed_request(ctx: ServiceContext, *, channel: str, thread_ts: str) -> int |
     with ctx.session_factory() as session:
         offer = offer_repo.find(session, channel=channel, thread_ts=thread_ts)
         return offer.filed_request_id if offer is not None else None
+
+
+def author_of(ctx: ServiceContext, *, channel: str, thread_ts: str) -> str | None:
+    """Who wrote the message the thread's offer answers (the one person who may dismiss it or turn offers off)."""
+    with ctx.session_factory() as session:
+        offer = offer_repo.find(session, channel=channel, thread_ts=thread_ts)
+        return offer.author if offer is not None else None

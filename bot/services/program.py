@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.clock import day_in, start_of
-from bot.domain import MAX_NAME, MAX_PRODUCT, CustomerStatus, TargetKind
+from bot.domain import MAX_NAME, MAX_PRODUCT, CustomerStatus, TargetKind, whole_number
 from bot.errors import FormErrors, ImportRefused
 from bot.rules import program_rules
 from bot.rules.policy import Limits
@@ -50,7 +50,7 @@ def _target(sheet: sheets.Sheet, row: sheets.Row, known: set[str], today: date, 
         sheet.add(row, "products", f"no customer uses '{product}'")
     if kind is TargetKind.MIX and len(products) > 1:
         sheet.add(row, "products", "a mix row is one product's share; give one product")
-    target = int(text) if text.isdigit() else None
+    target = whole_number(text)
     if kind is TargetKind.MIX and (target is None or not 0 <= target <= 100):
         sheet.add(row, "target", f"'{text}' is not a percentage from 0 to 100")
     if kind is TargetKind.INITIATIVE and (target is None or target < 1):
@@ -149,7 +149,7 @@ def _initiative_problems(new: NewInitiative, known: set[str], today: date) -> tu
         errors["initiative_products"] = "Choose the products the initiative needs references for."
     elif unknown := [p for p in new.products if p not in known]:
         errors["initiative_products"] = f"No customer uses {', '.join(unknown)}."
-    target = int(new.target) if new.target and new.target.isdigit() else 0
+    target = whole_number(new.target) or 0
     if target < 1:
         errors["initiative_target"] = "How many references does it need? 1 or more."
     due = None
@@ -236,10 +236,11 @@ def _typed_mix(products: list[str], shares: list[str | None]) -> tuple[dict[str,
     mix: dict[str, int] = {}
     for index, (product, share) in enumerate(zip(products, shares, strict=False)):
         text = (share or "").strip()
-        if text and (not text.isdigit() or int(text) > 100):
+        share_of = whole_number(text)
+        if text and (share_of is None or share_of > 100):
             errors[f"{MIX_FIELD}~{index}"] = "A share is a whole percentage from 0 to 100."
-        elif text and int(text):
-            mix[product] = int(text)
+        elif share_of:
+            mix[product] = share_of
     if mix and not errors and sum(mix.values()) != 100:
         errors[MIX_FIELD] = f"The shares add up to {sum(mix.values())}; they must add up to 100."
     return mix, errors

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.domain import SignoffMode, member
+from bot.domain import SignoffMode, member, whole_number
 from bot.errors import SettingsError
 from bot.rules.policy import DEFAULT_WEIGHTS, Limits
 
@@ -95,7 +95,8 @@ class ProgramSettings(DatabaseSettings):
             name = name.strip().lower()
             if name not in {t.value for t in AskType}:
                 raise ValueError(f"unknown type '{name}'; use e.g. case_study=2,video_testimonial=3")
-            if not number.strip().isdigit() or not 0 <= int(number) <= 10:
+            weight = whole_number(number.strip())
+            if weight is None or not 0 <= weight <= 10:
                 raise ValueError(f"weight of {name} must be a whole number from 0 to 10")
             weights[name] = int(number)
         return weights

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.domain import Labelled, has_control_characters, parse_choice
+from bot.domain import Labelled, has_control_characters, parse_choice, whole_number
 from bot.errors import ImportRefused
 
 # A cell a spreadsheet would run as a formula starts with one of these (OWASP's list for CSV injection).
@@ -223,9 +223,10 @@ def matching(pattern: re.Pattern[str], words: str) -> Parser:
 
 def whole(low: int, high: int, words: str) -> Parser:
     def parse(cell: str) -> int:
-        if not cell.isdigit() or not low <= int(cell) <= high:
+        number = whole_number(cell)
+        if number is None or not low <= number <= high:
             raise Bad(f"'{cell}' is not {words}")
-        return int(cell)
+        return number
 
     return parse
 

@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.blocks.basic_components import SlackFile
 
-from bot.domain import AskSource
+from bot.domain import AskSource, whole_number
 from bot.rules.charts import ChartImage
 from bot.services.digest import SHOWN_WAITING, Digest, DigestCopy, Item, RiskItem, Section
 from handlers.ids import Action
@@ -243,9 +243,7 @@ def digest_copy(copy: DigestCopy) -> tuple[str, list[dict[str, Any]]]:
     for block in copy.blocks:
         block_id = str(block.get("block_id") or "")
         request_id = block_id[len(DECISION_BLOCK) :]
-        decided = (
-            copy.decided.get(int(request_id)) if block_id.startswith(DECISION_BLOCK) and request_id.isdigit() else None
-        )
+        decided = copy.decided.get(whole_number(request_id) or 0) if block_id.startswith(DECISION_BLOCK) else None
         if decided is not None:
             line = MarkdownTextObject(text=clip(decision_line(decided), 3000))
             block = ContextBlock(block_id=block_id, elements=[line]).to_dict()

@@ -1,0 +1,70 @@
+"""Issue 22 (faults and hostile insiders): each test reproduces one finding of the attack run."""
+
+from __future__ import annotations
+
+import json
+
+from tests.harness import REQUESTER, add_customer, open_modal, run, write
+
+HEADER = "name,industry,region,company_size,products,account_owner,status,beta,contact_name,contact_email,contact_title"
+
+
+def test_digits_that_are_not_ascii_are_refused_by_row_and_column_not_with_a_traceback(cli_env, tmp_path, database):
+    customers = write(tmp_path, f"{HEADER},max_touches\nAcme,Retail,EMEA,1000+,Analytics,,active,no,,,,²\n")
+    result = run(["customers", "import", str(customers)], cli_env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "row 2, column max_touches: '²' is not a whole number" in result.stderr
+    program = write(tmp_path, "kind,name,products,target,due\nmix,Analytics,Analytics,①,\n", "program.csv")
+    refused = run(["program", "import", str(program)], cli_env)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr
+    assert "row 2, column target: '①' is not a percentage" in refused.stderr
+
+
+def test_a_request_timestamp_that_is_not_a_number_is_refused_as_unsigned(bot):
+    reply = bot.slack.send(
+        b"command=%2Freference-request",
+        signed=False,
+        headers={"X-Slack-Request-Timestamp": "²", "X-Slack-Signature": "v0=" + "0" * 64},
+    )
+    assert reply.status == 401
+
+
+def test_a_forged_value_cannot_dismiss_someone_elses_offer(start_bot):
+    from tests.test_mentions import M2_ANYONE, _offers, _said
+
+    bot = start_bot(WATCH_CHANNELS="CWATCH01")
+    add_customer(bot.database, "Acme Retail", products=("Analytics",))
+    _said(bot, "anyone have a retail customer on Analytics who'd take a call this week?")  # by REQUESTER
+    offer = bot.standin.wait_for(lambda: _offers(bot), what="the offer")[0]
+    # Another user presses Dismiss with a value naming themselves as the author.
+    assert bot.slack.forged_click(M2_ANYONE, offer, "dismiss_offer", M2_ANYONE).status == 200
+    refused = bot.standin.wait_for(
+        lambda: [e for e in bot.standin.ephemerals_for(M2_ANYONE) if "for the person who wrote" in str(e.get("text"))],
+        what="the refusal",
+    )
+    assert refused and not [r for r in bot.standin.responses if r.get("replace_original") in (True, "true")]
+
+
+def test_a_customer_already_nominated_is_not_nominated_again(bot):
+    from tests.test_nominations import NOMINATOR, nominate
+
+    beta = add_customer(bot.database, "Beta Co", status="paused")
+    nominate(bot, beta)
+    before = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.command(NOMINATOR, "nominate").status == 200
+    view = bot.standin.wait_calls("views.open", before + 1)[-1].answer["view"]
+    again = bot.slack.submit(NOMINATOR, view, {"customer_id": str(beta), "note": "Again"})
+    assert "nominated already" in json.dumps(again.json)
+
+
+def test_the_program_form_refuses_a_share_in_other_digits_under_its_field(bot):
+    from tests.harness import M1
+
+    add_customer(bot.database, "Acme")
+    before = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.command(M1, "program").status == 200
+    view = bot.standin.wait_calls("views.open", before + 1)[-1].answer["view"]
+    share = next(b["block_id"] for b in view["blocks"] if b.get("block_id", "").startswith("mix~"))
+    reply = bot.slack.submit(M1, view, {share: "²"})
+    assert reply.status == 200 and "whole percentage" in json.dumps(reply.json)
+    assert open_modal(bot, user=REQUESTER)  # the bot still answers
