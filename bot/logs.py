@@ -9,6 +9,8 @@ import re
 import sys
 from datetime import UTC, datetime
 
+from bot.errors import SettingsError
+
 # Slack tokens of every kind, whatever the configuration says.
 _TOKEN = re.compile(r"\b(xox[abposre]-[A-Za-z0-9-]+|xapp-[A-Za-z0-9-]+)")
 _secrets: set[str] = set()
@@ -47,15 +49,26 @@ class TextFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+FORMATS = ("json", "text")
+
+
 def configure() -> None:
+    """Logging as LOG_LEVEL and LOG_FORMAT say; a value neither names stops with one line naming it."""
+    level = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
+    if level not in LEVELS:
+        raise SettingsError(f"setting LOG_LEVEL: must be one of {', '.join(LEVELS)}")
+    shape = os.environ.get("LOG_FORMAT", "json").strip().lower()
+    if shape not in FORMATS:
+        raise SettingsError("setting LOG_FORMAT: must be json or text")
     handler = logging.StreamHandler(sys.stderr)
-    if os.environ.get("LOG_FORMAT", "json").lower() == "text":
+    if shape == "text":
         handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     else:
         handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+    root.setLevel(level)
     # Alembic announces every plugin it loads; only the migrations it runs are worth a line.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     # APScheduler narrates every job it adds and runs; our scheduler logs what matters (what was queued).

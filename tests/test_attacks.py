@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.harness import REQUESTER, add_customer, open_modal, run, write
 
 HEADER = "name,industry,region,company_size,products,account_owner,status,beta,contact_name,contact_email,contact_title"
@@ -68,3 +70,42 @@ def test_the_program_form_refuses_a_share_in_other_digits_under_its_field(bot):
     reply = bot.slack.submit(M1, view, {share: "²"})
     assert reply.status == 200 and "whole percentage" in json.dumps(reply.json)
     assert open_modal(bot, user=REQUESTER)  # the bot still answers
+
+
+GOOD = {"SLACK_BOT_TOKEN": "xoxb-1", "REFERENCE_MANAGERS": "U0AAA1", "SLACK_SIGNING_SECRET": "s"}
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {**GOOD, "SLACK_SIGNING_SECRET": ""},
+            "setting SLACK_SIGNING_SECRET: must not be empty (leave it unset instead)",
+        ),
+        ({**GOOD, "PORT": "abc"}, "setting PORT: must be a port number from 0 to 65535"),
+        ({**GOOD, "PORT": "99999"}, "setting PORT: must be a port number from 0 to 65535"),
+        ({**GOOD, "LOG_LEVEL": "verbose"}, "setting LOG_LEVEL: must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
+    ],
+)
+def test_a_malformed_setting_stops_serve_with_one_line_naming_it_not_a_traceback(tmp_path, env, message):
+    result = run(["serve"], {**env, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "CWD": str(tmp_path)})
+    assert result.returncode == 2
+    assert result.stderr.strip() == f"reference-bot: {message}"
+
+
+def test_a_host_serve_cannot_listen_on_stops_it_with_one_line(standin, tmp_path):
+    from tests.harness import SIGNING_SECRET
+    from tests.serving import bot_env
+
+    env = bot_env(
+        SLACK_BOT_TOKEN=standin.token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=standin.base_url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'served.db'}",
+        REFERENCE_MANAGERS="UMGR0001",
+        HOST="no-such-host.invalid",
+        CWD=str(tmp_path),
+    )
+    result = run(["serve"], env, process=True)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "reference-bot: setting HOST: cannot listen on no-such-host.invalid" in result.stderr

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import logs
+from bot.domain import whole_number
 from bot.errors import ImportRefused, SettingsError
 from bot.services.settings import DatabaseSettings, DirectorySettings, ProgramSettings, Settings, load
 
@@ -74,6 +75,14 @@ def _check_watched_channels(client: Any, channels: list[str]) -> None:
             logger.warning("setting WATCH_CHANNELS: %s cannot be read (%s); no offers there", channel, error)
 
 
+def _port(text: str) -> int:
+    """PORT (or --port): where serve listens; not a port number stops with one line naming it."""
+    number = whole_number(str(text).strip())
+    if number is None or not 0 <= number <= 65535:  # 0: any free port (the tests' servers)
+        raise SettingsError("setting PORT: must be a port number from 0 to 65535")
+    return number
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = load(Settings)
     from slack_bolt.error import BoltError
@@ -108,11 +117,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if settings.slack_app_token is None:
             return _fail("setting SLACK_APP_TOKEN: required for --socket")
         logger.info("connecting to Slack in Socket Mode")
-        SocketModeHandler(app.bolt, settings.slack_app_token.get_secret_value()).start()
+        try:
+            SocketModeHandler(app.bolt, settings.slack_app_token.get_secret_value()).start()
+        except (SlackApiError, BoltError) as exc:
+            error = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
+            return _fail(f"setting SLACK_APP_TOKEN: Slack refused it ({error})")
         return 0
     from bot.entry.server import make_server
 
-    server = make_server(app.bolt, engine, host=args.host, port=args.port)
+    try:
+        server = make_server(app.bolt, engine, host=args.host, port=args.port)
+    except (OSError, ValueError) as exc:  # waitress refuses a host it cannot resolve with a ValueError
+        jobs.shutdown(wait=False)
+        app.outbox.stop()
+        detail = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return _fail(f"setting HOST: cannot listen on {args.host}:{args.port} ({detail})")
     logger.info("listening on http://%s:%s/slack/events", args.host, server.effective_port)
     try:
         server.run()
@@ -351,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the bot (HTTP, or Socket Mode when SLACK_APP_TOKEN is set)")
-    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    serve.add_argument("--port", type=_port, default=os.environ.get("PORT", "3000"))
     serve.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
     serve.add_argument("--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN)")
     serve.set_defaults(func=cmd_serve)
@@ -406,8 +425,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logs.configure()
+    try:
+        args = build_parser().parse_args(argv)
+        logs.configure()
+    except SettingsError as exc:
+        return _fail(str(exc))
     try:
         command: Callable[[argparse.Namespace], int] = args.func
         return command(args)

@@ -207,6 +207,13 @@ class Settings(DirectorySettings):
             raise ValueError("must be a time of day HH:MM such as 15:00") from exc
         return value.strip()
 
+    @field_validator("slack_signing_secret", "slack_app_token")
+    @classmethod
+    def _not_blank(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().strip():
+            raise ValueError("must not be empty (leave it unset instead)")
+        return value
+
     @model_validator(mode="after")
     def _mode(self) -> Settings:
         if self.slack_app_token is None and self.slack_signing_secret is None:
