@@ -109,3 +109,14 @@ def test_a_host_serve_cannot_listen_on_stops_it_with_one_line(standin, tmp_path)
     result = run(["serve"], env, process=True)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "reference-bot: setting HOST: cannot listen on no-such-host.invalid" in result.stderr
+
+
+def test_a_customer_name_cannot_broadcast_or_mention_through_a_notification_text(bot):
+    from tests.harness import M1, card_for, file_request
+
+    hostile = add_customer(bot.database, "<!channel> <@UCEO0001> Acme")
+    file_request(bot, hostile)
+    card = card_for(bot, M1)
+    posts = [c for c in bot.standin.calls_to("chat.postMessage") if c.answer.get("ok")]
+    assert posts and all("<!channel>" not in c.args["text"] and "<@UCEO0001>" not in c.args["text"] for c in posts)
+    assert "Acme" in card.text  # the name keeps its words

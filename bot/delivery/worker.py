@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from bot.delivery.kinds import KINDS, Kind, LeaseLost, Loading, Posted, Rendered, Stored, slack_permalink
 from bot.domain import OutboxStatus, whole_number
 from bot.services.context import ServiceContext
+from handlers.views.text import plain
 from storage import outbox_repo
 
 logger = logging.getLogger("reference_bot.outbox")
@@ -201,7 +202,8 @@ class OutboxWorker:
         if drawn is None:
             self._settle(message_id, OutboxStatus.SENT, error="nothing left to send")
             return 1
-        rendered = Rendered(drawn[0], list(drawn[1]))
+        # The one escaping of every notification text that reaches Slack (the blocks escape their own).
+        rendered = Rendered(plain(drawn[0]), list(drawn[1]))
         thread = self._thread_of(kind, stored) if kind.posts else None
         if kind.posts and in_doubt:
             # An earlier post may have reached Slack without its answer reaching us: look before posting again.

@@ -13,6 +13,12 @@ def esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def plain(text: str) -> str:
+    """A message's notification text (Slack reads it for mentions and links too): names and reasons people typed
+    keep their words, but no `<`/`>` that could make `<!channel>`, a mention or a disguised link."""
+    return text.replace("<", "\u2039").replace(">", "\u203a")
+
+
 def link(url: str, label: str) -> str:
     """A mrkdwn link that nothing in `url` or `label` can break out of; a URL that could is shown as text."""
     if not url.startswith(("https://", "http://")) or any(c in URL_FORBIDDEN or ord(c) < 32 for c in url):
