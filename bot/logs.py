@@ -22,7 +22,8 @@ def add_secrets(*values: str | None) -> None:
 
 
 # Email addresses (contacts, account owners) are personal data: never in a log line, at any level.
-_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+(?:@|%40)[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# Any address: letters of every script, digits and the punctuation addresses use, on both sides of the @.
+_EMAIL = re.compile(r"[\w.%+'-]+(?:@|%40)[\w.-]+\.\w{2,}", re.UNICODE)
 
 
 def redact(text: str) -> str:

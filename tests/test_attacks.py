@@ -120,3 +120,10 @@ def test_a_customer_name_cannot_broadcast_or_mention_through_a_notification_text
     posts = [c for c in bot.standin.calls_to("chat.postMessage") if c.answer.get("ok")]
     assert posts and all("<!channel>" not in c.args["text"] and "<@UCEO0001>" not in c.args["text"] for c in posts)
     assert "Acme" in card.text  # the name keeps its words
+
+
+@pytest.mark.parametrize("address", ["jürgen@müller.de", "ops@my_company.example", "zoë.o'neil@café.fr"])
+def test_no_email_address_reaches_a_log_line_whatever_its_letters(address):
+    from bot.logs import redact
+
+    assert address not in redact(f"looked up {address} in Slack") and "[email]" in redact(f"looked up {address}")
