@@ -127,3 +127,21 @@ def test_no_email_address_reaches_a_log_line_whatever_its_letters(address):
     from bot.logs import redact
 
     assert address not in redact(f"looked up {address} in Slack") and "[email]" in redact(f"looked up {address}")
+
+
+def test_a_post_in_doubt_stays_in_doubt_until_a_lookup_succeeds(start_bot):
+    """Lost answer, failed lookup, refused post: the next try still looks first, so there is one copy."""
+    from tests.harness import answers
+
+    bot = start_bot(deliver=False)  # the worker is driven by hand: one message, step by step
+    bot.outbox.client.timeout = 1
+    acme = add_customer(bot.database, "Acme")
+    assert bot.slack.submit(REQUESTER, open_modal(bot), answers(acme)).status == 200
+    bot.standin.wait_for(lambda: bot.listeners.idle, what="filed")
+    bot.standin.stall_next("chat.postMessage", seconds=2.5)  # posted; the answer comes too late
+    bot.outbox._deliver(1)  # the requester's confirmation, now in doubt
+    bot.standin.fail_next("conversations.history", status=500)  # the lookup fails
+    bot.standin.fail_next("chat.postMessage", status=503)  # and so does the post that follows
+    bot.outbox._deliver(1)
+    bot.outbox._deliver(1)  # the next try: it must look again before posting
+    assert len(bot.standin.dms_to(REQUESTER)) == 1

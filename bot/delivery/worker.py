@@ -205,9 +205,11 @@ class OutboxWorker:
         # The one escaping of every notification text that reaches Slack (the blocks escape their own).
         rendered = Rendered(plain(drawn[0]), list(drawn[1]))
         thread = self._thread_of(kind, stored) if kind.posts else None
+        doubt = False  # an earlier post may be in Slack and no lookup has told us otherwise
         if kind.posts and in_doubt:
             # An earlier post may have reached Slack without its answer reaching us: look before posting again.
-            found = self._find_posted(stored.channel, message_id, thread)
+            found, looked = self._find_posted(stored.channel, message_id, thread)
+            doubt = not looked  # a lookup that failed keeps the doubt, whatever this post's fate
             if found is not None:
                 logger.info(
                     "%s %d was posted already (%s); recorded, not posted again", stored.kind, message_id, found[1]
@@ -234,7 +236,7 @@ class OutboxWorker:
                     channel=channel, ts=stored.ts, text=rendered.text, blocks=rendered.blocks
                 )
         except SlackApiError as exc:
-            self._refused(stored, attempts, since, exc)
+            self._refused(stored, attempts, since, exc, in_doubt=doubt)
             return 1
         except OSError as exc:  # connection refused, reset, timed out: whether Slack got it is unknown
             self._retry_later(stored, attempts, since, f"connection: {exc}", None, in_doubt=kind.posts)
@@ -279,7 +281,7 @@ class OutboxWorker:
 
     def _find_posted(
         self, channel: str, message_id: int, thread: tuple[str, str] | None = None
-    ) -> tuple[str, str] | None:
+    ) -> tuple[tuple[str, str] | None, bool]:
         """The message Slack holds for this outbox id, found by its metadata in the channel's recent history
         (or in the ask's thread, for a reply: a channel's history does not list replies)."""
         try:
@@ -295,13 +297,13 @@ class OutboxWorker:
         except (SlackApiError, OSError) as exc:
             error = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
             logger.warning("could not look for outbox %d in %s (%s); posting it", message_id, channel, error)
-            return None
+            return None, False
         for item in history.get("messages") or []:
             metadata = item.get("metadata") or {}
             payload = metadata.get("event_payload") or {}
             if metadata.get("event_type") == METADATA_EVENT and payload.get("outbox_id") == message_id:
-                return channel, str(item.get("ts"))
-        return None
+                return (channel, str(item.get("ts"))), True
+        return None, True
 
     def _mark_sent(self, session: Session, message_id: int, sent_channel: str, sent_ts: str) -> None:
         message = outbox_repo.get(session, message_id)
@@ -314,18 +316,22 @@ class OutboxWorker:
         message.last_error = ""
         message.sent_channel, message.sent_ts = sent_channel, sent_ts
 
-    def _refused(self, stored: Stored[Any], attempts: int, since: datetime, exc: SlackApiError) -> None:
+    def _refused(
+        self, stored: Stored[Any], attempts: int, since: datetime, exc: SlackApiError, *, in_doubt: bool = False
+    ) -> None:
+        """Slack answered with an error. `in_doubt`: an earlier post may still be in Slack (its lookup failed), so
+        the next try looks again before posting."""
         status = exc.response.status_code
         error = str(exc.response.get("error") or f"http_{status}")
         if status == 429:
             retry_after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
             delay = _seconds(retry_after)
-            self._retry_later(stored, attempts, since, error, delay)
+            self._retry_later(stored, attempts, since, error, delay, in_doubt=in_doubt)
         elif status >= 500 or error in TRANSIENT_ERRORS:
-            self._retry_later(stored, attempts, since, error, None)
+            self._retry_later(stored, attempts, since, error, None, in_doubt=in_doubt)
         else:
             logger.error("Slack refused %s to %s: %s; kept as failed", stored.kind, stored.channel, error)
-            self._settle(stored.id, OutboxStatus.FAILED, error=error)
+            self._settle(stored.id, OutboxStatus.FAILED, error=error, in_doubt=in_doubt)
 
     def _retry_later(
         self,
