@@ -5,10 +5,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, false, select, text
 from sqlalchemy.orm import Session
 
 from storage.models import ProgramChange, ProgramTarget
+
+
+def lock(session: Session) -> None:
+    """Hold the program for this transaction: of two saves at once, the second reads what the first wrote (on
+    PostgreSQL a transaction-scoped advisory lock; SQLite takes its one write lock with a first write)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PROGRAM_LOCK})
+    else:
+        session.execute(delete(ProgramTarget).where(false()))
+
+
+_PROGRAM_LOCK = 7_202_612  # any number of our own: the program's advisory lock
 
 
 def targets(session: Session) -> Sequence[ProgramTarget]:

@@ -79,6 +79,7 @@ def import_program(ctx: ServiceContext, *, path: Path, actor_id: str = IMPORTER)
     today, now = ctx.today(), ctx.now()
     sheet = sheets.read(path, PROGRAM_SHEET)
     with ctx.session_factory.begin() as session:
+        program_repo.lock(session)
         known = set(customer_repo.pool_values(session)["products"])
         read = [(row, _target(sheet, row, known, today, now)) for row in sheet.rows]
         new = [target for _row, target in read if target is not None]
@@ -177,6 +178,7 @@ def update_targets(
     today, now = ctx.today(), ctx.now()
     mix, errors = _typed_mix(products, shares)
     with ctx.session_factory.begin() as session:
+        program_repo.lock(session)  # two managers saving at once: one after the other, never both mixes
         known = set(customer_repo.pool_values(session)["products"])
         errors.update(
             {
