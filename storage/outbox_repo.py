@@ -208,12 +208,13 @@ def first_dm_of(session: Session, request_id: int) -> tuple[str, str] | None:
     return found[0] if found else None
 
 
-def shown_messages(session: Session, request_id: int) -> list[tuple[OutboxKind, str, str]]:
-    """(kind, channel, ts) of every message Slack holds that shows the ask as it stands."""
-    stmt = select(OutboxMessage.kind, OutboxMessage.sent_channel, OutboxMessage.sent_ts).where(
+def shown_messages(session: Session, request_id: int) -> list[tuple[OutboxKind, str, str, str]]:
+    """(kind, whom it was addressed to, channel, ts) of every message Slack holds that shows the ask."""
+    stmt = select(OutboxMessage.kind, OutboxMessage.channel, OutboxMessage.sent_channel, OutboxMessage.sent_ts).where(
         OutboxMessage.request_id == request_id,
         OutboxMessage.kind.in_(list(REDRAWN_BY)),
         OutboxMessage.status == OutboxStatus.SENT,
         OutboxMessage.sent_ts != "",
     )
-    return [(kind, str(channel), str(ts)) for kind, channel, ts in session.execute(stmt.order_by(OutboxMessage.id))]
+    rows = session.execute(stmt.order_by(OutboxMessage.id))
+    return [(kind, str(to), str(channel), str(ts)) for kind, to, channel, ts in rows]

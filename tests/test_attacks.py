@@ -178,3 +178,39 @@ def test_two_managers_saving_the_program_at_once_leave_one_mix(bot):
     with bot.database.session_factory() as session:
         mix = [t.target for t in session.scalars(select(ProgramTarget).where(ProgramTarget.kind == TargetKind.MIX))]
     assert sum(mix) == 100, mix  # one manager's mix, whole: never both (200%)
+
+
+def test_a_manager_removed_from_the_setting_neither_completes_a_kept_approval_nor_receives_updates(start_bot):
+    from tests.harness import M1, M2, OWNER, card_for, file_request
+    from tests.slack_standin import dm_channel
+
+    bot = start_bot(OWNER_SIGNOFF="required")
+    acme = add_customer(bot.database, "Acme", account_owner=OWNER)
+    file_request(bot, acme)
+    assert bot.slack.click(M2, card_for(bot, M2), "approve_request").status == 200  # kept for the owner's OK
+    bot.drained()
+    bot.outbox.stop()
+    # M2 leaves the reference team: the bot is restarted with M1 only.
+    after = start_bot(OWNER_SIGNOFF="required", REFERENCE_MANAGERS=M1)
+    owner_card = after.standin.wait_for(
+        lambda: [
+            m for m in after.standin.dms_to(OWNER) if "OK to contact?" in m.text or "OK to contact" in str(m.blocks)
+        ],
+        what="the owner's card",
+    )[0]
+
+    def updates_to_m2() -> int:
+        return len([c for c in after.standin.calls_to("chat.update") if c.args["channel"] == dm_channel(M2)])
+
+    before = updates_to_m2()
+    assert after.slack.click(OWNER, owner_card, "owner_ok_to_contact").status == 200
+    after.drained()
+    from sqlalchemy import select
+
+    from bot.domain import RequestStatus
+    from storage.models import ReferenceRequest
+
+    with after.database.session_factory() as session:
+        request = session.scalars(select(ReferenceRequest)).one()
+    assert request.status is RequestStatus.PENDING  # not approved in M2's name
+    assert updates_to_m2() == before  # M1's copy is redrawn; M2's is not

@@ -12,17 +12,22 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.domain import REDRAWN_BY
+from bot.domain import REDRAWN_BY, OutboxKind
 from bot.services import digest, home
 from bot.services.context import ServiceContext
 from storage import outbox_repo
 from storage.models import ReferenceRequest
 
+# What only the managers (or the approval channel) receive.
+FOR_MANAGERS = frozenset({OutboxKind.CARD_POST, OutboxKind.DECISION_NUDGE})
+
 
 def ask_changed(session: Session, ctx: ServiceContext, request: ReferenceRequest, now: datetime) -> None:
     """The cards, the owner's card, the requester's first DM, the follow-up, the reminders, this week's digest
     copies and the Home tabs of the people concerned show the ask as it now stands."""
-    for kind, channel, ts in outbox_repo.shown_messages(session, request.id):
+    for kind, addressed_to, channel, ts in outbox_repo.shown_messages(session, request.id):
+        if kind in FOR_MANAGERS and addressed_to not in ctx.card_targets:
+            continue  # no longer a reference manager: their copy is not kept up to date (deal details and all)
         outbox_repo.enqueue(session, kind=REDRAWN_BY[kind], channel=channel, ts=ts, request_id=request.id, now=now)
     digest.update_copies(session, request_id=request.id, today=ctx.today(), now=now)
     owner = request.customer.account_owner if request.customer else None

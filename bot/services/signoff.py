@@ -86,7 +86,8 @@ def _settle_answer(
     session.expire_all()
     request = request_repo.get(session, request_id)
     assert request is not None
-    approver = request.approval_waiting_by
+    # A kept Approve completes only in the name of someone still a reference manager.
+    approver = request.approval_waiting_by if ctx.is_manager(request.approval_waiting_by or "") else None
     if not ok:
         decisions.settle(session, ctx, request_id, approve=False, actor_id=actor_id, now=now)
     elif approver and request_repo.decide(
