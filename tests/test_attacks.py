@@ -214,3 +214,25 @@ def test_a_manager_removed_from_the_setting_neither_completes_a_kept_approval_no
         request = session.scalars(select(ReferenceRequest)).one()
     assert request.status is RequestStatus.PENDING  # not approved in M2's name
     assert updates_to_m2() == before  # M1's copy is redrawn; M2's is not
+
+
+def test_a_program_file_holds_one_share_per_product_one_initiative_per_name_and_at_most_200_targets(
+    cli_env, tmp_path, database
+):
+    add_customer(database, "Acme", products=("Analytics", "Billing"))
+    due = "2099-01-01"
+    rows = (
+        "kind,name,products,target,due\n"
+        "mix,Analytics,Analytics,50,\nmix,Analytics again,Analytics,50,\n"
+        f"initiative,Launch,Billing,2,{due}\ninitiative,launch,Billing,3,{due}\n"
+    )
+    result = run(["program", "import", str(write(tmp_path, rows, "program.csv"))], cli_env)
+    assert result.returncode == 1
+    for expected in (
+        "row 3, column name: the same product's share as row 2",
+        "row 5, column name: the same initiative as row 4",
+    ):
+        assert expected in result.stderr.splitlines(), result.stderr
+    many = "kind,name,products,target,due\n" + "".join(f"initiative,I{i},Billing,1,{due}\n" for i in range(201))
+    refused = run(["program", "import", str(write(tmp_path, many, "many.csv"))], cli_env)
+    assert refused.returncode == 1 and "a program holds at most 200" in refused.stderr

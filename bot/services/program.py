@@ -74,14 +74,33 @@ def _due(sheet: sheets.Sheet, row: sheets.Row, today: date) -> date | None:
     return due
 
 
+MAX_TARGETS = 200  # a program a manager can read: a share per product and a few initiatives
+
+
+def _one_of_each(sheet: sheets.Sheet, read: list[tuple[sheets.Row, ProgramTarget | None]]) -> None:
+    """One mix share per product, and one initiative per name (in any case)."""
+    seen: dict[tuple[TargetKind, str], int] = {}
+    for row, target in read:
+        if target is None:
+            continue
+        key = (target.kind, target.products if target.kind is TargetKind.MIX else target.name.casefold())
+        if key in seen:
+            what = "product's share" if target.kind is TargetKind.MIX else "initiative"
+            sheet.add(row, "name", f"the same {what} as row {seen[key]}")
+        seen.setdefault(key, row.number)
+
+
 def import_program(ctx: ServiceContext, *, path: Path, actor_id: str = IMPORTER) -> ProgramReport:
     """Replace the program's targets with the file's, all or nothing; the change is recorded."""
     today, now = ctx.today(), ctx.now()
     sheet = sheets.read(path, PROGRAM_SHEET)
+    if len(sheet.rows) > MAX_TARGETS:
+        raise ImportRefused([f"the file holds {len(sheet.rows)} targets; a program holds at most {MAX_TARGETS}"])
     with ctx.session_factory.begin() as session:
         program_repo.lock(session)
         known = set(customer_repo.pool_values(session)["products"])
         read = [(row, _target(sheet, row, known, today, now)) for row in sheet.rows]
+        _one_of_each(sheet, read)
         new = [target for _row, target in read if target is not None]
         mix_rows = [row.number for row, target in read if target is not None and target.kind is TargetKind.MIX]
         mix_total = sum(t.target for t in new if t.kind is TargetKind.MIX)
