@@ -427,9 +427,7 @@ def name_contact(ctx: ServiceContext, *, request_id: int, actor_id: str, contact
         _customer, contact = catalog.chosen(
             session, str(request.customer_id), contact_id, errors, none_chosen="That ask has no customer."
         )
-        if contact is None:
-            errors.setdefault("contact_id", "Choose a contact at the customer.")
-        if errors or contact is None:
+        if contact is None:  # the customer is the ask's own: only the contact can be wrong
             raise FormErrors({"contact_id": errors.get("contact_id", "Choose a contact at the customer.")})
         flags = _flags(session, ctx, request.customer, request.needed_by, request.ask_type, contact.id, request.id)
         pending = request.status is RequestStatus.PENDING
