@@ -13,11 +13,13 @@ import logging
 import os
 import secrets
 import subprocess
+import threading
 import time
 import traceback
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -54,6 +56,21 @@ class Reply:
     @property
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
+
+
+def at_once(*actions: Callable[[], object]) -> None:
+    """Run the actions in threads released together (a race, as two people clicking at the same moment)."""
+    gate = threading.Barrier(len(actions))
+
+    def released(action: Callable[[], object]) -> None:
+        gate.wait()
+        action()
+
+    threads = [threading.Thread(target=released, args=(action,)) for action in actions]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
 
 
 def service_context(database: Any, **overrides: Any) -> ServiceContext:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
@@ -149,32 +148,21 @@ def test_a_post_in_doubt_stays_in_doubt_until_a_lookup_succeeds(start_bot):
 
 
 def test_two_managers_saving_the_program_at_once_leave_one_mix(bot):
-    import threading
 
     from sqlalchemy import select
 
     from bot.domain import TargetKind
     from storage.models import ProgramTarget
-    from tests.harness import M1, M2
+    from tests.harness import M1, M2, at_once
     from tests.test_program import _shares, pool
 
     pool(bot.database)
     first, second = open_modal(bot, "program", user=M1), open_modal(bot, "program", user=M2)
     a, b = _shares(first), _shares(second)
-    gate = threading.Barrier(2)
-
-    def save(user: str, view: dict[str, Any], shares: dict[str, str]) -> None:
-        gate.wait()
-        bot.slack.submit(user, view, shares)
-
-    threads = [
-        threading.Thread(target=save, args=(M1, first, {a["Analytics"]: "60", a["Billing"]: "40"})),
-        threading.Thread(target=save, args=(M2, second, {b["Analytics"]: "50", b["Forecast"]: "50"})),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(
+        lambda: bot.slack.submit(M1, first, {a["Analytics"]: "60", a["Billing"]: "40"}),
+        lambda: bot.slack.submit(M2, second, {b["Analytics"]: "50", b["Forecast"]: "50"}),
+    )
     with bot.database.session_factory() as session:
         mix = [t.target for t in session.scalars(select(ProgramTarget).where(ProgramTarget.kind == TargetKind.MIX))]
     assert sum(mix) == 100, mix  # one manager's mix, whole: never both (200%)

@@ -15,7 +15,7 @@ from bot.domain import AskType, CustomerStatus, Outcome, RequestStatus, Team, To
 from handlers.payloads import SuggestRef
 from handlers.views.text import slack_date
 from storage.models import Customer, Nomination, ReferenceRequest, RequestEvent, Touch
-from tests.harness import M1, M2, OWNER, REQUESTER, add_customer, card_for, file_request, text_of, today
+from tests.harness import M1, M2, OWNER, REQUESTER, add_customer, at_once, card_for, file_request, text_of, today
 from tests.test_nominations import nominate
 
 
@@ -141,7 +141,6 @@ def test_an_ask_a_manager_approved_pending_the_owner_cannot_be_edited(bot):
 
 
 def test_an_edit_racing_an_approval_leaves_exactly_one_of_them(bot):
-    import threading
 
     acme = add_customer(bot.database, "Acme", account_owner=None)  # no owner: Approve decides at once
     file_request(bot, acme)
@@ -150,21 +149,10 @@ def test_an_edit_racing_an_approval_leaves_exactly_one_of_them(bot):
     assert bot.slack.click_in(REQUESTER, dm, "edit_request").status == 200
     modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
     later = today() + timedelta(days=40)
-    gate = threading.Barrier(2)
-
-    def edit() -> None:
-        gate.wait()
-        bot.slack.submit(REQUESTER, modal, {"needed_by": later.isoformat()})
-
-    def approve() -> None:
-        gate.wait()
-        bot.slack.click(M1, card, "approve_request")
-
-    threads = [threading.Thread(target=edit), threading.Thread(target=approve)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(
+        lambda: bot.slack.submit(REQUESTER, modal, {"needed_by": later.isoformat()}),
+        lambda: bot.slack.click(M1, card, "approve_request"),
+    )
     bot.drained()
     stored = ask(bot)
     with bot.database.session_factory() as session:
@@ -214,7 +202,6 @@ def _touch(customer_id: int, on) -> Touch:
 
 
 def test_done_and_didnt_happen_sent_at_once_leave_exactly_one_outcome(start_bot):
-    import threading
 
     from tests.test_followups import TOMORROW, approved_ask, follow_up_on, followups
 
@@ -225,21 +212,10 @@ def test_done_and_didnt_happen_sent_at_once_leave_exactly_one_outcome(start_bot)
     opened = len(bot.standin.calls_to("views.open"))
     assert bot.slack.click(REQUESTER, message, "followup_done").status == 200
     modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
-    gate = threading.Barrier(2)
-
-    def done() -> None:
-        gate.wait()
-        bot.slack.submit(REQUESTER, modal, {"note": "Went well"})
-
-    def not_happened() -> None:
-        gate.wait()
-        bot.slack.click(REQUESTER, message, "followup_not_happened")
-
-    threads = [threading.Thread(target=done), threading.Thread(target=not_happened)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    at_once(
+        lambda: bot.slack.submit(REQUESTER, modal, {"note": "Went well"}),
+        lambda: bot.slack.click(REQUESTER, message, "followup_not_happened"),
+    )
     bot.drained()
     with bot.database.session_factory() as session:
         outcomes = [e.kind.value for e in session.scalars(select(RequestEvent).order_by(RequestEvent.id))]
