@@ -269,6 +269,7 @@ class OutboxKind(Labelled):
     DECISION_NUDGE_UPDATE = "decision_nudge_update", "reminder to the managers, updated with the decision"
     OWNER_NUDGE_UPDATE = "owner_nudge_update", "reminder to the account owner, updated with their answer"
     SIDE_DOOR_OFFER_FILED = "side_door_offer_filed", "offer in a watched channel, updated once an ask is filed"
+    SAVED_LATE_DM = "saved_late_dm", "note that a form Slack showed as failed was saved"
 
 
 # Messages that show an ask as it stands, and the kind that redraws each in place when the ask changes

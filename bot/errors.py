@@ -123,3 +123,9 @@ class StaysDoNotContact(DomainError):
             f"{customer_name} is marked do-not-contact and stays so: only a reference manager lifts it, with "
             f"`/reference-request limits {customer_name}`. Nothing was changed."
         )
+
+
+class AlreadySaved(DomainError):
+    """The same form (its view) was submitted again after it had been saved: nothing is saved twice."""
+
+    message = "This form was already saved."

@@ -43,6 +43,12 @@ class LimitsSaved(Payload):
     changes: list[str] = []
 
 
+class SavedLate(Payload):
+    """A form saved after Slack had stopped waiting for the answer (so it showed the user an error)."""
+
+    form: str
+
+
 class BetaNudge(Payload):
     """Beta customers of one account owner that are not references yet: (id, name), and how many in all."""
 

@@ -17,7 +17,9 @@ from typing import Any
 from slack_bolt import Ack, App, BoltResponse, Respond
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.errors import DomainError, FormErrors
+from bot.errors import AlreadySaved, DomainError, FormErrors
+from bot.services import submissions
+from handlers.common import deps, services
 
 logger = logging.getLogger("reference_bot.errors")
 
@@ -32,7 +34,8 @@ def register(app: App) -> None:
 
 
 def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
-    """Wrap a listener so a failure after its ack() is reported to the user here.
+    """Wrap a listener so a failure after its ack() is reported to the user here, and a form submission is
+    saved once, in time (`bot.services.submissions`).
 
     Bolt's own error path, once a listener has acknowledged, resets the acknowledgement it is still
     waiting to send, and Slack then sees an error. Failures before the ack go to `on_error` as usual.
@@ -40,19 +43,62 @@ def guarded(listener: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(listener)
     def run(**kwargs: Any) -> Any:
-        try:
-            return listener(**kwargs)
-        except DomainError as refusal:
-            refuse(refusal, ack=kwargs.get("ack"), body=kwargs.get("body") or {}, respond=kwargs.get("respond"))
-            return None
-        except Exception as error:
-            ack = kwargs.get("ack")
-            if ack is None or ack.response is None:
-                raise
-            on_error(error, kwargs.get("body") or {}, None, kwargs.get("respond"))
-            return None
+        body = kwargs.get("body") or {}
+        if body.get("type") == "view_submission" and isinstance((body.get("view") or {}).get("id"), str):
+            return _saved_once(listener, kwargs)
+        return _answered(listener, kwargs)
 
     return run
+
+
+def _answered(listener: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    try:
+        return listener(**kwargs)
+    except AlreadySaved:
+        _close(kwargs.get("ack"))
+        return None
+    except DomainError as refusal:
+        refuse(refusal, ack=kwargs.get("ack"), body=kwargs.get("body") or {}, respond=kwargs.get("respond"))
+        return None
+    except Exception as error:
+        ack = kwargs.get("ack")
+        if ack is None or ack.response is None:
+            raise
+        on_error(error, kwargs.get("body") or {}, None, kwargs.get("respond"))
+        return None
+
+
+def _close(ack: Ack | None) -> None:
+    """A form already saved: close the modal, as its first (late or lost) answer would have."""
+    if ack is not None and ack.response is None:
+        ack()
+
+
+def _saved_once(listener: Callable[..., Any], kwargs: dict[str, Any]) -> Any:
+    body, context = kwargs["body"], kwargs["context"]
+    view = body["view"]
+    ctx = services(context)
+    if submissions.already_saved(ctx, view["id"]):
+        logger.info("form %s submitted again after it was saved; closed", view.get("callback_id"))
+        _close(kwargs.get("ack"))
+        return None
+    submission = submissions.Submission(
+        view_id=view["id"],
+        callback_id=str(view.get("callback_id") or ""),
+        user_id=body["user"]["id"],
+        answer_by=context.get("answer_by"),
+        at=ctx.now(),
+    )
+    with submissions.answering(submission):
+        result = _answered(listener, kwargs)
+    if submission.saved_late:
+        title = (view.get("title") or {}).get("text") if isinstance(view.get("title"), dict) else None
+        try:
+            submissions.tell_saved_late(ctx, submission, str(title or "the form"))
+            deps(context).wake_outbox()
+        except Exception:  # the database went away again: the log says what the user could not be told
+            logger.error("form %s saved late; the user could not be told", submission.callback_id)
+    return result
 
 
 def _input_blocks(body: dict[str, Any]) -> list[str]:

@@ -261,7 +261,6 @@ def request_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
         d.services,
         form=read_form(view_values(view)),
         requester_id=body["user"]["id"],
-        confirm_by=context.get("answer_by"),
         source=source or AskSource.FORM,
         offer=_offer_of(meta),
     )

@@ -367,6 +367,10 @@ class Touch(Base):
     sentiment: Mapped[Sentiment | None] = mapped_column(_enum(Sentiment, "sentiment", 20))
     created_by: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A manager struck this logged touch out (it no longer counts): who, when and why (migration 0024).
+    struck_by: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID))
+    struck_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    struck_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     customer: Mapped[Customer] = relationship()
     contact: Mapped[Contact | None] = relationship()
@@ -430,6 +434,18 @@ class ProcessedEvent(Base):
     __tablename__ = "processed_events"
 
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FormSubmission(Base):
+    """A modal submission that saved something, by its view: a resubmit of the same view (Slack's answer was
+    late or lost) is closed without saving again."""
+
+    __tablename__ = "form_submissions"
+
+    view_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    callback_id: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[str] = mapped_column(String(MAX_SLACK_ID))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
-from tests.harness import REQUESTER, add_customer, open_modal, run, write
+from storage.models import ReferenceRequest, Touch
+from tests.db_proxy import FreezableRelay
+from tests.harness import REQUESTER, add_customer, answers, at_once, open_modal, run, write
 
 HEADER = "name,industry,region,company_size,products,account_owner,status,beta,contact_name,contact_email,contact_title"
 
@@ -224,3 +233,112 @@ def test_a_program_file_holds_one_share_per_product_one_initiative_per_name_and_
     many = "kind,name,products,target,due\n" + "".join(f"initiative,I{i},Billing,1,{due}\n" for i in range(201))
     refused = run(["program", "import", str(write(tmp_path, many, "many.csv"))], cli_env)
     assert refused.returncode == 1 and "a program holds at most 200" in refused.stderr
+
+
+# -- Late forms: a form is answered within Slack's 3 s and saved, or not saved at all ----------------------
+SLACK_WAITS_S = 3.0
+
+
+def _log_form(bot) -> dict[str, Any]:
+    before = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.command(REQUESTER, "log").status == 200
+    return bot.standin.wait_calls("views.open", before + 1)[-1].answer["view"]
+
+
+def _log_answers(customer: int) -> dict[str, str]:
+    return {"customer_id": str(customer), "ask_type": "case_study", "team": "sales"}
+
+
+def _touches(bot) -> int:
+    with bot.database.session_factory() as session:
+        return int(session.scalar(select(func.count(Touch.id))) or 0)
+
+
+def _asks(bot) -> int:
+    with bot.database.session_factory() as session:
+        return int(session.scalar(select(func.count(ReferenceRequest.id))) or 0)
+
+
+FORMS = {  # form -> (open it, its answers for a customer, how many it saved)
+    "log a touch": (_log_form, _log_answers, _touches),
+    "request": (lambda bot: open_modal(bot), lambda customer: answers(customer), _asks),
+}
+
+
+@contextlib.contextmanager
+def _frozen_while(database, relay: FreezableRelay | None) -> Iterator[None]:
+    """The database stops answering while the form is saved, past the moment Slack stops waiting: on
+    PostgreSQL its server stalls at the COMMIT (the outcome is known only after the thaw); on SQLite another
+    process holds the write lock (the wait is bounded, so the answer is an error in time)."""
+    if relay is not None:
+        relay.freeze_at_next_commit()
+        yield
+        return
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with database.engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            held.set()
+            release.wait(20)
+            conn.exec_driver_sql("ROLLBACK")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(5)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join()
+
+
+@pytest.mark.parametrize("form", FORMS)
+def test_a_form_frozen_past_slacks_wait_is_saved_once_and_the_user_knows(start_bot, database, form):
+    relay = FreezableRelay(database.url) if database.backend == "postgresql" else None
+    try:
+        bot = start_bot(DATABASE_URL=relay.url) if relay else start_bot()
+        open_form, answers_for, saved = FORMS[form]
+        acme = add_customer(bot.database, "Acme")
+        view = open_form(bot)
+        started = time.monotonic()
+        with _frozen_while(database, relay), ThreadPoolExecutor(1) as pool:
+            first = pool.submit(bot.slack.submit, REQUESTER, view, answers_for(acme))
+            if relay is not None:
+                assert relay.commit_held.wait(5)
+                time.sleep(max(0.0, started + SLACK_WAITS_S + 0.5 - time.monotonic()))  # Slack gave up
+                relay.thaw()
+            reply = first.result(timeout=15)
+        late = time.monotonic() - started > SLACK_WAITS_S
+        if late:  # PostgreSQL: Slack showed the user an error; the save went through after the thaw
+            assert saved(bot) == 1
+            told = bot.standin.wait_for(
+                lambda: [m for m in bot.standin.dms_to(REQUESTER) if "no need to send it again" in m.text],
+                what="the note that the form was saved after all",
+            )
+            assert told
+        else:  # SQLite: the error was shown in time and nothing was saved
+            assert "cannot reach its database" in json.dumps(reply.json) and saved(bot) == 0
+        # The user sends the same form again, as Slack's error invites them to.
+        again = bot.slack.submit(REQUESTER, view, answers_for(acme))
+        assert (again.status, again.body) == (200, b"")
+        assert saved(bot) == 1
+    finally:
+        if relay is not None:
+            relay.close()
+
+
+def test_a_form_sent_twice_is_saved_once(bot):
+    # Slack's answer to the first submission was lost: the same view comes again (as a replica may see it).
+    acme = add_customer(bot.database, "Acme", account_owner="UOWNER01", status="paused")
+    view = _log_form(bot)
+    replies = []
+    at_once(*[lambda: replies.append(bot.slack.submit(REQUESTER, view, _log_answers(acme)))] * 2)
+    assert sorted(r.status for r in replies) == [200, 200] and _touches(bot) == 1
+    before = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.command(REQUESTER, "nominate").status == 200
+    nomination = bot.standin.wait_calls("views.open", before + 1)[-1].answer["view"]
+    for _ in range(2):
+        assert bot.slack.submit(REQUESTER, nomination, {"customer_id": str(acme), "note": "Loves it"}).status == 200
+    bot.drained()
+    assert len(bot.standin.dms_to("UOWNER01")) == 1  # the owner is asked once

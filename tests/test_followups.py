@@ -78,6 +78,8 @@ def test_done_with_an_unhappy_customer_alerts_the_managers_at_once(bot):
     bot.slack.click(REQUESTER, message, "followup_done")
     modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
     assert modal["callback_id"] == "followup_done"
+    bot.slack.click(REQUESTER, message, "followup_done")  # a second form, in another window
+    second = bot.standin.wait_calls("views.open", opened + 2)[-1].answer["view"]
     reply = bot.slack.submit(REQUESTER, modal, {"sentiment": "unhappy", "note": "They felt pushed into it."})
     assert reply.status == 200 and not reply.body
     for manager in MANAGERS:
@@ -98,8 +100,13 @@ def test_done_with_an_unhappy_customer_alerts_the_managers_at_once(bot):
     with bot.database.session_factory() as session:
         touch = session.scalars(select(Touch)).one()
         assert (touch.outcome, touch.sentiment) == ("completed", "unhappy")
-    again = bot.slack.submit(REQUESTER, modal, {"sentiment": "happy"})
+    alerts = len(bot.standin.dms_to(MANAGERS[0]))
+    again = bot.slack.submit(REQUESTER, second, {"sentiment": "happy"})
     assert "Already recorded: Done" in json.dumps(again.json)
+    # The first form sent again (Slack's answer lost): closed, and nothing recorded twice or changed.
+    resent = bot.slack.submit(REQUESTER, modal, {"sentiment": "happy"})
+    assert (resent.status, resent.body) == (200, b"")
+    assert (request(bot).sentiment, len(bot.standin.dms_to(MANAGERS[0]))) == ("unhappy", alerts)
 
 
 def test_still_planned_asks_for_the_new_date_and_follows_up_after_it(bot):

@@ -166,7 +166,7 @@ def test_the_owner_says_not_now_and_the_requester_hears_who_and_why(bot):
     assert refused.json["response_action"] == "errors" and "why not now" in json.dumps(refused.json).lower()
     assert _stored(bot).status.value == "pending"  # nothing written
     assert bot.slack.submit(OWNER, modal, {"reason": "Renewal talks this month"}).status == 200
-    declined = _to(bot, REQUESTER, "declined")
+    declined = _to(bot, REQUESTER, "Request #1 declined")  # the notice (the first DM, redrawn, says it too)
     assert "Renewal talks this month" in declined.text and f"Not now from <@{OWNER}>" in text_of(declined)
     managers = _card_saying(bot, M1, "Not now from")
     assert "Renewal talks this month" in text_of(managers) and "approve_request" not in text_of(managers)

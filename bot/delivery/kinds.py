@@ -28,6 +28,7 @@ from bot.outbox_payloads import (
     LimitsSaved,
     LoggedTouchOf,
     Payload,
+    SavedLate,
     SideDoorOffer,
 )
 from bot.services import asks, digest, nominations, offers, touch_log
@@ -257,6 +258,10 @@ def _limits_saved(saved: LimitsSaved, _payload: LimitsSaved, _channel: str) -> D
     return messages.limits_saved(saved.customer_name, saved.changes)
 
 
+def _saved_late(saved: SavedLate, _payload: SavedLate, _channel: str) -> Drawing:
+    return messages.saved_late(saved.form)
+
+
 def _beta_nudge(nudge: BetaNudge, _payload: BetaNudge, _channel: str) -> Drawing | None:
     return nomination_blocks.beta_nudge(nudge.customers, nudge.total) if nudge.customers else None
 
@@ -323,6 +328,7 @@ KINDS: dict[OutboxKind, Kind[Any, Any]] = {
     OutboxKind.NOMINATION_DECIDED_DM: _about_nomination("nominator", nomination_blocks.decided_dm),
     OutboxKind.TOUCH_LOGGED_DM: Kind("who logged it", LoggedTouchOf, touch_now, _of(messages.logged_dm)),
     OutboxKind.LIMITS_SAVED_DM: Kind("the manager", LimitsSaved, as_queued, _limits_saved),
+    OutboxKind.SAVED_LATE_DM: Kind("the user who sent the form", SavedLate, as_queued, _saved_late),
     OutboxKind.BETA_NUDGE_DM: Kind("account owner", BetaNudge, as_queued, _beta_nudge),
     OutboxKind.SIDE_DOOR_OFFER: Kind(
         "the message's thread", SideDoorOffer, as_queued, _side_door_offer, after_sent=(record_offer,)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -25,7 +24,7 @@ from bot.domain import (
     member,
     whole_number,
 )
-from bot.errors import FormErrors, TooSlow, UnknownRequest
+from bot.errors import FormErrors, UnknownRequest
 from bot.rules.ask_lifecycle import MOVES
 from bot.rules.ask_lifecycle import state as request_state
 from bot.services import asks, catalog, decisions, home, offers, standing
@@ -260,7 +259,6 @@ def file_request(
     *,
     form: RequestForm,
     requester_id: str,
-    confirm_by: float | None = None,
     source: AskSource = AskSource.FORM,
     offer: tuple[str, str] | None = None,
 ) -> RequestSummary:
@@ -271,8 +269,7 @@ def file_request(
 
     An ask that breaks a policy rule is still filed (the manager decides) but flagged, with the reasons.
 
-    `confirm_by` (a `time.monotonic()` moment) is when Slack stops waiting for the answer: past it, the
-    transaction is rolled back (TooSlow), so an ask Slack reported as failed is never filed after all.
+    Submitted from the form, it is saved in time or not at all (`bot.services.submissions`).
     """
     now = ctx.now()
     with ctx.session_factory.begin() as session:
@@ -325,8 +322,6 @@ def file_request(
         session.refresh(request)
         # No standing report: it is computed when each card is rendered, not before Slack's 3 s ack.
         summary = summarize(session, request)
-        if confirm_by is not None and time.monotonic() > confirm_by:
-            raise TooSlow()  # leaving the block by an exception rolls the transaction back
     ctx.memo.pop(asks.last_team_key(requester_id), None)  # the next form starts on this team
     return summary
 

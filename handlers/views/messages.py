@@ -263,6 +263,14 @@ def limits_saved(customer_name: str, changes: list[str]) -> tuple[str, list[Bloc
     return f"Limits of {customer_name} saved.", [_section(f"*{esc(customer_name)}*: limits saved.\n{summary}")]
 
 
+def saved_late(form: str) -> tuple[str, list[Block]]:
+    text = (
+        f"Your form “{form}” was saved, although Slack showed an error: the reference bot answered too late "
+        "because its database was slow. There is no need to send it again."
+    )
+    return text, [_section(esc(text))]
+
+
 def failed_deliveries(failed: list[FailedDelivery]) -> list[Block]:
     """For reference managers: messages Slack kept refusing, with its reason and a Retry button each."""
     blocks: list[Block] = [
