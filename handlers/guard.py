@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services import slack_events
 
@@ -119,10 +120,21 @@ def skip_event_retries(
     context: BoltContext,
     next: Callable[[], BoltResponse | None],  # noqa: A002
 ) -> BoltResponse | None:
-    """An Events API delivery is handled once: a retry of an event already seen is acknowledged and dropped."""
+    """An Events API delivery is handled once: a retry of an event already seen is acknowledged and dropped.
+
+    When the delivery cannot be recorded (the database is away) the answer is 503, not 200: Slack then
+    delivers the event again (up to three times, with `X-Slack-Retry-Num`) instead of it being lost.
+    """
     if body.get("type") != "event_callback":
         return next()
-    if not slack_events.first_delivery(context["deps"].services, event_id=str(body["event_id"])):
+    try:
+        first = slack_events.first_delivery(context["deps"].services, event_id=str(body["event_id"]))
+    except SQLAlchemyError as error:
+        logger.error(
+            "event %s not recorded (%s); answered 503 so Slack retries", body["event_id"], type(error).__name__
+        )
+        return BoltResponse(status=503, body="database unavailable; please retry")
+    if not first:
         retry = (request.headers.get("x-slack-retry-num") or ["?"])[0]
         logger.info("event %s already handled; retry %s acknowledged", body["event_id"], retry)
         return BoltResponse(status=200, body="")

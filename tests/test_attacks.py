@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from storage.models import ReferenceRequest, Touch
 from tests.db_proxy import FreezableRelay
-from tests.harness import REQUESTER, add_customer, answers, at_once, open_modal, run, write
+from tests.harness import REQUESTER, add_customer, answers, at_once, open_modal, run, send_event, write
 
 HEADER = "name,industry,region,company_size,products,account_owner,status,beta,contact_name,contact_email,contact_title"
 
@@ -342,3 +342,38 @@ def test_a_form_sent_twice_is_saved_once(bot):
         assert bot.slack.submit(REQUESTER, nomination, {"customer_id": str(acme), "note": "Loves it"}).status == 200
     bot.drained()
     assert len(bot.standin.dms_to("UOWNER01")) == 1  # the owner is asked once
+
+
+def test_an_event_that_arrives_while_the_database_is_away_is_retried_by_slack_and_handled_once(start_bot, database):
+    from tests.test_mentions import _offers
+
+    bot = start_bot(WATCH_CHANNELS="CWATCH01")
+    add_customer(bot.database, "Acme Retail", products=("Analytics",))
+    text = "anyone have a retail customer on Analytics who'd take a call this week?"
+    bot.standin.put_message("CWATCH01", "1700001234.000200", text)
+    event = {"type": "message", "user": REQUESTER, "text": text, "channel": "CWATCH01", "ts": "1700001234.000200"}
+    held, release = threading.Event(), threading.Event()
+
+    def hold() -> None:  # nothing can be written: the database is away for the bot
+        with database.engine.connect() as conn:
+            if database.backend == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql("BEGIN")
+                conn.exec_driver_sql("LOCK TABLE processed_events IN ACCESS EXCLUSIVE MODE")
+            held.set()
+            release.wait(20)
+            conn.exec_driver_sql("ROLLBACK")
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(5)
+    try:
+        send_event(bot, event, event_id="EvAWAY0001", expect=503)  # not 200: Slack delivers it again
+    finally:
+        release.set()
+        holder.join()
+    send_event(bot, event, event_id="EvAWAY0001", retry=1)
+    send_event(bot, event, event_id="EvAWAY0001", retry=2)
+    bot.drained()
+    assert len(_offers(bot)) == 1
