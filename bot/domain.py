@@ -269,6 +269,8 @@ class OutboxKind(Labelled):
     DECISION_NUDGE_UPDATE = "decision_nudge_update", "reminder to the managers, updated with the decision"
     OWNER_NUDGE_UPDATE = "owner_nudge_update", "reminder to the account owner, updated with their answer"
     SIDE_DOOR_OFFER_FILED = "side_door_offer_filed", "offer in a watched channel, updated once an ask is filed"
+    TOUCH_LOGGED_NOTICE = "touch_logged_notice", "logged touch, shown to the managers"
+    TOUCH_NOTICE_UPDATE = "touch_notice_update", "logged touch, redrawn once struck out"
     SAVED_LATE_DM = "saved_late_dm", "note that a form Slack showed as failed was saved"
 
 

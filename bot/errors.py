@@ -7,6 +7,8 @@ nothing: every write is one transaction.
 
 from __future__ import annotations
 
+from datetime import date
+
 from bot.domain import CustomerStatus, NominationStatus, Outcome
 
 
@@ -123,6 +125,15 @@ class StaysDoNotContact(DomainError):
             f"{customer_name} is marked do-not-contact and stays so: only a reference manager lifts it, with "
             f"`/reference-request limits {customer_name}`. Nothing was changed."
         )
+
+
+class NotALoggedTouch(DomainError):
+    message = "Only a touch logged by hand can be struck out; an ask's touch changes through its ask."
+
+
+class AlreadyStruck(DomainError):
+    def __init__(self, by: str, on: date) -> None:
+        super().__init__(f"That touch was already struck out, by <@{by}> on {on.isoformat()}. Nothing changed.")
 
 
 class AlreadySaved(DomainError):

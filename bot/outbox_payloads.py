@@ -36,6 +36,7 @@ class DigestCopyOf(Payload):
 
 class LoggedTouchOf(Payload):
     touch_id: int
+    for_managers: bool = False  # the managers' notice (with Strike out), not the logger's confirmation
 
 
 class LimitsSaved(Payload):

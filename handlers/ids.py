@@ -112,6 +112,7 @@ class Action(enum.StrEnum):
     PROSPECT_SIZE = "prospect_size_select"
     SWITCH_CUSTOMER = "switch_customer"
     OUTBOX_RETRY = "outbox_retry"
+    STRIKE_TOUCH = "strike_touch"
     NOMINATION_AGREE = "nomination_agree"
     NOMINATION_NOT_NOW = "nomination_not_now"
     NOMINATION_APPROVE = "nomination_approve"

@@ -56,6 +56,12 @@ class NominationRef(_Payload):
     nomination_id: int = Field(gt=0, lt=2**31)
 
 
+class TouchRef(_Payload):
+    """The Strike out button on a logged touch."""
+
+    touch_id: int = Field(gt=0, lt=2**31)
+
+
 class OutboxRef(_Payload):
     """A Retry button on a failed delivery in the managers' Home tab."""
 

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 
+from bot.errors import NotALoggedTouch
 from bot.services import touch_log
-from handlers.common import deps, state_value, view_values
+from handlers.common import action_value, deps, state_value, view_values
 from handlers.error_replies import guarded
 from handlers.ids import Action, Block, Callback
+from handlers.payloads import TouchRef
 
 
 def register(app: App) -> None:
     app.view(Callback.LOG_MODAL)(guarded(touch_logged))
+    app.action(Action.STRIKE_TOUCH)(guarded(strike_clicked))
 
 
 def touch_logged(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
@@ -30,4 +33,15 @@ def touch_logged(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: 
     )
     touch_log.log_touch(d.services, form=form, user_id=body["user"]["id"])
     ack()
+    d.wake_outbox()
+
+
+def strike_clicked(ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+    """A manager strikes out a logged touch; every message showing it is redrawn by the outbox."""
+    ack()
+    ref = TouchRef.parse(action_value(body))
+    if not isinstance(ref, TouchRef):
+        raise NotALoggedTouch()
+    d = deps(context)
+    touch_log.strike_out(d.services, touch_id=ref.touch_id, manager_id=body["user"]["id"])
     d.wake_outbox()

@@ -218,3 +218,14 @@ def shown_messages(session: Session, request_id: int) -> list[tuple[OutboxKind, 
     )
     rows = session.execute(stmt.order_by(OutboxMessage.id))
     return [(kind, str(to), str(channel), str(ts)) for kind, to, channel, ts in rows]
+
+
+def sent_with(session: Session, kinds: Sequence[OutboxKind], payload: BaseModel) -> list[tuple[str, str]]:
+    """Where Slack put each sent message of these kinds queued with exactly this payload: (channel, ts)."""
+    stmt = select(OutboxMessage.sent_channel, OutboxMessage.sent_ts).where(
+        OutboxMessage.kind.in_(kinds),
+        OutboxMessage.data == payload.model_dump_json(),
+        OutboxMessage.status == OutboxStatus.SENT,
+        OutboxMessage.sent_ts != "",
+    )
+    return [(channel, ts) for channel, ts in session.execute(stmt)]

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, literal_column, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import AskType, Outcome, Sentiment, touch_counts
 from storage.models import LAST_DAY, NEVER_TOUCHED, Contact, Customer, Touch
+
+
+def get_for_update(session: Session, touch_id: int) -> Touch | None:
+    return session.scalar(select(Touch).where(Touch.id == touch_id).with_for_update())
 
 
 def add(session: Session, touch: Touch) -> Touch:
@@ -32,7 +36,15 @@ def set_outcome(session: Session, touch: Touch, outcome: Outcome) -> None:
     """How the contact went: a touch that did not happen (or was cancelled) stops counting, and the customer's
     last-touched date is read again from the touches that still count."""
     touch.outcome = outcome
-    touch.counts = touch_counts(outcome)
+    touch.counts = touch_counts(outcome) and touch.struck_at is None
+    session.flush()
+    recount_last(session, touch.customer_id)
+
+
+def strike(session: Session, touch: Touch, *, by: str, at: datetime, reason: str) -> None:
+    """A manager strikes a logged touch out: it stays on record (who, when, why) and no longer counts."""
+    touch.struck_by, touch.struck_at, touch.struck_reason = by, at, reason
+    touch.counts = False
     session.flush()
     recount_last(session, touch.customer_id)
 

@@ -15,7 +15,21 @@ from sqlalchemy import func, select
 
 from storage.models import ReferenceRequest, Touch
 from tests.db_proxy import FreezableRelay
-from tests.harness import REQUESTER, add_customer, answers, at_once, open_modal, run, send_event, write
+from tests.harness import (
+    M1,
+    M2,
+    MANAGERS,
+    REQUESTER,
+    add_customer,
+    answers,
+    at_once,
+    file_request,
+    open_modal,
+    run,
+    send_event,
+    text_of,
+    write,
+)
 
 HEADER = "name,industry,region,company_size,products,account_owner,status,beta,contact_name,contact_email,contact_title"
 
@@ -377,3 +391,70 @@ def test_an_event_that_arrives_while_the_database_is_away_is_retried_by_slack_an
     send_event(bot, event, event_id="EvAWAY0001", retry=2)
     bot.drained()
     assert len(_offers(bot)) == 1
+
+
+# -- Logged touches: anyone may log one; the managers see who, and can strike a made-up one out -----------
+MALLORY = "UMALLORY1"
+
+
+def _notices(bot, manager: str) -> list[Any]:
+    return [m for m in bot.standin.dms_to(manager) if f"<@{MALLORY}> logged a touch" in text_of(m)]
+
+
+def test_made_up_touches_are_shown_to_the_managers_by_who_logged_them_and_struck_out(bot):
+    acme = add_customer(bot.database, "Acme")
+    for _ in range(2):
+        before = len(bot.standin.calls_to("views.open"))
+        assert bot.slack.command(MALLORY, "log").status == 200
+        form = bot.standin.wait_calls("views.open", before + 1)[-1].answer["view"]
+        logged = {"customer_id": str(acme), "ask_type": "reference_call", "team": "sales", "note": "trust me"}
+        assert bot.slack.submit(MALLORY, form, logged).status == 200
+    bot.drained()
+    for manager in MANAGERS:  # told at once, with who logged it and a Strike out button
+        notices = _notices(bot, manager)
+        assert len(notices) == 2 and "Note: trust me" in text_of(notices[0])
+        assert "strike_touch" in json.dumps(notices[0].blocks)
+    # An honest ask now shows the customer over its limit, and the card says whose touches those are.
+    file_request(bot, acme)
+    card = bot.standin.wait_for(lambda: [m for m in bot.standin.dms_to(M1) if "Reference request #1" in m.text])[0]
+    assert text_of(card).count(f"logged by <@{MALLORY}>") == 2 and "2 of 3 touches in 90 days" in text_of(card)
+    # Only a manager strikes one out, and each is struck out once.
+    first, second = _notices(bot, M1)
+    value = first.blocks[-1]["elements"][0]["value"]
+    assert bot.slack.forged_click(MALLORY, first, "strike_touch", value).status == 200
+    refused = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(MALLORY), what="the refusal")[0]
+    assert "reference managers" in refused["text"]
+    for notice in (first, second):
+        assert bot.slack.click(M1, notice, "strike_touch").status == 200
+    bot.drained()
+    with bot.database.session_factory() as session:
+        touches = session.scalars(select(Touch).order_by(Touch.id)).all()
+        assert [(t.struck_by, t.counts, t.struck_at is not None) for t in touches] == [(M1, False, True)] * 2
+    # Every copy of each notice, and Mallory's own confirmations, now say so, with no button left.
+    for copy in [*_notices(bot, M1), *_notices(bot, M2), *bot.standin.dms_to(MALLORY)]:
+        assert f"Struck out by <@{M1}>" in text_of(copy) and "strike_touch" not in json.dumps(copy.blocks)
+    # M2 presses Strike out on a copy drawn before the redraw reached it.
+    assert bot.slack.forged_click(M2, _notices(bot, M2)[0], "strike_touch", value).status == 200
+    again = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(M2), what="already struck")[0]
+    assert f"already struck out, by <@{M1}>" in again["text"]
+    # The honest ask's card is redrawn with the struck touches no longer counted.
+    card = bot.standin.wait_for(
+        lambda: [
+            m for m in bot.standin.dms_to(M1) if "Reference request #1" in m.text and "0 of 3 touches" in text_of(m)
+        ],
+        what="the card without the struck touches",
+    )[0]
+    assert f"logged by <@{MALLORY}>" not in text_of(card)
+
+
+def test_a_touch_a_manager_logs_is_not_announced_to_the_managers(bot):
+    acme = add_customer(bot.database, "Acme")
+    before = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.command(M1, "log").status == 200
+    form = bot.standin.wait_calls("views.open", before + 1)[-1].answer["view"]
+    assert (
+        bot.slack.submit(M1, form, {"customer_id": str(acme), "ask_type": "case_study", "team": "sales"}).status == 200
+    )
+    bot.drained()
+    assert [m.text for m in bot.standin.dms_to(M1)][0].startswith("Logged: ")
+    assert not [m for m in bot.standin.dms_to(M2) if "logged a touch" in m.text]

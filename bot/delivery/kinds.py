@@ -258,6 +258,10 @@ def _limits_saved(saved: LimitsSaved, _payload: LimitsSaved, _channel: str) -> D
     return messages.limits_saved(saved.customer_name, saved.changes)
 
 
+def _logged_touch(logged: LoggedTouch, payload: LoggedTouchOf, _channel: str) -> Drawing:
+    return messages.logged_notice(logged) if payload.for_managers else messages.logged_dm(logged)
+
+
 def _saved_late(saved: SavedLate, _payload: SavedLate, _channel: str) -> Drawing:
     return messages.saved_late(saved.form)
 
@@ -326,7 +330,11 @@ KINDS: dict[OutboxKind, Kind[Any, Any]] = {
     OutboxKind.NOMINATION_CARD: _about_nomination(_MANAGERS, nomination_blocks.manager_card),
     OutboxKind.NOMINATION_CARD_UPDATE: _about_nomination(_MANAGERS, nomination_blocks.manager_card, updates=True),
     OutboxKind.NOMINATION_DECIDED_DM: _about_nomination("nominator", nomination_blocks.decided_dm),
-    OutboxKind.TOUCH_LOGGED_DM: Kind("who logged it", LoggedTouchOf, touch_now, _of(messages.logged_dm)),
+    OutboxKind.TOUCH_LOGGED_DM: Kind("who logged it", LoggedTouchOf, touch_now, _logged_touch),
+    OutboxKind.TOUCH_LOGGED_NOTICE: Kind(_MANAGERS, LoggedTouchOf, touch_now, _logged_touch),
+    OutboxKind.TOUCH_NOTICE_UPDATE: Kind(
+        "who logged it, and the managers", LoggedTouchOf, touch_now, _logged_touch, updates=True
+    ),
     OutboxKind.LIMITS_SAVED_DM: Kind("the manager", LimitsSaved, as_queued, _limits_saved),
     OutboxKind.SAVED_LATE_DM: Kind("the user who sent the form", SavedLate, as_queued, _saved_late),
     OutboxKind.BETA_NUDGE_DM: Kind("account owner", BetaNudge, as_queued, _beta_nudge),

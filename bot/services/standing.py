@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.domain import AskType, CustomerStatus, Outcome, RequestStatus, Team, day_words
+from bot.domain import AskType, CustomerStatus, Outcome, RequestStatus, Team, TouchSource, day_words
 from bot.rules import policy, ranking
 from bot.rules.policy import Limits, Standing
 from bot.rules.ranking import Candidate, Need
@@ -30,6 +30,7 @@ class TouchView:
     outcome: Outcome
     requester: str
     product: str | None = None
+    logged_by: str | None = None  # a touch logged by hand: who logged it (the managers see it on the card)
 
 
 @dataclass(frozen=True)
@@ -144,7 +145,15 @@ def report(
     around = _touches_around(session, customer, own, need.on, exclude_request)
     in_window = [t for t in around if window_start <= t.touched_on <= need.on]
     recent = tuple(
-        TouchView(t.touched_on, t.ask_type, t.team, t.outcome, t.requester, t.product)
+        TouchView(
+            t.touched_on,
+            t.ask_type,
+            t.team,
+            t.outcome,
+            t.requester,
+            t.product,
+            t.created_by if t.source == TouchSource.LOGGED else None,
+        )
         for t in sorted(in_window, key=lambda t: (t.touched_on, t.id), reverse=True)[:5]
     )
     asks = tuple(

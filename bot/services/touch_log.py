@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -24,12 +24,12 @@ from bot.domain import (
     TouchSource,
     parse_choice,
 )
-from bot.errors import FormErrors, ImportRefused
+from bot.errors import AlreadyStruck, FormErrors, ImportRefused, NotALoggedTouch
 from bot.outbox_payloads import LoggedTouchOf
 from bot.rules.policy import Standing
-from bot.services import catalog, sheets, standing
+from bot.services import catalog, redraw, sheets, standing
 from bot.services.context import ServiceContext
-from storage import customer_repo, outbox_repo, touch_repo
+from storage import customer_repo, outbox_repo, request_repo, touch_repo
 from storage.models import Customer, Touch
 
 HISTORY_SHEET = (
@@ -64,6 +64,20 @@ class LoggedTouch:
     ask_type: AskType
     touched_on: date
     standing: Standing
+    touch_id: int = 0
+    logged_by: str = ""
+    team: Team | None = None
+    outcome: Outcome | None = None
+    note: str = ""
+    struck_by: str | None = None
+    struck_at: datetime | None = None
+    struck_reason: str = ""
+
+
+# Who may log a touch: anyone (a rep who arranged a call outside the bot logs it, so the customer's budget
+# stays true). A touch logged by anyone but a manager is shown to every manager at once, naming who logged
+# it, with a Strike out button: a manager strikes out a made-up touch and it stops counting (recorded).
+_SEEN_BY = (OutboxKind.TOUCH_LOGGED_DM, OutboxKind.TOUCH_LOGGED_NOTICE)
 
 
 def log_touch(ctx: ServiceContext, *, form: LogForm, user_id: str) -> LoggedTouch:
@@ -106,18 +120,64 @@ def log_touch(ctx: ServiceContext, *, form: LogForm, user_id: str) -> LoggedTouc
         outbox_repo.enqueue(
             session, kind=OutboxKind.TOUCH_LOGGED_DM, channel=user_id, payload=LoggedTouchOf(touch_id=touch.id), now=now
         )
-        after = standing.assess(session, customer, ctx.limits, today)
-        return LoggedTouch(customer.name, ask_type, touched_on, after)
+        if not ctx.is_manager(user_id):
+            for manager in ctx.managers:
+                outbox_repo.enqueue(
+                    session,
+                    kind=OutboxKind.TOUCH_LOGGED_NOTICE,
+                    channel=manager,
+                    payload=LoggedTouchOf(touch_id=touch.id, for_managers=True),
+                    now=now,
+                )
+        return _logged(session, ctx, touch)
+
+
+def strike_out(ctx: ServiceContext, *, touch_id: int, manager_id: str, reason: str = "") -> LoggedTouch:
+    """A manager strikes out a logged touch: it stops counting against the customer, who and when are kept,
+    and every message showing it (the managers' notices, the logger's confirmation) is redrawn."""
+    ctx.require_manager(manager_id, "strike out a logged touch")
+    now = ctx.now()
+    with ctx.session_factory.begin() as session:
+        touch = touch_repo.get_for_update(session, touch_id)
+        if touch is None or touch.source != TouchSource.LOGGED:
+            raise NotALoggedTouch()
+        if touch.struck_at is not None:
+            raise AlreadyStruck(touch.struck_by or "", ctx.day_of(touch.struck_at))
+        touch_repo.strike(session, touch, by=manager_id, at=now, reason=reason.strip()[:MAX_LOG_NOTE])
+        for for_managers in (False, True):
+            payload = LoggedTouchOf(touch_id=touch.id, for_managers=for_managers)
+            for channel, ts in outbox_repo.sent_with(session, _SEEN_BY, payload):
+                outbox_repo.enqueue(
+                    session, kind=OutboxKind.TOUCH_NOTICE_UPDATE, channel=channel, ts=ts, payload=payload, now=now
+                )
+        for ask in request_repo.open_for_customer(session, touch.customer_id, ctx.today()):
+            redraw.ask_changed(session, ctx, ask, now)  # their cards show the customer's standing
+        return _logged(session, ctx, touch)
+
+
+def _logged(session: Session, ctx: ServiceContext, touch: Touch) -> LoggedTouch:
+    after = standing.assess(session, touch.customer, ctx.limits, ctx.today())
+    return LoggedTouch(
+        touch.customer.name,
+        touch.ask_type,
+        touch.touched_on,
+        after,
+        touch_id=touch.id,
+        logged_by=touch.created_by,
+        team=touch.team,
+        outcome=touch.outcome,
+        note=touch.note,
+        struck_by=touch.struck_by,
+        struck_at=touch.struck_at,
+        struck_reason=touch.struck_reason,
+    )
 
 
 def load_logged(ctx: ServiceContext, *, touch_id: int) -> LoggedTouch | None:
     """A logged touch with the customer's standing now (for the confirmation message)."""
     with ctx.session_factory() as session:
         touch = touch_repo.get(session, touch_id)
-        if touch is None:
-            return None
-        after = standing.assess(session, touch.customer, ctx.limits, ctx.today())
-        return LoggedTouch(touch.customer.name, touch.ask_type, touch.touched_on, after)
+        return _logged(session, ctx, touch) if touch is not None else None
 
 
 E = TypeVar("E", bound=Labelled)

@@ -21,7 +21,7 @@ from bot.services.outbox_queue import FailedDelivery
 from bot.services.summaries import RequestSummary, state_words
 from bot.services.touch_log import LoggedTouch
 from handlers.ids import COMMAND, Action
-from handlers.payloads import OutboxRef, RequestRef
+from handlers.payloads import OutboxRef, RequestRef, TouchRef
 from handlers.views import standing_blocks as standing_view
 from handlers.views.cards import ask_line, choose_buttons, customer_words, decision_buttons, decision_line
 from handlers.views.text import clip, esc, slack_date, slack_time, user
@@ -195,7 +195,52 @@ def logged_dm(logged: LoggedTouch) -> tuple[str, list[Block]]:
             f":memo: Logged: {logged.ask_type.label} with *{esc(logged.customer_name)}* "
             f"on {slack_date(logged.touched_on)}."
         ),
+        *_struck(logged),
         ContextBlock(elements=[MarkdownTextObject(text=clip(standing_view.badge(logged.standing), 3000))]),
+    ]
+
+
+def logged_notice(logged: LoggedTouch) -> tuple[str, list[Block]]:
+    """For the managers: a touch someone logged by hand, naming who, with Strike out while it counts."""
+    what = f"{logged.ask_type.label} with {logged.customer_name} on {slack_date(logged.touched_on)}"
+    how = ", ".join(x.label.lower() for x in (logged.team, logged.outcome) if x is not None)
+    text = f"A touch was logged by hand: {what}."
+    lines = [f":memo: {user(logged.logged_by)} logged a touch: {esc(what)} ({how})."]
+    if logged.note:
+        lines.append(f"Note: {esc(logged.note)}")
+    blocks: list[Block] = [_section(clip("\n".join(lines), 3000)), *_struck(logged)]
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(standing_view.badge(logged.standing), 3000))]))
+    if logged.struck_at is None:
+        blocks.append(
+            ActionsBlock(
+                elements=[
+                    ButtonElement(
+                        text="Strike out",
+                        action_id=Action.STRIKE_TOUCH,
+                        value=TouchRef(touch_id=logged.touch_id).dump(),
+                        style="danger",
+                        confirm=ConfirmObject(
+                            title="Strike out this touch?",
+                            text="It stays on record, struck out in your name, and no longer counts.",
+                            confirm="Strike it out",
+                            deny="Keep it",
+                        ),
+                    )
+                ]
+            )
+        )
+    return text, blocks
+
+
+def _struck(logged: LoggedTouch) -> list[Block]:
+    if logged.struck_at is None:
+        return []
+    why = f": {esc(logged.struck_reason)}" if logged.struck_reason else ""
+    return [
+        _section(
+            f":heavy_multiplication_x: Struck out by {user(logged.struck_by)} {slack_time(logged.struck_at)}{why}. "
+            "It no longer counts."
+        )
     ]
 
 

@@ -44,7 +44,8 @@ def badge(s: Standing) -> str:
 
 def touch_line(t: TouchView) -> str:
     product = f" on {esc(t.product)}" if t.product else ""
-    return f"• {slack_date(t.on)}: {t.ask_type.label}{product}, {t.team.label} ({t.outcome.label.lower()})"
+    logged = f", logged by {user(t.logged_by)}" if t.logged_by else ""
+    return f"• {slack_date(t.on)}: {t.ask_type.label}{product}, {t.team.label} ({t.outcome.label.lower()}){logged}"
 
 
 def last_touch_line(report: StandingReport) -> str:
