@@ -28,6 +28,10 @@ def make_engine(url: str, *, interactive: bool = False) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute(f"PRAGMA busy_timeout={wait * 1000}")
             cursor.close()
+            # SQLite's own lower() folds ASCII only: "Øresund" would never match "ØRESUND". Python's, as
+            # PostgreSQL's, folds every letter, so names match the same in Python and in both databases
+            # (migration 0025 rebuilds the indexes on lower(name) with it).
+            dbapi_conn.create_function("lower", 1, _lower, deterministic=True)
 
         return engine
     if not interactive:
@@ -44,6 +48,10 @@ def make_engine(url: str, *, interactive: bool = False) -> Engine:
             "options": f"-c statement_timeout={wait * 1000 + 500} -c lock_timeout={wait * 1000}",
         },
     )
+
+
+def _lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from storage.models import ReferenceRequest, Touch
+from storage.models import Customer, ReferenceRequest, Touch
 from tests.db_proxy import FreezableRelay
 from tests.harness import (
     M1,
@@ -458,3 +458,24 @@ def test_a_touch_a_manager_logs_is_not_announced_to_the_managers(bot):
     bot.drained()
     assert [m.text for m in bot.standin.dms_to(M1)][0].startswith("Logged: ")
     assert not [m for m in bot.standin.dms_to(M2) if "logged a touch" in m.text]
+
+
+def test_names_starting_with_a_letter_beyond_ascii_match_in_any_case(cli_env, tmp_path, start_bot, database):
+    sheet = (
+        f"{HEADER}\nØresund Bank,Banking,EMEA,1000+,Analytics,,do_not_contact,no,,,\n"
+        "Émile SA,Retail,EMEA,1000+,Analytics,,active,no,,,\n"
+    )
+    customers = write(tmp_path, sheet)
+    for _ in range(2):  # the same sheet again: updated in place, no IntegrityError
+        result = run(["customers", "import", str(customers)], cli_env)
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    capitals = write(tmp_path, f"{HEADER}\nØRESUND BANK,Banking,EMEA,1000+,Analytics,,active,no,,,\n", "caps.csv")
+    run(["customers", "import", str(capitals)], cli_env)
+    with database.session_factory() as session:
+        stored = {c.name: c.status.value for c in session.scalars(select(Customer))}
+    assert stored == {"Øresund Bank": "do_not_contact", "Émile SA": "active"}  # no active twin
+    bot = start_bot()
+    view = open_modal(bot)
+    for typed, found in (("øre", "Øresund Bank"), ("ÉMI", "Émile SA"), ("émile", "Émile SA")):
+        options = bot.slack.suggest(REQUESTER, view, "customer_id", "customer_select", typed).json["options"]
+        assert [o["text"]["text"] for o in options][:1] and found in options[0]["text"]["text"], (typed, options)
