@@ -50,7 +50,7 @@ def make_engine(url: str, *, interactive: bool = False) -> Engine:
     )
 
 
-def _lower(value: object) -> object:
+def _lower(value: str | bytes | int | float | None) -> str | bytes | int | float | None:
     return value.lower() if isinstance(value, str) else value
 
 
