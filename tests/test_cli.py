@@ -266,3 +266,17 @@ def test_serve_with_a_token_slack_refuses_stops_with_one_line(standin, tmp_path)
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith(f"reference-bot: cannot check the Slack token at {standin.base_url}: ")
     assert "invalid_auth" in last and "Traceback" not in result.stderr
+
+
+def test_serve_in_socket_mode_with_an_app_token_slack_refuses_stops_with_one_line(database, standin, tmp_path):
+    env = bot_env(
+        SLACK_BOT_TOKEN=standin.token,
+        SLACK_APP_TOKEN="xapp-1-not-the-right-one",
+        SLACK_API_URL=standin.base_url,
+        DATABASE_URL=database.url,
+        REFERENCE_MANAGERS="UMGR0001",
+    )
+    result = run(["serve", "--socket"], {**env, "CWD": str(tmp_path)}, timeout=60)
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+    assert "setting SLACK_APP_TOKEN: Slack refused it (invalid_auth)" in result.stderr
+    assert "xapp-1-not-the-right-one" not in result.stderr + result.stdout
