@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 
 import pytest
 from openpyxl import Workbook
@@ -276,7 +277,10 @@ def test_serve_in_socket_mode_with_an_app_token_slack_refuses_stops_with_one_lin
         DATABASE_URL=database.url,
         REFERENCE_MANAGERS="UMGR0001",
     )
+    workers = [t for t in threading.enumerate() if t.name == "outbox"]
     result = run(["serve", "--socket"], {**env, "CWD": str(tmp_path)}, timeout=60)
     assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr
+    # Nothing of the failed start keeps running (its outbox worker would deliver other processes' messages).
+    assert [t for t in threading.enumerate() if t.name == "outbox" and t.is_alive()] == workers
     assert "setting SLACK_APP_TOKEN: Slack refused it (invalid_auth)" in result.stderr
     assert "xapp-1-not-the-right-one" not in result.stderr + result.stdout

@@ -114,14 +114,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.socket or settings.socket_mode:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
-        if settings.slack_app_token is None:
-            return _fail("setting SLACK_APP_TOKEN: required for --socket")
-        logger.info("connecting to Slack in Socket Mode")
-        try:
+        try:  # whatever ends Socket Mode, the worker and the scheduler stop with it
+            if settings.slack_app_token is None:
+                return _fail("setting SLACK_APP_TOKEN: required for --socket")
+            logger.info("connecting to Slack in Socket Mode")
             SocketModeHandler(app.bolt, settings.slack_app_token.get_secret_value()).start()
         except (SlackApiError, BoltError) as exc:
             error = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
             return _fail(f"setting SLACK_APP_TOKEN: Slack refused it ({error})")
+        finally:
+            jobs.shutdown(wait=False)
+            app.outbox.stop()
         return 0
     from bot.entry.server import make_server
 
