@@ -81,3 +81,10 @@ def test_every_shortcut_has_a_listener():
     source = "\n".join(p.read_text() for p in (ROOT / "handlers").rglob("*.py"))
     for name in ("REQUEST_SHORTCUT", "REQUEST_FROM_MESSAGE", "NOMINATE_SHORTCUT"):
         assert f"app.shortcut(Action.{name})" in source
+
+
+def test_shortcut_names_fit_slacks_limit():
+    # Slack's manifest schema (slackapi/manifest-schema) allows a shortcut's name 24 characters; a longer
+    # one makes Slack refuse the whole manifest (issue 23, finding 1).
+    for shortcut in manifest()["features"]["shortcuts"]:
+        assert 0 < len(shortcut["name"]) <= 24, shortcut["name"]
