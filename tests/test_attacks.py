@@ -288,11 +288,22 @@ def _frozen_while(database, relay: FreezableRelay | None) -> Iterator[None]:
         relay.freeze_at_next_commit()
         yield
         return
+    with _held(database):
+        yield
+
+
+@contextlib.contextmanager
+def _held(database, pg_lock: str = "") -> Iterator[None]:
+    """Another process holds the database: SQLite's write lock, or on PostgreSQL the lock `pg_lock` takes."""
     held, release = threading.Event(), threading.Event()
 
     def hold() -> None:
         with database.engine.connect() as conn:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            if database.backend == "sqlite":
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                conn.exec_driver_sql("BEGIN")
+                conn.exec_driver_sql(pg_lock)
             held.set()
             release.wait(20)
             conn.exec_driver_sql("ROLLBACK")
@@ -366,27 +377,9 @@ def test_an_event_that_arrives_while_the_database_is_away_is_retried_by_slack_an
     text = "anyone have a retail customer on Analytics who'd take a call this week?"
     bot.standin.put_message("CWATCH01", "1700001234.000200", text)
     event = {"type": "message", "user": REQUESTER, "text": text, "channel": "CWATCH01", "ts": "1700001234.000200"}
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:  # nothing can be written: the database is away for the bot
-        with database.engine.connect() as conn:
-            if database.backend == "sqlite":
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-            else:
-                conn.exec_driver_sql("BEGIN")
-                conn.exec_driver_sql("LOCK TABLE processed_events IN ACCESS EXCLUSIVE MODE")
-            held.set()
-            release.wait(20)
-            conn.exec_driver_sql("ROLLBACK")
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    held.wait(5)
-    try:
+    # Nothing can be written: the database is away for the bot.
+    with _held(database, "LOCK TABLE processed_events IN ACCESS EXCLUSIVE MODE"):
         send_event(bot, event, event_id="EvAWAY0001", expect=503)  # not 200: Slack delivers it again
-    finally:
-        release.set()
-        holder.join()
     send_event(bot, event, event_id="EvAWAY0001", retry=1)
     send_event(bot, event, event_id="EvAWAY0001", retry=2)
     bot.drained()
