@@ -1,5 +1,6 @@
 """Middleware that runs before every listener: refuse payloads not shaped like Slack's (400, nothing
-happens), and let Slack's Events API retries through only once."""
+happens), let Slack's Events API retries through only once, and acknowledge Slack's notices that are not
+events (`app_rate_limited`)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ ANSWER_WITHIN_S = 2.5
 
 def register(app: App) -> None:
     app.middleware(stamp_arrival)
+    app.middleware(acknowledge_rate_limit_notice)
     app.middleware(refuse_malformed)
     app.middleware(skip_event_retries)
 
@@ -103,6 +105,25 @@ def problem(body: Any) -> str | None:
 def stamp_arrival(context: BoltContext, next: Callable[[], BoltResponse | None]) -> BoltResponse | None:  # noqa: A002
     """When Slack stops waiting for this request's answer (as a `time.monotonic()` moment)."""
     context["answer_by"] = time.monotonic() + ANSWER_WITHIN_S
+    return next()
+
+
+def acknowledge_rate_limit_notice(
+    body: dict[str, Any],
+    next: Callable[[], BoltResponse | None],  # noqa: A002
+) -> BoltResponse | None:
+    """Slack's `app_rate_limited` notice (an Events API payload with no inner event): Slack is holding back
+    this workspace's events for a minute. Logged for the operator and acknowledged with 200, since Slack
+    disables the subscriptions of an app that fails more than 5% of its deliveries in an hour."""
+    if isinstance(body, dict) and body.get("type") == "app_rate_limited":
+        minute = body.get("minute_rate_limited")
+        logger.warning(
+            "Slack is rate limiting this app's events for workspace %s since %s (more than 30,000 an hour); "
+            "events of that minute are not delivered",
+            str(body.get("team_id") or "?")[:32],
+            str(minute)[:16],
+        )
+        return BoltResponse(status=200, body="")
     return next()
 
 

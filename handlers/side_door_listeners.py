@@ -35,14 +35,19 @@ def register(app: App) -> None:
     app.action(Action.OFFERS_OFF)(guarded(offers_off_clicked))
 
 
+# Subtypes of a message a person wrote: with a file attached, and a thread reply also sent to the channel.
+# Every other subtype (edits, deletions, joins, bots' messages...) is not a new ask from a person.
+_WRITTEN = {None, "", "file_share", "thread_broadcast"}
+
+
 def _from_a_person(event: dict[str, Any]) -> bool:
-    """Messages from bots, edits and thread broadcasts (all of which carry a subtype) are not asks from a person."""
-    return bool(event.get("user")) and not event.get("bot_id") and not event.get("subtype")
+    return bool(event.get("user")) and not event.get("bot_id") and event.get("subtype") in _WRITTEN
 
 
 def watched_message(event: dict[str, Any], context: BoltContext) -> None:
-    """A message in a watched channel (WATCH_CHANNELS): one offer per thread when it reads as an ask. Bots,
-    edits, thread broadcasts and messages mentioning the bot (answered as mentions) get nothing."""
+    """A message in a watched channel (WATCH_CHANNELS), with a file or as a reply sent to the channel too: one
+    offer per thread when it reads as an ask. Bots, edits, deletions and messages mentioning the bot (answered
+    as mentions) get nothing."""
     d = deps(context)
     channel = str(event.get("channel") or "")
     text = str(event.get("text") or "")

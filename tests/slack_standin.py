@@ -78,6 +78,7 @@ class SlackStandIn:
         self.users_by_email: dict[str, str] = {}
         self.not_in: set[str] = set()  # channels the bot is not a member of (postEphemeral: not_in_channel)
         self.missing: set[str] = set()  # channels that do not exist, or the bot may not see
+        self.opened_dms: set[str] = set()  # IM channels Slack has named to the bot (a post to the user, or opened)
         self.uploads: dict[str, dict[str, Any]] = {}  # file id -> name, alt text, bytes, completed, title
         self._used_triggers: set[str] = set()
         self._faults: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = {}
@@ -181,6 +182,8 @@ class SlackStandIn:
         """A message someone else posted (for shortcuts and permalinks)."""
         message = Message(channel, ts, text, [])
         with self._lock:
+            if channel.startswith("D"):
+                self.opened_dms.add(channel)
             self.messages[(channel, ts)] = message
         return message
 
@@ -272,11 +275,20 @@ class SlackStandIn:
         return value
 
     def _channel(self, channel: str) -> str | None:
+        """The conversation a post addressed to `channel` lands in; None: Slack knows no such channel. An IM's ID
+        is known only once Slack has named it (conversations.open, or the answer to a post addressed to the user):
+        one guessed from the user's ID is refused, as Slack would."""
         if not channel:
             return None
         if channel[0] in "UW":
-            return self.dm_channel(channel)  # posting to a user ID lands in the app's DM with them
-        return channel if channel[0] in "CDG" else None
+            dm = self.dm_channel(channel)  # posting to a user ID lands in the app's DM with them
+            with self._lock:
+                self.opened_dms.add(dm)
+            return dm
+        if channel[0] == "D":
+            with self._lock:
+                return channel if channel in self.opened_dms else None
+        return channel if channel[0] in "CG" and channel not in self.missing else None
 
     def _api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -329,11 +341,12 @@ class SlackStandIn:
         users = str(args.get("users") or "")
         if not users or users[0] not in "UW" or "," in users:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "channel": {"id": self.dm_channel(users)}}
+        return {"ok": True, "channel": {"id": self._channel(users)}}
 
     def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
-        channel = str(args.get("channel") or "")
-        if not channel or channel[0] not in "CDG":
+        named = str(args.get("channel") or "")
+        channel = None if named[:1] in "UW" else self._channel(named)  # history is read by channel, not by user
+        if channel is None:
             return {"ok": False, "error": "channel_not_found"}
         with_metadata = str(args.get("include_all_metadata") or "").lower() in ("1", "true")
         limit = int(str(args.get("limit") or "100"))

@@ -67,8 +67,20 @@ def _alive(pid: int) -> bool:
     return True
 
 
-# Errors Slack may answer with HTTP 200 that are worth another try.
-TRANSIENT_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+# Errors Slack may answer with HTTP 200 that are worth another try: Slack's own trouble, its rate limits under
+# either spelling, and the states of a workspace Slack documents as passing (moving into an Enterprise Grid
+# org, an org login pending, access limited for a while).
+TRANSIENT_ERRORS = {
+    "ratelimited",
+    "rate_limited",
+    "internal_error",
+    "fatal_error",
+    "service_unavailable",
+    "request_timeout",
+    "team_added_to_org",
+    "org_login_required",
+    "accesslimited",
+}
 
 
 def _seconds(retry_after: object) -> float:
