@@ -62,6 +62,29 @@ def clicked_request(body: dict[str, Any], stale: str | None = None) -> int:
     return ref.request_id
 
 
+class AnswerInDm(Respond):
+    """`respond()` for a click that came with no response_url (the Home tab, a modal): the answer goes to the
+    user as an ephemeral message in the app's DM, or, if Slack will not show one there, as a DM. Slack gives
+    a response_url only to messages and commands; without this a refusal from the Home tab was only logged."""
+
+    def __init__(self, client: WebClient, user_id: str) -> None:
+        super().__init__(response_url=None)
+        self.client, self.user_id = client, user_id
+
+    def __call__(self, text: str | dict[str, Any] = "", blocks: Any = None, **how: Any) -> Any:  # type: ignore[override]
+        if isinstance(text, dict):  # a whole response, as respond() accepts it
+            whole: dict[str, Any] = text
+            text, blocks, how = str(whole.get("text") or ""), whole.get("blocks"), whole
+        if how.get("delete_original"):
+            return None  # there is no message of ours to remove
+        try:
+            channel = self.client.conversations_open(users=self.user_id)["channel"]["id"]
+            return self.client.chat_postEphemeral(channel=channel, user=self.user_id, text=text, blocks=blocks)
+        except SlackApiError as exc:
+            logger.warning("no ephemeral answer in the DM (%s); sent as a DM", exc.response.get("error"))
+            return self.client.chat_postMessage(channel=self.user_id, text=text, blocks=blocks)
+
+
 def tell(respond: Respond, text: str) -> None:
     """A private answer to the user who clicked, leaving the message they clicked on as it is."""
     respond(text=text, response_type="ephemeral", replace_original=False)

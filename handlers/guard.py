@@ -10,9 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_sdk import WebClient
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.services import slack_events
+from handlers.common import AnswerInDm
 
 logger = logging.getLogger("reference_bot.guard")
 
@@ -25,6 +27,7 @@ def register(app: App) -> None:
     app.middleware(stamp_arrival)
     app.middleware(acknowledge_rate_limit_notice)
     app.middleware(refuse_malformed)
+    app.middleware(answer_where_the_user_is)
     app.middleware(skip_event_retries)
 
 
@@ -132,6 +135,19 @@ def refuse_malformed(body: dict[str, Any], next: Callable[[], BoltResponse | Non
     if reason is not None:
         logger.warning("refused a malformed payload: %s", reason)
         return BoltResponse(status=400, body=f"malformed payload: {reason}")
+    return next()
+
+
+def answer_where_the_user_is(
+    body: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    next: Callable[[], BoltResponse | None],  # noqa: A002
+) -> BoltResponse | None:
+    """Clicks from the Home tab or a modal carry no response_url: every listener's `respond()` then answers in
+    the user's DM with the app (`handlers.common.AnswerInDm`), so no click goes unanswered."""
+    if body.get("type") in ("block_actions", "view_submission") and context.response_url is None and _user_ok(body):
+        context["respond"] = AnswerInDm(client, body["user"]["id"])
     return next()
 
 

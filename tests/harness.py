@@ -264,8 +264,17 @@ class SlackDriver:
                     return self._click(user_id, message, block.get("block_id"), element)
         raise AssertionError(f"no {action_id} button on the message: {message.blocks}")
 
-    def click_in_view(self, user_id: str, view: dict[str, Any], action_id: str, value: str | None = None) -> Reply:
-        """Click a button (a section's accessory) in an open modal, as Slack sends it with the modal's state."""
+    def click_in_view(
+        self,
+        user_id: str,
+        view: dict[str, Any],
+        action_id: str,
+        value: str | None = None,
+        *,
+        trigger_issued_at: float | None = None,
+    ) -> Reply:
+        """Click a button (a section's accessory) in a modal or a Home tab, as Slack sends it: with the view's
+        state and no response_url (Slack gives one only to messages and commands)."""
         for block in view.get("blocks", []):
             buttons = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
             button = next(
@@ -279,7 +288,7 @@ class SlackDriver:
                     "api_app_id": "A0001",
                     "team": {"id": "T0001", "domain": "example"},
                     "container": {"type": "view", "view_id": view.get("id", "V0")},
-                    "trigger_id": new_trigger_id(),
+                    "trigger_id": new_trigger_id(trigger_issued_at),
                     "view": {**view, "state": {"values": fill(view, {})}, "hash": "1700000000.abcdef"},
                     "actions": [
                         {

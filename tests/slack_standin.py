@@ -393,6 +393,8 @@ class SlackStandIn:
 
     def _api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel") or "")
+        if self._channel(channel) is None or channel[:1] in "UW":
+            return {"ok": False, "error": "channel_not_found"}
         if channel in self.not_in:
             return {"ok": False, "error": "not_in_channel"}
         ts = f"{int(time.time())}.{next(self._ts):06d}"

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -114,3 +116,44 @@ def test_errors_slack_documents_as_temporary_are_retried_not_kept_as_failed(bot,
     )
     refused = [c for c in bot.standin.calls_to("chat.postMessage") if c.answer.get("error") == error]
     assert len(refused) == 1
+
+
+def _home_of(bot, user: str, count: int = 1) -> dict[str, Any]:
+    calls = bot.standin.wait_for(
+        lambda: [c for c in bot.standin.calls_to("views.publish") if c.args["user_id"] == user][count - 1 :],
+        what=f"Home tab {count} of {user}",
+    )
+    return calls[0].answer["view"]
+
+
+def _private_to(bot, user: str, words: str) -> dict[str, Any]:
+    """An ephemeral message to `user` in the app's DM with them (what Slack shows under the App's Messages)."""
+    return bot.standin.wait_for(
+        lambda: [
+            r
+            for r in bot.standin.ephemerals_for(user)
+            if r.get("channel") == dm_channel(user) and words in str(r.get("text"))
+        ],
+        what=f"'{words}' privately to {user}",
+    )[0]
+
+
+def test_a_click_on_the_home_tab_is_answered_in_the_apps_dm(bot):
+    # Finding 3: Home-tab clicks carry no response_url; respond() failed and the refusal was only logged.
+    from tests.harness import M1, M2, card_for, home_opened
+
+    acme = add_customer(bot.database, "Acme")
+    file_request(bot, acme)
+    card_for(bot, M1)
+    home_opened(bot, M1)
+    home = _home_of(bot, M1)
+    assert bot.slack.click(M2, card_for(bot, M2), "approve_request").status == 200  # decided meanwhile
+    bot.drained()
+    assert bot.slack.click_in_view(M1, home, "approve_request").status == 200  # the tab M1 still looks at
+    assert "already" in _private_to(bot, M1, "already")["text"]
+    # A trigger Slack no longer honours ("New request" clicked as the tab was loading): told, not nothing.
+    home_opened(bot, REQUESTER)
+    own = _home_of(bot, REQUESTER)
+    stale = time.time() - 10
+    assert bot.slack.click_in_view(REQUESTER, own, "home_new_request", trigger_issued_at=stale).status == 200
+    assert "Please click again" in _private_to(bot, REQUESTER, "too long")["text"]
