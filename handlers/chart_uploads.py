@@ -3,7 +3,12 @@ slack_sdk's `files_upload_v2`), privately (no channel): image blocks point at th
 
 The same picture is uploaded once: the file id is remembered by the chart's content, so the week's digests
 for a hundred managers and every Home tab share one upload. A chart that cannot be drawn or uploaded is
-logged and left out; the text it illustrates goes out regardless."""
+logged and left out; the text it illustrates goes out regardless.
+
+Slack processes an uploaded file for a few moments after files.completeUploadExternal answers, and until then
+refuses an image block pointing at it (`invalid_blocks`, "invalid slack file"); Slack offers no signal of
+readiness but that answer. So a message is never held for its pictures: the outbox sends it without them
+(`without_pictures`) and adds them once Slack takes them (`bot.delivery.worker`)."""
 
 from __future__ import annotations
 
@@ -21,6 +26,31 @@ from bot.rules.program_rules import ProgramStanding
 
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
+
+
+def _as_dict(block: Any) -> Any:
+    return block.to_dict() if hasattr(block, "to_dict") else block
+
+
+def _is_picture(block: Any) -> bool:
+    found = _as_dict(block)
+    return isinstance(found, dict) and found.get("type") == "image" and isinstance(found.get("slack_file"), dict)
+
+
+def has_pictures(blocks: list[Any]) -> bool:
+    """The blocks show an uploaded file (which Slack may still be processing)."""
+    return any(_is_picture(b) for b in blocks)
+
+
+def without_pictures(blocks: list[Any]) -> list[Any]:
+    return [b for b in blocks if not _is_picture(b)]
+
+
+def refused_for_pictures(exc: SlackApiError) -> bool:
+    """Slack refused blocks that hold pictures: most often a file it has not finished processing. Slack does not
+    always say which block it refused, so the message is then tried without its pictures; if that is refused
+    too, the pictures were not the reason."""
+    return exc.response.get("error") == "invalid_blocks"
 
 
 def upload(client: WebClient, chart: Chart, memo: dict[str, tuple[float, Any]]) -> ChartImage | None:

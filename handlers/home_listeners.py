@@ -4,6 +4,7 @@ something changes; its buttons open the forms."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -13,9 +14,9 @@ from slack_sdk.models.views import View
 
 from bot.services import asks, home, outbox_queue
 from bot.services.context import ServiceContext
+from handlers import chart_uploads, home_tab
 from handlers.common import action_value, deps, open_modal, tell
 from handlers.error_replies import guarded
-from handlers.home_tab import home_tab
 from handlers.ids import Action
 from handlers.payloads import OutboxRef, RequestModalContext
 from handlers.request_modal import blank_form
@@ -43,22 +44,35 @@ def retry_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Re
         return
     outbox_queue.retry(d.services, message_id=ref.outbox_id, actor_id=body["user"]["id"])
     d.wake_outbox()
-    publish(client, d.services, body["user"]["id"])
+    publish(client, d.services, body["user"]["id"], wake=d.wake_outbox)
 
 
 def home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     if event.get("tab") != "home":
         return
     user_id = str(event.get("user") or "")
-    ctx = deps(context).services
-    home.opened(ctx, user_id=user_id)  # from now on the tab is rebuilt when something changes
-    publish(client, ctx, user_id)
+    d = deps(context)
+    shown = event.get("view")
+    view_hash = str(shown.get("hash") or "")[:100] or None if isinstance(shown, dict) else None
+    # From now on the tab is rebuilt when something changes.
+    home.opened(d.services, user_id=user_id, view_hash=view_hash)
+    publish(client, d.services, user_id, wake=d.wake_outbox)
 
 
-def publish(client: WebClient, ctx: ServiceContext, user_id: str) -> None:
-    _, blocks = home_blocks(home_tab(ctx, client, user_id))
+def publish(client: WebClient, ctx: ServiceContext, user_id: str, wake: Callable[[], None] = lambda: None) -> None:
+    """Draw and publish the tab now. Pictures Slack has not finished processing never hold it up: the tab goes
+    out without them and the outbox publishes it again once Slack takes them."""
+    _, drawn = home_blocks(home_tab.home_tab(ctx, client, user_id))
+    blocks = list(drawn)
     try:
-        client.views_publish(user_id=user_id, view=View(type="home", blocks=blocks))
+        try:
+            home_tab.publish(ctx, client, user_id, blocks)
+        except SlackApiError as exc:
+            if not (chart_uploads.refused_for_pictures(exc) and chart_uploads.has_pictures(blocks)):
+                raise
+            home_tab.publish(ctx, client, user_id, chart_uploads.without_pictures(blocks))
+            home.redraw_later(ctx, user_id=user_id)
+            wake()
     except SlackApiError as exc:
         logger.error("views.publish failed: %s", exc.response.get("error"))
 

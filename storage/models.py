@@ -311,6 +311,9 @@ class UserPreference(Base):
     last_team: Mapped[Team | None] = mapped_column(_enum(Team, "team", 40))
     home_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # None: never opened the Home tab
     offers_off: Mapped[bool] = mapped_column(Boolean, default=False)  # no offers to file asks in watched channels
+    # Slack's hash of the Home view as last published or opened: views.publish sends it back (hash_conflict when
+    # someone published since)
+    home_view_hash: Mapped[str | None] = mapped_column(String(100))
 
 
 class SideDoorOffer(Base):

@@ -26,8 +26,19 @@ def _own(session: Session, user_id: str) -> UserPreference:
     return pref
 
 
-def home_opened(session: Session, user_id: str, at: datetime) -> None:
-    _own(session, user_id).home_opened_at = at
+def home_opened(session: Session, user_id: str, at: datetime, view_hash: str | None = None) -> None:
+    pref = _own(session, user_id)
+    pref.home_opened_at = at
+    if view_hash:
+        pref.home_view_hash = view_hash
+
+
+def home_view_hash(session: Session, user_id: str) -> str | None:
+    return session.scalar(select(UserPreference.home_view_hash).where(UserPreference.user_id == user_id))
+
+
+def set_home_view_hash(session: Session, user_id: str, view_hash: str) -> None:
+    _own(session, user_id).home_view_hash = view_hash
 
 
 def home_viewers(session: Session, user_ids: Sequence[str]) -> list[str]:

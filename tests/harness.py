@@ -73,6 +73,12 @@ def at_once(*actions: Callable[[], object]) -> None:
         thread.join()
 
 
+def running_from(instant: datetime) -> Callable[[], datetime]:
+    """A clock that starts at `instant` and runs on (a frozen one would hold every retry back forever)."""
+    started = time.monotonic()
+    return lambda: instant + timedelta(seconds=time.monotonic() - started)
+
+
 def service_context(database: Any, **overrides: Any) -> ServiceContext:
     """The services' context as `serve` builds it from settings (the product's defaults), with what a test sets."""
     built = context_for(DatabaseSettings(DATABASE_URL=database.url), database.session_factory)

@@ -4,6 +4,12 @@ It keeps the messages and views the bot sent, checks Block Kit limits (`invalid_
 trigger ids after 3 seconds (`expired_trigger_id`) and uses each only once, knows a small user
 directory for `users.lookupByEmail`, and can be told to answer 429 (with Retry-After) or 500 first.
 It also receives the posts the bot makes to a `response_url`.
+
+Where Slack differs from what a bot would like, so does the stand-in: an uploaded file is usable in an
+image block only once Slack has processed it, a moment after files.completeUploadExternal answered
+(`file_processing_s`; until then `invalid_blocks`, "invalid slack file"); IM channel ids are unrelated to
+user ids and known only once Slack has named them; views.publish honours the view's `hash`
+(`hash_conflict`).
 """
 
 from __future__ import annotations
@@ -80,6 +86,10 @@ class SlackStandIn:
         self.missing: set[str] = set()  # channels that do not exist, or the bot may not see
         self.opened_dms: set[str] = set()  # IM channels Slack has named to the bot (a post to the user, or opened)
         self.uploads: dict[str, dict[str, Any]] = {}  # file id -> name, alt text, bytes, completed, title
+        # Seconds Slack takes, after files.completeUploadExternal answers, to process a file (scans, thumbnails)
+        # before an image block may point at it: "a few moments" in Slack engineers' words.
+        self.file_processing_s = 0.5
+        self.home_hashes: dict[str, str] = {}  # user -> the hash of their published Home view
         self._used_triggers: set[str] = set()
         self._faults: dict[str, list[tuple[int, dict[str, str], dict[str, Any]]]] = {}
         self._rate_limit_every, self._rate_limit_retry_after, self._api_calls = 0, 1, 0
@@ -427,13 +437,20 @@ class SlackStandIn:
             self._used_triggers.add(trigger_id)
         return None
 
+    def usable(self, file_id: str) -> bool:
+        """The file may be shown in an image block: uploaded, completed and processed."""
+        with self._lock:
+            upload = self.uploads.get(file_id) or {}
+        return bool(upload.get("completed")) and time.time() >= upload.get("ready_at", 0.0)
+
     def _file_problems(self, blocks: Any) -> list[str]:
-        """An image block pointing at a file Slack does not hold (never uploaded, or upload not completed)."""
+        """An image block pointing at a file Slack cannot show (never uploaded, not completed, or still being
+        processed), worded as Slack words it."""
         problems = []
         for i, block in enumerate(blocks if isinstance(blocks, list) else []):
             file_id = ((block or {}).get("slack_file") or {}).get("id") if isinstance(block, dict) else None
-            if file_id and not self.uploads.get(file_id, {}).get("completed"):
-                problems.append(f"blocks[{i}].slack_file: invalid slack file {file_id}")
+            if file_id and not self.usable(file_id):
+                problems.append(f"invalid slack file [json-pointer:/blocks/{i}/slack_file]")
         return problems
 
     def _api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -458,7 +475,11 @@ class SlackStandIn:
                     return {"ok": False, "error": "file_not_found"}
             for item in files:
                 upload = self.uploads[str(item["id"])]
-                upload.update(completed=True, title=item.get("title") or upload["name"])
+                upload.update(
+                    completed=True,
+                    title=item.get("title") or upload["name"],
+                    ready_at=time.time() + self.file_processing_s,
+                )
                 done.append(
                     {"id": item["id"], "name": upload["name"], "title": upload["title"], "size": upload["length"]}
                 )
@@ -489,7 +510,16 @@ class SlackStandIn:
         return self._store_view(self._json_arg(args, "view"), view_id)
 
     def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
-        return self._store_view(self._json_arg(args, "view"), "HOME-" + str(args.get("user_id")))
+        user_id = str(args.get("user_id") or "")
+        expected = str(args.get("hash") or "")
+        with self._lock:  # the check and the new hash as one step, as Slack guards a view
+            current = self.home_hashes.get(user_id)
+            if expected and current is not None and expected != current:
+                return {"ok": False, "error": "hash_conflict"}
+            answer = self._store_view(self._json_arg(args, "view"), "HOME-" + user_id)
+            if answer.get("ok"):
+                self.home_hashes[user_id] = answer["view"]["hash"] = f"{time.time():.6f}.{secrets.token_hex(4)}"
+            return answer
 
     def _api_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
         key = (str(args.get("channel") or ""), str(args.get("message_ts") or ""))

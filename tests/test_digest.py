@@ -141,6 +141,16 @@ def digests_to(standin, manager: str) -> list[Any]:
     return [m for m in standin.dms_to(manager) if m.text.startswith("Weekly reference digest")]
 
 
+def pictures_of(message) -> list[dict[str, Any]]:
+    return [b for b in message.blocks if b["type"] == "image"]
+
+
+def digests_with_pictures(standin, manager: str, count: int = 2) -> list[Any]:
+    """The manager's digest once its charts are in: it goes out at once, and its pictures follow as soon as Slack
+    has processed the uploads (issue 23)."""
+    return [m for m in digests_to(standin, manager) if len(pictures_of(m)) == count]
+
+
 def test_the_digest_command_sends_once_a_week_unless_forced_and_dry_runs(bot, tmp_path):
     acme = add_customer(bot.database, "Acme")
     file_request(bot, acme)
@@ -396,8 +406,8 @@ def test_the_digest_shows_the_mix_and_spread_charts_uploaded_once_for_every_mana
     add_touch(bot.database, acme, today() - timedelta(days=10), product="Analytics")
     _program(bot.database, Analytics=75, Billing=25)
     assert digest_service_send(bot) == list(MANAGERS)
-    sent = [bot.standin.wait_for(lambda m=m: digests_to(bot.standin, m), what="digest")[0] for m in MANAGERS]
-    images = [[b for b in message.blocks if b["type"] == "image"] for message in sent]
+    sent = [bot.standin.wait_for(lambda m=m: digests_with_pictures(bot.standin, m), what="digest")[0] for m in MANAGERS]
+    images = [pictures_of(message) for message in sent]
     assert [[i["slack_file"]["id"] for i in found] for found in images] == [
         [images[0][0]["slack_file"]["id"], images[0][1]["slack_file"]["id"]]
     ] * 2
@@ -449,7 +459,8 @@ def test_a_decision_taken_anywhere_updates_every_managers_copy_of_the_digest(bot
     first, second = (bot.standin.wait_for(lambda m=m: digests_to(bot.standin, m), what="digest")[0] for m in MANAGERS)
     assert bot.slack.click_in(MANAGERS[0], first, "approve_request").status == 200
     updated = bot.standin.wait_for(
-        lambda: [m for m in digests_to(bot.standin, MANAGERS[1]) if m.history], what="the other copy updated"
+        lambda: [m for m in digests_to(bot.standin, MANAGERS[1]) if "Approved by" in text_of(m)],
+        what="the other copy updated",
     )[0]
     buttons = [e["action_id"] for b in updated.blocks if b["type"] == "actions" for e in b["elements"]]
     assert buttons == [] and f"*Approved by <@{MANAGERS[0]}>*" in text_of(updated)
@@ -468,7 +479,9 @@ def test_with_a_429_every_20th_call_every_digest_still_goes_out_whole(start_bot)
         file_request(bot, acme)
     bot.drained(timeout=30)
     assert digest_service_send(bot) == managers
-    sent = [bot.standin.wait_for(lambda m=m: digests_to(bot.standin, m), 30, what="digest")[0] for m in managers]
+    sent = [
+        bot.standin.wait_for(lambda m=m: digests_with_pictures(bot.standin, m), 30, what="digest")[0] for m in managers
+    ]
     bot.drained(timeout=30)
     assert any(c.status == 429 for c in bot.standin.calls)  # Slack did push back
     for message in sent:

@@ -13,7 +13,7 @@ from bot.domain import SignoffMode
 from bot.entry.scheduler import run_digest
 from bot.services import followups
 from storage.models import ReferenceRequest, RequestEvent
-from tests.harness import M1, M2, OWNER, REQUESTER, add_customer, file_request, text_of, today
+from tests.harness import M1, M2, OWNER, REQUESTER, add_customer, file_request, running_from, text_of, today
 
 
 def next_friday_afternoon(now: datetime) -> datetime:
@@ -60,7 +60,7 @@ def test_a_new_install_files_waits_for_the_owner_decides_follows_up_and_sends_th
 
     # Friday afternoon: each manager's digest shows what still waits for the owner, and the week's outcome.
     friday = next_friday_afternoon(bot.deps.now())
-    bot.deps.now = lambda: friday
+    bot.deps.now = running_from(friday)
     assert sorted(run_digest(bot.deps)) == sorted([M1, M2])
     for manager in (M1, M2):
         digest = dm_saying(bot, manager, "Weekly reference digest")

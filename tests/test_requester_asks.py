@@ -43,7 +43,8 @@ def test_a_requester_cancels_a_waiting_ask_and_every_card_and_digest_copy_shows_
     card = bot.standin.wait_for(lambda: [m for m in bot.standin.dms_to(M1)[:1] if m.history], what="card")[0]
     assert f"*Cancelled by <@{REQUESTER}>*" in text_of(card) and "approve_request" not in text_of(card)
     updated = bot.standin.wait_for(
-        lambda: [m for m in bot.standin.dms_to(M2) if m.ts == digest_copy.ts and m.history], what="digest copy"
+        lambda: [m for m in bot.standin.dms_to(M2) if m.ts == digest_copy.ts and "Cancelled by" in text_of(m)],
+        what="digest copy",
     )[0]
     assert f"*Cancelled by <@{REQUESTER}>*" in text_of(updated) and "approve_request" not in text_of(updated)
     owner = bot.standin.wait_for(lambda: bot.standin.dms_to(OWNER), what="the owner told")[0]

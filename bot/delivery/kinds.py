@@ -98,6 +98,7 @@ class Posted(Generic[S, P]):
     ts: str
     permalink: str | None  # asked for kinds that record a card
     wake: Callable[[], None]  # a step that queued another message has it sent now
+    pictures_later: bool = False  # posted without its pictures (Slack still processing them): they follow
 
 
 Drawing = tuple[str, Sequence[Any]]
@@ -225,7 +226,8 @@ def kept_current_by(shown: OutboxKind) -> AfterSent:
 
 
 def record_digest(session: Session, posted: Posted[Digest, DigestWeek]) -> None:
-    """The digest as posted and the asks it offers buttons for: a decision taken later redraws this copy."""
+    """The digest as drawn (pictures included) and the asks it offers buttons for: a decision taken later
+    redraws this copy, and so does the update that adds pictures it went without."""
     digest.record_posted(
         session,
         recipient=posted.stored.channel,
@@ -236,6 +238,7 @@ def record_digest(session: Session, posted: Posted[Digest, DigestWeek]) -> None:
         blocks=[b if isinstance(b, dict) else b.to_dict() for b in posted.rendered.blocks],
         offered=posted.subject.offered(),
         now=posted.ctx.now(),
+        pictures_later=posted.pictures_later,
     )
 
 

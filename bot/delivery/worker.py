@@ -34,12 +34,12 @@ from typing import Any
 from pydantic import ValidationError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.models.views import View
 from sqlalchemy.orm import Session
 
 from bot.delivery.kinds import KINDS, Kind, LeaseLost, Loading, Posted, Rendered, Stored, slack_permalink
 from bot.domain import OutboxStatus, whole_number
 from bot.services.context import ServiceContext
+from handlers import chart_uploads, home_tab
 from handlers.views.text import plain
 from storage import outbox_repo
 
@@ -48,6 +48,9 @@ logger = logging.getLogger("reference_bot.outbox")
 MAX_BACKOFF_S = 300
 LEASE = timedelta(seconds=60)
 GIVE_UP_AFTER = timedelta(hours=24)
+# How long an update or a Home tab shown without its pictures keeps trying to add them; Slack processes a file
+# in seconds, so minutes of refusals mean it never will (the message stands without them).
+PICTURE_WAIT = timedelta(minutes=5)
 METADATA_EVENT = "reference_bot_outbox"  # the metadata event type that tags each post with its outbox id
 _HOST = socket.gethostname()
 
@@ -104,6 +107,7 @@ class OutboxWorker:
     client: WebClient
     poll_seconds: float = 1.0
     give_up_after: timedelta = GIVE_UP_AFTER
+    picture_wait: timedelta = PICTURE_WAIT
     lease: timedelta = LEASE
     max_backoff: float = MAX_BACKOFF_S
     holder: str = field(default_factory=new_holder)
@@ -233,37 +237,79 @@ class OutboxWorker:
             return 1
         channel = stored.channel
         try:
-            if kind.publishes_home:
-                answer = self.client.views_publish(user_id=channel, view=View(type="home", blocks=rendered.blocks))
-            elif kind.posts:
-                answer = self.client.chat_postMessage(
-                    channel=thread[0] if thread else channel,
-                    thread_ts=thread[1] if thread else None,
-                    text=rendered.text,
-                    blocks=rendered.blocks,
-                    metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_id": message_id}},
-                )
-            else:
-                answer = self.client.chat_update(
-                    channel=channel, ts=stored.ts, text=rendered.text, blocks=rendered.blocks
-                )
+            answer, pictures_later = self._send(kind, stored, rendered, thread)
         except SlackApiError as exc:
             self._refused(stored, attempts, since, exc, in_doubt=doubt)
             return 1
         except OSError as exc:  # connection refused, reset, timed out: whether Slack got it is unknown
             self._retry_later(stored, attempts, since, f"connection: {exc}", None, in_doubt=kind.posts)
             return 1
-        self._sent(stored, kind, subject, rendered, answer.get("channel") or channel, answer.get("ts") or stored.ts)
+        if pictures_later and not kind.posts:
+            self._pictures_later(stored, attempts, since)  # the same update or publish again, pictures and all
+            return 1
+        sent_channel, sent_ts = answer.get("channel") or channel, answer.get("ts") or stored.ts
+        self._sent(stored, kind, subject, rendered, sent_channel, sent_ts, pictures_later=pictures_later)
         logger.info("delivered %s to %s (attempt %d)", stored.kind, channel, attempts)
         return 1
 
+    def _send(
+        self, kind: Kind[Any, Any], stored: Stored[Any], rendered: Rendered, thread: tuple[str, str] | None
+    ) -> tuple[Any, bool]:
+        """Slack's answer to the message, and whether it went without its pictures: a message is never held up
+        by a chart Slack is still processing (see `handlers.chart_uploads`)."""
+        try:
+            return self._call(kind, stored, rendered, thread), False
+        except SlackApiError as exc:
+            if not (chart_uploads.refused_for_pictures(exc) and chart_uploads.has_pictures(rendered.blocks)):
+                raise
+        bare = Rendered(rendered.text, chart_uploads.without_pictures(rendered.blocks))
+        return self._call(kind, stored, bare, thread), True
+
+    def _call(
+        self, kind: Kind[Any, Any], stored: Stored[Any], rendered: Rendered, thread: tuple[str, str] | None
+    ) -> Any:
+        if kind.publishes_home:
+            return home_tab.publish(self.ctx, self.client, stored.channel, rendered.blocks)
+        if kind.posts:
+            return self.client.chat_postMessage(
+                channel=thread[0] if thread else stored.channel,
+                thread_ts=thread[1] if thread else None,
+                text=rendered.text,
+                blocks=rendered.blocks,
+                metadata={"event_type": METADATA_EVENT, "event_payload": {"outbox_id": stored.id}},
+            )
+        return self.client.chat_update(channel=stored.channel, ts=stored.ts, text=rendered.text, blocks=rendered.blocks)
+
+    def _pictures_later(self, stored: Stored[Any], attempts: int, since: datetime) -> None:
+        """An update or Home tab shown without its pictures: tried again, whole, as Slack finishes processing
+        them; after `picture_wait` the message stands without them."""
+        if self.ctx.now() - since >= self.picture_wait:
+            logger.warning(
+                "%s to %s: its pictures never became usable in %s; it stands without them",
+                stored.kind,
+                stored.channel,
+                _span(self.picture_wait),
+            )
+            self._settle(stored.id, OutboxStatus.SENT, error="shown without its pictures (Slack never took them)")
+            return
+        self._retry_later(stored, attempts, since, "shown without its pictures until Slack has processed them", None)
+
     def _sent(
-        self, stored: Stored[Any], kind: Kind[Any, Any], subject: Any, rendered: Rendered, channel: str, ts: str
+        self,
+        stored: Stored[Any],
+        kind: Kind[Any, Any],
+        subject: Any,
+        rendered: Rendered,
+        channel: str,
+        ts: str,
+        *,
+        pictures_later: bool = False,
     ) -> None:
-        """Slack has the message: marked sent, and the kind's after-sent steps in the same transaction."""
+        """Slack has the message: marked sent, and the kind's after-sent steps in the same transaction (with the
+        message as drawn, pictures included, and whether they are still to be added)."""
         # Asked before the transaction: no database connection waits on Slack.
         permalink = slack_permalink(self.client, channel, ts) if kind.wants_permalink else None
-        posted = Posted(self.ctx, stored, subject, rendered, channel, ts, permalink, self._wake.set)
+        posted = Posted(self.ctx, stored, subject, rendered, channel, ts, permalink, self._wake.set, pictures_later)
         with self.ctx.session_factory.begin() as session:
             self._mark_sent(session, stored.id, channel, ts)
             for step in kind.after_sent:

@@ -292,14 +292,20 @@ def record_posted(
     blocks: list[Any],
     offered: list[int],
     now: datetime,
+    pictures_later: bool = False,
 ) -> None:
     """Called as the digest is recorded sent, with the asks it offered decisions for (`Digest.offered()`). An
     ask decided while it was on its way is caught here (the decision could not see this copy yet), as the
-    approval cards do."""
+    approval cards do. `pictures_later`: it went out without its charts (Slack still processing them); an
+    update of this copy adds them."""
     shown = json.dumps({"text": text, "blocks": blocks}, separators=(",", ":"))
     claim = digest_repo.record_posted(session, recipient, week, channel=channel, ts=ts, blocks=shown, offered=offered)
     if claim is None:
         return
+    if pictures_later:
+        update = DigestCopyOf(claim_id=claim.id)
+        outbox_repo.enqueue(session, kind=OutboxKind.DIGEST_UPDATE, channel=channel, ts=ts, payload=update, now=now)
+        return  # that update draws the copy as it stands, decisions included
     # The asks' rows held while their status is read: a decision or a cancel committing at this moment either
     # comes first (its status is seen here) or waits for these offers (and then finds this copy itself).
     for request_id in sorted(set(offered)):

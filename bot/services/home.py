@@ -71,9 +71,27 @@ def dashboard(ctx: ServiceContext, *, user_id: str) -> Dashboard:
     return Dashboard(user_id, own, board, today, ctx.signoff)
 
 
-def opened(ctx: ServiceContext, *, user_id: str) -> None:
+def opened(ctx: ServiceContext, *, user_id: str, view_hash: str | None = None) -> None:
+    """The user opened their Home tab (`view_hash`: Slack's hash of the view it showed, if any)."""
     with ctx.session_factory.begin() as session:
-        preference_repo.home_opened(session, user_id, ctx.now())
+        preference_repo.home_opened(session, user_id, ctx.now(), view_hash)
+
+
+def view_hash(ctx: ServiceContext, *, user_id: str) -> str | None:
+    """Slack's hash of the user's Home view as last published (by any replica) or opened."""
+    with ctx.session_factory() as session:
+        return preference_repo.home_view_hash(session, user_id)
+
+
+def published(ctx: ServiceContext, *, user_id: str, view_hash: str) -> None:
+    with ctx.session_factory.begin() as session:
+        preference_repo.set_home_view_hash(session, user_id, view_hash)
+
+
+def redraw_later(ctx: ServiceContext, *, user_id: str) -> None:
+    """Queue a rebuild of the user's Home tab through the outbox (its pictures, once Slack has processed them)."""
+    with ctx.session_factory.begin() as session:
+        refresh(session, [user_id], ctx.now())
 
 
 def refresh(session: Session, user_ids: Iterable[str], now: datetime) -> None:
