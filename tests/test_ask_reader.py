@@ -3,6 +3,7 @@ precision and recall of "is this a reference ask", and how often the kind, produ
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import date
 
@@ -10,9 +11,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.domain import AskType
-from bot.rules import ask_reader
+from bot.rules import ask_model, ask_reader
 from bot.rules.ask_reader import Vocabulary, needed_by, read
 from tests import side_door_messages as labelled
+from tests.asks_development import DEVELOPMENT
+from tests.asks_held_out import HELD_OUT
+from tests.asks_measure import Figures, first_set, measure
 
 
 def _vocabulary() -> Vocabulary:
@@ -25,47 +29,57 @@ def _vocabulary() -> Vocabulary:
     )
 
 
-def test_the_labelled_set_is_read_with_precision_095_recall_085_and_fields_right_90_percent(record_property):
+def _figures(rows) -> Figures:
+    whole, _by_team = measure(rows, _vocabulary())
+    return whole
+
+
+def test_the_sets_the_reader_was_built_on_are_read_with_precision_095_recall_090_and_fields_right_90_percent(
+    record_property,
+):
+    # The first set (issue 14) and the development half (issue 23): what the rules and the model learned from, so
+    # a regression guard rather than a measure of messages nobody wrote the reader for.
+    assert len(labelled.MESSAGES) >= 150 and len(DEVELOPMENT) >= 75
+    for label, rows in (("first set", first_set()), ("development half", DEVELOPMENT)):
+        figures = _figures(rows)
+        record_property("figures", "\n    ".join([f"Ask reader, {figures.line(label)}", *figures.misses]))
+        assert figures.precision >= 0.95 and figures.recall >= 0.90, figures.misses
+        assert all(figures.accuracy(n) >= 0.90 for n in figures.fields), figures.misses
+
+
+def test_the_held_out_half_is_read_as_measured_when_it_was_first_read(record_property):
+    # Issue 23's measure: messages written before the rules were changed for them and never tuned on. On its
+    # first reading after the changes (docs/performance.md): precision 1.00, recall 0.82, kind 1.00, product
+    # 1.00, date 0.77 (two dates written 12/15 and 15/12, and "before end of year", which the reader does not
+    # read). The goal is recall 0.90 and dates 0.90: these floors only keep it from getting worse.
+    assert len(HELD_OUT) >= 75 and len(HELD_OUT) + len(DEVELOPMENT) >= 150
+    figures = _figures(HELD_OUT)
+    record_property("figures", "\n    ".join([f"Ask reader, {figures.line('held-out half')}", *figures.misses]))
+    assert figures.precision >= 0.95 and figures.recall >= 0.82, figures.misses
+    assert figures.accuracy("kind") >= 0.90 and figures.accuracy("product") >= 0.90, figures.misses
+    assert figures.accuracy("date") >= 0.75, figures.misses
+
+
+def test_the_shipped_model_scores_as_scikit_learn_scored_it_when_trained():
+    data = json.loads(ask_model.WEIGHTS.read_text())
+    model = ask_model.shipped()
+    assert len(data["checks"]) >= 20 and model.threshold == data["threshold"]
+    for text, trained in data["checks"]:
+        assert abs(model.probability(text) - trained) < 1e-5, text
+
+
+def test_the_model_adds_asks_the_rules_miss_but_never_without_a_kind_of_ask(monkeypatch):
     vocabulary = _vocabulary()
-    assert len(labelled.MESSAGES) >= 150
-    true_pos = false_pos = false_neg = 0
-    fields = {"kind": [0, 0], "product": [0, 0], "date": [0, 0]}
-    misread = []
-    for text, is_ask, kind, product, day in labelled.MESSAGES:
-        reading = read(text, vocabulary, today=labelled.TODAY)
-        if reading.is_ask and is_ask:
-            true_pos += 1
-        elif reading.is_ask:
-            false_pos += 1
-            misread.append(f"not an ask, read as one: {text!r}")
-        elif is_ask:
-            false_neg += 1
-            misread.append(f"missed: {text!r}")
-        if not is_ask:
-            continue
-        stated = {
-            "kind": (kind, reading.ask_type.value if reading.ask_type else None),
-            "product": (product, reading.product),
-            "date": (day, reading.needed_by.isoformat() if reading.needed_by else None),
-        }
-        for name, (expected, got) in stated.items():
-            if expected is None:
-                continue
-            fields[name][1] += 1
-            if expected == got:
-                fields[name][0] += 1
-            else:
-                misread.append(f"{name}: expected {expected}, read {got}: {text!r}")
-    precision = true_pos / max(1, true_pos + false_pos)
-    recall = true_pos / max(1, true_pos + false_neg)
-    accuracy = {name: right / max(1, total) for name, (right, total) in fields.items()}
-    figures = (
-        f"Ask reader on {len(labelled.MESSAGES)} labelled messages: precision {precision:.3f}, recall {recall:.3f}; "
-        "read right: " + ", ".join(f"{name} {accuracy[name]:.3f} of {fields[name][1]}" for name in fields)
-    )
-    record_property("figures", "\n  ".join([figures, *misread]))  # printed at the end of the run
-    assert precision >= 0.95 and recall >= 0.85
-    assert all(value >= 0.90 for value in accuracy.values()), accuracy
+    today = labelled.TODAY
+    # "keen to" is no wish the rules know: the model reads it as an ask, and the rules name its kind.
+    text = "prospect in banking keen to speak with a Payments customer"
+    reading = read(text, vocabulary, today=today)
+    assert reading.is_ask and reading.ask_type is AskType.REFERENCE_CALL and reading.product == "Payments"
+    with monkeypatch.context() as without_model:
+        without_model.setattr(ask_model.AskModel, "is_ask", lambda self, text: False)
+        assert not read(text, vocabulary, today=today).is_ask
+    # No kind of ask named: whatever the model thinks, nothing is offered.
+    assert not read("customers customers customers, please help", vocabulary, today=today).is_ask
 
 
 def test_dates_in_everyday_words():

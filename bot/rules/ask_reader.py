@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from rapidfuzz import fuzz, process
 
 from bot.domain import AskType
+from bot.rules import ask_model
 
 MAX_READ = 2000  # characters read of a message; asks are short, pasted logs are not
 FUZZY_MIN_SCORE = 88
@@ -28,22 +29,40 @@ _WISH = re.compile(
     r"|would love|i'd like|i would like|we'd like|any ?one|any ?body|some ?one|some ?body|who can|who could"
     r"|who'?s our best|is there|are there|any chance|asking for|help me find|connect me|intro me"
     r"|line up|set up|ok to contact|okay to contact|can we (?:get|ask|use|contact)|could we (?:get|ask|use)"
-    r"|can i (?:get|ask)|could i (?:get|ask))\b"
+    r"|can i (?:get|ask)|could i (?:get|ask)"
+    # a need reported or put as a question: "we've been asked for", "would like to hear from", "who should I
+    # loop in", "a customer willing to..."
+    r"|asked for|been asked|is asking|are asking|would like|willing to|happy to|up for|open to|in need of"
+    r"|who should|who has|who have|do we have|recommend|put forward|ask:|request:)\b"
     r"|^\s*(?:any|can|could|would|is|does|do)\b",
     re.IGNORECASE,
 )
 # Phrases in which "reference" (and friends) mean something else; removed before looking for an ask.
 _LOOKALIKES = re.compile(
     r"\b(reference (?:architecture|number|implementation|manual|docs?|data|id|guide|design|page)s?"
-    r"|api reference|for reference|as a reference|point of reference|frame of reference|reference point"
+    r"|api reference|for reference|point of reference|frame of reference|reference point"
+    r"|(?:use|used|using|attach|attached|keep|here's|here is)\b[^.?!]{0,30}\bas a reference"
+    # "reference" as a verb on a thing: "reference the ticket", "can you reference this doc"
+    r"|reference (?:the|this|that|these|those|your|our|my|it)\b"
     r"|cross-?reference\w*|thanks for the (?:reference|intro)|job reference|reference (?:check|letter)"
     r"|please reference|referencing|referenced|reference:|customer references page)\b",
     re.IGNORECASE,
 )
-# Where a customer is mentioned for support, billing or an incident, it is not being asked for a reference.
-_SUPPORT = re.compile(r"\b(support|ticket|bug|outage|refund|incident|invoice|escalation)s?\b", re.IGNORECASE)
+# Where a customer is mentioned for support, billing, an incident or the running of its account, it is not being
+# asked for a reference.
+_SUPPORT = re.compile(
+    r"\b(support|ticket|bug|outage|refund|incident|invoice|escalation|renewal|qbr|subscription|contract)s?\b",
+    re.IGNORECASE,
+)
+# Looking for something that already exists (a recording, a link, the deck) is not asking a customer for anything.
+_EXISTING_THING = re.compile(
+    r"\b(?:looking for|where(?:'s| is| can i find)|anyone have|who has|share|send me)\s+the\s+(?:\w+\s+){0,3}?"
+    r"(?:recording|link|pdf|deck|slides?|file|files|template|list|notes|report)\b",
+    re.IGNORECASE,
+)
 _CUSTOMER_WORDS = re.compile(
-    r"\b(customers?|clients?|referenceable|references?|reference (?:account|customer)s?|user of|users of)\b",
+    r"\b(customers?|clients?|referenceable|references?|reference (?:account|customer)s?|user of|users of"
+    r"|someone (?:already )?using|(?:existing|current) (?:customers?|users?)|peers?)\b",
     re.IGNORECASE,
 )
 _QUALIFIED_PROSPECT = re.compile(r"\b(a|an|any|some)\s+(?:\w+\s+){0,2}(bank|retailer|hospital|insurer|company)\b", re.I)
@@ -57,9 +76,17 @@ _KINDS: list[tuple[AskType, str, str]] = [
         r"peer reviews?|peer insights|g2 reviews?|trustradius",
         r"reviews?(?= (?:\w+ ){0,3}on (?:g2|gartner|trustradius))|g2",
     ),
-    (AskType.ANALYST_BRIEFING, r"analyst briefings?|analyst references?", r"analysts?|gartner|forrester|idc|briefing"),
+    (
+        AskType.ANALYST_BRIEFING,
+        r"analyst briefings?|analyst references?",
+        r"analysts?|gartner|forrester|idc|(?<!press )(?<!media )briefing",
+    ),
     (AskType.CASE_STUDY, r"case stud(?:y|ies)|success stor(?:y|ies)|customer stor(?:y|ies)", r""),
-    (AskType.PRESS_QUOTE, r"press release quotes?", r"quotes?"),
+    (
+        AskType.PRESS_QUOTE,
+        r"press release quotes?|press briefings?|media briefings?",
+        r"quotes?|quoted|on record|journalists?|reporters?|press|media|comment on",
+    ),
     (AskType.VIDEO_TESTIMONIAL, r"testimonials?", r"videos?"),
     (AskType.SITE_VISIT, r"site visits?", r""),
     (
@@ -71,7 +98,7 @@ _KINDS: list[tuple[AskType, str, str]] = [
     (
         AskType.REFERENCE_CALL,
         r"reference calls?|customer references?|reference (?:account|customer)s?|referenceable|references?",
-        r"calls?|intro\w*|talk (?:to|with)|speak (?:to|with)|chat with|connect|peer call|interview",
+        r"calls?|intro\w*|talk (?:to|with)|speak (?:to|with)|chat with|connect|peer call|interview|hear from",
     ),
 ]
 _KIND_PATTERNS = [
@@ -182,8 +209,13 @@ def read(text: str, vocabulary: Vocabulary, *, today: date) -> Reading:
     customer = _customer(text, vocabulary)
     product = _first(vocabulary.product_pattern, plain)
     kind = _kind(plain, in_view=bool(customer or _CUSTOMER_WORDS.search(plain) or _QUALIFIED_PROSPECT.search(plain)))
-    wished = bool(_WISH.search(plain))
-    is_ask = wished and kind is not None and not (_SUPPORT.search(plain) and not _strong_kind(plain))
+    by_rules = (
+        bool(_WISH.search(plain)) and kind is not None and not (_SUPPORT.search(plain) and not _strong_kind(plain))
+    )
+    if not by_rules and _CUSTOMER_WORDS.search(plain) and ask_model.shipped().is_ask(plain):
+        # Phrased in a way no rule names: the learned model's word, as long as a kind of ask is named.
+        by_rules, kind = True, kind or _kind(plain, in_view=True)
+    is_ask = by_rules and kind is not None and not _EXISTING_THING.search(plain)
     if not is_ask:
         return Reading(False)
     return Reading(
