@@ -14,9 +14,15 @@ from bot.rules.ask_reader import read
 from tests import side_door_messages as first
 from tests.asks_development import DEVELOPMENT
 from tests.asks_held_out import HELD_OUT
+from tests.asks_held_out_2 import HELD_OUT_2
 from tests.asks_measure import first_set, measure, vocabulary
 
-SETS = {"first set": first_set, "development half": lambda: DEVELOPMENT, "held-out half": lambda: HELD_OUT}
+SETS = {
+    "first set": first_set,
+    "development half": lambda: DEVELOPMENT,
+    "held-out half": lambda: HELD_OUT,
+    "second held-out set": lambda: HELD_OUT_2,
+}
 
 
 def main() -> None:

@@ -44,10 +44,14 @@ class Figures:
         return right / max(1, total)
 
     def line(self, label: str) -> str:
-        fields = ", ".join(f"{n} {self.accuracy(n):.2f} of {self.fields[n][1]}" for n in self.fields)
+        def share(right: int, total: int) -> str:
+            return f"{right / total:.2f}" if total else "-"
+
+        fields = ", ".join(f"{n} {share(*self.fields[n])} of {self.fields[n][1]}" for n in self.fields)
+        offered = self.true_pos + self.false_pos
         return (
-            f"{label}: {self.messages} messages ({self.asks} asks): precision {self.precision:.2f}, "
-            f"recall {self.recall:.2f}; read right in offered asks: {fields}"
+            f"{label}: {self.messages} messages ({self.asks} asks): precision {share(self.true_pos, offered)}, "
+            f"recall {share(self.true_pos, self.asks)}; read right in offered asks: {fields}"
         )
 
 

@@ -16,6 +16,7 @@ from bot.rules.ask_reader import Vocabulary, needed_by, read
 from tests import side_door_messages as labelled
 from tests.asks_development import DEVELOPMENT
 from tests.asks_held_out import HELD_OUT
+from tests.asks_held_out_2 import HELD_OUT_2
 from tests.asks_measure import Figures, first_set, measure
 
 
@@ -47,17 +48,19 @@ def test_the_sets_the_reader_was_built_on_are_read_with_precision_095_recall_090
         assert all(figures.accuracy(n) >= 0.90 for n in figures.fields), figures.misses
 
 
-def test_the_held_out_half_is_read_as_measured_when_it_was_first_read(record_property):
-    # Issue 23's measure: messages written before the rules were changed for them and never tuned on. On its
-    # first reading after the changes (docs/performance.md): precision 1.00, recall 0.82, kind 1.00, product
-    # 1.00, date 0.77 (two dates written 12/15 and 15/12, and "before end of year", which the reader does not
-    # read). The goal is recall 0.90 and dates 0.90: these floors only keep it from getting worse.
-    assert len(HELD_OUT) >= 75 and len(HELD_OUT) + len(DEVELOPMENT) >= 150
-    figures = _figures(HELD_OUT)
-    record_property("figures", "\n    ".join([f"Ask reader, {figures.line('held-out half')}", *figures.misses]))
-    assert figures.precision >= 0.95 and figures.recall >= 0.82, figures.misses
-    assert figures.accuracy("kind") >= 0.90 and figures.accuracy("product") >= 0.90, figures.misses
-    assert figures.accuracy("date") >= 0.75, figures.misses
+def test_the_held_out_sets_are_read_at_least_as_well_as_when_they_were_first_read(record_property):
+    # Issue 23's measure: messages written before the rules were changed for them. First readings
+    # (docs/performance.md): the first held-out half, precision 1.00 and recall 0.82 (kind 1.00, product 1.00, date
+    # 0.77); it was then spent (its misses seen, a second development batch written). The second held-out set,
+    # written before that batch and read once after it: precision 0.92, recall 0.76, kind, product and date 1.00.
+    # The goal is precision 0.95 and recall 0.90 on messages nobody tuned for; these floors keep it from falling.
+    assert len(HELD_OUT) >= 75 and len(HELD_OUT) + len(DEVELOPMENT) >= 150 and len(HELD_OUT_2) >= 75
+    floors = {"held-out half": (HELD_OUT, 0.95, 0.90), "second held-out set": (HELD_OUT_2, 0.90, 0.75)}
+    for label, (rows, precision, recall) in floors.items():
+        figures = _figures(rows)
+        record_property("figures", "\n    ".join([f"Ask reader, {figures.line(label)}", *figures.misses]))
+        assert figures.precision >= precision and figures.recall >= recall, figures.misses
+        assert all(figures.accuracy(n) >= 0.90 for n in figures.fields), figures.misses
 
 
 def test_the_shipped_model_scores_as_scikit_learn_scored_it_when_trained():
@@ -71,8 +74,8 @@ def test_the_shipped_model_scores_as_scikit_learn_scored_it_when_trained():
 def test_the_model_adds_asks_the_rules_miss_but_never_without_a_kind_of_ask(monkeypatch):
     vocabulary = _vocabulary()
     today = labelled.TODAY
-    # "keen to" is no wish the rules know: the model reads it as an ask, and the rules name its kind.
-    text = "prospect in banking keen to speak with a Payments customer"
+    # "eager to" is no wish the rules know: the model reads it as an ask, and the rules name its kind.
+    text = "prospect in banking eager to speak with a Payments customer"
     reading = read(text, vocabulary, today=today)
     assert reading.is_ask and reading.ask_type is AskType.REFERENCE_CALL and reading.product == "Payments"
     with monkeypatch.context() as without_model:
@@ -94,6 +97,14 @@ def test_dates_in_everyday_words():
         "3rd of December": date(2026, 12, 3),
         "in 3 days": date(2026, 11, 27),
         "tomorrow": date(2026, 11, 25),
+        "needed by 15/12": date(2026, 12, 15),  # the day first
+        "call would be 12/15": date(2026, 12, 15),  # the month first
+        "by 3/12": None,  # 3 December or 12 March: not guessed
+        "ref #4471/2026": None,
+        "by Wed": date(2026, 11, 25),
+        "next Thu": date(2026, 12, 3),
+        "before end of year": date(2026, 12, 31),
+        "in the next two weeks": date(2026, 12, 8),
         "2027-02-30": None,
         "31 Feb": None,
         "sometime soon": None,

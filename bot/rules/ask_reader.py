@@ -33,7 +33,12 @@ _WISH = re.compile(
     # a need reported or put as a question: "we've been asked for", "would like to hear from", "who should I
     # loop in", "a customer willing to..."
     r"|asked for|been asked|is asking|are asking|would like|willing to|happy to|up for|open to|in need of"
-    r"|who should|who has|who have|do we have|recommend|put forward|ask:|request:)\b"
+    r"|who should|who has|who have|do we have|recommend|put forward|ask:|request:"
+    # a need with no verb of wishing, as sales write it: "customer ... wanted", "refs please", "I'm after",
+    # "won't sign without", "pls arrange"
+    r"|wanted|required|requesting|request for|seeking|hoping|i'?m after|we'?re after|keen|kindly"
+    r"|(?:refs?|references?|customers?|logos?)\s+(?:please|pls)|(?:please|pls)\s+(?:arrange|find|help|connect|suggest)"
+    r"|arrange|thinking of asking|(?:won'?t|will not|wouldn'?t) (?:sign|move forward|proceed|buy) without)\b"
     r"|^\s*(?:any|can|could|would|is|does|do)\b",
     re.IGNORECASE,
 )
@@ -42,8 +47,10 @@ _LOOKALIKES = re.compile(
     r"\b(reference (?:architecture|number|implementation|manual|docs?|data|id|guide|design|page)s?"
     r"|api reference|for reference|point of reference|frame of reference|reference point"
     r"|(?:use|used|using|attach|attached|keep|here's|here is)\b[^.?!]{0,30}\bas a reference"
-    # "reference" as a verb on a thing: "reference the ticket", "can you reference this doc"
-    r"|reference (?:the|this|that|these|those|your|our|my|it)\b"
+    # "reference" as a verb on a thing: "reference the ticket", "can you reference this doc", "don't reference
+    # pricing"; references cited in writing; a quote that is a price
+    r"|reference (?:the|this|that|these|those|your|our|my|it)\b|(?:do not|don'?t) reference"
+    r"|cite (?:\w+ )?references?|(?:signed|pricing|price|sales|commercial) quotes?|quotes? (?:for \d+|approved)"
     r"|cross-?reference\w*|thanks for the (?:reference|intro)|job reference|reference (?:check|letter)"
     r"|please reference|referencing|referenced|reference:|customer references page)\b",
     re.IGNORECASE,
@@ -56,8 +63,10 @@ _SUPPORT = re.compile(
 )
 # Looking for something that already exists (a recording, a link, the deck) is not asking a customer for anything.
 _EXISTING_THING = re.compile(
-    r"\b(?:looking for|where(?:'s| is| can i find)|anyone have|who has|share|send me)\s+the\s+(?:\w+\s+){0,3}?"
-    r"(?:recording|link|pdf|deck|slides?|file|files|template|list|notes|report)\b",
+    r"\b(?:(?:looking for|where(?:'s| is| can i find)|anyone have|who has|share|send me)\s+the\s+(?:\w+\s+){0,3}?"
+    r"(?:recording|link|pdf|deck|slides?|file|files|template|list|notes|report|quote)\b"
+    r"|(?:the|our) (?:\w+ ){0,2}(?:list|page|deck|pdf|template)s? (?:needs?|is|are|was)\b"
+    r"|(?:we )?used last (?:year|quarter|month|time))",
     re.IGNORECASE,
 )
 _CUSTOMER_WORDS = re.compile(
@@ -81,7 +90,11 @@ _KINDS: list[tuple[AskType, str, str]] = [
         r"analyst briefings?|analyst references?",
         r"analysts?|gartner|forrester|idc|(?<!press )(?<!media )briefing",
     ),
-    (AskType.CASE_STUDY, r"case stud(?:y|ies)|success stor(?:y|ies)|customer stor(?:y|ies)", r""),
+    (
+        AskType.CASE_STUDY,
+        r"case stud(?:y|ies)|success stor(?:y|ies)|customer stor(?:y|ies)|customer spotlights?",
+        r"spotlight|featured|write-?up",
+    ),
     (
         AskType.PRESS_QUOTE,
         r"press release quotes?|press briefings?|media briefings?",
@@ -92,13 +105,16 @@ _KINDS: list[tuple[AskType, str, str]] = [
     (
         AskType.EVENT_SPEAKER,
         r"customer speakers?",
-        r"speakers?|speak (?:at|on a panel)|panel|keynote|webinar|conference|meetup|roadshow|present at",
+        r"speakers?|speak (?:at|on a panel)|panel|keynote|webinar|conference|meetup|roadshow|present at"
+        r"|roundtable|user group",
     ),
     (AskType.BETA_FEEDBACK, r"", r"beta|product feedback|feedback on"),
     (
         AskType.REFERENCE_CALL,
-        r"reference calls?|customer references?|reference (?:account|customer)s?|referenceable|references?",
-        r"calls?|intro\w*|talk (?:to|with)|speak (?:to|with)|chat with|connect|peer call|interview|hear from",
+        r"reference calls?|customer references?|reference (?:account|customer)s?|referenceable|references?"
+        r"|ref calls?|refs",
+        r"calls?|intro\w*|talk (?:to|with)|speak (?:to|with)|chat with|connect|peer call|interview|hear from"
+        r"|(?:talking|speaking|chatting) (?:to|with)|put (?:\w+ )?in front of|spare \d+ ?min\w*|on the phone",
     ),
 ]
 _KIND_PATTERNS = [
@@ -322,29 +338,29 @@ _ISO = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 _DAY_MONTH = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b", re.IGNORECASE)
 _MONTH_DAY = re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?\b", re.IGNORECASE)
 _WEEKDAY = re.compile(r"\b(next\s+)?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", re.IGNORECASE)
-_IN_N = re.compile(r"\bin\s+(a|one|two|three|four|\d+)\s+(day|week)s?\b", re.IGNORECASE)
+_IN_N = re.compile(r"\bin\s+(?:the\s+next\s+)?(a|one|two|three|four|\d+)\s+(day|week)s?\b", re.IGNORECASE)
+# A day and a month in figures: 15/12 (the day first, as most of the world writes it) or 12/15 (the month first,
+# as in the US); only a day above 12 tells them apart, so 3/12 is not read at all.
+_NUMERIC = re.compile(r"(?<![\d/.-])(\d{1,2})/(\d{1,2})(?![\d/])")
+_SHORT_DAYS = {"mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4}
+_SHORT_WEEKDAY = re.compile(r"\b(next\s+)?(mon|tues?|wed|thu(?:rs?)?|fri)\b\.?", re.IGNORECASE)
 _NUMBERS = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4}
 
 
 def needed_by(text: str, today: date) -> date | None:
-    """The date a message asks for, in everyday words: "15 Jan", "December 12", "2027-01-31", "tomorrow",
-    "by Friday", "next Tuesday", "this week" (its Friday), "next week" (its Monday), "end of next week",
-    "in two weeks", "end of the month". A day and month already past this year mean next year's."""
+    """The date a message asks for, in everyday words: "15 Jan", "December 12", "2027-01-31", "15/12" or "12/15"
+    (only when the day is above 12), "tomorrow", "by Friday" or "by Fri", "next Tuesday", "this week" (its
+    Friday), "next week" (its Monday), "end of next week", "in two weeks", "end of the month", "end of year". A
+    day and month already past this year mean next year's."""
     lowered = text.lower()
-    if found := _ISO.search(lowered):
-        try:
-            return date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
-        except ValueError:
-            return None
-    for pattern, day_group, month_group in ((_DAY_MONTH, 1, 2), (_MONTH_DAY, 2, 1)):
-        if found := pattern.search(lowered):
-            word = found.group(month_group).lower()
-            month = _MONTHS.get(word) or _MONTHS.get(word[:3])
-            if month:
-                return _this_or_next_year(today, month, int(found.group(day_group)))
+    written, day = _written_date(lowered, today)
+    if written:
+        return day
     monday = today - timedelta(days=today.weekday())
     if "end of next week" in lowered:
         return monday + timedelta(days=11)
+    if re.search(r"\b(end of (?:the )?year|eoy|year-end|year end)\b", lowered):
+        return date(today.year, 12, 31)
     if re.search(r"\b(end of (?:the )?month|end of month|eom)\b", lowered):
         return date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])
     if re.search(r"\b(this week|end of (?:the )?week|eow)\b", lowered):
@@ -360,11 +376,40 @@ def needed_by(text: str, today: date) -> date | None:
         days = n * (7 if found.group(2) == "week" else 1)
         return today + timedelta(days=days) if days <= 730 else None  # "in 99999 days" is not a date
     if found := _WEEKDAY.search(lowered):
-        weekday = _DAYS[found.group(2)]
-        if found.group(1):
-            return monday + timedelta(days=7 + weekday)
-        return today + timedelta(days=(weekday - today.weekday()) % 7)
+        return _weekday(today, monday, _DAYS[found.group(2)], bool(found.group(1)))
+    if found := _SHORT_WEEKDAY.search(lowered):
+        return _weekday(today, monday, _SHORT_DAYS[found.group(2).lower()], bool(found.group(1)))
     return None
+
+
+def _written_date(lowered: str, today: date) -> tuple[bool, date | None]:
+    """Whether a date is written as one ("2027-01-31", "15 Jan", "December 12", "15/12"), and which (None for one
+    that does not exist)."""
+    if found := _ISO.search(lowered):
+        try:
+            return True, date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+        except ValueError:
+            return True, None
+    for pattern, day_group, month_group in ((_DAY_MONTH, 1, 2), (_MONTH_DAY, 2, 1)):
+        if found := pattern.search(lowered):
+            word = found.group(month_group).lower()
+            month = _MONTHS.get(word) or _MONTHS.get(word[:3])
+            if month:
+                return True, _this_or_next_year(today, month, int(found.group(day_group)))
+    if found := _NUMERIC.search(lowered):
+        first, second = int(found.group(1)), int(found.group(2))
+        if first > 12 >= second >= 1:
+            return True, _this_or_next_year(today, second, first)
+        if second > 12 >= first >= 1:
+            return True, _this_or_next_year(today, first, second)
+    return False, None
+
+
+def _weekday(today: date, monday: date, weekday: int, following: bool) -> date:
+    """The coming `weekday` (today, if it is that day), or with `following` ("next Friday") the one of next week."""
+    if following:
+        return monday + timedelta(days=7 + weekday)
+    return today + timedelta(days=(weekday - today.weekday()) % 7)
 
 
 def _this_or_next_year(today: date, month: int, day: int) -> date | None:
