@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,12 +19,11 @@ from sqlalchemy import (
     case,
     exists,
     func,
-    literal,
+    literal_column,
     or_,
     select,
     text,
     union,
-    union_all,
 )
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import column as sql_column
@@ -38,24 +38,37 @@ def _like_escape(text: str) -> str:
 
 
 def search(session: Session, query: str, *, limit: int = 100) -> list[tuple[int, str, CustomerStatus]]:
-    """(id, name, status) of customers whose name contains `query` (any case): those it starts with first, in
-    name order, then others that contain it, in name order.
+    """(id, name, status) of at most `limit` customers for what someone typed (any case), as people expect them:
+    names starting with it first, then names with a word starting with it, then names containing it elsewhere;
+    by name within each.
 
-    Flat in the size of the pool: the names starting with it are a range of an index on the lowered name;
-    the others come from a trigram index (SQLite's FTS5 table `customer_names`, PostgreSQL's pg_trgm) and
-    only as many as the list has room for, so a fragment half the pool shares costs no more than a rare one.
-    When more match than fit, which of the others are listed is not by name: typing more narrows it. One
-    statement, one round trip."""
-    stmt, params = search_statement(session, query, limit=limit)
+    Each tier reads an index and stops at `limit` rows, and a tier runs only while the list has room, so one
+    letter or a word half the pool shares costs no more than a rare name: the names starting with it are a
+    range of an index on the lowered name; word starts come from a word index (SQLite's FTS5 table
+    `customer_words`, PostgreSQL's GIN index on the name's words); the rest from a trigram index (`customer_names`,
+    pg_trgm), from three letters on, since a letter or two inside a word says too little to be worth listing.
+    When more match a tier than fit, which of them are listed is not by name: typing more narrows it."""
+    found: dict[int, tuple[int, str, CustomerStatus, int]] = {}
+    # The word index sees words only: what was typed must still stand at the start of a word, as typed.
+    at_a_word = re.compile(r"(?<!\w)" + re.escape(query.strip().lower()))
+    for rank, (stmt, params) in enumerate(search_statements(session, query, limit=limit)):
+        for customer_id, name, status in _rows(session, stmt, params):
+            if rank == 1 and not at_a_word.search(name.lower()):
+                continue
+            found.setdefault(customer_id, (customer_id, name, CustomerStatus(status), rank))
+        if len(found) >= limit:
+            break
+    ordered = sorted(found.values(), key=lambda row: (row[3], row[1].lower(), row[0]))
+    return [(i, name, status) for i, name, status, _rank in ordered[:limit]]
+
+
+def _rows(session: Session, stmt: Any, params: dict[str, Any]) -> list[tuple[int, str, str]]:
     if session.get_bind().dialect.name == "sqlite":
         # One row holding every match as JSON: Python's sqlite3 releases and retakes the GIL for each row
         # stepped, and under 20 concurrent typeaheads those hand-offs cost more than the search.
         packed = session.execute(_packed(stmt), params).scalar() or "[]"
-        rows = [(i, name, CustomerStatus(status), rank) for i, name, status, rank in json.loads(packed)]
-    else:
-        rows = [(i, name, status, rank) for i, name, status, rank in session.execute(stmt, params)]
-    ordered = sorted(rows, key=lambda row: (row[3], row[1].lower(), row[0]))
-    return [(i, name, status) for i, name, status, _rank in ordered[:limit]]
+        return [(i, name, status) for i, name, status in json.loads(packed)]
+    return [(i, name, status) for i, name, status in session.execute(stmt, params)]
 
 
 @functools.cache
@@ -64,26 +77,35 @@ def _packed(stmt: Any) -> Any:
     return select(func.json_group_array(func.json_array(*stmt.subquery().c)))
 
 
-def search_statement(session: Session, query: str, *, limit: int = 100) -> tuple[Any, dict[str, Any]]:
-    """The search's statement with its values: names starting with the query (rank 0), then others containing
-    it (rank 1)."""
+_WORDS = re.compile(r"\w+")
+
+
+def search_statements(session: Session, query: str, *, limit: int = 100) -> list[tuple[Any, dict[str, Any]]]:
+    """The search's statements with their values, best tier first: names starting with the query, names with a
+    word starting with it, names containing it (from TRIGRAM letters on)."""
     wanted = query.strip().lower()
     sqlite = session.get_bind().dialect.name == "sqlite"
     if not wanted:
-        return _SEARCH_ALL, {"limit": limit}
-    needle = _like_escape(wanted)
-    params: dict[str, Any] = {
-        "lo": wanted,
-        "hi": wanted + "\U0010ffff",
-        "contains": f"%{needle}%",
-        "prefix": f"{needle}%",
-        "limit": limit,
-    }
-    if not sqlite:
-        return _SEARCH_PG, params
+        return [(_SEARCH_ALL, {"limit": limit})]
+    tiers: list[tuple[Any, dict[str, Any]]] = [
+        (_STARTING if sqlite else _STARTING_PG, {"lo": wanted, "hi": wanted + "\U0010ffff", "limit": limit})
+    ]
+    words = _WORDS.findall(wanted)
+    if words:
+        if sqlite:
+            # A phrase whose last word may be a prefix: "acme ret" finds "... Acme Retail".
+            tiers.append((_WORD_STARTS, {"words": '"' + " ".join(words) + '"*', "limit": limit}))
+        else:
+            tiers.append((_WORD_STARTS_PG, {"words": " <-> ".join(f"'{w}'" for w in words) + ":*", "limit": limit}))
     if len(wanted) >= TRIGRAM:
-        return _SEARCH_SQLITE_TRIGRAMS, {**params, "phrase": '"' + wanted.replace('"', '""') + '"'}
-    return _SEARCH_SQLITE, params
+        # Room for every match the tiers above may already hold: the list is completed, never short.
+        needle = _like_escape(wanted)
+        contains = {"contains": f"%{needle}%", "limit": limit * 2}
+        if sqlite:
+            tiers.append((_CONTAINING_BY_TRIGRAMS, {**contains, "phrase": '"' + wanted.replace('"', '""') + '"'}))
+        else:
+            tiers.append((_CONTAINING, contains))
+    return tiers
 
 
 TRIGRAM = 3  # the shortest query a trigram index can answer
@@ -95,36 +117,35 @@ _name = func.lower(Customer.name)
 _name_c = _name.collate("C")  # byte order on PostgreSQL, whatever the database's collation: a prefix is a range
 _lo, _hi = bindparam("lo", type_=String), bindparam("hi", type_=String)
 _columns = (Customer.id, Customer.name, Customer.status)
-_SEARCH_ALL = select(*_columns, literal(0).label("rank")).order_by(_name).limit(_LIMIT)
+_SEARCH_ALL = select(*_columns).order_by(_name).limit(_LIMIT)
 
 
 def _starting(name: Any) -> Any:
-    return select(*_columns, literal(0).label("rank")).where(name >= _lo, name < _hi).order_by(name).limit(_LIMIT)
+    return select(*_columns).where(name >= _lo, name < _hi).order_by(name).limit(_LIMIT)
 
 
-# No ORDER BY: the database stops after `limit` rows instead of sorting every match.
-_containing = (
-    select(*_columns, literal(1).label("rank"))
+_STARTING, _STARTING_PG = _starting(_name), _starting(_name_c)
+# No ORDER BY below: the database stops after `limit` rows instead of sorting every match.
+_words_fts = table("customer_words", sql_column("rowid", Integer))
+_WORD_STARTS = (
+    select(*_columns)
+    .join_from(_words_fts, Customer, Customer.id == _words_fts.c.rowid)
+    .where(text("customer_words MATCH :words").bindparams(bindparam("words", type_=String)))
+    .limit(_LIMIT)
+)
+_simple: ColumnElement[Any] = literal_column("'simple'::regconfig")
+_WORD_STARTS_PG = (
+    select(*_columns)
     .where(
-        _name.like(bindparam("contains", type_=String), escape="\\"),
-        ~_name.like(bindparam("prefix", type_=String), escape="\\"),
+        func.to_tsvector(_simple, Customer.name).op("@@")(func.to_tsquery(_simple, bindparam("words", type_=String)))
     )
     .limit(_LIMIT)
 )
+_CONTAINING = select(*_columns).where(_name.like(bindparam("contains", type_=String), escape="\\")).limit(_LIMIT)
 _fts = table("customer_names", sql_column("rowid", Integer))
-_containing_by_trigrams = _containing.join_from(_fts, Customer, Customer.id == _fts.c.rowid).where(
+_CONTAINING_BY_TRIGRAMS = _CONTAINING.join_from(_fts, Customer, Customer.id == _fts.c.rowid).where(
     text("customer_names MATCH :phrase").bindparams(bindparam("phrase", type_=String))
 )
-
-
-def _both(starting: Any, containing: Any) -> Any:
-    first, second = starting.subquery("starting"), containing.subquery("containing")
-    return union_all(select(first), select(second))
-
-
-_SEARCH_SQLITE = _both(_starting(_name), _containing)
-_SEARCH_SQLITE_TRIGRAMS = _both(_starting(_name), _containing_by_trigrams)
-_SEARCH_PG = _both(_starting(_name_c), _containing)
 
 
 def find_by_name(session: Session, name: str) -> Customer | None:

@@ -1,6 +1,6 @@
-"""Issue 13: the customer typeahead reads a trigram index, not the whole pool (SQLite: FTS5 trigram table kept
-in step with `customers` by triggers; PostgreSQL: pg_trgm's GIN index), and finds exactly what it found
-before: any part of the name, in any case, prefix matches first."""
+"""Issues 13 and 24: the customer typeahead reads indexes, not the whole pool (a range of the lowered names; word
+starts from SQLite's FTS5 `customer_words` or PostgreSQL's GIN index of words; the rest from a trigram index),
+and finds any part of the name, in any case: names starting with it first, then word starts, then the rest."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def test_customers_imported_or_renamed_are_found_at_once_with_quotes_and_wildcar
     )
     imported = run(["customers", "import", str(csv)], cli_env)
     assert imported.returncode == 0, imported.stderr
-    assert _labels(bot, "WIND") == ["Windmill Energy", "100% Windy Ltd", "Northwind Traders", 'Say "Wind" Co']
+    assert _labels(bot, "WIND") == ["Windmill Energy", "100% Windy Ltd", 'Say "Wind" Co', "Northwind Traders"]
     assert _labels(bot, '"wind"') == ['Say "Wind" Co']
     assert _labels(bot, "0% w") == ["100% Windy Ltd"]
     assert _labels(bot, "d_c") == []  # "_" is a letter here, not a wildcard
@@ -49,20 +49,58 @@ def test_the_search_reads_index_ranges_not_the_pool(database):
     add_customer(database, "0042 Holdings")
     with database.session_factory() as session:
         found = [name for _id, name, _status in customer_repo.search(session, "0042")]
-        assert found == ["0042 Holdings", "Customer 00042 Labs"] + [f"Customer {i:05d} Labs" for i in range(420, 430)]
+        # Starting with it, then a word starting with it, then containing it.
+        assert found == ["0042 Holdings"] + [f"Customer {i:05d} Labs" for i in range(420, 430)] + [
+            "Customer 00042 Labs"
+        ]
         assert len(customer_repo.search(session, "customer", limit=100)) == 100
-        statement, values = customer_repo.search_statement(session, "0042", limit=100)
-        bound = statement.params(**values)
+        plans = []
+        for statement, values in customer_repo.search_statements(session, "0042", limit=100):
+            bound = statement.params(**values)
+            if database.backend == "sqlite":
+                compiled = bound.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
+                plans.append(" ".join(str(row[-1]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))))
+            else:
+                session.execute(text("ANALYZE customers"))
+                session.execute(text("SET LOCAL enable_seqscan = off"))  # a 500-row table would be scanned anyway
+                compiled = bound.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+                plans.append(" ".join(str(row[0]) for row in session.execute(text(f"EXPLAIN {compiled}"))))
+        starting, words, containing = plans
         if database.backend == "sqlite":
-            compiled = bound.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
-            plan = " ".join(str(row[-1]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
+            assert "USING INDEX ix_customers_name_lower" in starting, starting
+            assert "VIRTUAL TABLE INDEX" in words and "VIRTUAL TABLE INDEX" in containing, (words, containing)
+            assert not any("SCAN customers" in plan for plan in plans), plans
         else:
-            session.execute(text("ANALYZE customers"))
-            session.execute(text("SET LOCAL enable_seqscan = off"))  # a 500-row table would be scanned anyway
-            compiled = bound.compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
-            plan = " ".join(str(row[0]) for row in session.execute(text(f"EXPLAIN {compiled}")))
-        if database.backend == "sqlite":
-            assert "USING INDEX ix_customers_name_lower" in plan and "VIRTUAL TABLE INDEX" in plan, plan
-            assert "SCAN customers" not in plan, plan
-        else:
-            assert "ix_customers_name_lower_c" in plan and "ix_customers_name_trgm" in plan, plan
+            assert "ix_customers_name_lower_c" in starting, starting
+            assert "ix_customers_name_words" in words and "ix_customers_name_trgm" in containing, plans
+
+
+def test_one_letter_or_a_common_word_lists_at_most_100_ranked_as_people_expect(database):
+    names = [f"Global {w} Bank" for w in ("Alpha", "Beta", "Gamma")] + ["Bankside Foods", "First Bank Group"]
+    names += ["Citybank Inc", "Gbank Labs", "Banco Sul", "Northern Health"]
+    for name in names:
+        add_customer(database, name)
+    for i in range(150):
+        add_customer(database, f"Baker {i:03d} Group")
+    with database.session_factory() as session:
+
+        def listed(query: str) -> list[str]:
+            return [name for _id, name, _status in customer_repo.search(session, query)]
+
+        assert listed("bank") == [
+            "Bankside Foods",  # starts with it
+            "First Bank Group",  # a word starts with it
+            "Global Alpha Bank",
+            "Global Beta Bank",
+            "Global Gamma Bank",
+            "Citybank Inc",  # contains it
+            "Gbank Labs",
+        ]
+        one_letter = listed("b")
+        assert len(one_letter) == 100 and all(name.lower().startswith("b") for name in one_letter)
+        assert one_letter[:2] == ["Baker 000 Group", "Baker 001 Group"]
+        assert listed("g")[:3] == ["Gbank Labs", "Global Alpha Bank", "Global Beta Bank"]
+        assert listed("glob al") == [] and listed("global be") == ["Global Beta Bank"]
+        assert listed("health") == ["Northern Health"] and listed("zzqx") == []
+        assert listed("heal")[0] == "Northern Health"
+        assert listed("NORTHERN HEALTH") == ["Northern Health"]
