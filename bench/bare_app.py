@@ -1,5 +1,5 @@
-"""The floor for `bench.load`: a bare Bolt app served exactly as the bot is (its waitress server, its
-threads), doing the least a Slack app can. The slash command acknowledges and opens a one-block modal; the
+"""The floor for `bench.load`: a bare Bolt app served exactly as the bot is (its waitress server, its 64
+listener threads), doing the least a Slack app can. The slash command acknowledges and opens a one-block modal; the
 customer typeahead answers 100 fixed options.
 
     python -m bench.bare_app --port 3001    (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL set)
@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
+from bot.entry.app import LISTENER_THREADS
 from bot.entry.server import make_server
 from storage.db import make_engine
 
@@ -31,6 +33,9 @@ def build(token: str, secret: str, api_url: str) -> App:
         signing_secret=secret,
         client=WebClient(token=token, base_url=api_url),
         token_verification_enabled=False,
+        # As many listener threads as the bot has (Bolt's default is 5): the comparison is of the work, not of
+        # the thread pools.
+        listener_executor=ThreadPoolExecutor(LISTENER_THREADS),
     )
 
     @app.command("/reference-request")

@@ -3,16 +3,27 @@ database of their own next to TEST_DATABASE_URL's."""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from storage.db import make_engine
 from tests.harness import SIGNING_SECRET
 from tests.serving import bot_env
-from tests.slack_standin import SlackStandIn
 
 
-def env_for(standin: SlackStandIn, url: str, *, log_level: str = "WARNING") -> dict[str, str]:
+class SlackApi(Protocol):
+    """The stand-in as the bot sees it, in this process or its own."""
+
+    @property
+    def token(self) -> str: ...
+
+    @property
+    def base_url(self) -> str: ...
+
+
+def env_for(standin: SlackApi, url: str, *, log_level: str = "WARNING") -> dict[str, str]:
     """`reference-bot serve`'s environment: the stand-in as Slack, `url` as the database."""
     return bot_env(
         SLACK_BOT_TOKEN=standin.token,

@@ -25,6 +25,7 @@ from sqlalchemy import (
     text,
     union,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql import column as sql_column
 from sqlalchemy.sql import table
@@ -37,7 +38,7 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search(session: Session, query: str, *, limit: int = 100) -> list[tuple[int, str, CustomerStatus]]:
+def search(on: Session | Connection, query: str, *, limit: int = 100) -> list[tuple[int, str, CustomerStatus]]:
     """(id, name, status) of at most `limit` customers for what someone typed (any case), as people expect them:
     names starting with it first, then names with a word starting with it, then names containing it elsewhere;
     by name within each.
@@ -51,8 +52,11 @@ def search(session: Session, query: str, *, limit: int = 100) -> list[tuple[int,
     found: dict[int, tuple[int, str, CustomerStatus, int]] = {}
     # The word index sees words only: what was typed must still stand at the start of a word, as typed.
     at_a_word = re.compile(r"(?<!\w)" + re.escape(query.strip().lower()))
-    for rank, (stmt, params) in enumerate(search_statements(session, query, limit=limit)):
-        for customer_id, name, status in _rows(session, stmt, params):
+    # Core statements on the connection: the typeahead runs on every keystroke, and the ORM's execution path
+    # cost more than the search itself.
+    connection = on.connection() if isinstance(on, Session) else on
+    for rank, (stmt, params) in enumerate(search_statements(connection, query, limit=limit)):
+        for customer_id, name, status in _rows(connection, stmt, params):
             if rank == 1 and not at_a_word.search(name.lower()):
                 continue
             found.setdefault(customer_id, (customer_id, name, CustomerStatus(status), rank))
@@ -62,13 +66,13 @@ def search(session: Session, query: str, *, limit: int = 100) -> list[tuple[int,
     return [(i, name, status) for i, name, status, _rank in ordered[:limit]]
 
 
-def _rows(session: Session, stmt: Any, params: dict[str, Any]) -> list[tuple[int, str, str]]:
-    if session.get_bind().dialect.name == "sqlite":
+def _rows(connection: Connection, stmt: Any, params: dict[str, Any]) -> list[tuple[int, str, str]]:
+    if connection.dialect.name == "sqlite":
         # One row holding every match as JSON: Python's sqlite3 releases and retakes the GIL for each row
         # stepped, and under 20 concurrent typeaheads those hand-offs cost more than the search.
-        packed = session.execute(_packed(stmt), params).scalar() or "[]"
+        packed = connection.execute(_packed(stmt), params).scalar() or "[]"
         return [(i, name, status) for i, name, status in json.loads(packed)]
-    return [(i, name, status) for i, name, status in session.execute(stmt, params)]
+    return [(i, name, status) for i, name, status in connection.execute(stmt, params)]
 
 
 @functools.cache
@@ -80,11 +84,11 @@ def _packed(stmt: Any) -> Any:
 _WORDS = re.compile(r"\w+")
 
 
-def search_statements(session: Session, query: str, *, limit: int = 100) -> list[tuple[Any, dict[str, Any]]]:
+def search_statements(on: Session | Connection, query: str, *, limit: int = 100) -> list[tuple[Any, dict[str, Any]]]:
     """The search's statements with their values, best tier first: names starting with the query, names with a
     word starting with it, names containing it (from TRIGRAM letters on)."""
     wanted = query.strip().lower()
-    sqlite = session.get_bind().dialect.name == "sqlite"
+    sqlite = (on.get_bind() if isinstance(on, Session) else on).dialect.name == "sqlite"
     if not wanted:
         return [(_SEARCH_ALL, {"limit": limit})]
     tiers: list[tuple[Any, dict[str, Any]]] = [

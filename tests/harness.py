@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -126,8 +126,14 @@ def fill(view: dict[str, Any], answers: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+class GivesResponseUrls(Protocol):
+    """What the driver needs of Slack's side: the stand-in, in this process or its own (bench.load)."""
+
+    def response_url(self, name: str = "") -> str: ...
+
+
 class SlackDriver:
-    def __init__(self, bot_url: str, standin: SlackStandIn, secret: str = SIGNING_SECRET) -> None:
+    def __init__(self, bot_url: str, standin: GivesResponseUrls, secret: str = SIGNING_SECRET) -> None:
         self.bot_url = bot_url.rstrip("/")
         self.standin = standin
         self.secret = secret

@@ -256,6 +256,27 @@ class SlackStandIn:
                 if r.get("user") == user_id or str(r.get("url", "")).startswith(f"/response/{user_id}-")
             ]
 
+    def control(self, what: str) -> dict[str, Any]:
+        """For a stand-in in its own process (`python -m tests.slack_standin`): `summary` counts the calls by
+        method, answer and view callback_id; `last-view` is the last view views.open was given; `clear` forgets
+        the calls and messages (a long benchmark should not grow them without end)."""
+        with self._lock:
+            if what == "clear":
+                self.calls.clear()
+                self.messages.clear()
+                self.responses.clear()
+                return {"ok": True}
+            if what == "last-view":
+                opened = [c for c in self.calls if c.method == "views.open" and c.answer.get("ok")]
+                return {"ok": True, "view": opened[-1].answer["view"] if opened else None}
+            counts: dict[str, int] = {}
+            for call in self.calls:
+                view = self._json_arg(call.args, "view") if call.method.startswith("views.") else None
+                callback = view.get("callback_id", "") if isinstance(view, dict) else ""
+                key = f"{call.method}:{call.answer.get('ok')}:{call.answer.get('error', '')}:{callback}"
+                counts[key] = counts.get(key, 0) + 1
+            return {"ok": True, "counts": counts}
+
     # -- the API ----------------------------------------------------------------------------------
     def _answer(self, method: str, args: dict[str, Any], auth: str) -> tuple[int, dict[str, str], dict[str, Any]]:
         with self._lock:
@@ -590,6 +611,9 @@ class SlackStandIn:
 
             def _handle(self) -> None:
                 path = urlparse(self.path).path
+                if path.startswith("/control/"):
+                    self._send(200, {}, standin.control(path.removeprefix("/control/")))
+                    return
                 if path.startswith("/upload/"):
                     self._upload(path.removeprefix("/upload/"))
                     return
@@ -618,3 +642,18 @@ class SlackStandIn:
             do_POST = _handle
 
         return Handler
+
+
+def main() -> None:
+    """`python -m tests.slack_standin`: the stand-in in a process of its own (the benchmarks' Slack), printing
+    its base URL, until interrupted."""
+    standin = SlackStandIn().start()
+    print(standin.base_url, flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        standin.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -32,8 +32,9 @@ class ContactChoice:
 
 def search_customers(ctx: ServiceContext, *, query: str, limit: int = 100) -> list[CustomerChoice]:
     query = without_control_characters(query)
-    with ctx.session_factory() as session:
-        return [CustomerChoice(*found) for found in customer_repo.search(session, query, limit=limit)]
+    # A bare connection, not a session: this runs on every keystroke (see customer_repo.search).
+    with ctx.session_factory.kw["bind"].connect() as connection:
+        return [CustomerChoice(*found) for found in customer_repo.search(connection, query, limit=limit)]
 
 
 def find_customer(ctx: ServiceContext, *, text: str) -> CustomerChoice | None:
