@@ -179,8 +179,11 @@ def sent_about_nomination(session: Session, kind: OutboxKind, nomination_id: int
     return [(channel, ts) for channel, ts in session.execute(stmt.order_by(OutboxMessage.id))]
 
 
-def pending_for(session: Session, kind: OutboxKind, channels: Sequence[str]) -> set[str]:
-    """Of `channels`, those with a message of `kind` still waiting to go (no need to queue another)."""
+def pending_for(
+    session: Session, kind: OutboxKind, channels: Sequence[str], *, not_in_hand_at: datetime | None = None
+) -> set[str]:
+    """Of `channels`, those with a message of `kind` still waiting to go (no need to queue another). With
+    `not_in_hand_at`, only those no worker holds at that moment: one in hand may have been drawn already."""
     if not channels:
         return set()
     stmt = select(OutboxMessage.channel).where(
@@ -188,7 +191,26 @@ def pending_for(session: Session, kind: OutboxKind, channels: Sequence[str]) -> 
         OutboxMessage.status == OutboxStatus.PENDING,
         OutboxMessage.channel.in_(list(channels)),
     )
+    if not_in_hand_at is not None:
+        stmt = stmt.where(or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until <= not_in_hand_at))
     return set(session.scalars(stmt))
+
+
+def due_now(session: Session, kind: OutboxKind, channels: Sequence[str], now: datetime) -> None:
+    """Messages of `kind` to `channels` waiting for a later try (a Home tab waiting for its pictures) go at the
+    next round instead: what they show has just changed."""
+    if not channels:
+        return
+    session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.kind == kind,
+            OutboxMessage.status == OutboxStatus.PENDING,
+            OutboxMessage.channel.in_(list(channels)),
+            OutboxMessage.next_attempt_at > now,
+        )
+        .values(next_attempt_at=now)
+    )
 
 
 def posted(session: Session, kind: OutboxKind, request_id: int) -> list[tuple[str, str]]:

@@ -301,3 +301,33 @@ def test_two_publishes_of_one_home_tab_at_once_leave_the_newer_view(bot):
     assert guarded and guarded[0].args["hash"] == first.answer["view"]["hash"]  # sent back what Slack gave
     assert any(c.answer.get("error") == "hash_conflict" for c in guarded)
     assert bot.standin.views["HOME-" + M1]["blocks"] == latest.answer["view"]["blocks"]  # the newer view stays
+
+
+def test_a_home_tab_waiting_for_its_pictures_shows_a_change_at_once(bot):
+    # Found while measuring issue 24: a tab waiting (with backoff) for Slack to take its charts held back a
+    # decision or a new ask until its next try, seconds later.
+    from tests.harness import M1, home_opened
+
+    bot.standin.file_processing_s = 10_000.0  # the charts never become usable during this test
+    add_customer(bot.database, "Acme", products=("Analytics",))
+    _program_mix(bot, Analytics=100)
+    home_opened(bot, M1)
+    # Three refused tries: the next waits 4 s.
+    bot.standin.wait_for(
+        lambda: (
+            len([c for c in bot.standin.calls_to("views.publish") if c.answer.get("error") == "invalid_blocks"]) >= 3
+        ),
+        timeout=10,
+        what="three tries with the pictures",
+    )
+    acme = add_customer(bot.database, "Globex")
+    file_request(bot, acme)
+    bot.standin.wait_for(
+        lambda: [
+            c
+            for c in bot.standin.calls_to("views.publish")
+            if c.answer.get("ok") and "Decisions waiting* (1" in json.dumps(c.answer["view"]["blocks"])
+        ],
+        timeout=2.0,
+        what="the new ask on the tab",
+    )

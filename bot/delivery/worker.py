@@ -51,6 +51,7 @@ GIVE_UP_AFTER = timedelta(hours=24)
 # How long an update or a Home tab shown without its pictures keeps trying to add them; Slack processes a file
 # in seconds, so minutes of refusals mean it never will (the message stands without them).
 PICTURE_WAIT = timedelta(minutes=5)
+PICTURE_RETRY_MAX_S = 15.0
 METADATA_EVENT = "reference_bot_outbox"  # the metadata event type that tags each post with its outbox id
 _HOST = socket.gethostname()
 
@@ -292,7 +293,9 @@ class OutboxWorker:
             )
             self._settle(stored.id, OutboxStatus.SENT, error="shown without its pictures (Slack never took them)")
             return
-        self._retry_later(stored, attempts, since, "shown without its pictures until Slack has processed them", None)
+        # Slack processes a file in seconds: tried again soon, not after the minutes an outage backs off to.
+        wait = min(2 ** max(attempts - 1, 0), PICTURE_RETRY_MAX_S)
+        self._retry_later(stored, attempts, since, "shown without its pictures until Slack has processed them", wait)
 
     def _sent(
         self,

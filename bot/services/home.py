@@ -98,10 +98,13 @@ def refresh(session: Session, user_ids: Iterable[str], now: datetime) -> None:
     """Queue a rebuild of the Home tab of each listed user who uses it (once, however many changes)."""
     wanted = sorted({u for u in user_ids if u})
     viewers = preference_repo.home_viewers(session, wanted)
-    queued = outbox_repo.pending_for(session, OutboxKind.HOME_UPDATE, viewers)
+    # A rebuild a worker holds right now may have been drawn before this change: queue another beside it.
+    queued = outbox_repo.pending_for(session, OutboxKind.HOME_UPDATE, viewers, not_in_hand_at=now)
     for user_id in viewers:
         if user_id not in queued:
             outbox_repo.enqueue(session, kind=OutboxKind.HOME_UPDATE, channel=user_id, now=now)
+    # One already waiting (for its pictures, or after Slack refused it) is drawn again now, not at its next try.
+    outbox_repo.due_now(session, OutboxKind.HOME_UPDATE, sorted(queued), now)
 
 
 @dataclass(frozen=True)
