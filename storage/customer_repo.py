@@ -9,7 +9,7 @@ import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
@@ -57,14 +57,12 @@ def search(on: Session | Connection, query: str, *, limit: int = 100) -> list[tu
     # Core statements on the connection: the typeahead runs on every keystroke, and the ORM's execution path
     # cost more than the search itself.
     connection = on.connection() if isinstance(on, Session) else on
-    for rank, (stmt, params) in enumerate(search_statements(connection, query, limit=limit)):
-        # Names containing it, and a phrase of several words, are looked for within a budget (see below).
-        budgeted = rank == 2 or (rank == 1 and len(_WORDS.findall(query)) > 1)
-        rows = _within_budget(connection, stmt, params) if budgeted else _rows(connection, stmt, params)
-        for customer_id, name, status in rows:
-            if rank == 1 and not at_a_word.search(name.lower()):
+    for tier in search_statements(connection, query, limit=limit):
+        run = _within_budget if tier.budgeted else _rows
+        for customer_id, name, status in run(connection, tier.statement, tier.values):
+            if tier.rank == WORD_STARTS and not at_a_word.search(name.lower()):
                 continue
-            found.setdefault(customer_id, (customer_id, name, CustomerStatus(status), rank))
+            found.setdefault(customer_id, (customer_id, name, CustomerStatus(status), tier.rank))
         if len(found) >= limit:
             break
     ordered = sorted(found.values(), key=lambda row: (row[3], row[1].lower(), row[0]))
@@ -121,36 +119,48 @@ def _packed(stmt: Any) -> Any:
 _WORDS = re.compile(r"\w+")
 
 
-def search_statements(on: Session | Connection, query: str, *, limit: int = 100) -> list[tuple[Any, dict[str, Any]]]:
+# The tiers of the search, best first.
+STARTING, WORD_STARTS, CONTAINING = 0, 1, 2
+
+
+class Tier(NamedTuple):
+    rank: int  # STARTING, WORD_STARTS or CONTAINING
+    statement: Any
+    values: dict[str, Any]
+    budgeted: bool = False  # looked for within CONTAINS_BUDGET_S
+
+
+def search_statements(on: Session | Connection, query: str, *, limit: int = 100) -> list[Tier]:
     """The search's statements with their values, best tier first: names starting with the query, names with a
     word starting with it, names containing it (from TRIGRAM letters on)."""
     wanted = query.strip().lower()
     sqlite = (on.get_bind() if isinstance(on, Session) else on).dialect.name == "sqlite"
     if not wanted:
-        return [(_SEARCH_ALL, {"limit": limit})]
-    tiers: list[tuple[Any, dict[str, Any]]] = [
-        (_STARTING if sqlite else _STARTING_PG, {"lo": wanted, "hi": wanted + "\U0010ffff", "limit": limit})
-    ]
+        return [Tier(STARTING, _SEARCH_ALL, {"limit": limit})]
+    range_of = {"lo": wanted, "hi": wanted + "\U0010ffff", "limit": limit}
+    tiers = [Tier(STARTING, _STARTING if sqlite else _STARTING_PG, range_of)]
     words = _WORDS.findall(wanted)
     if words:
+        # A phrase of several words is looked for within the budget too (see CONTAINS_BUDGET_S).
+        more = len(words) > 1
         if sqlite:
             # A phrase whose last word may be a prefix: "acme ret" finds "... Acme Retail".
-            tiers.append((_WORD_STARTS, {"words": '"' + " ".join(words) + '"*', "limit": limit}))
+            tiers.append(Tier(WORD_STARTS, _WORD_STARTS, {"words": '"' + " ".join(words) + '"*', "limit": limit}, more))
         else:
             # A range of the first word's index; with more words, the rest of what was typed must follow it in the
             # name, looked for among at most WORDS_SCANNED names of that range.
-            first, more = words[0], len(words) > 1
-            values = {"wlo": first, "whi": first + "\U0010ffff", "limit": limit}
+            values = {"wlo": words[0], "whi": words[0] + "\U0010ffff", "limit": limit}
             typed = f"%{_like_escape(wanted)}%" if more else "%"
-            tiers.append((_WORD_STARTS_PG, {**values, "typed": typed, "scan": WORDS_SCANNED if more else limit}))
+            values |= {"typed": typed, "scan": WORDS_SCANNED if more else limit}
+            tiers.append(Tier(WORD_STARTS, _WORD_STARTS_PG, values, more))
     if len(wanted) >= TRIGRAM:
         # Room for every match the tiers above may already hold: the list is completed, never short.
-        needle = _like_escape(wanted)
-        contains = {"contains": f"%{needle}%", "limit": limit * 2}
+        contains = {"contains": f"%{_like_escape(wanted)}%", "limit": limit * 2}
         if sqlite:
-            tiers.append((_CONTAINING_BY_TRIGRAMS, {**contains, "phrase": '"' + wanted.replace('"', '""') + '"'}))
+            phrase = '"' + wanted.replace('"', '""') + '"'
+            tiers.append(Tier(CONTAINING, _CONTAINING_BY_TRIGRAMS, {**contains, "phrase": phrase}, True))
         else:
-            tiers.append((_CONTAINING, contains))
+            tiers.append(Tier(CONTAINING, _CONTAINING, contains, True))
     return tiers
 
 

@@ -55,8 +55,8 @@ def test_the_search_reads_index_ranges_not_the_pool(database):
         ]
         assert len(customer_repo.search(session, "customer", limit=100)) == 100
         plans = []
-        for statement, values in customer_repo.search_statements(session, "0042", limit=100):
-            bound = statement.params(**values)
+        for tier in customer_repo.search_statements(session, "0042", limit=100):
+            bound = tier.statement.params(**tier.values)
             if database.backend == "sqlite":
                 compiled = bound.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True})
                 plans.append(" ".join(str(row[-1]) for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))))
@@ -104,6 +104,9 @@ def test_one_letter_or_a_common_word_lists_at_most_100_ranked_as_people_expect(d
         assert listed("health") == ["Northern Health"] and listed("zzqx") == []
         assert listed("heal")[0] == "Northern Health"
         assert listed("NORTHERN HEALTH") == ["Northern Health"]
+        # Typed with no letter or digit at all: no word to start, so found only as written inside a name.
+        add_customer(database, "A---B Labs")
+        assert listed("---") == ["A---B Labs"]
 
 
 def test_names_containing_the_query_elsewhere_are_looked_for_only_within_a_budget(tmp_path, monkeypatch):
