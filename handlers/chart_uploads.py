@@ -8,7 +8,7 @@ logged and left out; the text it illustrates goes out regardless.
 Slack processes an uploaded file for a few moments after files.completeUploadExternal answers, and until then
 refuses an image block pointing at it (`invalid_blocks`, "invalid slack file"); Slack offers no signal of
 readiness but that answer. So a message is never held for its pictures: the outbox sends it without them
-(`without_pictures`) and adds them once Slack takes them (`bot.delivery.worker`)."""
+(`sent_now`) and adds them once Slack takes them (`bot.delivery.worker`)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ import hashlib
 import logging
 import threading
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -26,6 +27,7 @@ from bot.rules.program_rules import ProgramStanding
 
 logger = logging.getLogger(__name__)
 _lock = threading.Lock()
+T = TypeVar("T")
 
 
 def _as_dict(block: Any) -> Any:
@@ -46,11 +48,17 @@ def without_pictures(blocks: list[Any]) -> list[Any]:
     return [b for b in blocks if not _is_picture(b)]
 
 
-def refused_for_pictures(exc: SlackApiError) -> bool:
-    """Slack refused blocks that hold pictures: most often a file it has not finished processing. Slack does not
-    always say which block it refused, so the message is then tried without its pictures; if that is refused
-    too, the pictures were not the reason."""
-    return exc.response.get("error") == "invalid_blocks"
+def sent_now(send: Callable[[list[Any]], T], blocks: list[Any]) -> tuple[T, bool]:
+    """`send(blocks)`; when Slack refuses blocks that hold pictures (most often a file it has not finished
+    processing), `send` of the blocks without them, so the message is never held up by a chart. Slack's answer,
+    and whether the pictures are still to come. Slack does not always say which block it refused: if the message
+    without its pictures is refused too, the pictures were not the reason, and that refusal is raised."""
+    try:
+        return send(blocks), False
+    except SlackApiError as exc:
+        if exc.response.get("error") != "invalid_blocks" or not has_pictures(blocks):
+            raise
+    return send(without_pictures(blocks)), True
 
 
 def upload(client: WebClient, chart: Chart, memo: dict[str, tuple[float, Any]]) -> ChartImage | None:

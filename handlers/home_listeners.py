@@ -63,18 +63,14 @@ def publish(client: WebClient, ctx: ServiceContext, user_id: str, wake: Callable
     """Draw and publish the tab now. Pictures Slack has not finished processing never hold it up: the tab goes
     out without them and the outbox publishes it again once Slack takes them."""
     _, drawn = home_blocks(home_tab.home_tab(ctx, client, user_id))
-    blocks = list(drawn)
     try:
-        try:
-            home_tab.publish(ctx, client, user_id, blocks)
-        except SlackApiError as exc:
-            if not (chart_uploads.refused_for_pictures(exc) and chart_uploads.has_pictures(blocks)):
-                raise
-            home_tab.publish(ctx, client, user_id, chart_uploads.without_pictures(blocks))
-            home.redraw_later(ctx, user_id=user_id)
-            wake()
+        _, pictures_later = chart_uploads.sent_now(lambda b: home_tab.publish(ctx, client, user_id, b), list(drawn))
     except SlackApiError as exc:
         logger.error("views.publish failed: %s", exc.response.get("error"))
+        return
+    if pictures_later:
+        home.redraw_later(ctx, user_id=user_id)
+        wake()
 
 
 def _open(client: WebClient, body: dict[str, Any], respond: Respond, view: View | dict[str, Any]) -> None:

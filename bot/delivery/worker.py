@@ -256,15 +256,10 @@ class OutboxWorker:
     def _send(
         self, kind: Kind[Any, Any], stored: Stored[Any], rendered: Rendered, thread: tuple[str, str] | None
     ) -> tuple[Any, bool]:
-        """Slack's answer to the message, and whether it went without its pictures: a message is never held up
-        by a chart Slack is still processing (see `handlers.chart_uploads`)."""
-        try:
-            return self._call(kind, stored, rendered, thread), False
-        except SlackApiError as exc:
-            if not (chart_uploads.refused_for_pictures(exc) and chart_uploads.has_pictures(rendered.blocks)):
-                raise
-        bare = Rendered(rendered.text, chart_uploads.without_pictures(rendered.blocks))
-        return self._call(kind, stored, bare, thread), True
+        """Slack's answer to the message, and whether it went without its pictures (`chart_uploads.sent_now`)."""
+        return chart_uploads.sent_now(
+            lambda blocks: self._call(kind, stored, Rendered(rendered.text, blocks), thread), list(rendered.blocks)
+        )
 
     def _call(
         self, kind: Kind[Any, Any], stored: Stored[Any], rendered: Rendered, thread: tuple[str, str] | None
