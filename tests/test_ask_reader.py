@@ -18,20 +18,11 @@ from tests.asks_development import DEVELOPMENT
 from tests.asks_held_out import HELD_OUT
 from tests.asks_held_out_2 import HELD_OUT_2
 from tests.asks_measure import Figures, first_set, measure
-
-
-def _vocabulary() -> Vocabulary:
-    return Vocabulary.build(
-        enumerate(labelled.CUSTOMERS, start=1),
-        products=labelled.PRODUCTS,
-        industries=labelled.INDUSTRIES,
-        regions=labelled.REGIONS,
-        sizes=labelled.SIZES,
-    )
+from tests.asks_measure import vocabulary as labelled_vocabulary
 
 
 def _figures(rows) -> Figures:
-    whole, _by_team = measure(rows, _vocabulary())
+    whole, _by_team = measure(rows, labelled_vocabulary())
     return whole
 
 
@@ -72,7 +63,7 @@ def test_the_shipped_model_scores_as_scikit_learn_scored_it_when_trained():
 
 
 def test_the_model_adds_asks_the_rules_miss_but_never_without_a_kind_of_ask(monkeypatch):
-    vocabulary = _vocabulary()
+    vocabulary = labelled_vocabulary()
     today = labelled.TODAY
     # "eager to" is no wish the rules know: the model reads it as an ask, and the rules name its kind.
     text = "prospect in banking eager to speak with a Payments customer"
@@ -127,7 +118,7 @@ def test_customer_names_are_found_exactly_or_within_a_typo_but_not_in_lower_case
 
 
 def test_odd_messages_are_not_asks_and_cost_little():
-    vocabulary = _vocabulary()
+    vocabulary = labelled_vocabulary()
     today = labelled.TODAY
     odd = [
         "",
@@ -156,5 +147,5 @@ def test_any_text_reads_without_error_and_an_ask_always_says_its_kind(text):
         assert reading.customer in _CUSTOMERS
 
 
-_VOCABULARY = _vocabulary()
+_VOCABULARY = labelled_vocabulary()
 _CUSTOMERS = set(enumerate(labelled.CUSTOMERS, start=1))

@@ -224,11 +224,12 @@ def read(text: str, vocabulary: Vocabulary, *, today: date) -> Reading:
     plain = _LOOKALIKES.sub(" ", text)
     customer = _customer(text, vocabulary)
     product = _first(vocabulary.product_pattern, plain)
-    kind = _kind(plain, in_view=bool(customer or _CUSTOMER_WORDS.search(plain) or _QUALIFIED_PROSPECT.search(plain)))
+    customers_named = bool(_CUSTOMER_WORDS.search(plain))
+    kind = _kind(plain, in_view=bool(customer or customers_named or _QUALIFIED_PROSPECT.search(plain)))
     by_rules = (
         bool(_WISH.search(plain)) and kind is not None and not (_SUPPORT.search(plain) and not _strong_kind(plain))
     )
-    if not by_rules and _CUSTOMER_WORDS.search(plain) and ask_model.shipped().is_ask(plain):
+    if not by_rules and customers_named and ask_model.shipped().is_ask(plain):
         # Phrased in a way no rule names: the learned model's word, as long as a kind of ask is named.
         by_rules, kind = True, kind or _kind(plain, in_view=True)
     is_ask = by_rules and kind is not None and not _EXISTING_THING.search(plain)
