@@ -143,6 +143,14 @@ class CustomerStatus(Labelled):
     DO_NOT_CONTACT = "do_not_contact", "Do not contact"
 
 
+class CrmKind(Labelled):
+    """Where the pool comes from besides the spreadsheet import (CRM)."""
+
+    NONE = "none", "No CRM"
+    SALESFORCE = "salesforce", "Salesforce"
+    HUBSPOT = "hubspot", "HubSpot"
+
+
 class Level(Labelled):
     """A customer's standing against the policy, worst first when several apply."""
 
@@ -154,6 +162,7 @@ class Level(Labelled):
     RESTING = "resting", "Resting"
     DO_NOT_CONTACT = "do_not_contact", "Do not contact"
     PAUSED = "paused", "Paused"
+    QUIET = "quiet", "Quiet period"  # a renewal closing soon or an open high-priority case (from the CRM)
 
 
 class EventKind(Labelled):
@@ -349,6 +358,7 @@ MAX_REQUESTER = 100  # an imported touch's requester: a Slack user ID, an email 
 MAX_USE_CASE = 300
 MAX_DEAL_NAME = 150
 MAX_DEAL_URL = 500
+MAX_CRM_ID = 40  # a Salesforce id (18 characters) or a HubSpot object id
 # Characters a link may not hold: they would end Slack's <url|text> syntax or start a mention.
 URL_FORBIDDEN = set("<>| \t\n\r\"'`")
 MAX_DETAILS = 2000

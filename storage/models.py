@@ -28,6 +28,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.domain import (
     MAX_COMPANY_SIZE,
+    MAX_CRM_ID,
     MAX_DEAL_NAME,
     MAX_DEAL_URL,
     MAX_EMAIL,
@@ -121,6 +122,12 @@ class Customer(Base):
     not_before: Mapped[date | None] = mapped_column(Date)
     not_before_by: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID))
     not_before_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # From the CRM (migration 0028): its account's id, its next open renewal (a quiet period before it closes),
+    # and an open high-priority case ("" when none): both kept by the sync.
+    crm_id: Mapped[str | None] = mapped_column(String(MAX_CRM_ID))
+    renewal_on: Mapped[date | None] = mapped_column(Date)
+    renewal_name: Mapped[str] = mapped_column(String(MAX_DEAL_NAME), default="", server_default="")
+    open_case: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
     products: Mapped[list[CustomerProduct]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", order_by="CustomerProduct.position"
@@ -132,6 +139,7 @@ class Customer(Base):
         return [p.product for p in self.products]
 
 
+Index("ix_customers_crm_id", Customer.crm_id, unique=True)
 # Typeahead matches case-insensitively; prefix matches use this index.
 Index("ix_customers_name_lower", func.lower(Customer.name))
 # Made by the migrations only where the database has what they need, so no model declares them: SQLite's FTS5
@@ -200,8 +208,75 @@ class Contact(Base):
     email: Mapped[str] = mapped_column(String(MAX_EMAIL), default="")
     title: Mapped[str] = mapped_column(String(MAX_TITLE), default="")
     reference_since: Mapped[date | None] = mapped_column(Date)  # approved as a reference (a nomination)
+    crm_id: Mapped[str | None] = mapped_column(String(MAX_CRM_ID))
 
     customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+
+Index("ix_contacts_crm_id", Contact.crm_id)
+
+
+class Opportunity(Base):
+    """A deal as the CRM has it (migration 0028): what an ask can be tied to, and what influenced revenue counts."""
+
+    __tablename__ = "opportunities"
+    __table_args__ = (
+        UniqueConstraint("crm_id", name="uq_opportunities_crm_id"),
+        # The deal typeahead: a requester's open opportunities, closing soonest first.
+        Index("ix_opportunities_owner_open", "owner", "closed", "close_date"),
+        Index("ix_opportunities_customer", "customer_id", "closed"),
+        Index("ix_opportunities_won", "won", "close_date"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crm_id: Mapped[str] = mapped_column(String(MAX_CRM_ID))
+    # The account the deal is with (a customer for a renewal or an upsell; None for a prospect not in the pool).
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    name: Mapped[str] = mapped_column(String(MAX_DEAL_NAME))
+    stage: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    currency: Mapped[str | None] = mapped_column(String(3))
+    close_date: Mapped[date | None] = mapped_column(Date)
+    closed: Mapped[bool] = mapped_column(Boolean)
+    won: Mapped[bool] = mapped_column(Boolean)
+    renewal: Mapped[bool] = mapped_column(Boolean)
+    owner: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID))  # the owner's Slack user, when found
+    owner_email: Mapped[str] = mapped_column(String(MAX_EMAIL), default="", server_default="")
+    products: Mapped[str] = mapped_column(Text, default="", server_default="")  # ";"-separated, its line items
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    contacts: Mapped[list[OpportunityContact]] = relationship(cascade="all, delete-orphan", passive_deletes=True)
+
+    @property
+    def product_list(self) -> list[str]:
+        return [p for p in self.products.split(";") if p]
+
+
+class OpportunityContact(Base):
+    """A contact's role on an opportunity (Salesforce's OpportunityContactRole, HubSpot's deal-contact link)."""
+
+    __tablename__ = "opportunity_contacts"
+
+    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunities.id", ondelete="CASCADE"), primary_key=True)
+    contact_crm_id: Mapped[str] = mapped_column(String(MAX_CRM_ID), primary_key=True)
+    role: Mapped[str] = mapped_column(String(100), default="", server_default="")
+
+
+class CrmSyncState(Base):
+    """Where the sync with one CRM stands: the watermark of the last run that landed, the last full reconcile,
+    the last outcome, and the claim that lets one replica run it at a time."""
+
+    __tablename__ = "crm_sync_state"
+
+    crm: Mapped[str] = mapped_column(String(20), primary_key=True)
+    watermark: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    full_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(Text, default="", server_default="")
+    last_report: Mapped[str] = mapped_column(Text, default="", server_default="")
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ReferenceRequest(Base):
@@ -215,6 +290,7 @@ class ReferenceRequest(Base):
         # follow-ups read those few rows, not every approved ask of the history (outcome IS NULL is an index
         # equality for both databases, so no statistics are needed to prefer it).
         Index("ix_requests_status_outcome_needed", "status", "outcome", "needed_by"),
+        Index("ix_requests_deal_crm_id", "deal_crm_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -238,6 +314,11 @@ class ReferenceRequest(Base):
     deal_url: Mapped[str] = mapped_column(String(MAX_DEAL_URL), default="")
     deal_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     deal_currency: Mapped[str | None] = mapped_column(String(3))  # CURRENCY when it was filed
+    # The deal as the CRM knows it (an opportunity chosen in the form, CRM set), and what was written back to it:
+    # the Task or note made (its CRM id) and the state it shows ("approved", or the outcome's value).
+    deal_crm_id: Mapped[str | None] = mapped_column(String(MAX_CRM_ID))
+    crm_task_id: Mapped[str | None] = mapped_column(String(MAX_CRM_ID))
+    crm_written: Mapped[str] = mapped_column(String(40), default="", server_default="")
     details: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_status"))
     decided_by: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID))

@@ -19,7 +19,10 @@ from pathlib import Path
 EXE = Path(sys.executable).parent / "reference-bot"
 AT_INSTANT = Path(__file__).parent / "at_instant.py"
 # The bot's own settings: a developer's shell must not leak them into a test.
-_BOT_SETTINGS = ("SLACK_", "REFERENCE_", "DATABASE_", "LOG_", "DIGEST_", "TIMEZONE", "CURRENCY", "OWNER_")
+_BOT_SETTINGS = (
+    "SLACK_", "REFERENCE_", "DATABASE_", "LOG_", "DIGEST_", "TIMEZONE", "CURRENCY", "OWNER_", "CRM", "SALESFORCE_",
+    "HUBSPOT_", "RENEWAL_",
+)  # fmt: skip
 
 
 def bot_env(**settings: str) -> dict[str, str]:

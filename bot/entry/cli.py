@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from bot import logs
 from bot.domain import whole_number
 from bot.errors import ImportRefused, SettingsError
-from bot.services.settings import DatabaseSettings, DirectorySettings, ProgramSettings, Settings, load
+from bot.services.settings import CrmSettings, DatabaseSettings, DirectorySettings, ProgramSettings, Settings, load
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -156,28 +156,9 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def _email_resolver(settings: DirectorySettings) -> EmailResolver | None:
     if settings.slack_bot_token is None:
         return None
-    from slack_sdk import WebClient
-    from slack_sdk.errors import SlackApiError
-    from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler, ServerErrorRetryHandler
+    from bot.entry import crm_runs
 
-    client = WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        retry_handlers=[RateLimitErrorRetryHandler(max_retry_count=5), ServerErrorRetryHandler(max_retry_count=2)],
-    )
-    cache: dict[str, str | None] = {}
-
-    def resolve(email: str) -> str | None:
-        if email not in cache:
-            try:
-                cache[email] = client.users_lookupByEmail(email=email)["user"]["id"]
-            except SlackApiError as exc:
-                if exc.response.get("error") != "users_not_found":
-                    raise
-                cache[email] = None
-        return cache[email]
-
-    return resolve
+    return crm_runs.email_resolver(crm_runs.slack_client(settings))
 
 
 def _import_refused(path: Path, problems: list[str]) -> int:
@@ -368,6 +349,33 @@ def cmd_program_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_crm_sync(args: argparse.Namespace) -> int:
+    settings = load(CrmSettings)
+    from slack_sdk.errors import SlackApiError
+
+    from bot.domain import CrmKind
+    from bot.entry import crm_runs
+    from bot.services.crm.records import CrmUnavailable
+
+    if settings.crm is CrmKind.NONE:
+        return _fail("setting CRM: set it to salesforce or hubspot to sync the pool from a CRM")
+    if settings.slack_bot_token is None:
+        return _fail("setting SLACK_BOT_TOKEN: required to find account owners in Slack by their email")
+    ctx = _services(settings)
+    try:
+        report = crm_runs.run(settings, ctx, crm_runs.slack_client(settings), full=args.full, dry_run=args.dry_run)
+    except CrmUnavailable as exc:
+        return _fail(f"{settings.crm.label}: {exc}; nothing was changed", code=1)
+    except SlackApiError as exc:
+        return _fail(f"looking up owners in Slack failed ({exc.response.get('error')}); nothing was changed", code=1)
+    how = "in full" if report.full else "changes since the last sync"
+    verdict = "dry run, nothing was written; it would have" if report.dry_run else "synced"
+    print(f"{settings.crm.label} ({how}), {verdict}: {report.summary()}")
+    for line in report.lines():
+        print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reference-bot", description="Customer-reference requests in Slack.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -424,6 +432,13 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("id", nargs="?", type=int)
     again.add_argument("--all", action="store_true", help="every failed message")
     again.set_defaults(func=cmd_outbox_retry)
+    crm = sub.add_parser("crm", help="the pool from Salesforce or HubSpot (CRM)").add_subparsers(
+        dest="crm_command", required=True
+    )
+    crm_sync = crm.add_parser("sync", help="bring the pool up to date from the CRM (all or nothing)")
+    crm_sync.add_argument("--dry-run", action="store_true", help="print what would change and write nothing")
+    crm_sync.add_argument("--full", action="store_true", help="read everything, and notice deletions")
+    crm_sync.set_defaults(func=cmd_crm_sync)
     return parser
 
 

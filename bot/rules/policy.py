@@ -52,6 +52,7 @@ class Limits:
     contact_window_days: int = 90
     rest_days: int = 14
     weights: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    quiet_days: int = 60  # RENEWAL_QUIET_DAYS: the quiet period before an open renewal closes
 
     def weight(self, ask_type: AskType) -> int:
         return self.weights.get(ask_type.value, 1)
@@ -72,6 +73,7 @@ class Limits:
             contact_window_days=self.contact_window_days,
             rest_days=self.rest_days if rest_days is None else rest_days,
             weights=self.weights,
+            quiet_days=self.quiet_days,
         )
 
 
@@ -82,6 +84,34 @@ class Touch:
     contact_id: int | None = None
     team: Team | None = None
     outcome: Outcome | None = None
+
+
+@dataclass(frozen=True)
+class Quiet:
+    """What the CRM says of a customer that calls for quiet: its next open renewal's close date, and an open
+    high-priority case ("" when none). An ask dated within `days` before the renewal closes (the close day
+    included), or while the case is open, is in a quiet period."""
+
+    renewal_on: date | None = None
+    case: str = ""
+    days: int = 60
+
+    def reason(self, on: date) -> str | None:
+        """Why an ask on `on` falls in a quiet period, in words (None: it does not)."""
+        if self.case:
+            return f"open high-priority case {self.case}; quiet until it is closed"
+        renewal = self.renewal_on
+        if renewal is not None and self.days > 0 and renewal - timedelta(days=self.days) < on <= renewal:
+            return f"renewal closes {day_words(renewal)}; quiet until then"
+        return None
+
+    def free_on(self, on: date) -> date | None:
+        """The first day from `on` outside the quiet period (None: it lasts until a case is closed)."""
+        if self.reason(on) is None:
+            return on
+        if self.case:
+            return None
+        return self.renewal_on + timedelta(days=1) if self.renewal_on else on
 
 
 @dataclass(frozen=True)
@@ -181,13 +211,15 @@ def standing(
     contact_id: int | None = None,
     counted: bool = False,
     find_free_day: bool = True,
+    quiet: Quiet | None = None,
 ) -> Standing:
     """Where a customer stands on `on` (the day of contact), for an ask of `ask_type` (of `contact_id`).
 
     `touches` are the customer's touches other than this ask's own. With `counted` the ask is already on
     record (approved): the standing describes the customer including it. Without, it says whether adding
     it would break a rule (it can still be filed, but is flagged) and, unless `find_free_day` is off (the
-    ranking only needs yes or no), the first day it would not.
+    ranking only needs yes or no), the first day it would not. A `quiet` period (from the CRM) that covers `on`
+    breaks the policy as a limit does: said why, and free again the day after it ends.
     """
     touches = sorted(touches, key=lambda t: t.on)
     weight = limits.weight(ask_type) if ask_type else 1
@@ -214,8 +246,18 @@ def standing(
         free_on = first_free_day(touches, on, weight, limits, contact_id)
         if free_on is None:
             reasons.append(f"a {_what(ask_type)} weighs {weight}, more than this customer's limits allow")
+    level = _level(used, weight, limits.customer_max, counted=counted, exceeds=exceeds, resting=near is not None)
+    quiet_why = quiet.reason(on) if quiet is not None else None
+    if quiet is not None and quiet_why is not None:
+        reasons.append(quiet_why)
+        if level not in (Level.NO_ROOM, Level.OVER_LIMIT):
+            level = Level.QUIET
+        if not counted and find_free_day:
+            after = quiet.free_on(on)
+            free_on = None if after is None else max(free_on or after, after)
+        would_exceed = True
     return Standing(
-        level=_level(used, weight, limits.customer_max, counted=counted, exceeds=exceeds, resting=near is not None),
+        level=level,
         used=used,
         limit=limits.customer_max,
         window_days=window,

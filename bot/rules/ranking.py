@@ -66,6 +66,7 @@ class Profile:
     words: frozenset[str] = frozenset()  # from what its past touches were about
     recent_suggestions: int = 0
     not_before: date | None = None  # its account owner's "not before": not offered for a date before it
+    quiet: policy.Quiet | None = None  # what the CRM says calls for quiet (a renewal closing, an open case)
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,7 @@ def assess(need: Need, profile: Profile) -> Candidate | None:
         on=need.on,
         ask_type=need.ask_type,
         find_free_day=False,
+        quiet=profile.quiet,
     )
     if standing.would_exceed:
         return None

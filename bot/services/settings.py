@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from bot.domain import SignoffMode, member, whole_number
+from bot.domain import CrmKind, SignoffMode, member, whole_number
 from bot.errors import SettingsError
 from bot.rules.policy import DEFAULT_WEIGHTS, Limits
 
@@ -101,6 +101,9 @@ class ProgramSettings(DatabaseSettings):
             weights[name] = int(number)
         return weights
 
+    # A customer whose open renewal closes within this many days is in a quiet period (CRM set; 0: never).
+    renewal_quiet_days: int = Field(default=60, ge=0, le=365, alias="RENEWAL_QUIET_DAYS")
+
     @property
     def limits(self) -> Limits:
         return Limits(
@@ -110,6 +113,7 @@ class ProgramSettings(DatabaseSettings):
             contact_window_days=self.contact_window_days,
             rest_days=self.rest_days,
             weights={**DEFAULT_WEIGHTS, **self.touch_weights},
+            quiet_days=self.renewal_quiet_days,
         )
 
 
@@ -127,7 +131,92 @@ class DirectorySettings(ProgramSettings):
         return value if value.endswith("/") else value + "/"
 
 
-class Settings(DirectorySettings):
+def _listed(value: object) -> list[str]:
+    items = value if isinstance(value, list | tuple) else str(value or "").split(",")
+    return [str(item).strip() for item in items if str(item).strip()]
+
+
+class CrmSettings(DirectorySettings):
+    """What `crm sync` needs: the database, Slack (owners' emails), and the CRM with its credentials."""
+
+    crm: CrmKind = Field(default=CrmKind.NONE, alias="CRM")
+    crm_sync_minutes: int = Field(default=60, ge=5, le=1440, alias="CRM_SYNC_MINUTES")
+    crm_write_back: bool = Field(default=False, alias="CRM_WRITE_BACK")
+    # Opportunity types (Salesforce `Type`, HubSpot `dealtype`) that are renewals, compared without case.
+    crm_renewal_types: Annotated[list[str], NoDecode] = Field(default=["Renewal"], alias="CRM_RENEWAL_TYPES")
+    # Open cases (Salesforce) or tickets (HubSpot) of these priorities put the customer in a quiet period.
+    crm_case_priorities: Annotated[list[str], NoDecode] = Field(default=["High"], alias="CRM_CASE_PRIORITIES")
+    # The account's field holding its reference status (active / paused / do_not_contact); none by default.
+    crm_status_field: str = Field(default="", alias="CRM_STATUS_FIELD")
+    # The account's field listing its products (";"-separated); by default the products of won opportunities.
+    crm_products_field: str = Field(default="", alias="CRM_PRODUCTS_FIELD")
+    # Billing country -> region, over the built-in mapping (bot.rules.crm_mapping): "Germany=DACH,Mexico=NA".
+    crm_regions: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict, alias="CRM_REGIONS")
+    # A CA bundle for the CRM's TLS (a company proxy that inspects TLS, or a test's own server).
+    crm_ca_bundle: str | None = Field(default=None, alias="CRM_CA_BUNDLE")
+    salesforce_username: str | None = Field(default=None, alias="SALESFORCE_USERNAME")
+    salesforce_password: SecretStr | None = Field(default=None, alias="SALESFORCE_PASSWORD")
+    salesforce_security_token: SecretStr | None = Field(default=None, alias="SALESFORCE_SECURITY_TOKEN")
+    salesforce_domain: str = Field(default="login", alias="SALESFORCE_DOMAIN")
+    salesforce_consumer_key: str | None = Field(default=None, alias="SALESFORCE_CONSUMER_KEY")
+    salesforce_private_key_file: str | None = Field(default=None, alias="SALESFORCE_PRIVATE_KEY_FILE")
+    salesforce_instance_url: str | None = Field(default=None, alias="SALESFORCE_INSTANCE_URL")
+    salesforce_session_id: SecretStr | None = Field(default=None, alias="SALESFORCE_SESSION_ID")
+    salesforce_api_version: str = Field(default="59.0", alias="SALESFORCE_API_VERSION")
+    hubspot_access_token: SecretStr | None = Field(default=None, alias="HUBSPOT_ACCESS_TOKEN")
+    hubspot_api_url: str = Field(default="https://api.hubapi.com", alias="HUBSPOT_API_URL")
+
+    @field_validator("crm", mode="before")
+    @classmethod
+    def _crm(cls, value: object) -> CrmKind:
+        kind = member(CrmKind, str(value or "none").strip().lower())
+        if kind is None:
+            raise ValueError("must be none, salesforce or hubspot")
+        return kind
+
+    @field_validator("crm_renewal_types", "crm_case_priorities", mode="before")
+    @classmethod
+    def _names(cls, value: object) -> list[str]:
+        return _listed(value)
+
+    @field_validator("crm_regions", mode="before")
+    @classmethod
+    def _regions(cls, value: object) -> dict[str, str]:
+        if isinstance(value, dict):
+            return {str(k).strip().lower(): str(v).strip() for k, v in value.items()}
+        regions = {}
+        for item in _listed(value):
+            country, sep, region = item.partition("=")
+            if not sep or not country.strip() or not region.strip():
+                raise ValueError(f"'{item}' is not country=region (e.g. Germany=DACH,Mexico=NA)")
+            regions[country.strip().lower()] = region.strip()
+        return regions
+
+    @field_validator("hubspot_api_url", "salesforce_instance_url")
+    @classmethod
+    def _crm_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _credentials(self) -> CrmSettings:
+        if self.crm is CrmKind.SALESFORCE:
+            direct = self.salesforce_instance_url and self.salesforce_session_id
+            password = self.salesforce_username and self.salesforce_password
+            jwt = self.salesforce_username and self.salesforce_consumer_key and self.salesforce_private_key_file
+            if not (direct or password or jwt):
+                raise ValueError(
+                    "SALESFORCE_USERNAME: CRM=salesforce needs SALESFORCE_USERNAME with SALESFORCE_PASSWORD (and "
+                    "SALESFORCE_SECURITY_TOKEN), or with SALESFORCE_CONSUMER_KEY and SALESFORCE_PRIVATE_KEY_FILE "
+                    "(JWT), or SALESFORCE_INSTANCE_URL with SALESFORCE_SESSION_ID"
+                )
+        if self.crm is CrmKind.HUBSPOT and self.hubspot_access_token is None:
+            raise ValueError("HUBSPOT_ACCESS_TOKEN: CRM=hubspot needs a private app's access token")
+        return self
+
+
+class Settings(CrmSettings):
     """Everything `serve` needs."""
 
     slack_bot_token: SecretStr = Field(alias="SLACK_BOT_TOKEN")
@@ -249,7 +338,15 @@ def _register_secrets(settings: BaseSettings) -> None:
 
     from bot import logs
 
-    for name in ("slack_bot_token", "slack_signing_secret", "slack_app_token"):
+    for name in (
+        "slack_bot_token",
+        "slack_signing_secret",
+        "slack_app_token",
+        "salesforce_password",
+        "salesforce_security_token",
+        "salesforce_session_id",
+        "hubspot_access_token",
+    ):
         value = getattr(settings, name, None)
         if isinstance(value, SecretStr):
             logs.add_secrets(value.get_secret_value())

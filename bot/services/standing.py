@@ -64,6 +64,13 @@ def customer_limits(customer: Customer, limits: Limits) -> Limits:
     )
 
 
+def quiet_of(customer: Customer, limits: Limits) -> policy.Quiet | None:
+    """The customer's quiet period as the CRM sync left it (None: nothing calls for quiet)."""
+    if customer.renewal_on is None and not customer.open_case:
+        return None
+    return policy.Quiet(customer.renewal_on, customer.open_case, limits.quiet_days)
+
+
 def _reach(limits: Limits) -> timedelta:
     """How far before and after a day touches can matter to it (windows and rest days)."""
     return timedelta(days=max(limits.customer_window_days, limits.contact_window_days, limits.rest_days, 1))
@@ -107,6 +114,7 @@ def assess(
         ask_type=ask_type,
         contact_id=contact_id,
         counted=counted,
+        quiet=quiet_of(customer, own),
     )
     if customer.not_before is None or on >= customer.not_before or counted:
         return found
@@ -282,6 +290,7 @@ def profiles(
                 words=ranking.words(" ".join(t.note for t in mine)),
                 recent_suggestions=offered.get(customer.id, 0),
                 not_before=customer.not_before,
+                quiet=quiet_of(customer, own),
             )
         )
     return result

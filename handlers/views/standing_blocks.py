@@ -27,6 +27,7 @@ _ICONS = {
     Level.RESTING: ":zzz:",
     Level.DO_NOT_CONTACT: ":no_entry:",
     Level.PAUSED: ":double_vertical_bar:",
+    Level.QUIET: ":shushing_face:",
 }
 
 
@@ -37,6 +38,8 @@ def badge(s: Standing) -> str:
         text += f"; this contact {s.contact_used} of {s.contact_limit}"
     if s.rest_until:
         text += f"; resting until {slack_date(s.rest_until)}"
+    if s.level is Level.QUIET:
+        text += "; " + "; ".join(r for r in s.reasons if "quiet until" in r)
     if s.free_on and s.would_exceed:
         text += f". Free again on *{slack_date(s.free_on)}*"
     return text
@@ -88,7 +91,7 @@ def modal_blocks(report: StandingReport, requester_team: Team | None, viewer: st
     if s.level in (Level.DO_NOT_CONTACT, Level.PAUSED):
         lines.append(f":no_entry: {esc(report.customer_name)} cannot be asked: " + "; ".join(s.reasons) + ".")
     elif s.would_exceed:
-        said = [r for r in s.reasons if r.startswith("the account owner said")]
+        said = [r for r in s.reasons if r.startswith("the account owner said") or "quiet until" in r]
         lines += [f":raised_hand: {esc(r[0].upper() + r[1:])}." for r in said]
         lines.append(":warning: You can still send this ask; it will be flagged and the reference manager decides.")
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=clip("\n".join(lines), 3000)))]

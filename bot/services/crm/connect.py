@@ -1,0 +1,36 @@
+"""From the settings to a CRM source and the sync's mapping (CRM, its credentials, CRM_* options)."""
+
+from __future__ import annotations
+
+from bot.domain import CrmKind
+from bot.services.crm.records import CrmSource, CrmUnavailable, ReadOptions
+from bot.services.crm.sync import Mapping
+from bot.services.settings import CrmSettings
+
+
+def read_options(settings: CrmSettings) -> ReadOptions:
+    return ReadOptions(
+        status_field=settings.crm_status_field.strip(),
+        products_field=settings.crm_products_field.strip(),
+        renewal_types=tuple(settings.crm_renewal_types),
+        case_priorities=tuple(settings.crm_case_priorities),
+    )
+
+
+def mapping(settings: CrmSettings) -> Mapping:
+    return Mapping(
+        regions=dict(settings.crm_regions),
+        renewal_types=tuple(settings.crm_renewal_types),
+        products_from_field=bool(settings.crm_products_field.strip()),
+    )
+
+
+def source(settings: CrmSettings) -> CrmSource:
+    """The signed-in source (raises CrmUnavailable when the CRM refuses or cannot be reached)."""
+    if settings.crm is CrmKind.SALESFORCE:
+        from bot.services.crm import salesforce
+
+        return salesforce.connect(settings, read_options(settings))
+    if settings.crm is CrmKind.HUBSPOT:  # issue 25: the HubSpot adapter is the next step (see the issue's note)
+        raise CrmUnavailable("the HubSpot sync is not built yet; use the spreadsheet import meanwhile")
+    raise ValueError("CRM is none")

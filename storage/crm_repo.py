@@ -1,0 +1,202 @@
+"""What the CRM sync reads and writes beyond customers: opportunities, contact roles, the sync's own state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    Contact,
+    CrmSyncState,
+    Customer,
+    CustomerChange,
+    Opportunity,
+    OpportunityContact,
+    ReferenceRequest,
+)
+
+CHUNK = 500  # ids per IN (...): below every database's limit on bound parameters
+
+
+def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
+    items = list(ids)
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
+
+
+def state(session: Session, crm: str) -> CrmSyncState:
+    found = session.get(CrmSyncState, crm)
+    if found is None:
+        found = CrmSyncState(crm=crm, last_error="", last_report="")
+        session.add(found)
+        session.flush()
+    return found
+
+
+def read_state(session: Session, crm: str) -> CrmSyncState | None:
+    return session.get(CrmSyncState, crm)
+
+
+def claim(session: Session, crm: str, *, by: str, now: datetime, until: datetime) -> bool:
+    """Takes the sync for `by` unless another holds an unexpired claim (one replica syncs at a time)."""
+    state(session, crm)
+    taken = session.execute(
+        update(CrmSyncState)
+        .where(
+            CrmSyncState.crm == crm,
+            or_(CrmSyncState.claimed_until.is_(None), CrmSyncState.claimed_until < now, CrmSyncState.claimed_by == by),
+        )
+        .values(claimed_by=by, claimed_until=until)
+    )
+    return bool(getattr(taken, "rowcount", 0))
+
+
+def release(session: Session, crm: str, *, by: str) -> None:
+    session.execute(
+        update(CrmSyncState)
+        .where(CrmSyncState.crm == crm, CrmSyncState.claimed_by == by)
+        .values(claimed_by=None, claimed_until=None)
+    )
+
+
+def customers_by_crm_id(session: Session, crm_ids: Iterable[str]) -> dict[str, Customer]:
+    found: dict[str, Customer] = {}
+    for chunk in _chunks(crm_ids):
+        for customer in session.scalars(select(Customer).where(Customer.crm_id.in_(chunk))):
+            found[customer.crm_id or ""] = customer
+    return found
+
+
+def customer_ids_by_crm_id(session: Session, crm_ids: Iterable[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in _chunks(crm_ids):
+        rows = session.execute(select(Customer.crm_id, Customer.id).where(Customer.crm_id.in_(chunk)))
+        found.update((crm_id, cid) for crm_id, cid in rows if crm_id)
+    return found
+
+
+def contacts_by_crm_id(session: Session, crm_ids: Iterable[str]) -> dict[str, Contact]:
+    found: dict[str, Contact] = {}
+    for chunk in _chunks(crm_ids):
+        for contact in session.scalars(select(Contact).where(Contact.crm_id.in_(chunk))):
+            found[contact.crm_id or ""] = contact
+    return found
+
+
+def contacts_without_crm_id(session: Session, customer_ids: Iterable[int]) -> dict[int, list[Contact]]:
+    """Contacts of these customers that came from a spreadsheet: a CRM contact with the same email adopts one."""
+    found: dict[int, list[Contact]] = {}
+    ids = list(customer_ids)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        for contact in session.scalars(select(Contact).where(Contact.customer_id.in_(chunk), Contact.crm_id.is_(None))):
+            found.setdefault(contact.customer_id, []).append(contact)
+    return found
+
+
+def opportunities_by_crm_id(session: Session, crm_ids: Iterable[str]) -> dict[str, Opportunity]:
+    found: dict[str, Opportunity] = {}
+    for chunk in _chunks(crm_ids):
+        for opp in session.scalars(select(Opportunity).where(Opportunity.crm_id.in_(chunk))):
+            found[opp.crm_id] = opp
+    return found
+
+
+def all_crm_ids(session: Session, model: type[Customer] | type[Contact] | type[Opportunity]) -> dict[str, int]:
+    return {crm_id: row_id for crm_id, row_id in session.execute(select(model.crm_id, model.id)) if crm_id}
+
+
+def set_roles(session: Session, opportunity_id: int, roles: dict[str, str]) -> None:
+    session.execute(delete(OpportunityContact).where(OpportunityContact.opportunity_id == opportunity_id))
+    session.add_all(
+        OpportunityContact(opportunity_id=opportunity_id, contact_crm_id=c, role=r) for c, r in roles.items()
+    )
+
+
+def add_role(session: Session, opportunity_id: int, contact_crm_id: str, role: str) -> None:
+    existing = session.get(OpportunityContact, (opportunity_id, contact_crm_id))
+    if existing is None:
+        session.add(OpportunityContact(opportunity_id=opportunity_id, contact_crm_id=contact_crm_id, role=role))
+    else:
+        existing.role = role
+
+
+def won_products(session: Session, customer_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Each customer's products from its won opportunities, the most recently won first."""
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(customer_ids), CHUNK):
+        chunk = customer_ids[start : start + CHUNK]
+        rows = session.execute(
+            select(Opportunity.customer_id, Opportunity.products)
+            .where(Opportunity.customer_id.in_(chunk), Opportunity.won.is_(True), Opportunity.products != "")
+            .order_by(Opportunity.customer_id, Opportunity.close_date.desc())
+        )
+        for customer_id, products in rows:
+            mine = found.setdefault(customer_id or 0, [])
+            mine.extend(p for p in products.split(";") if p and p not in mine)
+    return found
+
+
+def next_renewals(session: Session, customer_ids: Sequence[int], today: date) -> dict[int, tuple[date, str]]:
+    """Each customer's open renewal closing soonest from today on (its close date and name)."""
+    found: dict[int, tuple[date, str]] = {}
+    for start in range(0, len(customer_ids), CHUNK):
+        chunk = customer_ids[start : start + CHUNK]
+        rows = session.execute(
+            select(Opportunity.customer_id, Opportunity.close_date, Opportunity.name)
+            .where(
+                Opportunity.customer_id.in_(chunk),
+                Opportunity.renewal.is_(True),
+                Opportunity.closed.is_(False),
+                Opportunity.close_date >= today,
+            )
+            .order_by(Opportunity.customer_id, Opportunity.close_date, Opportunity.id)
+        )
+        for customer_id, close_date, name in rows:
+            if customer_id is not None and close_date is not None:
+                found.setdefault(customer_id, (close_date, name))
+    return found
+
+
+def with_renewal_before(session: Session, today: date) -> list[int]:
+    """Customers whose recorded renewal has passed (the next one, if any, must be found again)."""
+    return list(session.scalars(select(Customer.id).where(Customer.renewal_on < today)))
+
+
+def with_open_case(session: Session) -> dict[str, Customer]:
+    return {c.crm_id or "": c for c in session.scalars(select(Customer).where(Customer.open_case != ""))}
+
+
+def open_deals_of(session: Session, owner: str, query: str, *, limit: int = 100) -> Sequence[Opportunity]:
+    """The requester's open opportunities whose name holds `query`, closing soonest first (the deal typeahead)."""
+    stmt = select(Opportunity).where(Opportunity.owner == owner, Opportunity.closed.is_(False))
+    words = query.split()
+    if words:
+        stmt = stmt.where(and_(*(func.lower(Opportunity.name).contains(w.lower(), autoescape=True) for w in words)))
+    return session.scalars(stmt.order_by(Opportunity.close_date, Opportunity.name).limit(limit)).all()
+
+
+def by_crm_id(session: Session, crm_id: str) -> Opportunity | None:
+    return session.scalar(select(Opportunity).where(Opportunity.crm_id == crm_id))
+
+
+def last_status_actor(session: Session, customer_id: int) -> str | None:
+    """Who last changed the customer's status (a Slack user ID, "import", "crm"), None if nobody ever did."""
+    return session.scalar(
+        select(CustomerChange.actor_id)
+        .where(CustomerChange.customer_id == customer_id, CustomerChange.field == "status")
+        .order_by(CustomerChange.at.desc(), CustomerChange.id.desc())
+        .limit(1)
+    )
+
+
+def remove_contact(session: Session, contact: Contact) -> None:
+    """A contact deleted in the CRM: gone, unless an ask names it (then kept, no longer tied to the CRM)."""
+    named = session.scalar(select(func.count(ReferenceRequest.id)).where(ReferenceRequest.contact_id == contact.id))
+    if named:
+        contact.crm_id = None
+    else:
+        session.delete(contact)
