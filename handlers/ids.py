@@ -33,6 +33,7 @@ class Block(enum.StrEnum):
     DEAL_NAME = "deal_name"
     DEAL_URL = "deal_url"
     DEAL_AMOUNT = "deal_amount"
+    DEAL_CRM_ID = "deal_crm_id"
     DETAILS = "details"
     PRODUCT = "product"
     USE_CASE = "use_case"
@@ -84,6 +85,7 @@ class Action(enum.StrEnum):
     DEAL_NAME = "deal_name_input"
     DEAL_URL = "deal_url_input"
     DEAL_AMOUNT = "deal_amount_input"
+    DEAL_PICK = "deal_pick"  # the requester's open opportunities (CRM set), an external select
     DETAILS = "details_input"
     REASON = "reason_input"
     SUGGESTION = "suggestion_input"

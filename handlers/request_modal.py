@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import Block as SlackBlock
 from slack_sdk.models.blocks import Option
 from slack_sdk.models.views import View
 
-from bot.domain import MAX_DETAILS, AskSource, AskType, Team, member, whole_number
+from bot.domain import MAX_DETAILS, AskSource, AskType, Team, day_words, member, whole_number
 from bot.rules.ranking import Need
 from bot.services import asks, catalog, intake, standing
 from bot.services.context import ServiceContext, kept_fresh
@@ -38,9 +38,10 @@ from handlers.views.request_modal_blocks import (
     contact_option,
     customer_option,
     customer_option_json,
+    deal_option,
     request_modal,
 )
-from handlers.views.text import clip
+from handlers.views.text import clip, money
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ logger = logging.getLogger(__name__)
 def register(app: App) -> None:
     app.options(Action.CUSTOMER)(guarded(customer_options))
     app.options(Action.CONTACT)(guarded(contact_options))
+    app.options(Action.DEAL_PICK)(guarded(deal_options))
     for action in (Action.ASK_TYPE, Action.CUSTOMER, Action.CONTACT, Action.PRODUCT, Action.NEEDED_BY):
         app.block_action(action)(guarded(form_changed))
     app.action(Action.SWITCH_CUSTOMER)(guarded(switch_clicked))
@@ -104,6 +106,7 @@ def build_form(
         standing=standing_blocks,
         prefill=prefill,
         currency=ctx.currency,
+        crm=ctx.crm,
     )
 
 
@@ -226,6 +229,23 @@ def contact_options(ack: Ack, body: dict[str, Any], payload: dict[str, Any], con
     ack(options=[contact_option(c.id, c.name, c.title, reference=c.reference) for c in contacts])
 
 
+def deal_options(ack: Ack, body: dict[str, Any], payload: dict[str, Any], context: BoltContext) -> None:
+    """The requester's open deals matching what they typed (CRM set), from the database."""
+    deals = catalog.open_deals(services(context), owner=body["user"]["id"], query=str(payload.get("value") or ""))
+    ack(
+        options=[
+            deal_option(
+                d.crm_id,
+                d.name,
+                d.stage,
+                money(d.amount, d.currency),
+                day_words(d.close_date) if d.close_date else "",
+            )
+            for d in deals
+        ]
+    )
+
+
 def read_form(values: dict[str, Any]) -> RequestForm:
     return RequestForm(
         ask_type=state_value(values, Block.ASK_TYPE, Action.ASK_TYPE),
@@ -236,6 +256,7 @@ def read_form(values: dict[str, Any]) -> RequestForm:
         deal_name=state_value(values, Block.DEAL_NAME, Action.DEAL_NAME),
         deal_url=state_value(values, Block.DEAL_URL, Action.DEAL_URL),
         deal_amount=state_value(values, Block.DEAL_AMOUNT, Action.DEAL_AMOUNT),
+        deal_crm_id=state_value(values, Block.DEAL_CRM_ID, Action.DEAL_PICK),
         details=state_value(values, Block.DETAILS, Action.DETAILS),
         product=state_value(values, Block.PRODUCT, Action.PRODUCT),
         use_case=state_value(values, Block.USE_CASE, Action.USE_CASE),

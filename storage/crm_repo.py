@@ -200,3 +200,7 @@ def remove_contact(session: Session, contact: Contact) -> None:
         contact.crm_id = None
     else:
         session.delete(contact)
+
+
+def latest_state(session: Session) -> CrmSyncState | None:
+    return session.scalar(select(CrmSyncState).order_by(CrmSyncState.last_run_at.desc().nulls_last()).limit(1))

@@ -23,7 +23,9 @@ from bot.services.settings import Settings
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Base
-from tests.harness import MANAGERS, SIGNING_SECRET, SlackDriver, wait_drained
+from tests.crm_org import Org, seed_salesforce
+from tests.harness import MANAGERS, SIGNING_SECRET, SlackDriver, today, wait_drained
+from tests.salesforce_standin import SalesforceStandIn
 from tests.slack_standin import SlackStandIn
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
@@ -185,4 +187,33 @@ def cli_env(database, standin, tmp_path) -> dict[str, str]:
         "SLACK_BOT_TOKEN": standin.token,
         "SLACK_API_URL": standin.base_url,
         "CWD": str(tmp_path),
+    }
+
+
+@pytest.fixture
+def salesforce() -> Iterator[SalesforceStandIn]:
+    server = SalesforceStandIn().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def org(salesforce: SalesforceStandIn, standin: SlackStandIn) -> Org:
+    """A small Salesforce org (tests/crm_org.py) whose users are in the Slack workspace."""
+    standin.users_by_email["owner@example.com"] = "UOWNER01"
+    standin.users_by_email["seller@example.com"] = "USELLER1"
+    return seed_salesforce(salesforce, today())
+
+
+@pytest.fixture
+def crm_env(cli_env: dict[str, str], salesforce: SalesforceStandIn) -> dict[str, str]:
+    return {**cli_env, **salesforce_settings(salesforce)}
+
+
+def salesforce_settings(salesforce: SalesforceStandIn) -> dict[str, str]:
+    return {
+        "CRM": "salesforce",
+        "SALESFORCE_INSTANCE_URL": salesforce.instance_url,
+        "SALESFORCE_SESSION_ID": salesforce.session_id,
+        "CRM_CA_BUNDLE": salesforce.ca_bundle,
     }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -10,34 +9,7 @@ from sqlalchemy import func, select
 
 from bot.domain import CustomerStatus
 from storage.models import Contact, CrmSyncState, Customer, CustomerChange, Opportunity
-from tests.crm_org import Org, seed_salesforce
 from tests.harness import run, today
-from tests.salesforce_standin import SalesforceStandIn
-
-
-@pytest.fixture
-def salesforce() -> Iterator[SalesforceStandIn]:
-    server = SalesforceStandIn().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def org(salesforce, standin) -> Org:
-    standin.users_by_email["owner@example.com"] = "UOWNER01"
-    standin.users_by_email["seller@example.com"] = "USELLER1"
-    return seed_salesforce(salesforce, today())
-
-
-@pytest.fixture
-def crm_env(cli_env, salesforce) -> dict[str, str]:
-    return {
-        **cli_env,
-        "CRM": "salesforce",
-        "SALESFORCE_INSTANCE_URL": salesforce.instance_url,
-        "SALESFORCE_SESSION_ID": salesforce.session_id,
-        "CRM_CA_BUNDLE": salesforce.ca_bundle,
-    }
 
 
 def pool(database) -> dict[str, Customer]:

@@ -9,16 +9,22 @@ it starts again within the same week.
 from __future__ import annotations
 
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Callable
-from datetime import time, tzinfo
+from datetime import datetime, time, timedelta, tzinfo
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.domain import CrmKind
 from bot.services import digest, followups, intake, nudges, side_doors
 from bot.services.context import Deps
 
 logger = logging.getLogger("reference_bot.scheduler")
+HOLDER = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"  # this replica, in the sync's claim
 FOLLOWUP_TIME = time(9, 0)
 
 
@@ -49,6 +55,31 @@ def run_followups(deps: Deps) -> int:
     return sent + nudged
 
 
+def run_crm_sync(deps: Deps, *, holder: str = HOLDER) -> bool:
+    """The scheduled sync (CRM set): claimed in the database so one replica runs it; full once a day, otherwise
+    the changes since the last run. A failure is one line in the log and a line on the managers' Home tabs."""
+    from bot.entry import crm_runs
+    from bot.services import home
+    from bot.services.crm import sync
+    from bot.services.crm.records import CrmUnavailable
+
+    settings, ctx = deps.settings, deps.services
+    crm = settings.crm.value
+    if not sync.claim(ctx, crm, by=holder, minutes=max(settings.crm_sync_minutes, 30)):
+        return False
+    try:
+        report = crm_runs.run(settings, ctx, crm_runs.slack_client(settings), full=sync.full_due(ctx, crm))
+        logger.info("CRM sync with %s (%s): %s", crm, "full" if report.full else "changes", report.summary())
+    except CrmUnavailable:
+        pass  # logged in one line, and kept for the Home tab, by the sync itself
+    finally:
+        sync.release(ctx, crm, by=holder)
+        with ctx.session_factory.begin() as session:
+            home.refresh(session, ctx.managers, ctx.now())
+        deps.wake_outbox()
+    return True
+
+
 def warm_up(deps: Deps) -> None:
     intake.pool_values(deps.services)
     side_doors.vocabulary(deps.services)  # the customer names mentions are read against
@@ -73,6 +104,16 @@ def start(deps: Deps) -> BackgroundScheduler:
         **common,
     )
     scheduler.add_job(_safely, followup_trigger(zone), args=[run_followups, deps], id="outcome-followups", **common)
+    if deps.settings.crm is not CrmKind.NONE:
+        # Every CRM_SYNC_MINUTES, the first one a minute after start-up (the pool is read for the menus first).
+        scheduler.add_job(
+            _safely,
+            IntervalTrigger(minutes=deps.settings.crm_sync_minutes, timezone=zone),
+            args=[run_crm_sync, deps],
+            id="crm-sync",
+            next_run_time=datetime.now(zone) + timedelta(minutes=1),
+            **common,
+        )
     # Catch up at start-up (a date trigger with no date runs at once): follow-ups missed while the bot was
     # down go out now, and so does this week's digest if its moment has passed, unless DIGEST_CATCH_UP is off.
     if deps.settings.digest_catch_up:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
 from bot.domain import CustomerStatus, whole_number, without_control_characters
 from bot.services.context import ServiceContext, kept_fresh
-from storage import customer_repo
+from storage import crm_repo, customer_repo
 from storage.models import Contact, Customer
 
 
@@ -58,6 +60,29 @@ def contacts_of(ctx: ServiceContext, *, customer_id: int, query: str = "", limit
         return [
             ContactChoice(c.id, c.name, c.title, customer.name, c.reference_since is not None)
             for c in customer_repo.contacts_of(session, customer_id, without_control_characters(query), limit=limit)
+        ]
+
+
+@dataclass(frozen=True)
+class DealChoice:
+    crm_id: str
+    name: str
+    stage: str
+    amount: Decimal | None
+    currency: str | None
+    close_date: date | None
+    customer: str | None  # the pool's customer it is with (an upsell or a renewal), None for a prospect
+
+
+def open_deals(ctx: ServiceContext, *, owner: str, query: str = "", limit: int = 100) -> list[DealChoice]:
+    """The requester's open opportunities (the deal typeahead), from the pool's copy of the CRM, never the CRM
+    itself: it answers inside Slack's 3 seconds whatever the CRM is doing."""
+    with ctx.session_factory() as session:
+        deals = crm_repo.open_deals_of(session, owner, without_control_characters(query)[:100], limit=limit)
+        names = dict(customer_repo.names_of(session, {d.customer_id for d in deals if d.customer_id is not None}))
+        return [
+            DealChoice(d.crm_id, d.name, d.stage, d.amount, d.currency, d.close_date, names.get(d.customer_id or 0))
+            for d in deals
         ]
 
 

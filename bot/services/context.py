@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import day_in
 from bot.clock import now as clock_now
-from bot.domain import SignoffMode
+from bot.domain import CrmKind, SignoffMode
 from bot.errors import NotAManager, NotYours
 from bot.rules.policy import Limits
 from bot.services.settings import DatabaseSettings, ProgramSettings, Settings
@@ -38,6 +38,7 @@ class ServiceContext:
     clock: Callable[[], datetime] = clock_now
     currency: str = "USD"  # of the deal amounts filed from now on
     signoff: SignoffMode = SignoffMode.REQUIRED  # OWNER_SIGNOFF, with the product's default
+    crm: str | None = None  # the CRM the pool and the deals come from (its name), None without one
     # Values a service may keep for a short while (the form's menus), shared by the contexts of one app.
     memo: dict[str, tuple[float, Any]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -92,6 +93,7 @@ def context_for(
             managers=tuple(settings.reference_managers),
             approval_channel=settings.reference_approval_channel,
             signoff=settings.owner_signoff,
+            crm=None if settings.crm is CrmKind.NONE else settings.crm.label,
         )
     return ServiceContext(session_factory=session_factory, clock=clock, memo={} if memo is None else memo, **values)
 

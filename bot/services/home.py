@@ -15,6 +15,8 @@ from bot.rules.charts import ChartImage
 from bot.rules.program_rules import ProgramStanding
 from bot.services import asks, digest, program
 from bot.services.context import ServiceContext
+from bot.services.crm import sync as crm_sync
+from bot.services.crm.sync import SyncStanding
 from bot.services.digest import Item, RiskItem, Section
 from bot.services.outbox_queue import FailedDelivery
 from bot.services.summaries import RequestSummary
@@ -34,6 +36,7 @@ class ManagerBoard:
     waiting: Section[WaitingAsk]
     at_risk: list[RiskItem]
     program: ProgramStanding
+    crm: SyncStanding | None = None  # the pool's last sync with the CRM (None: never synced)
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def dashboard(ctx: ServiceContext, *, user_id: str) -> Dashboard:
         return Dashboard(user_id, own, None, today, ctx.signoff)
     with ctx.session_factory() as session:
         at_risk = digest.unhappy_lately(session, ctx.limits, today)
-    board = ManagerBoard(waiting(ctx), at_risk, program.cached_standing(ctx))
+    board = ManagerBoard(waiting(ctx), at_risk, program.cached_standing(ctx), crm_sync.standing(ctx))
     return Dashboard(user_id, own, board, today, ctx.signoff)
 
 

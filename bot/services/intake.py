@@ -30,8 +30,8 @@ from bot.rules.ask_lifecycle import state as request_state
 from bot.services import asks, catalog, decisions, home, offers, standing
 from bot.services.context import ServiceContext
 from bot.services.summaries import RequestSummary, summarize
-from storage import customer_repo, event_repo, outbox_repo, preference_repo, request_repo, touch_repo
-from storage.models import Customer, ReferenceRequest
+from storage import crm_repo, customer_repo, event_repo, outbox_repo, preference_repo, request_repo, touch_repo
+from storage.models import Customer, Opportunity, ReferenceRequest
 
 LEAD_DAYS = 14  # the form suggests a date two weeks ahead: time for the owner and the customer to say yes
 
@@ -48,6 +48,7 @@ class RequestForm:
     deal_name: str | None = None
     deal_url: str | None = None
     deal_amount: str | None = None
+    deal_crm_id: str | None = None  # an opportunity chosen from the CRM's (CRM set)
     details: str | None = None
     product: str | None = None
     use_case: str | None = None
@@ -113,6 +114,8 @@ class ValidAsk:
     prospect_industry: str
     prospect_region: str
     prospect_size: str
+    deal_crm_id: str | None = None
+    deal_currency: str | None = None  # the opportunity's own (None: CURRENCY)
 
 
 def _customer(session: Session, raw: str | None, errors: dict[str, str]) -> Customer | None:
@@ -174,6 +177,17 @@ def _deal_url(raw: str | None, errors: dict[str, str]) -> str:
     return url
 
 
+def _deal(session: Session, crm_id: str | None, errors: dict[str, str]) -> Opportunity | None:
+    """The opportunity chosen in the form (CRM set): it must still be open in the pool's copy of the CRM."""
+    if not crm_id:
+        return None
+    deal = crm_repo.by_crm_id(session, crm_id.strip()[: domain.MAX_CRM_ID])
+    if deal is None or deal.closed:
+        errors["deal_crm_id"] = "That deal is no longer open in the CRM; choose another, or leave it empty."
+        return None
+    return deal
+
+
 def _deal_amount(raw: str | None, errors: dict[str, str]) -> Decimal | None:
     text = (raw or "").strip().replace(",", "")
     if not text:
@@ -233,6 +247,9 @@ def _validate(session: Session, form: RequestForm, today: date) -> ValidAsk:
     deal_name = _text(form.deal_name, domain.MAX_DEAL_NAME, "deal_name", errors)
     deal_url = _deal_url(form.deal_url, errors)
     deal_amount = _deal_amount(form.deal_amount, errors)
+    deal = _deal(session, form.deal_crm_id, errors)
+    if deal is not None:
+        deal_name, deal_amount = deal.name, deal.amount
     details = _text(form.details, domain.MAX_DETAILS, "details", errors)
     if errors or ask_type is None or team is None or needed_by is None:
         raise FormErrors(errors)
@@ -251,6 +268,8 @@ def _validate(session: Session, form: RequestForm, today: date) -> ValidAsk:
         industry,
         region,
         size,
+        deal.crm_id if deal is not None else None,
+        deal.currency if deal is not None else None,
     )
 
 
@@ -292,7 +311,8 @@ def file_request(
                 deal_name=ask.deal_name,
                 deal_url=ask.deal_url,
                 deal_amount=ask.deal_amount,
-                deal_currency=ctx.currency if ask.deal_amount is not None else None,
+                deal_currency=(ask.deal_currency or ctx.currency) if ask.deal_amount is not None else None,
+                deal_crm_id=ask.deal_crm_id,
                 details=ask.details,
                 product=ask.product,
                 use_case=ask.use_case,

@@ -11,6 +11,7 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     DatePickerElement,
     DividerBlock,
+    ExternalDataSelectElement,
     InputBlock,
     MarkdownTextObject,
     NumberInputElement,
@@ -108,6 +109,7 @@ def request_modal(
     standing: list[SlackBlock] | None = None,
     prefill: Prefill | None = None,
     currency: str = "USD",
+    crm: str | None = None,
 ) -> View:
     """The request form. `standing` (the picked customer's standing) goes under the contact field.
 
@@ -190,31 +192,7 @@ def request_modal(
         ),
         DividerBlock(),
         ContextBlock(elements=[MarkdownTextObject(text="*Deal or opportunity* (optional)")]),
-        InputBlock(
-            block_id=Block.DEAL_NAME,
-            label="Deal name",
-            optional=True,
-            element=PlainTextInputElement(
-                action_id=Action.DEAL_NAME, max_length=domain.MAX_DEAL_NAME, initial_value=prefill.deal_name or None
-            ),
-        ),
-        InputBlock(
-            block_id=Block.DEAL_URL,
-            label="CRM link",
-            optional=True,
-            element=UrlInputElement(action_id=Action.DEAL_URL, initial_value=prefill.deal_url or None),
-        ),
-        InputBlock(
-            block_id=Block.DEAL_AMOUNT,
-            label=f"Amount ({currency})",
-            optional=True,
-            element=NumberInputElement(
-                action_id=Action.DEAL_AMOUNT,
-                is_decimal_allowed=True,
-                min_value="0",
-                initial_value=prefill.deal_amount or None,
-            ),
-        ),
+        *(_deal_inputs(prefill, currency) if crm is None else [_deal_pick(crm)]),
         DividerBlock(),
         _details_input(prefill.details, hint="What should the customer do, with whom, and why them?"),
     ]
@@ -299,3 +277,53 @@ def contact_modal(r: RequestSummary, contacts: list[tuple[int, str]]) -> View:
             ),
         ],
     )
+
+
+def _deal_inputs(prefill: Prefill, currency: str) -> list[SlackBlock]:
+    """Without a CRM: the deal in words, a link to it, and its amount."""
+    return [
+        InputBlock(
+            block_id=Block.DEAL_NAME,
+            label="Deal name",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id=Action.DEAL_NAME, max_length=domain.MAX_DEAL_NAME, initial_value=prefill.deal_name or None
+            ),
+        ),
+        InputBlock(
+            block_id=Block.DEAL_URL,
+            label="CRM link",
+            optional=True,
+            element=UrlInputElement(action_id=Action.DEAL_URL, initial_value=prefill.deal_url or None),
+        ),
+        InputBlock(
+            block_id=Block.DEAL_AMOUNT,
+            label=f"Amount ({currency})",
+            optional=True,
+            element=NumberInputElement(
+                action_id=Action.DEAL_AMOUNT,
+                is_decimal_allowed=True,
+                min_value="0",
+                initial_value=prefill.deal_amount or None,
+            ),
+        ),
+    ]
+
+
+def _deal_pick(crm: str) -> SlackBlock:
+    """With a CRM: one of the requester's open opportunities, searched as they type (answered from the database)."""
+    return InputBlock(
+        block_id=Block.DEAL_CRM_ID,
+        label=f"Deal in {crm}",
+        optional=True,
+        hint=PlainTextObject(text="Your open opportunities; type part of the name to narrow them."),
+        element=ExternalDataSelectElement(
+            action_id=Action.DEAL_PICK, min_query_length=0, placeholder="Choose one of your open deals"
+        ),
+    )
+
+
+def deal_option(crm_id: str, name: str, stage: str, amount: str, closes: str) -> dict[str, Any]:
+    """An opportunity as the typeahead lists it: "Acme renewal · Negotiation · 90,000 USD · closes 14 Jan"."""
+    parts = [name, stage, amount, f"closes {closes}" if closes else ""]
+    return Option(value=crm_id[:150], text=clip(" · ".join(p for p in parts if p), 75)).to_dict()

@@ -148,6 +148,45 @@ def run(
     return report
 
 
+@dataclass(frozen=True)
+class SyncStanding:
+    """How the pool's sync with the CRM stands, for the managers' Home tab and digest."""
+
+    crm: str
+    last_ok_at: datetime | None
+    last_report: str
+    last_run_at: datetime | None
+    last_error: str
+
+
+def standing(ctx: ServiceContext) -> SyncStanding | None:
+    """The sync that ran last (None: the pool was never synced with a CRM)."""
+    with ctx.session_factory() as session:
+        state = crm_repo.latest_state(session)
+        if state is None:
+            return None
+        return SyncStanding(state.crm, state.last_ok_at, state.last_report, state.last_run_at, state.last_error)
+
+
+def claim(ctx: ServiceContext, crm: str, *, by: str, minutes: int) -> bool:
+    """The scheduled sync is taken by one replica at a time: True when `by` holds it for `minutes`."""
+    now = ctx.now()
+    with ctx.session_factory.begin() as session:
+        return crm_repo.claim(session, crm, by=by, now=now, until=now + timedelta(minutes=minutes))
+
+
+def release(ctx: ServiceContext, crm: str, *, by: str) -> None:
+    with ctx.session_factory.begin() as session:
+        crm_repo.release(session, crm, by=by)
+
+
+def full_due(ctx: ServiceContext, crm: str, *, every: timedelta = timedelta(hours=24)) -> bool:
+    """The nightly reconcile: a full run when none landed in the last day."""
+    with ctx.session_factory() as session:
+        state = crm_repo.read_state(session, crm)
+        return state is None or state.full_at is None or ctx.now() - state.full_at >= every
+
+
 def record_failure(ctx: ServiceContext, crm: str, error: str) -> None:
     """A failed run: one line in the log, and the reason kept for the managers' Home tab; the pool is unchanged."""
     logger.warning("CRM sync with %s failed, nothing changed: %s", crm, error)
