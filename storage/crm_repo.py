@@ -204,3 +204,38 @@ def remove_contact(session: Session, contact: Contact) -> None:
 
 def latest_state(session: Session) -> CrmSyncState | None:
     return session.scalar(select(CrmSyncState).order_by(CrmSyncState.last_run_at.desc().nulls_last()).limit(1))
+
+
+def accounts_with_won_deals(session: Session, account_ids: Iterable[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(account_ids):
+        found.update(
+            a
+            for a in session.scalars(
+                select(Opportunity.account_crm_id)
+                .where(Opportunity.account_crm_id.in_(chunk), Opportunity.won.is_(True))
+                .distinct()
+            )
+            if a
+        )
+    return found
+
+
+def won_accounts_outside_pool(session: Session, account_ids: Iterable[str]) -> set[str]:
+    """Of these accounts, those with a won deal and no customer yet."""
+    won = accounts_with_won_deals(session, account_ids)
+    return won - set(customer_ids_by_crm_id(session, won))
+
+
+def link_deals(session: Session, account_ids: Sequence[str]) -> set[int]:
+    """Deals of these accounts not yet tied to a customer are tied to the account's customer; their customers."""
+    linked: set[int] = set()
+    for crm_id, customer_id in customer_ids_by_crm_id(session, account_ids).items():
+        result = session.execute(
+            update(Opportunity)
+            .where(Opportunity.account_crm_id == crm_id, Opportunity.customer_id.is_(None))
+            .values(customer_id=customer_id)
+        )
+        if getattr(result, "rowcount", 0):
+            linked.add(customer_id)
+    return linked

@@ -226,12 +226,14 @@ class Opportunity(Base):
         Index("ix_opportunities_owner_open", "owner", "closed", "close_date"),
         Index("ix_opportunities_customer", "customer_id", "closed"),
         Index("ix_opportunities_won", "won", "close_date"),
+        Index("ix_opportunities_account", "account_crm_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     crm_id: Mapped[str] = mapped_column(String(MAX_CRM_ID))
     # The account the deal is with (a customer for a renewal or an upsell; None for a prospect not in the pool).
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"))
+    account_crm_id: Mapped[str | None] = mapped_column(String(MAX_CRM_ID))  # its account, in the pool or not
     name: Mapped[str] = mapped_column(String(MAX_DEAL_NAME))
     stage: Mapped[str] = mapped_column(String(100), default="", server_default="")
     amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))

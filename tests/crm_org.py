@@ -17,6 +17,8 @@ class Org:
     jane: str
     renewal: str
     expansion: str
+    hooli: str  # a prospect: an open deal, nothing won
+    hooli_deal: str
 
 
 def seed_salesforce(sf: SalesforceStandIn, today: date) -> Org:
@@ -66,6 +68,20 @@ def seed_salesforce(sf: SalesforceStandIn, today: date) -> Org:
          "Type": "New Customer", "OwnerId": seller},
     )  # fmt: skip
     sf.put("OpportunityLineItem", {"OpportunityId": won, "Product2Id": analytics})
+    sf.put(
+        "Opportunity",
+        {"AccountId": globex, "Name": "Globex first deal", "StageName": "Closed Won", "Amount": 10000.0,
+         "CloseDate": (today - timedelta(days=700)).isoformat(), "IsClosed": True, "IsWon": True,
+         "Type": "New Customer", "OwnerId": owner},
+    )  # fmt: skip
+    hooli = sf.put("Account", {"Name": "Hooli", "Industry": "Software", "BillingCountry": "USA", "OwnerId": owner})
+    sf.put("Contact", {"AccountId": hooli, "Name": "Gavin Belson", "Email": "gavin@hooli.test", "Title": "CEO"})
+    hooli_deal = sf.put(
+        "Opportunity",
+        {"AccountId": hooli, "Name": "Hooli pilot", "StageName": "Prospecting", "Amount": 40000.0,
+         "CloseDate": (today + timedelta(days=60)).isoformat(), "IsClosed": False, "IsWon": False,
+         "Type": "New Customer", "OwnerId": owner},
+    )  # fmt: skip
     sf.put("OpportunityContactRole", {"OpportunityId": expansion, "ContactId": jane, "Role": "Economic Buyer"})
     sf.put(
         "Case",
@@ -74,4 +90,4 @@ def seed_salesforce(sf: SalesforceStandIn, today: date) -> Org:
     )  # fmt: skip
     sf.put("Case", {"AccountId": initech, "CaseNumber": "00001027", "Subject": "Question", "Priority": "Low",
                     "IsClosed": False})  # fmt: skip
-    return Org(owner, acme, globex, initech, jane, renewal, expansion)
+    return Org(owner, acme, globex, initech, jane, renewal, expansion, hooli, hooli_deal)

@@ -35,8 +35,10 @@ def test_a_first_sync_fills_the_pool_from_accounts_contacts_and_won_deals(crm_en
     result = sync(crm_env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == (
-        "Salesforce (in full), synced: 3 added, 2 contacts added, 3 opportunities added, 2 quiet periods started"
+        "Salesforce (in full), synced: 3 added, 2 contacts added, 5 opportunities added, 2 quiet periods started"
     )
+    # Hooli has an open deal and nothing won: a prospect, not a customer to ask (its deal is kept for the form).
+    assert "  left out 1 accounts with no won deal (prospects)" in result.stdout.splitlines()
     found = pool(database)
     acme = found["Acme"]
     assert (acme.industry, acme.region, acme.company_size, acme.account_owner) == (
@@ -63,6 +65,22 @@ def test_a_first_sync_fills_the_pool_from_accounts_contacts_and_won_deals(crm_en
     )
     assert deals["Acme expansion"].won and deals["Acme expansion"].product_list == ["Analytics", "Billing"]
     assert state is not None and state.watermark is not None and state.last_error == ""
+    assert "Hooli" not in found and deals["Hooli pilot"].customer_id is None
+
+
+def test_a_prospect_whose_deal_is_won_joins_the_pool_with_its_contacts_and_deals(crm_env, org, salesforce, database):
+    assert sync(crm_env).returncode == 0
+    salesforce.put("Opportunity", {"Id": org.hooli_deal, "StageName": "Closed Won", "IsClosed": True, "IsWon": True})
+    result = sync(crm_env)  # the account itself did not change: it is read because its deal was won
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == (
+        "Salesforce (changes since the last sync), synced: 1 added, 1 contacts added, 1 opportunities updated"
+    )
+    hooli = pool(database)["Hooli"]
+    assert (hooli.region, [c.name for c in hooli.contacts]) == ("NA", ["Gavin Belson"])
+    with database.session_factory() as session:
+        deal = session.scalars(select(Opportunity).where(Opportunity.crm_id == org.hooli_deal)).one()
+        assert deal.customer_id == hooli.id and deal.won
 
 
 def test_a_second_sync_reads_only_what_changed_since_and_says_what_it_changed(
@@ -110,10 +128,11 @@ def test_a_sync_that_fails_halfway_leaves_the_pool_as_it_was_and_the_next_run_re
 ):
     assert sync(crm_env).returncode == 0
     before = counts(database)
-    salesforce.put("Account", {"Name": "Umbrella", "BillingCountry": "France"})
+    umbrella = salesforce.put("Account", {"Name": "Umbrella", "BillingCountry": "France"})
+    salesforce.put("Opportunity", {"AccountId": umbrella, "Name": "Umbrella deal", "IsClosed": True, "IsWon": True})
     salesforce.put("Account", {"Id": org.acme, "Industry": "Grocery"})
-    # The accounts are read (and written in the transaction), then the CRM fails on the opportunities.
-    salesforce.fail(status, code, message, path_contains="FROM+Opportunity")
+    # Deals and accounts are read (and written in the transaction), then the CRM fails on the contacts.
+    salesforce.fail(status, code, message, path_contains="FROM+Contact")
     failed = sync(crm_env)
     assert failed.returncode == 1
     assert failed.stderr.strip().splitlines()[-1] == (
@@ -127,7 +146,7 @@ def test_a_sync_that_fails_halfway_leaves_the_pool_as_it_was_and_the_next_run_re
         assert state is not None and code in state.last_error
     resumed = sync(crm_env)
     assert resumed.returncode == 0, resumed.stderr
-    assert resumed.stdout.splitlines()[0].endswith("synced: 1 added, 1 updated")
+    assert resumed.stdout.splitlines()[0].endswith("synced: 1 added, 1 updated, 1 opportunities added")
     assert pool(database)["Acme"].industry == "Grocery" and pool(database)["Umbrella"].region == "EMEA"
     with database.session_factory() as session:
         assert session.get(CrmSyncState, "salesforce").last_error == ""

@@ -74,10 +74,22 @@ class SalesforceSource:
             return ""
         return f"{' WHERE' if first else ' AND'} SystemModstamp > {soql_time(since)}"
 
-    def accounts(self, since: datetime | None) -> Iterator[CrmAccount]:
+    def _account_fields(self) -> str:
         extra = [f for f in (self.options.status_field, self.options.products_field) if f]
         fields = ["Id", "Name", "Industry", "BillingCountry", "NumberOfEmployees", "Owner.Email", "SystemModstamp"]
-        soql = f"SELECT {', '.join(fields + extra)} FROM Account{self._since(since)} ORDER BY SystemModstamp"
+        return ", ".join(fields + extra)
+
+    def accounts(self, since: datetime | None) -> Iterator[CrmAccount]:
+        yield from self._accounts(
+            f"SELECT {self._account_fields()} FROM Account{self._since(since)} ORDER BY SystemModstamp"
+        )
+
+    def accounts_by_id(self, crm_ids: list[str]) -> Iterator[CrmAccount]:
+        for start in range(0, len(crm_ids), IN_CHUNK):
+            chunk = _quoted(crm_ids[start : start + IN_CHUNK])
+            yield from self._accounts(f"SELECT {self._account_fields()} FROM Account WHERE Id IN ({chunk})")
+
+    def _accounts(self, soql: str) -> Iterator[CrmAccount]:
         for r in self._rows(soql):
             yield CrmAccount(
                 crm_id=r["Id"],
@@ -91,11 +103,17 @@ class SalesforceSource:
                 products=(r.get(self.options.products_field) or "") if self.options.products_field else None,
             )
 
+    _CONTACT = "SELECT Id, AccountId, Name, Email, Title, SystemModstamp FROM Contact WHERE AccountId != null"
+
     def contacts(self, since: datetime | None) -> Iterator[CrmContact]:
-        soql = (
-            "SELECT Id, AccountId, Name, Email, Title, SystemModstamp FROM Contact WHERE AccountId != null"
-            f"{self._since(since, first=False)} ORDER BY SystemModstamp"
-        )
+        yield from self._contacts(f"{self._CONTACT}{self._since(since, first=False)} ORDER BY SystemModstamp")
+
+    def contacts_of(self, account_ids: list[str]) -> Iterator[CrmContact]:
+        for start in range(0, len(account_ids), IN_CHUNK):
+            chunk = _quoted(account_ids[start : start + IN_CHUNK])
+            yield from self._contacts(f"{self._CONTACT} AND AccountId IN ({chunk})")
+
+    def _contacts(self, soql: str) -> Iterator[CrmContact]:
         for r in self._rows(soql):
             yield CrmContact(
                 crm_id=r["Id"],

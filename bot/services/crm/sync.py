@@ -68,6 +68,7 @@ class SyncReport:
     changes: list[str] = field(default_factory=list)  # statuses the CRM changed (recorded)
     conflicts: list[str] = field(default_factory=list)  # what the CRM asked that the sync may not do
     skipped: list[str] = field(default_factory=list)  # records that could not be taken, and why
+    prospects: int = 0  # accounts left out: no won deal, no reference status
     watermark: datetime | None = None
 
     def summary(self) -> str:
@@ -98,6 +99,7 @@ class SyncReport:
             *(f"  quiet: {q}" for q in self.quiet_started),
             *(f"  no longer quiet: {q}" for q in self.quiet_ended),
             *(f"  skipped {s}" for s in self.skipped),
+            *([f"  left out {self.prospects} accounts with no won deal (prospects)"] if self.prospects else []),
         ]
 
 
@@ -217,16 +219,27 @@ class _Run:
         self.seen_opportunities: set[str] = set()
         self.touched_customers: set[int] = set()  # products or renewals to find again
         self.changed_opportunities: set[str] = set()
+        self.deal_accounts: set[str] = set()  # accounts of the deals read in this run
+        self.joined: set[str] = set()  # accounts that joined the pool in this run
         self.quiet_before: dict[int, str | None] = {}
         self.today = ctx.today()
 
     def go(self) -> None:
-        for accounts in _batched(self.source.accounts(self.since)):
-            self._accounts(accounts)
-        for contacts in _batched(self.source.contacts(self.since)):
-            self._contacts(contacts)
+        # Deals first: an account joins the pool when it has a won deal (or the admin's status field says so).
         for opportunities in _batched(self.source.opportunities(self.since)):
             self._opportunities(opportunities)
+        for accounts in _batched(self.source.accounts(self.since)):
+            self._accounts(accounts)
+        # Accounts not changed since the last run whose deal was just won: read now, they join the pool.
+        joining = crm_repo.won_accounts_outside_pool(self.session, self.deal_accounts)
+        for accounts in _batched(self.source.accounts_by_id(sorted(joining))):
+            self._accounts(accounts)
+        self._link_deals()
+        for contacts in _batched(self.source.contacts(self.since)):
+            self._contacts(contacts)
+        if self.since is not None and self.joined:  # their contacts, changed lately or not
+            for contacts in _batched(self.source.contacts_of(sorted(self.joined))):
+                self._contacts(contacts)
         self._line_items()
         self._roles()
         self._deletions()
@@ -260,6 +273,7 @@ class _Run:
     # ---- accounts --------------------------------------------------------------------------------------------
     def _accounts(self, batch: list[CrmAccount]) -> None:
         by_crm = crm_repo.customers_by_crm_id(self.session, [a.crm_id for a in batch])
+        customers = crm_repo.accounts_with_won_deals(self.session, [a.crm_id for a in batch])
         by_name = customer_repo.by_names(
             self.session, [a.name for a in batch if a.crm_id not in by_crm] + [a.name for a in batch]
         )
@@ -284,8 +298,12 @@ class _Run:
                 customer = named  # a customer from the spreadsheet: the CRM's account adopts it
                 customer.crm_id = account.crm_id
             if customer is None:
+                if account.crm_id not in customers and crm_mapping.status_of(account.status) is None:
+                    self.report.prospects += 1  # no won deal: a prospect, not a customer to ask
+                    continue
                 customer = self._new_customer(name, account)
                 by_name[customer_repo.name_key(name)] = customer
+                self.joined.add(account.crm_id)
             elif self._update(customer, name, account):
                 self.report.customers_updated += 1
         self.session.flush()
@@ -409,8 +427,11 @@ class _Run:
             self._moved(record.modified)
             self.seen_opportunities.add(record.crm_id)
             self.changed_opportunities.add(record.crm_id)
+            if record.account_crm_id:
+                self.deal_accounts.add(record.account_crm_id)
             values = {
                 "customer_id": customers.get(record.account_crm_id or ""),
+                "account_crm_id": record.account_crm_id,
                 "name": (" ".join(record.name.split()) or record.crm_id)[:150],
                 "stage": record.stage[:100],
                 "amount": record.amount,
@@ -438,6 +459,12 @@ class _Run:
             customer_id = customers.get(record.account_crm_id or "")
             if customer_id is not None:
                 self.touched_customers.add(customer_id)
+        self.session.flush()
+
+    def _link_deals(self) -> None:
+        """Deals of accounts that joined the pool in this run now belong to their customer."""
+        for customer_id in crm_repo.link_deals(self.session, sorted(self.joined)):
+            self.touched_customers.add(customer_id)
         self.session.flush()
 
     def _line_items(self) -> None:

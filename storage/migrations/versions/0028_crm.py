@@ -33,6 +33,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("crm_id", sa.String(40), nullable=False),
         sa.Column("customer_id", sa.Integer(), sa.ForeignKey("customers.id", ondelete="SET NULL"), nullable=True),
+        sa.Column("account_crm_id", sa.String(40), nullable=True),
         sa.Column("name", sa.String(150), nullable=False),
         sa.Column("stage", sa.String(100), nullable=False, server_default=""),
         sa.Column("amount", sa.Numeric(16, 2), nullable=True),
@@ -50,6 +51,7 @@ def upgrade() -> None:
     op.create_index("ix_opportunities_owner_open", "opportunities", ["owner", "closed", "close_date"])
     op.create_index("ix_opportunities_customer", "opportunities", ["customer_id", "closed"])
     op.create_index("ix_opportunities_won", "opportunities", ["won", "close_date"])
+    op.create_index("ix_opportunities_account", "opportunities", ["account_crm_id"])
     op.create_table(
         "opportunity_contacts",
         sa.Column(
@@ -75,6 +77,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("crm_sync_state")
     op.drop_table("opportunity_contacts")
+    op.drop_index("ix_opportunities_account", "opportunities")
     op.drop_index("ix_opportunities_won", "opportunities")
     op.drop_index("ix_opportunities_customer", "opportunities")
     op.drop_index("ix_opportunities_owner_open", "opportunities")
