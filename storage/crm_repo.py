@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.domain import RequestStatus
 from storage.models import (
     Contact,
     CrmSyncState,
@@ -239,3 +240,28 @@ def link_deals(session: Session, account_ids: Sequence[str]) -> set[int]:
         if getattr(result, "rowcount", 0):
             linked.add(customer_id)
     return linked
+
+
+def referenced_deals(session: Session) -> list[tuple[ReferenceRequest, Opportunity, str | None]]:
+    """Approved asks tied to a deal the pool's copy of the CRM has, with the deal and the reference customer's name."""
+    stmt = (
+        select(ReferenceRequest, Opportunity, Customer.name)
+        .join(Opportunity, Opportunity.crm_id == ReferenceRequest.deal_crm_id)
+        .outerjoin(Customer, Customer.id == ReferenceRequest.customer_id)
+        .where(ReferenceRequest.status == RequestStatus.APPROVED, ReferenceRequest.deal_crm_id.is_not(None))
+    )
+    return [(r, o, n) for r, o, n in session.execute(stmt)]
+
+
+def closed_between(session: Session, since: date, until: date) -> tuple[int, int]:
+    """Deals closed from `since` to `until`: how many, and how many were won."""
+    closed, won = session.execute(
+        select(func.count(Opportunity.id), func.count(Opportunity.id).filter(Opportunity.won.is_(True))).where(
+            Opportunity.closed.is_(True), Opportunity.close_date >= since, Opportunity.close_date <= until
+        )
+    ).one()
+    return int(closed or 0), int(won or 0)
+
+
+def has_deals(session: Session) -> bool:
+    return session.scalar(select(Opportunity.id).limit(1)) is not None

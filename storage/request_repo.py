@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
-from sqlalchemy.orm import InstrumentedAttribute, Session, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, selectinload
 
 from bot.domain import AskState, CustomerStatus, EventKind, Move, Outcome, OwnerSignoff, RequestStatus
 from bot.rules.ask_lifecycle import MOVES, STATES, Columns
 from storage import event_repo, touch_repo
-from storage.models import ApprovalCard, Customer, ReferenceRequest, Touch
+from storage.models import ApprovalCard, Contact, Customer, Opportunity, ReferenceRequest, Touch
 
 
 def add(session: Session, request: ReferenceRequest) -> ReferenceRequest:
@@ -398,3 +398,19 @@ def due_followups(session: Session, today: date, *, limit: int = 200) -> list[in
 def claim_followup(session: Session, request_id: int, now: datetime) -> bool:
     """Mark the follow-up of a request as sent; False when another run did so first."""
     return _changed(session, request_id, ReferenceRequest.followup_sent_at.is_(None), followup_sent_at=now)
+
+
+def for_export(session: Session) -> Iterator[tuple[ReferenceRequest, str | None, str | None, Opportunity | None]]:
+    """Every ask, oldest first, with its customer's and contact's names and its deal as the CRM has it (streamed)."""
+    contact = aliased(Contact)
+    stmt = (
+        select(ReferenceRequest, Customer.name, contact.name, Opportunity)
+        .outerjoin(Customer, Customer.id == ReferenceRequest.customer_id)
+        .outerjoin(contact, contact.id == ReferenceRequest.contact_id)
+        .outerjoin(Opportunity, Opportunity.crm_id == ReferenceRequest.deal_crm_id)
+        .order_by(ReferenceRequest.id)
+        .execution_options(yield_per=500)
+    )
+    yield from (
+        (request, customer, contact_name, deal) for request, customer, contact_name, deal in session.execute(stmt)
+    )

@@ -343,10 +343,21 @@ def cmd_program_export(args: argparse.Namespace) -> int:
 
 def cmd_program_show(args: argparse.Namespace) -> int:
     settings = load(ProgramSettings)
-    from bot.services import program
+    from bot.services import program, revenue
 
-    print(program.as_text(program.standing(_services(settings))))
+    ctx = _services(settings)
+    print(program.as_text(program.standing(ctx)))
+    influence = revenue.influenced(ctx)
+    if influence is not None:
+        print("\n".join(revenue.as_text(influence, ctx.currency)))
     return 0
+
+
+def cmd_requests_export(args: argparse.Namespace) -> int:
+    settings = load(DatabaseSettings)
+    from bot.services.ask_export import export_rows
+
+    return _write(export_rows(_services(settings)), args.file)
 
 
 def cmd_crm_sync(args: argparse.Namespace) -> int:
@@ -432,6 +443,11 @@ def build_parser() -> argparse.ArgumentParser:
     again.add_argument("id", nargs="?", type=int)
     again.add_argument("--all", action="store_true", help="every failed message")
     again.set_defaults(func=cmd_outbox_retry)
+    requests = sub.add_parser("requests", help="the asks").add_subparsers(dest="requests_command", required=True)
+    rexp = requests.add_parser("export", help="every ask with its deal, decision and outcome (CSV, or FILE .xlsx)")
+    rexp.add_argument("file", nargs="?")
+    rexp.set_defaults(func=cmd_requests_export)
+
     crm = sub.add_parser("crm", help="the pool from Salesforce or HubSpot (CRM)").add_subparsers(
         dest="crm_command", required=True
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -29,10 +29,14 @@ from bot.rules import program_rules
 from bot.rules.charts import ChartImage
 from bot.rules.policy import Limits, Standing
 from bot.rules.program_rules import ProgramStanding
+from bot.rules.revenue_rules import Influence
 from bot.services import asks
 from bot.services import program as program_service
 from bot.services import standing as standing_service
 from bot.services.context import ServiceContext, remembered
+
+if TYPE_CHECKING:
+    from bot.services.crm.sync import SyncStanding
 from bot.services.summaries import RequestSummary
 from storage import (
     customer_repo,
@@ -123,6 +127,9 @@ class Digest:
     images: dict[str, ChartImage] = field(default_factory=dict)  # the program's charts, uploaded ("mix", "spread")
     # Where asks came in, this week and in the four weeks before: side doors (mentions, watched channels) closing.
     sources: tuple[dict[AskSource, int], dict[AskSource, int]] = field(default_factory=lambda: ({}, {}))
+    influence: Influence | None = None  # the revenue the references touched (deals from the CRM)
+    crm: SyncStanding | None = None  # the pool's last sync with the CRM
+    currency: str = "USD"
 
     def offered(self) -> list[int]:
         """The waiting asks the message offers Approve / Decline for."""
@@ -363,8 +370,11 @@ def build(ctx: ServiceContext, *, recipient: str) -> Digest:
     today = ctx.today()
 
     def composed() -> Digest:
+        from bot.services import revenue
+        from bot.services.crm import sync as crm_sync
+
         with ctx.session_factory() as session:
-            return compose(
+            found = compose(
                 session,
                 recipient="",
                 today=today,
@@ -372,6 +382,8 @@ def build(ctx: ServiceContext, *, recipient: str) -> Digest:
                 limits=ctx.limits,
                 program_standing=program_service.cached_standing(ctx),
             )
+            influence = revenue.compute(session, today, ctx.zone)
+        return replace(found, influence=influence, crm=crm_sync.standing(ctx), currency=ctx.currency)
 
     shared = remembered(ctx.memo, f"digest:{today.isoformat()}", COMPOSED_MEMO_SECONDS, composed)
     return replace(shared, recipient=recipient, links={}, images={})

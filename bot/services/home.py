@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from bot.domain import OutboxKind, SignoffMode
 from bot.rules.charts import ChartImage
 from bot.rules.program_rules import ProgramStanding
-from bot.services import asks, digest, program
+from bot.rules.revenue_rules import Influence
+from bot.services import asks, digest, program, revenue
 from bot.services.context import ServiceContext
 from bot.services.crm import sync as crm_sync
 from bot.services.crm.sync import SyncStanding
@@ -37,6 +38,8 @@ class ManagerBoard:
     at_risk: list[RiskItem]
     program: ProgramStanding
     crm: SyncStanding | None = None  # the pool's last sync with the CRM (None: never synced)
+    influence: Influence | None = None  # the revenue the references touched (deals from the CRM)
+    currency: str = "USD"
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,14 @@ def dashboard(ctx: ServiceContext, *, user_id: str) -> Dashboard:
         return Dashboard(user_id, own, None, today, ctx.signoff)
     with ctx.session_factory() as session:
         at_risk = digest.unhappy_lately(session, ctx.limits, today)
-    board = ManagerBoard(waiting(ctx), at_risk, program.cached_standing(ctx), crm_sync.standing(ctx))
+    board = ManagerBoard(
+        waiting(ctx),
+        at_risk,
+        program.cached_standing(ctx),
+        crm_sync.standing(ctx),
+        revenue.influenced(ctx),
+        ctx.currency,
+    )
     return Dashboard(user_id, own, board, today, ctx.signoff)
 
 

@@ -27,7 +27,7 @@ from handlers.ids import Action
 from handlers.payloads import CustomerRef
 from handlers.views import standing_blocks as standing_view
 from handlers.views.cards import TO_BE_CHOSEN, choose_buttons, decision_line, owner_wait_words, waiting_buttons
-from handlers.views.program_blocks import beta_blocks, target_blocks, variety_blocks
+from handlers.views.program_blocks import beta_blocks, crm_blocks, revenue_blocks, target_blocks, variety_blocks
 from handlers.views.text import clip, esc, slack_date, user
 
 MAX_BLOCKS = 50
@@ -224,6 +224,8 @@ def digest_blocks(d: Digest) -> tuple[str, list[Block]]:
             blocks += variety
             if "spread" in d.images:
                 blocks.append(image_block(d.images["spread"]))
+    if d.influence is not None and d.influence.any:
+        blocks += [DividerBlock(), *revenue_blocks(d.influence, d.currency)]
     blocks.append(DividerBlock())
     blocks += _at_risk(d)
     beta = beta_blocks(program, _nomination_lines(d), d.nominations.total) if program is not None else []
@@ -233,6 +235,7 @@ def digest_blocks(d: Digest) -> tuple[str, list[Block]]:
     blocks.append(DividerBlock())
     blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(_numbers(d), 3000))))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=clip(_health(d), 3000))]))
+    blocks += crm_blocks(d.crm)
     assert len(blocks) <= MAX_BLOCKS, len(blocks)
     return text, blocks
 

@@ -15,16 +15,14 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain import CrmKind
-from bot.services.crm.sync import SyncStanding
 from bot.services.digest import Section
 from bot.services.home import HomeTab, ManagerBoard, WaitingAsk
 from handlers.ids import Action
 from handlers.views import messages
 from handlers.views.cards import TO_BE_CHOSEN, choose_buttons, owner_wait_words, waiting_buttons
 from handlers.views.digest_blocks import image_block, risk_line
-from handlers.views.program_blocks import EDIT_BUTTON, target_blocks
-from handlers.views.text import clip, esc, slack_date, slack_time, user
+from handlers.views.program_blocks import EDIT_BUTTON, crm_blocks, revenue_blocks, target_blocks
+from handlers.views.text import clip, esc, slack_date, user
 
 MAX_BLOCKS = 100
 
@@ -71,23 +69,6 @@ def _at_risk(board: ManagerBoard) -> list[Block]:
     return [_section(f"*Customers at risk* ({len(board.at_risk)})"), *map(risk_line, board.at_risk[:5])]
 
 
-def crm_blocks(crm: SyncStanding | None) -> list[Block]:
-    """Where the pool's sync with the CRM stands: what the last run changed, or why the last run failed."""
-    if crm is None:
-        return []
-    name = CrmKind(crm.crm).label
-    if crm.last_error and crm.last_run_at is not None:
-        since = f"; the pool is as of {slack_time(crm.last_ok_at)}" if crm.last_ok_at else ""
-        text = f":warning: *Sync with {name} failed* {slack_time(crm.last_run_at)}: {esc(crm.last_error)}{since}."
-    elif crm.last_ok_at is not None:
-        text = (
-            f":arrows_counterclockwise: *Pool synced with {name}* {slack_time(crm.last_ok_at)}: {esc(crm.last_report)}."
-        )
-    else:
-        return []
-    return [ContextBlock(elements=[MarkdownTextObject(text=clip(text, 3000))])]
-
-
 def home_blocks(tab: HomeTab) -> tuple[str, list[Block]]:
     blocks: list[Block] = [
         HeaderBlock(text="Customer references"),
@@ -110,6 +91,8 @@ def home_blocks(tab: HomeTab) -> tuple[str, list[Block]]:
         if "mix" in tab.images:
             blocks.append(image_block(tab.images["mix"]))
         blocks.append(ActionsBlock(elements=[EDIT_BUTTON]))
+        if board.influence is not None and board.influence.any:
+            blocks += revenue_blocks(board.influence, board.currency)
         blocks += crm_blocks(board.crm)
         risk = _at_risk(board)
         if risk:

@@ -22,11 +22,15 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import domain
+from bot.domain import CrmKind
 from bot.rules.program_rules import InitiativeLine, MixLine, ProgramStanding, sources_words
+from bot.rules.revenue_rules import Influence
+from bot.services.crm.sync import SyncStanding
 from bot.services.program import Targets
+from bot.services.revenue import PERIOD_DAYS, summary_words
 from handlers.ids import Action, Callback
 from handlers.ids import Block as BlockId
-from handlers.views.text import clip, count, esc, slack_date
+from handlers.views.text import clip, count, esc, slack_date, slack_time
 
 EDIT_BUTTON = ButtonElement(text="Edit targets", action_id=Action.EDIT_PROGRAM, value="edit")
 
@@ -213,3 +217,37 @@ def program_reply(s: ProgramStanding) -> tuple[str, list[Block]]:
         return text, [SectionBlock(text=MarkdownTextObject(text=text)), *blocks, edit]
     at_risk = sum(i.at_risk for i in s.initiatives)
     return f"The reference program: {len(s.mix)} mix shares, {at_risk} initiatives at risk.", [*blocks, edit]
+
+
+def revenue_blocks(i: Influence, currency: str) -> list[Block]:
+    """The revenue the references touched: the summary, then the products and teams that touched the most."""
+    money = "{:,.0f} " + currency
+    lines = [f"*Revenue the references touched* (last {PERIOD_DAYS} days)", _sentence(summary_words(i, money))]
+    for title, rows in (("By product", i.by_product), ("By reference customer", i.by_customer), ("By team", i.by_team)):
+        if rows:
+            shown = ", ".join(
+                f"{esc(r.name)} {money.format(r.won)} won / {money.format(r.pipeline)} pipeline" for r in rows[:3]
+            )
+            lines.append(f"{title}: {shown}")
+    return [SectionBlock(text=MarkdownTextObject(text=clip("\n".join(lines), 3000)))]
+
+
+def crm_blocks(crm: SyncStanding | None) -> list[Block]:
+    """Where the pool's sync with the CRM stands: what the last run changed, or why the last run failed."""
+    if crm is None:
+        return []
+    name = CrmKind(crm.crm).label
+    if crm.last_error and crm.last_run_at is not None:
+        since = f"; the pool is as of {slack_time(crm.last_ok_at)}" if crm.last_ok_at else ""
+        text = f":warning: *Sync with {name} failed* {slack_time(crm.last_run_at)}: {esc(crm.last_error)}{since}."
+    elif crm.last_ok_at is not None:
+        text = (
+            f":arrows_counterclockwise: *Pool synced with {name}* {slack_time(crm.last_ok_at)}: {esc(crm.last_report)}."
+        )
+    else:
+        return []
+    return [ContextBlock(elements=[MarkdownTextObject(text=clip(text, 3000))])]
+
+
+def _sentence(words: str) -> str:
+    return words[:1].upper() + words[1:] + "."
