@@ -265,3 +265,34 @@ def closed_between(session: Session, since: date, until: date) -> tuple[int, int
 
 def has_deals(session: Session) -> bool:
     return session.scalar(select(Opportunity.id).limit(1)) is not None
+
+
+def asks_to_write_back(session: Session, *, limit: int = 100) -> Sequence[ReferenceRequest]:
+    """Asks whose deal should show them and does not yet as they stand: approved (and not yet written, or with an
+    outcome since), or cancelled after a Task was written."""
+    stmt = (
+        select(ReferenceRequest)
+        .where(
+            ReferenceRequest.deal_crm_id.is_not(None),
+            or_(
+                and_(
+                    ReferenceRequest.status == RequestStatus.APPROVED,
+                    or_(
+                        ReferenceRequest.crm_written == "",
+                        and_(
+                            ReferenceRequest.outcome.is_not(None),
+                            ReferenceRequest.crm_written != func.coalesce(ReferenceRequest.outcome, ""),
+                        ),
+                    ),
+                ),
+                and_(
+                    ReferenceRequest.status == RequestStatus.CANCELLED,
+                    ReferenceRequest.crm_task_id.is_not(None),
+                    ReferenceRequest.crm_written != RequestStatus.CANCELLED.value,
+                ),
+            ),
+        )
+        .order_by(ReferenceRequest.id)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()

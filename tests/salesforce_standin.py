@@ -32,6 +32,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 PAGE = 2000
+STANDARD_OBJECTS = (
+    "Account", "Contact", "Opportunity", "OpportunityLineItem", "OpportunityContactRole", "Product2", "User", "Case",
+    "Task",
+)  # fmt: skip
 API = re.compile(r"^/services/data/v(?P<version>\d+\.\d)/(?P<rest>.*)$")
 # A relationship's lookup field and the object it names (the standard ones a sync reads).
 RELATED_TYPE = {"Owner": "User", "CreatedBy": "User"}
@@ -181,7 +185,7 @@ class _Parser:
             self.take(")")
             return lambda get: (get(name) in values) != negate
         kind, op = self.peek()
-        if kind != "op" or op in "(),":
+        if (kind != "op" or op in "(),") and op.upper() != "LIKE":
             raise SoqlError("MALFORMED_QUERY", f"expected an operator after {name}")
         self.i += 1
         value = _literal(*self.peek())
@@ -190,6 +194,9 @@ class _Parser:
 
 
 def _compare(left: Any, op: str, right: Any) -> bool:
+    if op.upper() == "LIKE":  # % any run of characters, _ one; without case, as Salesforce compares text
+        pattern = "".join(".*" if ch == "%" else "." if ch == "_" else re.escape(ch) for ch in str(right))
+        return left is not None and re.fullmatch(pattern, str(left), re.IGNORECASE | re.DOTALL) is not None
     if op in ("=", "!=", "<>"):
         same = left == right if not isinstance(left, str) else left.lower() == str(right).lower()
         return same if op == "=" else not same
@@ -222,7 +229,8 @@ class SalesforceStandIn:
     def __init__(self, *, version: str = "59.0") -> None:
         self.version = version
         self.session_id = "00D" + secrets.token_hex(12)
-        self.objects: dict[str, dict[str, dict[str, Any]]] = {}
+        # The standard objects an org has, with or without records (an unknown type is INVALID_TYPE).
+        self.objects: dict[str, dict[str, dict[str, Any]]] = {name: {} for name in STANDARD_OBJECTS}
         self.requests: list[tuple[str, str]] = []  # (method, path): what the client asked
         self.failures: list[Failure] = []
         self._cursors: dict[str, list[dict[str, Any]]] = {}

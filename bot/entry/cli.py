@@ -374,7 +374,9 @@ def cmd_crm_sync(args: argparse.Namespace) -> int:
         return _fail("setting SLACK_BOT_TOKEN: required to find account owners in Slack by their email")
     ctx = _services(settings)
     try:
-        report = crm_runs.run(settings, ctx, crm_runs.slack_client(settings), full=args.full, dry_run=args.dry_run)
+        report, written = crm_runs.run(
+            settings, ctx, crm_runs.slack_client(settings), full=args.full, dry_run=args.dry_run
+        )
     except CrmUnavailable as exc:
         return _fail(f"{settings.crm.label}: {exc}; nothing was changed", code=1)
     except SlackApiError as exc:
@@ -384,6 +386,8 @@ def cmd_crm_sync(args: argparse.Namespace) -> int:
     print(f"{settings.crm.label} ({how}), {verdict}: {report.summary()}")
     for line in report.lines():
         print(line)
+    if written:
+        print(f"  wrote {written} ask(s) back to their deals in {settings.crm.label}")
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.services.context import ServiceContext
-from bot.services.crm import connect, sync
+from bot.services.crm import connect, sync, write_back
 from bot.services.settings import CrmSettings, DirectorySettings
 
 
@@ -42,14 +42,15 @@ def slack_client(settings: DirectorySettings) -> Any:
 
 def run(
     settings: CrmSettings, ctx: ServiceContext, client: Any, *, full: bool = False, dry_run: bool = False
-) -> sync.SyncReport:
-    """One sync; raises CrmUnavailable (recorded, nothing written) when the CRM fails."""
+) -> tuple[sync.SyncReport, int]:
+    """One sync, then (CRM_WRITE_BACK, not a dry run) the asks owed to the deals written back: the report and how
+    many asks were written. Raises CrmUnavailable (recorded, nothing written) when the CRM fails the sync."""
     try:
         source = connect.source(settings)
     except sync.CrmUnavailable as exc:
         sync.record_failure(ctx, settings.crm.value, str(exc))
         raise
-    return sync.run(
+    report = sync.run(
         ctx,
         source,
         mapping=connect.mapping(settings),
@@ -57,3 +58,5 @@ def run(
         full=full,
         dry_run=dry_run,
     )
+    written = write_back.write_back(ctx, source) if settings.crm_write_back and not dry_run else 0
+    return report, written

@@ -68,8 +68,14 @@ def run_crm_sync(deps: Deps, *, holder: str = HOLDER) -> bool:
     if not sync.claim(ctx, crm, by=holder, minutes=max(settings.crm_sync_minutes, 30)):
         return False
     try:
-        report = crm_runs.run(settings, ctx, crm_runs.slack_client(settings), full=sync.full_due(ctx, crm))
-        logger.info("CRM sync with %s (%s): %s", crm, "full" if report.full else "changes", report.summary())
+        report, written = crm_runs.run(settings, ctx, crm_runs.slack_client(settings), full=sync.full_due(ctx, crm))
+        logger.info(
+            "CRM sync with %s (%s): %s; %d ask(s) written back",
+            crm,
+            "full" if report.full else "changes",
+            report.summary(),
+            written,
+        )
     except CrmUnavailable:
         pass  # logged in one line, and kept for the Home tab, by the sync itself
     finally:

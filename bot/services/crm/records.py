@@ -139,6 +139,10 @@ class CrmSource(Protocol):
         """What was deleted since `since` (a full run finds deletions by what it no longer sees)."""
         ...
 
+    def find_task(self, opportunity_crm_id: str, marker: str) -> str | None:
+        """The Task or note on the deal whose subject holds `marker` (one written before its id was kept)."""
+        ...
+
     def write_task(self, task: TaskNote, existing_id: str | None) -> str:
         """Creates the Task or note (or updates `existing_id`) and returns its id."""
         ...

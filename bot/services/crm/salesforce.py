@@ -183,6 +183,11 @@ class SalesforceSource:
         return Deleted(found["Account"], found["Contact"], found["Opportunity"])
 
     # ---- writing ---------------------------------------------------------------------------------------------
+    def find_task(self, opportunity_crm_id: str, marker: str) -> str | None:
+        like = marker.replace("\\", "\\\\").replace("'", "\\'").replace("%", "\\%").replace("_", "\\_")
+        soql = f"SELECT Id FROM Task WHERE WhatId = {_quoted([opportunity_crm_id])} AND Subject LIKE '%{like}%'"
+        return next((str(r["Id"]) for r in self._rows(soql)), None)
+
     def write_task(self, task: TaskNote, existing_id: str | None) -> str:
         from requests import RequestException
         from simple_salesforce.exceptions import SalesforceError
