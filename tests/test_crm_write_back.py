@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -16,7 +17,7 @@ from tests.harness import M1, answers, card_for, open_modal, today
 from tests.test_crm_in_slack import SELLER, customer_ids
 
 
-def tasks(salesforce) -> list[dict[str, object]]:
+def tasks(salesforce) -> list[dict[str, Any]]:
     return [dict(t) for t in salesforce.objects.get("Task", {}).values()]
 
 
