@@ -23,8 +23,9 @@ from bot.services.settings import Settings
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.models import Base
-from tests.crm_org import Org, seed_salesforce
+from tests.crm_org import Org, seed_hubspot, seed_salesforce
 from tests.harness import MANAGERS, SIGNING_SECRET, SlackDriver, today, wait_drained
+from tests.hubspot_standin import HubSpotStandIn
 from tests.salesforce_standin import SalesforceStandIn
 from tests.slack_standin import SlackStandIn
 
@@ -217,3 +218,27 @@ def salesforce_settings(salesforce: SalesforceStandIn) -> dict[str, str]:
         "SALESFORCE_SESSION_ID": salesforce.session_id,
         "CRM_CA_BUNDLE": salesforce.ca_bundle,
     }
+
+
+@pytest.fixture
+def hubspot() -> Iterator[HubSpotStandIn]:
+    server = HubSpotStandIn().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def portal(hubspot: HubSpotStandIn, standin: SlackStandIn) -> Org:
+    """The same small org in HubSpot (tests/crm_org.py), its users in the Slack workspace."""
+    standin.users_by_email["owner@example.com"] = "UOWNER01"
+    standin.users_by_email["seller@example.com"] = "USELLER1"
+    return seed_hubspot(hubspot, today())
+
+
+def hubspot_settings(hubspot: HubSpotStandIn) -> dict[str, str]:
+    return {"CRM": "hubspot", "HUBSPOT_ACCESS_TOKEN": hubspot.token, "HUBSPOT_API_URL": hubspot.base_url}
+
+
+@pytest.fixture
+def hubspot_env(cli_env: dict[str, str], hubspot: HubSpotStandIn) -> dict[str, str]:
+    return {**cli_env, **hubspot_settings(hubspot)}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+from tests.hubspot_standin import HubSpotStandIn
 from tests.salesforce_standin import SalesforceStandIn
 
 
@@ -90,4 +91,51 @@ def seed_salesforce(sf: SalesforceStandIn, today: date) -> Org:
     )  # fmt: skip
     sf.put("Case", {"AccountId": initech, "CaseNumber": "00001027", "Subject": "Question", "Priority": "Low",
                     "IsClosed": False})  # fmt: skip
+    return Org(owner, acme, globex, initech, jane, renewal, expansion, hooli, hooli_deal)
+
+
+def seed_hubspot(hs: HubSpotStandIn, today: date) -> Org:
+    """The same org as `seed_salesforce`, as a HubSpot portal holds it."""
+    owner = hs.owner("owner@example.com")
+    seller = hs.owner("seller@example.com")
+
+    def company(name: str, industry: str, country: str, employees: int | None) -> str:
+        return hs.put("companies", {"name": name, "industry": industry, "country": country,
+                                    "numberofemployees": employees, "hubspot_owner_id": owner})  # fmt: skip
+
+    def deal(company_id: str, name: str, stage: str, amount: float, days: int, won: bool | None, kind: str,
+             by: str) -> str:  # fmt: skip
+        closes = datetime.combine(today + timedelta(days=days), time(12), tzinfo=UTC).isoformat()
+        deal_id = hs.put("deals", {
+            "dealname": name, "dealstage": stage, "amount": amount, "closedate": closes, "dealtype": kind,
+            "hs_is_closed": "false" if won is None else "true", "hs_is_closed_won": "true" if won else "false",
+            "hubspot_owner_id": by, "deal_currency_code": "USD",
+        })  # fmt: skip
+        hs.link("deals", deal_id, "companies", company_id)
+        return deal_id
+
+    acme = company("Acme", "RETAIL", "Germany", 1200)
+    globex = company("Globex", "OIL_ENERGY", "United States", 150)
+    initech = company("Initech", "COMPUTER_SOFTWARE", "Japan", 40)
+    hooli = company("Hooli", "COMPUTER_SOFTWARE", "United States", None)
+    jane = hs.put("contacts", {"firstname": "Jane", "lastname": "Doe", "email": "jane@acme.test", "jobtitle": "CTO",
+                               "associatedcompanyid": acme})  # fmt: skip
+    hs.put("contacts", {"firstname": "Raj", "lastname": "Patel", "email": "raj@globex.test", "jobtitle": "VP Ops",
+                        "associatedcompanyid": globex})  # fmt: skip
+    hs.put("contacts", {"firstname": "Gavin", "lastname": "Belson", "email": "gavin@hooli.test", "jobtitle": "CEO",
+                        "associatedcompanyid": hooli})  # fmt: skip
+    expansion = deal(acme, "Acme expansion", "closedwon", 120000, -200, True, "existingbusiness", seller)
+    for product in ("Analytics", "Billing"):
+        item = hs.put("line_items", {"name": product, "quantity": 1})
+        hs.link("line_items", item, "deals", expansion)
+    hs.link("deals", expansion, "contacts", jane)
+    renewal = deal(acme, "Acme renewal", "contractsent", 90000, 30, None, "Renewal", owner)
+    won = deal(initech, "Initech first deal", "closedwon", 30000, -90, True, "newbusiness", seller)
+    hs.link("line_items", hs.put("line_items", {"name": "Analytics", "quantity": 1}), "deals", won)
+    deal(globex, "Globex first deal", "closedwon", 10000, -700, True, "newbusiness", owner)
+    hooli_deal = deal(hooli, "Hooli pilot", "appointmentscheduled", 40000, 60, None, "newbusiness", owner)
+    outage = hs.put("tickets", {"subject": "Outage in EU", "hs_ticket_priority": "HIGH", "hs_pipeline_stage": "1"})
+    hs.link("tickets", outage, "companies", globex)
+    question = hs.put("tickets", {"subject": "Question", "hs_ticket_priority": "LOW", "hs_pipeline_stage": "1"})
+    hs.link("tickets", question, "companies", initech)
     return Org(owner, acme, globex, initech, jane, renewal, expansion, hooli, hooli_deal)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.domain import CrmKind
-from bot.services.crm.records import CrmSource, CrmUnavailable, ReadOptions
+from bot.services.crm.records import CrmSource, ReadOptions
 from bot.services.crm.sync import Mapping
 from bot.services.settings import CrmSettings
 
@@ -31,6 +31,8 @@ def source(settings: CrmSettings) -> CrmSource:
         from bot.services.crm import salesforce
 
         return salesforce.connect(settings, read_options(settings))
-    if settings.crm is CrmKind.HUBSPOT:  # issue 25: the HubSpot adapter is the next step (see the issue's note)
-        raise CrmUnavailable("the HubSpot sync is not built yet; use the spreadsheet import meanwhile")
+    if settings.crm is CrmKind.HUBSPOT:
+        from bot.services.crm import hubspot
+
+        return hubspot.connect(settings, read_options(settings))
     raise ValueError("CRM is none")
