@@ -47,6 +47,10 @@ def build(token: str, secret: str, api_url: str) -> App:
     def _options(ack: Any) -> None:
         ack(options=OPTIONS)
 
+    @app.options("deal_pick")  # the deal typeahead of `bench.load --crm`, answered the same way
+    def _deals(ack: Any) -> None:
+        ack(options=OPTIONS)
+
     return app
 
 

@@ -35,6 +35,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +110,10 @@ class Traffic:
             "UREQ0001", self.view, "customer_id", "customer_select", self.typed[i % len(self.typed)][1]
         )
 
+    def deal_typeahead(self, slack: SlackDriver, i: int) -> Reply:
+        """The deal picker (CRM set): the requester's open opportunities, as they type part of a name."""
+        return slack.suggest("UREQ0001", self.view, "deal_crm_id", "deal_pick", DEAL_QUERIES[i % len(DEAL_QUERIES)])
+
 
 CASES = [
     ("ack, sequential", "command", 1),
@@ -116,6 +122,14 @@ CASES = [
     ("typeahead, sequential", "typeahead", 1),
     ("typeahead, 20 concurrent", "typeahead", 20),
 ]
+# With --crm: the form carries the deal picker, and the deal typeahead is measured too (against the bare app's
+# fixed options, as the customer typeahead is).
+CRM_CASES = [
+    ("deal typeahead, sequential", "deal_typeahead", 1),
+    ("deal typeahead, 20 concurrent", "deal_typeahead", 20),
+]
+DEAL_QUERIES = ["", "d", "de", "deal", "renewal", "0001", "expansion q", "nothing like it"]
+DEALS = 500_000  # opportunities in the pool's copy of the CRM, 60 of them the requester's open ones
 
 
 def _timed(slack: SlackDriver, send: Send, i: int) -> float:
@@ -192,11 +206,13 @@ def check_views_opened(standin: RemoteStandIn) -> str:
     return ", ".join(f"{k.rsplit(':', 1)[1]} {v}" for k, v in sorted(opened.items()))
 
 
-def one_run(traffic: Traffic, bot: SlackDriver, bare: SlackDriver, pids: tuple[int, int], requests: int) -> Run:
+def one_run(
+    traffic: Traffic, bot: SlackDriver, bare: SlackDriver, pids: tuple[int, int], requests: int, crm: bool = False
+) -> Run:
     load_before = Path("/proc/loadavg").read_text().split()[0]
     busy0, total0 = _cpu_ticks()
     cases: dict[str, Case] = {}
-    for name, what, threads in CASES:
+    for name, what, threads in CASES + (CRM_CASES if crm else []):
         send: Send = getattr(traffic, what)
         total = requests if threads == 1 else max(requests, threads * 10)
         kinds = [kind for kind, _text in traffic.typed] if what == "typeahead" else []
@@ -216,13 +232,13 @@ def _range(values: list[float], digits: int = 1, unit: str = "") -> str:
     )
 
 
-def report(title: str, runs: list[Run]) -> None:
+def report(title: str, runs: list[Run], crm: bool = False) -> None:
     print(f"\n{title}: {len(runs)} runs, ranges over the runs, ms")
     for number, run in enumerate(runs, 1):
         print(f"- run {number}: {run.load}")
     print("\n| what | bot p50 | bot p99 | bare p50 | bare p99 | ratio p50 | ratio p99 | CPU per request, bot / bare |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for name, _what, _threads in CASES:
+    for name, _what, _threads in CASES + (CRM_CASES if crm else []):
         cases = [run.cases[name] for run in runs]
         b50 = [statistics.median(c.bot) for c in cases]
         b99 = [percentile(c.bot, 99) for c in cases]
@@ -320,12 +336,46 @@ def database_urls(workdir: Path) -> list[str]:
     return urls
 
 
+def seed_deals(url: str, customers: int) -> None:
+    """500,000 opportunities over 2,000 owners; the requester (UREQ0001) owns 60 open ones."""
+    from storage.db import make_engine
+    from storage.models import Opportunity
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        if conn.execute(select(Opportunity.id).limit(1)).first() is not None:
+            return
+        now = datetime.now(UTC)
+        today = now.date()
+        batch = []
+        for i in range(DEALS):
+            owner = "UREQ0001" if i % 8_000 < 8 else f"U{i % 2000:07d}"
+            closed = i % 3 != 0 and owner != "UREQ0001"
+            batch.append(dict(
+                crm_id=f"006{i:015d}", customer_id=(i % customers) + 1, account_crm_id=f"001{i % customers:015d}",
+                name=f"Deal {i:06d} {'renewal' if i % 10 == 0 else 'expansion'}", stage="Negotiation",
+                amount=Decimal(1000 * (i % 500 + 1)), currency="USD", close_date=today + timedelta(days=i % 200 - 100),
+                closed=closed, won=closed and i % 2 == 0, renewal=i % 10 == 0, owner=owner, owner_email="",
+                products="", modified_at=now,
+            ))  # fmt: skip
+            if len(batch) == 20_000:
+                conn.execute(insert(Opportunity), batch)
+                batch = []
+        if batch:
+            conn.execute(insert(Opportunity), batch)
+    ack_latency.settle(engine)
+    engine.dispose()
+
+
 def measure(url: str, args: argparse.Namespace, workdir: Path) -> None:
     backend = make_url(url).get_backend_name()
     names = company_names(args.customers)
     standin = RemoteStandIn()
     try:
-        with bare_app(standin) as (bare_url, bare_pid), serving(env_for(standin, url), workdir) as served:
+        env = env_for(standin, url)
+        if args.crm:  # the form's deal picker; the scheduled sync finds no CRM here and says so once in the log
+            env.update(CRM="salesforce", SALESFORCE_INSTANCE_URL="https://127.0.0.1:9", SALESFORCE_SESSION_ID="x")
+        with bare_app(standin) as (bare_url, bare_pid), serving(env, workdir) as served:
             time.sleep(SETTLE_S)
             bot = SlackDriver(served.url, standin)
             bare = SlackDriver(bare_url, standin)
@@ -336,12 +386,13 @@ def measure(url: str, args: argparse.Namespace, workdir: Path) -> None:
             print(f"{backend}: the typeahead carries the request form as its view ({size:,} bytes)", file=sys.stderr)
             runs = []
             for number in range(args.runs):
-                runs.append(one_run(traffic, bot, bare, (served.process.pid, bare_pid), args.requests))
+                runs.append(one_run(traffic, bot, bare, (served.process.pid, bare_pid), args.requests, args.crm))
                 print(f"{backend} run {number + 1}: views.open {check_views_opened(standin)}", file=sys.stderr)
                 standin.control("clear")
     finally:
         standin.stop()
-    report(f"{backend}, {args.customers:,} customers, {args.history:,} past requests", runs)
+    crm = f", CRM set ({DEALS:,} opportunities)" if args.crm else ""
+    report(f"{backend}, {args.customers:,} customers, {args.history:,} past requests{crm}", runs, args.crm)
     add_cards(url)
     local = SlackStandIn().start()
     print(f"\nweekly digest for 100 managers ({backend}, {ack_latency.OPEN_ASKS} open asks), {args.runs} runs:")
@@ -358,6 +409,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workdir", help="keep the SQLite database here between runs (seeded once)")
+    parser.add_argument("--crm", action="store_true", help="CRM set: the deal picker in the form, and its typeahead")
     args = parser.parse_args()
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="refbot-load-"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -365,6 +417,8 @@ def main() -> int:
     for url in database_urls(workdir):
         started = time.time()
         ack_latency.seed(url, args.customers, args.history)
+        if args.crm:
+            seed_deals(url, args.customers)
         print(f"{make_url(url).get_backend_name()}: seeded, vacuumed and analysed in {time.time() - started:.0f} s")
         measure(url, args, workdir)
     return 0

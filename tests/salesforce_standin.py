@@ -16,6 +16,7 @@ and date-times; ORDER BY one field; LIMIT.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import json
 import re
@@ -67,6 +68,7 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return out
 
 
+@functools.lru_cache(maxsize=65536)  # a query compares every row's stamp: most rows share a few seconds
 def parse_datetime(text: str) -> dt.datetime:
     text = text.replace("Z", "+00:00")
     if re.search(r"[+-]\d{4}$", text):
@@ -462,3 +464,88 @@ def _self_signed(folder: Path) -> tuple[str, str]:
 
 def records_of(standin: SalesforceStandIn, sobject: str) -> list[dict[str, Any]]:
     return [dict(r) for r in standin.objects.get(sobject, {}).values()]
+
+
+def seed_synthetic(sf: SalesforceStandIn, *, accounts: int, contacts: int, opportunities: int, seed: int = 7) -> None:
+    """A large org for the benches: every account a customer (a won deal each), contacts and deals spread over them,
+    one product per won deal, a renewal open on one account in ten."""
+    import random
+
+    rng = random.Random(seed)
+    # Entered over the last 30 days, up to an hour ago, as a real org's records were: a sync now is past them,
+    # and the changes made later stand apart.
+    total = max(accounts + contacts + opportunities * 2, 1)
+    first = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
+    step = (dt.timedelta(days=30) - dt.timedelta(hours=1)) / total
+    entered = itertools.count()
+    sf.clock = lambda: first + step * next(entered)
+    countries = ["Germany", "USA", "Japan", "France", "Brazil", "United Kingdom", "India", "Canada"]
+    industries = ["Retail", "Energy", "Software", "Banking", "Healthcare", "Manufacturing", "Logistics"]
+    users = [sf.put("User", {"Email": f"rep{i}@example.com"}) for i in range(200)]
+    products = [sf.put("Product2", {"Name": f"Product {i}"}) for i in range(12)]
+    account_ids = []
+    for i in range(accounts):
+        account_ids.append(
+            sf.put(
+                "Account",
+                {
+                    "Name": f"Company {i:06d}",
+                    "Industry": rng.choice(industries),
+                    "BillingCountry": rng.choice(countries),
+                    "NumberOfEmployees": rng.randint(5, 20000),
+                    "OwnerId": rng.choice(users),
+                },
+            )  # fmt: skip
+        )
+    for i in range(contacts):
+        sf.put("Contact", {"AccountId": account_ids[i % accounts], "Name": f"Person {i:07d}",
+                           "Email": f"person{i}@example.test", "Title": "Director"})  # fmt: skip
+    today = dt.date.today()
+    for i in range(opportunities):
+        account = account_ids[i % accounts]
+        won = i < accounts or rng.random() < 0.3
+        renewal = not won and i % 10 == 0
+        closes = today + dt.timedelta(days=rng.randint(-700, -1) if won else rng.randint(1, 200))
+        opp = sf.put("Opportunity", {"AccountId": account, "Name": f"Deal {i:07d}", "StageName": "Closed Won" if won
+                                     else "Negotiation", "Amount": float(rng.randint(1, 500) * 1000),
+                                     "CloseDate": closes.isoformat(), "IsClosed": won, "IsWon": won,
+                                     "Type": "Renewal" if renewal else "New Customer",
+                                     "OwnerId": rng.choice(users)})  # fmt: skip
+        if won and i < accounts:
+            sf.put("OpportunityLineItem", {"OpportunityId": opp, "Product2Id": rng.choice(products)})
+    sf.clock = lambda: dt.datetime.now(dt.UTC)
+
+
+def main() -> None:
+    """`python -m tests.salesforce_standin [--accounts N --contacts N --opportunities N]`: serves a stand-in in a
+    process of its own (the benches' CRM), prints how to reach it as one JSON line, and answers
+    `POST /control/change?n=N` by changing N accounts (an incremental sync's work)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--accounts", type=int, default=0)
+    parser.add_argument("--contacts", type=int, default=0)
+    parser.add_argument("--opportunities", type=int, default=0)
+    args = parser.parse_args()
+    sf = SalesforceStandIn()
+    seed_synthetic(sf, accounts=args.accounts, contacts=args.contacts, opportunities=args.opportunities)
+    handle = sf.handle
+
+    def with_control(method: str, path: str, authorization: str, body: Any) -> tuple[int, Any]:
+        if path.startswith("/control/change"):
+            n = int(parse_qs(urlparse(path).query).get("n", ["0"])[0])
+            for record_id in list(sf.objects["Account"])[:n]:
+                sf.put("Account", {"Id": record_id, "Industry": "Changed"})
+            return 200, {"changed": n}
+        return handle(method, path, authorization, body)
+
+    sf.handle = with_control  # type: ignore[method-assign]
+    sf.start()
+    print(json.dumps({"instance_url": sf.instance_url, "session_id": sf.session_id, "ca_bundle": sf.ca_bundle}))
+    sys.stdout.flush()
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()

@@ -11,7 +11,7 @@ from bot.domain import CustomerStatus
 from bot.entry import scheduler
 from bot.services.crm import connect
 from bot.services.crm import sync as crm_sync
-from bot.services.crm.hubspot import HubSpotSource
+from bot.services.crm.hubspot_source import HubSpotSource
 from bot.services.settings import CrmSettings, load
 from storage.models import CrmSyncState, Customer, Opportunity, ReferenceRequest
 from tests.conftest import hubspot_settings

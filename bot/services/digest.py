@@ -36,7 +36,7 @@ from bot.services import standing as standing_service
 from bot.services.context import ServiceContext, remembered
 
 if TYPE_CHECKING:
-    from bot.services.crm.sync import SyncStanding
+    from bot.services.crm.sync_state import SyncStanding
 from bot.services.summaries import RequestSummary
 from storage import (
     customer_repo,
@@ -371,7 +371,7 @@ def build(ctx: ServiceContext, *, recipient: str) -> Digest:
 
     def composed() -> Digest:
         from bot.services import revenue
-        from bot.services.crm import sync as crm_sync
+        from bot.services.crm import sync_state
 
         with ctx.session_factory() as session:
             found = compose(
@@ -383,7 +383,7 @@ def build(ctx: ServiceContext, *, recipient: str) -> Digest:
                 program_standing=program_service.cached_standing(ctx),
             )
             influence = revenue.compute(session, today, ctx.zone)
-        return replace(found, influence=influence, crm=crm_sync.standing(ctx), currency=ctx.currency)
+        return replace(found, influence=influence, crm=sync_state.standing(ctx), currency=ctx.currency)
 
     shared = remembered(ctx.memo, f"digest:{today.isoformat()}", COMPOSED_MEMO_SECONDS, composed)
     return replace(shared, recipient=recipient, links={}, images={})

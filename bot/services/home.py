@@ -16,8 +16,8 @@ from bot.rules.program_rules import ProgramStanding
 from bot.rules.revenue_rules import Influence
 from bot.services import asks, digest, program, revenue
 from bot.services.context import ServiceContext
-from bot.services.crm import sync as crm_sync
-from bot.services.crm.sync import SyncStanding
+from bot.services.crm import sync_state
+from bot.services.crm.sync_state import SyncStanding
 from bot.services.digest import Item, RiskItem, Section
 from bot.services.outbox_queue import FailedDelivery
 from bot.services.summaries import RequestSummary
@@ -77,7 +77,7 @@ def dashboard(ctx: ServiceContext, *, user_id: str) -> Dashboard:
         waiting(ctx),
         at_risk,
         program.cached_standing(ctx),
-        crm_sync.standing(ctx),
+        sync_state.standing(ctx),
         revenue.influenced(ctx),
         ctx.currency,
     )

@@ -25,7 +25,7 @@ from bot import domain
 from bot.domain import CrmKind
 from bot.rules.program_rules import InitiativeLine, MixLine, ProgramStanding, sources_words
 from bot.rules.revenue_rules import Influence
-from bot.services.crm.sync import SyncStanding
+from bot.services.crm.sync_state import SyncStanding
 from bot.services.program import Targets
 from bot.services.revenue import PERIOD_DAYS, summary_words
 from handlers.ids import Action, Callback

@@ -28,11 +28,11 @@ def mapping(settings: CrmSettings) -> Mapping:
 def source(settings: CrmSettings) -> CrmSource:
     """The signed-in source (raises CrmUnavailable when the CRM refuses or cannot be reached)."""
     if settings.crm is CrmKind.SALESFORCE:
-        from bot.services.crm import salesforce
+        from bot.services.crm import salesforce_source
 
-        return salesforce.connect(settings, read_options(settings))
+        return salesforce_source.connect(settings, read_options(settings))
     if settings.crm is CrmKind.HUBSPOT:
-        from bot.services.crm import hubspot
+        from bot.services.crm import hubspot_source
 
-        return hubspot.connect(settings, read_options(settings))
+        return hubspot_source.connect(settings, read_options(settings))
     raise ValueError("CRM is none")

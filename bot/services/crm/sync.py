@@ -150,26 +150,6 @@ def run(
     return report
 
 
-@dataclass(frozen=True)
-class SyncStanding:
-    """How the pool's sync with the CRM stands, for the managers' Home tab and digest."""
-
-    crm: str
-    last_ok_at: datetime | None
-    last_report: str
-    last_run_at: datetime | None
-    last_error: str
-
-
-def standing(ctx: ServiceContext) -> SyncStanding | None:
-    """The sync that ran last (None: the pool was never synced with a CRM)."""
-    with ctx.session_factory() as session:
-        state = crm_repo.latest_state(session)
-        if state is None:
-            return None
-        return SyncStanding(state.crm, state.last_ok_at, state.last_report, state.last_run_at, state.last_error)
-
-
 def claim(ctx: ServiceContext, crm: str, *, by: str, minutes: int) -> bool:
     """The scheduled sync is taken by one replica at a time: True when `by` holds it for `minutes`."""
     now = ctx.now()

@@ -51,7 +51,8 @@ def _millis(moment: datetime) -> str:
 
 
 def _day(text: str | None) -> date | None:
-    return _when(text).date() if text else None
+    """A deal's close date as HubSpot keeps it: the date of its date-time value, as written (not a moment)."""
+    return date.fromisoformat(text[:10]) if text else None
 
 
 def _amount(text: str | None) -> Decimal | None:
