@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.domain import RequestStatus
@@ -14,6 +14,7 @@ from storage.models import (
     CrmSyncState,
     Customer,
     CustomerChange,
+    CustomerProduct,
     Opportunity,
     OpportunityContact,
     ReferenceRequest,
@@ -296,3 +297,59 @@ def asks_to_write_back(session: Session, *, limit: int = 100) -> Sequence[Refere
         .limit(limit)
     )
     return session.scalars(stmt).all()
+
+
+def add_customers(session: Session, rows: list[dict[str, object]]) -> dict[str, int]:
+    """New customers from the CRM, inserted together (executemany); their ids by CRM id."""
+    if not rows:
+        return {}
+    session.execute(insert(Customer), rows)
+    return customer_ids_by_crm_id(session, [str(r["crm_id"]) for r in rows])
+
+
+def add_products(session: Session, products: list[tuple[int, list[str]]]) -> None:
+    rows = [
+        {"customer_id": customer_id, "product": name[:100], "position": i}
+        for customer_id, names in products
+        for i, name in enumerate(names)
+    ]
+    if rows:
+        session.execute(insert(CustomerProduct), rows)
+
+
+def add_contacts(session: Session, rows: list[dict[str, object]]) -> None:
+    if rows:
+        session.execute(insert(Contact), rows)
+
+
+def add_opportunities(session: Session, rows: list[dict[str, object]]) -> None:
+    if rows:
+        session.execute(insert(Opportunity), rows)
+
+
+def products_of(session: Session, customer_ids: Sequence[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    for start in range(0, len(customer_ids), CHUNK):
+        chunk = customer_ids[start : start + CHUNK]
+        rows = session.execute(
+            select(CustomerProduct.customer_id, CustomerProduct.product)
+            .where(CustomerProduct.customer_id.in_(chunk))
+            .order_by(CustomerProduct.customer_id, CustomerProduct.position)
+        )
+        for customer_id, product in rows:
+            found.setdefault(customer_id, []).append(product)
+    return found
+
+
+def replace_products(session: Session, products: dict[int, list[str]]) -> None:
+    """Each customer's products, in order, instead of what it had."""
+    ids = sorted(products)
+    for start in range(0, len(ids), CHUNK):
+        session.execute(delete(CustomerProduct).where(CustomerProduct.customer_id.in_(ids[start : start + CHUNK])))
+    add_products(session, [(i, products[i]) for i in ids])
+
+
+def touch_customers(session: Session, customer_ids: Sequence[int], now: datetime) -> None:
+    for start in range(0, len(customer_ids), CHUNK):
+        chunk = customer_ids[start : start + CHUNK]
+        session.execute(update(Customer).where(Customer.id.in_(chunk)).values(updated_at=now))

@@ -254,9 +254,8 @@ class _Run:
     def _accounts(self, batch: list[CrmAccount]) -> None:
         by_crm = crm_repo.customers_by_crm_id(self.session, [a.crm_id for a in batch])
         customers = crm_repo.accounts_with_won_deals(self.session, [a.crm_id for a in batch])
-        by_name = customer_repo.by_names(
-            self.session, [a.name for a in batch if a.crm_id not in by_crm] + [a.name for a in batch]
-        )
+        by_name = customer_repo.by_names(self.session, [a.name for a in batch])
+        joining: dict[str, tuple[dict[str, object], list[str]]] = {}  # name key -> the new customer's row
         for account in batch:
             self._moved(account.modified)
             self.seen_accounts.add(account.crm_id)
@@ -265,7 +264,14 @@ class _Run:
                 self.report.skipped.append(f"account {account.crm_id}: no name")
                 continue
             customer = by_crm.get(account.crm_id)
-            named = by_name.get(customer_repo.name_key(name))
+            key = customer_repo.name_key(name)
+            named = by_name.get(key)
+            if customer is None and key in joining:
+                other = joining[key][0]["crm_id"]
+                self.report.skipped.append(
+                    f"account {account.crm_id} '{name}': another account ({other}) has that name"
+                )
+                continue
             if customer is None and named is not None and named.crm_id not in (None, account.crm_id):
                 self.report.skipped.append(
                     f"account {account.crm_id} '{name}': another account ({named.crm_id}) has that name"
@@ -281,36 +287,36 @@ class _Run:
                 if account.crm_id not in customers and crm_mapping.status_of(account.status) is None:
                     self.report.prospects += 1  # no won deal: a prospect, not a customer to ask
                     continue
-                customer = self._new_customer(name, account)
-                by_name[customer_repo.name_key(name)] = customer
+                joining[key] = self._new_customer(name, account)
                 self.joined.add(account.crm_id)
             elif self._update(customer, name, account):
                 self.report.customers_updated += 1
         self.session.flush()
-
-    def _new_customer(self, name: str, account: CrmAccount) -> Customer:
-        status = crm_mapping.status_of(account.status) or CustomerStatus.ACTIVE
-        customer = Customer(
-            name=name,
-            crm_id=account.crm_id,
-            industry=account.industry[:100],
-            region=crm_mapping.region_of(account.country, self.mapping.regions),
-            company_size=crm_mapping.size_of(account.employees),
-            account_owner=self._owner(account.owner_email),
-            status=status,
-            beta=False,
-            created_at=self.now,
-            updated_at=self.now,
-            products=[],
-            contacts=[],
-            renewal_name="",
-            open_case="",
+        # New customers in one statement (a first sync adds 100,000): their products after them, by their ids.
+        ids = crm_repo.add_customers(self.session, [row for row, _products in joining.values()])
+        crm_repo.add_products(
+            self.session, [(ids[str(row["crm_id"])], products) for row, products in joining.values() if products]
         )
-        if account.products is not None:
-            customer.products = _products(crm_mapping.products_of(account.products))
-        self.session.add(customer)
-        self.report.customers_added += 1
-        return customer
+        self.report.customers_added += len(joining)
+
+    def _new_customer(self, name: str, account: CrmAccount) -> tuple[dict[str, object], list[str]]:
+        """A new customer's row, and its products (from the admin's field; otherwise from its won deals, later)."""
+        row: dict[str, object] = {
+            "name": name,
+            "crm_id": account.crm_id,
+            "industry": account.industry[:100],
+            "region": crm_mapping.region_of(account.country, self.mapping.regions),
+            "company_size": crm_mapping.size_of(account.employees),
+            "account_owner": self._owner(account.owner_email),
+            "status": crm_mapping.status_of(account.status) or CustomerStatus.ACTIVE,
+            "beta": False,
+            "created_at": self.now,
+            "updated_at": self.now,
+            "renewal_name": "",
+            "open_case": "",
+        }
+        products = crm_mapping.products_of(account.products) if account.products is not None else []
+        return row, products
 
     def _update(self, customer: Customer, name: str, account: CrmAccount) -> bool:
         before = (customer.name, customer.industry, customer.region, customer.company_size, customer.product_names)
@@ -365,6 +371,7 @@ class _Run:
         stored = crm_repo.contacts_by_crm_id(self.session, [c.crm_id for c in batch])
         loose = crm_repo.contacts_without_crm_id(self.session, set(customers.values()))
         taken: set[tuple[int, str, str]] = set()
+        new: list[dict[str, object]] = []
         for record in batch:
             self._moved(record.modified)
             self.seen_contacts.add(record.crm_id)
@@ -380,14 +387,15 @@ class _Run:
             taken.add(identity)
             contact = stored.get(record.crm_id) or self._adopt(loose.get(customer_id, []), name, email, record.crm_id)
             if contact is None:
-                self.session.add(
-                    Contact(customer_id=customer_id, crm_id=record.crm_id, name=name, email=email, title=title)
+                new.append(
+                    {"customer_id": customer_id, "crm_id": record.crm_id, "name": name, "email": email, "title": title}
                 )
-                self.report.contacts_added += 1
             elif (contact.customer_id, contact.name, contact.email, contact.title) != (customer_id, name, email, title):
                 contact.customer_id, contact.name, contact.email, contact.title = customer_id, name, email, title
                 self.report.contacts_updated += 1
         self.session.flush()
+        crm_repo.add_contacts(self.session, new)
+        self.report.contacts_added += len(new)
 
     @staticmethod
     def _adopt(loose: list[Contact], name: str, email: str, crm_id: str) -> Contact | None:
@@ -403,6 +411,7 @@ class _Run:
     def _opportunities(self, batch: list[CrmOpportunity]) -> None:
         customers = crm_repo.customer_ids_by_crm_id(self.session, {o.account_crm_id for o in batch if o.account_crm_id})
         stored = crm_repo.opportunities_by_crm_id(self.session, [o.crm_id for o in batch])
+        new: list[dict[str, object]] = []
         for record in batch:
             self._moved(record.modified)
             self.seen_opportunities.add(record.crm_id)
@@ -425,9 +434,7 @@ class _Run:
             }
             opportunity = stored.get(record.crm_id)
             if opportunity is None:
-                opportunity = Opportunity(crm_id=record.crm_id, products="", modified_at=record.modified, **values)
-                self.session.add(opportunity)
-                self.report.opportunities_added += 1
+                new.append({"crm_id": record.crm_id, "products": "", "modified_at": record.modified, **values})
             else:
                 if opportunity.customer_id is not None:
                     self.touched_customers.add(opportunity.customer_id)
@@ -440,6 +447,8 @@ class _Run:
             if customer_id is not None:
                 self.touched_customers.add(customer_id)
         self.session.flush()
+        crm_repo.add_opportunities(self.session, new)
+        self.report.opportunities_added += len(new)
 
     def _link_deals(self) -> None:
         """Deals of accounts that joined the pool in this run now belong to their customer."""
@@ -530,15 +539,16 @@ class _Run:
         self.session.flush()
 
     def _products(self) -> None:
+        """The products of customers whose won deals changed: those deals' line items, most recent deal first
+        (kept as they are when no won deal names one)."""
         if self.mapping.products_from_field or not self.touched_customers:
             return
         ids = sorted(self.touched_customers)
         won = crm_repo.won_products(self.session, ids)
-        for customer in customer_repo.with_products(self.session, [i for i in ids if won.get(i)]):
-            if customer.product_names != won[customer.id]:
-                customer.products = _products(won[customer.id])
-                customer.updated_at = self.now
-        self.session.flush()
+        current = crm_repo.products_of(self.session, [i for i in ids if won.get(i)])
+        changed = {i: names for i, names in won.items() if names and names != current.get(i, [])}
+        crm_repo.replace_products(self.session, changed)
+        crm_repo.touch_customers(self.session, list(changed), self.now)
 
     def _show_quiet_changes(self) -> None:
         """Quiet periods that started or ended are reported, and every open ask of the customer redrawn."""
