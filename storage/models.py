@@ -225,8 +225,12 @@ class Opportunity(Base):
         # The deal typeahead: a requester's open opportunities, closing soonest first.
         Index("ix_opportunities_owner_open", "owner", "closed", "close_date"),
         Index("ix_opportunities_customer", "customer_id", "closed"),
-        Index("ix_opportunities_won", "won", "close_date"),
-        Index("ix_opportunities_account", "account_crm_id"),
+        # Deals closed in a period (influenced revenue). Not on `won`: a sync looks a customer's won deals up by
+        # customer, and before statistics exist SQLite would take an index led by `won` over the customer's.
+        Index("ix_opportunities_closed", "closed", "close_date"),
+        # An account's won deals (does it join the pool?), one index for both conditions, so the planner never
+        # prefers ix_opportunities_won's `won` alone (a third of a million rows) before statistics exist.
+        Index("ix_opportunities_account", "account_crm_id", "won"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -31,6 +31,7 @@ logger = logging.getLogger("reference_bot.crm")
 SYNC_ACTOR = "crm"  # who changed a customer, in its change log, when the sync did
 OVERLAP = timedelta(minutes=5)
 BATCH = 1000
+ANALYZE_AFTER = 10_000  # rows added in one run past which the database's statistics are taken again
 T = TypeVar("T")
 
 # Resolves an owner's email to a Slack user ID (None: nobody in Slack has it).
@@ -211,10 +212,12 @@ class _Run:
         for accounts in _batched(self.source.accounts(self.since)):
             self._accounts(accounts)
         # Accounts not changed since the last run whose deal was just won: read now, they join the pool.
-        joining = crm_repo.won_accounts_outside_pool(self.session, self.deal_accounts)
+        joining = set() if self.since is None else crm_repo.won_accounts_outside_pool(self.session, self.deal_accounts)
         for accounts in _batched(self.source.accounts_by_id(sorted(joining))):
             self._accounts(accounts)
         self._link_deals()
+        if self.report.opportunities_added + self.report.customers_added > ANALYZE_AFTER:
+            crm_repo.analyze(self.session)
         for contacts in _batched(self.source.contacts(self.since)):
             self._contacts(contacts)
         if self.since is not None and self.joined:  # their contacts, changed lately or not

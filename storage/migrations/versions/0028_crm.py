@@ -50,8 +50,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_opportunities_owner_open", "opportunities", ["owner", "closed", "close_date"])
     op.create_index("ix_opportunities_customer", "opportunities", ["customer_id", "closed"])
-    op.create_index("ix_opportunities_won", "opportunities", ["won", "close_date"])
-    op.create_index("ix_opportunities_account", "opportunities", ["account_crm_id"])
+    op.create_index("ix_opportunities_closed", "opportunities", ["closed", "close_date"])
+    op.create_index("ix_opportunities_account", "opportunities", ["account_crm_id", "won"])
     op.create_table(
         "opportunity_contacts",
         sa.Column(
@@ -78,7 +78,7 @@ def downgrade() -> None:
     op.drop_table("crm_sync_state")
     op.drop_table("opportunity_contacts")
     op.drop_index("ix_opportunities_account", "opportunities")
-    op.drop_index("ix_opportunities_won", "opportunities")
+    op.drop_index("ix_opportunities_closed", "opportunities")
     op.drop_index("ix_opportunities_customer", "opportunities")
     op.drop_index("ix_opportunities_owner_open", "opportunities")
     op.drop_table("opportunities")
