@@ -133,6 +133,7 @@ def run(
     since = None if full or watermark is None else watermark - OVERLAP
     try:
         with ctx.session_factory.begin() as session:
+            crm_repo.plan_each_query(session)
             _Run(session, ctx, source, mapping, resolve_email, report, since, now).go()
             if dry_run:
                 raise _DryRun
