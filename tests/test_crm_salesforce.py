@@ -238,3 +238,12 @@ def test_crm_sync_without_a_crm_set_says_what_to_set(cli_env):
 def test_salesforce_without_credentials_names_the_settings(cli_env):
     result = run(["crm", "sync"], {**cli_env, "CRM": "salesforce"})
     assert result.returncode == 2 and "setting SALESFORCE_USERNAME: CRM=salesforce needs" in result.stderr
+
+
+def test_two_accounts_with_one_name_are_not_two_customers_and_the_second_is_named(crm_env, org, salesforce, database):
+    twin = salesforce.put("Account", {"Name": "ACME ", "BillingCountry": "France"})
+    salesforce.put("Opportunity", {"AccountId": twin, "Name": "Twin deal", "IsClosed": True, "IsWon": True})
+    result = sync(crm_env)
+    assert result.returncode == 0, result.stderr
+    assert f"  skipped account {twin} 'ACME': another account ({org.acme}) has that name" in result.stdout.splitlines()
+    assert pool(database)["Acme"].crm_id == org.acme and "ACME" not in pool(database)

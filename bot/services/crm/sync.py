@@ -263,35 +263,15 @@ class _Run:
         for account in batch:
             self._moved(account.modified)
             self.seen_accounts.add(account.crm_id)
-            name = " ".join(account.name.split())
-            if not name:
-                self.report.skipped.append(f"account {account.crm_id}: no name")
+            matched = self._match(account, by_crm.get(account.crm_id), by_name, joining)
+            if matched is None:
                 continue
-            customer = by_crm.get(account.crm_id)
-            key = customer_repo.name_key(name)
-            named = by_name.get(key)
-            if customer is None and key in joining:
-                other = joining[key][0]["crm_id"]
-                self.report.skipped.append(
-                    f"account {account.crm_id} '{name}': another account ({other}) has that name"
-                )
-                continue
-            if customer is None and named is not None and named.crm_id not in (None, account.crm_id):
-                self.report.skipped.append(
-                    f"account {account.crm_id} '{name}': another account ({named.crm_id}) has that name"
-                )
-                continue
-            if customer is not None and named is not None and named.id != customer.id:
-                self.report.skipped.append(f"account {account.crm_id}: renamed to '{name}', which another customer has")
-                name = customer.name
-            if customer is None and named is not None:
-                customer = named  # a customer from the spreadsheet: the CRM's account adopts it
-                customer.crm_id = account.crm_id
+            customer, name = matched
             if customer is None:
                 if account.crm_id not in customers and crm_mapping.status_of(account.status) is None:
                     self.report.prospects += 1  # no won deal: a prospect, not a customer to ask
                     continue
-                joining[key] = self._new_customer(name, account)
+                joining[customer_repo.name_key(name)] = self._new_customer(name, account)
                 self.joined.add(account.crm_id)
             elif self._update(customer, name, account):
                 self.report.customers_updated += 1
@@ -302,6 +282,35 @@ class _Run:
             self.session, [(ids[str(row["crm_id"])], products) for row, products in joining.values() if products]
         )
         self.report.customers_added += len(joining)
+
+    def _match(
+        self,
+        account: CrmAccount,
+        customer: Customer | None,
+        by_name: dict[str, Customer],
+        joining: dict[str, tuple[dict[str, object], list[str]]],
+    ) -> tuple[Customer | None, str] | None:
+        """The customer an account is (None: a new one) and the name it goes by; None when it cannot be taken:
+        no name, or a name another account's customer has (names are unique in the pool)."""
+        name = " ".join(account.name.split())
+        if not name:
+            self.report.skipped.append(f"account {account.crm_id}: no name")
+            return None
+        key = customer_repo.name_key(name)
+        named = by_name.get(key)
+        other = joining[key][0]["crm_id"] if customer is None and key in joining else None
+        if other is None and customer is None and named is not None and named.crm_id not in (None, account.crm_id):
+            other = named.crm_id
+        if other is not None:
+            self.report.skipped.append(f"account {account.crm_id} '{name}': another account ({other}) has that name")
+            return None
+        if customer is not None and named is not None and named.id != customer.id:
+            self.report.skipped.append(f"account {account.crm_id}: renamed to '{name}', which another customer has")
+            return customer, customer.name
+        if customer is None and named is not None:
+            named.crm_id = account.crm_id  # a customer from the spreadsheet: the CRM's account adopts it
+            return named, name
+        return customer, name
 
     def _new_customer(self, name: str, account: CrmAccount) -> tuple[dict[str, object], list[str]]:
         """A new customer's row, and its products (from the admin's field; otherwise from its won deals, later)."""
