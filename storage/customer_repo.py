@@ -487,15 +487,6 @@ def names(session: Session) -> list[tuple[int, str]]:
     return [(int(i), str(n)) for i, n in session.execute(select(Customer.id, Customer.name))]
 
 
-def names_of(session: Session, ids: Iterable[int]) -> list[tuple[int, str]]:
-    wanted = sorted(ids)
-    if not wanted:
-        return []
-    return [
-        (int(i), str(n)) for i, n in session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(wanted)))
-    ]
-
-
 def pool_fingerprint(session: Session) -> tuple[int, str]:
     """Changes whenever the pool does (an import, a status change): customers and their latest update."""
     count, latest = session.execute(select(func.count(Customer.id), func.max(Customer.updated_at))).one()

@@ -135,3 +135,12 @@ def test_the_typeaheads_plain_json_options_are_the_checked_option_models_seriali
 
     for name, status in [("Acme", CustomerStatus.ACTIVE), ("X" * 90, CustomerStatus.DO_NOT_CONTACT)]:
         assert customer_option_json(7, name, status) == customer_option(7, name, status).to_dict()
+    # The deal typeahead's options (CRM set): Slack's limits (75 characters of text, 150 of value), as the model's.
+    from slack_sdk.models.blocks import Option
+
+    from handlers.views.request_modal_blocks import deal_option
+
+    for name in ("Globex platform deal", "Ä" * 200):
+        built = deal_option("006" + "9" * 200, name, "Proposal", "250,000 USD", "Sat 20 Jan")
+        checked = Option(value=built["value"], text=built["text"]["text"])
+        assert built == checked.to_dict() and len(built["text"]["text"]) <= 75 and len(built["value"]) <= 150

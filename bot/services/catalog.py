@@ -77,13 +77,10 @@ class DealChoice:
 def open_deals(ctx: ServiceContext, *, owner: str, query: str = "", limit: int = 100) -> list[DealChoice]:
     """The requester's open opportunities (the deal typeahead), from the pool's copy of the CRM, never the CRM
     itself: it answers inside Slack's 3 seconds whatever the CRM is doing."""
-    with ctx.session_factory() as session:
-        deals = crm_repo.open_deals_of(session, owner, without_control_characters(query)[:100], limit=limit)
-        names = dict(customer_repo.names_of(session, {d.customer_id for d in deals if d.customer_id is not None}))
-        return [
-            DealChoice(d.crm_id, d.name, d.stage, d.amount, d.currency, d.close_date, names.get(d.customer_id or 0))
-            for d in deals
-        ]
+    with ctx.session_factory.kw["bind"].connect() as connection:
+        rows = crm_repo.open_deals_of(connection, owner, without_control_characters(query)[:100], limit=limit)
+    return [DealChoice(crm_id, name, stage, amount, currency, closes, customer)
+            for crm_id, name, stage, amount, currency, closes, customer in rows]  # fmt: skip
 
 
 def get_customer(ctx: ServiceContext, *, customer_id: int) -> CustomerChoice | None:

@@ -324,6 +324,8 @@ def _deal_pick(crm: str) -> SlackBlock:
 
 
 def deal_option(crm_id: str, name: str, stage: str, amount: str, closes: str) -> dict[str, Any]:
-    """An opportunity as the typeahead lists it: "Acme renewal · Negotiation · 90,000 USD · closes 14 Jan"."""
+    """An opportunity as the typeahead lists it: "Acme renewal · Negotiation · 90,000 USD · closes 14 Jan"; plain
+    JSON, as `customer_option_json` is, for a list built on every keystroke."""
     parts = [name, stage, amount, f"closes {closes}" if closes else ""]
-    return Option(value=crm_id[:150], text=clip(" · ".join(p for p in parts if p), 75)).to_dict()
+    text = clip(" · ".join(p for p in parts if p), 75)
+    return {"text": {"type": "plain_text", "text": text, "emoji": True}, "value": crm_id[:150]}
