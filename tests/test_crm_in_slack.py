@@ -113,6 +113,8 @@ def test_the_deal_is_a_typeahead_over_the_requesters_open_opportunities_stored_b
     day = closes.strftime("%a %d %b" if closes.year == today().year else "%a %d %b %Y")
     # The seller's open deals only: not the owner's renewal, not the closed ones.
     assert [o["text"]["text"] for o in options] == [f"Globex platform deal · Proposal · 250,000 USD · closes {day}"]
+    typed = bot.slack.suggest(SELLER, view, "deal_crm_id", "deal_pick", "GLOBEX  plat").json["options"]
+    assert [o["value"] for o in typed] == [options[0]["value"]]  # any case, each word anywhere in the name
     assert bot.slack.suggest(SELLER, view, "deal_crm_id", "deal_pick", "nothing like it").json["options"] == []
     assert bot.slack.suggest(REQUESTER, view, "deal_crm_id", "deal_pick", "").json["options"] == []
     deal_id = options[0]["value"]
