@@ -247,3 +247,29 @@ def test_two_accounts_with_one_name_are_not_two_customers_and_the_second_is_name
     assert result.returncode == 0, result.stderr
     assert f"  skipped account {twin} 'ACME': another account ({org.acme}) has that name" in result.stdout.splitlines()
     assert pool(database)["Acme"].crm_id == org.acme and "ACME" not in pool(database)
+
+
+def test_a_crm_whose_client_library_is_not_installed_is_one_line_saying_how(cli_env, tmp_path):
+    # The command in a Python that cannot import the CRM's client (an import hook refuses it, as a missing
+    # package would be refused).
+    import subprocess
+    import sys
+
+    hide = tmp_path / "hide"
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text(
+        "import sys\nclass _Hide:\n    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'simple_salesforce':\n            raise ModuleNotFoundError(name)\n"
+        "sys.meta_path.insert(0, _Hide())\n"
+    )
+    from tests.serving import bot_env
+
+    crm = {"CRM": "salesforce", "SALESFORCE_INSTANCE_URL": "https://127.0.0.1:9", "SALESFORCE_SESSION_ID": "x"}
+    env = bot_env(**{k: v for k, v in cli_env.items() if k != "CWD"}, **crm, PYTHONPATH=str(hide))
+    command = [sys.executable, "-m", "bot.entry.cli", "crm", "sync"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, cwd=str(tmp_path))
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines()[-1] == (
+        "reference-bot: setting CRM: salesforce needs its client library; install it with pip install "
+        "'reference-bot[salesforce]' (or pip install '.[salesforce]' from the source)"
+    )

@@ -85,6 +85,9 @@ def _port(text: str) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     settings = load(Settings)
+    from bot.services.crm import connect
+
+    connect.check_installed(settings)
     from slack_bolt.error import BoltError
     from slack_sdk.errors import SlackApiError
 
@@ -370,6 +373,9 @@ def cmd_crm_sync(args: argparse.Namespace) -> int:
 
     if settings.crm is CrmKind.NONE:
         return _fail("setting CRM: set it to salesforce or hubspot to sync the pool from a CRM")
+    from bot.services.crm import connect
+
+    connect.check_installed(settings)
     if settings.slack_bot_token is None:
         return _fail("setting SLACK_BOT_TOKEN: required to find account owners in Slack by their email")
     ctx = _services(settings)

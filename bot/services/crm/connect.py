@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain import CrmKind
+from bot.errors import SettingsError
 from bot.services.crm.records import CrmSource, ReadOptions
 from bot.services.crm.sync import Mapping
 from bot.services.settings import CrmSettings
@@ -23,6 +24,26 @@ def mapping(settings: CrmSettings) -> Mapping:
         renewal_types=tuple(settings.crm_renewal_types),
         products_from_field=bool(settings.crm_products_field.strip()),
     )
+
+
+# The client each CRM needs, and the extra that installs it.
+CLIENTS = {CrmKind.SALESFORCE: ("simple_salesforce", "salesforce"), CrmKind.HUBSPOT: ("hubspot", "hubspot")}
+
+
+def check_installed(settings: CrmSettings) -> None:
+    """With a CRM set, its client library must be installed: otherwise one line says how (SettingsError)."""
+    import importlib
+
+    if settings.crm is CrmKind.NONE:
+        return
+    module, extra = CLIENTS[settings.crm]
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise SettingsError(
+            f"setting CRM: {settings.crm.value} needs its client library; install it with "
+            f"pip install 'reference-bot[{extra}]' (or pip install '.[{extra}]' from the source)"
+        ) from None
 
 
 def source(settings: CrmSettings) -> CrmSource:
