@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from bot.domain import CustomerStatus
 from bot.entry import scheduler
 from bot.services.crm import connect
 from bot.services.crm import sync as crm_sync
@@ -131,7 +130,7 @@ def test_more_changes_than_hubspots_search_gives_are_read_in_windows(hubspot_env
     assert len(searches) >= 8  # 200 a page, three windows
 
 
-def test_hubspot_end_to_end_quiet_deal_typeahead_and_a_note_written_back(start_bot, hubspot, portal):
+def test_hubspot_end_to_end_quiet_deal_typeahead_and_a_note_written_back(start_bot, hubspot, portal, cli_env):
     bot = start_bot(**hubspot_settings(hubspot), CRM_WRITE_BACK="true")
     seller = next(i for i, o in hubspot.owners.items() if o["email"] == "seller@example.com")
     platform = hubspot.put("deals", {
@@ -158,4 +157,17 @@ def test_hubspot_end_to_end_quiet_deal_typeahead_and_a_note_written_back(start_b
     with bot.database.session_factory() as session:
         assert session.scalars(select(ReferenceRequest.crm_task_id)).one() == notes[0]["id"]
         assert session.scalars(select(Opportunity).where(Opportunity.crm_id == platform)).one().owner == "USELLER1"
-    assert CustomerStatus.ACTIVE  # the pool's customers stay active throughout
+    # The ranking, for an ask by need: Initech (its ticket is low priority) is offered, Acme (renewal) is not.
+    view = open_modal(bot)
+    assert bot.slack.submit("UREQ0001", view, answers(None)).status == 200
+    need_card = card_for(bot, M1, 1)
+    offered = [json.loads(b["accessory"]["value"])["customer_id"] for b in need_card.blocks
+               if (b.get("accessory") or {}).get("action_id") == "choose_customer"]  # fmt: skip
+    assert offered == [ids["Initech"]]
+    # The deal is won in HubSpot after the reference was approved: influenced revenue.
+    hubspot.put("deals", {"hs_is_closed": "true", "hs_is_closed_won": "true", "dealstage": "closedwon",
+                          "closedate": today().isoformat() + "T12:00:00.000Z"}, object_id=platform)  # fmt: skip
+    assert scheduler.run_crm_sync(bot.deps, holder="h:1:a")
+    env = {**cli_env, **hubspot_settings(hubspot)}
+    shown = run(["program", "show"], env).stdout.splitlines()
+    assert any(line.startswith("  won with a reference: 1 deal, 250,000 USD;") for line in shown), shown
