@@ -330,6 +330,11 @@ CONTROL_CHARACTERS = "a character that cannot be stored (a control character suc
 _WHOLE = re.compile(r"[0-9]{1,18}")
 
 
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """ "1 reference", "3 references" (an irregular plural given as `plural`): never "1 days"."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
 def whole_number(text: str | None) -> int | None:
     """A whole number written in ASCII digits (a file's cell, a form's field, a button's value), or None.
     `str.isdigit()` also takes "²" and "①", which `int()` then refuses: every such check goes through here."""

@@ -489,3 +489,11 @@ def test_with_a_429_every_20th_call_every_digest_still_goes_out_whole(start_bot)
         assert all(f"|#{n}>" in text for n in (1, 2, 3)), text  # every waiting ask linked to its card
         assert len([b for b in message.blocks if b["type"] == "image"]) == 2
         assert message_problems(message.blocks) == []
+
+
+def test_a_day_is_one_day_in_the_digest():
+    """Issue 26's friction: "waiting 1 days"."""
+    week = replace(digest(0), waiting=Section([item(1, age_days=1), item(2, age_days=3)], 2))
+    _, blocks = digest_blocks(week)
+    shown = str([b.to_dict() for b in blocks])
+    assert "waiting 1 day'" in shown and "waiting 3 days" in shown and "1 days" not in shown

@@ -260,3 +260,18 @@ def test_show_names_thin_segments_customers_never_asked_and_beta_customers(cli_e
     assert f"Acme: in beta since {month_ago.isoformat()} (30 days), 2 references (first" in out
     assert "; nomination: none" in out
     assert "Hooli: in beta since" in out and "0 references (none yet); nomination: Waiting for the account owner" in out
+
+
+def test_one_of_anything_is_said_in_the_singular(cli_env, database):
+    """Issue 26's friction: "1 references", "1 days"."""
+    from storage.models import Customer
+
+    newco = add_customer(database, "Newco", industry="Energy", region="NA")
+    add_touch(database, newco, today() - timedelta(days=1))
+    with database.session_factory.begin() as session:
+        customer = session.get(Customer, newco)
+        assert customer is not None
+        customer.beta, customer.beta_since = True, today() - timedelta(days=1)
+    out = run(["program", "show"], cli_env).stdout
+    assert f"  Newco: in beta since {(today() - timedelta(days=1)).isoformat()} (1 day), 1 reference (first" in out
+    assert "1 references" not in out and "(1 days)" not in out

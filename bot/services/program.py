@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.clock import day_in, start_of
-from bot.domain import MAX_NAME, MAX_PRODUCT, CustomerStatus, TargetKind, whole_number
+from bot.domain import MAX_NAME, MAX_PRODUCT, CustomerStatus, TargetKind, count, whole_number
 from bot.errors import FormErrors, ImportRefused
 from bot.rules import program_rules
 from bot.rules.policy import Limits
@@ -471,8 +471,8 @@ def _beta_lines(s: ProgramStanding) -> list[str]:
     for b in s.betas:
         first = f" (first {b.first_reference.isoformat()})" if b.first_reference else " (none yet)"
         lines.append(
-            f"  {b.name}: in beta since {b.beta_since.isoformat()} ({b.days_in_beta(s.today)} days), "
-            f"{b.references} references{first}; nomination: {b.nomination or 'none'}"
+            f"  {b.name}: in beta since {b.beta_since.isoformat()} ({count(b.days_in_beta(s.today), 'day')}), "
+            f"{count(b.references, 'reference')}{first}; nomination: {b.nomination or 'none'}"
             + (f"; {b.reference_contacts} reference contacts" if b.reference_contacts else "")
         )
     return lines

@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.blocks.basic_components import SlackFile
 
-from bot.domain import AskSource, whole_number
+from bot.domain import AskSource, count, whole_number
 from bot.rules.charts import ChartImage
 from bot.services.digest import SHOWN_WAITING, Digest, DigestCopy, Item, RiskItem, Section
 from handlers.ids import Action
@@ -142,7 +142,7 @@ def _waiting(d: Digest) -> list[Block]:
         SectionBlock(text=MarkdownTextObject(text=f"*Decisions waiting* ({d.waiting.total}, oldest first)"))
     ]
     for item in d.waiting.items[:SHOWN_WAITING]:
-        age = "filed today" if item.age_days == 0 else f"waiting {item.age_days} days"
+        age = "filed today" if item.age_days == 0 else f"waiting {count(item.age_days, 'day')}"
         age += owner_wait_words(item.owner_to_say_ok, item.approved_by)
         blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(_line(item, d, age), 3000))))
         buttons = choose_buttons(item.request_id, item.choices) + waiting_buttons(
@@ -188,7 +188,7 @@ def _at_risk(d: Digest) -> list[Block]:
 def _nomination_lines(d: Digest) -> list[str]:
     return [
         f"*{esc(n.customer_name)}*, nominated by {user(n.nominator_id)}: {n.status.label.lower()}"
-        + (f" ({n.age_days} days)" if n.age_days else "")
+        + (f" ({count(n.age_days, 'day')})" if n.age_days else "")
         for n in d.nominations.items
     ]
 

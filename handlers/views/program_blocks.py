@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot import domain
-from bot.domain import CrmKind
+from bot.domain import CrmKind, count
 from bot.rules.program_rules import InitiativeLine, MixLine, ProgramStanding, sources_words
 from bot.rules.revenue_rules import Influence
 from bot.services.crm.sync_state import SyncStanding
@@ -30,7 +30,7 @@ from bot.services.program import Targets
 from bot.services.revenue import PERIOD_DAYS, summary_words
 from handlers.ids import Action, Callback
 from handlers.ids import Block as BlockId
-from handlers.views.text import clip, count, esc, slack_date, slack_time
+from handlers.views.text import clip, esc, slack_date, slack_time
 
 EDIT_BUTTON = ButtonElement(text="Edit targets", action_id=Action.EDIT_PROGRAM, value="edit")
 
