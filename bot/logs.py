@@ -54,6 +54,11 @@ LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FORMATS = ("json", "text")
 
 
+class _OnlyMigrationsRun(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(("Context impl", "Will assume"))
+
+
 def configure() -> None:
     """Logging as LOG_LEVEL and LOG_FORMAT say; a value neither names stops with one line naming it."""
     level = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
@@ -70,7 +75,11 @@ def configure() -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # Alembic announces every plugin it loads; only the migrations it runs are worth a line.
+    # Alembic announces every plugin it loads, and its database dialect on every start; only the migrations it
+    # runs are worth a line (a command's answer is not wrapped in them).
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    migration = logging.getLogger("alembic.runtime.migration")
+    if not any(isinstance(f, _OnlyMigrationsRun) for f in migration.filters):
+        migration.addFilter(_OnlyMigrationsRun())
     # APScheduler narrates every job it adds and runs; our scheduler logs what matters (what was queued).
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

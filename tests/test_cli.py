@@ -284,3 +284,15 @@ def test_serve_in_socket_mode_with_an_app_token_slack_refuses_stops_with_one_lin
     assert [t for t in threading.enumerate() if t.name == "outbox" and t.is_alive()] == workers
     assert "setting SLACK_APP_TOKEN: Slack refused it (invalid_auth)" in result.stderr
     assert "xapp-1-not-the-right-one" not in result.stderr + result.stdout
+
+
+def test_a_command_answers_without_alembics_narration_around_it(cli_env, tmp_path):
+    """Issue 26's friction: each CLI command printed Alembic's log lines around its one-line answer."""
+    fresh = {**cli_env, "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.db'}"}
+    upgraded = run(["db", "upgrade"], fresh)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "Running upgrade" in upgraded.stderr  # the migrations it runs are still worth a line each
+    shown = run(["program", "show"], fresh)
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stderr == ""  # nothing around the answer
+    assert "Context impl" not in upgraded.stderr and "Will assume" not in upgraded.stderr
