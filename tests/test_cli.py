@@ -296,3 +296,20 @@ def test_a_command_answers_without_alembics_narration_around_it(cli_env, tmp_pat
     assert shown.returncode == 0, shown.stderr
     assert shown.stderr == ""  # nothing around the answer
     assert "Context impl" not in upgraded.stderr and "Will assume" not in upgraded.stderr
+
+
+def test_headers_as_people_write_them_and_products_separated_by_commas_import(cli_env, tmp_path, database):
+    """Issue 26's friction: a "Company Size" header was refused, and "Analytics, Billing" imported as one product."""
+    sheet = write(
+        tmp_path,
+        "Name,Industry,Region,Company Size,Products,Account Owner,Status,Beta,Contact Name,Contact Email,"
+        "Contact-Title\n"
+        'Acme,Retail,EMEA,1000+,"Analytics, Billing",UOWNER01,active,no,Jane Doe,jane@acme.test,CTO\n'
+        'Globex,Energy,NA,50-200,"Billing; Payments, EU",UOWNER01,active,no,,,\n',
+    )
+    result = run(["customers", "import", str(sheet)], cli_env)
+    assert result.returncode == 0, result.stderr
+    found = customers(database)
+    assert found["Acme"].product_names == ["Analytics", "Billing"] and found["Acme"].company_size == "1000+"
+    assert found["Globex"].product_names == ["Billing", "Payments, EU"]  # with a ";", commas belong to the names
+    assert [c.title for c in found["Acme"].contacts] == ["CTO"]

@@ -82,7 +82,7 @@ def read(path: Path, columns: Sequence[Column]) -> Sheet:
     cells = _cells(path)
     if not cells or not any(c.strip() for c in cells[0]):
         raise ImportRefused(["row 1: the file is empty; it needs a header row naming the columns"])
-    header = [h.strip().lower() for h in cells[0]]
+    header = [column_name(h) for h in cells[0]]
     problems = header_problems(header, columns)
     if problems:
         raise ImportRefused(problems)
@@ -95,6 +95,11 @@ def read(path: Path, columns: Sequence[Column]) -> Sheet:
         if row is not None:
             sheet.rows.append(row)
     return sheet
+
+
+def column_name(header: str) -> str:
+    """A header cell as the column it names, written as people write headers: "Company Size" is company_size."""
+    return "_".join(header.strip().lower().replace("-", " ").split())
 
 
 def header_problems(header: list[str], columns: Sequence[Column]) -> list[str]:
@@ -198,11 +203,12 @@ def day(cell: str) -> date:
 
 
 def listed(limit: int) -> Parser:
-    """A `;`-separated list, each item at most `limit` long, without repeats, in order."""
+    """A `;`-separated list (or `,`-separated, when the cell has no `;`), each item at most `limit` long, without
+    repeats, in order."""
 
     def parse(cell: str) -> list[str]:
         items: list[str] = []
-        for item in (part.strip() for part in cell.split(";")):
+        for item in (part.strip() for part in cell.split(";" if ";" in cell else ",")):
             if len(item) > limit:
                 raise Bad(f"'{item[:20]}...' is longer than {limit} characters")
             if item and item not in items:
