@@ -81,5 +81,8 @@ def configure() -> None:
     migration = logging.getLogger("alembic.runtime.migration")
     if not any(isinstance(f, _OnlyMigrationsRun) for f in migration.filters):
         migration.addFilter(_OnlyMigrationsRun())
+    # slack_sdk logs a failed connection with its traceback before raising it; every caller of ours says what
+    # failed in one line of its own (the outbox worker, the CLI), so its copy is only noise around that line.
+    logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
     # APScheduler narrates every job it adds and runs; our scheduler logs what matters (what was queued).
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -313,3 +313,20 @@ def test_headers_as_people_write_them_and_products_separated_by_commas_import(cl
     assert found["Acme"].product_names == ["Analytics", "Billing"] and found["Acme"].company_size == "1000+"
     assert found["Globex"].product_names == ["Billing", "Payments, EU"]  # with a ";", commas belong to the names
     assert [c.title for c in found["Acme"].contacts] == ["CTO"]
+
+
+def test_an_unreachable_slack_during_import_is_one_line_and_nothing_is_imported(cli_env, tmp_path, database):
+    """Issue 26's friction: an unreachable Slack while owners' emails were looked up printed a traceback."""
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        closed = s.getsockname()[1]
+    env = {**cli_env, "SLACK_API_URL": f"http://127.0.0.1:{closed}/api/"}
+    result = run(["customers", "import", str(write(tmp_path, GOOD))], env)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert "Traceback" not in result.stderr and len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"reference-bot: Slack could not be reached at http://127.0.0.1:{closed}/api/ to look ")
+    assert lines[0].endswith("; nothing was imported")
+    assert customers(database) == {}

@@ -201,6 +201,13 @@ def cmd_customers_import(args: argparse.Namespace) -> int:
     except SlackApiError as exc:
         error = exc.response.get("error")
         return _fail(f"looking up account owners in Slack failed ({error}); nothing was imported", code=1)
+    except OSError as exc:  # connection refused, DNS, TLS, timeout: Slack could not be asked at all
+        reason = getattr(exc, "reason", None) or exc.strerror or type(exc).__name__
+        return _fail(
+            f"Slack could not be reached at {settings.slack_api_url} to look up account owners ({reason}); "
+            "nothing was imported",
+            code=1,
+        )
     print(
         f"imported {path}: {report.customers_created} customers created, {report.customers_updated} updated; "
         f"{report.contacts_created} contacts created, {report.contacts_updated} updated"
