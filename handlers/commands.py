@@ -25,6 +25,7 @@ from handlers.views.limits_modal import limits_modal
 from handlers.views.log_modal import log_modal
 from handlers.views.nomination_blocks import nomination_modal
 from handlers.views.request_modal_blocks import customer_option
+from handlers.views.text import esc
 
 logger = logging.getLogger(__name__)
 QUEUE_SHOWN = 20  # two blocks each, within a message's 50
@@ -84,11 +85,24 @@ def _log(t: _Typed) -> None:
     t.open(log_modal(today=t.ctx.today(), initial_team=asks.last_team(t.ctx, user_id=t.user_id)))
 
 
+SHOWN_MATCHES = 10
+
+
+def _which_customer(ctx: ServiceContext, typed: str) -> str:
+    """`limits NAME` naming no single customer: the customers it matches, so the manager can say which."""
+    found = catalog.search_customers(ctx, query=typed, limit=SHOWN_MATCHES + 1) if typed.strip() else []
+    if not found:
+        return f"No customer matches “{esc(typed)}”. Try `{COMMAND} limits` with a customer's name."
+    names = ", ".join(f"*{esc(c.name)}*" for c in found[:SHOWN_MATCHES])
+    more = " and more; type more of the name" if len(found) > SHOWN_MATCHES else ""
+    return f"“{esc(typed)}” matches {names}{more}. Try `{COMMAND} limits` with one of these names."
+
+
 def _limits(t: _Typed) -> None:
     t.ctx.require_manager(t.user_id, "change a customer's limits")
     chosen = catalog.find_customer(t.ctx, text=t.rest)
     if chosen is None:
-        t.ack(text=f"No single customer matches “{t.rest}”. Try `{COMMAND} limits` with the exact name.")
+        t.ack(text=_which_customer(t.ctx, t.rest))
         return
     t.ack()
     t.open(limits_modal(customer_limits.load(t.ctx, customer_id=chosen.id)))

@@ -172,3 +172,14 @@ def test_only_managers_change_a_customers_limits_and_each_change_is_recorded(bot
     # A request is now refused: the customer is paused.
     modal = open_modal(bot)
     assert "paused" in bot.slack.submit(REQUESTER, modal, answers(acme)).json["errors"]["customer_id"]
+
+
+def test_limits_with_part_of_a_name_lists_the_customers_it_matches(bot):
+    """Issue 26's friction: `limits bank` did not list the matching customers."""
+    for name in ("First Bank", "Bank of Nowhere", "Acme"):
+        add_customer(bot.database, name)
+    several = bot.slack.command(M1, "limits bank").body.decode()
+    assert "“bank” matches *Bank of Nowhere*, *First Bank*. Try `/reference-request limits` with one of" in several
+    none = bot.slack.command(M1, "limits zebra").body.decode()
+    assert "No customer matches “zebra”." in none
+    assert bot.standin.calls_to("views.open") == []
