@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
-from bot.services import asks, catalog, customer_limits, home
+from bot.services import asks, catalog, customer_limits, home, side_doors
 from bot.services.context import ServiceContext
 from handlers.common import deps, open_modal
 from handlers.error_replies import guarded
@@ -98,6 +98,19 @@ def _which_customer(ctx: ServiceContext, typed: str) -> str:
     return f"“{esc(typed)}” matches {names}{more}. Try `{COMMAND} limits` with one of these names."
 
 
+def _offers(t: _Typed) -> None:
+    """`offers on` / `offers off`: whether what you write in watched channels gets an offer to file it."""
+    word = t.rest.strip().lower()
+    if word not in ("on", "off"):
+        t.ack(text=f"Say `{COMMAND} offers on` or `{COMMAND} offers off`.")
+        return
+    side_doors.offers_off(t.ctx, user_id=t.user_id, off=word == "off")
+    if word == "on":
+        t.ack(text="Offers are on again: an ask you write in a watched channel gets an offer to file it.")
+    else:
+        t.ack(text=f"No more offers for you in watched channels; `{COMMAND} offers on` brings them back.")
+
+
 def _limits(t: _Typed) -> None:
     t.ctx.require_manager(t.user_id, "change a customer's limits")
     chosen = catalog.find_customer(t.ctx, text=t.rest)
@@ -118,8 +131,9 @@ _WORDS: dict[str, Callable[[_Typed], None]] = {
     "nominate": _nominate,
     "log": _log,
     "limits": _limits,
+    "offers": _offers,
 }
-_TAKES_MORE = {"help", "?", "limits"}
+_TAKES_MORE = {"help", "?", "limits", "offers"}
 
 
 def reference_request(

@@ -87,7 +87,9 @@ def offers_off_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context
         user = body["user"]["id"]
         side_doors.offers_off(deps(context).services, user_id=user)  # saved before the author is told so
         respond(
-            text=f"No more offers for <@{user}>; `{COMMAND}` and mentions of the bot still work.", replace_original=True
+            text=f"No more offers for <@{user}>; `{COMMAND}` and mentions of the bot still work. "
+            f"`{COMMAND} offers on` brings them back.",
+            replace_original=True,
         )
 
 

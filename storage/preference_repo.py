@@ -60,5 +60,5 @@ def offers_off(session: Session, user_id: str) -> bool:
     return bool(session.scalar(select(UserPreference.offers_off).where(UserPreference.user_id == user_id)))
 
 
-def turn_offers_off(session: Session, user_id: str) -> None:
-    _own(session, user_id).offers_off = True
+def turn_offers_off(session: Session, user_id: str, off: bool = True) -> None:
+    _own(session, user_id).offers_off = off

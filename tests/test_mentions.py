@@ -118,6 +118,12 @@ def test_a_watched_channel_offers_once_per_thread_to_file_an_ask_and_the_author_
     _said(bot, "need a reference call with a retail customer on Analytics by Friday")
     bot.drained()
     assert len(_offers(bot)) == 1
+    # Issue 26's friction: there was no way to turn them back on.
+    assert "`/reference-request offers on` brings them back" in str(replaced.get("text"))
+    back = bot.slack.command(REQUESTER, "offers on")
+    assert "Offers are on again" in back.body.decode()
+    _said(bot, "need a case study with a retail customer on Analytics by Friday")
+    bot.standin.wait_for(lambda: len(_offers(bot)) == 2 or None, what="an offer again")
 
 
 M2_ANYONE = "USOMEONE"

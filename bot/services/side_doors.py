@@ -91,7 +91,8 @@ def offer(ctx: ServiceContext, *, channel: str, thread_ts: str, author: str, tex
     return True
 
 
-def offers_off(ctx: ServiceContext, *, user_id: str) -> None:
-    """The user wants no more offers in watched channels (the form and mentions still work)."""
+def offers_off(ctx: ServiceContext, *, user_id: str, off: bool = True) -> None:
+    """The user wants no more offers in watched channels (the form and mentions still work), or, `off` False,
+    wants them again."""
     with ctx.session_factory.begin() as session:
-        preference_repo.turn_offers_off(session, user_id)
+        preference_repo.turn_offers_off(session, user_id, off)

@@ -289,6 +289,7 @@ def help_reply(signoff: SignoffMode) -> tuple[str, list[Block]]:
         f"• `{COMMAND} queue` (reference managers) shows the asks waiting for a decision.\n"
         f"• `{COMMAND} log` records a touch made outside the bot (a call, an email for a quote).\n"
         f"• `{COMMAND} limits Acme` (reference managers) sets Acme's limits and status.\n"
+        f"• `{COMMAND} offers off` / `offers on`: whether asks you write in watched channels get an offer to file.\n"
         f"• `{COMMAND} nominate` proposes a customer as a future reference (also on any message: "
         "*Nominate as a reference*).\n"
         f"• `{COMMAND} program` (reference managers) shows the program against its targets.\n"
