@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.entry.scheduler import run_followups
 from bot.services import followups as followups_service
 from storage.models import ReferenceRequest, RequestEvent, Touch
-from tests.harness import M1, MANAGERS, REQUESTER, add_customer, card_for, file_request, text_of, today
+from tests.harness import M1, MANAGERS, REQUESTER, add_customer, card_for, file_request, home_opened, text_of, today
 
 
 def approved_ask(bot, index: int = 0) -> None:
@@ -153,3 +153,19 @@ def test_done_dates_the_touch_the_day_it_happened_and_didnt_happen_stops_countin
     # (The answer is recorded after Slack's acknowledgement: wait for it.)
     expected = {1: (earlier, True), 2: (today(), False)}
     bot.standin.wait_for(lambda: touches() == expected, what="the two outcomes recorded")
+
+
+def test_list_and_the_home_tab_say_how_an_ask_ended_not_approved(bot):
+    """Issue 26: `list` and the Home tab said "approved" for asks that were done or didn't happen."""
+    approved_ask(bot)
+    assert ": *approved*" in json.dumps(bot.slack.command(REQUESTER, "list").json["blocks"])
+    follow_up_on(bot, TOMORROW)
+    message = bot.standin.wait_for(lambda: followups(bot), what="follow-up")[0]
+    assert bot.slack.click(REQUESTER, message, "followup_not_happened").status == 200
+    bot.standin.wait_for(lambda: request(bot).outcome is not None or None, what="outcome recorded")
+    listed = json.dumps(bot.slack.command(REQUESTER, "list").json["blocks"])
+    assert ": *didn't happen*" in listed and ": *approved*" not in listed
+    before = len(bot.standin.calls_to("views.publish"))
+    home_opened(bot, REQUESTER)
+    tab = json.dumps(bot.standin.wait_calls("views.publish", before + 1)[-1].answer["view"]["blocks"])
+    assert ": *didn't happen*" in tab

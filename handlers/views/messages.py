@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain import OwnerSignoff, RequestStatus, SignoffMode
+from bot.domain import Outcome, OwnerSignoff, RequestStatus, SignoffMode
 from bot.services.cancellation import cancellable
 from bot.services.intake import editable
 from bot.services.outbox_queue import FailedDelivery
@@ -263,6 +263,15 @@ def cancel_button(r: RequestSummary) -> ButtonElement:
     )
 
 
+def final_state(r: RequestSummary) -> str:
+    """Where an ask ended, in words: its outcome once the requester told it ("done: Jane was a bit rushed",
+    "didn't happen"), otherwise its status ("approved", "cancelled")."""
+    if r.status is RequestStatus.APPROVED and r.outcome is not None and r.outcome is not Outcome.PLANNED:
+        note = f": {esc(r.outcome_note)}" if r.outcome_note else ""
+        return f"{r.outcome.label.lower()}{note}"
+    return r.status.label.lower()
+
+
 def own_requests_reply(requests: list[RequestSummary], today: date) -> tuple[str, list[Block]]:
     """The requester's asks of the last 90 days with their status, newest first; those not yet contacted
     with a Cancel button."""
@@ -271,7 +280,7 @@ def own_requests_reply(requests: list[RequestSummary], today: date) -> tuple[str
         return "You have no reference requests in the last 90 days.", [_section(text)]
     blocks: list[Block] = [_section(f"*Your reference requests, last 90 days ({len(requests)})*")]
     for r in requests[:MAX_LISTED]:
-        line = _section(f"*#{r.id}* {ask_line(r)}: *{r.status.label.lower()}*")
+        line = _section(f"*#{r.id}* {ask_line(r)}: *{final_state(r)}*")
         if cancellable(r, today):
             line.accessory = cancel_button(r)
         blocks.append(line)
