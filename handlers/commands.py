@@ -18,7 +18,7 @@ from handlers.error_replies import guarded
 from handlers.ids import COMMAND
 from handlers.payloads import RequestModalContext
 from handlers.program_listeners import open_program
-from handlers.request_modal import blank_form, build_form
+from handlers.request_modal import blank_form, build_form, first_need, standing_shown
 from handlers.views import messages
 from handlers.views.home_blocks import waiting_blocks
 from handlers.views.limits_modal import limits_modal
@@ -156,17 +156,23 @@ def _request_form(t: _Typed, text: str) -> None:
     t.ack()
     chosen = catalog.find_customer(t.ctx, text=text) if text else None
     meta = RequestModalContext(channel=str(t.body.get("channel_id") or "")[:32]).dump()
-    view: View | dict[str, Any] = (
-        build_form(
+    view: View | dict[str, Any]
+    if chosen is None:
+        view = blank_form(t.ctx, private_metadata=meta, user_id=t.user_id)
+    else:
+        # The customer's standing shows at once, as it does once a customer is picked in the form.
+        team = asks.last_team(t.ctx, user_id=t.user_id)
+        shown = standing_shown(t.ctx, chosen.id, first_need(t.ctx), user_id=t.user_id, team=team)
+        option, blocks = shown if shown else (customer_option(chosen.id, chosen.name, chosen.status), None)
+        view = build_form(
             t.ctx,
             private_metadata=meta,
             user_id=t.user_id,
-            customer=customer_option(chosen.id, chosen.name, chosen.status),
+            customer=option,
             customer_id=chosen.id,
+            team=team,
+            standing_blocks=blocks,
         )
-        if chosen
-        else blank_form(t.ctx, private_metadata=meta, user_id=t.user_id)
-    )
     if not t.open(view):
         return
     if text and chosen is None:

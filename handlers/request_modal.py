@@ -128,6 +128,24 @@ def customer_block_of(values: dict[str, Any]) -> str:
     return next((b for b in values if b.split(CUSTOMER_BLOCK_SEPARATOR)[0] == Block.CUSTOMER), Block.CUSTOMER)
 
 
+def standing_shown(
+    ctx: ServiceContext, customer_id: int, need: Need, *, user_id: str, team: Team | None, contact_id: int | None = None
+) -> tuple[Option, list[SlackBlock]] | None:
+    """The picked customer's option and its standing for `need`, as the form shows them under the customer (None:
+    no such customer)."""
+    report = standing.preview(ctx, customer_id=customer_id, need=need, contact_id=contact_id, requester=user_id)
+    if report is None:
+        return None
+    option = customer_option(report.customer_id, report.customer_name, report.status)
+    return option, standing_view.modal_blocks(report, team, viewer=user_id)
+
+
+def first_need(ctx: ServiceContext) -> Need:
+    """What the form starts with: a reference call on its default date (the standing shown before anything else
+    is picked)."""
+    return Need(ask_type=AskType.REFERENCE_CALL, on=intake.default_needed_by(ctx.today()))
+
+
 def _redraw(
     ctx: ServiceContext, view: dict[str, Any], user_id: str, client: WebClient, *, switch_to: int | None = None
 ) -> None:
@@ -159,11 +177,10 @@ def _redraw(
             size=prefill.prospect_size,
             use_case=prefill.use_case,
         )
-        report = standing.preview(ctx, customer_id=customer_id, need=need, contact_id=contact_id, requester=user_id)
-        if report is None:
+        shown = standing_shown(ctx, customer_id, need, user_id=user_id, team=team, contact_id=contact_id)
+        if shown is None:
             return
-        option = customer_option(report.customer_id, report.customer_name, report.status)
-        blocks = standing_view.modal_blocks(report, team, viewer=user_id)
+        option, blocks = shown
     if switch_to is not None:
         # A new block id: Slack keeps what was picked in an input whose block id stays the same.
         block = f"{Block.CUSTOMER}{CUSTOMER_BLOCK_SEPARATOR}{switch_to}"

@@ -82,6 +82,8 @@ def test_command_with_a_name_preselects_the_customer(bot):
     view = open_modal(bot, "acme")
     customer = next(b for b in view["blocks"] if b.get("block_id") == "customer_id")
     assert customer["element"]["initial_option"]["value"] == str(acme)
+    # Issue 26's friction: the form opened this way showed no standing until something else changed.
+    assert "*OK*: 0 of 3 touches in 90 days" in json.dumps(view["blocks"])
 
 
 def test_help_explains_the_command_privately(bot):
