@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
-from bot.services import asks, catalog, customer_limits, home, side_doors
+from bot.services import asks, catalog, customer_limits, home, intake, side_doors
 from bot.services.context import ServiceContext
 from handlers.common import deps, open_modal
 from handlers.error_replies import guarded
@@ -82,7 +82,8 @@ def _nominate(t: _Typed) -> None:
 
 def _log(t: _Typed) -> None:
     t.ack()
-    t.open(log_modal(today=t.ctx.today(), initial_team=asks.last_team(t.ctx, user_id=t.user_id)))
+    products = intake.pool_choices(t.ctx).products
+    t.open(log_modal(today=t.ctx.today(), initial_team=asks.last_team(t.ctx, user_id=t.user_id), products=products))
 
 
 SHOWN_MATCHES = 10

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.models.views import View
 
-from bot.services import asks, home, outbox_queue
+from bot.services import asks, home, intake, outbox_queue
 from bot.services.context import ServiceContext
 from handlers import chart_uploads, home_tab
 from handlers.common import action_value, deps, open_modal, tell
@@ -92,7 +92,12 @@ def log_touch_clicked(
     ack()
     ctx = deps(context).services
     team = asks.last_team(ctx, user_id=body["user"]["id"])
-    _open(client, body, respond, log_modal(today=ctx.today(), initial_team=team))
+    _open(
+        client,
+        body,
+        respond,
+        log_modal(today=ctx.today(), initial_team=team, products=intake.pool_choices(ctx).products),
+    )
 
 
 def nominate_clicked(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:

@@ -30,6 +30,7 @@ def touch_logged(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: 
         touched_on=state_value(values, Block.TOUCH_DATE, Action.TOUCH_DATE),
         outcome=state_value(values, Block.OUTCOME, Action.OUTCOME),
         note=state_value(values, Block.NOTE, Action.NOTE),
+        product=state_value(values, Block.PRODUCT, Action.PRODUCT),
     )
     touch_log.log_touch(d.services, form=form, user_id=body["user"]["id"])
     ack()

@@ -183,3 +183,29 @@ def test_limits_with_part_of_a_name_lists_the_customers_it_matches(bot):
     none = bot.slack.command(M1, "limits zebra").body.decode()
     assert "No customer matches “zebra”." in none
     assert bot.standin.calls_to("views.open") == []
+
+
+def test_a_logged_touch_says_which_product_and_a_planned_one_is_dated_ahead(bot):
+    """Issue 26's friction: "Log a touch" had no product and offered a "Planned" no date could satisfy."""
+    from sqlalchemy import select
+
+    from storage.models import Touch
+
+    acme = add_customer(bot.database, "Acme", products=("Analytics", "Billing"))
+    assert bot.slack.command("UPMPM001", "log").status == 200
+    view = bot.standin.wait_calls("views.open")[0].answer["view"]
+    outcomes = next(b for b in view["blocks"] if b.get("block_id") == "outcome")["element"]["options"]
+    assert [o["text"]["text"] for o in outcomes] == ["Done", "Planned", "Didn't happen", "Customer declined"]
+    ahead = (today() + timedelta(days=10)).isoformat()
+    base = {"customer_id": str(acme), "ask_type": "beta_feedback", "team": "product_management"}
+    past = bot.slack.submit("UPMPM001", view, {**base, "outcome": "planned", "touched_on": "2020-01-01"})
+    assert "A planned touch is today or later" in past.json["errors"]["touched_on"]
+    done_ahead = bot.slack.submit("UPMPM001", view, {**base, "outcome": "completed", "touched_on": ahead})
+    assert "log it as Planned" in done_ahead.json["errors"]["touched_on"]
+    reply = bot.slack.submit(
+        "UPMPM001", view, {**base, "outcome": "planned", "touched_on": ahead, "product": "Billing"}
+    )
+    assert reply.status == 200 and not reply.body, reply.body
+    with bot.database.session_factory() as session:
+        touch = session.scalars(select(Touch)).one()
+        assert (touch.outcome.value, touch.touched_on.isoformat(), touch.product) == ("planned", ahead, "Billing")

@@ -56,6 +56,11 @@ class LogForm:
     touched_on: str | None = None
     outcome: str | None = None
     note: str | None = None
+    product: str | None = None  # the product the reference spoke to (one the customer uses)
+
+
+# What a touch logged by hand can say of how it went (Cancelled belongs to asks cancelled in the bot).
+LOGGED_OUTCOMES = (Outcome.COMPLETED, Outcome.PLANNED, Outcome.DID_NOT_HAPPEN, Outcome.CUSTOMER_DECLINED)
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,12 @@ def log_touch(ctx: ServiceContext, *, form: LogForm, user_id: str) -> LoggedTouc
         ask_type = _chosen(AskType, form.ask_type, "ask_type", "Choose what the customer was asked for.", errors)
         team = _chosen(Team, form.team, "team", "Choose the team that asked.", errors)
         outcome = _chosen(Outcome, form.outcome, "outcome", "Choose how it went.", errors)
-        touched_on = _touched_on(form.touched_on, today, errors)
+        touched_on = _touched_on(form.touched_on, today, errors, outcome)
+        if outcome is not None and outcome not in LOGGED_OUTCOMES:
+            errors["outcome"] = "Choose how it went: done, planned, didn't happen or declined by the customer."
+        product = (form.product or "").strip() or None
+        if product is not None and customer is not None and product not in customer.product_names:
+            errors["product"] = f"{customer.name} does not use “{product[:60]}”; pick one of its products."
         note = (form.note or "").strip()
         if len(note) > MAX_LOG_NOTE:
             errors["note"] = f"Please keep the note to {MAX_LOG_NOTE} characters."
@@ -109,6 +119,7 @@ def log_touch(ctx: ServiceContext, *, form: LogForm, user_id: str) -> LoggedTouc
                 team=team,
                 touched_on=touched_on,
                 outcome=outcome,
+                product=product,
                 note=note,
                 source=TouchSource.LOGGED,
                 flagged=False,
@@ -190,15 +201,18 @@ def _chosen(choices: type[E], value: str | None, field: str, words: str, errors:
     return found
 
 
-def _touched_on(value: str | None, today: date, errors: dict[str, str]) -> date | None:
-    """The day of the touch: not in the future, not more than ten years ago."""
+def _touched_on(value: str | None, today: date, errors: dict[str, str], outcome: Outcome | None = None) -> date | None:
+    """The day of the touch: not more than ten years ago; in the future only for one planned (and a planned one
+    not in the past: it would have happened, or not)."""
     try:
         touched_on = date.fromisoformat(value or "")
     except ValueError:
         errors["touched_on"] = "Pick the date of the touch."
         return None
-    if touched_on > today:
-        errors["touched_on"] = "That date is in the future; log touches once they have happened."
+    if outcome is Outcome.PLANNED and touched_on < today:
+        errors["touched_on"] = "A planned touch is today or later; for one that happened, choose how it went."
+    elif touched_on > today and outcome is not Outcome.PLANNED:
+        errors["touched_on"] = "That date is in the future; log it as Planned, or once it has happened."
     elif touched_on < today - _OLDEST:
         errors["touched_on"] = "That is more than ten years ago."
     return touched_on

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from slack_sdk.models.blocks import (
@@ -16,11 +17,15 @@ from slack_sdk.models.views import View
 
 from bot.domain import MAX_LOG_NOTE as MAX_NOTE
 from bot.domain import AskType, Outcome, Team
+from bot.services.touch_log import LOGGED_OUTCOMES
 from handlers.ids import Action, Block, Callback
 from handlers.views.inputs import contact_input, customer_input, static_select
+from handlers.views.text import clip
 
 
-def log_modal(*, today: date, initial_team: Team | None, initial_customer: Option | None = None) -> View:
+def log_modal(
+    *, today: date, initial_team: Team | None, initial_customer: Option | None = None, products: Sequence[str] = ()
+) -> View:
     return View(
         type="modal",
         callback_id=Callback.LOG_MODAL,
@@ -43,6 +48,18 @@ def log_modal(*, today: date, initial_team: Team | None, initial_customer: Optio
                 label="What was asked",
                 element=static_select({t.value: t.label for t in AskType}, Action.ASK_TYPE, None),
             ),
+            *(
+                [
+                    InputBlock(
+                        block_id=Block.PRODUCT,
+                        label="Product it was about",
+                        optional=True,
+                        element=static_select({p[:150]: clip(p, 75) for p in products[:100]}, Action.PRODUCT, None),
+                    )
+                ]
+                if products
+                else []
+            ),
             InputBlock(
                 block_id=Block.TEAM,
                 label="Team",
@@ -52,13 +69,15 @@ def log_modal(*, today: date, initial_team: Team | None, initial_customer: Optio
             ),
             InputBlock(
                 block_id=Block.TOUCH_DATE,
-                label="When",
+                label="When (a planned touch: the day it is planned for)",
                 element=DatePickerElement(action_id=Action.TOUCH_DATE, initial_date=today.isoformat()),
             ),
             InputBlock(
                 block_id=Block.OUTCOME,
                 label="Outcome",
-                element=static_select({o.value: o.label for o in Outcome}, Action.OUTCOME, Outcome.COMPLETED.value),
+                element=static_select(
+                    {o.value: o.label for o in LOGGED_OUTCOMES}, Action.OUTCOME, Outcome.COMPLETED.value
+                ),
             ),
             InputBlock(
                 block_id=Block.NOTE,
