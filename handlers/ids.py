@@ -18,6 +18,7 @@ class Callback(enum.StrEnum):
     NOMINATION_DECLINE_MODAL = "nomination_decline"
     EDIT_REQUEST_MODAL = "edit_request"
     PROGRAM_MODAL = "program_targets"
+    PROGRAM_SAVED = "program_saved"  # the program form once saved (closed only)
     OWNER_NOT_NOW_MODAL = "owner_not_now"
     OVERRIDE_OWNER_MODAL = "approve_without_owner"
     CONTACT_MODAL = "name_contact"

@@ -13,7 +13,7 @@ from bot.services import program
 from handlers.common import deps, open_modal, state_value, state_values, tell, view_values
 from handlers.error_replies import guarded
 from handlers.ids import COMMAND, Action, Block, Callback
-from handlers.views.program_blocks import program_modal, program_reply
+from handlers.views.program_blocks import program_modal, program_reply, program_saved
 
 
 def register(app: App) -> None:
@@ -61,7 +61,7 @@ def program_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
             target=state_value(values, Block.INITIATIVE_TARGET, Action.INITIATIVE_TARGET),
             due=state_value(values, Block.INITIATIVE_DUE, Action.INITIATIVE_DUE),
         )
-    program.update_targets(
+    summary = program.update_targets(
         d.services,
         actor_id=body["user"]["id"],
         products=products,
@@ -69,5 +69,6 @@ def program_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], cont
         remove=state_values(values, Block.INITIATIVE_REMOVE, Action.INITIATIVE_REMOVE),
         new=new,
     )
-    ack()
+    # The form turns into what was saved, so the manager sees it took (the view stays until they close it).
+    ack(response_action="update", view=program_saved(summary))
     d.wake_outbox()

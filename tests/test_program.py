@@ -177,7 +177,13 @@ def test_managers_set_the_mix_and_initiatives_in_a_modal_all_or_nothing(bot):
     good = {**bad, blocks["Billing"]: "30", "initiative_products": ["Forecast"], "initiative_target": "5"}
     good["initiative_due"] = DUE
     reply = bot.slack.submit(M1, view, good)
-    assert reply.status == 200 and not reply.body, reply.body
+    # Issue 26's friction: saving confirmed nothing. The form now turns into what was saved.
+    assert reply.status == 200 and reply.json["response_action"] == "update", reply.body
+    from tests.blockkit_limits import view_problems
+
+    assert view_problems(reply.json["view"]) == []
+    saved = json.dumps(reply.json["view"]["blocks"])
+    assert "*Saved.* mix Analytics 70%, Billing 30%; added Forecast launch (5 by" in saved
     with bot.database.session_factory() as session:
         change = session.scalars(select(ProgramChange)).one()
     assert change.actor_id == M1
@@ -194,7 +200,7 @@ def test_managers_set_the_mix_and_initiatives_in_a_modal_all_or_nothing(bot):
     [option] = remove["element"]["options"]
     assert option["text"]["text"] == f"Forecast launch: 5 by {DUE}"
     reply = bot.slack.submit(M1, again, {"initiative_remove": [option["value"]]})
-    assert reply.status == 200 and not reply.body, reply.body
+    assert reply.status == 200 and "removed Forecast launch" in reply.body.decode(), reply.body
     shown = run(["program", "show"], {"DATABASE_URL": bot.database.url})
     assert "Analytics" in shown.stdout and "Forecast launch" not in shown.stdout
     with bot.database.session_factory() as session:

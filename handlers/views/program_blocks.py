@@ -28,7 +28,7 @@ from bot.rules.revenue_rules import Influence
 from bot.services.crm.sync_state import SyncStanding
 from bot.services.program import Targets
 from bot.services.revenue import PERIOD_DAYS, summary_words
-from handlers.ids import Action, Callback
+from handlers.ids import COMMAND, Action, Callback
 from handlers.ids import Block as BlockId
 from handlers.views.text import clip, esc, slack_date, slack_time
 
@@ -251,3 +251,16 @@ def crm_blocks(crm: SyncStanding | None) -> list[Block]:
 
 def _sentence(words: str) -> str:
     return words[:1].upper() + words[1:] + "."
+
+
+def program_saved(summary: str) -> View:
+    """The program form once saved: what changed, in words, with the standing a command away."""
+    text = f":white_check_mark: *Saved.* {esc(summary[:2500]) or 'Nothing changed.'}"
+    text += f"\n`{COMMAND} program` shows the program against its targets."
+    return View(
+        type="modal",
+        callback_id=Callback.PROGRAM_SAVED,
+        title="Reference program",
+        close="Done",
+        blocks=[SectionBlock(text=MarkdownTextObject(text=text))],
+    )
