@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -111,11 +112,30 @@ def state_values(values: dict[str, Any], block_id: str, action_id: str) -> list[
     return [o["value"] for o in options or [] if isinstance(o, dict) and isinstance(o.get("value"), str)]
 
 
+_MARKUP = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
+
+
+def words_of(text: str) -> str:
+    """A message's text as a person reads it: Slack's markup (<@U1|ana>, <#C1|deals>, <https://x|the deal>,
+    <!here>, dates) turned into words, and its &lt; &gt; &amp; back into characters."""
+
+    def one(found: re.Match[str]) -> str:
+        target, label = found.group(1), found.group(2)
+        if target.startswith(("@", "#")):
+            return target[0] + (label or target[1:])
+        if target.startswith("!"):
+            return label if target.startswith("!date") and label else "@" + (label or target[1:].split("^")[0])
+        return f"{label} ({target})" if label and label != target else target
+
+    words = _MARKUP.sub(one, text)
+    return words.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def message_words_and_link(client: WebClient, body: dict[str, Any]) -> str:
     """A message shortcut's message as a note: its words, then its permalink (left out if Slack gives none)."""
     message = body.get("message") or {}
     channel = str((body.get("channel") or {}).get("id") or "")
-    words = without_control_characters(str(message.get("text") or ""))
+    words = words_of(without_control_characters(str(message.get("text") or "")))
     try:
         link = client.chat_getPermalink(channel=channel, message_ts=str(message.get("ts") or "")).get("permalink")
     except SlackApiError:

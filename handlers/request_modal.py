@@ -16,7 +16,7 @@ from slack_sdk.models.views import View
 
 from bot.domain import MAX_DETAILS, AskSource, AskType, Team, day_words, member, whole_number
 from bot.rules.ranking import Need
-from bot.services import asks, catalog, intake, standing
+from bot.services import asks, catalog, intake, side_doors, standing
 from bot.services.context import ServiceContext, kept_fresh
 from bot.services.intake import RequestForm
 from handlers.common import (
@@ -27,6 +27,7 @@ from handlers.common import (
     services,
     state_value,
     view_values,
+    words_of,
 )
 from handlers.error_replies import guarded
 from handlers.ids import CUSTOMER_BLOCK_SEPARATOR, Action, Block, Callback
@@ -61,7 +62,10 @@ def register(app: App) -> None:
 def request_shortcut(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
     """The global shortcut "Request a reference": the form, from anywhere in Slack."""
     ack()
-    _open_form(services(context), client, body, details="", channel="")
+    ctx = services(context)
+    meta = RequestModalContext(channel="").dump()
+    view = blank_form(ctx, private_metadata=meta, user_id=str((body.get("user") or {}).get("id") or ""))
+    open_modal(client, trigger_id=body["trigger_id"], view=view, tell=lambda _t: None, again="use the shortcut again")
 
 
 def request_from_message(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -69,16 +73,30 @@ def request_from_message(ack: Ack, body: dict[str, Any], client: WebClient, cont
     ack()
     details = clip(message_words_and_link(client, body), MAX_DETAILS)
     channel = str((body.get("channel") or {}).get("id") or "")
-    _open_form(services(context), client, body, details=details, channel=channel)
-
-
-def _open_form(ctx: ServiceContext, client: WebClient, body: dict[str, Any], *, details: str, channel: str) -> None:
+    ctx = services(context)
+    # What the plain-words reader makes of the message fills the form as far as it can; the person corrects it.
+    reading = side_doors.understand(ctx, text=words_of(str((body.get("message") or {}).get("text") or ""))).reading
+    read = side_doors.prefill_of(reading, details)
+    customer = catalog.get_customer(ctx, customer_id=read["customer_id"]) if read["customer_id"] else None
+    needed_by = _date(read["needed_by"])
+    prefill = Prefill(
+        ask_type=member(AskType, read["ask_type"]),
+        needed_by=needed_by if needed_by and needed_by >= ctx.today() else None,
+        details=details,
+        product=read["product"] or None,
+        prospect_industry=read["industry"],
+        prospect_region=read["region"],
+        prospect_size=read["size"],
+    )
     meta = RequestModalContext(channel=channel[:32]).dump()
     user_id = str((body.get("user") or {}).get("id") or "")
-    view: View | dict[str, Any] = (
-        build_form(ctx, private_metadata=meta, user_id=user_id, prefill=Prefill(details=details))
-        if details
-        else blank_form(ctx, private_metadata=meta, user_id=user_id)
+    view = build_form(
+        ctx,
+        private_metadata=meta,
+        user_id=user_id,
+        customer=customer_option(customer.id, customer.name, customer.status) if customer else None,
+        customer_id=customer.id if customer else None,
+        prefill=prefill,
     )
     open_modal(client, trigger_id=body["trigger_id"], view=view, tell=lambda _t: None, again="use the shortcut again")
 

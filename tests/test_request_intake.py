@@ -215,3 +215,35 @@ def test_the_shortcuts_open_the_form_the_message_one_with_its_words_and_link_as_
     reply = bot.slack.submit(REQUESTER, form, typed)
     assert reply.status == 200 and not reply.body, reply.body
     assert "Globex wants a retail peer on Analytics &lt;3" in text_of(card_for(bot, "UMGR0001"))
+
+
+def test_the_message_shortcut_reads_the_message_and_writes_its_words_not_slacks_markup(bot):
+    """Issue 26's friction: the message shortcut pasted raw Slack markup into Details and read nothing from the
+    message, although the plain-words reader could prefill the kind, product, customer and date."""
+    acme = add_customer(bot.database, "Acme Retail", products=("Analytics", "Billing"))
+    text = (
+        "<@U0ANA001|ana> can we get a case study from Acme Retail on Billing? see <https://crm.example/opp/1|the deal> "
+        "in <#C0DEALS|deals> &lt;3"
+    )  # as Slack sends a message's text: mentions, links and channels in its markup, < > & escaped
+    posted = bot.standin.put_message("C0DEALS", "1700000000.000300", text)
+    payload = {
+        "user": {"id": REQUESTER},
+        "team": {"id": "T0001"},
+        "type": "message_action",
+        "callback_id": "request_reference_from_message",
+        "trigger_id": new_trigger_id(),
+        "channel": {"id": "C0DEALS"},
+        "message": {"type": "message", "ts": posted.ts, "text": posted.text},
+        "response_url": bot.standin.response_url(f"{REQUESTER}-y"),
+    }
+    assert bot.slack.send_payload(payload).status == 200
+    form = bot.standin.wait_calls("views.open")[-1].answer["view"]
+    blocks = {b.get("block_id"): b for b in form["blocks"]}
+    details = blocks["details"]["element"]["initial_value"]
+    assert details.startswith(
+        "@ana can we get a case study from Acme Retail on Billing? see the deal (https://crm.example/opp/1) "
+        "in #deals <3"
+    )
+    assert blocks["ask_type"]["element"]["initial_option"]["value"] == "case_study"
+    assert blocks["product"]["element"]["initial_option"]["value"] == "Billing"
+    assert blocks["customer_id"]["element"]["initial_option"]["value"] == str(acme)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from bot.domain import URL_FORBIDDEN, day_words  # count: here for the views, its home is bot.domain
+from bot.domain import URL_FORBIDDEN, day_words
 
 
 def esc(text: str) -> str:
