@@ -281,3 +281,15 @@ def test_one_of_anything_is_said_in_the_singular(cli_env, database):
     out = run(["program", "show"], cli_env).stdout
     assert f"  Newco: in beta since {(today() - timedelta(days=1)).isoformat()} (1 day), 1 reference (first" in out
     assert "1 references" not in out and "(1 days)" not in out
+
+
+def test_the_program_writes_every_day_the_same_way(cli_env, database):
+    """Issue 26's friction: dates in two formats in one digest ("last asked 2026-11-30" beside "Thu 10 Dec")."""
+    from bot.domain import day_words
+
+    busy = add_customer(database, "Busy Mining", industry="Mining", region="APAC")
+    asked = today() - timedelta(days=3)
+    add_touch(database, busy, asked)
+    out = run(["program", "show"], cli_env).stdout
+    assert f"could fill it: Busy Mining (last asked {day_words(asked, today=today())})" in out, out
+    assert f"last asked {asked.isoformat()}" not in out

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.clock import day_in, start_of
-from bot.domain import MAX_NAME, MAX_PRODUCT, CustomerStatus, TargetKind, count, whole_number
+from bot.domain import MAX_NAME, MAX_PRODUCT, CustomerStatus, TargetKind, count, day_words, whole_number
 from bot.errors import FormErrors, ImportRefused
 from bot.rules import program_rules
 from bot.rules.policy import Limits
@@ -395,7 +395,7 @@ def _could_fill(session: Session, segment: program_rules.Segment, today: date) -
         if c.status is CustomerStatus.PAUSED:
             found.append(f"{c.name} (paused)")
         elif c.last_touched_on != NEVER_TOUCHED and (today - c.last_touched_on).days > 0:
-            found.append(f"{c.name} (last asked {c.last_touched_on.isoformat()})")
+            found.append(f"{c.name} (last asked {day_words(c.last_touched_on, today=today)})")
     return tuple(found)
 
 
