@@ -66,3 +66,8 @@ def get(session: Session, claim_id: int) -> DigestClaim | None:
 
 def find(session: Session, recipient: str, week: str) -> DigestClaim | None:
     return session.scalar(select(DigestClaim).where(DigestClaim.recipient == recipient, DigestClaim.week == week))
+
+
+def any_sent(session: Session) -> bool:
+    """Whether a digest was ever claimed: a database whose bot has never sent one is a first start."""
+    return session.scalar(select(DigestClaim.id).limit(1)) is not None

@@ -203,7 +203,19 @@ def test_two_processes_racing_send_each_digest_once(database, standin, tmp_path)
 FRIDAY_AFTERNOON = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
 
 
+def _sent_last_week(database) -> None:
+    """The bot ran before: last week's digest went out (test set-up)."""
+    from storage.models import DigestClaim
+
+    with database.session_factory.begin() as session:
+        for manager in MANAGERS:
+            session.add(
+                DigestClaim(recipient=manager, week="2026-W48", claimed_at=FRIDAY_AFTERNOON - timedelta(days=7))
+            )
+
+
 def test_a_digest_missed_while_down_goes_out_at_start_and_only_once(database, standin, tmp_path):
+    _sent_last_week(database)
     env = cli_env(database, standin, DIGEST_CATCH_UP="true", TIMEZONE="UTC")
     with serving(env, tmp_path, at=FRIDAY_AFTERNOON):
         standin.wait_for(lambda: all(digests_to(standin, m) for m in MANAGERS), timeout=20, what="digests")
@@ -211,6 +223,16 @@ def test_a_digest_missed_while_down_goes_out_at_start_and_only_once(database, st
         standin.settle(quiet=1.5, timeout=10)  # time for the start-up catch-up to (not) send again
     for manager in MANAGERS:
         assert len(digests_to(standin, manager)) == 1
+
+
+def test_a_first_start_after_the_moment_sends_no_digest_until_the_next_one(database, standin, tmp_path):
+    """Issue 26's friction: installed on a Friday afternoon, the bot sent every manager a full digest at once,
+    before anyone had announced the program."""
+    env = cli_env(database, standin, DIGEST_CATCH_UP="true", TIMEZONE="UTC")
+    with serving(env, tmp_path, at=FRIDAY_AFTERNOON):
+        standin.settle(quiet=1.5, timeout=10)
+    assert not any(digests_to(standin, m) for m in MANAGERS)
+    assert not standin.calls_to("chat.postMessage")
 
 
 def test_no_digest_at_start_before_its_moment_or_with_the_catch_up_off(database, standin, tmp_path):

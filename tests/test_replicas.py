@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tests.harness import (
@@ -82,9 +82,14 @@ def test_a_digest_slower_than_the_lease_is_sent_once(database, standin, tmp_path
         wait_drained(standin, database, timeout=20)
     # Each digest links six cards; each link takes 0.8 s: about 5 s, more than twice the 2 s lease.
     standin.stall_next("chat.getPermalink", seconds=0.8, times=24)
-    # Both replicas start on a Friday afternoon, past the digest's moment: each catches the week's digest up.
+    # Both replicas start on a Friday afternoon, past the digest's moment: each catches the week's digest up
+    # (the bot ran before: last week's went out; a first start waits for the next moment).
     due = env_for(database, standin, DIGEST_CATCH_UP="true", TIMEZONE="UTC")
     friday = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
+    from storage.models import DigestClaim
+
+    with database.session_factory.begin() as session:
+        session.add(DigestClaim(recipient="UMGR0001", week="2026-W48", claimed_at=friday - timedelta(days=7)))
     with serving(due, tmp_path, at=friday), serving(due, tmp_path, at=friday):
         standin.wait_for(
             lambda: all(_digests(standin, m) for m in MANAGERS), timeout=40, what="a digest for each manager"

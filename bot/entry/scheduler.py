@@ -45,6 +45,14 @@ def run_digest(deps: Deps) -> list[str]:
     return sent
 
 
+def run_digest_catch_up(deps: Deps) -> list[str]:
+    sent = digest.catch_up(deps.services, day=deps.settings.digest_day, at=deps.settings.digest_time)
+    if sent:
+        logger.info("this week's digest, missed while the bot was down, queued for %s", ", ".join(sent))
+        deps.wake_outbox()
+    return sent
+
+
 def run_followups(deps: Deps) -> int:
     """The daily job: outcome follow-ups, and reminders of asks waiting two working days for a decision."""
     sent = followups.send_due(deps.services)
@@ -123,7 +131,7 @@ def start(deps: Deps) -> BackgroundScheduler:
     # Catch up at start-up (a date trigger with no date runs at once): follow-ups missed while the bot was
     # down go out now, and so does this week's digest if its moment has passed, unless DIGEST_CATCH_UP is off.
     if deps.settings.digest_catch_up:
-        scheduler.add_job(_safely, "date", args=[run_digest, deps], id="digest-catch-up")
+        scheduler.add_job(_safely, "date", args=[run_digest_catch_up, deps], id="digest-catch-up")
     scheduler.add_job(_safely, "date", args=[run_followups, deps], id="followups-catch-up")
     # The form's menus and the vocabulary of asks in plain words read the whole pool (most of a second at
     # 100,000 customers): read them now, not when the first person opens the form or mentions the bot.

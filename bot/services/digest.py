@@ -458,6 +458,16 @@ def send_if_due(ctx: ServiceContext, *, day: str, at: str) -> list[str]:
     return send(ctx)
 
 
+def catch_up(ctx: ServiceContext, *, day: str, at: str) -> list[str]:
+    """At start-up: this week's digest if its moment passed while the bot was down. Not on a first start (no
+    digest ever sent): a program nobody has announced yet gets its first digest at its next moment, not the
+    minute the bot is installed on a Friday afternoon."""
+    with ctx.session_factory() as session:
+        if not digest_repo.any_sent(session):
+            return []
+    return send_if_due(ctx, day=day, at=at)
+
+
 def pending(ctx: ServiceContext) -> int:
     """Digests enqueued and not yet delivered."""
     with ctx.session_factory() as session:
