@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.domain import AskSource, EventKind, Team
-from storage.models import ProcessedEvent, ReferenceRequest, RequestEvent
+from storage.models import Customer, ProcessedEvent, ReferenceRequest, RequestEvent
 
 
 def record(
@@ -77,3 +77,25 @@ def first_delivery(session: Session, event_id: str, now: datetime) -> bool:
         return True
     except IntegrityError:
         return False
+
+
+def outcomes_between(
+    session: Session, start: datetime, end: datetime, *, limit: int = 10
+) -> tuple[list[tuple[ReferenceRequest, str | None]], int]:
+    """Asks whose outcome was recorded in [start, end), the latest first, with their customer's name; and how
+    many there were in all."""
+    kinds = (EventKind.COMPLETED, EventKind.DID_NOT_HAPPEN)
+    recorded = (
+        select(RequestEvent.request_id)
+        .where(RequestEvent.kind.in_(kinds), RequestEvent.at >= start, RequestEvent.at < end)
+        .distinct()
+    )
+    total = int(session.scalar(select(func.count()).select_from(recorded.subquery())) or 0)
+    rows = session.execute(
+        select(ReferenceRequest, Customer.name)
+        .outerjoin(Customer, Customer.id == ReferenceRequest.customer_id)
+        .where(ReferenceRequest.id.in_(recorded), ReferenceRequest.outcome.is_not(None))
+        .order_by(ReferenceRequest.id.desc())
+        .limit(limit)
+    )
+    return [(r, name) for r, name in rows], total

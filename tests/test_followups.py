@@ -169,3 +169,35 @@ def test_list_and_the_home_tab_say_how_an_ask_ended_not_approved(bot):
     home_opened(bot, REQUESTER)
     tab = json.dumps(bot.standin.wait_calls("views.publish", before + 1)[-1].answer["view"]["blocks"])
     assert ": *didn't happen*" in tab
+
+
+def test_how_it_went_is_on_the_managers_card_and_in_the_digest_with_the_requesters_note(bot, tmp_path):
+    """Issue 26: "Done / neutral – Jane was a bit rushed" was seen by nobody: the digest gave counts, and only
+    unhappy outcomes surfaced."""
+    from tests.harness import SIGNING_SECRET, run
+
+    approved_ask(bot)
+    follow_up_on(bot, TOMORROW)
+    message = bot.standin.wait_for(lambda: followups(bot), what="follow-up")[0]
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click(REQUESTER, message, "followup_done").status == 200
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    answer = {"sentiment": "neutral", "note": "Jane was a bit rushed"}
+    assert bot.slack.submit(REQUESTER, modal, answer).status == 200
+    told = "How it went:* Done, neutral: “Jane was a bit rushed”"
+    bot.standin.wait_for(lambda: told in text_of(bot.standin.dms_to(M1)[0]) or None, what="the card redrawn")
+    env = {
+        "DATABASE_URL": bot.database.url,
+        "SLACK_BOT_TOKEN": bot.standin.token,
+        "SLACK_API_URL": bot.standin.base_url,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "REFERENCE_MANAGERS": M1,
+        "CWD": str(tmp_path),
+    }
+    digest = run(["digest", "--dry-run"], env)
+    assert digest.returncode == 0, digest.stderr
+    assert "*How it went this week* (1)" in digest.stdout
+    assert (
+        "Reference call with Acme 0 for @" in digest.stdout
+        and "Done, neutral: “Jane was a bit rushed”" in digest.stdout
+    )

@@ -19,8 +19,10 @@ from bot.domain import (
     Level,
     NominationStatus,
     OutboxKind,
+    Outcome,
     OwnerSignoff,
     RequestStatus,
+    Sentiment,
     Team,
 )
 from bot.errors import UnknownRequest
@@ -95,6 +97,19 @@ class RiskItem:
 
 
 @dataclass(frozen=True)
+class OutcomeItem:
+    """An ask whose outcome the requester told this week: how it went, in their words."""
+
+    request_id: int
+    customer_name: str | None
+    ask_type: AskType
+    requester_id: str
+    outcome: Outcome
+    sentiment: Sentiment | None
+    note: str
+
+
+@dataclass(frozen=True)
 class NominationItem:
     customer_name: str
     nominator_id: str
@@ -130,6 +145,7 @@ class Digest:
     influence: Influence | None = None  # the revenue the references touched (deals from the CRM)
     crm: SyncStanding | None = None  # the pool's last sync with the CRM
     currency: str = "USD"
+    outcomes: Section[OutcomeItem] = field(default_factory=lambda: Section([], 0))  # told in the last 7 days
 
     def offered(self) -> list[int]:
         """The waiting asks the message offers Approve / Decline for."""
@@ -211,6 +227,7 @@ def compose(
         at_limit=Section(at_limit, at_limit_total),
         at_risk=at_risk,
         nominations=Section(nominations, nominated_total),
+        outcomes=_outcomes(session, today, zone),
         numbers=event_repo.week_counts(session, start, start + timedelta(days=7)),
         sources=(
             event_repo.source_counts(session, start, start + timedelta(days=7)),
@@ -220,6 +237,21 @@ def compose(
         program=standing,
         window_days=window,
     )
+
+
+OUTCOMES_LISTED = 8
+
+
+def _outcomes(session: Session, today: date, zone: ZoneInfo) -> Section[OutcomeItem]:
+    """Outcomes told in the seven days up to today, with their notes, the latest first."""
+    end = start_of(today + timedelta(days=1), zone)
+    found, total = event_repo.outcomes_between(session, end - timedelta(days=7), end, limit=OUTCOMES_LISTED)
+    items = [
+        OutcomeItem(r.id, name, r.ask_type, r.requester_id, r.outcome, r.sentiment, r.outcome_note)
+        for r, name in found
+        if r.outcome is not None
+    ]
+    return Section(items, total)
 
 
 SHOWN_AT_LIMIT = 15  # the customers at their limits the digest names; the rest are counted

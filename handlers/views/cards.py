@@ -14,7 +14,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.domain import CustomerStatus, OwnerSignoff, RequestStatus
+from bot.domain import CustomerStatus, Outcome, OwnerSignoff, RequestStatus, Sentiment
 from bot.services.summaries import CustomerHistory, RequestSummary
 from handlers.ids import Action
 from handlers.ids import Block as BlockId
@@ -196,6 +196,12 @@ def decision_line(r: RequestSummary) -> str:
     return f"{icon} *{r.status.label} by {user(r.decided_by)}* {slack_time(r.decided_at)}"
 
 
+def outcome_words(outcome: Outcome, sentiment: Sentiment | None, note: str) -> str:
+    """ "Done, neutral: “Jane was a bit rushed”", "Didn't happen"."""
+    words = outcome.label + (f", {sentiment.label.lower()}" if sentiment is not None else "")
+    return words + (f": “{esc(note)}”" if note else "")
+
+
 def approval_card(r: RequestSummary) -> list[Block]:
     blocks: list[Block] = [
         HeaderBlock(text=clip(f"Reference request #{r.id}: {customer_words(r)}", 150)),
@@ -256,6 +262,9 @@ def approval_card(r: RequestSummary) -> list[Block]:
             blocks.append(SectionBlock(text=MarkdownTextObject(text=reason)))
         if r.status is RequestStatus.APPROVED and r.outcome is None:  # whom to call, until the contact is made
             blocks.append(ActionsBlock(elements=[contact_button(r)]))
+        if r.outcome is not None and r.outcome is not Outcome.PLANNED:
+            told = f"*How it went:* {outcome_words(r.outcome, r.sentiment, r.outcome_note)}"
+            blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(told, 3000))))
     return blocks
 
 

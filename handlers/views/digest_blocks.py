@@ -26,7 +26,14 @@ from bot.services.digest import SHOWN_WAITING, Digest, DigestCopy, Item, RiskIte
 from handlers.ids import Action
 from handlers.payloads import CustomerRef
 from handlers.views import standing_blocks as standing_view
-from handlers.views.cards import TO_BE_CHOSEN, choose_buttons, decision_line, owner_wait_words, waiting_buttons
+from handlers.views.cards import (
+    TO_BE_CHOSEN,
+    choose_buttons,
+    decision_line,
+    outcome_words,
+    owner_wait_words,
+    waiting_buttons,
+)
 from handlers.views.program_blocks import beta_blocks, crm_blocks, revenue_blocks, target_blocks, variety_blocks
 from handlers.views.text import clip, esc, slack_date, user
 
@@ -185,6 +192,22 @@ def _at_risk(d: Digest) -> list[Block]:
     return blocks
 
 
+def _outcome_blocks(d: Digest) -> list[Block]:
+    """How the asks of the week went, in the requesters' own words (each note, not only the unhappy ones)."""
+    if not d.outcomes.total:
+        return []
+    lines = [outcome_words(o.outcome, o.sentiment, o.note) for o in d.outcomes.items]
+    shown = [
+        f"• #{o.request_id} {o.ask_type.label}{' with ' + esc(o.customer_name) if o.customer_name else ''} "
+        f"for {user(o.requester_id)}: {line}"
+        for o, line in zip(d.outcomes.items, lines, strict=True)
+    ]
+    more = d.outcomes.total - len(shown)
+    text = f"*How it went this week* ({d.outcomes.total})\n" + "\n".join(shown)
+    text += f"\n_and {more} more_" if more > 0 else ""
+    return [SectionBlock(text=MarkdownTextObject(text=clip(text, 3000)))]
+
+
 def _nomination_lines(d: Digest) -> list[str]:
     return [
         f"*{esc(n.customer_name)}*, nominated by {user(n.nominator_id)}: {n.status.label.lower()}"
@@ -205,6 +228,7 @@ def digest_blocks(d: Digest) -> tuple[str, list[Block]]:
     blocks += _waiting(d)
     blocks.append(DividerBlock())
     blocks += _list("Contacts planned for the coming week", d.due_soon, lambda i: _line(i, d, slack_date(i.needed_by)))
+    blocks += _outcome_blocks(d)
     blocks += _list(
         "Outcomes past due (nudge the requester)",
         d.overdue,
