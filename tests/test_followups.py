@@ -186,6 +186,10 @@ def test_how_it_went_is_on_the_managers_card_and_in_the_digest_with_the_requeste
     assert bot.slack.submit(REQUESTER, modal, answer).status == 200
     told = "How it went:* Done, neutral: “Jane was a bit rushed”"
     bot.standin.wait_for(lambda: told in text_of(bot.standin.dms_to(M1)[0]) or None, what="the card redrawn")
+    before = len(bot.standin.calls_to("views.publish"))
+    home_opened(bot, M1)
+    tab = bot.standin.wait_calls("views.publish", before + 1)[-1].answer["view"]["blocks"]
+    assert "Done, neutral: “Jane was a bit rushed”" in json.dumps(tab, ensure_ascii=False)
     env = {
         "DATABASE_URL": bot.database.url,
         "SLACK_BOT_TOKEN": bot.standin.token,

@@ -227,7 +227,7 @@ def compose(
         at_limit=Section(at_limit, at_limit_total),
         at_risk=at_risk,
         nominations=Section(nominations, nominated_total),
-        outcomes=_outcomes(session, today, zone),
+        outcomes=recent_outcomes(session, today, zone),
         numbers=event_repo.week_counts(session, start, start + timedelta(days=7)),
         sources=(
             event_repo.source_counts(session, start, start + timedelta(days=7)),
@@ -242,7 +242,7 @@ def compose(
 OUTCOMES_LISTED = 8
 
 
-def _outcomes(session: Session, today: date, zone: ZoneInfo) -> Section[OutcomeItem]:
+def recent_outcomes(session: Session, today: date, zone: tzinfo) -> Section[OutcomeItem]:
     """Outcomes told in the seven days up to today, with their notes, the latest first."""
     end = start_of(today + timedelta(days=1), zone)
     found, total = event_repo.outcomes_between(session, end - timedelta(days=7), end, limit=OUTCOMES_LISTED)

@@ -5,7 +5,7 @@ something changes for people who use it (`refresh`), not only when opened."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from bot.services import asks, digest, program, revenue
 from bot.services.context import ServiceContext
 from bot.services.crm import sync_state
 from bot.services.crm.sync_state import SyncStanding
-from bot.services.digest import Item, RiskItem, Section
+from bot.services.digest import Item, OutcomeItem, RiskItem, Section
 from bot.services.outbox_queue import FailedDelivery
 from bot.services.summaries import RequestSummary
 from storage import outbox_repo, preference_repo, request_repo, suggestion_repo
@@ -40,6 +40,7 @@ class ManagerBoard:
     crm: SyncStanding | None = None  # the pool's last sync with the CRM (None: never synced)
     influence: Influence | None = None  # the revenue the references touched (deals from the CRM)
     currency: str = "USD"
+    outcomes: Section[OutcomeItem] = field(default_factory=lambda: Section([], 0))  # told in the last 7 days
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ def dashboard(ctx: ServiceContext, *, user_id: str) -> Dashboard:
         return Dashboard(user_id, own, None, today, ctx.signoff)
     with ctx.session_factory() as session:
         at_risk = digest.unhappy_lately(session, ctx.limits, today)
+        outcomes = digest.recent_outcomes(session, today, ctx.zone)
     board = ManagerBoard(
         waiting(ctx),
         at_risk,
@@ -80,6 +82,7 @@ def dashboard(ctx: ServiceContext, *, user_id: str) -> Dashboard:
         sync_state.standing(ctx),
         revenue.influenced(ctx),
         ctx.currency,
+        outcomes,
     )
     return Dashboard(user_id, own, board, today, ctx.signoff)
 

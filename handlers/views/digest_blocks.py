@@ -22,7 +22,7 @@ from slack_sdk.models.blocks.basic_components import SlackFile
 
 from bot.domain import AskSource, count, whole_number
 from bot.rules.charts import ChartImage
-from bot.services.digest import SHOWN_WAITING, Digest, DigestCopy, Item, RiskItem, Section
+from bot.services.digest import SHOWN_WAITING, Digest, DigestCopy, Item, OutcomeItem, RiskItem, Section
 from handlers.ids import Action
 from handlers.payloads import CustomerRef
 from handlers.views import standing_blocks as standing_view
@@ -192,18 +192,18 @@ def _at_risk(d: Digest) -> list[Block]:
     return blocks
 
 
-def _outcome_blocks(d: Digest) -> list[Block]:
+def outcome_blocks(outcomes: Section[OutcomeItem]) -> list[Block]:
     """How the asks of the week went, in the requesters' own words (each note, not only the unhappy ones)."""
-    if not d.outcomes.total:
+    if not outcomes.total:
         return []
-    lines = [outcome_words(o.outcome, o.sentiment, o.note) for o in d.outcomes.items]
+    lines = [outcome_words(o.outcome, o.sentiment, o.note) for o in outcomes.items]
     shown = [
         f"• #{o.request_id} {o.ask_type.label}{' with ' + esc(o.customer_name) if o.customer_name else ''} "
         f"for {user(o.requester_id)}: {line}"
-        for o, line in zip(d.outcomes.items, lines, strict=True)
+        for o, line in zip(outcomes.items, lines, strict=True)
     ]
-    more = d.outcomes.total - len(shown)
-    text = f"*How it went this week* ({d.outcomes.total})\n" + "\n".join(shown)
+    more = outcomes.total - len(shown)
+    text = f"*How it went this week* ({outcomes.total})\n" + "\n".join(shown)
     text += f"\n_and {more} more_" if more > 0 else ""
     return [SectionBlock(text=MarkdownTextObject(text=clip(text, 3000)))]
 
@@ -228,7 +228,7 @@ def digest_blocks(d: Digest) -> tuple[str, list[Block]]:
     blocks += _waiting(d)
     blocks.append(DividerBlock())
     blocks += _list("Contacts planned for the coming week", d.due_soon, lambda i: _line(i, d, slack_date(i.needed_by)))
-    blocks += _outcome_blocks(d)
+    blocks += outcome_blocks(d.outcomes)
     blocks += _list(
         "Outcomes past due (nudge the requester)",
         d.overdue,

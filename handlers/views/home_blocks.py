@@ -20,7 +20,7 @@ from bot.services.home import HomeTab, ManagerBoard, WaitingAsk
 from handlers.ids import Action
 from handlers.views import messages
 from handlers.views.cards import TO_BE_CHOSEN, choose_buttons, owner_wait_words, waiting_buttons
-from handlers.views.digest_blocks import image_block, risk_line
+from handlers.views.digest_blocks import image_block, outcome_blocks, risk_line
 from handlers.views.program_blocks import EDIT_BUTTON, crm_blocks, revenue_blocks, target_blocks
 from handlers.views.text import clip, esc, slack_date, user
 
@@ -94,6 +94,7 @@ def home_blocks(tab: HomeTab) -> tuple[str, list[Block]]:
         if board.influence is not None and board.influence.any:
             blocks += revenue_blocks(board.influence, board.currency)
         blocks += crm_blocks(board.crm)
+        blocks += outcome_blocks(board.outcomes)
         risk = _at_risk(board)
         if risk:
             blocks += [DividerBlock(), *risk]
