@@ -184,6 +184,7 @@ class EventKind(Labelled):
     # a manager approved without the owner's OK, with a reason
     OWNER_OVERRIDDEN = "owner_overridden", "Approved without the account owner's OK"
     OWNER_REMINDED = "owner_reminded", "Account owner reminded"
+    REQUESTER_NUDGED = "requester_nudged", "Requester reminded to tell how it went"
     TOO_LATE = "too_late", "Too late"  # an answer, decision, cancel or edit that came after another outcome won
 
 

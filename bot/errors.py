@@ -140,3 +140,8 @@ class AlreadySaved(DomainError):
     """The same form (its view) was submitted again after it had been saved: nothing is saved twice."""
 
     message = "This form was already saved."
+
+
+class NothingToNudge(DomainError):
+    """A Nudge on an ask whose outcome is not past due (told already, not yet due, never approved), or one
+    nudged already today."""

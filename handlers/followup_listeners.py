@@ -30,6 +30,7 @@ def register(app: App) -> None:
     app.action(Action.FOLLOWUP_STILL_PLANNED)(guarded(still_planned_clicked))
     app.view(Callback.FOLLOWUP_DONE_MODAL)(guarded(done_submitted))
     app.view(Callback.FOLLOWUP_DATE_MODAL)(guarded(new_date_submitted))
+    app.action(Action.NUDGE_REQUESTER)(guarded(nudge_clicked))
 
 
 def _context(body: dict[str, Any]) -> FollowupContext:
@@ -117,3 +118,13 @@ def done_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context
 def new_date_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
     values = view_values(view)
     _submitted(ack, body, view, context, Outcome.PLANNED, new_date=state_value(values, Block.NEW_DATE, Action.NEW_DATE))
+
+
+def nudge_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """A manager's Nudge under the outcomes past due: the requester is asked again how it went."""
+    ack()
+    d = deps(context)
+    request_id = clicked_request(body, _STALE)
+    requester = followups.nudge(d.services, request_id=request_id, manager_id=body["user"]["id"])
+    d.wake_outbox()
+    tell(respond, f"Reminded <@{requester}> to say how request #{request_id} went.")

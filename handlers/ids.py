@@ -103,6 +103,7 @@ class Action(enum.StrEnum):
     REST_DAYS = "rest_days_input"
     STATUS = "status_select"
     FOLLOWUP_DONE = "followup_done"
+    NUDGE_REQUESTER = "nudge_requester"  # a manager reminds the requester of an outcome past due
     FOLLOWUP_NOT_HAPPENED = "followup_not_happened"
     FOLLOWUP_STILL_PLANNED = "followup_still_planned"
     SENTIMENT = "sentiment_select"

@@ -99,3 +99,13 @@ def outcomes_between(
         .limit(limit)
     )
     return [(r, name) for r, name in rows], total
+
+
+def latest(session: Session, request_id: int, kind: EventKind) -> RequestEvent | None:
+    """The request's latest event of `kind` (None: none)."""
+    return session.scalar(
+        select(RequestEvent)
+        .where(RequestEvent.request_id == request_id, RequestEvent.kind == kind)
+        .order_by(RequestEvent.at.desc(), RequestEvent.id.desc())
+        .limit(1)
+    )

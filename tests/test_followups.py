@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.entry.scheduler import run_followups
 from bot.services import followups as followups_service
 from storage.models import ReferenceRequest, RequestEvent, Touch
-from tests.harness import M1, MANAGERS, REQUESTER, add_customer, card_for, file_request, home_opened, text_of, today
+from tests.harness import M1, M2, MANAGERS, REQUESTER, add_customer, card_for, file_request, home_opened, text_of, today
 
 
 def approved_ask(bot, index: int = 0) -> None:
@@ -205,3 +205,34 @@ def test_how_it_went_is_on_the_managers_card_and_in_the_digest_with_the_requeste
         "Reference call with Acme 0 for @" in digest.stdout
         and "Done, neutral: “Jane was a bit rushed”" in digest.stdout
     )
+
+
+def test_a_manager_nudges_the_requester_of_an_outcome_past_due_from_the_digest(bot):
+    """Issue 26: "nudge the requester" on outcomes past due was a sentence, not a button."""
+    from bot.services import digest
+
+    approved_ask(bot)
+    with bot.database.session_factory.begin() as session:
+        session.get(ReferenceRequest, 1).needed_by = today() - timedelta(days=3)
+    assert digest.send(bot.deps.services)
+    bot.deps.wake_outbox()
+    sent = bot.standin.wait_for(
+        lambda: [m for m in bot.standin.dms_to(M1) if m.text.startswith("Weekly reference digest")], what="digest"
+    )[0]
+    nudges = [e for b in sent.blocks if b.get("block_id") == "nudge_overdue" for e in b["elements"]]
+    assert [n["text"]["text"] for n in nudges] == ["Nudge #1"]
+    assert bot.slack.click_in(REQUESTER, sent, "nudge_requester", nudges[0]["value"]).status == 200
+    refusal = bot.standin.wait_for(lambda: bot.standin.ephemerals_for(REQUESTER), what="refusal")[0]
+    assert "Only reference managers" in str(refusal.get("text"))
+    assert bot.slack.click_in(M1, sent, "nudge_requester", nudges[0]["value"]).status == 200
+    bot.standin.wait_for(lambda: followups(bot), what="the follow-up, again")
+    told = bot.standin.wait_for(
+        lambda: [r for r in bot.standin.ephemerals_for(M1) if "Reminded" in str(r.get("text"))], what="told"
+    )[0]
+    assert f"Reminded <@{REQUESTER}> to say how request #1 went." in str(told.get("text"))
+    assert bot.slack.click_in(M2, sent, "nudge_requester", nudges[0]["value"]).status == 200
+    again = bot.standin.wait_for(
+        lambda: [r for r in bot.standin.ephemerals_for(M2) if "today already" in str(r.get("text"))], what="again"
+    )[0]
+    assert f"by <@{M1}>" in str(again.get("text"))
+    assert len(followups(bot)) == 1

@@ -17,7 +17,7 @@ from bot.domain import (
     day_words,
     member,
 )
-from bot.errors import AlreadyAnswered, FormErrors, NotTheRequester, UnknownRequest
+from bot.errors import AlreadyAnswered, FormErrors, NothingToNudge, NotTheRequester, UnknownRequest
 from bot.services import decisions, standing
 from bot.services.context import ServiceContext
 from storage import event_repo, outbox_repo, request_repo, touch_repo
@@ -42,6 +42,29 @@ def send_due(ctx: ServiceContext, *, on: date | None = None) -> int:
             )
             sent += 1
     return sent
+
+
+def nudge(ctx: ServiceContext, *, request_id: int, manager_id: str) -> str:
+    """A manager's Nudge on an outcome past due: the requester gets the follow-up again (Done, Didn't happen,
+    Still planned), once a day at most; recorded. Returns the requester's user id."""
+    ctx.require_manager(manager_id, "nudge a requester")
+    now, today = ctx.now(), ctx.today()
+    with ctx.session_factory.begin() as session:
+        request = request_repo.get(session, request_id)
+        if request is None:
+            raise UnknownRequest()
+        if request.status is not RequestStatus.APPROVED or request.outcome is not None or request.needed_by >= today:
+            raise NothingToNudge(f"Request #{request_id} has no outcome past due; nothing to nudge.")
+        earlier = event_repo.latest(session, request_id, EventKind.REQUESTER_NUDGED)
+        if earlier is not None and ctx.day_of(earlier.at) == today:
+            raise NothingToNudge(
+                f"<@{request.requester_id}> was reminded about #{request_id} today already, by <@{earlier.actor_id}>."
+            )
+        event_repo.record(session, request_id, EventKind.REQUESTER_NUDGED, actor_id=manager_id, at=now)
+        outbox_repo.enqueue(
+            session, kind=OutboxKind.FOLLOWUP_DM, channel=request.requester_id, request_id=request_id, now=now
+        )
+        return request.requester_id
 
 
 def record(

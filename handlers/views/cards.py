@@ -252,19 +252,25 @@ def approval_card(r: RequestSummary) -> list[Block]:
             buttons.append(contact_button(r))
         blocks.append(ActionsBlock(block_id=BlockId.DECISION, elements=buttons))
     else:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=decision_line(r))))
-        if r.status is RequestStatus.DECLINED:
-            reason = f"*Reason:* {clip(esc(r.decision_reason), 1400)}"
-            if r.suggested_customer_name:
-                reason += f"\n*Suggested instead:* {clip(esc(r.suggested_customer_name), 300)}"
-            elif r.decision_suggestion:
-                reason += f"\n*Suggestion:* {clip(esc(r.decision_suggestion), 1400)}"
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=reason)))
-        if r.status is RequestStatus.APPROVED and r.outcome is None:  # whom to call, until the contact is made
-            blocks.append(ActionsBlock(elements=[contact_button(r)]))
-        if r.outcome is not None and r.outcome is not Outcome.PLANNED:
-            told = f"*How it went:* {outcome_words(r.outcome, r.sentiment, r.outcome_note)}"
-            blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(told, 3000))))
+        blocks += _decided(r)
+    return blocks
+
+
+def _decided(r: RequestSummary) -> list[Block]:
+    """A decided ask's card: who decided and when, why a decline, whom to call, and how it went."""
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=decision_line(r)))]
+    if r.status is RequestStatus.DECLINED:
+        reason = f"*Reason:* {clip(esc(r.decision_reason), 1400)}"
+        if r.suggested_customer_name:
+            reason += f"\n*Suggested instead:* {clip(esc(r.suggested_customer_name), 300)}"
+        elif r.decision_suggestion:
+            reason += f"\n*Suggestion:* {clip(esc(r.decision_suggestion), 1400)}"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=reason)))
+    if r.status is RequestStatus.APPROVED and r.outcome is None:  # whom to call, until the contact is made
+        blocks.append(ActionsBlock(elements=[contact_button(r)]))
+    if r.outcome is not None and r.outcome is not Outcome.PLANNED:
+        told = f"*How it went:* {outcome_words(r.outcome, r.sentiment, r.outcome_note)}"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(told, 3000))))
     return blocks
 
 

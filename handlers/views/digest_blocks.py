@@ -24,7 +24,7 @@ from bot.domain import AskSource, count, whole_number
 from bot.rules.charts import ChartImage
 from bot.services.digest import SHOWN_WAITING, Digest, DigestCopy, Item, OutcomeItem, RiskItem, Section
 from handlers.ids import Action
-from handlers.payloads import CustomerRef
+from handlers.payloads import CustomerRef, RequestRef
 from handlers.views import standing_blocks as standing_view
 from handlers.views.cards import (
     TO_BE_CHOSEN,
@@ -192,6 +192,25 @@ def _at_risk(d: Digest) -> list[Block]:
     return blocks
 
 
+NUDGES = 10  # Nudge buttons under the outcomes past due: one block, the first ones listed
+
+
+def nudge_buttons(items: list[Item]) -> list[Block]:
+    """One Nudge per outcome past due: the requester gets the follow-up again."""
+    if not items:
+        return []
+    buttons = [
+        ButtonElement(
+            text=f"Nudge #{i.request_id}",
+            action_id=Action.NUDGE_REQUESTER,
+            value=RequestRef(request_id=i.request_id).dump(),
+            accessibility_label=f"Remind the requester of request {i.request_id} to say how it went",
+        )
+        for i in items
+    ]
+    return [ActionsBlock(block_id="nudge_overdue", elements=buttons)]
+
+
 def outcome_blocks(outcomes: Section[OutcomeItem]) -> list[Block]:
     """How the asks of the week went, in the requesters' own words (each note, not only the unhappy ones)."""
     if not outcomes.total:
@@ -234,6 +253,7 @@ def digest_blocks(d: Digest) -> tuple[str, list[Block]]:
         d.overdue,
         lambda i: _line(i, d, f"needed by {slack_date(i.needed_by)}"),
     )
+    blocks += nudge_buttons(d.overdue.items[:NUDGES])
     program = d.program
     if program is not None and (program.mix or program.initiatives):
         blocks.append(DividerBlock())
