@@ -54,6 +54,11 @@ LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 FORMATS = ("json", "text")
 
 
+class _NoFailedConnectionCopy(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to send a request to Slack API server")
+
+
 class _OnlyMigrationsRun(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return not record.getMessage().startswith(("Context impl", "Will assume"))
@@ -83,6 +88,9 @@ def configure() -> None:
         migration.addFilter(_OnlyMigrationsRun())
     # slack_sdk logs a failed connection with its traceback before raising it; every caller of ours says what
     # failed in one line of its own (the outbox worker, the CLI), so its copy is only noise around that line.
-    logging.getLogger("slack_sdk.web.base_client").setLevel(logging.CRITICAL)
+    # (Its DEBUG lines of each call stay, for LOG_LEVEL=DEBUG.)
+    client = logging.getLogger("slack_sdk.web.base_client")
+    if not any(isinstance(f, _NoFailedConnectionCopy) for f in client.filters):
+        client.addFilter(_NoFailedConnectionCopy())
     # APScheduler narrates every job it adds and runs; our scheduler logs what matters (what was queued).
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
