@@ -112,6 +112,19 @@ def _offers(t: _Typed) -> None:
         t.ack(text=f"No more offers for you in watched channels; `{COMMAND} offers on` brings them back.")
 
 
+def _search(t: _Typed) -> None:
+    """`search WORDS` (managers): the asks whose words match, newest first. Acknowledged at once: over a million
+    asks the search may take longer than Slack waits for an acknowledgement; the answer follows."""
+    t.ctx.require_manager(t.user_id, "search the asks")
+    if not t.rest.strip():
+        t.ack(text=f"Say what to look for: `{COMMAND} search Acme Analytics`, or `{COMMAND} search @someone`.")
+        return
+    t.ack()
+    found, total = asks.search(t.ctx, user_id=t.user_id, text=t.rest)
+    text, blocks = messages.search_reply(t.rest, found, total)
+    t.respond(text=text, blocks=[b.to_dict() for b in blocks], response_type="ephemeral")
+
+
 def _limits(t: _Typed) -> None:
     t.ctx.require_manager(t.user_id, "change a customer's limits")
     chosen = catalog.find_customer(t.ctx, text=t.rest)
@@ -133,8 +146,9 @@ _WORDS: dict[str, Callable[[_Typed], None]] = {
     "log": _log,
     "limits": _limits,
     "offers": _offers,
+    "search": _search,
 }
-_TAKES_MORE = {"help", "?", "limits", "offers"}
+_TAKES_MORE = {"help", "?", "limits", "offers", "search"}
 
 
 def reference_request(

@@ -414,3 +414,27 @@ def for_export(session: Session) -> Iterator[tuple[ReferenceRequest, str | None,
     yield from (
         (request, customer, contact_name, deal) for request, customer, contact_name, deal in session.execute(stmt)
     )
+
+
+SEARCHED = ("details", "outcome_note", "decision_reason", "deal_name", "product", "use_case")
+
+
+def search(
+    session: Session, words: list[str], users: list[str], *, limit: int = 20
+) -> tuple[list[tuple[ReferenceRequest, str | None]], int]:
+    """Asks whose customer, product, deal, use case, details, decision reason or outcome note hold every word
+    (any case), and that `users` (if any) asked; the newest first, with their customer's name; and how many
+    match in all. SQLite's LIKE ignores the case of ASCII letters by itself; PostgreSQL has ILIKE."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    stmt = select(ReferenceRequest, Customer.name).outerjoin(Customer, Customer.id == ReferenceRequest.customer_id)
+    for word in words:
+        pattern = "%" + word.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+        columns = [Customer.name, *(getattr(ReferenceRequest, c) for c in SEARCHED)]
+        stmt = stmt.where(
+            or_(*(c.ilike(pattern, escape="/") if postgres else c.like(pattern, escape="/") for c in columns))
+        )
+    if users:
+        stmt = stmt.where(ReferenceRequest.requester_id.in_(users))
+    total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    rows = session.execute(stmt.order_by(ReferenceRequest.id.desc()).limit(limit))
+    return [(r, name) for r, name in rows], total

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.domain import OutboxKind, Team
+from bot.domain import AskType, OutboxKind, Outcome, RequestStatus, Team, without_control_characters
 from bot.errors import UnknownRequest
 from bot.services.context import ServiceContext, remembered
 from bot.services.summaries import RequestSummary, summarize
@@ -108,3 +110,44 @@ def keep_shown_current(
         return False
     outbox_repo.enqueue(session, kind=update, channel=channel, ts=ts, request_id=shown.id, now=now)
     return True
+
+
+@dataclass(frozen=True)
+class Found:
+    """An ask as a search lists it."""
+
+    request_id: int
+    ask_type: AskType
+    customer_name: str | None
+    product: str | None
+    requester_id: str
+    team: Team
+    needed_by: date
+    status: RequestStatus
+    outcome: Outcome | None
+    outcome_note: str
+
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def search(ctx: ServiceContext, *, user_id: str, text: str, limit: int = 20) -> tuple[list[Found], int]:
+    """Managers' search over every ask: each word in the customer, product, deal, use case, details, decision
+    reason or outcome note; a mention (@someone) narrows to what that person asked. Newest first."""
+    ctx.require_manager(user_id, "search the asks")
+    words, users = [], []
+    for word in without_control_characters(text).split()[:10]:
+        mention = _MENTION.match(word)
+        if mention:
+            users.append(mention.group(1))
+        else:
+            words.append(word[:100])
+    if not words and not users:
+        return [], 0
+    with ctx.session_factory() as session:
+        rows, total = request_repo.search(session, words, users, limit=limit)
+        return [
+            Found(r.id, r.ask_type, name, r.product, r.requester_id, r.team, r.needed_by, r.status, r.outcome,
+                  r.outcome_note)
+            for r, name in rows
+        ], total  # fmt: skip

@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.domain import Outcome, OwnerSignoff, RequestStatus, SignoffMode
+from bot.services.asks import Found
 from bot.services.cancellation import cancellable
 from bot.services.intake import editable
 from bot.services.outbox_queue import FailedDelivery
@@ -272,6 +273,26 @@ def final_state(r: RequestSummary) -> str:
     return r.status.label.lower()
 
 
+def search_reply(typed: str, found: list[Found], total: int) -> tuple[str, list[Block]]:
+    """A managers' search: each ask in a line, where it ended included, newest first."""
+    if not total:
+        return f"No ask matches “{typed}”.", [_section(f"No ask matches “{esc(typed)}”.")]
+    lines = []
+    for f in found:
+        product = f" on {esc(f.product)}" if f.product else ""
+        who = f"*{esc(f.customer_name)}*" if f.customer_name else "_customer to be chosen_"
+        ended = f.status.label.lower()
+        if f.status is RequestStatus.APPROVED and f.outcome is not None and f.outcome is not Outcome.PLANNED:
+            ended = f.outcome.label.lower() + (f": {esc(f.outcome_note)}" if f.outcome_note else "")
+        lines.append(
+            f"*#{f.request_id}* {f.ask_type.label}{product} with {who} for {user(f.requester_id)} "
+            f"({f.team.label}), needed by {slack_date(f.needed_by)}: *{ended}*"
+        )
+    more = f" (the newest {len(found)} shown)" if total > len(found) else ""
+    head = f"*{total} ask{'s' if total != 1 else ''} match “{esc(typed)}”*{more}"
+    return f"{total} asks match “{typed}”.", [_section("\n".join([head, *lines]))]
+
+
 def own_requests_reply(requests: list[RequestSummary], today: date) -> tuple[str, list[Block]]:
     """The requester's asks of the last 90 days with their status, newest first; those not yet contacted
     with a Cancel button."""
@@ -298,6 +319,8 @@ def help_reply(signoff: SignoffMode) -> tuple[str, list[Block]]:
         f"• `{COMMAND} queue` (reference managers) shows the asks waiting for a decision.\n"
         f"• `{COMMAND} log` records a touch made outside the bot (a call, an email for a quote).\n"
         f"• `{COMMAND} limits Acme` (reference managers) sets Acme's limits and status.\n"
+        f"• `{COMMAND} search Acme Analytics` (reference managers) finds asks by customer, product, deal, notes; "
+        "`search @someone` what they asked.\n"
         f"• `{COMMAND} offers off` / `offers on`: whether asks you write in watched channels get an offer to file.\n"
         f"• `{COMMAND} nominate` proposes a customer as a future reference (also on any message: "
         "*Nominate as a reference*).\n"
