@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
@@ -21,10 +21,11 @@ from storage.models import (
     ReferenceRequest,
 )
 
+T = TypeVar("T")
 CHUNK = 500  # ids per IN (...): below every database's limit on bound parameters
 
 
-def _chunks(ids: Iterable[str]) -> Iterable[list[str]]:
+def _chunks(ids: Iterable[T]) -> Iterable[list[T]]:
     items = list(ids)
     for start in range(0, len(items), CHUNK):
         yield items[start : start + CHUNK]
@@ -73,6 +74,12 @@ def customers_by_crm_id(session: Session, crm_ids: Iterable[str]) -> dict[str, C
     return found
 
 
+def customers_in(session: Session, ids: Iterable[int]) -> Iterator[Customer]:
+    """These customers, read a chunk at a time (a sync touches up to the whole pool)."""
+    for chunk in _chunks(sorted(set(ids))):
+        yield from session.scalars(select(Customer).where(Customer.id.in_(chunk)))
+
+
 def customer_ids_by_crm_id(session: Session, crm_ids: Iterable[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for chunk in _chunks(crm_ids):
@@ -92,9 +99,7 @@ def contacts_by_crm_id(session: Session, crm_ids: Iterable[str]) -> dict[str, Co
 def contacts_without_crm_id(session: Session, customer_ids: Iterable[int]) -> dict[int, list[Contact]]:
     """Contacts of these customers that came from a spreadsheet: a CRM contact with the same email adopts one."""
     found: dict[int, list[Contact]] = {}
-    ids = list(customer_ids)
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
+    for chunk in _chunks(customer_ids):
         for contact in session.scalars(select(Contact).where(Contact.customer_id.in_(chunk), Contact.crm_id.is_(None))):
             found.setdefault(contact.customer_id, []).append(contact)
     return found
@@ -112,13 +117,6 @@ def all_crm_ids(session: Session, model: type[Customer] | type[Contact] | type[O
     return {crm_id: row_id for crm_id, row_id in session.execute(select(model.crm_id, model.id)) if crm_id}
 
 
-def set_roles(session: Session, opportunity_id: int, roles: dict[str, str]) -> None:
-    session.execute(delete(OpportunityContact).where(OpportunityContact.opportunity_id == opportunity_id))
-    session.add_all(
-        OpportunityContact(opportunity_id=opportunity_id, contact_crm_id=c, role=r) for c, r in roles.items()
-    )
-
-
 def add_role(session: Session, opportunity_id: int, contact_crm_id: str, role: str) -> None:
     existing = session.get(OpportunityContact, (opportunity_id, contact_crm_id))
     if existing is None:
@@ -130,8 +128,7 @@ def add_role(session: Session, opportunity_id: int, contact_crm_id: str, role: s
 def won_products(session: Session, customer_ids: Sequence[int]) -> dict[int, list[str]]:
     """Each customer's products from its won opportunities, the most recently won first."""
     found: dict[int, list[str]] = {}
-    for start in range(0, len(customer_ids), CHUNK):
-        chunk = customer_ids[start : start + CHUNK]
+    for chunk in _chunks(customer_ids):
         rows = session.execute(
             select(Opportunity.customer_id, Opportunity.products)
             .where(Opportunity.customer_id.in_(chunk), Opportunity.won.is_(True), Opportunity.products != "")
@@ -146,8 +143,7 @@ def won_products(session: Session, customer_ids: Sequence[int]) -> dict[int, lis
 def next_renewals(session: Session, customer_ids: Sequence[int], today: date) -> dict[int, tuple[date, str]]:
     """Each customer's open renewal closing soonest from today on (its close date and name)."""
     found: dict[int, tuple[date, str]] = {}
-    for start in range(0, len(customer_ids), CHUNK):
-        chunk = customer_ids[start : start + CHUNK]
+    for chunk in _chunks(customer_ids):
         rows = session.execute(
             select(Opportunity.customer_id, Opportunity.close_date, Opportunity.name)
             .where(
@@ -348,8 +344,7 @@ def add_opportunities(session: Session, rows: list[dict[str, object]]) -> None:
 
 def products_of(session: Session, customer_ids: Sequence[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {}
-    for start in range(0, len(customer_ids), CHUNK):
-        chunk = customer_ids[start : start + CHUNK]
+    for chunk in _chunks(customer_ids):
         rows = session.execute(
             select(CustomerProduct.customer_id, CustomerProduct.product)
             .where(CustomerProduct.customer_id.in_(chunk))
@@ -363,14 +358,13 @@ def products_of(session: Session, customer_ids: Sequence[int]) -> dict[int, list
 def replace_products(session: Session, products: dict[int, list[str]]) -> None:
     """Each customer's products, in order, instead of what it had."""
     ids = sorted(products)
-    for start in range(0, len(ids), CHUNK):
-        session.execute(delete(CustomerProduct).where(CustomerProduct.customer_id.in_(ids[start : start + CHUNK])))
+    for chunk in _chunks(ids):
+        session.execute(delete(CustomerProduct).where(CustomerProduct.customer_id.in_(chunk)))
     add_products(session, [(i, products[i]) for i in ids])
 
 
 def touch_customers(session: Session, customer_ids: Sequence[int], now: datetime) -> None:
-    for start in range(0, len(customer_ids), CHUNK):
-        chunk = customer_ids[start : start + CHUNK]
+    for chunk in _chunks(customer_ids):
         session.execute(update(Customer).where(Customer.id.in_(chunk)).values(updated_at=now))
 
 

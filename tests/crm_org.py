@@ -11,7 +11,8 @@ from tests.salesforce_standin import SalesforceStandIn
 
 @dataclass
 class Org:
-    owner: str  # the account owner's User id
+    owner: str  # the account owner's User id (HubSpot: owner id)
+    seller: str  # the seller's, who owns the deals the tests tie asks to
     acme: str
     globex: str
     initech: str
@@ -91,7 +92,7 @@ def seed_salesforce(sf: SalesforceStandIn, today: date) -> Org:
     )  # fmt: skip
     sf.put("Case", {"AccountId": initech, "CaseNumber": "00001027", "Subject": "Question", "Priority": "Low",
                     "IsClosed": False})  # fmt: skip
-    return Org(owner, acme, globex, initech, jane, renewal, expansion, hooli, hooli_deal)
+    return Org(owner, seller, acme, globex, initech, jane, renewal, expansion, hooli, hooli_deal)
 
 
 def seed_hubspot(hs: HubSpotStandIn, today: date) -> Org:
@@ -138,4 +139,4 @@ def seed_hubspot(hs: HubSpotStandIn, today: date) -> Org:
     hs.link("tickets", outage, "companies", globex)
     question = hs.put("tickets", {"subject": "Question", "hs_ticket_priority": "LOW", "hs_pipeline_stage": "1"})
     hs.link("tickets", question, "companies", initech)
-    return Org(owner, acme, globex, initech, jane, renewal, expansion, hooli, hooli_deal)
+    return Org(owner, seller, acme, globex, initech, jane, renewal, expansion, hooli, hooli_deal)

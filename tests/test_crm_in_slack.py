@@ -95,13 +95,12 @@ def test_the_deal_is_a_typeahead_over_the_requesters_open_opportunities_stored_b
     from storage.models import ReferenceRequest
     from tests.harness import today
 
-    seller = next(i for i, u in salesforce.objects["User"].items() if u["Email"] == "seller@example.com")
     closes = today() + timedelta(days=45)
     salesforce.put(
         "Opportunity",
         {"AccountId": org.globex, "Name": "Globex platform deal", "StageName": "Proposal", "Amount": 250000.0,
          "CloseDate": closes.isoformat(), "IsClosed": False, "IsWon": False, "Type": "New Customer",
-         "OwnerId": seller},
+         "OwnerId": org.seller},
     )  # fmt: skip
     bot = start_bot(**salesforce_settings(salesforce))
     assert scheduler.run_crm_sync(bot.deps, holder="h:1:a")

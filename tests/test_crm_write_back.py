@@ -3,7 +3,6 @@ outcome, never written twice (not even when a run stopped before it could keep t
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +12,8 @@ from bot.entry import scheduler
 from bot.services import followups
 from storage.models import ReferenceRequest
 from tests.conftest import salesforce_settings
-from tests.harness import M1, answers, card_for, open_modal, today
+from tests.harness import answers, open_modal, today
+from tests.test_contact_history import approve_latest
 from tests.test_crm_in_slack import SELLER, customer_ids
 
 
@@ -23,12 +23,11 @@ def tasks(salesforce) -> list[dict[str, Any]]:
 
 def approved_ask_on_a_deal(bot, salesforce, org) -> str:
     """The seller's ask tied to an open deal, approved by a manager; the deal's CRM id."""
-    seller = next(i for i, u in salesforce.objects["User"].items() if u["Email"] == "seller@example.com")
     deal = salesforce.put(
         "Opportunity",
         {"AccountId": org.globex, "Name": "Globex platform deal", "StageName": "Proposal", "Amount": 250000.0,
          "CloseDate": (today() + timedelta(days=45)).isoformat(), "IsClosed": False, "IsWon": False,
-         "OwnerId": seller},
+         "OwnerId": org.seller},
     )  # fmt: skip
     assert scheduler.run_crm_sync(bot.deps, holder="h:1:a")
     ids = customer_ids(bot)
@@ -37,8 +36,7 @@ def approved_ask_on_a_deal(bot, salesforce, org) -> str:
     assert bot.slack.submit(SELLER, view, form).status == 200
     assert scheduler.run_crm_sync(bot.deps, holder="h:1:a")
     assert tasks(salesforce) == []  # waiting for a decision: nothing on the deal yet
-    assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
-    bot.standin.wait_for(lambda: "approve_request" not in json.dumps(bot.standin.dms_to(M1)[0].blocks), what="decided")
+    approve_latest(bot, 0)
     return deal
 
 

@@ -6,10 +6,11 @@ from typing import Any
 
 from bot.services.context import ServiceContext
 from bot.services.crm import connect, sync, write_back
+from bot.services.customer_io import EmailResolver
 from bot.services.settings import CrmSettings, DirectorySettings
 
 
-def email_resolver(client: Any) -> sync.EmailResolver:
+def email_resolver(client: Any) -> EmailResolver:
     """users.lookupByEmail, each email asked once per run (None: nobody in the workspace has it)."""
     from slack_sdk.errors import SlackApiError
 

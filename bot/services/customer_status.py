@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from bot.domain import CustomerStatus
 from bot.errors import StaysDoNotContact
-from bot.services import decisions
+from bot.services import redraw
 from bot.services.context import ServiceContext
-from storage import customer_repo, request_repo
+from storage import customer_repo
 from storage.models import Customer
 
 
@@ -36,8 +36,7 @@ def change(
         raise StaysDoNotContact(customer.name)
     if not customer_repo.change_status(session, customer, to, actor_id=actor_id, at=now):
         return False
-    for request in request_repo.open_for_customer(session, customer.id, ctx.today()):
-        decisions.show_change(session, ctx, request, now)
+    redraw.customer_changed(session, ctx, customer.id, now)
     return True
 
 

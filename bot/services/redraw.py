@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from bot.domain import REDRAWN_BY, OutboxKind
 from bot.services import digest, home
 from bot.services.context import ServiceContext
-from storage import outbox_repo
+from storage import outbox_repo, request_repo
 from storage.models import ReferenceRequest
 
 # What only the managers (or the approval channel) receive.
@@ -32,3 +32,10 @@ def ask_changed(session: Session, ctx: ServiceContext, request: ReferenceRequest
     digest.update_copies(session, request_id=request.id, today=ctx.today(), now=now)
     owner = request.customer.account_owner if request.customer else None
     home.refresh(session, [request.requester_id, *ctx.managers, *([owner] if owner else [])], now)
+
+
+def customer_changed(session: Session, ctx: ServiceContext, customer_id: int, now: datetime) -> None:
+    """The customer's standing changed (its status, a touch struck out, a quiet period): every open ask of it
+    is redrawn, since its cards show that standing."""
+    for request in request_repo.open_for_customer(session, customer_id, ctx.today()):
+        ask_changed(session, ctx, request, now)

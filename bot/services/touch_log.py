@@ -29,7 +29,7 @@ from bot.outbox_payloads import LoggedTouchOf
 from bot.rules.policy import Standing
 from bot.services import catalog, redraw, sheets, standing
 from bot.services.context import ServiceContext
-from storage import customer_repo, outbox_repo, request_repo, touch_repo
+from storage import customer_repo, outbox_repo, touch_repo
 from storage.models import Customer, Touch
 
 HISTORY_SHEET = (
@@ -161,8 +161,7 @@ def strike_out(ctx: ServiceContext, *, touch_id: int, manager_id: str, reason: s
                 outbox_repo.enqueue(
                     session, kind=OutboxKind.TOUCH_NOTICE_UPDATE, channel=channel, ts=ts, payload=payload, now=now
                 )
-        for ask in request_repo.open_for_customer(session, touch.customer_id, ctx.today()):
-            redraw.ask_changed(session, ctx, ask, now)  # their cards show the customer's standing
+        redraw.customer_changed(session, ctx, touch.customer_id, now)
         return _logged(session, ctx, touch)
 
 

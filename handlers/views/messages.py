@@ -264,13 +264,12 @@ def cancel_button(r: RequestSummary) -> ButtonElement:
     )
 
 
-def final_state(r: RequestSummary) -> str:
+def final_state(status: RequestStatus, outcome: Outcome | None, note: str) -> str:
     """Where an ask ended, in words: its outcome once the requester told it ("done: Jane was a bit rushed",
     "didn't happen"), otherwise its status ("approved", "cancelled")."""
-    if r.status is RequestStatus.APPROVED and r.outcome is not None and r.outcome is not Outcome.PLANNED:
-        note = f": {esc(r.outcome_note)}" if r.outcome_note else ""
-        return f"{r.outcome.label.lower()}{note}"
-    return r.status.label.lower()
+    if status is RequestStatus.APPROVED and outcome is not None and outcome is not Outcome.PLANNED:
+        return outcome.label.lower() + (f": {esc(note)}" if note else "")
+    return status.label.lower()
 
 
 def search_reply(typed: str, found: list[Found], total: int) -> tuple[str, list[Block]]:
@@ -281,9 +280,7 @@ def search_reply(typed: str, found: list[Found], total: int) -> tuple[str, list[
     for f in found:
         product = f" on {esc(f.product)}" if f.product else ""
         who = f"*{esc(f.customer_name)}*" if f.customer_name else "_customer to be chosen_"
-        ended = f.status.label.lower()
-        if f.status is RequestStatus.APPROVED and f.outcome is not None and f.outcome is not Outcome.PLANNED:
-            ended = f.outcome.label.lower() + (f": {esc(f.outcome_note)}" if f.outcome_note else "")
+        ended = final_state(f.status, f.outcome, f.outcome_note)
         lines.append(
             f"*#{f.request_id}* {f.ask_type.label}{product} with {who} for {user(f.requester_id)} "
             f"({f.team.label}), needed by {slack_date(f.needed_by)}: *{ended}*"
@@ -301,7 +298,7 @@ def own_requests_reply(requests: list[RequestSummary], today: date) -> tuple[str
         return "You have no reference requests in the last 90 days.", [_section(text)]
     blocks: list[Block] = [_section(f"*Your reference requests, last 90 days ({len(requests)})*")]
     for r in requests[:MAX_LISTED]:
-        line = _section(f"*#{r.id}* {ask_line(r)}: *{final_state(r)}*")
+        line = _section(f"*#{r.id}* {ask_line(r)}: *{final_state(r.status, r.outcome, r.outcome_note)}*")
         if cancellable(r, today):
             line.accessory = cancel_button(r)
         blocks.append(line)

@@ -48,10 +48,12 @@ def customer_option(customer_id: int, name: str, status: CustomerStatus) -> Opti
 def customer_option_json(customer_id: int, name: str, status: CustomerStatus) -> dict[str, Any]:
     """The same option as Slack receives it, for the typeahead: up to 100 a keystroke, built as plain JSON
     because serialising Option models cost more than the search."""
-    return {
-        "text": {"type": "plain_text", "text": customer_label(name, status), "emoji": True},
-        "value": str(customer_id),
-    }
+    return _option_json(str(customer_id), customer_label(name, status))
+
+
+def _option_json(value: str, text: str) -> dict[str, Any]:
+    """An option as Slack receives it (what `Option(value, text).to_dict()` gives, checked in a test)."""
+    return {"text": {"type": "plain_text", "text": text, "emoji": True}, "value": value}
 
 
 def contact_option(
@@ -327,5 +329,4 @@ def deal_option(crm_id: str, name: str, stage: str, amount: str, closes: str) ->
     """An opportunity as the typeahead lists it: "Acme renewal · Negotiation · 90,000 USD · closes 14 Jan"; plain
     JSON, as `customer_option_json` is, for a list built on every keystroke."""
     parts = [name, stage, amount, f"closes {closes}" if closes else ""]
-    text = clip(" · ".join(p for p in parts if p), 75)
-    return {"text": {"type": "plain_text", "text": text, "emoji": True}, "value": crm_id[:150]}
+    return _option_json(crm_id[:150], clip(" · ".join(p for p in parts if p), 75))

@@ -10,7 +10,7 @@ do-not-contact, nor a pause a manager set in the bot: those conflicts are report
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import islice
@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from bot.domain import CustomerStatus
 from bot.rules import crm_mapping
-from bot.rules.policy import Quiet
-from bot.services import customer_status, decisions
+from bot.services import customer_status, redraw, standing
 from bot.services.context import ServiceContext
 from bot.services.crm.records import CrmAccount, CrmContact, CrmOpportunity, CrmSource, CrmUnavailable
-from storage import crm_repo, customer_repo, request_repo
+from bot.services.customer_io import IMPORTER, EmailResolver
+from storage import crm_repo, customer_repo
 from storage.models import Contact, Customer, CustomerProduct, Opportunity
 
 logger = logging.getLogger("reference_bot.crm")
@@ -33,9 +33,6 @@ OVERLAP = timedelta(minutes=5)
 BATCH = 1000
 ANALYZE_AFTER = 10_000  # rows added in one run past which the database's statistics are taken again
 T = TypeVar("T")
-
-# Resolves an owner's email to a Slack user ID (None: nobody in Slack has it).
-EmailResolver = Callable[[str], str | None]
 
 
 @dataclass
@@ -248,7 +245,8 @@ class _Run:
             self.report.watermark = modified
 
     def _quiet(self, customer: Customer) -> str | None:
-        return Quiet(customer.renewal_on, customer.open_case, self.ctx.limits.quiet_days).reason(self.today)
+        quiet = standing.quiet_of(customer, self.ctx.limits)
+        return quiet.reason(self.today) if quiet is not None else None
 
     def _remember_quiet(self, customer: Customer) -> None:
         if customer.id not in self.quiet_before:
@@ -362,7 +360,7 @@ class _Run:
         if wanted is None or wanted is customer.status:
             return False
         who = crm_repo.last_status_actor(self.session, customer.id)
-        by_manager = who is not None and who not in (SYNC_ACTOR, "import")
+        by_manager = who is not None and who not in (SYNC_ACTOR, IMPORTER)
         if customer_status.lifts_do_not_contact(customer, wanted):
             self.report.conflicts.append(
                 f"{customer.name}: do_not_contact (the CRM says {wanted.value}; only a reference manager lifts it, "
@@ -543,12 +541,11 @@ class _Run:
     def _renewals(self) -> None:
         ids = sorted(self.touched_customers | set(crm_repo.with_renewal_before(self.session, self.today)))
         found = crm_repo.next_renewals(self.session, ids, self.today)
-        for start in range(0, len(ids), crm_repo.CHUNK):
-            for customer in customer_repo.get_many(self.session, ids[start : start + crm_repo.CHUNK]):
-                on, name = found.get(customer.id, (None, ""))
-                if (customer.renewal_on, customer.renewal_name) != (on, name[:150]):
-                    self._remember_quiet(customer)
-                    customer.renewal_on, customer.renewal_name = on, name[:150]
+        for customer in crm_repo.customers_in(self.session, ids):
+            on, name = found.get(customer.id, (None, ""))
+            if (customer.renewal_on, customer.renewal_name) != (on, name[:150]):
+                self._remember_quiet(customer)
+                customer.renewal_on, customer.renewal_name = on, name[:150]
         self.session.flush()
 
     def _products(self) -> None:
@@ -565,7 +562,7 @@ class _Run:
 
     def _show_quiet_changes(self) -> None:
         """Quiet periods that started or ended are reported, and every open ask of the customer redrawn."""
-        for customer in customer_repo.get_many(self.session, list(self.quiet_before)):
+        for customer in crm_repo.customers_in(self.session, self.quiet_before):
             before, after = self.quiet_before[customer.id], self._quiet(customer)
             if (before is None) == (after is None):
                 continue
@@ -573,8 +570,7 @@ class _Run:
                 self.report.quiet_started.append(f"{customer.name}: {after}")
             else:
                 self.report.quiet_ended.append(customer.name)
-            for request in request_repo.open_for_customer(self.session, customer.id, self.today):
-                decisions.show_change(self.session, self.ctx, request, self.now)
+            redraw.customer_changed(self.session, self.ctx, customer.id, self.now)
 
 
 def _products(names: list[str]) -> list[CustomerProduct]:
