@@ -163,6 +163,8 @@ class Level(Labelled):
     DO_NOT_CONTACT = "do_not_contact", "Do not contact"
     PAUSED = "paused", "Paused"
     QUIET = "quiet", "Quiet period"  # a renewal closing soon or an open high-priority case (from the CRM)
+    CONTACT_BLOCKED = "contact_blocked", "Not what the contact agreed to"  # see bot.rules.consent
+    UNCONFIRMED = "unconfirmed", "Contact's willingness to confirm again"
 
 
 class EventKind(Labelled):
@@ -265,6 +267,7 @@ class OutboxKind(Labelled):
     NOMINATION_CARD_UPDATE = "nomination_card_update", "nomination card update"
     DIGEST_UPDATE = "digest_update", "digest update"
     BETA_NUDGE_DM = "beta_nudge_dm", "weekly ask to nominate beta customers"
+    CONSENT_REVERIFY_DM = "consent_reverify_dm", "ask to confirm contacts are still willing"
     HOME_UPDATE = "home_update", "Home tab refresh"
     CANCELLED_DM = "cancelled_dm", "cancellation notice to the account owner"
     DECISION_NUDGE = "decision_nudge", "reminder of an ask waiting two working days"

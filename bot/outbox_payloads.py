@@ -57,6 +57,14 @@ class BetaNudge(Payload):
     total: int
 
 
+class ConsentReverify(Payload):
+    """Contacts of one account owner due to be confirmed again: (contact id, name, customer name), how many."""
+
+    contacts: list[tuple[int, str, str]]
+    total: int
+    days: int = 180  # CONSENT_REVERIFY_DAYS when it was sent
+
+
 class SideDoorOffer(Payload):
     """The reply in a watched channel's thread, with what the message read as (the form's prefill)."""
 

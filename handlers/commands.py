@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.models.views import View
 
-from bot.services import asks, catalog, customer_limits, home, intake, side_doors
+from bot.services import asks, catalog, customer_limits, customer_page, home, intake, side_doors
 from bot.services.context import ServiceContext
 from handlers.common import deps, open_modal
 from handlers.error_replies import guarded
@@ -20,6 +20,7 @@ from handlers.payloads import RequestModalContext
 from handlers.program_listeners import open_program
 from handlers.request_modal import blank_form, build_form, first_need, standing_shown
 from handlers.views import messages
+from handlers.views.customer_page_blocks import customer_page_view
 from handlers.views.home_blocks import waiting_blocks
 from handlers.views.limits_modal import limits_modal
 from handlers.views.log_modal import log_modal
@@ -89,14 +90,15 @@ def _log(t: _Typed) -> None:
 SHOWN_MATCHES = 10
 
 
-def _which_customer(ctx: ServiceContext, typed: str) -> str:
-    """`limits NAME` naming no single customer: the customers it matches, so the manager can say which."""
+def _which_customer(ctx: ServiceContext, typed: str, word: str) -> str:
+    """`limits NAME` or `customer NAME` naming no single customer: the customers it matches, so the user can
+    say which."""
     found = catalog.search_customers(ctx, query=typed, limit=SHOWN_MATCHES + 1) if typed.strip() else []
     if not found:
-        return f"No customer matches “{esc(typed)}”. Try `{COMMAND} limits` with a customer's name."
+        return f"No customer matches “{esc(typed)}”. Try `{COMMAND} {word}` with a customer's name."
     names = ", ".join(f"*{esc(c.name)}*" for c in found[:SHOWN_MATCHES])
     more = " and more; type more of the name" if len(found) > SHOWN_MATCHES else ""
-    return f"“{esc(typed)}” matches {names}{more}. Try `{COMMAND} limits` with one of these names."
+    return f"“{esc(typed)}” matches {names}{more}. Try `{COMMAND} {word}` with one of these names."
 
 
 def _offers(t: _Typed) -> None:
@@ -125,11 +127,22 @@ def _search(t: _Typed) -> None:
     t.respond(text=text, blocks=[b.to_dict() for b in blocks], response_type="ephemeral")
 
 
+def _customer(t: _Typed) -> None:
+    """`customer NAME`: the customer's page (managers and its account owner)."""
+    chosen = catalog.find_customer(t.ctx, text=t.rest) if t.rest.strip() else None
+    if chosen is None:
+        t.ack(text=_which_customer(t.ctx, t.rest, "customer"))
+        return
+    page = customer_page.load(t.ctx, customer_id=chosen.id, viewer=t.user_id)
+    t.ack()
+    t.open(customer_page_view(page))
+
+
 def _limits(t: _Typed) -> None:
     t.ctx.require_manager(t.user_id, "change a customer's limits")
     chosen = catalog.find_customer(t.ctx, text=t.rest)
     if chosen is None:
-        t.ack(text=_which_customer(t.ctx, t.rest))
+        t.ack(text=_which_customer(t.ctx, t.rest, "limits"))
         return
     t.ack()
     t.open(limits_modal(customer_limits.load(t.ctx, customer_id=chosen.id)))
@@ -145,10 +158,11 @@ _WORDS: dict[str, Callable[[_Typed], None]] = {
     "nominate": _nominate,
     "log": _log,
     "limits": _limits,
+    "customer": _customer,
     "offers": _offers,
     "search": _search,
 }
-_TAKES_MORE = {"help", "?", "limits", "offers", "search"}
+_TAKES_MORE = {"help", "?", "limits", "customer", "offers", "search"}
 
 
 def reference_request(

@@ -146,6 +146,19 @@ def message_words_and_link(client: WebClient, body: dict[str, Any]) -> str:
 TRIGGER_ERRORS = {"expired_trigger_id", "exchanged_trigger_id", "invalid_trigger_id"}
 
 
+def open_over(client: WebClient, body: dict[str, Any], view: View, tell: Callable[[str], None], again: str) -> bool:
+    """A modal opened from a click: pushed over the modal the click came from (Back returns to it), else
+    opened on its own (a message, the Home tab)."""
+    if (body.get("view") or {}).get("type") == "modal":
+        try:
+            client.views_push(trigger_id=body["trigger_id"], view=view)
+            return True
+        except SlackApiError as exc:
+            logger.warning("views.push failed: %s", exc.response.get("error"))
+            return False
+    return open_modal(client, trigger_id=body["trigger_id"], view=view, tell=tell, again=again)
+
+
 def open_modal(
     client: WebClient,
     *,

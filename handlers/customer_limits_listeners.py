@@ -42,6 +42,8 @@ def limits_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], conte
         customer_id=ref.customer_id,
         values={name: state_value(values, block, action) for name, (block, action) in FIELD_ACTIONS.items()},
         status=state_value(values, Block.STATUS, Action.STATUS),
+        reason=state_value(values, Block.STATUS_REASON, Action.STATUS_REASON),
+        paused_until=state_value(values, Block.PAUSED_UNTIL, Action.PAUSED_UNTIL),
     )
     ack()
     d.wake_outbox()

@@ -22,6 +22,8 @@ class Callback(enum.StrEnum):
     OWNER_NOT_NOW_MODAL = "owner_not_now"
     OVERRIDE_OWNER_MODAL = "approve_without_owner"
     CONTACT_MODAL = "name_contact"
+    CONSENT_MODAL = "contact_consent"
+    CUSTOMER_PAGE = "customer_page"  # a customer's page (closed only)
 
 
 class Block(enum.StrEnum):
@@ -57,6 +59,13 @@ class Block(enum.StrEnum):
     CONTACT_MAX = "contact_max_touches"
     REST_DAYS = "rest_days"
     STATUS = "status"
+    STATUS_REASON = "status_reason"  # the service's field names, so its errors land under them
+    PAUSED_UNTIL = "paused_until"
+    # Contact consent modal
+    AGREED_KINDS = "agreed_kinds"
+    CONTACT_CAP = "contact_cap"
+    CONTACT_CAP_DAYS = "contact_cap_days"
+    CONTACT_NOT_BEFORE = "contact_not_before"
     # Follow-up modals
     SENTIMENT = "sentiment"
     NEW_DATE = "new_date"
@@ -102,6 +111,16 @@ class Action(enum.StrEnum):
     CONTACT_MAX = "contact_max_input"
     REST_DAYS = "rest_days_input"
     STATUS = "status_select"
+    STATUS_REASON = "status_reason_input"
+    PAUSED_UNTIL = "paused_until_date"
+    AGREED_KINDS = "agreed_kinds_select"
+    CONTACT_CAP = "contact_cap_input"
+    CONTACT_CAP_DAYS = "contact_cap_days_input"
+    CONTACT_NOT_BEFORE = "contact_not_before_date"
+    CUSTOMER_PAGE = "customer_page"  # a customer's page, from wherever the customer is named
+    EDIT_CONSENT = "edit_consent"  # a contact's consent and preferences
+    CONFIRM_CONSENT = "confirm_consent"  # the owner's one-click "still willing"
+    REACTIVATE_CUSTOMER = "reactivate_customer"
     FOLLOWUP_DONE = "followup_done"
     NUDGE_REQUESTER = "nudge_requester"  # a manager reminds the requester of an outcome past due
     FOLLOWUP_NOT_HAPPENED = "followup_not_happened"

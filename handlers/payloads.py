@@ -74,6 +74,12 @@ class CustomerRef(_Payload):
     customer_id: int = Field(gt=0, lt=2**31)
 
 
+class ContactRef(_Payload):
+    """A contact's consent form, and its one-click "still willing": which contact."""
+
+    contact_id: int = Field(gt=0, lt=2**31)
+
+
 class DeclineContext(_Payload):
     """The decline modal: which request, and the channel the manager clicked in (for ephemeral replies)."""
 

@@ -370,10 +370,22 @@ def change_status(session: Session, customer: Customer, to: CustomerStatus, *, a
 
 
 def record_change(
-    session: Session, customer_id: int, *, actor_id: str, at: datetime, field: str, old: str, new: str
+    session: Session,
+    customer_id: int,
+    *,
+    actor_id: str,
+    at: datetime,
+    field: str,
+    old: str,
+    new: str,
+    contact_id: int | None = None,
 ) -> None:
-    """One change of a customer's limits or status: who, when, from what to what."""
-    session.add(CustomerChange(customer_id=customer_id, actor_id=actor_id, at=at, field=field, old=old, new=new))
+    """One change of a customer's limits or status (or of one of its contacts): who, when, from what to what."""
+    session.add(
+        CustomerChange(
+            customer_id=customer_id, actor_id=actor_id, at=at, field=field, old=old, new=new, contact_id=contact_id
+        )
+    )
 
 
 def using_products(
@@ -405,10 +417,14 @@ def using_products(
 
 
 def with_products(session: Session, customer_ids: Sequence[int]) -> Sequence[Customer]:
-    """The customers with their products, in one round trip for the lot."""
+    """The customers with their products and contacts, in one round trip each for the lot."""
     if not customer_ids:
         return []
-    stmt = select(Customer).where(Customer.id.in_(list(customer_ids))).options(selectinload(Customer.products))
+    stmt = (
+        select(Customer)
+        .where(Customer.id.in_(list(customer_ids)))
+        .options(selectinload(Customer.products), selectinload(Customer.contacts))
+    )
     return session.scalars(stmt).all()
 
 
@@ -574,3 +590,47 @@ def reference_contacts(session: Session, customer_ids: Sequence[int]) -> dict[in
         .group_by(Contact.customer_id)
     )
     return {int(c): int(n) for c, n in session.execute(stmt)}
+
+
+def changes_of(session: Session, customer_id: int, *, limit: int = 20) -> Sequence[CustomerChange]:
+    """A customer's recorded changes (its own and its contacts'), the newest first."""
+    stmt = (
+        select(CustomerChange)
+        .where(CustomerChange.customer_id == customer_id)
+        .order_by(CustomerChange.at.desc(), CustomerChange.id.desc())
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()
+
+
+def pauses_ended(session: Session, today: date) -> Sequence[Customer]:
+    """Paused customers whose pause's last day is before `today`."""
+    stmt = select(Customer).where(Customer.status == CustomerStatus.PAUSED, Customer.paused_until < today)
+    return session.scalars(stmt.order_by(Customer.id)).all()
+
+
+def contact_pauses_ended(session: Session, today: date) -> Sequence[Contact]:
+    stmt = select(Contact).where(Contact.status == CustomerStatus.PAUSED, Contact.paused_until < today)
+    return session.scalars(stmt.order_by(Contact.id)).all()
+
+
+def consent_due(
+    session: Session, *, confirmed_before: date, asked_before: date, limit: int = 5000
+) -> Sequence[tuple[Contact, str, str]]:
+    """Contacts of active customers with an account owner, not marked do-not-contact, whose willingness was
+    confirmed before `confirmed_before` and who were not asked about since `asked_before`: with the customer's
+    name and owner."""
+    stmt = (
+        select(Contact, Customer.name, Customer.account_owner)
+        .join(Customer, Customer.id == Contact.customer_id)
+        .where(
+            Contact.confirmed_on < confirmed_before,
+            Contact.status != CustomerStatus.DO_NOT_CONTACT,
+            Customer.status == CustomerStatus.ACTIVE,
+            Customer.account_owner.is_not(None),
+            or_(Contact.reverify_asked_on.is_(None), Contact.reverify_asked_on < asked_before),
+        )
+        .order_by(Customer.account_owner, Customer.name, Contact.id)
+        .limit(limit)
+    )
+    return [(c, name, owner or "") for c, name, owner in session.execute(stmt)]

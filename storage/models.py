@@ -128,6 +128,9 @@ class Customer(Base):
     renewal_on: Mapped[date | None] = mapped_column(Date)
     renewal_name: Mapped[str] = mapped_column(String(MAX_DEAL_NAME), default="", server_default="")
     open_case: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    # Why it is paused or do-not-contact, and the last day of a pause (it is active again the day after).
+    status_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    paused_until: Mapped[date | None] = mapped_column(Date, index=True)
 
     products: Mapped[list[CustomerProduct]] = relationship(
         back_populates="customer", cascade="all, delete-orphan", order_by="CustomerProduct.position"
@@ -209,6 +212,22 @@ class Contact(Base):
     title: Mapped[str] = mapped_column(String(MAX_TITLE), default="")
     reference_since: Mapped[date | None] = mapped_column(Date)  # approved as a reference (a nomination)
     crm_id: Mapped[str | None] = mapped_column(String(MAX_CRM_ID))
+    # What the person agreed to (migration 0029): the kinds of ask (AskType values, ";"-separated; "" when not
+    # recorded: any kind), their own cap (touches per window) on top of the customer's, a "not before" day, a
+    # status of their own with its reason and a pause's last day, and when their willingness was last confirmed
+    # (and by whom), and when the owner was last asked to re-confirm it.
+    agreed_kinds: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    max_touches: Mapped[int | None] = mapped_column(Integer)
+    window_days: Mapped[int | None] = mapped_column(Integer)
+    not_before: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[CustomerStatus] = mapped_column(
+        _enum(CustomerStatus, "contact_status"), default=CustomerStatus.ACTIVE, server_default="active"
+    )
+    status_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
+    paused_until: Mapped[date | None] = mapped_column(Date, index=True)
+    confirmed_on: Mapped[date | None] = mapped_column(Date)
+    confirmed_by: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID))
+    reverify_asked_on: Mapped[date | None] = mapped_column(Date)
 
     customer: Mapped[Customer] = relationship(back_populates="contacts")
 
@@ -486,6 +505,7 @@ class CustomerChange(Base):
     field: Mapped[str] = mapped_column(String(40))
     old: Mapped[str] = mapped_column(String(100), default="")
     new: Mapped[str] = mapped_column(String(100), default="")
+    contact_id: Mapped[int | None] = mapped_column(Integer)  # a change of one of its contacts (migration 0029)
 
 
 class OutboxMessage(Base):

@@ -68,3 +68,15 @@ def move(
         .execution_options(synchronize_session=False)
     )
     return getattr(result, "rowcount", 0) == 1
+
+
+def of_customer(session: Session, customer_id: int, *, limit: int = 10) -> Sequence[Nomination]:
+    """A customer's nominations, the newest first, with the contact each named."""
+    stmt = (
+        select(Nomination)
+        .where(Nomination.customer_id == customer_id)
+        .options(selectinload(Nomination.contact))
+        .order_by(Nomination.created_at.desc(), Nomination.id.desc())
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()

@@ -438,3 +438,13 @@ def search(
     total = int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
     rows = session.execute(stmt.order_by(ReferenceRequest.id.desc()).limit(limit))
     return [(r, name) for r, name in rows], total
+
+
+def of_customer(session: Session, customer_id: int, *, limit: int) -> tuple[Sequence[ReferenceRequest], int]:
+    """A customer's asks, the newest first (its page), and how many it has in all."""
+    return _listed(
+        session,
+        ReferenceRequest.customer_id == customer_id,
+        order=[ReferenceRequest.created_at.desc(), ReferenceRequest.id.desc()],
+        limit=limit,
+    )

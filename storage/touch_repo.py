@@ -183,3 +183,14 @@ def unhappy_customers(session: Session, since: date) -> list[int]:
     unhappy = Touch.sentiment == literal_column(f"'{Sentiment.UNHAPPY.value}'")
     stmt = select(Touch.customer_id).where(unhappy, Touch.touched_on >= since, Touch.touched_on <= LAST_DAY)
     return sorted({int(c) for c in session.scalars(stmt)})
+
+
+def outside_asks(session: Session, customer_id: int, *, limit: int) -> Sequence[Touch]:
+    """A customer's touches logged in Slack or imported (not an ask's own), the newest first."""
+    stmt = (
+        select(Touch)
+        .where(Touch.customer_id == customer_id, Touch.request_id.is_(None))
+        .order_by(Touch.touched_on.desc(), Touch.id.desc())
+        .limit(limit)
+    )
+    return session.scalars(stmt).all()

@@ -524,6 +524,13 @@ class SlackStandIn:
             return {"ok": False, "error": error}
         return self._store_view(self._json_arg(args, "view"))
 
+    def _api_views_push(self, args: dict[str, Any]) -> dict[str, Any]:
+        # A view pushed onto the modal a trigger came from (Slack: up to 2 beyond the first; not counted here).
+        error = self._trigger_error(str(args.get("trigger_id") or ""))
+        if error:
+            return {"ok": False, "error": error}
+        return self._store_view(self._json_arg(args, "view"))
+
     def _api_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
         view_id = str(args.get("view_id") or "")
         if view_id not in self.views:

@@ -110,12 +110,17 @@ def test_xlsx_import_and_csv_export_round_trip(cli_env, tmp_path, database):
     exported = run(["customers", "export"], cli_env)
     assert exported.returncode == 0, exported.stderr
     rows = list(csv.reader(io.StringIO(exported.stdout)))
-    overrides = ["max_touches", "window_days", "contact_max_touches", "rest_days"]
+    overrides = ["max_touches", "window_days", "contact_max_touches", "rest_days", "status_reason", "paused_until"]
+    consent = [
+        "contact_agreed", "contact_cap", "contact_cap_days", "contact_not_before", "contact_status",
+        "contact_status_reason", "contact_paused_until", "contact_confirmed_on",
+    ]  # fmt: skip
     assert rows == [
-        HEADER.split(",") + overrides,
+        HEADER.split(",") + overrides + consent,
         ["Acme", "Retail", "EMEA", "1000+", "Analytics", "UOWNER01", "active", "no", "Jane", "j@a.test", "CTO"]
-        + [""] * 4,
-        ["Zed", "Retail", "APAC", "10-50", "", "", "do_not_contact", "no", "", "", ""] + [""] * 4,
+        + [""] * 6
+        + ["", "", "", "", "active", "", "", ""],
+        ["Zed", "Retail", "APAC", "10-50", "", "", "do_not_contact", "no", "", "", ""] + [""] * 6 + [""] * 8,
     ]
     out = tmp_path / "back.csv"
     assert run(["customers", "export", str(out)], cli_env).returncode == 0

@@ -29,7 +29,8 @@ def mark(bot, manager: str, name: str, status: str) -> None:
     before = len(bot.standin.calls_to("views.open"))
     assert bot.slack.command(manager, f"limits {name}").status == 200
     view = bot.standin.wait_calls("views.open", before + 1)[-1].answer["view"]
-    assert bot.slack.submit(manager, view, {"status": status}).status == 200
+    reason = {"status_reason": "legal asked us to stop"} if status == "do_not_contact" else {}
+    assert bot.slack.submit(manager, view, {"status": status, **reason}).status == 200
     bot.drained()
 
 

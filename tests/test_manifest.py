@@ -20,6 +20,7 @@ METHOD_SCOPES = {
     "chat_postEphemeral": {"chat:write"},
     "views_open": set(),
     "views_update": set(),
+    "views_push": set(),
     "views_publish": set(),
     "users_lookupByEmail": {"users:read", "users:read.email"},
     "users_info": {"users:read"},

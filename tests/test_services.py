@@ -26,7 +26,7 @@ from bot.domain import (
     parse_choice,
 )
 from bot.errors import FormErrors, NotAManager, UnknownRequest
-from bot.outbox_payloads import BetaNudge, LimitsSaved, SavedLate, SideDoorOffer
+from bot.outbox_payloads import BetaNudge, ConsentReverify, LimitsSaved, SavedLate, SideDoorOffer
 from bot.services import asks, decisions, intake
 from bot.services.context import ServiceContext
 from bot.services.intake import RequestForm
@@ -187,6 +187,7 @@ def test_every_outbox_kind_has_one_entry_whose_message_slack_accepts():
     queued = {  # a payload as each payload-only kind is queued with
         OutboxKind.LIMITS_SAVED_DM: LimitsSaved(customer_name="Acme", changes=["Status: active → paused"]),
         OutboxKind.BETA_NUDGE_DM: BetaNudge(customers=[(1, "Acme")], total=3),
+        OutboxKind.CONSENT_REVERIFY_DM: ConsentReverify(contacts=[(1, "Jane <Doe>", "Acme")], total=2),
         OutboxKind.SAVED_LATE_DM: SavedLate(form="Log a touch"),
         OutboxKind.SIDE_DOOR_OFFER: SideDoorOffer(thread_ts="1.2", author="UREQ0001", product="Analytics"),
     }

@@ -23,6 +23,7 @@ from bot.domain import REDRAWN_BY, OutboxKind
 from bot.errors import UnknownNomination, UnknownRequest
 from bot.outbox_payloads import (
     BetaNudge,
+    ConsentReverify,
     DigestCopyOf,
     DigestWeek,
     LimitsSaved,
@@ -40,7 +41,7 @@ from bot.services.summaries import RequestSummary
 from bot.services.touch_log import LoggedTouch
 from handlers import chart_uploads
 from handlers.home_tab import home_tab
-from handlers.views import messages, nomination_blocks, side_door_blocks, signoff_blocks
+from handlers.views import consent_modal, messages, nomination_blocks, side_door_blocks, signoff_blocks
 from handlers.views.cards import approval_card, approval_card_text
 from handlers.views.digest_blocks import digest_blocks, digest_copy
 from handlers.views.followup_blocks import followup_dm, unhappy_alert, unhappy_for_owner
@@ -273,6 +274,10 @@ def _beta_nudge(nudge: BetaNudge, _payload: BetaNudge, _channel: str) -> Drawing
     return nomination_blocks.beta_nudge(nudge.customers, nudge.total) if nudge.customers else None
 
 
+def _consent_reverify(ask: ConsentReverify, _payload: ConsentReverify, _channel: str) -> Drawing | None:
+    return consent_modal.reverify_message(ask.contacts, ask.total, ask.days) if ask.contacts else None
+
+
 def _side_door_offer(offer: SideDoorOffer, _payload: SideDoorOffer, channel: str) -> Drawing:
     return side_door_blocks.offer_message(offer.model_dump(), channel)
 
@@ -341,6 +346,7 @@ KINDS: dict[OutboxKind, Kind[Any, Any]] = {
     OutboxKind.LIMITS_SAVED_DM: Kind("the manager", LimitsSaved, as_queued, _limits_saved),
     OutboxKind.SAVED_LATE_DM: Kind("the user who sent the form", SavedLate, as_queued, _saved_late),
     OutboxKind.BETA_NUDGE_DM: Kind("account owner", BetaNudge, as_queued, _beta_nudge),
+    OutboxKind.CONSENT_REVERIFY_DM: Kind("account owner", ConsentReverify, as_queued, _consent_reverify),
     OutboxKind.SIDE_DOOR_OFFER: Kind(
         "the message's thread", SideDoorOffer, as_queued, _side_door_offer, after_sent=(record_offer,)
     ),

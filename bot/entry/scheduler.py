@@ -20,7 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.domain import CrmKind
-from bot.services import digest, followups, intake, nudges, side_doors
+from bot.services import consent_checks, digest, followups, intake, nudges, side_doors
 from bot.services.context import Deps
 
 logger = logging.getLogger("reference_bot.scheduler")
@@ -57,6 +57,11 @@ def run_followups(deps: Deps) -> int:
     """The daily job: outcome follow-ups, and reminders of asks waiting two working days for a decision."""
     sent = followups.send_due(deps.services)
     nudged = nudges.send_due(deps.services) + nudges.remind_owners(deps.services)
+    # Consent: pauses that reached their last day end; owners are asked to re-confirm willingness.
+    ended, asked = consent_checks.end_pauses(deps.services), consent_checks.ask_owners(deps.services)
+    if ended or asked:
+        logger.info("%d pause(s) ended, %d owner(s) asked to re-confirm contacts", ended, asked)
+        deps.wake_outbox()
     if sent or nudged:
         logger.info("%d outcome follow-up(s), %d reminder(s) of waiting asks queued", sent, nudged)
         deps.wake_outbox()

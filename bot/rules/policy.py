@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from itertools import accumulate
 
 from bot.domain import AskType, CustomerStatus, Level, Outcome, Team, day_words
+from bot.rules.consent import Consent, status_on
 
 DEFAULT_WEIGHTS: Mapping[str, int] = {
     AskType.REFERENCE_CALL: 1,
@@ -53,6 +54,7 @@ class Limits:
     rest_days: int = 14
     weights: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     quiet_days: int = 60  # RENEWAL_QUIET_DAYS: the quiet period before an open renewal closes
+    reverify_days: int = 180  # CONSENT_REVERIFY_DAYS: a contact's willingness is confirmed again after this long
 
     def weight(self, ask_type: AskType) -> int:
         return self.weights.get(ask_type.value, 1)
@@ -74,6 +76,7 @@ class Limits:
             rest_days=self.rest_days if rest_days is None else rest_days,
             weights=self.weights,
             quiet_days=self.quiet_days,
+            reverify_days=self.reverify_days,
         )
 
 
@@ -126,6 +129,7 @@ class Standing:
     free_on: date | None  # first day an ask of this weight fits every rule (None: it fits now, or never will)
     would_exceed: bool  # filing this ask now breaks a rule: it can be filed, but is flagged
     reasons: tuple[str, ...]
+    consent: tuple[str, ...] = ()  # of `reasons`, those the named contact's consent gives (said to the requester)
 
 
 class _Timeline:
@@ -212,6 +216,8 @@ def standing(
     counted: bool = False,
     find_free_day: bool = True,
     quiet: Quiet | None = None,
+    paused_until: date | None = None,
+    consent: Consent | None = None,
 ) -> Standing:
     """Where a customer stands on `on` (the day of contact), for an ask of `ask_type` (of `contact_id`).
 
@@ -219,14 +225,17 @@ def standing(
     record (approved): the standing describes the customer including it. Without, it says whether adding
     it would break a rule (it can still be filed, but is flagged) and, unless `find_free_day` is off (the
     ranking only needs yes or no), the first day it would not. A `quiet` period (from the CRM) that covers `on`
-    breaks the policy as a limit does: said why, and free again the day after it ends.
+    breaks the policy as a limit does: said why, and free again the day after it ends. A pause ends after
+    `paused_until`. With the named contact's `consent`, an ask it does not cover is flagged, said why (see
+    `bot.rules.consent`).
     """
     touches = sorted(touches, key=lambda t: t.on)
     weight = limits.weight(ask_type) if ask_type else 1
     before = used_on(touches, on, limits.customer_window_days, limits)
     used = before + weight if counted else before
+    status = status_on(status, paused_until, on)
     if status is not CustomerStatus.ACTIVE:
-        return _not_active(status, used, limits)
+        return _not_active(status, used, limits, paused_until)
     reasons: list[str] = []
     window = limits.customer_window_days
     exceeds = peak_around(touches, on, window, limits) + weight > limits.customer_max
@@ -247,15 +256,16 @@ def standing(
         if free_on is None:
             reasons.append(f"a {_what(ask_type)} weighs {weight}, more than this customer's limits allow")
     level = _level(used, weight, limits.customer_max, counted=counted, exceeds=exceeds, resting=near is not None)
-    quiet_why = quiet.reason(on) if quiet is not None else None
-    if quiet is not None and quiet_why is not None:
-        reasons.append(quiet_why)
-        if level not in (Level.NO_ROOM, Level.OVER_LIMIT):
-            level = Level.QUIET
-        if not counted and find_free_day:
-            after = quiet.free_on(on)
-            free_on = None if after is None else max(free_on or after, after)
-        would_exceed = True
+    if quiet is not None:
+        level, free_on, would_exceed = _quiet(
+            quiet, on, reasons, (level, free_on, would_exceed), counted or not find_free_day
+        )
+    said: list[str] = []
+    if consent is not None:
+        level, free_on, would_exceed = _consent(
+            consent, touches, on, ask_type, limits, said, (level, free_on, would_exceed), counted or not find_free_day
+        )
+        reasons += said
     return Standing(
         level=level,
         used=used,
@@ -267,18 +277,73 @@ def standing(
         free_on=free_on,
         would_exceed=would_exceed,
         reasons=tuple(reasons),
+        consent=tuple(said),
     )
 
 
-def _not_active(status: CustomerStatus, used: int, limits: Limits) -> Standing:
-    """A paused or do-not-contact customer: no ask fits, whatever the counts."""
+def _quiet(
+    quiet: Quiet, on: date, reasons: list[str], found: tuple[Level, date | None, bool], as_is: bool
+) -> tuple[Level, date | None, bool]:
+    """What a quiet period covering `on` adds to a standing (its level, first free day, flag), said why."""
+    level, free_on, flagged = found
+    why = quiet.reason(on)
+    if why is None:
+        return found
+    reasons.append(why)
+    if level not in (Level.NO_ROOM, Level.OVER_LIMIT):
+        level = Level.QUIET
+    if not as_is:
+        after = quiet.free_on(on)
+        free_on = None if after is None else max(free_on or after, after)
+    return level, free_on, True
+
+
+def _not_active(status: CustomerStatus, used: int, limits: Limits, paused_until: date | None) -> Standing:
+    """A paused or do-not-contact customer: no ask fits, whatever the counts (until a pause's end)."""
     blocked = status is CustomerStatus.DO_NOT_CONTACT
     reason = "marked do-not-contact" if blocked else "paused as a reference"
     level = Level.DO_NOT_CONTACT if blocked else Level.PAUSED
+    free_on = None
+    if not blocked and paused_until is not None:
+        free_on = paused_until + timedelta(days=1)
+        reason += f" until {day_words(paused_until)}"
     return Standing(
-        level, used, limits.customer_max, limits.customer_window_days, None, limits.contact_max, None, None,
+        level, used, limits.customer_max, limits.customer_window_days, None, limits.contact_max, None, free_on,
         True, (reason,),
     )  # fmt: skip
+
+
+def contact_count(touches: Iterable[Touch], consent: Consent, on: date, default_window: int) -> int:
+    """The contact's touches (a count, whatever their weight) in the busiest window of their own that holds `on`."""
+    mine = [t for t in touches if t.contact_id == consent.contact_id]
+    return _Timeline(mine, Limits(weights={})).peak(on, consent.window_days or default_window) if mine else 0
+
+
+def _consent(
+    consent: Consent,
+    touches: list[Touch],
+    on: date,
+    ask_type: AskType | None,
+    limits: Limits,
+    reasons: list[str],
+    found: tuple[Level, date | None, bool],
+    as_is: bool,
+) -> tuple[Level, date | None, bool]:
+    """What the named contact's consent adds to a standing (its level, first free day, flag): each thing it does
+    not cover said why; an unconfirmed willingness flags the ask without blocking a day."""
+    level, free_on, flagged = found
+    refused = consent.refusals(on, ask_type, contact_count(touches, consent, on, limits.contact_window_days))
+    stale = consent.unconfirmed(on, limits.reverify_days)
+    reasons += refused + ([stale] if stale else [])
+    if refused:
+        if level not in (Level.NO_ROOM, Level.OVER_LIMIT, Level.QUIET):
+            level = Level.CONTACT_BLOCKED
+        if not as_is:
+            after = consent.free_on(on)
+            free_on = None if after is None or after == on else max(free_on or after, after)
+    elif stale and level in (Level.OK, Level.NEAR_LIMIT):
+        level = Level.UNCONFIRMED
+    return level, free_on, flagged or bool(refused) or stale is not None
 
 
 def _contact(

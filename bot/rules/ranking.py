@@ -17,6 +17,7 @@ from datetime import date
 
 from bot.domain import AskType, CustomerStatus
 from bot.rules import policy
+from bot.rules.consent import Consent, status_on
 from bot.rules.policy import Limits, Standing
 
 CANDIDATES = 5
@@ -67,6 +68,8 @@ class Profile:
     recent_suggestions: int = 0
     not_before: date | None = None  # its account owner's "not before": not offered for a date before it
     quiet: policy.Quiet | None = None  # what the CRM says calls for quiet (a renewal closing, an open case)
+    contacts: tuple[Consent, ...] = ()  # what each of its contacts agreed to (none recorded: the customer's say)
+    paused_until: date | None = None  # the last day of its pause
 
 
 @dataclass(frozen=True)
@@ -91,7 +94,7 @@ def _turn(customer_id: int, day: date) -> int:
 
 def assess(need: Need, profile: Profile) -> Candidate | None:
     """The profile as a candidate for the need; None when it may not be offered."""
-    if profile.status is not CustomerStatus.ACTIVE:
+    if status_on(profile.status, profile.paused_until, need.on) is not CustomerStatus.ACTIVE:
         return None
     if profile.not_before is not None and need.on < profile.not_before:
         return None
@@ -106,8 +109,9 @@ def assess(need: Need, profile: Profile) -> Candidate | None:
         ask_type=need.ask_type,
         find_free_day=False,
         quiet=profile.quiet,
+        paused_until=profile.paused_until,
     )
-    if standing.would_exceed:
+    if standing.would_exceed or not _someone_agrees(need, profile):
         return None
     shares = [f"uses {', '.join(used_products)}"] if used_products else []
     fit = 0.0
@@ -127,6 +131,17 @@ def assess(need: Need, profile: Profile) -> Candidate | None:
     # Offered lately counts against the fit itself, so the same twin is not offered again and again.
     fit -= _PER_SUGGESTION * profile.recent_suggestions
     return Candidate(profile.customer_id, profile.name, standing, tuple(shares), round(fresh, 3), fit)
+
+
+def _someone_agrees(need: Need, profile: Profile) -> bool:
+    """With contacts on record, one of them can take the ask (their kinds, status, "not before", own cap)."""
+    if not profile.contacts:
+        return True
+    window = profile.limits.contact_window_days
+    return any(
+        c.can_take(need.on, need.ask_type, policy.contact_count(profile.touches, c, need.on, window))
+        for c in profile.contacts
+    )
 
 
 def rank(need: Need, profiles: Iterable[Profile], *, count: int = CANDIDATES) -> list[Candidate]:

@@ -5,16 +5,28 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from bot.domain import MAX_COMPANY_SIZE, MAX_NAME, MAX_PRODUCT, MAX_SEGMENT, MAX_TITLE, CustomerStatus
+from bot.domain import (
+    MAX_COMPANY_SIZE,
+    MAX_NAME,
+    MAX_PRODUCT,
+    MAX_SEGMENT,
+    MAX_TITLE,
+    AskType,
+    CustomerStatus,
+    parse_choice,
+)
 from bot.errors import ImportRefused
+from bot.rules import consent
 from bot.rules.policy import OVERRIDE_BOUNDS
-from bot.services import customer_status, sheets
+from bot.services import contact_consent, customer_status, sheets
+from bot.services.contact_consent import CAP_BOUNDS, CAP_DAYS_BOUNDS
 from bot.services.context import ServiceContext
+from bot.services.customer_limits import REASON_LENGTH
 from storage import customer_repo
 from storage.models import Contact, Customer, CustomerProduct
 
@@ -28,6 +40,21 @@ def _override(column: str) -> sheets.Parser:
     _label, low, high = OVERRIDE_BOUNDS[column]
     number = sheets.whole(low, high, f"a whole number from {low} to {high} (or default)")
     return lambda cell: "default" if cell.lower() == "default" else str(number(cell))
+
+
+def _kinds(cell: str) -> str:
+    """Kinds of ask a contact agreed to: `;`- or `,`-separated values or labels (reference_call; Peer review)."""
+    kinds = []
+    for item in sheets.listed(100)(cell):
+        kind = parse_choice(AskType, item)
+        if kind is None:
+            raise sheets.Bad(f"'{item}' is not a kind of ask ({', '.join(k.value for k in AskType)})")
+        kinds.append(kind)
+    return consent.kinds_text(kinds)
+
+
+def _between(bounds: tuple[int, int]) -> str:
+    return f"a whole number from {bounds[0]} to {bounds[1]}"
 
 
 # The columns of GUIDE section 4, in order, then the optional per-customer policy overrides (empty = the
@@ -45,10 +72,34 @@ SHEET = (
     sheets.Column("contact_email", sheets.matching(_EMAIL, "not an email address"), empty=""),
     sheets.Column("contact_title", sheets.text(MAX_TITLE), empty=""),
     *(sheets.Column(c, _override(c), in_header=False, empty="") for c in OVERRIDE_BOUNDS),
+    # Optional: why a customer is paused or do-not-contact, and a pause's last day.
+    sheets.Column("status_reason", sheets.text(REASON_LENGTH), in_header=False, empty=""),
+    sheets.Column("paused_until", sheets.day, in_header=False),
+    # Optional: what the row's contact agreed to (empty keeps what is stored).
+    sheets.Column("contact_agreed", _kinds, in_header=False, empty=""),
+    sheets.Column("contact_cap", sheets.whole(*CAP_BOUNDS, _between(CAP_BOUNDS)), in_header=False),
+    sheets.Column("contact_cap_days", sheets.whole(*CAP_DAYS_BOUNDS, _between(CAP_DAYS_BOUNDS)), in_header=False),
+    sheets.Column("contact_not_before", sheets.day, in_header=False),
+    sheets.Column("contact_status", sheets.one_of(CustomerStatus), in_header=False),
+    sheets.Column("contact_status_reason", sheets.text(REASON_LENGTH), in_header=False, empty=""),
+    sheets.Column("contact_paused_until", sheets.day, in_header=False),
+    sheets.Column("contact_confirmed_on", sheets.day, in_header=False),
 )
 COLUMNS = tuple(c.name for c in SHEET if c.in_header)
 OVERRIDE_COLUMNS = tuple(OVERRIDE_BOUNDS)
-EXPORT_COLUMNS = COLUMNS + OVERRIDE_COLUMNS
+STATUS_COLUMNS = ("status_reason", "paused_until")
+# The contact's column in a file -> its field.
+CONSENT_COLUMNS = {
+    "contact_agreed": "agreed_kinds",
+    "contact_cap": "max_touches",
+    "contact_cap_days": "window_days",
+    "contact_not_before": "not_before",
+    "contact_status": "status",
+    "contact_status_reason": "status_reason",
+    "contact_paused_until": "paused_until",
+    "contact_confirmed_on": "confirmed_on",
+}
+EXPORT_COLUMNS = COLUMNS + OVERRIDE_COLUMNS + STATUS_COLUMNS + tuple(CONSENT_COLUMNS)
 CUSTOMER_COLUMNS = COLUMNS[:8]
 
 # Resolves an email to a Slack user ID (None: no such user). Raises LookupError when it cannot ask at all.
@@ -72,7 +123,16 @@ class _CustomerRow:
     products: list[str]
     beta: bool | None  # None: keep what is stored (no for a new customer)
     status: CustomerStatus | None  # None: keep what is stored (active for a new customer)
-    contacts: list[tuple[int, str, str, str]] = field(default_factory=list)  # row, name, email, title
+    contacts: list[_ContactRow] = field(default_factory=list)
+
+
+@dataclass
+class _ContactRow:
+    row: int
+    name: str
+    email: str
+    title: str
+    consent: dict[str, object]  # the consent fields the file gives (columns present, cells not empty)
 
 
 def _parse(path: Path) -> tuple[dict[str, _CustomerRow], list[str]]:
@@ -80,8 +140,11 @@ def _parse(path: Path) -> tuple[dict[str, _CustomerRow], list[str]]:
     sheet = sheets.read(path, SHEET)
     customers: dict[str, _CustomerRow] = {}
     for row in sheet.rows:
-        if (row["contact_email"] or row["contact_title"]) and not row["contact_name"]:
-            sheet.add(row, "contact_name", "required when contact_email or contact_title is given")
+        given = _consent(row)
+        if (row["contact_email"] or row["contact_title"] or given) and not row["contact_name"]:
+            sheet.add(row, "contact_name", "required when contact_email, contact_title or consent is given")
+        if given.get("max_touches") is not None and given.get("window_days") is None:
+            sheet.add(row, "contact_cap_days", "required with contact_cap (over how many days)")
         if not row.clean:
             continue
         values = _comparable(row)
@@ -97,8 +160,15 @@ def _parse(path: Path) -> tuple[dict[str, _CustomerRow], list[str]]:
                 "for the same customer",
             )
         if row["contact_name"]:
-            existing.contacts.append((row.number, row["contact_name"], row["contact_email"], row["contact_title"]))
+            existing.contacts.append(
+                _ContactRow(row.number, row["contact_name"], row["contact_email"], row["contact_title"], given)
+            )
     return customers, sheet.problems
+
+
+def _consent(row: sheets.Row) -> dict[str, object]:
+    """The row's contact consent fields its file gives: a column present with its cell filled."""
+    return {field: row[col] for col, field in CONSENT_COLUMNS.items() if row.cells.get(col, "").strip()}
 
 
 def _comparable(row: sheets.Row) -> dict[str, str]:
@@ -108,6 +178,7 @@ def _comparable(row: sheets.Row) -> dict[str, str]:
     values["status"] = row["status"].value if row["status"] else ""
     values["beta"] = "" if row["beta"] is None else ("yes" if row["beta"] else "no")
     values.update({c: row[c] for c in OVERRIDE_COLUMNS if c in row.cells})
+    values.update({c: str(row[c] or "") for c in STATUS_COLUMNS if c in row.cells})
     return values
 
 
@@ -201,8 +272,16 @@ def _apply(
     customer.updated_at = now
     if parsed.products:
         customer.products = [CustomerProduct(product=p, position=i) for i, p in enumerate(parsed.products)]
+    if any(c in values for c in STATUS_COLUMNS):
+        # An empty cell keeps what is stored, as everywhere in the file.
+        reason = values.get("status_reason") or customer.status_reason
+        until = date.fromisoformat(values["paused_until"]) if values.get("paused_until") else customer.paused_until
+        report.changes += [
+            f"{customer.name}: {line}"
+            for line in customer_status.set_terms(session, ctx, customer, reason, until, actor_id=IMPORTER, now=now)
+        ]
     _apply_limits(session, customer, values, now, report, new=new)
-    _apply_contacts(customer, parsed.contacts, report)
+    _apply_contacts(session, customer, parsed.contacts, now, report)
 
 
 def _apply_limits(
@@ -221,20 +300,34 @@ def _apply_limits(
             setattr(customer, col, value)
 
 
-def _apply_contacts(customer: Customer, contacts: list[tuple[int, str, str, str]], report: ImportReport) -> None:
-    """A contact is the same person again when the email matches, or, without an email, the name."""
+def _apply_contacts(
+    session: Session, customer: Customer, contacts: list[_ContactRow], now: datetime, report: ImportReport
+) -> None:
+    """A contact is the same person again when the email matches, or, without an email, the name. What the
+    file says they agreed to is set (each change recorded and reported); their do-not-contact is kept."""
     by_key = {(c.email.lower() or c.name.lower()): c for c in customer.contacts}
-    for _row, name, email, title in contacts:
-        key = email.lower() or name.lower()
+    for row in contacts:
+        key = row.email.lower() or row.name.lower()
         contact = by_key.get(key)
         if contact is None:
-            contact = Contact(name=name, email=email, title=title)
+            contact = Contact(name=row.name, email=row.email, title=row.title, status=CustomerStatus.ACTIVE)
             customer.contacts.append(contact)
             by_key[key] = contact
             report.contacts_created += 1
-        elif (contact.name, contact.email, contact.title) != (name, email, title):
-            contact.name, contact.email, contact.title = name, email, title
+        elif (contact.name, contact.email, contact.title) != (row.name, row.email, row.title):
+            contact.name, contact.email, contact.title = row.name, row.email, row.title
             report.contacts_updated += 1
+        given = dict(row.consent)
+        status = given.get("status")
+        if contact.status is CustomerStatus.DO_NOT_CONTACT and status not in (None, CustomerStatus.DO_NOT_CONTACT):
+            report.kept.append(f"{customer.name}: {row.name} do_not_contact (only a reference manager lifts it)")
+            given.pop("status")
+        if given:
+            session.flush()  # the new contact's id, for its change log
+            report.changes += [
+                f"{customer.name}: {line}"
+                for line in contact_consent.apply(session, contact, given, actor_id=IMPORTER, now=now)
+            ]
 
 
 IMPORTER = "import"  # who changed a customer, in its change log, when the CLI import did
@@ -266,7 +359,17 @@ def export_rows(ctx: ServiceContext) -> Iterator[list[str]]:
                 "yes" if customer.beta else "no",
             ]
             overrides = ["" if getattr(customer, c) is None else str(getattr(customer, c)) for c in OVERRIDE_COLUMNS]
+            overrides += [customer.status_reason, _cell(customer.paused_until)]
             if not customer.contacts:
-                yield base + ["", "", ""] + overrides
+                yield base + ["", "", ""] + overrides + [""] * len(CONSENT_COLUMNS)
             for contact in customer.contacts:
-                yield base + [contact.name, contact.email, contact.title] + overrides
+                agreed = [_cell(getattr(contact, f)) for f in CONSENT_COLUMNS.values()]
+                yield base + [contact.name, contact.email, contact.title] + overrides + agreed
+
+
+def _cell(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, CustomerStatus):
+        return value.value
+    return value.isoformat() if isinstance(value, date) else str(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from bot.domain import CustomerStatus, OutboxKind, member
 from bot.errors import FormErrors, UnknownCustomer
@@ -22,6 +23,8 @@ class CustomerLimits:
     status: CustomerStatus
     overrides: dict[str, int | None]
     defaults: dict[str, int]
+    status_reason: str = ""
+    paused_until: date | None = None
 
 
 def _defaults(limits: Limits) -> dict[str, int]:
@@ -39,7 +42,15 @@ def load(ctx: ServiceContext, *, customer_id: int) -> CustomerLimits:
         if customer is None:
             raise UnknownCustomer()
         overrides = {name: getattr(customer, name) for name in BOUNDS}
-        return CustomerLimits(customer.id, customer.name, customer.status, overrides, _defaults(ctx.limits))
+        return CustomerLimits(
+            customer.id,
+            customer.name,
+            customer.status,
+            overrides,
+            _defaults(ctx.limits),
+            customer.status_reason,
+            customer.paused_until,
+        )
 
 
 def update(
@@ -49,8 +60,11 @@ def update(
     customer_id: int,
     values: dict[str, str | None],
     status: str | None,
+    reason: str | None = None,
+    paused_until: str | None = None,
 ) -> tuple[CustomerLimits, list[str]]:
-    """Apply a manager's changes; returns the customer's limits now and one line per change made."""
+    """Apply a manager's changes; returns the customer's limits now and one line per change made. A status
+    other than active carries its reason (do-not-contact must say why), a pause may carry its last day."""
     ctx.require_manager(actor_id, "change a customer's limits")
     now = ctx.now()
     errors: dict[str, str] = {}
@@ -71,6 +85,7 @@ def update(
     new_status = member(CustomerStatus, status)
     if new_status is None:
         errors["status"] = "Choose active, paused or do not contact."
+    said, until = status_terms(new_status, reason, paused_until, ctx.today(), errors)
     if errors or new_status is None:
         raise FormErrors(errors)
     changes: list[str] = []
@@ -89,6 +104,7 @@ def update(
         old_status = customer.status
         if customer_status.change(session, ctx, customer, new_status, actor_id=actor_id, now=now, by_name=True):
             changes.append(f"Status: {old_status.value} → {new_status.value}")
+        changes += customer_status.set_terms(session, ctx, customer, said, until, actor_id=actor_id, now=now)
         if changes:
             customer.updated_at = now
         outbox_repo.enqueue(
@@ -99,6 +115,29 @@ def update(
             now=now,
         )
     return load(ctx, customer_id=customer_id), changes
+
+
+REASON_LENGTH = 500
+
+
+def status_terms(
+    status: CustomerStatus | None, reason: str | None, until_text: str | None, today: date, errors: dict[str, str]
+) -> tuple[str, date | None]:
+    """A status's reason and a pause's last day as typed in a form (a customer's or a contact's), checked:
+    do-not-contact says why; only a pause ends, and not in the past. Active clears both."""
+    said = " ".join((reason or "").split())
+    until = date.fromisoformat(until_text) if until_text else None
+    if len(said) > REASON_LENGTH:
+        errors["status_reason"] = f"At most {REASON_LENGTH} characters."
+    if status is CustomerStatus.DO_NOT_CONTACT and not said:
+        errors["status_reason"] = "Say why (it shows wherever do-not-contact is shown)."
+    if until is not None and status is not CustomerStatus.PAUSED:
+        errors["paused_until"] = "Only a pause has a last day: choose Paused, or clear the date."
+    elif until is not None and until < today:
+        errors["paused_until"] = "The last day of the pause is today or later."
+    if status is CustomerStatus.ACTIVE:
+        return "", None
+    return said, until
 
 
 def _show(value: int | None) -> str:
@@ -115,5 +154,20 @@ def pause(ctx: ServiceContext, *, customer_id: int, actor_id: str) -> str:
         if customer is None:
             raise UnknownCustomer()
         if customer_status.change(session, ctx, customer, CustomerStatus.PAUSED, actor_id=actor_id, now=now):
+            home.refresh(session, ctx.managers, now)
+        return customer.name
+
+
+def reactivate(ctx: ServiceContext, *, customer_id: int, actor_id: str) -> str:
+    """A manager makes a paused customer active again in one click (the Home tab's list of paused customers);
+    do-not-contact is not lifted this way (only by name, in the limits form). Returns the customer's name."""
+    ctx.require_manager(actor_id, "make a customer active again")
+    now = ctx.now()
+    with ctx.session_factory.begin() as session:
+        customer = customer_repo.get(session, customer_id)
+        if customer is None:
+            raise UnknownCustomer()
+        if customer_status.change(session, ctx, customer, CustomerStatus.ACTIVE, actor_id=actor_id, now=now):
+            customer_status.set_terms(session, ctx, customer, "", None, actor_id=actor_id, now=now)
             home.refresh(session, ctx.managers, now)
         return customer.name

@@ -8,7 +8,7 @@ refused (or, in an import, kept and reported), never applied.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
@@ -42,3 +42,35 @@ def change(
 
 def lifts_do_not_contact(customer: Customer, to: CustomerStatus) -> bool:
     return customer.status is CustomerStatus.DO_NOT_CONTACT and to is not CustomerStatus.DO_NOT_CONTACT
+
+
+def set_terms(
+    session: Session,
+    ctx: ServiceContext,
+    customer: Customer,
+    reason: str,
+    until: date | None,
+    *,
+    actor_id: str,
+    now: datetime,
+) -> list[str]:
+    """Why the customer has its status, and the last day of its pause: each change recorded; its open asks
+    redrawn when the pause's end moves (the day it is free again changes). One line per change."""
+    changes = []
+    if reason != customer.status_reason:
+        customer_repo.record_change(
+            session, customer.id, actor_id=actor_id, at=now, field="status_reason",
+            old=customer.status_reason[:100], new=reason[:100],
+        )  # fmt: skip
+        changes.append(f"Why: {reason or '(none)'}")
+        customer.status_reason = reason
+    if until != customer.paused_until:
+        shown = until.isoformat() if until else ""
+        old = customer.paused_until.isoformat() if customer.paused_until else ""
+        customer_repo.record_change(
+            session, customer.id, actor_id=actor_id, at=now, field="paused_until", old=old, new=shown
+        )
+        changes.append(f"Paused until: {shown or '(no end)'}")
+        customer.paused_until = until
+        redraw.customer_changed(session, ctx, customer.id, now)
+    return changes

@@ -103,6 +103,8 @@ class ProgramSettings(DatabaseSettings):
 
     # A customer whose open renewal closes within this many days is in a quiet period (CRM set; 0: never).
     renewal_quiet_days: int = Field(default=60, ge=0, le=365, alias="RENEWAL_QUIET_DAYS")
+    # After this many days a contact's willingness is confirmed again with the account owner (0: never).
+    consent_reverify_days: int = Field(default=180, ge=0, le=3650, alias="CONSENT_REVERIFY_DAYS")
 
     @property
     def limits(self) -> Limits:
@@ -114,6 +116,7 @@ class ProgramSettings(DatabaseSettings):
             rest_days=self.rest_days,
             weights={**DEFAULT_WEIGHTS, **self.touch_weights},
             quiet_days=self.renewal_quiet_days,
+            reverify_days=self.consent_reverify_days,
         )
 
 

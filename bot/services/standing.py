@@ -10,12 +10,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from bot.domain import AskType, CustomerStatus, Outcome, RequestStatus, Team, TouchSource, day_words
-from bot.rules import policy, ranking
+from bot.rules import consent, policy, ranking
 from bot.rules.policy import Limits, Standing
 from bot.rules.ranking import Candidate, Need
 from bot.services.context import ServiceContext
 from storage import customer_repo, request_repo, suggestion_repo, touch_repo
-from storage.models import Customer, Touch
+from storage.models import Contact, Customer, Touch
 
 ALTERNATIVES = 3
 POOL_PER_QUERY = 20  # candidates fetched per query before ranking: the freshest, then the closest fits
@@ -71,6 +71,22 @@ def quiet_of(customer: Customer, limits: Limits) -> policy.Quiet | None:
     return policy.Quiet(customer.renewal_on, customer.open_case, limits.quiet_days)
 
 
+def consent_of(contact: Contact) -> consent.Consent:
+    """What the contact agreed to, as the policy reads it."""
+    return consent.Consent(
+        contact_id=contact.id,
+        name=contact.name,
+        kinds=consent.kinds_of(contact.agreed_kinds),
+        max_touches=contact.max_touches,
+        window_days=contact.window_days,
+        not_before=contact.not_before,
+        status=contact.status,
+        status_reason=contact.status_reason,
+        paused_until=contact.paused_until,
+        confirmed_on=contact.confirmed_on,
+    )
+
+
 def _reach(limits: Limits) -> timedelta:
     """How far before and after a day touches can matter to it (windows and rest days)."""
     return timedelta(days=max(limits.customer_window_days, limits.contact_window_days, limits.rest_days, 1))
@@ -106,6 +122,7 @@ def assess(
     left out, and with `counted` the ask is described as on record."""
     own = customer_limits(customer, limits)
     touches = [as_policy_touch(t) for t in _touches_around(session, customer, own, on, exclude_request)]
+    contact = customer_repo.get_contact(session, contact_id) if contact_id is not None else None
     found = policy.standing(
         touches=touches,
         limits=own,
@@ -115,6 +132,8 @@ def assess(
         contact_id=contact_id,
         counted=counted,
         quiet=quiet_of(customer, own),
+        paused_until=customer.paused_until,
+        consent=consent_of(contact) if contact is not None and contact.customer_id == customer.id else None,
     )
     if customer.not_before is None or on >= customer.not_before or counted:
         return found
@@ -291,6 +310,8 @@ def profiles(
                 recent_suggestions=offered.get(customer.id, 0),
                 not_before=customer.not_before,
                 quiet=quiet_of(customer, own),
+                contacts=tuple(consent_of(c) for c in customer.contacts),
+                paused_until=customer.paused_until,
             )
         )
     return result

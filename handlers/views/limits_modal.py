@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from slack_sdk.models.blocks import (
     Block as SlackBlock,
 )
 from slack_sdk.models.blocks import (
+    DatePickerElement,
     InputBlock,
     MarkdownTextObject,
     NumberInputElement,
     Option,
+    PlainTextInputElement,
     SectionBlock,
     StaticSelectElement,
 )
@@ -67,6 +71,7 @@ def limits_modal(c: CustomerLimits) -> View:
             ),
         )
     )
+    blocks += status_term_inputs(c.status_reason, c.paused_until)
     return View(
         type="modal",
         callback_id=Callback.LIMITS_MODAL,
@@ -76,6 +81,28 @@ def limits_modal(c: CustomerLimits) -> View:
         private_metadata=CustomerRef(customer_id=c.customer_id).dump(),
         blocks=blocks,
     )
+
+
+def status_term_inputs(reason: str, paused_until: date | None) -> list[SlackBlock]:
+    """Why a customer or contact is paused or do-not-contact, and the last day of a pause (both forms)."""
+    return [
+        InputBlock(
+            block_id=Block.STATUS_REASON,
+            label="Why (paused or do not contact)",
+            optional=True,
+            hint="Shown wherever the status is; do not contact needs one.",
+            element=PlainTextInputElement(action_id=Action.STATUS_REASON, max_length=500, initial_value=reason or None),
+        ),
+        InputBlock(
+            block_id=Block.PAUSED_UNTIL,
+            label="Paused until (last day)",
+            optional=True,
+            hint="Active again the day after. Empty: paused until someone makes it active.",
+            element=DatePickerElement(
+                action_id=Action.PAUSED_UNTIL, initial_date=paused_until.isoformat() if paused_until else None
+            ),
+        ),
+    ]
 
 
 FIELD_ACTIONS = _ACTIONS

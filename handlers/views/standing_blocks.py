@@ -28,6 +28,8 @@ _ICONS = {
     Level.DO_NOT_CONTACT: ":no_entry:",
     Level.PAUSED: ":double_vertical_bar:",
     Level.QUIET: ":shushing_face:",
+    Level.CONTACT_BLOCKED: ":raised_hand:",
+    Level.UNCONFIRMED: ":grey_question:",
 }
 
 
@@ -40,6 +42,8 @@ def badge(s: Standing) -> str:
         text += f"; resting until {slack_date(s.rest_until)}"
     if s.level is Level.QUIET:
         text += "; " + "; ".join(r for r in s.reasons if "quiet until" in r)
+    if s.consent:
+        text += "; " + "; ".join(esc(r) for r in s.consent)
     if s.free_on and s.would_exceed:
         text += f". Free again on *{slack_date(s.free_on)}*"
     return text
@@ -92,6 +96,7 @@ def modal_blocks(report: StandingReport, requester_team: Team | None, viewer: st
         lines.append(f":no_entry: {esc(report.customer_name)} cannot be asked: " + "; ".join(s.reasons) + ".")
     elif s.would_exceed:
         said = [r for r in s.reasons if r.startswith("the account owner said") or "quiet until" in r]
+        said += [r for r in s.consent if r not in said]
         lines += [f":raised_hand: {esc(r[0].upper() + r[1:])}." for r in said]
         lines.append(":warning: You can still send this ask; it will be flagged and the reference manager decides.")
     blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=clip("\n".join(lines), 3000)))]

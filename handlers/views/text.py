@@ -34,6 +34,13 @@ def user(user_id: str | None) -> str:
     return f"<@{user_id}>" if user_id else "nobody"
 
 
+def actor(actor_id: str | None) -> str:
+    """Who made a change: a person as a mention; the import, the CRM sync or the bot itself in words."""
+    if actor_id and actor_id[:1] in "UW" and actor_id.isalnum() and actor_id.isupper():
+        return user(actor_id)
+    return f"the {esc(actor_id)}" if actor_id else "nobody"
+
+
 def slack_time(moment: datetime | None) -> str:
     """A timestamp every reader sees in their own time zone (Slack's date formatting); "" for none."""
     if moment is None:
