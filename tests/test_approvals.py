@@ -54,15 +54,18 @@ def test_each_manager_gets_a_card_with_the_whole_ask(bot):
         deal_amount="125000",
         team="pr",
     )
+    needed = day_words(today() + timedelta(days=14))
     for manager in MANAGERS:
         card = card_for(bot, manager)
         text = text_of(card)
-        assert f"<@{REQUESTER}> asks for the *PR* team" in text
+        assert f"<@{REQUESTER}> asks for the *PR* team on *Analytics*, needed by *{needed}*." in text
+        # Issue 26's friction: the card said the type, the customer, the date and the team two or three times.
+        head = json.dumps(card.blocks[:3], ensure_ascii=False)
+        for fact in ("Reference call", "Acme", needed, "PR", "Analytics", "Jane Doe"):
+            assert head.count(fact) == 1, fact
         for expected in (
-            "Reference call",
-            "Acme",
-            "Jane Doe, CTO",
-            "Needed by",
+            "#1 Reference call with Acme",
+            "Jane Doe, CTO, jane@acme.test",
             "Globex renewal",
             "https://crm.example.com/opp/42",
             "125,000 USD",  # CURRENCY, USD by default
@@ -74,6 +77,7 @@ def test_each_manager_gets_a_card_with_the_whole_ask(bot):
             "Approve",
             "Decline",
             "Change the contact",  # issue 21: whom to call is a manager's to name (or change)
+            "Acme's page",  # issue 26: the customer's page, wherever a customer is named
         ]
 
 

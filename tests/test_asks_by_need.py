@@ -55,7 +55,7 @@ def test_an_ask_without_a_customer_gets_ranked_candidates_and_choose_approves_it
     assert "customer to be chosen" in json.dumps(bot.slack.command(REQUESTER, "list").json["blocks"])
     card = card_for(bot, M1)
     text = text_of(card)
-    assert "Reference request #1: customer to be chosen" in text and "*Analytics*" in text
+    assert "#1 Reference call with customer to be chosen" in text and "*Analytics*" in text
     chooses = [b["accessory"] for b in card.blocks if (b.get("accessory") or {}).get("action_id") == "choose_customer"]
     named = [json.loads(c["value"])["customer_id"] for c in chooses]
     # Only customers using the product with room on that date; the best fit for the prospect first.

@@ -93,7 +93,13 @@ def test_the_owner_says_ok_then_a_manager_approves(bot):
     assert unlabelled_repeats(card.blocks) == []
     managers_card = card_for(bot, M1)
     assert f"<@{OWNER}>: :hourglass: waiting for their OK" in text_of(managers_card)
-    assert _buttons(managers_card) == ["approve_request", "decline_request", "approve_without_owner", "name_contact"]
+    assert _buttons(managers_card) == [
+        "approve_request",
+        "decline_request",
+        "approve_without_owner",
+        "name_contact",
+        "customer_page",
+    ]
     filed = bot.standin.wait_for(lambda: bot.standin.dms_to(REQUESTER), what="filed DM")[0]
     assert "waiting for the account owner" in text_of(filed)
     # Only the owner (or a manager) answers for the owner.
@@ -101,7 +107,7 @@ def test_the_owner_says_ok_then_a_manager_approves(bot):
     assert "Only the customer's account owner" in _ephemeral(bot, REQUESTER, "account owner")
     assert bot.slack.click(OWNER, card, "owner_ok_to_contact").status == 200
     ok_card = _card_saying(bot, M1, ":white_check_mark: OK to contact")
-    assert _buttons(ok_card) == ["approve_request", "decline_request", "name_contact"]
+    assert _buttons(ok_card) == ["approve_request", "decline_request", "name_contact", "customer_page"]
     reply = _to(bot, REQUESTER, "The account owner said OK")
     assert reply.thread_ts == filed.ts  # in the ask's thread
     assert "said OK to contact" in text_of(_owner_card_now(bot))
@@ -127,7 +133,7 @@ def test_a_managers_approve_waits_for_the_owner_and_completes_on_their_ok(bot):
     assert bot.slack.click(M1, card_for(bot, M1), "approve_request").status == 200
     waiting = _card_saying(bot, M2, f"*Approved by <@{M1}>*")
     assert f"completes when <@{OWNER}> says OK to contact" in text_of(waiting)
-    assert _buttons(waiting) == ["decline_request", "approve_without_owner", "name_contact"]
+    assert _buttons(waiting) == ["decline_request", "approve_without_owner", "name_contact", "customer_page"]
     assert _stored(bot).status.value == "pending"
     bot.drained()  # the queue (and the digest) say whom it waits for, with no second Approve
     queue = json.dumps(bot.slack.command(M2, "queue").json["blocks"])

@@ -20,6 +20,7 @@ from handlers.ids import Action
 from handlers.ids import Block as BlockId
 from handlers.payloads import ChooseRef, RequestRef
 from handlers.views import standing_blocks as standing_view
+from handlers.views.page_button import customer_button
 from handlers.views.text import clip, esc, link, money, slack_date, slack_time, user
 
 TO_BE_CHOSEN = "customer to be chosen"
@@ -49,6 +50,15 @@ def need_text(r: RequestSummary) -> str:
     text = " ".join(parts)
     if r.use_case:
         text += f"\nUse case: {esc(r.use_case)}"
+    return text
+
+
+def prospect_text(r: RequestSummary) -> str:
+    """Whom the reference is for and what it must speak to ("" when the ask says neither)."""
+    prospect = ", ".join(esc(x) for x in (r.prospect_industry, r.prospect_region, r.prospect_size) if x)
+    text = f"in {prospect}" if prospect else ""
+    if r.use_case:
+        text += ("\n" if text else "") + f"Use case: {esc(r.use_case)}"
     return text
 
 
@@ -203,23 +213,26 @@ def outcome_words(outcome: Outcome, sentiment: Sentiment | None, note: str) -> s
 
 
 def approval_card(r: RequestSummary) -> list[Block]:
+    """Each fact once: the header names the ask and the customer, the first line who asked for which team and
+    by when, the fields what the intro leaves out (the prospect, whom to call, the deal, the owner)."""
+    product = f" on *{esc(r.product)}*" if r.product else ""
+    fields = [MarkdownTextObject(text=f"*Contact*\n{clip(contact_text(r), 1900)}")]
+    prospect = prospect_text(r)
+    if prospect:
+        fields.insert(0, MarkdownTextObject(text=f"*Prospect*\n{clip(prospect, 1900)}"))
+    fields += [
+        MarkdownTextObject(text=f"*Deal*\n{clip(deal_text(r), 1900)}"),
+        MarkdownTextObject(text=f"*Account owner*\n{owner_text(r)}"),
+    ]
     blocks: list[Block] = [
-        HeaderBlock(text=clip(f"Reference request #{r.id}: {customer_words(r)}", 150)),
+        HeaderBlock(text=clip(f"#{r.id} {r.ask_type.label} with {customer_words(r)}", 150)),
         SectionBlock(
-            text=MarkdownTextObject(text=f"{user(r.requester_id)} asks for the *{r.team.label}* team: {ask_line(r)}."),
+            text=MarkdownTextObject(
+                text=f"{user(r.requester_id)} asks for the *{r.team.label}* team{product}, needed by "
+                f"*{slack_date(r.needed_by)}*."
+            ),
         ),
-        SectionBlock(
-            fields=[
-                MarkdownTextObject(text=f"*Type*\n{r.ask_type.label}"),
-                MarkdownTextObject(text=f"*Customer*\n{clip(esc(customer_words(r)), 1900)}"),
-                MarkdownTextObject(text=f"*Need*\n{clip(need_text(r), 1900)}"),
-                MarkdownTextObject(text=f"*Contact*\n{clip(contact_text(r), 1900)}"),
-                MarkdownTextObject(text=f"*Needed by*\n{slack_date(r.needed_by)}"),
-                MarkdownTextObject(text=f"*Team*\n{r.team.label}"),
-                MarkdownTextObject(text=f"*Deal*\n{clip(deal_text(r), 1900)}"),
-                MarkdownTextObject(text=f"*Account owner*\n{owner_text(r)}"),
-            ]
-        ),
+        SectionBlock(fields=fields),
     ]
     if r.details:
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Details*\n{clip(esc(r.details), 2900)}")))
@@ -250,6 +263,7 @@ def approval_card(r: RequestSummary) -> list[Block]:
         )
         if not r.by_need:
             buttons.append(contact_button(r))
+        buttons += page_button(r)
         blocks.append(ActionsBlock(block_id=BlockId.DECISION, elements=buttons))
     else:
         blocks += _decided(r)
@@ -266,12 +280,21 @@ def _decided(r: RequestSummary) -> list[Block]:
         elif r.decision_suggestion:
             reason += f"\n*Suggestion:* {clip(esc(r.decision_suggestion), 1400)}"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=reason)))
-    if r.status is RequestStatus.APPROVED and r.outcome is None:  # whom to call, until the contact is made
-        blocks.append(ActionsBlock(elements=[contact_button(r)]))
+    buttons = [contact_button(r)] if r.status is RequestStatus.APPROVED and r.outcome is None else []  # whom to call
+    buttons += page_button(r)
+    if buttons:
+        blocks.append(ActionsBlock(elements=buttons))
     if r.outcome is not None and r.outcome is not Outcome.PLANNED:
         told = f"*How it went:* {outcome_words(r.outcome, r.sentiment, r.outcome_note)}"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(told, 3000))))
     return blocks
+
+
+def page_button(r: RequestSummary) -> list[ButtonElement]:
+    """The customer's page, one click from its card (none for an ask whose customer is still to be chosen)."""
+    if r.customer_id is None or r.customer_name is None:
+        return []
+    return [customer_button(r.customer_id, r.customer_name)]
 
 
 def approval_card_text(r: RequestSummary) -> str:

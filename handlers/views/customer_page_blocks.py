@@ -153,13 +153,3 @@ def customer_page_view(page: CustomerPage) -> View:
         private_metadata=CustomerRef(customer_id=page.customer_id).dump(),
         blocks=blocks[:MAX_BLOCKS],
     )
-
-
-def customer_button(customer_id: int, name: str) -> ButtonElement:
-    """The button that opens a customer's page, wherever the customer is named."""
-    return ButtonElement(
-        text=clip(f"{name}'s page", 75),
-        action_id=Action.CUSTOMER_PAGE,
-        value=CustomerRef(customer_id=customer_id).dump(),
-        accessibility_label=clip(f"Open the page of {name}", 75),
-    )
