@@ -634,3 +634,37 @@ def consent_due(
         .limit(limit)
     )
     return [(c, name, owner or "") for c, name, owner in session.execute(stmt)]
+
+
+def owns_any(session: Session, owner: str) -> bool:
+    return session.scalar(select(Customer.id).where(Customer.account_owner == owner).limit(1)) is not None
+
+
+def paused(session: Session, *, limit: int) -> tuple[Sequence[Customer], int]:
+    """Paused customers, those whose pause ends soonest first (then by name), and how many in all."""
+    total = session.scalar(select(func.count(Customer.id)).where(Customer.status == CustomerStatus.PAUSED)) or 0
+    stmt = (
+        select(Customer)
+        .where(Customer.status == CustomerStatus.PAUSED)
+        .order_by(Customer.paused_until.is_(None), Customer.paused_until, Customer.name)
+        .limit(limit)
+    )
+    return session.scalars(stmt).all(), int(total)
+
+
+def reconfirm_for_owner(
+    session: Session, owner: str, confirmed_before: date, *, limit: int
+) -> Sequence[tuple[Contact, str]]:
+    """The owner's contacts due to be confirmed again (confirmed before `confirmed_before`), with the customer."""
+    stmt = (
+        select(Contact, Customer.name)
+        .join(Customer, Customer.id == Contact.customer_id)
+        .where(
+            Customer.account_owner == owner,
+            Contact.confirmed_on < confirmed_before,
+            Contact.status != CustomerStatus.DO_NOT_CONTACT,
+        )
+        .order_by(Contact.confirmed_on, Contact.id)
+        .limit(limit)
+    )
+    return [(c, name) for c, name in session.execute(stmt)]

@@ -104,7 +104,7 @@ class Customer(Base):
     industry: Mapped[str] = mapped_column(String(MAX_SEGMENT), default="")
     region: Mapped[str] = mapped_column(String(MAX_SEGMENT), default="")
     company_size: Mapped[str] = mapped_column(String(MAX_COMPANY_SIZE), default="")
-    account_owner: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID))
+    account_owner: Mapped[str | None] = mapped_column(String(MAX_SLACK_ID), index=True)
     status: Mapped[CustomerStatus] = mapped_column(_enum(CustomerStatus, "customer_status"))
     beta: Mapped[bool] = mapped_column(Boolean, default=False)
     beta_since: Mapped[date | None] = mapped_column(Date)  # the day it became a beta customer

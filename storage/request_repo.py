@@ -448,3 +448,60 @@ def of_customer(session: Session, customer_id: int, *, limit: int) -> tuple[Sequ
         order=[ReferenceRequest.created_at.desc(), ReferenceRequest.id.desc()],
         limit=limit,
     )
+
+
+def for_owner(
+    session: Session, owner: str, *conditions: Any, order: list[Any], limit: int
+) -> Sequence[tuple[ReferenceRequest, Customer]]:
+    """Asks of the customers `owner` owns that meet `conditions`, with their customer."""
+    stmt = (
+        select(ReferenceRequest, Customer)
+        .join(Customer, Customer.id == ReferenceRequest.customer_id)
+        .where(Customer.account_owner == owner, *conditions)
+        .order_by(*order)
+        .limit(limit)
+    )
+    return [(r, c) for r, c in session.execute(stmt)]
+
+
+def owner_waiting(session: Session, owner: str, *, limit: int) -> Sequence[tuple[ReferenceRequest, Customer]]:
+    """Their customers' asks waiting for the owner's OK, oldest first."""
+    return for_owner(
+        session,
+        owner,
+        ReferenceRequest.status == RequestStatus.PENDING,
+        ReferenceRequest.owner_signoff == OwnerSignoff.WAITING,
+        order=[ReferenceRequest.created_at],
+        limit=limit,
+    )
+
+
+def owner_planned(
+    session: Session, owner: str, today: date, *, limit: int
+) -> Sequence[tuple[ReferenceRequest, Customer]]:
+    """Their customers' approved asks from today on, not yet told, soonest first."""
+    return for_owner(
+        session,
+        owner,
+        ReferenceRequest.status == RequestStatus.APPROVED,
+        ReferenceRequest.needed_by >= today,
+        or_(ReferenceRequest.outcome.is_(None), ReferenceRequest.outcome == Outcome.PLANNED),
+        order=[ReferenceRequest.needed_by, ReferenceRequest.id],
+        limit=limit,
+    )
+
+
+def owner_happened(
+    session: Session, owner: str, since: date, *, limit: int
+) -> Sequence[tuple[ReferenceRequest, Customer]]:
+    """Their customers' asks dated from `since` whose requester told how it went, the latest first."""
+    return for_owner(
+        session,
+        owner,
+        ReferenceRequest.status == RequestStatus.APPROVED,
+        ReferenceRequest.needed_by >= since,
+        ReferenceRequest.outcome.is_not(None),
+        ReferenceRequest.outcome != Outcome.PLANNED,
+        order=[ReferenceRequest.needed_by.desc(), ReferenceRequest.id.desc()],
+        limit=limit,
+    )

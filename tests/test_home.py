@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from tests.blockkit_limits import unlabelled_repeats
-from tests.harness import REQUESTER, add_customer, file_request, home_opened, today
+from tests.harness import M1, OWNER, REQUESTER, add_customer, card_for, file_request, home_opened, today
 
 
 def test_home_tab_lists_the_users_open_requests(bot):
@@ -130,3 +130,59 @@ def test_edit_targets_on_the_home_tab_opens_the_program_form_for_managers_only(b
     assert bot.slack.click_in_view(REQUESTER, view, "edit_program").status == 200  # a copy of the view, elsewhere
     bot.standin.settle(quiet=0.2)
     assert len(bot.standin.calls_to("views.open")) == opened + 1  # no form for someone who is not a manager
+
+
+def _clicked(value: dict[str, int]) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def test_the_owners_home_lists_asks_waiting_for_their_ok_with_the_buttons_and_what_is_planned(start_bot):
+    """Issue 26: the account owner's Home tab did not list the asks waiting for their OK or what is happening."""
+    bot = start_bot(OWNER_SIGNOFF="required")
+    acme = add_customer(bot.database, "Acme")
+    globex = add_customer(bot.database, "Globex")
+    add_customer(bot.database, "Not Theirs", account_owner="UOTHER01")
+    file_request(bot, acme)
+    file_request(bot, globex, ask_type="case_study")
+    home_opened(bot, OWNER)
+    home = _home_saying(bot, OWNER, "Waiting for your OK* (2)")
+    text = json.dumps(home["blocks"], ensure_ascii=False)
+    assert "Not Theirs" not in text and "*Planned*\\n_Nothing planned._" in text
+    assert "#1 Reference call on Analytics with *Acme*" in text and "#2 Case study / success story on Analytics" in text
+    # OK to contact from the Home tab; a manager approves; the ask moves to Planned, #2 still waits.
+    assert bot.slack.click_in_view(OWNER, home, "owner_ok_to_contact", _clicked({"request_id": 1})).status == 200
+    assert bot.slack.click(M1, card_for(bot, M1, 0), "approve_request").status == 200
+    later = json.dumps(_home_saying(bot, OWNER, r"*Planned*\n\u2022 #1 Reference call")["blocks"])
+    assert "Waiting for your OK* (1)" in later and "#2 Case study" in later
+
+
+def test_managers_see_planned_contacts_and_paused_customers_with_reactivate(bot):
+    from sqlalchemy import select
+
+    from storage.models import CustomerChange
+
+    acme = add_customer(bot.database, "Acme", account_owner=None)
+    frozen = add_customer(bot.database, "Frozen Co", status="paused")
+    file_request(bot, acme)
+    assert bot.slack.click(M1, card_for(bot, M1, 0), "approve_request").status == 200
+    home_opened(bot, M1)
+    home = _home_saying(bot, M1, "Planned contacts, next 30 days* (1)")
+    text = json.dumps(home["blocks"], ensure_ascii=False)
+    assert "#1 Reference call with *Acme*" in text
+    assert "*Paused customers* (1)" in text and "*Frozen Co*: paused" in text
+    # Only managers reactivate: someone else's click changes nothing.
+    assert (
+        bot.slack.click_in_view(REQUESTER, home, "reactivate_customer", _clicked({"customer_id": frozen})).status == 200
+    )
+    assert bot.slack.click_in_view(M1, home, "reactivate_customer", _clicked({"customer_id": frozen})).status == 200
+    bot.standin.wait_for(
+        lambda: [
+            c
+            for c in bot.standin.calls_to("views.publish")
+            if c.args["user_id"] == M1 and c.answer.get("ok") and "Frozen Co" not in json.dumps(c.answer["view"])
+        ],
+        what="the managers' Home without the paused customer",
+    )
+    with bot.database.session_factory() as session:
+        changes = session.scalars(select(CustomerChange).where(CustomerChange.customer_id == frozen)).all()
+        assert [(c.field, c.old, c.new, c.actor_id) for c in changes] == [("status", "paused", "active", M1)]

@@ -89,7 +89,7 @@ def test_the_owner_says_ok_then_a_manager_approves(bot):
     # The need, the requester and the customer's standing, with the two answers, each labelled.
     assert "Churn analytics" in shown and f"<@{REQUESTER}> asks for the *Sales* team" in shown
     assert "touches in 90 days" in shown and "Big retail deal" in shown
-    assert _buttons(card) == ["owner_ok_to_contact", "owner_not_now"]
+    assert _buttons(card) == ["owner_ok_to_contact", "owner_not_now", "customer_page"]
     assert unlabelled_repeats(card.blocks) == []
     managers_card = card_for(bot, M1)
     assert f"<@{OWNER}>: :hourglass: waiting for their OK" in text_of(managers_card)
@@ -274,7 +274,7 @@ def test_an_owner_who_has_not_answered_in_two_working_days_is_reminded_once_and_
     assert nudges.remind_owners(ctx, on=two_days + timedelta(days=1)) == 0  # once
     bot.deps.wake_outbox()
     reminder = _to(bot, OWNER, "waited two working days for your OK")
-    assert _buttons(reminder) == ["owner_ok_to_contact", "owner_not_now"]
+    assert _buttons(reminder) == ["owner_ok_to_contact", "owner_not_now", "customer_page"]
     assert "(reminded" in text_of(_card_saying(bot, M1, "(reminded"))
     # The managers were not reminded of it as undecided: that is the owner's turn, and the owner answers.
     assert bot.slack.click(OWNER, reminder, "owner_ok_to_contact").status == 200

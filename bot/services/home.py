@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -14,16 +14,18 @@ from bot.domain import OutboxKind, SignoffMode
 from bot.rules.charts import ChartImage
 from bot.rules.program_rules import ProgramStanding
 from bot.rules.revenue_rules import Influence
-from bot.services import asks, digest, program, revenue
+from bot.services import asks, digest, owner_view, program, revenue
 from bot.services.context import ServiceContext
 from bot.services.crm import sync_state
 from bot.services.crm.sync_state import SyncStanding
 from bot.services.digest import Item, OutcomeItem, RiskItem, Section
 from bot.services.outbox_queue import FailedDelivery
+from bot.services.owner_view import OwnerBoard
 from bot.services.summaries import RequestSummary
-from storage import outbox_repo, preference_repo, request_repo, suggestion_repo
+from storage import customer_repo, outbox_repo, preference_repo, request_repo, suggestion_repo
 
 WAITING_SHOWN = 8
+PLANNED_AHEAD = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,16 @@ class ManagerBoard:
     influence: Influence | None = None  # the revenue the references touched (deals from the CRM)
     currency: str = "USD"
     outcomes: Section[OutcomeItem] = field(default_factory=lambda: Section([], 0))  # told in the last 7 days
+    planned: Section[Item] = field(default_factory=lambda: Section([], 0))  # contacts of the next 30 days
+    paused: Section[PausedCustomer] = field(default_factory=lambda: Section([], 0))
+
+
+@dataclass(frozen=True)
+class PausedCustomer:
+    customer_id: int
+    name: str
+    until: date | None
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,7 @@ class Dashboard:
     board: ManagerBoard | None
     today: date
     signoff: SignoffMode = SignoffMode.REQUIRED  # what the help says happens before a customer is contacted
+    owner: OwnerBoard | None = None  # their customers' asks, when they own any
 
 
 def waiting(ctx: ServiceContext, *, limit: int = WAITING_SHOWN) -> Section[WaitingAsk]:
@@ -70,11 +83,18 @@ def waiting(ctx: ServiceContext, *, limit: int = WAITING_SHOWN) -> Section[Waiti
 def dashboard(ctx: ServiceContext, *, user_id: str) -> Dashboard:
     own = asks.recent_for(ctx, requester_id=user_id)
     today = ctx.today()
+    owned = owner_view.board(ctx, user_id=user_id)
     if not ctx.is_manager(user_id):
-        return Dashboard(user_id, own, None, today, ctx.signoff)
+        return Dashboard(user_id, own, None, today, ctx.signoff, owned)
     with ctx.session_factory() as session:
         at_risk = digest.unhappy_lately(session, ctx.limits, today)
         outcomes = digest.recent_outcomes(session, today, ctx.zone)
+        found, total = request_repo.due_between(session, today, today + PLANNED_AHEAD, limit=WAITING_SHOWN)
+        planned = Section([digest.item_of(r, today, ctx.zone) for r in found], total)
+        stopped, stopped_total = customer_repo.paused(session, limit=WAITING_SHOWN)
+        paused = Section(
+            [PausedCustomer(c.id, c.name, c.paused_until, c.status_reason) for c in stopped], stopped_total
+        )
     board = ManagerBoard(
         waiting(ctx),
         at_risk,
@@ -83,8 +103,10 @@ def dashboard(ctx: ServiceContext, *, user_id: str) -> Dashboard:
         revenue.influenced(ctx),
         ctx.currency,
         outcomes,
+        planned,
+        paused,
     )
-    return Dashboard(user_id, own, board, today, ctx.signoff)
+    return Dashboard(user_id, own, board, today, ctx.signoff, owned)
 
 
 def opened(ctx: ServiceContext, *, user_id: str, view_hash: str | None = None) -> None:

@@ -316,6 +316,8 @@ def help_reply(signoff: SignoffMode) -> tuple[str, list[Block]]:
         f"• `{COMMAND} queue` (reference managers) shows the asks waiting for a decision.\n"
         f"• `{COMMAND} log` records a touch made outside the bot (a call, an email for a quote).\n"
         f"• `{COMMAND} limits Acme` (reference managers) sets Acme's limits and status.\n"
+        f"• `{COMMAND} customer Acme` (reference managers and Acme's account owner) shows Acme's page: its "
+        "standing, contacts and what each agreed to, every ask and how it went, nominations and changes.\n"
         f"• `{COMMAND} search Acme Analytics` (reference managers) finds asks by customer, product, deal, notes; "
         "`search @someone` what they asked.\n"
         f"• `{COMMAND} offers off` / `offers on`: whether asks you write in watched channels get an offer to file.\n"

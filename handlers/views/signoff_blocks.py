@@ -31,6 +31,7 @@ from handlers.views.cards import (
     deal_text,
     decision_line,
     need_text,
+    page_button,
     waiting_line,
 )
 from handlers.views.text import clip, esc, slack_time, user
@@ -61,6 +62,7 @@ def signoff_buttons(r: RequestSummary) -> ActionsBlock:
                 value=value,
                 accessibility_label=clip(f"Not now for {who}, request {r.id}", 75),
             ),
+            *page_button(r),
         ]
     )
 

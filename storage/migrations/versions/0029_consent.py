@@ -33,9 +33,12 @@ def upgrade() -> None:
     # Pauses that end: the daily run finds them without reading every customer.
     op.create_index("ix_customers_paused_until", "customers", ["paused_until"])
     op.create_index("ix_contacts_paused_until", "contacts", ["paused_until"])
+    # The account owner's Home tab: their customers' asks.
+    op.create_index("ix_customers_account_owner", "customers", ["account_owner"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_customers_account_owner", table_name="customers")
     op.drop_index("ix_contacts_paused_until", table_name="contacts")
     op.drop_index("ix_customers_paused_until", table_name="customers")
     with op.batch_alter_table("customer_changes") as batch:
