@@ -135,6 +135,7 @@ class Move(Labelled):
     DID_NOT_HAPPEN = "did_not_happen", "Didn't happen"
     STILL_PLANNED = "still_planned", "Still planned"
     NAME_CONTACT = "name_contact", "Name the contact"
+    REOPEN = "reopen", "Reopen"
 
 
 class CustomerStatus(Labelled):
@@ -187,6 +188,7 @@ class EventKind(Labelled):
     OWNER_OVERRIDDEN = "owner_overridden", "Approved without the account owner's OK"
     OWNER_REMINDED = "owner_reminded", "Account owner reminded"
     REQUESTER_NUDGED = "requester_nudged", "Requester reminded to tell how it went"
+    REOPENED = "reopened", "Reopened"  # a manager took back a decision before the ask's date
     TOO_LATE = "too_late", "Too late"  # an answer, decision, cancel or edit that came after another outcome won
 
 
@@ -285,6 +287,7 @@ class OutboxKind(Labelled):
     TOUCH_LOGGED_NOTICE = "touch_logged_notice", "logged touch, shown to the managers"
     TOUCH_NOTICE_UPDATE = "touch_notice_update", "logged touch, redrawn once struck out"
     SAVED_LATE_DM = "saved_late_dm", "note that a form Slack showed as failed was saved"
+    REOPENED_DM = "reopened_dm", "note that a decision was reopened"
 
 
 # Messages that show an ask as it stands, and the kind that redraws each in place when the ask changes

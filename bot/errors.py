@@ -109,6 +109,11 @@ class TooLateToCancel(DomainError):
         )
 
 
+class TooLateToReopen(DomainError):
+    def __init__(self, what: str) -> None:
+        super().__init__(f"This ask cannot be reopened: {what}.")
+
+
 class NotContactable(DomainError):
     """The customer is paused or marked do-not-contact at this moment, so the ask cannot go ahead with it."""
 

@@ -10,7 +10,7 @@ from slack_sdk import WebClient
 
 from bot import domain
 from bot.errors import FormErrors, UnknownRequest
-from bot.services import asks, catalog, decisions, intake
+from bot.services import asks, catalog, decisions, intake, reopening
 from handlers.common import action_value, clicked_request, deps, open_modal, state_value, tell, view_values
 from handlers.error_replies import guarded
 from handlers.ids import Action, Block, Callback
@@ -32,6 +32,15 @@ def register(app: App) -> None:
     app.view(Callback.DECLINE_MODAL)(guarded(decline_submitted))
     app.action(Action.NAME_CONTACT)(guarded(name_contact_clicked))
     app.view(Callback.CONTACT_MODAL)(guarded(contact_submitted))
+    app.action(Action.REOPEN_REQUEST)(guarded(reopen_clicked))
+
+
+def reopen_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """A manager takes a decision back before the ask's date; everyone concerned is told, the cards redrawn."""
+    ack()
+    d = deps(context)
+    reopening.reopen(d.services, request_id=clicked_request(body), actor_id=body["user"]["id"])
+    d.wake_outbox()
 
 
 def name_contact_clicked(

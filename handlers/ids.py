@@ -121,6 +121,7 @@ class Action(enum.StrEnum):
     EDIT_CONSENT = "edit_consent"  # a contact's consent and preferences
     CONFIRM_CONSENT = "confirm_consent"  # the owner's one-click "still willing"
     REACTIVATE_CUSTOMER = "reactivate_customer"
+    REOPEN_REQUEST = "reopen_request"  # a manager takes a decision back before the ask's date
     FOLLOWUP_DONE = "followup_done"
     NUDGE_REQUESTER = "nudge_requester"  # a manager reminds the requester of an outcome past due
     FOLLOWUP_NOT_HAPPENED = "followup_not_happened"

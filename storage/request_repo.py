@@ -505,3 +505,36 @@ def owner_happened(
         order=[ReferenceRequest.needed_by.desc(), ReferenceRequest.id.desc()],
         limit=limit,
     )
+
+
+def reopen(session: Session, request_id: int, *, actor_id: str, at: datetime, today: date, owner_again: bool) -> bool:
+    """Take a decision back before the ask's date (approved and not yet told, or declined): it waits for a
+    decision again, its touch no longer counts, and with `owner_again` the account owner's OK is asked again
+    (they had said Not now). One conditional UPDATE; False when it could not be reopened (any more)."""
+    values: dict[str, Any] = {
+        "status": RequestStatus.PENDING,
+        "decided_by": None,
+        "decided_at": None,
+        "decision_reason": "",
+        "decision_suggestion": "",
+        "suggested_customer_id": None,
+        "approval_waiting_by": None,
+        "approval_waiting_at": None,
+        "nudged_at": None,
+        "outcome": None,
+    }
+    if owner_again:
+        values.update(
+            owner_signoff=OwnerSignoff.WAITING, owner_asked_at=at, owner_nudged_at=None, owner_answered_by=None,
+            owner_answered_at=None, owner_reason="",
+        )  # fmt: skip
+    if not move(session, request_id, Move.REOPEN, ReferenceRequest.needed_by >= today, **values):
+        return False
+    touch = session.scalar(select(Touch).where(Touch.request_id == request_id))
+    if touch is not None:
+        customer_id = touch.customer_id
+        session.delete(touch)
+        session.flush()
+        touch_repo.recount_last(session, customer_id)
+    event_repo.record(session, request_id, EventKind.REOPENED, actor_id=actor_id, at=at)
+    return True

@@ -306,6 +306,7 @@ KINDS: dict[OutboxKind, Kind[Any, Any]] = {
     OutboxKind.OWNER_DM: _about_ask("account owner", messages.account_owner_dm),
     OutboxKind.OWNER_DECLINED_DM: _about_ask("account owner", messages.owner_declined_dm),
     OutboxKind.CANCELLED_DM: _about_ask("account owner", messages.cancelled_dm),
+    OutboxKind.REOPENED_DM: _about_ask("the requester and the account owner", messages.reopened_dm),
     # With the card's candidates: an ask by need is chosen from the reminder as from the card.
     OutboxKind.DECISION_NUDGE: Kind(
         _MANAGERS,

@@ -143,6 +143,13 @@ MOVES: dict[Move, Rule] = {
     Move.STILL_PLANNED: Rule(
         frozenset({Role.REQUESTER}), frozenset({AskState.APPROVED}), frozenset({AskState.APPROVED})
     ),
+    # A manager takes a decision back before the ask's date (the date is the move's own guard): it waits for a
+    # decision again (for the account owner's OK again, when they had said Not now).
+    Move.REOPEN: Rule(
+        _MANAGER,
+        frozenset({AskState.APPROVED, AskState.DECLINED}),
+        frozenset({AskState.WAITING_DECISION, AskState.WAITING_OWNER}),
+    ),
 }
 if set(MOVES) != set(Move):
     raise RuntimeError(f"moves without a rule: {sorted(set(Move) - set(MOVES))}")

@@ -8,13 +8,15 @@ from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
     SectionBlock,
 )
 
-from bot.domain import CustomerStatus, Outcome, OwnerSignoff, RequestStatus, Sentiment
+from bot.domain import AskState, CustomerStatus, Outcome, OwnerSignoff, RequestStatus, Sentiment
+from bot.rules.ask_lifecycle import state
 from bot.services.summaries import CustomerHistory, RequestSummary
 from handlers.ids import Action
 from handlers.ids import Block as BlockId
@@ -281,6 +283,8 @@ def _decided(r: RequestSummary) -> list[Block]:
             reason += f"\n*Suggestion:* {clip(esc(r.decision_suggestion), 1400)}"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=reason)))
     buttons = [contact_button(r)] if r.status is RequestStatus.APPROVED and r.outcome is None else []  # whom to call
+    if state(r) in (AskState.APPROVED, AskState.DECLINED):
+        buttons.append(reopen_button(r))
     buttons += page_button(r)
     if buttons:
         blocks.append(ActionsBlock(elements=buttons))
@@ -288,6 +292,22 @@ def _decided(r: RequestSummary) -> list[Block]:
         told = f"*How it went:* {outcome_words(r.outcome, r.sentiment, r.outcome_note)}"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=clip(told, 3000))))
     return blocks
+
+
+def reopen_button(r: RequestSummary) -> ButtonElement:
+    """Take the decision back before the ask's date (asks to confirm first: everyone is told)."""
+    return ButtonElement(
+        text="Reopen",
+        action_id=Action.REOPEN_REQUEST,
+        value=RequestRef(request_id=r.id).dump(),
+        accessibility_label=clip(f"Reopen request {r.id} with {customer_words(r)}", 75),
+        confirm=ConfirmObject(
+            title="Reopen this ask?",
+            text=f"Request #{r.id} waits for a decision again; the requester and the account owner are told.",
+            confirm="Reopen",
+            deny="Keep the decision",
+        ),
+    )
 
 
 def page_button(r: RequestSummary) -> list[ButtonElement]:

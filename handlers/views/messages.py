@@ -59,6 +59,20 @@ def cancelled_dm(r: RequestSummary) -> tuple[str, list[Block]]:
     ]
 
 
+def reopened_dm(r: RequestSummary) -> tuple[str, list[Block]]:
+    """To the requester and the account owner: a manager took a decision back; the ask waits again."""
+    text = f"Request #{r.id} for {customer_words(r)} was reopened: it waits for a decision again."
+    return text, [
+        _section(
+            f":leftwards_arrow_with_hook: *Request #{r.id} was reopened* by a reference manager: it waits for a "
+            f"decision again.\n{ask_line(r)}."
+        ),
+        ContextBlock(
+            elements=[MarkdownTextObject(text="Until it is decided again, the customer is not contacted for it.")]
+        ),
+    ]
+
+
 def filed_dm(r: RequestSummary) -> tuple[str, list[Block]]:
     """The requester's first DM about an ask: the ask's thread, kept up to date with its status (every later
     message about it is a reply underneath)."""
