@@ -194,3 +194,17 @@ def outside_asks(session: Session, customer_id: int, *, limit: int) -> Sequence[
         .limit(limit)
     )
     return session.scalars(stmt).all()
+
+
+def most_asked(session: Session, since: date, today: date, *, limit: int = 5) -> list[tuple[str, int]]:
+    """The customers asked most from `since` to `today` (touches that count), with how often: most first."""
+    n = func.count().label("n")
+    stmt = (
+        select(Customer.name, n)
+        .join(Customer, Customer.id == Touch.customer_id)
+        .where(Touch.counts, Touch.touched_on >= since, Touch.touched_on <= today)
+        .group_by(Customer.id, Customer.name)
+        .order_by(n.desc(), Customer.name)
+        .limit(limit)
+    )
+    return [(name, int(count)) for name, count in session.execute(stmt)]

@@ -95,6 +95,7 @@ class ProgramStanding:
     betas: tuple[Beta, ...] = ()
     histogram: dict[int, int] = field(default_factory=dict)  # touches in the window -> customers with that many
     sources: dict[AskSource, int] = field(default_factory=dict)  # asks filed in the window, by where they came in
+    most_asked: tuple[tuple[str, int], ...] = ()  # the customers asked most in the window, with how often
 
 
 def sources_words(sources: dict[AskSource, int], window_days: int) -> str:

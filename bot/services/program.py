@@ -362,6 +362,7 @@ def compute(
         variety=pool,
         betas=_betas(session, today, zone),
         histogram=touch_repo.histogram(session, first, today),
+        most_asked=tuple(touch_repo.most_asked(session, first, today)),
         sources=event_repo.source_counts(session, start_of(first, zone), start_of(today + timedelta(days=1), zone)),
     )
 

@@ -23,6 +23,7 @@ from slack_sdk.models.views import View
 
 from bot import domain
 from bot.domain import CrmKind, count
+from bot.rules.charts import most_asked_words
 from bot.rules.program_rules import InitiativeLine, MixLine, ProgramStanding, sources_words
 from bot.rules.revenue_rules import Influence
 from bot.services.crm.sync_state import SyncStanding
@@ -203,6 +204,9 @@ def variety_text(s: ProgramStanding) -> str:
             lines.append(f"_{c.dimension.capitalize()}_ ({c.values}): thin: {thin}")
         elif c.values:
             lines.append(f"_{c.dimension.capitalize()}_ ({c.values}): none thin")
+    named = most_asked_words(s)
+    if named:
+        lines.append(esc(named))
     return "\n".join(lines)
 
 
