@@ -201,6 +201,7 @@ def most_asked(session: Session, since: date, today: date, *, limit: int = 5) ->
     n = func.count().label("n")
     stmt = (
         select(Customer.name, n)
+        .select_from(Touch)
         .join(Customer, Customer.id == Touch.customer_id)
         .where(Touch.counts, Touch.touched_on >= since, Touch.touched_on <= today)
         .group_by(Customer.id, Customer.name)
