@@ -3,9 +3,12 @@ words, for a file that cannot be read, a header naming a column twice, and a cel
 
 from __future__ import annotations
 
-import pytest
+from datetime import date, datetime, timedelta
 
-from tests.harness import run, write
+import pytest
+from sqlalchemy import select
+
+from tests.harness import add_customer, run, today, write
 
 IMPORTS = {
     "customers": "name,industry,region,company_size,products,account_owner,status,beta,contact_name,"
@@ -43,3 +46,32 @@ def test_every_import_refuses_a_workbook_that_is_not_one_in_one_line(what, cli_e
     assert result.returncode == 1
     assert f"{what}.xlsx: cannot be read as an .xlsx workbook" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_initiatives_due_date_in_an_excel_date_cell_imports_whether_or_not_it_kept_its_date_format(
+    cli_env, tmp_path, database
+):
+    """Issue 26's friction: "`program import` refuses real Excel date cells". A date cell reads as a date, and a
+    date cell whose format says General reads as Excel's day number (46567 is 2027-06-29): both import."""
+    from openpyxl import Workbook
+
+    from storage.models import ProgramTarget
+
+    add_customer(database, "Acme", products=("Analytics", "Billing"))
+    first, second = today() + timedelta(days=100), today() + timedelta(days=200)
+    book = Workbook()
+    sheet = book.worksheets[0]
+    sheet.append(["kind", "name", "products", "target", "due"])
+    sheet.append(["initiative", "Q1 launch", "Analytics", 3, datetime.combine(first, datetime.min.time())])
+    sheet.append(["initiative", "Q2 launch", "Billing", 2, (second - date(1899, 12, 30)).days])  # format: General
+    sheet.append(["initiative", "Nonsense", "Billing", 2, 12])  # a number, but no date
+    book.save(tmp_path / "program.xlsx")
+    refused = run(["program", "import", str(tmp_path / "program.xlsx")], cli_env)
+    assert "row 4, column due: '12' is not a date" in refused.stderr
+    sheet.delete_rows(4)
+    book.save(tmp_path / "program.xlsx")
+    result = run(["program", "import", str(tmp_path / "program.xlsx")], cli_env)
+    assert result.returncode == 0, result.stderr
+    with database.session_factory() as session:
+        due = {t.name: t.due.isoformat() for t in session.scalars(select(ProgramTarget))}
+    assert due == {"Q1 launch": first.isoformat(), "Q2 launch": second.isoformat()}

@@ -13,7 +13,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -192,13 +192,23 @@ def yes_no(cell: str) -> bool:
     return cell.lower() in _YES
 
 
+# Excel counts days from 30 Dec 1899 (its 1900 system, with its 29 Feb 1900 that never was): a date cell that
+# lost its date format reads as that count. Between 1950 and 2150 only: any other number is not a date.
+_EXCEL_EPOCH = date(1899, 12, 30)
+_EXCEL_SERIALS = range(18264, 91311)
+
+
 def day(cell: str) -> date:
-    """YYYY-MM-DD, or a date and time (how a spreadsheet's date cell reads as text)."""
+    """YYYY-MM-DD, a date and time (how a spreadsheet's date cell reads as text), or Excel's day number (a date
+    cell whose format says General: 46112 is 2026-03-31)."""
     for parse in (date.fromisoformat, lambda c: datetime.fromisoformat(c).date()):
         try:
             return parse(cell)
         except ValueError:
             continue
+    serial = whole_number(cell[:-2] if cell.endswith(".0") else cell)
+    if serial is not None and serial in _EXCEL_SERIALS:
+        return _EXCEL_EPOCH + timedelta(days=serial)
     raise Bad(f"'{cell}' is not a date (YYYY-MM-DD)")
 
 
