@@ -7,7 +7,11 @@ The most wanted 5% of customers are wanted by half of the asks. Each requester o
 customer they want; when it has no room, they take the first customer the form offers seven times in ten,
 and otherwise send the ask anyway (the managers decline a flagged ask). One ask in ten names no customer and
 the managers choose the best candidate. Four named asks in ten name one of the customer's contacts, the
-rest the customer as a whole. Approved asks are followed up after their date: most happen, some move a week,
+rest the customer as a whole. What contacts agreed to (issue 26): a third of the customers' second contact
+agreed to reference calls and peer reviews only, a fifth of their first contact to at most one ask in 90
+days; every contact confirmed willing before the year starts, and re-confirmed by the owner (nine in ten
+times) when the daily run asks after CONSENT_REVERIFY_DAYS (`--no-consent`: no contact agreed to anything
+in particular, as before). Approved asks are followed up after their date: most happen, some move a week,
 a few do not happen. Every suggestion shown (in the form, on the card, as a candidate) is
 checked against the ask it was shown for. Not a test: the figures go into docs/performance.md.
 """
@@ -28,10 +32,10 @@ from sqlalchemy import select
 
 from bot.domain import AskType, CustomerStatus, Outcome, SignoffMode, Team
 from bot.errors import DomainError, FormErrors
+from bot.rules.policy import Limits, used_on
 from bot.rules.policy import Touch as PolicyTouch
-from bot.rules.policy import used_on
 from bot.rules.ranking import Candidate, Need
-from bot.services import asks, decisions, followups, intake, standing
+from bot.services import asks, consent_checks, contact_consent, decisions, followups, intake, standing
 from bot.services.context import ServiceContext, context_for
 from bot.services.intake import RequestForm
 from bot.services.settings import DatabaseSettings
@@ -74,7 +78,7 @@ def weighted(rng: random.Random, pairs: list[tuple[object, float]]) -> object:
     return rng.choices([p for p, _ in pairs], weights=[w for _, w in pairs])[0]
 
 
-def seed_pool(ctx: ServiceContext, rng: random.Random, size: int) -> list[int]:
+def seed_pool(ctx: ServiceContext, rng: random.Random, size: int, *, consent: bool = True) -> list[int]:
     now = datetime.combine(START, datetime.min.time(), tzinfo=UTC)
     ids = []
     with ctx.session_factory.begin() as session:
@@ -96,6 +100,14 @@ def seed_pool(ctx: ServiceContext, rng: random.Random, size: int) -> list[int]:
                     Contact(name=f"Contact {i}-{c}", email=f"c{i}-{c}@example.com", title="VP") for c in range(2)
                 ],
             )
+            if consent:
+                lead, other = customer.contacts
+                for contact in (lead, other):
+                    contact.confirmed_on = START - timedelta(days=30)
+                if i % 3 == 0:
+                    other.agreed_kinds = "reference_call;peer_review"
+                if i % 5 == 0:
+                    lead.max_touches, lead.window_days = 1, 90
             session.add(customer)
             session.flush()
             ids.append(customer.id)
@@ -122,7 +134,18 @@ def file(ctx: ServiceContext, form: RequestForm, requester: str) -> int | None:
         return None
 
 
-def run(seed: int, customers: int, asks: int) -> dict[str, float]:
+def reconfirm(ctx: ServiceContext, rng: random.Random) -> None:
+    """The daily run asks the owner about contacts confirmed long ago; nine times in ten they click Still willing."""
+    if not consent_checks.ask_owners(ctx):
+        return
+    with ctx.session_factory() as session:
+        asked = session.scalars(select(Contact.id).where(Contact.reverify_asked_on == ctx.today())).all()
+    for contact_id in asked:
+        if rng.random() < 0.9:
+            contact_consent.confirm(ctx, actor_id="UOWNER01", contact_id=contact_id)
+
+
+def run(seed: int, customers: int, asks: int, *, consent: bool = True) -> dict[str, float]:
     rng = random.Random(seed)
     folder = Path(tempfile.mkdtemp(prefix="refbot-year-"))
     engine = make_engine(f"sqlite:///{folder / 'year.db'}")
@@ -132,7 +155,7 @@ def run(seed: int, customers: int, asks: int) -> dict[str, float]:
     url = f"sqlite:///{folder / 'year.db'}"
     built = context_for(DatabaseSettings(DATABASE_URL=url), make_session_factory(engine), clock=lambda: moment[0])
     ctx = replace(built, managers=(MANAGER,), signoff=SignoffMode.NOTIFY)
-    pool = seed_pool(ctx, rng, customers)
+    pool = seed_pool(ctx, rng, customers, consent=consent)
     famous = pool[: max(1, customers // 20)]
     others = pool[len(famous) :]
     tally = Tally()
@@ -147,6 +170,7 @@ def run(seed: int, customers: int, asks: int) -> dict[str, float]:
             tally.asks += 1
             ask(ctx, rng, tally, famous if rng.random() < 0.5 else others, today)
         answer_followups(ctx, rng)
+        reconfirm(ctx, rng)
     return report(ctx, tally, famous, pool)
 
 
@@ -275,6 +299,28 @@ def report(ctx: ServiceContext, tally: Tally, famous: list[int], pool: list[int]
     for mine in per_customer.values():
         for end in {t.on + timedelta(days=k) for t in mine for k in range(limits.customer_window_days)}:
             violations += used_on(mine, end, limits.customer_window_days, limits) > limits.customer_max
+    with ctx.session_factory() as session:
+        agreed = {c.id: standing.consent_of(c) for c in session.scalars(select(Contact))}
+    # A touch of a contact that breaks what they agreed to: a kind they did not agree to, or over their own cap.
+    consent_breaks = sum(
+        1
+        for mine in per_customer.values()
+        for t in mine
+        if t.contact_id in agreed
+        and (
+            (agreed[t.contact_id].kinds and t.ask_type not in agreed[t.contact_id].kinds)
+            or (
+                agreed[t.contact_id].max_touches is not None
+                and used_on(
+                    [u for u in mine if u.contact_id == t.contact_id],
+                    t.on,
+                    agreed[t.contact_id].window_days or limits.contact_window_days,
+                    Limits(weights={}),
+                )
+                > (agreed[t.contact_id].max_touches or 0)
+            )
+        )
+    )
     # Two touches closer than the rest days that the rule keeps apart (the same contact, or either naming none),
     # whichever came first.
     rest_pairs = sum(
@@ -293,6 +339,7 @@ def report(ctx: ServiceContext, tally: Tally, famous: list[int], pool: list[int]
         "served": tally.served / tally.asks,
         "violations": violations,
         "rest_pairs": rest_pairs,
+        "consent_breaks": consent_breaks,
         "touches": total,
         "famous_share": famous_share,
         "gini": gini(counts),
@@ -311,13 +358,15 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--customers", type=int, default=300)
     parser.add_argument("--asks", type=int, default=1500)
+    parser.add_argument("--no-consent", action="store_true", help="no contact agreed to anything in particular")
     args = parser.parse_args()
     started = time.time()
-    r = run(args.seed, args.customers, args.asks)
+    r = run(args.seed, args.customers, args.asks, consent=not args.no_consent)
     goals = {
         "asks served": (f"{100 * r['served']:.1f}%", r["served"] >= 0.85, ">= 85%"),
         "limit violations": (f"{int(r['violations'])}", r["violations"] == 0, "0"),
         "rest-day pairs (either order)": (f"{int(r['rest_pairs'])}", r["rest_pairs"] == 0, "0"),
+        "touches breaking a contact's consent": (f"{int(r['consent_breaks'])}", r["consent_breaks"] == 0, "0"),
         "touches to the 5% most wanted": (f"{100 * r['famous_share']:.1f}%", True, "(lower is more varied)"),
         "Gini of touches over the pool": (f"{r['gini']:.3f}", r["gini"] <= 0.35, "<= 0.35"),
         "suggestions on the asked product": (f"{100 * r['on_product']:.1f}%", r["on_product"] == 1, "100%"),

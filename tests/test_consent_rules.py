@@ -75,6 +75,8 @@ def test_willingness_confirmed_longer_ago_than_the_setting_flags_without_blockin
     assert "last confirmed" in found.consent[0] and "asked to confirm it again" in found.consent[0]
     assert not verdict(Consent(**{**JANE.__dict__, "confirmed_on": ON - timedelta(days=179)})).would_exceed
     assert not verdict(stale, reverify_days=0).would_exceed  # CONSENT_REVERIFY_DAYS=0: never
+    # Never recorded: nothing agreed could be stale, so an ask of them is not flagged for it.
+    assert not verdict(Consent(contact_id=7, name="Jane Doe")).would_exceed
 
 
 def test_kinds_are_stored_in_the_products_order_and_unknown_ones_dropped():

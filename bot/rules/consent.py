@@ -73,11 +73,10 @@ class Consent:
         return why
 
     def unconfirmed(self, on: date, reverify_days: int) -> str | None:
-        """Why the contact's willingness is due to be confirmed again on `on` (None: it is recent enough)."""
-        if reverify_days <= 0:
+        """Why the contact's willingness is due to be confirmed again on `on` (None: it is recent enough, or it
+        was never recorded: nothing was agreed that could have gone stale)."""
+        if reverify_days <= 0 or self.confirmed_on is None:
             return None
-        if self.confirmed_on is None:
-            return f"{self.name}'s willingness was never confirmed; the account owner is asked to confirm it"
         if on - self.confirmed_on >= timedelta(days=reverify_days):
             return (
                 f"{self.name}'s willingness was last confirmed {day_words(self.confirmed_on)}; "

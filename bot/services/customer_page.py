@@ -104,7 +104,7 @@ def load(ctx: ServiceContext, *, customer_id: int, viewer: str) -> CustomerPage:
         unconfirmed = frozenset(
             c.id
             for c in customer.contacts
-            if standing_service.consent_of(c).unconfirmed(today, ctx.limits.reverify_days) and c.confirmed_on
+            if standing_service.consent_of(c).unconfirmed(today, ctx.limits.reverify_days)
         )
         found, total = request_repo.of_customer(session, customer.id, limit=ASKS_SHOWN)
         asks = tuple(
