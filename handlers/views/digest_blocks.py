@@ -163,17 +163,25 @@ def _waiting(d: Digest) -> list[Block]:
     return blocks + _more(min(len(d.waiting.items), SHOWN_WAITING), d.waiting.total)
 
 
-def risk_line(risk: RiskItem) -> SectionBlock:
-    """A customer at risk, and why, with a one-click Pause (the digest and the managers' Home tab)."""
-    return SectionBlock(
-        text=MarkdownTextObject(text=clip(f"*{esc(risk.customer_name)}*: {risk.why}", 3000)),
-        accessory=ButtonElement(
-            text="Pause",
-            action_id=Action.PAUSE_CUSTOMER,
-            value=CustomerRef(customer_id=risk.customer_id).dump(),
-            accessibility_label=clip(f"Pause {risk.customer_name}", 75),
-        ),
+def risk_text(risk: RiskItem) -> SectionBlock:
+    """A customer at risk, and why."""
+    return SectionBlock(text=MarkdownTextObject(text=clip(f"*{esc(risk.customer_name)}*: {risk.why}", 3000)))
+
+
+def pause_button(risk: RiskItem) -> ButtonElement:
+    return ButtonElement(
+        text="Pause",
+        action_id=Action.PAUSE_CUSTOMER,
+        value=CustomerRef(customer_id=risk.customer_id).dump(),
+        accessibility_label=clip(f"Pause {risk.customer_name}", 75),
     )
+
+
+def risk_line(risk: RiskItem) -> SectionBlock:
+    """A customer at risk, and why, with a one-click Pause (the digest, one block each)."""
+    line = risk_text(risk)
+    line.accessory = pause_button(risk)
+    return line
 
 
 def _at_risk(d: Digest) -> list[Block]:

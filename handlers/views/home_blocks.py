@@ -22,7 +22,7 @@ from handlers.ids import Action
 from handlers.payloads import ContactRef, CustomerRef, RequestRef
 from handlers.views import messages
 from handlers.views.cards import TO_BE_CHOSEN, choose_buttons, outcome_words, owner_wait_words, waiting_buttons
-from handlers.views.digest_blocks import image_block, outcome_blocks, risk_line
+from handlers.views.digest_blocks import image_block, outcome_blocks, pause_button, risk_text
 from handlers.views.page_button import customer_button
 from handlers.views.program_blocks import EDIT_BUTTON, crm_blocks, revenue_blocks, target_blocks
 from handlers.views.signoff_blocks import NOT_NOW, OK_TO_CONTACT
@@ -71,7 +71,11 @@ def waiting_blocks(waiting: Section[WaitingAsk]) -> list[Block]:
 def _at_risk(board: ManagerBoard) -> list[Block]:
     if not board.at_risk:
         return []
-    return [_section(f"*Customers at risk* ({len(board.at_risk)})"), *map(risk_line, board.at_risk[:5])]
+    blocks: list[Block] = [_section(f"*Customers at risk* ({len(board.at_risk)})")]
+    for risk in board.at_risk[:5]:  # Pause, and the customer's page
+        buttons = [pause_button(risk), customer_button(risk.customer_id, risk.customer_name)]
+        blocks += [risk_text(risk), ActionsBlock(elements=buttons)]
+    return blocks
 
 
 def _owner_ask(a: OwnerAsk) -> str:
