@@ -147,27 +147,25 @@ def _show(value: int | None) -> str:
 def pause(ctx: ServiceContext, *, customer_id: int, actor_id: str) -> str:
     """A manager pauses a customer at risk in one click (from the digest); recorded like any status change.
     Returns the customer's name."""
-    ctx.require_manager(actor_id, "pause a customer")
-    now = ctx.now()
-    with ctx.session_factory.begin() as session:
-        customer = customer_repo.get(session, customer_id)
-        if customer is None:
-            raise UnknownCustomer()
-        if customer_status.change(session, ctx, customer, CustomerStatus.PAUSED, actor_id=actor_id, now=now):
-            home.refresh(session, ctx.managers, now)
-        return customer.name
+    return _one_click(ctx, customer_id, actor_id, CustomerStatus.PAUSED, "pause a customer")
 
 
 def reactivate(ctx: ServiceContext, *, customer_id: int, actor_id: str) -> str:
-    """A manager makes a paused customer active again in one click (the Home tab's list of paused customers);
-    do-not-contact is not lifted this way (only by name, in the limits form). Returns the customer's name."""
-    ctx.require_manager(actor_id, "make a customer active again")
+    """A manager makes a paused customer active again in one click (the Home tab's list of paused customers),
+    its pause's reason and last day cleared; do-not-contact is not lifted this way (only by name, in the limits
+    form). Returns the customer's name."""
+    return _one_click(ctx, customer_id, actor_id, CustomerStatus.ACTIVE, "make a customer active again")
+
+
+def _one_click(ctx: ServiceContext, customer_id: int, actor_id: str, to: CustomerStatus, what: str) -> str:
+    ctx.require_manager(actor_id, what)
     now = ctx.now()
     with ctx.session_factory.begin() as session:
         customer = customer_repo.get(session, customer_id)
         if customer is None:
             raise UnknownCustomer()
-        if customer_status.change(session, ctx, customer, CustomerStatus.ACTIVE, actor_id=actor_id, now=now):
-            customer_status.set_terms(session, ctx, customer, "", None, actor_id=actor_id, now=now)
+        if customer_status.change(session, ctx, customer, to, actor_id=actor_id, now=now):
+            if to is CustomerStatus.ACTIVE:
+                customer_status.set_terms(session, ctx, customer, "", None, actor_id=actor_id, now=now)
             home.refresh(session, ctx.managers, now)
         return customer.name
