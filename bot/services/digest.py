@@ -73,6 +73,7 @@ class Item:
     owner_to_say_ok: str | None = None  # the account owner whose OK it waits for (OWNER_SIGNOFF=required)
     approved_by: str | None = None  # a manager's Approve waiting for that OK
     choices: tuple[tuple[int, str], ...] = ()  # an ask by need: the customers offered for it (Choose each)
+    customer_id: int | None = None
 
     def card_for(self, recipient: str) -> tuple[str, str, str | None, str | None] | None:
         """The copy to link for `recipient`: the one addressed to them (its buttons are theirs), else the first
@@ -185,6 +186,7 @@ def item_of(r: ReferenceRequest, today: date, zone: tzinfo) -> Item:
         flagged=r.flagged,
         owner_to_say_ok=r.customer.account_owner if r.owner_signoff is OwnerSignoff.WAITING and r.customer else None,
         approved_by=r.approval_waiting_by,
+        customer_id=r.customer_id,
     )
 
 

@@ -61,6 +61,8 @@ def waiting_blocks(waiting: Section[WaitingAsk]) -> list[Block]:
             owner=i.owner_to_say_ok,
             approved_by=i.approved_by,
         )
+        if i.customer_id is not None and i.customer_name:
+            buttons.append(customer_button(i.customer_id, i.customer_name))
         blocks.append(ActionsBlock(elements=buttons))
     if waiting.total > len(waiting.items):
         more = waiting.total - len(waiting.items)
