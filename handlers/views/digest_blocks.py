@@ -34,6 +34,7 @@ from handlers.views.cards import (
     owner_wait_words,
     waiting_buttons,
 )
+from handlers.views.page_button import customer_button
 from handlers.views.program_blocks import beta_blocks, crm_blocks, revenue_blocks, target_blocks, variety_blocks
 from handlers.views.text import clip, esc, slack_date, user
 
@@ -159,6 +160,8 @@ def _waiting(d: Digest) -> list[Block]:
             owner=item.owner_to_say_ok,
             approved_by=item.approved_by,
         )
+        if item.customer_id is not None and item.customer_name:
+            buttons.append(customer_button(item.customer_id, item.customer_name))
         blocks.append(ActionsBlock(block_id=f"{DECISION_BLOCK}{item.request_id}", elements=buttons))
     return blocks + _more(min(len(d.waiting.items), SHOWN_WAITING), d.waiting.total)
 
