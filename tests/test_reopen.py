@@ -70,3 +70,26 @@ def test_an_ask_past_its_date_is_not_reopened_and_the_manager_is_told_why(bot):
     assert "its date" in said and "has passed; record how it went instead" in said
     with bot.database.session_factory() as session:
         assert session.scalars(select(ReferenceRequest)).one().status.value == "approved"
+
+
+def test_reopening_an_ask_the_owner_said_not_now_to_asks_the_owner_again(start_bot):
+    from bot.domain import OwnerSignoff
+
+    bot = start_bot(OWNER_SIGNOFF="required")
+    acme = add_customer(bot.database, "Acme")
+    file_request(bot, acme)
+    owner_cards = lambda: [m for m in bot.standin.dms_to(OWNER) if "OK to contact?" in text_of(m)]  # noqa: E731
+    card = bot.standin.wait_for(owner_cards, what="the owner's card")[0]
+    opened = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.click(OWNER, card, "owner_not_now").status == 200
+    modal = bot.standin.wait_calls("views.open", opened + 1)[-1].answer["view"]
+    assert bot.slack.submit(OWNER, modal, {"reason": "Renewal talks this month"}).status == 200
+    declined = _card_saying(bot, M1, "Not now from")
+    assert "reopen_request" in _buttons(declined)
+    assert bot.slack.click_in(M1, declined, "reopen_request").status == 200
+    # The owner is asked again, with a new card; the managers' card waits for the owner.
+    bot.standin.wait_for(lambda: len(owner_cards()) >= 2, what="the owner asked again")
+    _card_saying(bot, M1, "waiting for their OK")
+    with bot.database.session_factory() as session:
+        ask = session.scalars(select(ReferenceRequest)).one()
+        assert (ask.status.value, ask.owner_signoff, ask.owner_reason) == ("pending", OwnerSignoff.WAITING, "")
