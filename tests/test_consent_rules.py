@@ -38,6 +38,7 @@ def test_their_own_cap_counts_asks_of_them_in_their_own_window_whatever_the_weig
     one_before = [Touch(on=ON - timedelta(days=20), ask_type=AskType.REFERENCE_CALL, contact_id=7)]
     blocked = verdict(capped, touches=one_before, contact_max=5, rest_days=0)
     assert blocked.would_exceed and "Jane Doe agreed to 1 in 30 days and has 1 around" in blocked.consent[0]
+    assert blocked.free_on == ON + timedelta(days=10)  # her window of 30 days no longer holds the touch
     # Out of her own window (31 days before), the customer's limits alone apply.
     older = [Touch(on=ON - timedelta(days=31), ask_type=AskType.REFERENCE_CALL, contact_id=7)]
     assert not verdict(capped, touches=older, contact_max=5, rest_days=0).would_exceed

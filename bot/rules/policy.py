@@ -319,6 +319,23 @@ def contact_count(touches: Iterable[Touch], consent: Consent, on: date, default_
     return _Timeline(mine, Limits(weights={})).peak(on, consent.window_days or default_window) if mine else 0
 
 
+def _consent_free_on(
+    consent: Consent, touches: list[Touch], on: date, ask_type: AskType | None, limits: Limits
+) -> date | None:
+    """The first day from `on` the contact's consent allows an ask of `ask_type` (None: no day does: a kind
+    they did not agree to, do-not-contact, a pause without an end): their status, "not before" and own cap."""
+    if ask_type is not None and consent.kinds and ask_type not in consent.kinds:
+        return None
+    day = consent.free_on(on)
+    if day is None or consent.max_touches is None:
+        return day
+    window = consent.window_days or limits.contact_window_days
+    horizon = max([day, *(t.on for t in touches)]) + timedelta(days=window + 1)
+    while day < horizon and contact_count(touches, consent, day, limits.contact_window_days) >= consent.max_touches:
+        day += timedelta(days=1)
+    return day
+
+
 def _consent(
     consent: Consent,
     touches: list[Touch],
@@ -339,8 +356,8 @@ def _consent(
         if level not in (Level.NO_ROOM, Level.OVER_LIMIT, Level.QUIET):
             level = Level.CONTACT_BLOCKED
         if not as_is:
-            after = consent.free_on(on)
-            free_on = None if after is None or after == on else max(free_on or after, after)
+            after = _consent_free_on(consent, touches, on, ask_type, limits)
+            free_on = None if after is None else max(free_on or after, after)
     elif stale and level in (Level.OK, Level.NEAR_LIMIT):
         level = Level.UNCONFIRMED
     return level, free_on, flagged or bool(refused) or stale is not None
