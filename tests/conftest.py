@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.entry.app import create_app
-from bot.entry.server import make_server
+from bot.entry.server import make_server, stop
 from bot.services.context import Deps
 from bot.services.settings import Settings
 from storage.db import make_engine, make_session_factory
@@ -139,7 +139,7 @@ def _serve_until_closed(server: Any) -> None:
 def start_bot(database: Database, standin: SlackStandIn) -> Iterator[Callable[..., RunningBot]]:
     """Start the bot over HTTP on 127.0.0.1 with the given setting overrides (by variable name; None leaves a
     setting at the product's default)."""
-    running: list[tuple[Any, threading.Thread, Engine, Any]] = []
+    running: list[tuple[Any, threading.Thread, Engine, Any, Any]] = []
 
     def start(deliver: bool = True, **overrides: Any) -> RunningBot:
         values = {
@@ -163,16 +163,19 @@ def start_bot(database: Database, standin: SlackStandIn) -> Iterator[Callable[..
         server = make_server(app.bolt, engine, host="127.0.0.1", port=0)
         thread = threading.Thread(target=_serve_until_closed, args=(server,), daemon=True)
         thread.start()
-        running.append((server, thread, engine, app.outbox))
+        running.append((server, thread, engine, app.outbox, app.listeners))
         url = f"http://127.0.0.1:{server.effective_port}"
         return RunningBot(url, SlackDriver(url, standin), standin, database, settings, app.outbox, deps, app.listeners)
 
     yield start
     # The worker first (it finishes the message in hand), so nothing is sent to a stand-in that is gone or
-    # read from a database the next test empties; then the server, whose thread ends on its own shortly.
-    for server, _thread, engine, outbox in running:
+    # read from a database the next test empties; then the server with its request threads (left running,
+    # 32 a test, they once piled up to thousands in one process and hung it) and the listeners' pool. The
+    # serving thread ends on its own within a second (its poll's timeout): not waited for.
+    for server, _thread, engine, outbox, listeners in running:
         outbox.stop()
-        server.close()
+        stop(server)
+        listeners.shutdown(wait=False)
         engine.dispose()
 
 

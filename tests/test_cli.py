@@ -335,3 +335,24 @@ def test_an_unreachable_slack_during_import_is_one_line_and_nothing_is_imported(
     assert lines[0].startswith(f"reference-bot: Slack could not be reached at http://127.0.0.1:{closed}/api/ to look ")
     assert lines[0].endswith("; nothing was imported")
     assert customers(database) == {}
+
+
+def test_a_stopped_server_leaves_none_of_its_request_threads_behind(database):
+    """waitress's `close()` alone left its 32 request threads waiting for work: a process that starts and stops
+    servers (the test suite) piled them up by the thousand and once hung. `serve` and the tests stop through
+    `bot.entry.server.stop`."""
+    from slack_bolt import App
+
+    from bot.entry.server import make_server, stop
+
+    def waitress_threads() -> int:
+        return sum(t.name.startswith("waitress") for t in threading.enumerate())
+
+    before = waitress_threads()
+    app = App(token="xoxb-test-token", signing_secret=SIGNING_SECRET, token_verification_enabled=False)
+    server = make_server(app, database.engine, host="127.0.0.1", port=0, threads=8)
+    serving_thread = threading.Thread(target=server.run, daemon=True)
+    serving_thread.start()
+    assert waitress_threads() == before + 8
+    stop(server)
+    assert waitress_threads() == before

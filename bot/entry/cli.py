@@ -129,7 +129,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             jobs.shutdown(wait=False)
             app.outbox.stop()
         return 0
-    from bot.entry.server import make_server
+    from bot.entry.server import make_server, stop
 
     try:
         server = make_server(app.bolt, engine, host=args.host, port=args.port)
@@ -144,7 +144,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        server.close()
+        stop(server)
         jobs.shutdown(wait=False)
         app.outbox.stop()
     return 0

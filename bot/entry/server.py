@@ -95,3 +95,12 @@ def make_server(app: App, engine: Engine, *, host: str, port: int, threads: int 
         server.close()
         raise ValueError(f"listen on one address, not {host!r}")
     return cast(Server, server)
+
+
+def stop(server: Server) -> None:
+    """Stop serving: the listening socket closed, and waitress's request threads ended (its `close()` alone
+    leaves them waiting for work; a process that starts servers again and again would pile them up)."""
+    server.close()
+    dispatcher = getattr(server, "task_dispatcher", None)
+    if dispatcher is not None:
+        dispatcher.shutdown(cancel_pending=True, timeout=5)
