@@ -73,8 +73,7 @@ def consent_submitted(
         paused_until=state_value(values, Block.PAUSED_UNTIL, Action.PAUSED_UNTIL),
     )
     actor = body["user"]["id"]
-    changes = contact_consent.save(d.services, actor_id=actor, contact_id=contact_id, typed=typed)
-    found = contact_consent.load(d.services, contact_id=contact_id, actor_id=actor)
+    found, changes = contact_consent.save(d.services, actor_id=actor, contact_id=contact_id, typed=typed)
     ack(response_action="update", view=consent_saved(found.name, changes))
     d.wake_outbox()
     previous = view.get("previous_view_id")

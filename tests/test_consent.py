@@ -219,3 +219,23 @@ def test_a_customer_paused_until_a_day_says_why_and_is_active_again_the_day_afte
         assert (customer.status.value, customer.paused_until, customer.status_reason) == ("active", None, "")
         ended = session.scalars(select(CustomerChange).where(CustomerChange.actor_id == "pause end")).all()
         assert {c.field for c in ended} == {"status", "status_reason", "paused_until"}
+
+
+def test_a_contacts_pause_ends_the_day_after_its_last_day_recorded(bot):
+    add_customer(bot.database, "Acme", contacts=(JANE,))
+    jane = contact_id(bot.database, "Jane Doe")
+    last_day = today() + timedelta(days=5)
+    with bot.database.session_factory.begin() as session:
+        contact = session.get(Contact, jane)
+        contact.status, contact.paused_until, contact.status_reason = contact.status.PAUSED, last_day, "on leave"
+    assert consent_checks.end_pauses(bot.deps.services, on=last_day) == 0
+    assert consent_checks.end_pauses(bot.deps.services, on=last_day + timedelta(days=1)) == 1
+    with bot.database.session_factory() as session:
+        contact = session.get(Contact, jane)
+        assert (contact.status.value, contact.paused_until, contact.status_reason) == ("active", None, "")
+        ended = session.scalars(select(CustomerChange).where(CustomerChange.contact_id == jane)).all()
+        assert {(c.field, c.new, c.actor_id) for c in ended} == {
+            ("status", "active", "pause end"),
+            ("status_reason", "", "pause end"),
+            ("paused_until", "", "pause end"),
+        }

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from bot.domain import CustomerStatus, OutboxKind
 from bot.outbox_payloads import ConsentReverify
-from bot.services import customer_status, home, redraw
+from bot.services import contact_consent, customer_status, home, redraw
 from bot.services.context import ServiceContext
 from storage import customer_repo, outbox_repo
 
@@ -32,12 +32,8 @@ def end_pauses(ctx: ServiceContext, *, on: date | None = None) -> int:
             customer_status.set_terms(session, ctx, customer, "", None, actor_id=PAUSE_ENDED, now=now)
             ended += 1
         for contact in customer_repo.contact_pauses_ended(session, today):
-            for field, old in (("status", contact.status.value), ("paused_until", str(contact.paused_until))):
-                customer_repo.record_change(
-                    session, contact.customer_id, actor_id=PAUSE_ENDED, at=now, field=field, old=old,
-                    new="active" if field == "status" else "", contact_id=contact.id,
-                )  # fmt: skip
-            contact.status, contact.paused_until, contact.status_reason = CustomerStatus.ACTIVE, None, ""
+            active: dict[str, object] = {"status": CustomerStatus.ACTIVE, "status_reason": "", "paused_until": None}
+            contact_consent.apply(session, contact, active, actor_id=PAUSE_ENDED, now=now)
             redraw.customer_changed(session, ctx, contact.customer_id, now)
             ended += 1
         if ended:

@@ -103,8 +103,9 @@ def _parse(typed: Typed, today: date, errors: dict[str, str]) -> dict[str, objec
     }
 
 
-def save(ctx: ServiceContext, *, actor_id: str, contact_id: int, typed: Typed) -> list[str]:
-    """Apply the form: each change recorded; the person's willingness confirmed as of today. One line per change."""
+def save(ctx: ServiceContext, *, actor_id: str, contact_id: int, typed: Typed) -> tuple[ContactConsent, list[str]]:
+    """Apply the form: each change recorded; the person's willingness confirmed as of today. The contact as now
+    recorded, and one line per change."""
     today, now = ctx.today(), ctx.now()
     errors: dict[str, str] = {}
     values = _parse(typed, today, errors)
@@ -118,7 +119,7 @@ def save(ctx: ServiceContext, *, actor_id: str, contact_id: int, typed: Typed) -
         changes = apply(session, contact, values, actor_id=actor_id, now=now)
         contact.confirmed_on, contact.confirmed_by = today, actor_id
         _changed(session, ctx, contact, now)
-        return changes
+        return view_of(contact, contact.customer.name), changes
 
 
 def apply(session: Session, contact: Contact, values: dict[str, object], *, actor_id: str, now: datetime) -> list[str]:

@@ -13,18 +13,17 @@ from slack_sdk.models.blocks import (
     Option,
     SectionBlock,
     StaticMultiSelectElement,
-    StaticSelectElement,
 )
 from slack_sdk.models.blocks import (
     Block as SlackBlock,
 )
 from slack_sdk.models.views import View
 
-from bot.domain import AskType, CustomerStatus
+from bot.domain import AskType
 from bot.services.contact_consent import CAP_BOUNDS, CAP_DAYS_BOUNDS, ContactConsent
 from handlers.ids import Action, Block, Callback
 from handlers.payloads import ContactRef
-from handlers.views.limits_modal import status_term_inputs
+from handlers.views.limits_modal import status_inputs
 from handlers.views.text import clip, esc
 
 
@@ -35,7 +34,6 @@ def _kind(k: AskType) -> Option:
 def consent_modal(c: ContactConsent) -> View:
     title = f", {esc(c.title)}" if c.title else ""
     chosen = [_kind(k) for k in AskType if k in c.kinds]
-    statuses = [Option(value=s.value, text=s.label) for s in CustomerStatus]
     blocks: list[SlackBlock] = [
         SectionBlock(text=MarkdownTextObject(text=clip(f"*{esc(c.name)}*{title} at *{esc(c.customer_name)}*", 3000))),
         InputBlock(
@@ -84,16 +82,7 @@ def consent_modal(c: ContactConsent) -> View:
                 initial_date=c.not_before.isoformat() if c.not_before else None,
             ),
         ),
-        InputBlock(
-            block_id=Block.STATUS,
-            label="Status",
-            element=StaticSelectElement(
-                action_id=Action.STATUS,
-                options=statuses,
-                initial_option=next(o for o in statuses if o.value == c.status.value),
-            ),
-        ),
-        *status_term_inputs(c.status_reason, c.paused_until),
+        *status_inputs(c.status, c.status_reason, c.paused_until),
         ContextBlock(
             elements=[MarkdownTextObject(text=clip(f"Saving records that {esc(c.name)} is willing as of today.", 3000))]
         ),

@@ -59,19 +59,7 @@ def limits_modal(c: CustomerLimits) -> View:
                 ),
             )
         )
-    options = [Option(value=s.value, text=s.label) for s in CustomerStatus]
-    blocks.append(
-        InputBlock(
-            block_id=Block.STATUS,
-            label="Status",
-            element=StaticSelectElement(
-                action_id=Action.STATUS,
-                options=options,
-                initial_option=next(o for o in options if o.value == c.status.value),
-            ),
-        )
-    )
-    blocks += status_term_inputs(c.status_reason, c.paused_until)
+    blocks += status_inputs(c.status, c.status_reason, c.paused_until)
     return View(
         type="modal",
         callback_id=Callback.LIMITS_MODAL,
@@ -83,9 +71,20 @@ def limits_modal(c: CustomerLimits) -> View:
     )
 
 
-def status_term_inputs(reason: str, paused_until: date | None) -> list[SlackBlock]:
-    """Why a customer or contact is paused or do-not-contact, and the last day of a pause (both forms)."""
+def status_inputs(status: CustomerStatus, reason: str, paused_until: date | None) -> list[SlackBlock]:
+    """A customer's or contact's status, why it is paused or do-not-contact, and the last day of a pause (the
+    limits form and the consent form)."""
+    options = [Option(value=s.value, text=s.label) for s in CustomerStatus]
     return [
+        InputBlock(
+            block_id=Block.STATUS,
+            label="Status",
+            element=StaticSelectElement(
+                action_id=Action.STATUS,
+                options=options,
+                initial_option=next(o for o in options if o.value == status.value),
+            ),
+        ),
         InputBlock(
             block_id=Block.STATUS_REASON,
             label="Why (paused or do not contact)",
