@@ -21,6 +21,7 @@ from tests.harness import (
     answers,
     card_for,
     contact_id,
+    file_request,
     open_modal,
     run,
     text_of,
@@ -189,11 +190,15 @@ def test_the_import_sets_what_contacts_agreed_to_names_bad_cells_and_never_lifts
     assert "reference_call;peer_review,2,90,2027-01-15,active,,,2026-11-02" in exported
 
 
+def _limits_form(bot, name: str) -> dict[str, Any]:
+    before = len(bot.standin.calls_to("views.open"))
+    assert bot.slack.command(M1, f"limits {name}").status == 200
+    return bot.standin.wait_calls("views.open", before + 1)[-1].answer["view"]
+
+
 def test_a_customer_paused_until_a_day_says_why_and_is_active_again_the_day_after(bot):
     acme = add_customer(bot.database, "Acme")
-    before = len(bot.standin.calls_to("views.open"))
-    assert bot.slack.command(M1, "limits Acme").status == 200
-    form = bot.standin.wait_calls("views.open", before + 1)[-1].answer["view"]
+    form = _limits_form(bot, "Acme")
     last_day = today() + timedelta(days=10)
     dnc = bot.slack.submit(M1, form, {"status": "do_not_contact"}).json
     assert dnc["errors"] == {"status_reason": "Say why (it shows wherever do-not-contact is shown)."}
@@ -239,3 +244,33 @@ def test_a_contacts_pause_ends_the_day_after_its_last_day_recorded(bot):
             ("status_reason", "", "pause end"),
             ("paused_until", "", "pause end"),
         }
+
+
+def test_a_status_and_its_pause_end_changed_together_redraw_the_cards_once_and_a_new_status_drops_old_terms(bot):
+    """Review of issue 26: a status change and its pause's end each redrew the customer's cards (two updates of
+    every card for one save), and a status set elsewhere (a nomination, the CRM, a digest's Pause) kept the old
+    pause's last day, so a later pause without an end counted as over on that day."""
+    from bot.services import customer_status
+    from storage.models import OutboxMessage
+
+    acme = add_customer(bot.database, "Acme")
+    file_request(bot, acme)
+    bot.drained()
+    before = len(bot.standin.calls_to("chat.update"))
+    form = _limits_form(bot, "Acme")
+    last_day = today() + timedelta(days=10)
+    paused = {"status": "paused", "status_reason": "budget freeze", "paused_until": last_day.isoformat()}
+    assert bot.slack.submit(M1, form, paused).status == 200
+    bot.drained()
+    with bot.database.session_factory() as session:
+        updates = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "card_update")).all()
+    assert len(updates) == 2  # one redraw of each manager's card
+    assert len(bot.standin.calls_to("chat.update")) - before >= 2
+    now = bot.deps.services.now()
+    with bot.database.session_factory.begin() as session:
+        customer = session.get(Customer, acme)
+        customer_status.change(session, bot.deps.services, customer, customer.status.ACTIVE, actor_id="crm", now=now)
+        customer_status.change(session, bot.deps.services, customer, customer.status.PAUSED, actor_id=M1, now=now)
+    with bot.database.session_factory() as session:
+        customer = session.get(Customer, acme)
+        assert (customer.status.value, customer.paused_until, customer.status_reason) == ("paused", None, "")

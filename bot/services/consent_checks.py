@@ -29,7 +29,6 @@ def end_pauses(ctx: ServiceContext, *, on: date | None = None) -> int:
     with ctx.session_factory.begin() as session:
         for customer in customer_repo.pauses_ended(session, today):
             customer_status.change(session, ctx, customer, CustomerStatus.ACTIVE, actor_id=PAUSE_ENDED, now=now)
-            customer_status.set_terms(session, ctx, customer, "", None, actor_id=PAUSE_ENDED, now=now)
             ended += 1
         for contact in customer_repo.contact_pauses_ended(session, today):
             active: dict[str, object] = {"status": CustomerStatus.ACTIVE, "status_reason": "", "paused_until": None}

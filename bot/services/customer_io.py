@@ -255,14 +255,7 @@ def _apply(
             setattr(customer, col, values[col])
     if values["account_owner"]:
         customer.account_owner = values["account_owner"]
-    if parsed.status is not None and parsed.status is not customer.status:
-        if new:
-            customer.status = parsed.status
-        elif customer_status.lifts_do_not_contact(customer, parsed.status):
-            report.kept.append(f"{customer.name}: do_not_contact (only a reference manager lifts it, in Slack)")
-        else:
-            report.changes.append(f"{customer.name}: status {customer.status.value} → {parsed.status.value}")
-            customer_status.change(session, ctx, customer, parsed.status, actor_id=IMPORTER, now=now)
+    _apply_status(session, ctx, customer, parsed, now, report, new=new)
     if parsed.beta is not None:
         if parsed.beta and not customer.beta:
             customer.beta_since = ctx.today()
@@ -272,16 +265,41 @@ def _apply(
     customer.updated_at = now
     if parsed.products:
         customer.products = [CustomerProduct(product=p, position=i) for i, p in enumerate(parsed.products)]
+    _apply_limits(session, customer, values, now, report, new=new)
+    _apply_contacts(session, customer, parsed.contacts, now, report)
+
+
+def _apply_status(
+    session: Session,
+    ctx: ServiceContext,
+    customer: Customer,
+    parsed: _CustomerRow,
+    now: datetime,
+    report: ImportReport,
+    *,
+    new: bool,
+) -> None:
+    """The row's status with its reason and a pause's last day, through the one status change (recorded,
+    reported, the customer's asks redrawn); a file never lifts do-not-contact."""
+    values = parsed.values
+    terms = None
     if any(c in values for c in STATUS_COLUMNS):
         # An empty cell keeps what is stored, as everywhere in the file.
         reason = values.get("status_reason") or customer.status_reason
         until = date.fromisoformat(values["paused_until"]) if values.get("paused_until") else customer.paused_until
-        report.changes += [
-            f"{customer.name}: {line}"
-            for line in customer_status.set_terms(session, ctx, customer, reason, until, actor_id=IMPORTER, now=now)
-        ]
-    _apply_limits(session, customer, values, now, report, new=new)
-    _apply_contacts(session, customer, parsed.contacts, now, report)
+        terms = (reason, until)
+    to = customer.status
+    if parsed.status is not None and parsed.status is not customer.status:
+        if new:
+            customer.status = to = parsed.status
+        elif customer_status.lifts_do_not_contact(customer, parsed.status):
+            report.kept.append(f"{customer.name}: do_not_contact (only a reference manager lifts it, in Slack)")
+        else:
+            report.changes.append(f"{customer.name}: status {customer.status.value} → {parsed.status.value}")
+            to = parsed.status
+    if to is not customer.status or terms is not None:
+        lines = customer_status.change(session, ctx, customer, to, actor_id=IMPORTER, now=now, terms=terms)
+        report.changes += [f"{customer.name}: {line}" for line in lines if not line.startswith("Status:")]
 
 
 def _apply_limits(

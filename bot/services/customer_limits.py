@@ -101,10 +101,9 @@ def update(
                     session, customer_id, actor_id=actor_id, at=now, field=name, old=_show(old), new=_show(number)
                 )
                 changes.append(f"{BOUNDS[name][0]}: {_show(old)} → {_show(number)}")
-        old_status = customer.status
-        if customer_status.change(session, ctx, customer, new_status, actor_id=actor_id, now=now, by_name=True):
-            changes.append(f"Status: {old_status.value} → {new_status.value}")
-        changes += customer_status.set_terms(session, ctx, customer, said, until, actor_id=actor_id, now=now)
+        changes += customer_status.change(
+            session, ctx, customer, new_status, actor_id=actor_id, now=now, by_name=True, terms=(said, until)
+        )
         if changes:
             customer.updated_at = now
         outbox_repo.enqueue(
@@ -165,7 +164,5 @@ def _one_click(ctx: ServiceContext, customer_id: int, actor_id: str, to: Custome
         if customer is None:
             raise UnknownCustomer()
         if customer_status.change(session, ctx, customer, to, actor_id=actor_id, now=now):
-            if to is CustomerStatus.ACTIVE:
-                customer_status.set_terms(session, ctx, customer, "", None, actor_id=actor_id, now=now)
             home.refresh(session, ctx.managers, now)
         return customer.name
