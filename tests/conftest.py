@@ -171,11 +171,12 @@ def start_bot(database: Database, standin: SlackStandIn) -> Iterator[Callable[..
     # The worker first (it finishes the message in hand), so nothing is sent to a stand-in that is gone or
     # read from a database the next test empties; then the server with its request threads (left running,
     # 32 a test, they once piled up to thousands in one process and hung it) and the listeners' pool. The
-    # serving thread ends on its own within a second (its poll's timeout): not waited for.
+    # serving thread ends on its own within a second (its poll's timeout): not waited for. Listeners still at
+    # work are waited for: one left running met the next test's TRUNCATE on PostgreSQL and deadlocked it.
     for server, _thread, engine, outbox, listeners in running:
         outbox.stop()
         stop(server)
-        listeners.shutdown(wait=False)
+        listeners.shutdown(wait=True, cancel_futures=True)
         engine.dispose()
 
 
