@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import threading
+import time
 
 import pytest
 from openpyxl import Workbook
@@ -355,4 +356,7 @@ def test_a_stopped_server_leaves_none_of_its_request_threads_behind(database):
     serving_thread.start()
     assert waitress_threads() == before + 8
     stop(server)
+    deadline = time.monotonic() + 5
+    while waitress_threads() > before and time.monotonic() < deadline:  # each ends once idle
+        threading.Event().wait(0.01)
     assert waitress_threads() == before

@@ -102,5 +102,5 @@ def stop(server: Server) -> None:
     leaves them waiting for work; a process that starts servers again and again would pile them up)."""
     server.close()
     dispatcher = getattr(server, "task_dispatcher", None)
-    if dispatcher is not None:
-        dispatcher.shutdown(cancel_pending=True, timeout=5)
+    if dispatcher is not None:  # each thread ends once idle; not waited for, so a process on its way out is not held
+        dispatcher.set_thread_count(0)
